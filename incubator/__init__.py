@@ -1,0 +1,121 @@
+"""Incubateur: an incubation tracker for ESS poles.
+
+``create_app`` builds the Flask application; see README.md for running it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import config as settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Application factory. ``config`` overrides the settings read from the environment."""
+    folder = settings.instance_path()
+    app = Flask(
+        __name__,
+        instance_path=str(folder),
+        template_folder=str(settings.ROOT / "templates"),
+        static_folder=str(settings.ROOT / "static"),
+    )
+    overrides = dict(config or {})
+    # Tests and embedders that give their own key do not get one created on disk.
+    app.config.update(settings.from_environment(folder, "SECRET_KEY" not in overrides))
+    app.config.update(overrides)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (tables known to SQLAlchemy and Alembic)
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .i18n import register_i18n, select_locale
+    from .models.types import render_migration_item
+    from .security import register_security
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True,
+        compare_type=True, render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    _user_loader()
+    register_i18n(app)
+    register_security(app)
+    _template_context(app)
+
+
+def _user_loader() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from .extensions import db, login_manager
+    from .models import User
+
+    login_manager.login_message = _l("Please log in to see this page.")
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        # A deactivated account loses its open sessions at the next request.
+        return user if user is not None and user.active else None
+
+
+def _template_context(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from .dom import dom_id
+    from .labels import LABELS
+    from .models import Role
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "pole_name": app.config["POLE_NAME"],
+            "pole_short_name": app.config["POLE_SHORT_NAME"],
+            "current_locale": str(get_locale()),
+            "Role": Role,
+            "labels": LABELS,
+            "dom_id": dom_id,
+        }
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .board import bp as board_bp
+    from .main import bp as main_bp
+    from .projects import bp as projects_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(projects_bp, url_prefix="/projects")
+    app.register_blueprint(board_bp, url_prefix="/board")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register_commands as register
+
+    register(app)

@@ -1,0 +1,7 @@
+"""Administration for managers: the user list, staff invitations and roles."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from . import routes  # noqa: E402,F401

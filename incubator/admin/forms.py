@@ -1,0 +1,39 @@
+"""Forms of the user administration."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..auth.forms import email_field
+from ..forms import strip
+from ..models import Role
+
+
+def role_choices(include_holder: bool = True):
+    choices = [
+        (Role.ADVISOR.value, _l("Advisor")),
+        (Role.MANAGER.value, _l("Manager")),
+        (Role.MENTOR.value, _l("Mentor")),
+    ]
+    if include_holder:
+        choices.append((Role.HOLDER.value, _l("Project holder")))
+    return choices
+
+
+class InviteForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[strip],
+                       validators=[DataRequired(_l("Enter the person's name.")), Length(max=120)])
+    email = email_field()
+    role = SelectField(_l("Role"), choices=role_choices(include_holder=False),
+                       default=Role.ADVISOR.value)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=role_choices())
+
+
+class ActiveForm(FlaskForm):
+    """Deactivate or reactivate an account (the button says which)."""

@@ -1,0 +1,21 @@
+"""Reads for the user administration."""
+
+from __future__ import annotations
+
+from sqlalchemy import case, select
+
+from ..extensions import db
+from ..models import Role, User
+
+ROLE_ORDER = case(
+    {Role.MANAGER.value: 0, Role.ADVISOR.value: 1, Role.MENTOR.value: 2, Role.HOLDER.value: 3},
+    value=User.role,
+)
+
+
+def users_page(page: int, per_page: int = 50, role: str | None = None):
+    """A page of users, staff first, then by name."""
+    statement = select(User).order_by(ROLE_ORDER, User.name, User.id)
+    if role:
+        statement = statement.where(User.role == role)
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)

@@ -1,0 +1,99 @@
+"""User list, staff invitation, role changes (managers only)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.services import EmailTaken
+from ..extensions import db
+from ..models import Role, User
+from ..permissions import manager_required
+from . import bp
+from .forms import ActiveForm, InviteForm, RoleForm
+from .queries import users_page
+from .services import LastManager, change_role, invite_staff, set_active
+
+
+def _render_users(invite_form: InviteForm, status: int = 200):
+    role = request.args.get("role") if request.args.get("role") in set(Role) else None
+    page = users_page(request.args.get("page", 1, type=int), role=role)
+    return render_template(
+        "admin/users.html", page=page, invite_form=invite_form, role_filter=role
+    ), status
+
+
+@bp.get("/users")
+@manager_required
+def users():
+    return _render_users(InviteForm())
+
+
+@bp.post("/users/invite")
+@manager_required
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            user, link = invite_staff(form.email.data, form.name.data, Role(form.role.data),
+                                      current_user)
+        except EmailTaken:
+            form.email.errors.append(_("An account already exists with this e-mail address."))
+        else:
+            db.session.commit()
+            flash(_("%(name)s is invited. We sent the link to %(email)s; you can also give "
+                    "it yourself: %(link)s", name=user.name, email=user.email, link=link),
+                  "success")
+            return redirect(url_for("admin.users"), code=303)
+    return _render_users(form, 422)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/users/<int:user_id>/role")
+@manager_required
+def set_role(user_id: int):
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a valid role."), "error")
+        return redirect(url_for("admin.users"), code=303)
+    try:
+        change_role(user, Role(form.role.data))
+    except LastManager:
+        db.session.rollback()
+        flash(_("The pole needs at least one active manager: name another one first."),
+              "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s's role is changed.", name=user.name), "success")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.post("/users/<int:user_id>/active")
+@manager_required
+def toggle_active(user_id: int):
+    user = _user_or_404(user_id)
+    form = ActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        set_active(user, not user.active)
+    except LastManager:
+        db.session.rollback()
+        flash(_("The pole needs at least one active manager: name another one first."),
+              "error")
+    else:
+        db.session.commit()
+        if user.active:
+            flash(_("%(name)s's account is active again.", name=user.name), "success")
+        else:
+            flash(_("%(name)s's account is deactivated: they can no longer log in.",
+                    name=user.name), "success")
+    return redirect(url_for("admin.users"), code=303)

@@ -1,0 +1,7 @@
+"""Accounts: registration, login and logout, password links (invitation and reset)."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,108 @@
+"""Account forms. Password rules live in one validator shared by every form that sets one."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+
+from ..passwords import is_common
+
+
+def normalise_email(value: str | None) -> str:
+    return (value or "").strip().lower()
+
+
+class PasswordPolicy:
+    """At least PASSWORD_MIN_LENGTH characters, no composition rules, not a common password."""
+
+    def __call__(self, form, field) -> None:
+        password = field.data or ""
+        minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+        if len(password) < minimum:
+            raise ValidationError(
+                _l("Choose at least %(num)d characters. A short sentence is easy to remember.",
+                   num=minimum)
+            )
+        if len(password) > 256:
+            raise ValidationError(_l("Choose at most 256 characters."))
+        if is_common(password):
+            raise ValidationError(
+                _l("This password is too common and easy to guess. Choose another one.")
+            )
+        email = getattr(form, "email", None)
+        if email is not None and email.data and normalise_email(email.data) in password.lower():
+            raise ValidationError(_l("Your password must not contain your e-mail address."))
+
+
+def email_field(label=None) -> EmailField:
+    return EmailField(
+        label or _l("E-mail address"),
+        filters=[normalise_email],
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=254),
+            Email(_l("Enter a valid e-mail address, like name@example.org."),
+                  check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+def new_password_fields():
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_l("Choose a password.")), PasswordPolicy()],
+        description=_l("At least 12 characters. A few words strung together work well."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[
+            InputRequired(_l("Type the password a second time.")),
+            EqualTo("password", _l("The two passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        filters=[lambda v: (v or "").strip()],
+        validators=[DataRequired(_l("Enter your name.")), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = email_field()
+    password, confirm = new_password_fields()
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree that the pole keeps my data to follow my "
+           "project."),
+        validators=[DataRequired(_l("You need to accept the privacy notice to create an account."))],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_l("Enter your password.")), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Stay logged in on this device"), default=False)
+    next = HiddenField()
+
+
+class ResetRequestForm(FlaskForm):
+    email = email_field()
+
+
+class SetPasswordForm(FlaskForm):
+    password, confirm = new_password_fields()
+
+
+class LogoutForm(FlaskForm):
+    """Logging out is a POST with CSRF, so no link or image can log anyone out."""

@@ -1,0 +1,98 @@
+"""Account operations shared by the routes and the command line. They flush, never commit."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..mail import send_mail
+from ..models import Role, User, utcnow
+from ..passwords import hash_password, needs_rehash, verify_password
+from ..tokens import make_password_token
+
+
+class EmailTaken(ValueError):
+    """An account already uses this e-mail address."""
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(
+    email: str,
+    name: str,
+    role: Role,
+    password: str | None = None,
+    *,
+    invited_by: User | None = None,
+    privacy_accepted: bool = False,
+) -> User:
+    """A new account; ``password`` None leaves it waiting for an invitation link."""
+    email = email.strip().lower()
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(
+        email=email,
+        name=name.strip() or email.split("@")[0],
+        role=role.value,
+        password_hash=hash_password(password) if password else None,
+        privacy_accepted_at=utcnow() if privacy_accepted else None,
+        invited_by_id=invited_by.id if invited_by else None,
+        invited_at=utcnow() if invited_by else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, else None. Upgrades old hashes on the way."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        verify_password(None, password)  # same cost whether or not the account exists
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash or ""):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    db.session.flush()
+
+
+def send_invitation(user: User, invited_by: User) -> str:
+    """E-mail a set-your-password link to an invited staff member; returns the link."""
+    link = url_for("auth.set_password", token=make_password_token(user, "invite"), _external=True)
+    send_mail(
+        user.email,
+        _("Your account on Incubateur"),
+        _(
+            "Hello %(name)s,\n\n%(inviter)s invites you to Incubateur, the project follow-up "
+            "tool of the pole.\n\nChoose your password here (the link works for 7 days):\n"
+            "%(link)s\n",
+            name=user.name, inviter=invited_by.name, link=link,
+        ),
+    )
+    return link
+
+
+def send_password_reset(user: User) -> None:
+    link = url_for("auth.set_password", token=make_password_token(user, "reset"), _external=True)
+    send_mail(
+        user.email,
+        _("Reset your Incubateur password"),
+        _(
+            "Hello %(name)s,\n\nSomeone (hopefully you) asked to reset your password on "
+            "Incubateur. Choose a new one here (the link works for 2 hours, once):\n%(link)s\n\n"
+            "If you did not ask for it, ignore this message: your password stays the same.\n",
+            name=user.name, link=link,
+        ),
+    )

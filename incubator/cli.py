@@ -1,0 +1,67 @@
+"""Command-line tasks: ``flask --app incubator setup | create-user | demo``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from .extensions import db
+from .models import Role
+from .reference import seed_reference_data
+
+
+def bring_database_up_to_date() -> None:
+    """Apply every pending migration, then seed the default reference data if missing."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    seed_reference_data(db.session)
+    db.session.commit()
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("setup")
+    def setup_command() -> None:
+        """Create or upgrade the database schema and seed the default stages."""
+        bring_database_up_to_date()
+        click.echo("Database is up to date.")
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+    @click.option("--name", default="", help="Display name (defaults to the e-mail's name).")
+    @click.option("--password", help="Asked for when not given.")
+    def create_user_command(email: str, role: str, name: str, password: str | None) -> None:
+        """Create an account, e.g. the first manager."""
+        from .auth.services import EmailTaken, create_user
+        from .passwords import is_common
+
+        bring_database_up_to_date()
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+        if len(password) < minimum or is_common(password):
+            raise click.ClickException(
+                f"Choose a password of at least {minimum} characters that is not a common one."
+            )
+        try:
+            user = create_user(email, name, Role(role), password, privacy_accepted=False)
+        except EmailTaken as error:
+            raise click.ClickException(f"An account already exists for {email}.") from error
+        db.session.commit()
+        click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+    @app.cli.command("demo")
+    def demo_command() -> None:
+        """Fill an empty database with demo data for the Pays de Redon; print the logins."""
+        from .demo import DEMO_LOGINS, load_demo
+
+        bring_database_up_to_date()
+        created = load_demo()
+        db.session.commit()
+        click.echo("Demo data loaded." if created else "Demo data already present: nothing added.")
+        click.echo("")
+        click.echo("Demo logins (e-mail / password):")
+        for role, email, password in DEMO_LOGINS:
+            click.echo(f"  {role:<9} {email:<36} {password}")
+        click.echo("")
+        click.echo("Open http://127.0.0.1:5000 once the server has started.")

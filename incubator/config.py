@@ -1,0 +1,129 @@
+"""Settings, read from the environment (prefix ``INCUBATOR_``).
+
+Everything a deployment may change lives here; nothing else reads ``os.environ``.
+The secret key is never hard-coded: without ``INCUBATOR_SECRET_KEY`` one is generated once
+and kept in the instance folder, so sessions survive restarts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"INCUBATOR_{name}", default)
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value not in (None, "") else default
+
+
+def instance_path() -> Path:
+    return Path(_env("INSTANCE_PATH") or ROOT / "instance").resolve()
+
+
+def load_secret_key(folder: Path) -> str:
+    """The configured secret key, else the one kept in ``folder``, created on first use."""
+    configured = _env("SECRET_KEY")
+    if configured:
+        return configured
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: when two processes start at once, only one writes the key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, Any]:
+    """The application settings for a real run."""
+    database_url = _env("DATABASE_URL")
+    if not database_url:
+        folder.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{folder / 'incubator.sqlite3'}"
+    return {
+        "SECRET_KEY": load_secret_key(folder) if with_secret_key else _env("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "POLE_NAME": _env("POLE_NAME", "CADES – Pays de Redon et de Vilaine"),
+        "POLE_SHORT_NAME": _env("POLE_SHORT_NAME", "CADES"),
+        # Sessions: HttpOnly and SameSite=Lax; Secure is added per response when the request
+        # came over HTTPS (see security.py), or always with INCUBATOR_SECURE_COOKIES=1.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _env_bool("SECURE_COOKIES"),
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _env_int("REMEMBER_DAYS", 14),
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * _env_int("SESSION_HOURS", 12),
+        # Behind a reverse proxy that sets X-Forwarded-* headers: number of proxies to trust.
+        "PROXY_FIX": _env_int("PROXY_FIX", 0),
+        # Password hashing: argon2id, parameters stated explicitly (RFC 9106 second profile).
+        "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_COST": _env_int("ARGON2_MEMORY_COST", 65536),  # KiB = 64 MiB
+        "ARGON2_PARALLELISM": _env_int("ARGON2_PARALLELISM", 4),
+        "PASSWORD_MIN_LENGTH": 12,
+        # Throttling (Flask-Limiter). Use a shared store (redis://…) with several processes.
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_IP": _env("LOGIN_LIMIT_PER_IP", "20 per minute;100 per hour"),
+        "LOGIN_LIMIT_PER_ACCOUNT": _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour"),
+        "EMAIL_LIMIT": _env("EMAIL_LIMIT", "5 per hour"),
+        "REGISTER_LIMIT": _env("REGISTER_LIMIT", "20 per hour"),
+        # Tokens sent by e-mail (invitation, password reset): validity in hours.
+        "INVITATION_HOURS": _env_int("INVITATION_HOURS", 24 * 7),
+        "RESET_HOURS": _env_int("RESET_HOURS", 2),
+        # Mail: SMTP when INCUBATOR_MAIL_SERVER is set, otherwise messages are logged and
+        # written to the outbox folder (development).
+        "MAIL_SERVER": _env("MAIL_SERVER"),
+        "MAIL_PORT": _env_int("MAIL_PORT", 587),
+        "MAIL_USERNAME": _env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", True),
+        "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL"),
+        "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 10),
+        "MAIL_DEFAULT_SENDER": _env("MAIL_DEFAULT_SENDER", "Incubateur <no-reply@localhost>"),
+        "MAIL_OUTBOX": _env("MAIL_OUTBOX", str(folder / "outbox")),
+        # i18n
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "Europe/Paris"),
+        "LANGUAGES": ["fr", "en"],
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    }
+
+
+def for_tests(database_url: str) -> dict[str, Any]:
+    """Overrides used by the test suite: cheap hashing, captured mail, the test database."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",  # noqa: S105
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "ARGON2_PARALLELISM": 1,
+        "MAIL_SERVER": None,
+        "MAIL_OUTBOX": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }

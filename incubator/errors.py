@@ -1,0 +1,77 @@
+"""Error pages: a full page for a browser, a fragment for htmx.
+
+For htmx requests the fragment is retargeted to the page's message area (``#messages``), so a
+failed click tells the user what went wrong without replacing the part they clicked in.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from flask import Flask, make_response, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
+
+from .extensions import db
+from .htmx import is_htmx, vary_on_htmx
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Reload the page and try again.")),
+    403: (_l("Access denied"), _l("Your account does not give access to this page. If you think it should, ask the pole's team.")),
+    404: (_l("Page not found"), _l("This page does not exist, or you do not have access to it.")),
+    405: (_l("Method not allowed"), _l("This action cannot be done this way. Go back and use the buttons of the page.")),
+    409: (_l("Conflict"), _l("Someone changed this in the meantime. Reload the page to see the current state, then try again.")),
+    413: (_l("Too large"), _l("What you sent is larger than allowed. Try a smaller file.")),
+    422: (_l("Invalid input"), _l("Some of what you entered is not valid. Correct it and try again.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes, then try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error happened on our side and nothing was saved. Try again; if it persists, tell the pole's team.")),
+}
+CSRF_MESSAGE = _l("Your session has expired or the form is out of date. Reload the page and try again.")
+
+
+def render_error(status: int, detail: str | None = None):
+    title, message = MESSAGES.get(status, MESSAGES[500])
+    context = {"status": status, "title": title, "message": detail or message}
+    if is_htmx():
+        response = vary_on_htmx(
+            make_response(render_template("errors/_error.html", **context), status)
+        )
+        response.headers["HX-Retarget"] = "#messages"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return vary_on_htmx(make_response(render_template("errors/error.html", **context), status))
+
+
+def fail(status: int, message: str) -> NoReturn:
+    """Abort with ``status`` and a message meant for the user (shown on the error page)."""
+    error = default_exceptions[status](description=message)
+    error.show_description = True  # type: ignore[attr-defined]
+    raise error
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    if status not in MESSAGES:
+        return error
+    # Our own abort(…, description) messages are shown; Werkzeug's defaults are not.
+    detail = error.description if getattr(error, "show_description", False) else None
+    response = render_error(status, detail)
+    if status == 429 and (retry := getattr(error, "retry_after", None)):
+        response.headers["Retry-After"] = str(retry)
+    return response
+
+
+def _csrf_error(error: CSRFError):
+    return render_error(400, str(CSRF_MESSAGE))
+
+
+def _server_error(error: InternalServerError):
+    db.session.rollback()
+    return render_error(500)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(HTTPException, _http_error)

@@ -1,0 +1,75 @@
+"""Language choice and French formatting of dates, numbers and money.
+
+French is the default. The language comes from, in order: the user's explicit choice (the
+switch in the page, kept in the session and on the account), the browser's preference,
+French.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _date(value: date | datetime | None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, format)
+
+
+def _datetime(value: datetime | None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, format)
+
+
+def _money(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    amount = Decimal(cents) / 100
+    digits = "#,##0" if cents % 100 == 0 else "#,##0.00"
+    return format_currency(amount, "EUR", format=f"{digits}\xa0¤", currency_digits=False)
+
+
+def _number(value: Decimal | float | int | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.#")
+
+
+def days_since(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    return max(0, (datetime.now(UTC) - value).days)
+
+
+def _days_ago(value: datetime | None) -> str:
+    days = days_since(value)
+    if days is None:
+        return ""
+    if days == 0:
+        return _("today")
+    return ngettext("%(num)d day", "%(num)d days", days)
+
+
+def register_i18n(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        date=_date, datetime=_datetime, money=_money, number=_number, days_ago=_days_ago
+    )
+    app.jinja_env.globals["days_since"] = days_since

@@ -1,0 +1,66 @@
+"""Outgoing e-mail.
+
+With ``INCUBATOR_MAIL_SERVER`` set, messages go through SMTP (STARTTLS or SSL, with a
+timeout). Without it (development), they are logged and written as .eml files to the outbox
+folder. Tests read them from ``app.extensions["outbox"]``. Sending never breaks the request
+that caused it: a failure is logged and the caller carries on.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+
+def build_message(to: str, subject: str, body: str) -> EmailMessage:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="incubateur.local")
+    message.set_content(body)
+    return message
+
+
+def send_mail(to: str, subject: str, body: str) -> bool:
+    """Send one plain-text message. Returns False (and logs) when it could not be sent."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    message = build_message(to, subject, body)
+    app.extensions.setdefault("outbox", []).append(message)
+    config = app.config
+    try:
+        if config.get("MAIL_SERVER"):
+            _send_smtp(message)
+        else:
+            app.logger.info("Mail to %s: %s\n%s", to, subject, body)
+            if outbox := config.get("MAIL_OUTBOX"):
+                folder = Path(outbox)
+                folder.mkdir(parents=True, exist_ok=True)
+                name = message["Message-ID"].strip("<>").replace("@", "_") + ".eml"
+                (folder / name).write_bytes(bytes(message))
+        return True
+    except (OSError, smtplib.SMTPException):
+        app.logger.exception("Could not send mail to %s (%s)", to, subject)
+        return False
+
+
+def _send_smtp(message: EmailMessage) -> None:
+    config = current_app.config
+    host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
+    context = ssl.create_default_context()
+    if config.get("MAIL_USE_SSL"):
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
+            smtp.starttls(context=context)
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)

@@ -1,0 +1,31 @@
+"""Typed SQLAlchemy models, by area. Import from here."""
+
+from .accounts import STAFF_ROLES, Role, User
+from .pipeline import (
+    AppendOnlyError,
+    LegalForm,
+    Project,
+    ProjectHolder,
+    ProjectKind,
+    ProjectStatus,
+    Stage,
+    StageMove,
+    Theme,
+)
+from .types import utcnow
+
+__all__ = [
+    "STAFF_ROLES",
+    "AppendOnlyError",
+    "LegalForm",
+    "Project",
+    "ProjectHolder",
+    "ProjectKind",
+    "ProjectStatus",
+    "Role",
+    "Stage",
+    "StageMove",
+    "Theme",
+    "User",
+    "utcnow",
+]

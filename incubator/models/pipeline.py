@@ -1,0 +1,206 @@
+"""The support pipeline: stages, projects, their holders and the stage history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import User
+from .types import UTCDateTime, utcnow
+
+
+class ProjectStatus(enum.StrEnum):
+    DRAFT = "draft"  # written by a holder, not yet submitted
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class ProjectKind(enum.StrEnum):
+    INDIVIDUAL = "individual"
+    COLLECTIVE = "collective"
+
+
+class Stage(db.Model):
+    """A support stage (étape d'accompagnement): one column of the board."""
+
+    __tablename__ = "stages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    wip_limit: Mapped[int | None]
+    exit_checklist: Mapped[str | None] = mapped_column(Text)
+    # Retired stages keep their history but take no new projects.
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Stage {self.position} {self.name}>"
+
+
+class Theme(db.Model):
+    """A filière: reference list, editable by managers later."""
+
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class LegalForm(db.Model):
+    """An envisaged legal form (association loi 1901, SCOP, SCIC…)."""
+
+    __tablename__ = "legal_forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Project(db.Model):
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'active', 'paused', 'closed')", name="status_known"
+        ),
+        CheckConstraint("kind IS NULL OR kind IN ('individual', 'collective')", name="kind_known"),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('launched', 'redirected', 'abandoned')",
+            name="outcome_known",
+        ),
+        CheckConstraint("funding_need_cents IS NULL OR funding_need_cents >= 0", name="funding"),
+        CheckConstraint("jobs_envisaged IS NULL OR jobs_envisaged >= 0", name="jobs"),
+        # The board reads a column in order: stage, status, position.
+        Index("ix_projects_board", "stage_id", "status", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(160))
+    pitch: Mapped[str] = mapped_column(Text, default="")
+    need: Mapped[str] = mapped_column(Text, default="")
+    target_public: Mapped[str] = mapped_column(Text, default="")
+    planned_activity: Mapped[str] = mapped_column(Text, default="")
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
+    commune: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[str | None] = mapped_column(String(12))
+    legal_form_id: Mapped[int | None] = mapped_column(ForeignKey("legal_forms.id"))
+    jobs_envisaged: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    funding_need_cents: Mapped[int | None] = mapped_column(BigInteger)
+
+    status: Mapped[str] = mapped_column(String(10), default=ProjectStatus.DRAFT.value)
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
+    position: Mapped[int | None]
+    stage_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    advisor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Optimistic concurrency: bumped by every change an advisor could race on.
+    version: Mapped[int] = mapped_column(default=1)
+
+    stage: Mapped[Stage | None] = relationship(lazy="raise_on_sql")
+    theme: Mapped[Theme | None] = relationship(lazy="raise_on_sql")
+    legal_form: Mapped[LegalForm | None] = relationship(lazy="raise_on_sql")
+    advisor: Mapped[User | None] = relationship(foreign_keys=[advisor_id], lazy="raise_on_sql")
+    holder_links: Mapped[list[ProjectHolder]] = relationship(
+        back_populates="project",
+        cascade="all, delete-orphan",
+        order_by="ProjectHolder.added_at",
+        lazy="raise_on_sql",
+    )
+    moves: Mapped[list[StageMove]] = relationship(
+        back_populates="project", order_by="StageMove.moved_at.desc(), StageMove.id.desc()",
+        lazy="raise_on_sql", passive_deletes=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"<Project {self.id} {self.title!r} {self.status}>"
+
+    @property
+    def holders(self) -> list[User]:
+        return [link.user for link in self.holder_links]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ProjectStatus.DRAFT
+
+
+class ProjectHolder(db.Model):
+    """A holder account attached to a project (a project may have several, or none)."""
+
+    __tablename__ = "project_holders"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    project: Mapped[Project] = relationship(back_populates="holder_links")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class StageMove(db.Model):
+    """One passage from a stage to another. Append-only: the history pipeline figures use."""
+
+    __tablename__ = "stage_moves"
+    __table_args__ = (Index("ix_stage_moves_project_moved_at", "project_id", "moved_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    # None for the entry into the pipeline (submission).
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
+    to_stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    project: Mapped[Project] = relationship(back_populates="moves")
+    from_stage: Mapped[Stage | None] = relationship(foreign_keys=[from_stage_id])
+    to_stage: Mapped[Stage] = relationship(foreign_keys=[to_stage_id])
+    moved_by: Mapped[User | None] = relationship(foreign_keys=[moved_by_id])
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a history row."""
+
+
+APPEND_ONLY = (StageMove,)
+
+
+@event.listens_for(Session, "before_flush")
+def _history_is_append_only(session: Session, flush_context, instances) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, APPEND_ONLY) and session.is_modified(obj, include_collections=False):
+            raise AppendOnlyError(f"{type(obj).__name__} rows are never edited")
+    for obj in session.deleted:
+        if isinstance(obj, APPEND_ONLY):
+            raise AppendOnlyError(f"{type(obj).__name__} rows are never deleted")

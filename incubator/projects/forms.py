@@ -1,0 +1,99 @@
+"""The idea form: saved as a draft with a title alone, submitted once complete."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..forms import FrenchDecimalField, NullableSelectField, RequiredWhen, strip
+from ..models import ProjectKind
+
+
+def _submitting(form: ProjectForm) -> bool:
+    button = getattr(form, "submit_idea", None)  # absent once the idea is submitted
+    return bool(button is not None and button.data)
+
+
+def _required(message):
+    return RequiredWhen(_submitting, message)
+
+
+class ProjectForm(FlaskForm):
+    title = StringField(
+        _l("Project name"),
+        filters=[strip],
+        validators=[DataRequired(_l("Give your project a name, even a provisional one.")),
+                    Length(max=160)],
+        description=_l("A provisional name is fine."),
+    )
+    pitch = TextAreaField(
+        _l("Your idea in a few sentences"),
+        filters=[strip],
+        validators=[_required(_l("Describe your idea in a few sentences.")), Length(max=600)],
+        description=_l("What you want to do, for whom, where. 600 characters at most."),
+    )
+    need = TextAreaField(
+        _l("Need addressed"),
+        filters=[strip],
+        validators=[_required(_l("Say which need of the territory the project answers.")),
+                    Length(max=4000)],
+        description=_l("Which need of the territory does the project answer? How do you know?"),
+    )
+    target_public = TextAreaField(
+        _l("Target public"),
+        filters=[strip],
+        validators=[_required(_l("Say who the project is for.")), Length(max=2000)],
+        description=_l("Who will benefit: inhabitants, families, young people, companies…"),
+    )
+    planned_activity = TextAreaField(
+        _l("Planned activity"),
+        filters=[strip],
+        validators=[_required(_l("Describe the activity you plan.")), Length(max=4000)],
+        description=_l("What the structure will do or sell, and how."),
+    )
+    theme_id = NullableSelectField(
+        _l("Theme"),
+        validators=[_required(_l("Choose the theme closest to your project."))],
+    )
+    commune = StringField(
+        _l("Commune"),
+        filters=[strip],
+        validators=[_required(_l("Say in which commune the project is based.")),
+                    Length(max=100)],
+        description=_l("Where the project will be based."),
+        render_kw={"list": "commune-suggestions", "autocomplete": "off"},
+    )
+    kind = RadioField(
+        _l("Individual or collective project"),
+        choices=[
+            (ProjectKind.INDIVIDUAL.value, _l("Individual: I carry it alone for now")),
+            (ProjectKind.COLLECTIVE.value, _l("Collective: we are several to carry it")),
+        ],
+        validators=[_required(_l("Say whether you carry the project alone or with others."))],
+    )
+    legal_form_id = NullableSelectField(_l("Envisaged legal form"), validators=[Optional()])
+    jobs_envisaged = FrenchDecimalField(
+        _l("Envisaged jobs (full-time equivalent)"),
+        validators=[Optional(), NumberRange(min=0, max=999,
+                                            message=_l("Enter a number between 0 and 999."))],
+        description=_l("For example 1,5 for one full-time and one half-time job."),
+        render_kw={"inputmode": "decimal"},
+    )
+    funding_need = FrenchDecimalField(
+        _l("Funding need (EUR)"),
+        validators=[Optional(), NumberRange(min=0, max=100_000_000,
+                                            message=_l("Enter an amount between 0 and 100 million euros."))],
+        description=_l("Your first estimate of what is needed to start, for example 25 000."),
+        render_kw={"inputmode": "decimal"},
+    )
+    save_draft = SubmitField(_l("Save as draft"))
+    submit_idea = SubmitField(_l("Submit my idea to the pole"))
+
+    def set_choices(self, themes, legal_forms) -> None:
+        empty = [("", _l("— Choose —"))]
+        self.theme_id.choices = empty + [(t.id, t.name) for t in themes]
+        self.legal_form_id.choices = [("", _l("Not decided yet / I don't know"))] + [
+            (f.id, f.name) for f in legal_forms
+        ]

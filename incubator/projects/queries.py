@@ -1,0 +1,85 @@
+"""Reads around projects. Each query states its eager loading: a page costs a fixed number
+of SQL statements whatever the number of projects."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import LegalForm, Project, ProjectHolder, Stage, StageMove, Theme, User
+from ..permissions import visible_projects
+from ..reference import TERRITORY_COMMUNES
+
+
+def active_stages() -> list[Stage]:
+    return list(db.session.scalars(select(Stage).where(Stage.active).order_by(Stage.position)))
+
+
+def first_stage() -> Stage | None:
+    return db.session.scalar(
+        select(Stage).where(Stage.active).order_by(Stage.position).limit(1)
+    )
+
+
+def early_stage_ids() -> set[int]:
+    """The first two active stages: where holders may still edit their description."""
+    return {stage.id for stage in active_stages()[:2]}
+
+
+def themes() -> list[Theme]:
+    return list(db.session.scalars(select(Theme).where(Theme.active).order_by(Theme.position)))
+
+
+def legal_forms() -> list[LegalForm]:
+    return list(
+        db.session.scalars(select(LegalForm).where(LegalForm.active).order_by(LegalForm.position))
+    )
+
+
+def commune_suggestions() -> list[str]:
+    """The territory's communes plus every commune already used, sorted the French way."""
+    used = db.session.scalars(select(Project.commune).where(Project.commune != "").distinct())
+    names = set(TERRITORY_COMMUNES) | {name for name in used if name}
+    return sorted(names, key=lambda n: n.casefold().replace("é", "e").replace("è", "e"))
+
+
+def with_card_details(statement: Select) -> Select:
+    """What a project line shows: stage, theme, commune, advisor, holders."""
+    return statement.options(
+        joinedload(Project.stage),
+        joinedload(Project.theme),
+        joinedload(Project.advisor),
+        selectinload(Project.holder_links).joinedload(ProjectHolder.user),
+    )
+
+
+def projects_of(user: User) -> list[Project]:
+    """The projects ``user`` may see on "my projects": a holder's own, newest first."""
+    statement = with_card_details(visible_projects(user)).order_by(
+        Project.last_activity_at.desc(), Project.id.desc()
+    )
+    return list(db.session.scalars(statement).unique())
+
+
+def visible_project(user: User, project_id: int) -> Project | None:
+    """The project with everything its page shows, if ``user`` may see it."""
+    statement = with_card_details(visible_projects(user).where(Project.id == project_id))
+    statement = statement.options(joinedload(Project.legal_form))
+    return db.session.scalars(statement).unique().one_or_none()
+
+
+def stage_history(project: Project) -> list[StageMove]:
+    """The project's stage moves, newest first, with stages and authors loaded."""
+    return list(
+        db.session.scalars(
+            select(StageMove)
+            .where(StageMove.project_id == project.id)
+            .options(
+                joinedload(StageMove.from_stage),
+                joinedload(StageMove.to_stage),
+                joinedload(StageMove.moved_by),
+            )
+            .order_by(StageMove.moved_at.desc(), StageMove.id.desc())
+        )
+    )
