@@ -31,9 +31,20 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(w.strip().lower() for w in words) | FRENCH_COMMON
 
 
+# Keyboard rows and plain sequences: "azertyuiopqsdf" or "0123456789012" are guessed first.
+SEQUENCES = (
+    "azertyuiopqsdfghjklmwxcvbn",
+    "qwertyuiopasdfghjklzxcvbnm",
+    "qwertzuiopasdfghjklyxcvbnm",
+    "abcdefghijklmnopqrstuvwxyz",
+    "12345678901234567890",
+)
+
+
 def is_common(password: str) -> bool:
-    """True when the password, or its core without trailing digits and symbols, is common,
-    or when it is a run of very few distinct characters ("aaaaaaaaaaaa", "121212121212")."""
+    """True when the password, or its core without leading or trailing digits and symbols,
+    is common or a keyboard or alphabet sequence, or when it is a run of very few distinct
+    characters ("aaaaaaaaaaaa", "121212121212")."""
     lowered = password.strip().lower()
     common = _common_passwords()
     if lowered in common:
@@ -42,6 +53,11 @@ def is_common(password: str) -> bool:
     core = re.sub(r"^[\W\d_]+", "", core)
     if core and core in common:
         return True
+    for candidate in {lowered, core} - {""}:
+        if len(candidate) >= 6 and any(
+            candidate in seq or candidate in seq[::-1] for seq in SEQUENCES
+        ):
+            return True
     return len(set(lowered)) <= 3
 
 

@@ -37,26 +37,42 @@ def _harden(response: Response) -> Response:
         headers.setdefault("Cache-Control", "no-store")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        _secure_cookies(response)
     return response
 
 
-def _secure_cookies(response: Response) -> None:
-    """Mark every cookie Secure when the request came over HTTPS."""
-    cookies = response.headers.getlist("Set-Cookie")
-    if not cookies:
-        return
-    response.headers.remove("Set-Cookie")
-    for cookie in cookies:
-        if "; secure" not in cookie.lower():
-            cookie += "; Secure"
-        response.headers.add("Set-Cookie", cookie)
+class SecureCookiesOverHttps:
+    """WSGI middleware: every cookie set in answer to an HTTPS request is marked Secure.
+
+    It works at the WSGI level because Flask writes the session cookie (and Flask-Login its
+    remember cookie) after the ``after_request`` hooks have run.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def secure_start_response(status, headers, exc_info=None):
+            headers = [
+                (name, value + "; Secure")
+                if name.lower() == "set-cookie" and "; secure" not in value.lower()
+                else (name, value)
+                for name, value in headers
+            ]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, secure_start_response)
 
 
 def register_security(app: Flask) -> None:
+    wsgi_app = SecureCookiesOverHttps(app.wsgi_app)
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
+        # ProxyFix outermost, so the cookie middleware sees the scheme the client used.
         hops = app.config["PROXY_FIX"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        wsgi_app = ProxyFix(wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.wsgi_app = wsgi_app  # type: ignore[method-assign]
     app.after_request(_harden)

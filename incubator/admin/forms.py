@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..auth.forms import email_field
@@ -14,12 +14,12 @@ from ..models import Role
 
 def role_choices(include_holder: bool = True):
     choices = [
-        (Role.ADVISOR.value, _l("Advisor")),
-        (Role.MANAGER.value, _l("Manager")),
-        (Role.MENTOR.value, _l("Mentor")),
+        SelectChoice(Role.ADVISOR.value, _l("Advisor")),
+        SelectChoice(Role.MANAGER.value, _l("Manager")),
+        SelectChoice(Role.MENTOR.value, _l("Mentor")),
     ]
     if include_holder:
-        choices.append((Role.HOLDER.value, _l("Project holder")))
+        choices.append(SelectChoice(Role.HOLDER.value, _l("Project holder")))
     return choices
 
 

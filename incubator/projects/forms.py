@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import FrenchDecimalField, NullableSelectField, RequiredWhen, strip
@@ -68,8 +68,8 @@ class ProjectForm(FlaskForm):
     kind = RadioField(
         _l("Individual or collective project"),
         choices=[
-            (ProjectKind.INDIVIDUAL.value, _l("Individual: I carry it alone for now")),
-            (ProjectKind.COLLECTIVE.value, _l("Collective: we are several to carry it")),
+            SelectChoice(ProjectKind.INDIVIDUAL.value, _l("Individual: I carry it alone for now")),
+            SelectChoice(ProjectKind.COLLECTIVE.value, _l("Collective: we are several to carry it")),
         ],
         validators=[_required(_l("Say whether you carry the project alone or with others."))],
     )
@@ -92,8 +92,9 @@ class ProjectForm(FlaskForm):
     submit_idea = SubmitField(_l("Submit my idea to the pole"))
 
     def set_choices(self, themes, legal_forms) -> None:
-        empty = [("", _l("— Choose —"))]
-        self.theme_id.choices = empty + [(t.id, t.name) for t in themes]
-        self.legal_form_id.choices = [("", _l("Not decided yet / I don't know"))] + [
-            (f.id, f.name) for f in legal_forms
+        self.theme_id.choices = [SelectChoice("", _l("— Choose —"))] + [
+            SelectChoice(str(t.id), t.name) for t in themes
+        ]
+        self.legal_form_id.choices = [SelectChoice("", _l("Not decided yet / I don't know"))] + [
+            SelectChoice(str(f.id), f.name) for f in legal_forms
         ]

@@ -1,0 +1,169 @@
+"""Fixtures: an app per test on a fresh database, a CSRF-aware client, logins, factories.
+
+The database is SQLite in memory by default; set INCUBATOR_TEST_DATABASE_URL to a
+PostgreSQL URL to run the same suite there. On PostgreSQL the schema is built once per run
+and every table is emptied before each test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import stamp
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
+from sqlalchemy.pool import StaticPool
+
+from incubator import config as settings
+from incubator import create_app
+from incubator.extensions import db
+from incubator.reference import seed_reference_data
+
+from . import factories
+
+TEST_DATABASE_URL = os.environ.get("INCUBATOR_TEST_DATABASE_URL", "sqlite://")
+_schema_ready: set[str] = set()
+
+
+def is_postgres(url: str = TEST_DATABASE_URL) -> bool:
+    return url.startswith("postgresql")
+
+
+class Client(FlaskClient):
+    """A test client that fills in the CSRF token the way a browser form or htmx would.
+
+    ``csrf=False`` sends a request without one (to prove CSRF protection);
+    ``htmx=True`` sends it as htmx does (``HX-Request`` header, token in ``X-CSRFToken``).
+    Pages are asked in English unless the request says otherwise.
+    """
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            if "csrf_token" not in session:
+                session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324
+            raw = session["csrf_token"]
+        secret = self.application.config["SECRET_KEY"]
+        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args, csrf: bool = True, htmx: bool = False, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        headers = dict(kwargs.pop("headers", None) or {})
+        # Assertions read English; French rendering has its own tests (test_i18n.py).
+        headers.setdefault("Accept-Language", "en")
+        if htmx:
+            headers.setdefault("HX-Request", "true")
+        if csrf and method not in ("GET", "HEAD", "OPTIONS") and not args[1:]:
+            token = self.csrf_token()
+            if htmx:
+                headers.setdefault("X-CSRFToken", token)
+            else:
+                data = kwargs.get("data")
+                if data is None:
+                    data = {}
+                if isinstance(data, dict):
+                    data = dict(data)
+                    data.setdefault("csrf_token", token)
+                    kwargs["data"] = data
+        kwargs["headers"] = headers
+        # Each request gets its own app context, as in production: a fresh ``g`` (Flask-Login
+        # and Flask-WTF cache there) and its own database session. The test's session is
+        # then expired so it reads what the request wrote.
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
+def make_app(database_url: str = TEST_DATABASE_URL, **overrides) -> Flask:
+    config = settings.for_tests(database_url)
+    if database_url == "sqlite://":
+        # One shared in-memory database per app, reachable from every thread.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "poolclass": StaticPool, "connect_args": {"check_same_thread": False},
+        }
+    config.update(overrides)
+    app = create_app(config)
+    app.test_client_class = Client
+    return app
+
+
+def reset_database(app: Flask) -> None:
+    """Give ``app`` an empty database with the current schema and the reference data."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        if is_postgres(url):
+            if url not in _schema_ready:
+                db.drop_all()
+                db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+                db.session.commit()
+                db.create_all()
+                _schema_ready.add(url)
+                stamp(directory=app.extensions["migrate"].directory)
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        else:
+            db.drop_all()
+            db.create_all()
+            stamp(directory=app.extensions["migrate"].directory)
+        seed_reference_data(db.session)
+        db.session.commit()
+
+
+def forget_schema(url: str = TEST_DATABASE_URL) -> None:
+    """Tell the fixtures the schema was changed behind their back (migration tests)."""
+    _schema_ready.discard(url)
+
+
+@pytest.fixture
+def app() -> Iterator[Flask]:
+    app = make_app()
+    reset_database(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    return app.test_client()
+
+
+class Auth:
+    """Log in and out through the real forms."""
+
+    def __init__(self, client: Client):
+        self.client = client
+
+    def login(self, user_or_email, password: str = factories.PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        return self.client.post("/auth/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client: Client) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def login(auth: Auth):
+    """``login(role)`` creates a user of that role, logs them in and returns them."""
+
+    def _login(role: str = "holder", **kwargs):
+        user = factories.user(role=role, **kwargs)
+        db.session.commit()
+        response = auth.login(user)
+        assert response.status_code == 303, response.data
+        return user
+
+    return _login
