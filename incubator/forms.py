@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import DecimalField, SelectField
 from wtforms.validators import StopValidation
 
@@ -19,16 +22,41 @@ def optional_int(value) -> int | None:
     return int(value)
 
 
-class FrenchDecimalField(DecimalField):
-    """A number typed the French way: "12 500,50", "1,5", "3 000 €" are all understood."""
+def local_number(value) -> object:
+    """``value`` formatted for the current language, computed when shown (for help texts)."""
+    return LazyString(lambda: format_decimal(value, format="#,##0.##"))
+
+
+GROUPED = re.compile(r"^[1-9]\d{0,2}([.,]\d{3})+$")
+
+
+def normalise_number(raw: str) -> str:
+    """Read a number however it was typed, French or English: "12 500,50", "12,500.50",
+    "12.500", "1,5" and "1.5" all mean what a person means by them.
+
+    Spaces and "€" go; with both "," and "." the last one is the decimal mark; a lone mark
+    followed by groups of exactly three digits ("12,500", "1.250.000") groups thousands;
+    otherwise it is the decimal mark.
+    """
+    for char in (" ", "\u00a0", "\u202f", "€", "'"):
+        raw = raw.replace(char, "")
+    if "," in raw and "." in raw:
+        decimal = "," if raw.rfind(",") > raw.rfind(".") else "."
+        grouping = "." if decimal == "," else ","
+        return raw.replace(grouping, "").replace(decimal, ".")
+    if GROUPED.match(raw):
+        return raw.replace(",", "").replace(".", "")
+    return raw.replace(",", ".")
+
+
+class LocalDecimalField(DecimalField):
+    """A decimal typed the way people type it (see ``normalise_number``), shown the local
+    way ("12 500,5" in French)."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:
             return
-        raw = valuelist[0]
-        for char in (" ", "\u00a0", "\u202f", "€", "'"):
-            raw = raw.replace(char, "")
-        raw = raw.replace(",", ".")
+        raw = normalise_number(valuelist[0])
         if raw == "":
             self.data = None
             self.raw_data = [""]
@@ -39,17 +67,17 @@ class FrenchDecimalField(DecimalField):
                 raise InvalidOperation
         except (InvalidOperation, ValueError) as error:
             self.data = None
-            raise ValueError(_l("Enter a number, for example 12 500 or 1,5.")) from error
+            raise ValueError(
+                _l("Enter a number, for example %(big)s or %(small)s.",
+                   big=local_number(12500), small=local_number(1.5))
+            ) from error
 
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
         if self.data is None:
             return ""
-        text = format(self.data.normalize(), "f") if self.data == self.data.to_integral() else (
-            format(self.data, "f")
-        )
-        return text.replace(".", ",")
+        return format_decimal(self.data, format="#,##0.##")
 
 
 class NullableSelectField(SelectField):

@@ -12,8 +12,6 @@ from decimal import Decimal
 
 from flask import Flask, current_app, request, session
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 
@@ -59,17 +57,8 @@ def days_since(value: datetime | None) -> int | None:
     return max(0, (datetime.now(UTC) - value).days)
 
 
-def _days_ago(value: datetime | None) -> str:
-    days = days_since(value)
-    if days is None:
-        return ""
-    if days == 0:
-        return _("today")
-    return ngettext("%(num)d day", "%(num)d days", days)
-
-
 def register_i18n(app: Flask) -> None:
     app.jinja_env.filters.update(
-        date=_date, datetime=_datetime, money=_money, number=_number, days_ago=_days_ago
+        date=_date, datetime=_datetime, money=_money, number=_number
     )
     app.jinja_env.globals["days_since"] = days_since

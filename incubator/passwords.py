@@ -19,7 +19,7 @@ from flask import current_app
 # A few French favourites the (mostly English) list misses.
 FRENCH_COMMON = {
     "motdepasse", "azerty", "azertyuiop", "soleil", "bonjour", "doudou", "chouchou", "loulou",
-    "jetaime", "coucou", "marseille", "doudou", "princesse", "nicolas", "camille", "chocolat",
+    "jetaime", "coucou", "marseille", "princesse", "nicolas", "camille", "chocolat",
     "bretagne", "redon", "cades", "incubateur", "incubator", "motdepasse123", "azerty123",
 }
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
@@ -55,7 +57,10 @@ def new_password_fields():
     password = PasswordField(
         _l("Password"),
         validators=[InputRequired(_l("Choose a password.")), PasswordPolicy()],
-        description=_l("At least 12 characters. A few words strung together work well."),
+        description=LazyString(lambda: _(
+            "At least %(num)d characters. A few words strung together work well.",
+            num=current_app.config["PASSWORD_MIN_LENGTH"],
+        )),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

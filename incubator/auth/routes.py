@@ -18,6 +18,8 @@ from .services import (
     create_user,
     find_user_by_email,
     send_password_reset,
+)
+from .services import (
     set_password as store_password,
 )
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from datetime import timedelta
+
+from flask import current_app, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -10,7 +13,7 @@ from ..extensions import db
 from ..mail import send_mail
 from ..models import Role, User, utcnow
 from ..passwords import hash_password, needs_rehash, verify_password
-from ..tokens import make_password_token
+from ..tokens import KINDS, make_password_token
 
 
 class EmailTaken(ValueError):
@@ -68,31 +71,38 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
+def _link_and_expiry(user: User, kind: str) -> tuple[str, str]:
+    link = url_for("auth.set_password", token=make_password_token(user, kind), _external=True)
+    hours = current_app.config[KINDS[kind]]
+    return link, format_datetime(utcnow() + timedelta(hours=hours), "short")
+
+
 def send_invitation(user: User, invited_by: User) -> str:
     """E-mail a set-your-password link to an invited staff member; returns the link."""
-    link = url_for("auth.set_password", token=make_password_token(user, "invite"), _external=True)
+    link, until = _link_and_expiry(user, "invite")
     send_mail(
         user.email,
         _("Your account on Incubateur"),
         _(
             "Hello %(name)s,\n\n%(inviter)s invites you to Incubateur, the project follow-up "
-            "tool of the pole.\n\nChoose your password here (the link works for 7 days):\n"
-            "%(link)s\n",
-            name=user.name, inviter=invited_by.name, link=link,
+            "tool of the pole.\n\nChoose your password here (the link works until %(until)s):"
+            "\n%(link)s\n",
+            name=user.name, inviter=invited_by.name, link=link, until=until,
         ),
     )
     return link
 
 
 def send_password_reset(user: User) -> None:
-    link = url_for("auth.set_password", token=make_password_token(user, "reset"), _external=True)
+    link, until = _link_and_expiry(user, "reset")
     send_mail(
         user.email,
         _("Reset your Incubateur password"),
         _(
             "Hello %(name)s,\n\nSomeone (hopefully you) asked to reset your password on "
-            "Incubateur. Choose a new one here (the link works for 2 hours, once):\n%(link)s\n\n"
-            "If you did not ask for it, ignore this message: your password stays the same.\n",
-            name=user.name, link=link,
+            "Incubateur. Choose a new one here (the link works once, until %(until)s):\n"
+            "%(link)s\n\nIf you did not ask for it, ignore this message: your password "
+            "stays the same.\n",
+            name=user.name, link=link, until=until,
         ),
     )

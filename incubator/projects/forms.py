@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..forms import FrenchDecimalField, NullableSelectField, RequiredWhen, strip
+from ..forms import LocalDecimalField, NullableSelectField, RequiredWhen, local_number, strip
 from ..models import ProjectKind
 
 
@@ -74,18 +74,20 @@ class ProjectForm(FlaskForm):
         validators=[_required(_l("Say whether you carry the project alone or with others."))],
     )
     legal_form_id = NullableSelectField(_l("Envisaged legal form"), validators=[Optional()])
-    jobs_envisaged = FrenchDecimalField(
+    jobs_envisaged = LocalDecimalField(
         _l("Envisaged jobs (full-time equivalent)"),
         validators=[Optional(), NumberRange(min=0, max=999,
                                             message=_l("Enter a number between 0 and 999."))],
-        description=_l("For example 1,5 for one full-time and one half-time job."),
+        description=_l("For example %(example)s for one full-time and one half-time job.",
+                       example=local_number(1.5)),
         render_kw={"inputmode": "decimal"},
     )
-    funding_need = FrenchDecimalField(
+    funding_need = LocalDecimalField(
         _l("Funding need (EUR)"),
         validators=[Optional(), NumberRange(min=0, max=100_000_000,
                                             message=_l("Enter an amount between 0 and 100 million euros."))],
-        description=_l("Your first estimate of what is needed to start, for example 25 000."),
+        description=_l("Your first estimate of what is needed to start, for example %(example)s.",
+                       example=local_number(25000)),
         render_kw={"inputmode": "decimal"},
     )
     save_draft = SubmitField(_l("Save as draft"))

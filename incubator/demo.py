@@ -1,0 +1,668 @@
+"""Demo data for the Pays de Redon: staff and holder accounts, projects and their history.
+
+Loaded by ``flask demo`` into a database whose reference data is already seeded. Fixed
+logins so they can be printed; dates relative to now, drawn from a seeded generator so two
+fresh databases get the same story.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from .auth.services import create_user, find_user_by_email
+from .extensions import db
+from .models import (
+    LegalForm,
+    Project,
+    ProjectHolder,
+    ProjectKind,
+    ProjectStatus,
+    Role,
+    Stage,
+    StageMove,
+    Theme,
+    User,
+    utcnow,
+)
+from .reference import DEFAULT_STAGES
+
+MANAGER_EMAIL = "claire.rouxel@cades-redon.fr"
+
+# (role, e-mail, password): the accounts printed by ``flask demo``.
+DEMO_LOGINS: list[tuple[str, str, str]] = [
+    ("manager", MANAGER_EMAIL, "demo-Redon-2026-direction"),
+    ("advisor", "yann.legoff@cades-redon.fr", "demo-Vilaine-2026-accompagnement"),
+    ("advisor", "sophie.maillard@cades-redon.fr", "demo-Vilaine-2026-suivi-projets"),
+    ("holder", "marion.guerin@exemple.fr", "demo-Oust-2026-epicerie"),
+    ("holder", "thomas.briand@exemple.fr", "demo-Oust-2026-recyclerie"),
+    ("holder", "nadia.benali@exemple.fr", "demo-Oust-2026-aide-domicile"),
+    ("holder", "erwan.lebihan@exemple.fr", "demo-Oust-2026-terre-paille"),
+]
+
+# key, role, name, e-mail. Accounts missing from DEMO_LOGINS get an unguessable password.
+PEOPLE: list[tuple[str, Role, str, str]] = [
+    ("claire", Role.MANAGER, "Claire Rouxel", MANAGER_EMAIL),
+    ("yann", Role.ADVISOR, "Yann Le Goff", "yann.legoff@cades-redon.fr"),
+    ("sophie", Role.ADVISOR, "Sophie Maillard", "sophie.maillard@cades-redon.fr"),
+    ("marion", Role.HOLDER, "Marion Guérin", "marion.guerin@exemple.fr"),
+    ("thomas", Role.HOLDER, "Thomas Briand", "thomas.briand@exemple.fr"),
+    ("nadia", Role.HOLDER, "Nadia Benali", "nadia.benali@exemple.fr"),
+    ("erwan", Role.HOLDER, "Erwan Le Bihan", "erwan.lebihan@exemple.fr"),
+    ("lea", Role.HOLDER, "Léa Jouan", "lea.jouan@exemple.fr"),
+    ("pierre-yves", Role.HOLDER, "Pierre-Yves Hamon", "pierre-yves.hamon@exemple.fr"),
+    ("gwenaelle", Role.HOLDER, "Gwenaëlle Riou", "gwenaelle.riou@exemple.fr"),
+    ("mathieu", Role.HOLDER, "Mathieu Chevalier", "mathieu.chevalier@exemple.fr"),
+    ("aurelie", Role.HOLDER, "Aurélie Dréan", "aurelie.drean@exemple.fr"),
+    ("samuel", Role.HOLDER, "Samuel Morin", "samuel.morin@exemple.fr"),
+]
+
+COLL, INDIV = ProjectKind.COLLECTIVE.value, ProjectKind.INDIVIDUAL.value
+ASSO, SCOP, SCIC, COOP = "Association loi 1901", "SCOP", "SCIC", "Coopérative (autre)"
+ESUS, UNDECIDED = "Entreprise commerciale ESUS", "Pas encore décidé"
+
+
+@dataclass(frozen=True)
+class Idea:
+    """One demo project. ``stage`` counts from 1 (Accueil); None for a draft."""
+
+    title: str
+    theme: str | None
+    commune: str
+    kind: str | None
+    legal_form: str | None
+    jobs: str | None
+    funding: int | None  # euros
+    pitch: str
+    need: str
+    target: str
+    activity: str
+    stage: int | None
+    advisor: str | None = None
+    holders: tuple[str, ...] = ()
+    status: str = ProjectStatus.ACTIVE.value
+    stalled: bool = False
+    # Comment of a move back from the next stage, for a project that went backward once.
+    back: str | None = None
+    outcome: str | None = None
+    reason: str | None = None
+
+
+IDEAS: list[Idea] = [
+    # Accueil
+    Idea(
+        "Repair café itinérant du pays de Redon", "Réemploi et économie circulaire",
+        "Saint-Nicolas-de-Redon", COLL, ASSO, "0.5", 8000,
+        "Un atelier de réparation gratuit qui tourne chaque mois dans une commune différente.",
+        "Beaucoup d'appareils partent à la déchetterie pour une panne simple ; les communes "
+        "rurales n'ont aucun lieu pour apprendre à réparer.",
+        "Habitants des communes rurales, retraités bricoleurs prêts à transmettre.",
+        "Un samedi par mois dans une salle communale, avec des bénévoles réparateurs et un "
+        "outillage transporté dans une remorque.",
+        1, None, ("thomas",),
+    ),
+    Idea(
+        "Tiers-lieu de la gare de Pipriac", "Numérique", "Pipriac", COLL, SCIC, "2.0", 120000,
+        "Transformer l'ancienne halle de la gare en tiers-lieu : coworking, atelier partagé et "
+        "café.",
+        "Les télétravailleurs et indépendants du sud du pays n'ont pas d'espace de travail "
+        "partagé à moins de 25 km.",
+        "Télétravailleurs, indépendants, associations locales, jeunes en recherche d'emploi.",
+        "Location de postes de travail, ateliers d'initiation au numérique, programmation "
+        "associative le week-end.",
+        1, "sophie", ("aurelie",),
+    ),
+    Idea(
+        "Conciergerie solidaire en milieu rural", "Services à la personne", "Guémené-Penfao",
+        INDIV, ESUS, "1.0", 15000,
+        "Une conciergerie qui rend de petits services aux habitants isolés : courses, "
+        "démarches, petits dépannages.",
+        "Les personnes âgées sans voiture renoncent à des démarches et à des achats faute de "
+        "transport.",
+        "Personnes âgées et familles sans véhicule des communes rurales.",
+        "Tournées hebdomadaires sur abonnement modique, en lien avec les CCAS.",
+        1, None, ("nadia",),
+    ),
+    Idea(
+        "Boulangerie paysanne en coopérative", "Alimentation et circuits courts", "Peillac",
+        COLL, SCOP, "3.0", 90000,
+        "Trois paysans-boulangers veulent produire leur blé, le moudre et vendre leur pain "
+        "au bourg.",
+        "Le bourg a perdu sa boulangerie en 2023 ; les habitants font 10 km pour acheter du "
+        "pain.",
+        "Habitants de Peillac et des communes voisines, cantines scolaires.",
+        "Fournil au levain, vente au bourg trois jours par semaine et sur deux marchés.",
+        1, "yann", ("pierre-yves",),
+    ),
+    Idea(
+        "Garde d'enfants en horaires décalés", "Services à la personne", "Redon", COLL,
+        UNDECIDED, "4.0", None,
+        "Besoin repéré par le pôle avec les employeurs de la zone d'activités : une solution de "
+        "garde tôt le matin et le soir.",
+        "Les salariés en horaires postés, souvent des mères seules, refusent des emplois faute "
+        "de garde avant 7 h et après 19 h.",
+        "Familles dont les parents travaillent en horaires décalés.",
+        "À construire avec les entreprises, la CAF et les assistantes maternelles du secteur.",
+        1, "sophie", (),
+    ),
+    Idea(
+        "Atelier vélo participatif", "Mobilité", "Redon", COLL, ASSO, "1.0", 12000,
+        "Un atelier où chacun répare son vélo avec l'aide d'un mécanicien et de bénévoles.",
+        "Des vélos dorment dans les garages alors que beaucoup de jeunes et de demandeurs "
+        "d'emploi n'ont pas de moyen de transport.",
+        "Lycéens, demandeurs d'emploi, habitants de Redon.",
+        "Permanences trois fois par semaine, vente de vélos reconditionnés, marquage "
+        "antivol.",
+        1, None, ("mathieu",),
+    ),
+    Idea(
+        "Ferme pédagogique et accueil paysan", "Agriculture", "Renac", INDIV, UNDECIDED, "1.0",
+        35000,
+        "Ouvrir une petite ferme d'élevage aux écoles et aux familles, avec des nuitées à la "
+        "ferme.",
+        "Les écoles du secteur cherchent des sorties nature proches et abordables.",
+        "Écoles primaires, centres de loisirs, familles en vacances.",
+        "Visites pédagogiques, ateliers soins aux animaux, deux chambres d'accueil paysan.",
+        1, "yann", ("gwenaelle",),
+    ),
+    Idea(
+        "Laverie solidaire et lieu d'entraide", "Santé et solidarités", "Guipry-Messac", COLL,
+        ASSO, "1.5", 40000,
+        "Une laverie à petit prix qui sert aussi de lieu d'accueil et d'orientation.",
+        "Des familles mal logées n'ont pas de machine à laver ; la laverie la plus proche est "
+        "à Redon.",
+        "Familles précaires, personnes hébergées, saisonniers.",
+        "Laverie en libre-service accompagné, permanences sociales, café d'entraide.",
+        1, "sophie", ("samuel",), stalled=True,
+    ),
+    # Émergence
+    Idea(
+        "Épicerie solidaire de Bains-sur-Oust", "Alimentation et circuits courts",
+        "Bains-sur-Oust", COLL, ASSO, "2.0", 45000,
+        "Une épicerie ouverte à tous, avec des prix adaptés aux revenus pour les ménages "
+        "orientés par les travailleurs sociaux.",
+        "L'aide alimentaire locale ne propose que des colis ; les familles veulent choisir "
+        "leurs produits.",
+        "Ménages aux revenus modestes, et tous les habitants en double tarif.",
+        "Épicerie avec produits locaux, ateliers cuisine et accompagnement budgétaire.",
+        2, "sophie", ("marion",),
+    ),
+    Idea(
+        "Ressourcerie textile « Fil à fil »", "Réemploi et économie circulaire", "Redon", COLL,
+        ASSO, "4.0", 110000,
+        "Collecter, trier et revendre les textiles du pays, en créant des emplois d'insertion.",
+        "Les bornes textiles partent vers des centres de tri lointains ; rien n'est valorisé "
+        "sur place.",
+        "Personnes éloignées de l'emploi, habitants, associations de couture.",
+        "Collecte, tri, boutique, atelier de retouche et d'upcycling.",
+        2, "yann", ("samuel", "lea"),
+    ),
+    Idea(
+        "Chantier d'éco-construction en terre-paille", "Éco-construction", "Malansac", COLL,
+        SCOP, "3.0", 60000,
+        "Une équipe d'artisans qui construit et rénove en terre-paille, avec des chantiers "
+        "participatifs.",
+        "La demande en rénovation écologique augmente mais peu d'entreprises locales maîtrisent "
+        "les techniques terre et paille.",
+        "Particuliers, communes, bailleurs sociaux.",
+        "Chantiers de rénovation, formations courtes, chantiers participatifs encadrés.",
+        2, "yann", ("erwan",),
+        back="Retour en émergence : deux associés se sont retirés, le collectif est à "
+        "reconstituer avant l'étude.",
+    ),
+    Idea(
+        "Café associatif de Sixt-sur-Aff", "Culture", "Sixt-sur-Aff", COLL, ASSO, "1.0", 30000,
+        "Rouvrir le dernier café du bourg en lieu associatif : bar, petite restauration et "
+        "concerts.",
+        "Le café a fermé il y a deux ans ; il n'y a plus de lieu de rencontre dans la commune.",
+        "Habitants de tous âges, associations, artistes locaux.",
+        "Bar ouvert cinq jours sur sept, épicerie de dépannage, programmation culturelle.",
+        2, "sophie", ("lea",), stalled=True,
+    ),
+    Idea(
+        "Habitat partagé pour personnes âgées", "Santé et solidarités", "Allaire", COLL, SCIC,
+        "2.5", 250000,
+        "Besoin porté par la commune : une maison partagée pour huit personnes âgées, au cœur "
+        "du bourg.",
+        "Des personnes âgées quittent la commune pour un EHPAD alors qu'elles pourraient vivre "
+        "en autonomie accompagnée.",
+        "Personnes âgées autonomes ou en légère perte d'autonomie, et leurs familles.",
+        "Logements privatifs, espaces communs, animatrice de vie sociale.",
+        2, "sophie", (),
+    ),
+    Idea(
+        "Légumerie pour la restauration collective", "Restauration bio hors domicile",
+        "Saint-Nicolas-de-Redon", COLL, SCIC, "3.0", 180000,
+        "Laver, éplucher et découper les légumes bio locaux pour les cantines du territoire.",
+        "Les cantines veulent du bio local mais n'ont ni le temps ni le personnel pour les "
+        "légumes bruts.",
+        "Cantines scolaires, EHPAD, maraîchers du pays de Redon.",
+        "Atelier de transformation de quatrième gamme, logistique de livraison.",
+        2, "yann", ("pierre-yves",),
+    ),
+    Idea(
+        "Médiation numérique pour les seniors", "Numérique", "La Gacilly", COLL, ASSO, "1.0",
+        25000,
+        "Des permanences et des ateliers pour que les seniors fassent leurs démarches en "
+        "ligne sans dépendre de leurs proches.",
+        "La dématérialisation des services publics laisse de nombreux retraités sans solution.",
+        "Personnes de plus de 65 ans, aidants familiaux.",
+        "Permanences itinérantes dans les mairies, ateliers collectifs, prêt de tablettes.",
+        2, "sophie", ("aurelie",),
+    ),
+    # Étude de faisabilité
+    Idea(
+        "Cantine bio pour les collèges du pays de Redon", "Restauration bio hors domicile",
+        "Redon", COLL, SCIC, "6.0", 320000,
+        "Une cuisine centrale coopérative qui prépare des repas bio et locaux pour quatre "
+        "collèges.",
+        "Les collèges peinent à atteindre les objectifs de la loi EGalim avec des prestataires "
+        "éloignés.",
+        "Collégiens, gestionnaires de restauration, producteurs bio du territoire.",
+        "Cuisine centrale, approvisionnement auprès des producteurs locaux, éducation au goût.",
+        3, "yann", ("pierre-yves",),
+    ),
+    Idea(
+        "SCIC d'énergie citoyenne « Vilaine Énergies »", "Énergie", "Fégréac", COLL, SCIC, "1.0",
+        450000,
+        "Des habitants, des communes et des entreprises investissent ensemble dans des toitures "
+        "solaires.",
+        "Les toitures publiques du territoire sont inexploitées et les habitants veulent "
+        "agir sur la transition.",
+        "Habitants, communes, entreprises et associations du pays de Redon.",
+        "Installation et exploitation de centrales photovoltaïques, animation citoyenne.",
+        3, "yann", ("erwan",),
+        back="Retour en faisabilité : permis refusé sur la toiture de la salle des sports, le "
+        "plan de financement est à refaire avec d'autres toitures.",
+    ),
+    Idea(
+        "Service d'aide à domicile en SCOP", "Services à la personne", "Redon", COLL, SCOP,
+        "8.0", 140000,
+        "Des aides à domicile créent leur propre coopérative pour mieux organiser leur travail.",
+        "Turnover élevé dans le secteur et demandes non pourvues dans les communes rurales.",
+        "Personnes âgées ou handicapées vivant à domicile, et les salariées elles-mêmes.",
+        "Aide au ménage, accompagnement, portage de courses, avec des tournées de proximité.",
+        3, "sophie", ("nadia",),
+    ),
+    Idea(
+        "Auto-partage rural et transport solidaire", "Mobilité", "Allaire", COLL, ASSO, "1.5",
+        70000,
+        "Des voitures partagées dans les bourgs et des chauffeurs bénévoles pour ceux qui ne "
+        "conduisent pas.",
+        "Sans voiture, l'accès à l'emploi et aux soins est très difficile hors de Redon.",
+        "Demandeurs d'emploi, personnes âgées, jeunes sans permis.",
+        "Flotte de véhicules en libre-service, réservation par téléphone, transport solidaire.",
+        3, "sophie", ("mathieu",), stalled=True,
+    ),
+    Idea(
+        "Gîte de groupe de l'ancien presbytère", "Hébergement et accueil de groupe", "Langon",
+        COLL, SCIC, "2.0", 380000,
+        "Rénover le presbytère de Langon en gîte de groupe de 30 places, en éco-construction.",
+        "Aucune capacité d'hébergement de groupe pour les classes vertes et les associations "
+        "sur la vallée de la Vilaine.",
+        "Écoles, associations sportives et culturelles, familles, randonneurs.",
+        "Gîte de groupe, salle d'activités, partenariats avec les acteurs du tourisme.",
+        3, "yann", ("gwenaelle",),
+    ),
+    Idea(
+        "Drive fermier des producteurs de Carentoir", "Alimentation et circuits courts",
+        "Carentoir", COLL, COOP, "1.0", 50000,
+        "Besoin repéré avec la chambre d'agriculture : un point de retrait commun pour les "
+        "commandes en ligne des producteurs.",
+        "Les producteurs perdent du temps en livraisons dispersées ; les actifs n'ont pas le "
+        "temps d'aller au marché.",
+        "Actifs du territoire, producteurs locaux.",
+        "Boutique en ligne commune, retrait le vendredi soir dans un local partagé.",
+        3, "yann", (),
+    ),
+    # Lancement
+    Idea(
+        "Recyclerie du pays de Redon", "Réemploi et économie circulaire", "Rieux", COLL, ASSO,
+        "5.0", 160000,
+        "Collecter, remettre en état et revendre meubles et objets, et sensibiliser au "
+        "réemploi.",
+        "Des tonnes d'objets réutilisables finissent enfouies ; pas de recyclerie sur le "
+        "territoire.",
+        "Habitants, intercommunalité, personnes en insertion.",
+        "Collecte en déchetterie, atelier de valorisation, boutique solidaire, animations.",
+        4, "yann", ("thomas",),
+    ),
+    Idea(
+        "Garage solidaire de l'Oust", "Insertion par l'activité économique", "Peillac", COLL,
+        ASSO, "3.0", 95000,
+        "Un garage qui répare à prix coûtant les véhicules des personnes aux revenus modestes.",
+        "Une panne de voiture fait perdre un emploi ; les réparations sont trop chères pour "
+        "les ménages précaires.",
+        "Ménages modestes orientés par les prescripteurs, salariés en insertion.",
+        "Entretien et réparation, location de véhicules à petit prix, formation mécanique.",
+        4, "sophie", ("thomas", "mathieu"),
+    ),
+    Idea(
+        "Compagnie de théâtre en milieu rural", "Culture", "Saint-Jean-la-Poterie", COLL, ASSO,
+        "1.0", 20000,
+        "Une compagnie qui joue dans les salles des fêtes et crée des spectacles avec les "
+        "habitants.",
+        "Peu d'offre culturelle vivante hors de Redon, surtout pour les adolescents.",
+        "Habitants des petites communes, collèges, EHPAD.",
+        "Tournée de spectacles, ateliers théâtre, créations participatives.",
+        4, "sophie", ("lea",), stalled=True,
+    ),
+    Idea(
+        "Maraîchage bio en insertion", "Insertion par l'activité économique", "Avessac", COLL,
+        ASSO, "6.0", 130000,
+        "Un chantier d'insertion maraîcher qui vend des paniers bio et forme aux métiers "
+        "agricoles.",
+        "Les personnes éloignées de l'emploi manquent de supports d'insertion dans le nord du "
+        "territoire.",
+        "Personnes en insertion, consommateurs de paniers, cantines.",
+        "Production de légumes bio sur 3 hectares, paniers hebdomadaires, accompagnement "
+        "socio-professionnel.",
+        4, "yann", ("samuel",),
+    ),
+    # Développement
+    Idea(
+        "Festival des Rives de l'Oust", "Culture", "Bains-sur-Oust", COLL, ASSO, "1.0", 45000,
+        "Un festival de musique et d'arts de rue éco-conçu, porté par des bénévoles.",
+        "Les jeunes du territoire partent l'été faute d'événements ; les associations "
+        "veulent mutualiser leurs forces.",
+        "Jeunes, familles, touristes, associations locales.",
+        "Festival de deux jours en juillet, actions culturelles à l'année.",
+        5, "sophie", ("lea", "aurelie"),
+    ),
+    Idea(
+        "Épicerie vrac coopérative de La Gacilly", "Alimentation et circuits courts",
+        "La Gacilly", COLL, COOP, "2.0", 80000,
+        "Une épicerie en vrac gérée par ses clients-sociétaires, avec des produits locaux.",
+        "Pas d'offre de vrac ni de produits bio locaux accessibles dans le bourg.",
+        "Habitants, touristes, producteurs locaux.",
+        "Épicerie ouverte six jours sur sept, commandes groupées, ateliers zéro déchet.",
+        5, "yann", ("marion",),
+    ),
+    Idea(
+        "Menuiserie en bois local et réemploi", "Éco-construction", "Théhillac", COLL, SCOP,
+        "3.0", 70000,
+        "Une menuiserie coopérative qui travaille le bois du pays et les matériaux de réemploi.",
+        "Le bois local part hors du territoire et les matériaux de déconstruction sont jetés.",
+        "Particuliers, artisans du bâtiment, collectivités.",
+        "Agencement, mobilier, menuiseries extérieures, vente de matériaux de réemploi.",
+        5, "sophie", ("erwan",),
+    ),
+    # En pause
+    Idea(
+        "AMAP et point de retrait à Fégréac", "Alimentation et circuits courts", "Fégréac", COLL,
+        ASSO, "0.5", 5000,
+        "Créer une AMAP qui relie trois producteurs et une quarantaine de familles.",
+        "Les producteurs cherchent des débouchés stables, les familles des produits locaux.",
+        "Familles de Fégréac et des environs, producteurs bio.",
+        "Distribution hebdomadaire de paniers, contrats saisonniers, visites de fermes.",
+        2, "sophie", ("marion",), status=ProjectStatus.PAUSED.value,
+    ),
+    Idea(
+        "Accueil de jour pour personnes isolées", "Santé et solidarités", "Pipriac", COLL, ASSO,
+        "2.0", 60000,
+        "Un lieu d'accueil de jour pour rompre l'isolement des personnes âgées et de leurs "
+        "aidants.",
+        "Les aidants familiaux s'épuisent et n'ont pas de relais en journée.",
+        "Personnes âgées isolées, aidants familiaux.",
+        "Accueil deux jours par semaine, activités, transport depuis le domicile.",
+        3, "yann", ("nadia",), status=ProjectStatus.PAUSED.value,
+    ),
+    # Clos
+    Idea(
+        "Bar-restaurant coopératif « Le Quai »", "Alimentation et circuits courts", "Redon",
+        COLL, SCOP, "4.0", 200000,
+        "Un bar-restaurant sur le port, en SCOP, qui cuisine les produits du pays.",
+        "Le port manquait d'un lieu de restauration ouvert à l'année et accessible.",
+        "Habitants, salariés du centre-ville, plaisanciers.",
+        "Restauration du midi, bar le soir, concerts le week-end.",
+        5, "yann", ("gwenaelle",), status=ProjectStatus.CLOSED.value, outcome="launched",
+        reason="Activité consolidée : quatre postes en CDI, sortie de l'accompagnement.",
+    ),
+    Idea(
+        "Conserverie de légumes locaux", "Alimentation et circuits courts", "Sainte-Marie",
+        INDIV, UNDECIDED, "1.0", 40000,
+        "Transformer les surplus des maraîchers en conserves et bocaux.",
+        "Les maraîchers jettent une partie de leur production en été.",
+        "Maraîchers, épiceries, restauration collective.",
+        "Atelier de transformation à façon, vente en épiceries.",
+        2, "sophie", ("samuel",), status=ProjectStatus.CLOSED.value, outcome="redirected",
+        reason="Orientée vers une coopérative d'activité et d'emploi pour tester l'activité "
+        "en entrepreneur salarié.",
+    ),
+    Idea(
+        "Friperie et atelier de couture", "Réemploi et économie circulaire", "Guipry-Messac",
+        COLL, ASSO, "1.0", 25000,
+        "Une friperie associée à un atelier de couture et de retouche.",
+        "Pas de friperie dans la commune ; des habitantes savent coudre et veulent transmettre.",
+        "Habitants, familles, jeunes.",
+        "Boutique trois jours par semaine, ateliers couture.",
+        3, "sophie", ("nadia",), status=ProjectStatus.CLOSED.value, outcome="abandoned",
+        reason="Pas de local à un loyer soutenable ; les porteuses ont retrouvé un emploi "
+        "salarié.",
+    ),
+    Idea(
+        "Navette fluviale touristique sur la Vilaine", "Tourisme", "Rieux", COLL, UNDECIDED,
+        "2.0", 300000,
+        "Une navette électrique entre Redon et Rieux pour les visiteurs et les habitants.",
+        "Le tourisme fluvial est peu valorisé et les déplacements de loisirs se font en "
+        "voiture.",
+        "Touristes, randonneurs, habitants.",
+        "Navette saisonnière, visites commentées, location de bateaux électriques.",
+        2, "yann", ("gwenaelle",), status=ProjectStatus.CLOSED.value, outcome="abandoned",
+        reason="Investissement trop lourd pour une activité de quatre mois par an ; l'idée "
+        "rejoint la réflexion du groupe tourisme.",
+    ),
+    # Brouillons
+    Idea(
+        "Jardin partagé et compostage de quartier", "Agriculture", "Bains-sur-Oust", COLL, None,
+        None, None,
+        "Un jardin partagé au pied des logements sociaux, avec un composteur collectif.",
+        "Les habitants des immeubles n'ont pas de jardin.",
+        "", "", None, None, ("marion",), status=ProjectStatus.DRAFT.value,
+    ),
+    Idea(
+        "Navette solidaire vers le marché de Redon", "Mobilité", "Avessac", None, None, None,
+        None,
+        "Une navette le lundi matin pour emmener les habitants au marché de Redon.",
+        "", "", "", None, None, ("mathieu",), status=ProjectStatus.DRAFT.value,
+    ),
+]
+
+# Comments an advisor may leave when moving a project forward, by destination stage.
+FORWARD_COMMENTS: dict[int, list[str]] = {
+    2: [
+        "Premier rendez-vous fait : besoin confirmé, collectif à étoffer.",
+        "Idée qualifiée en réunion d'équipe.",
+        "Rencontre positive avec la mairie.",
+    ],
+    3: [
+        "Collectif constitué, premiers partenaires identifiés.",
+        "Passage validé en comité d'appui.",
+        "Étude de marché à mener avec une structure adhérente.",
+    ],
+    4: [
+        "Statuts déposés, premier financement accordé.",
+        "Plan de financement bouclé avec les financeurs solidaires.",
+        "Structure immatriculée, ouverture prévue au printemps.",
+    ],
+    5: [
+        "Premiers emplois créés, activité à consolider.",
+        "Première année conforme au prévisionnel.",
+    ],
+}
+
+# Days since submission and days since entering the current stage, by stage.
+AGE_DAYS = {1: (2, 40), 2: (60, 220), 3: (180, 400), 4: (330, 520), 5: (420, 540)}
+IN_STAGE_DAYS = {1: (0, 0), 2: (10, 40), 3: (15, 44), 4: (20, 44), 5: (30, 44)}
+
+
+def load_demo() -> bool:
+    """Add the demo accounts and projects; False (nothing added) when already loaded.
+
+    Flushes, does not commit.
+    """
+    if find_user_by_email(MANAGER_EMAIL) is not None:
+        return False
+    rng = random.Random(2026)
+    now = utcnow()
+    users = _create_people(now)
+    stages = _by_name(Stage, [name for name, _ in DEFAULT_STAGES])
+    themes = _by_name(Theme, {i.theme for i in IDEAS if i.theme})
+    forms = _by_name(LegalForm, {i.legal_form for i in IDEAS if i.legal_form})
+    stage_ids = [stages[name].id for name, _ in DEFAULT_STAGES]
+
+    first_seen: dict[str, datetime] = {}
+    for idea in IDEAS:
+        _add_project(idea, rng, now, users, stage_ids, themes, forms, first_seen)
+    _number_columns(stage_ids)
+
+    # Holders registered a little before writing their first idea.
+    for key, when in first_seen.items():
+        users[key].created_at = when - timedelta(days=1)
+        users[key].privacy_accepted_at = when - timedelta(days=1)
+    db.session.flush()
+    return True
+
+
+def _create_people(now: datetime) -> dict[str, User]:
+    passwords = {email: password for _, email, password in DEMO_LOGINS}
+    users = {}
+    for key, role, name, email in PEOPLE:
+        password = passwords.get(email) or secrets.token_urlsafe(24)
+        user = create_user(email, name, role, password, privacy_accepted=True)
+        user.created_at = user.privacy_accepted_at = now - timedelta(days=700)
+        users[key] = user
+    return users
+
+
+def _by_name(model: type, names: Collection[str]) -> dict:
+    """Reference rows by name; the demo needs the default lists seeded."""
+    rows = {row.name: row for row in db.session.scalars(select(model).where(model.name.in_(names)))}
+    missing = set(names) - set(rows)
+    if missing:
+        raise LookupError(f"reference data missing: {', '.join(sorted(missing))}")
+    return rows
+
+
+def _office_time(rng: random.Random, day: datetime) -> datetime:
+    return day.replace(hour=rng.randint(7, 16), minute=rng.randrange(0, 60, 5), second=0,
+                       microsecond=0)
+
+
+def _add_project(
+    idea: Idea,
+    rng: random.Random,
+    now: datetime,
+    users: dict[str, User],
+    stage_ids: list[int],
+    themes: dict,
+    forms: dict,
+    first_seen: dict[str, datetime],
+) -> None:
+    manager = users["claire"]
+    advisor = users[idea.advisor] if idea.advisor else None
+    holders = [users[key] for key in idea.holders]
+    project = Project(
+        title=idea.title, pitch=idea.pitch, need=idea.need, target_public=idea.target,
+        planned_activity=idea.activity, commune=idea.commune, kind=idea.kind,
+        theme_id=themes[idea.theme].id if idea.theme else None,
+        legal_form_id=forms[idea.legal_form].id if idea.legal_form else None,
+        jobs_envisaged=Decimal(idea.jobs) if idea.jobs else None,
+        funding_need_cents=idea.funding * 100 if idea.funding is not None else None,
+        status=idea.status, advisor_id=advisor.id if advisor else None,
+        created_by_id=(holders[0] if holders else manager).id,
+    )
+
+    if idea.stage is None:  # a draft: written, not submitted
+        project.created_at = now - timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 12))
+        project.last_activity_at = project.created_at + timedelta(hours=rng.randint(1, 48))
+        db.session.add(project)
+        db.session.flush()
+        _link_holders(project, holders, project.created_at, first_seen)
+        return
+
+    # The day the story ends: now, or the closing day for closed projects.
+    end = now
+    if idea.status == ProjectStatus.CLOSED:
+        end = _office_time(rng, now - timedelta(days=rng.randint(20, 90)))
+    path = list(range(1, idea.stage + 1))
+    if idea.back:
+        path += [idea.stage + 1, idea.stage]
+    age = rng.randint(*AGE_DAYS[idea.stage]) + 40 * (len(path) - idea.stage)
+    in_stage = rng.randint(*IN_STAGE_DAYS[idea.stage])
+    if idea.stalled or idea.status == ProjectStatus.PAUSED:
+        in_stage = rng.randint(60, 110)
+        age = max(age, in_stage + rng.randint(2, 10) + 30 * (len(path) - 1))
+    days_ago = [age]
+    if len(path) > 1:
+        days_ago += sorted(rng.sample(range(in_stage + 1, age), len(path) - 2), reverse=True)
+        days_ago.append(in_stage)
+    times = [_office_time(rng, end - timedelta(days=d)) for d in days_ago]
+    times = [min(t, end) for t in times]
+
+    project.submitted_at = times[0]
+    project.created_at = times[0] - (
+        timedelta(days=rng.randint(1, 20), hours=rng.randint(1, 6))
+        if holders else timedelta(hours=rng.randint(1, 4))
+    )
+    project.stage_id = stage_ids[path[-1] - 1]
+    project.stage_entered_at = times[-1]
+    if idea.status == ProjectStatus.CLOSED:
+        project.closed_at = project.last_activity_at = end
+        project.outcome, project.outcome_reason = idea.outcome, idea.reason
+    elif idea.stalled or idea.status == ProjectStatus.PAUSED:
+        project.last_activity_at = times[-1] + timedelta(days=rng.randint(1, 10))
+    else:
+        recent = now - timedelta(hours=rng.randint(2, 20 * 24))
+        project.last_activity_at = max(recent, times[-1])
+    db.session.add(project)
+    db.session.flush()
+    _link_holders(project, holders, project.created_at, first_seen)
+
+    mover = advisor or manager
+    entry_by = holders[0] if holders else manager
+    previous = None
+    for step, (stage, moved_at) in enumerate(zip(path, times, strict=True)):
+        comment = None
+        if step and stage < path[step - 1]:
+            comment = idea.back
+        elif step and rng.random() < 0.55:
+            comment = rng.choice(FORWARD_COMMENTS[stage])
+        db.session.add(StageMove(
+            project_id=project.id, from_stage_id=previous, to_stage_id=stage_ids[stage - 1],
+            moved_by_id=(mover if step else entry_by).id, moved_at=moved_at, comment=comment,
+        ))
+        previous = stage_ids[stage - 1]
+
+
+def _link_holders(
+    project: Project, holders: list[User], created_at: datetime, first_seen: dict[str, datetime]
+) -> None:
+    """The first holder wrote the idea; a second one joined a few days later."""
+    for index, holder in enumerate(holders):
+        added_at = created_at + timedelta(days=3 * index)
+        db.session.add(ProjectHolder(
+            project_id=project.id, user_id=holder.id, added_at=added_at,
+            added_by_id=holders[0].id,
+        ))
+        key = next(k for k, _, _, email in PEOPLE if email == holder.email)
+        first_seen[key] = min(first_seen.get(key, added_at), added_at)
+
+
+def _number_columns(stage_ids: list[int]) -> None:
+    """Positions 1..n in each column for active projects, oldest arrival first."""
+    db.session.flush()
+    for stage_id in stage_ids:
+        column = db.session.scalars(
+            select(Project)
+            .where(Project.stage_id == stage_id, Project.status == ProjectStatus.ACTIVE.value)
+            .order_by(Project.stage_entered_at, Project.id)
+        )
+        for position, project in enumerate(column, start=1):
+            project.position = position

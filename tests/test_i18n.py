@@ -1,0 +1,83 @@
+"""French by default, English on request; French dates and numbers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask_babel import force_locale
+
+from incubator.extensions import db
+from incubator.i18n import _date, _money, _number
+
+from . import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_french_is_the_default(client):
+    html = client.get("/auth/login", headers={"Accept-Language": ""}).get_data(as_text=True)
+    assert '<html lang="fr">' in html
+    assert "Se connecter" in html
+
+
+def test_english_follows_the_browser_preference(client):
+    html = client.get("/auth/login", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(
+        as_text=True)
+    assert '<html lang="en">' in html and "Log in" in html
+
+
+def test_the_switch_in_the_page_wins_and_stays(client, login):
+    user = login("holder")
+    response = client.post("/language", data={"locale": "fr", "next": "/projects/mine"},
+                           headers={"Accept-Language": "en"})
+    assert response.status_code == 303 and response.headers["Location"] == "/projects/mine"
+    html = client.get("/projects/mine", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="fr">' in html and "Mes projets" in html
+    assert db.session.get(type(user), user.id).locale == "fr"
+
+
+def test_the_switch_ignores_unknown_languages_and_foreign_targets(client):
+    response = client.post("/language", data={"locale": "de", "next": "https://evil.example/"})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def test_french_pages_show_french_dates_and_amounts(client, login):
+    holder = login("holder")
+    project = factories.project(holders=[holder], funding_need_cents=2_500_050)
+    project.submitted_at = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
+    db.session.commit()
+    html = client.get(f"/projects/{project.id}", headers={"Accept-Language": "fr"}).get_data(
+        as_text=True)
+    assert "14 mars 2026" in html
+    assert "25\u202f000,50\u00a0€" in html
+
+
+def test_formatting_helpers_in_both_languages(app):
+    moment = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)  # already the 28th in Paris
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert _date(moment) == "28 nov. 2026"
+            assert _money(150_000) == "1\u202f500\u00a0€"
+            assert _number(1.5) == "1,5"
+        with force_locale("en"):
+            assert _date(moment) == "Nov 28, 2026"
+            assert _number(1.5) == "1.5"
+
+
+def test_every_interface_string_has_a_french_translation():
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "i18n.sh"), "check"],
+        cwd=ROOT, capture_output=True, text=True,
+        env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+             "PYBABEL": str(Path(sys.executable).parent / "pybabel")},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compiled_catalog_is_up_to_date():
+    po = ROOT / "incubator/translations/fr/LC_MESSAGES/messages.po"
+    mo = po.with_suffix(".mo")
+    assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime - 1
