@@ -9,6 +9,7 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from wtforms import DecimalField, SelectField
+from wtforms.widgets import TextInput
 from wtforms.validators import StopValidation
 
 
@@ -51,7 +52,9 @@ def normalise_number(raw: str) -> str:
 
 class LocalDecimalField(DecimalField):
     """A decimal typed the way people type it (see ``normalise_number``), shown the local
-    way ("12 500,5" in French)."""
+    way ("12 500,5" in French). A text input: a number input refuses "12 500,50"."""
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:

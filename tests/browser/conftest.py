@@ -1,0 +1,102 @@
+"""Browser tests: Playwright driving Debian's chromium against the app served in a thread.
+
+Without /usr/bin/chromium these tests are skipped (a newcomer's machine), unless
+INCUBATOR_REQUIRE_BROWSER=1 (CI), where a missing browser is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from incubator.extensions import db
+
+from ..conftest import TEST_DATABASE_URL, is_postgres, make_app, reset_database
+
+CHROMIUM = os.environ.get("INCUBATOR_CHROMIUM", "/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("INCUBATOR_REQUIRE_BROWSER") == "1":
+            raise pytest.UsageError(f"{CHROMIUM} is missing: install Debian's chromium")
+        skip = pytest.mark.skip(reason=f"{CHROMIUM} not installed (apt-get install chromium)")
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """Replaces pytest-base-url's fixture (which warns under pytest 9): tests use full URLs
+    from ``live_server``."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": LAUNCH_ARGS}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    # A French user, as the pole's users are.
+    return {**browser_context_args, "locale": "fr-FR", "timezone_id": "Europe/Paris"}
+
+
+@pytest.fixture(autouse=True)
+def _watch_the_page(page):
+    """Fail fast, and fail any test whose pages broke the CSP or threw a script error."""
+    page.set_default_timeout(10_000)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error"
+            and "favicon" not in m.text and "status of 4" not in m.text else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    yield
+    assert problems == []
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    url = TEST_DATABASE_URL if is_postgres() else f"sqlite:///{tmp_path / 'live.db'}"
+    app = make_app(url)
+    reset_database(app)
+    return app
+
+
+@pytest.fixture
+def live_server(live_app) -> Iterator[str]:
+    """The app served on a free local port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with live_app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core on the page; return the violations of the given impacts."""
+    # Evaluated through the DevTools protocol: our CSP rightly refuses an injected <script>.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => await axe.run()")
+    return [v for v in result["violations"] if v["impact"] in impacts]
