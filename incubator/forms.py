@@ -9,8 +9,8 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from wtforms import DecimalField, SelectField
-from wtforms.widgets import TextInput
 from wtforms.validators import StopValidation
+from wtforms.widgets import TextInput
 
 
 def strip(value: str | None) -> str:

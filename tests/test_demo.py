@@ -1,0 +1,54 @@
+"""The demo command fills an empty database once, with a believable history."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from incubator.demo import DEMO_LOGINS
+from incubator.extensions import db
+from incubator.models import Project, StageMove, User
+from incubator.passwords import is_common
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_demo_fills_the_database_once_and_prints_the_logins(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    for _role, email, password in DEMO_LOGINS:
+        assert email in first.output and password in first.output
+    assert "http://127.0.0.1:5000" in first.output
+    counts = (_count(User), _count(Project), _count(StageMove))
+    assert counts[1] >= 30
+    roles = set(db.session.scalars(select(User.role)))
+    assert roles == {"manager", "advisor", "holder"}
+
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert "nothing added" in second.output
+    assert (_count(User), _count(Project), _count(StageMove)) == counts
+
+
+def test_demo_history_is_consistent(app):
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    active = db.session.scalars(select(Project).where(Project.status == "active")).all()
+    positions = {(p.stage_id, p.position) for p in active}
+    assert len(positions) == len(active)  # no two cards share a place
+    for project in active:
+        last = db.session.scalar(
+            select(StageMove).where(StageMove.project_id == project.id)
+            .order_by(StageMove.moved_at.desc(), StageMove.id.desc()).limit(1)
+        )
+        assert last.to_stage_id == project.stage_id
+        assert last.moved_at <= project.last_activity_at
+
+
+def test_demo_logins_work_and_use_good_passwords(app, auth):
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    for _role, email, password in DEMO_LOGINS:
+        assert len(password) >= 12 and not is_common(password)
+        assert auth.login(email, password).status_code == 303
+        auth.logout()
