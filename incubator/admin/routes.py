@@ -56,6 +56,20 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
+def _commit_unless_last_manager(change, success: str):
+    """Run ``change``; commit and flash ``success``, or refuse if it removes the last manager."""
+    try:
+        change()
+    except LastManager:
+        db.session.rollback()
+        flash(_("The pole needs at least one active manager: name another one first."),
+              "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("admin.users"), code=303)
+
+
 @bp.post("/users/<int:user_id>/role")
 @manager_required
 def set_role(user_id: int):
@@ -64,36 +78,21 @@ def set_role(user_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a valid role."), "error")
         return redirect(url_for("admin.users"), code=303)
-    try:
-        change_role(user, Role(form.role.data))
-    except LastManager:
-        db.session.rollback()
-        flash(_("The pole needs at least one active manager: name another one first."),
-              "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s's role is changed.", name=user.name), "success")
-    return redirect(url_for("admin.users"), code=303)
+    return _commit_unless_last_manager(
+        lambda: change_role(user, Role(form.role.data)),
+        _("%(name)s's role is changed.", name=user.name),
+    )
 
 
 @bp.post("/users/<int:user_id>/active")
 @manager_required
 def toggle_active(user_id: int):
     user = _user_or_404(user_id)
-    form = ActiveForm()
-    if not form.validate_on_submit():
+    if not ActiveForm().validate_on_submit():
         abort(400)
-    try:
-        set_active(user, not user.active)
-    except LastManager:
-        db.session.rollback()
-        flash(_("The pole needs at least one active manager: name another one first."),
-              "error")
+    if user.active:
+        message = _("%(name)s's account is deactivated: they can no longer log in.",
+                    name=user.name)
     else:
-        db.session.commit()
-        if user.active:
-            flash(_("%(name)s's account is active again.", name=user.name), "success")
-        else:
-            flash(_("%(name)s's account is deactivated: they can no longer log in.",
-                    name=user.name), "success")
-    return redirect(url_for("admin.users"), code=303)
+        message = _("%(name)s's account is active again.", name=user.name)
+    return _commit_unless_last_manager(lambda: set_active(user, not user.active), message)
