@@ -79,6 +79,10 @@ def _user_loader() -> None:
 def _template_context(app: Flask) -> None:
     from flask_babel import get_locale
 
+    # Less whitespace in fragments: smaller htmx answers, no stray text nodes.
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
     from .dom import dom_id
     from .labels import LABELS
     from .models import Role
@@ -105,7 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(projects_bp, url_prefix="/projects")
-    app.register_blueprint(board_bp, url_prefix="/board")
+    app.register_blueprint(board_bp)  # /board… and /projects/<id>/move…
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from incubator.board.positions import end_position
 from incubator.extensions import db
 from incubator.models import (
     Project,
@@ -99,10 +100,7 @@ def project(*, holders: list[User] | None = None, stage_position: int | None = 1
     db.session.flush()
     if in_stage is not None:
         if status == ProjectStatus.ACTIVE.value:
-            last = db.session.scalar(
-                select(db.func.max(Project.position)).where(Project.stage_id == in_stage.id)
-            )
-            item.position = (last or 0) + 1
+            item.position = end_position(in_stage.id, exclude_id=item.id)
         db.session.add(StageMove(project_id=item.id, from_stage_id=None, to_stage_id=in_stage.id,
                                  moved_at=entered))
     for holder in holders or []:

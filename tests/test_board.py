@@ -1,12 +1,15 @@
-"""The staff board page (plain list by stage for now)."""
+"""The board: columns, cards, filters, load more, statement counts, polling."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
 
 from incubator.extensions import db
+from incubator.models import utcnow
 
 from . import factories
 
@@ -25,48 +28,209 @@ def count_statements():
         event.remove(db.engine, "before_cursor_execute", record)
 
 
-def test_board_lists_active_projects_by_stage(client, login):
+def test_board_has_one_column_per_active_stage_in_order(client, login):
     login("advisor")
+    factories.stage(4).active = False
+    db.session.commit()
+    html = client.get("/board").get_data(as_text=True)
+    ids = [s.id for s in factories.stages() if s.active]
+    places = [html.index(f'id="column-stage-{i}"') for i in ids]
+    assert places == sorted(places)
+    assert f'id="column-stage-{factories.stage(4).id}"' not in html
+
+
+def test_cards_show_what_an_advisor_needs(client, login):
+    login("advisor")
+    advisor = factories.user(role="advisor", name="Yann Le Goff")
     holder = factories.user(name="Anne Briand")
-    factories.project(title="Café associatif", stage_position=1, holders=[holder])
-    factories.project(title="Ressourcerie", stage_position=3)
+    factories.project(title="Café associatif", stage_position=2, holders=[holder],
+                      advisor=advisor, theme_id=factories.theme().id, commune="Peillac",
+                      days_in_stage=12)
     factories.project(title="Brouillon caché", status="draft")
     factories.project(title="En pause", stage_position=2, status="paused")
     db.session.commit()
     html = client.get("/board").get_data(as_text=True)
-    for stage in factories.stages():
-        assert f'id="column-stage-{stage.id}"' in html
-    accueil = html.index('id="column-stage-1"')
-    emergence = html.index('id="column-stage-2"')
-    assert accueil < html.index("Café associatif") < emergence
-    assert html.index("Ressourcerie") > html.index('id="column-stage-3"')
-    assert "Anne Briand" in html
+    column = html[html.index('id="column-stage-2"'):html.index('id="column-stage-3"')]
+    for text in ("Café associatif", "Anne Briand", "Culture", "Peillac", ">YL<",
+                 "12 days in stage", "1 project"):
+        assert text in column, text
     assert "Brouillon caché" not in html and "En pause" not in html
 
 
-def test_board_costs_the_same_statements_whatever_its_size(client, login):
+def test_stalled_projects_are_marked(app, client, login):
+    login("advisor")
+    quiet = factories.project(title="Silencieux", days_in_stage=50)
+    busy = factories.project(title="Actif", days_in_stage=50)
+    busy.last_activity_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    html = client.get("/board").get_data(as_text=True)
+    assert f'class="card stalled" id="project-{quiet.id}"' in html
+    assert f'class="card" id="project-{busy.id}"' in html
+    app.config["STALLED_DAYS"] = 60
+    html = client.get("/board").get_data(as_text=True)
+    assert "card stalled" not in html
+
+
+def test_wip_limit_shows_when_a_column_is_over_it(client, login):
+    login("advisor")
+    stage = factories.stage(1)
+    stage.wip_limit = 2
+    for _ in range(3):
+        factories.project(stage_position=1)
+    db.session.commit()
+    html = client.get("/board").get_data(as_text=True)
+    head = html[html.index(f'id="head-stage-{stage.id}"') - 60:]
+    assert "over-limit" in head[:200]
+    assert "limit 2" in html and "Over the limit" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ("q=recyc", ["Recyclerie"], ["Épicerie"]),
+        ("q=briand", ["Épicerie"], ["Recyclerie"]),  # holder name
+        ("q=vrac", ["Épicerie"], ["Recyclerie"]),  # pitch
+        ("commune=pipriac", ["Recyclerie"], ["Épicerie"]),
+        ("mine=1", ["Épicerie"], ["Recyclerie"]),
+    ],
+)
+def test_filters_narrow_the_board(client, login, query, shown, hidden):
+    me = login("advisor")
+    factories.project(title="Épicerie", pitch="Du vrac local", advisor=me,
+                      holders=[factories.user(name="Anne Briand")], commune="Redon")
+    factories.project(title="Recyclerie", commune="Pipriac", stage_position=3)
+    db.session.commit()
+    html = client.get(f"/board?{query}").get_data(as_text=True)
+    for title in shown:
+        assert title in html
+    for title in hidden:
+        assert f">{title}<" not in html
+
+
+def test_filters_by_advisor_and_theme(client, login):
+    login("manager")
+    advisor = factories.user(role="advisor")
+    culture = factories.theme("Culture")
+    factories.project(title="Festival", advisor=advisor, theme_id=culture.id)
+    factories.project(title="Garage")
+    db.session.commit()
+    html = client.get(f"/board?advisor={advisor.id}&theme={culture.id}").get_data(as_text=True)
+    assert "Festival" in html and ">Garage<" not in html
+    assert "1 of 2 active projects match the filters" in html
+
+
+def test_filtering_with_htmx_returns_only_the_board(client, login):
+    login("advisor")
+    factories.project(title="Recyclerie")
+    db.session.commit()
+    response = client.get("/board?q=recyc", htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div class="board" id="board"')
+    assert "<html" not in html and 'id="board-summary" hx-swap-oob="true"' in html
+    assert "HX-Request" in response.headers["Vary"]
+    full = client.get("/board?q=recyc")
+    assert "<html" in full.get_data(as_text=True) and 'value="recyc"' in full.get_data(
+        as_text=True)
+
+
+def test_free_text_is_matched_literally(client, login):
+    login("advisor")
+    factories.project(title="Cent pour cent local")
+    factories.project(title="100% bio")
+    db.session.commit()
+    html = client.get("/board?q=%25").get_data(as_text=True)
+    assert "100% bio" in html and "Cent pour cent" not in html
+
+
+def test_a_column_shows_its_first_cards_and_loads_more(app, client, login):
+    login("advisor")
+    app.config["BOARD_COLUMN_CARDS"] = 3
+    app.config["BOARD_MORE_CARDS"] = 2
+    projects = [factories.project(title=f"Projet n°{i}") for i in range(6)]
+    db.session.commit()
+    stage_id = factories.stage(1).id
+    html = client.get("/board").get_data(as_text=True)
+    assert all(f"Projet n°{i}<" in html for i in range(3))
+    assert "Projet n°3<" not in html
+    assert f'name="last-{stage_id}" value="{projects[2].position}"' in html
+    more = client.get(f"/board/stages/{stage_id}?after={projects[2].position}", htmx=True)
+    text = more.get_data(as_text=True)
+    assert "Projet n°3<" in text and "Projet n°4<" in text and "Projet n°5<" not in text
+    assert f'id="more-stage-{stage_id}" hx-swap-oob="true"' in text
+    last = client.get(f"/board/stages/{stage_id}?after={projects[4].position}", htmx=True)
+    assert "Projet n°5<" in last.get_data(as_text=True)
+    assert f'name="last-{stage_id}" value="all"' in last.get_data(as_text=True)
+    page = client.get(f"/board/stages/{stage_id}?after={projects[2].position}")
+    assert "<html" in page.get_data(as_text=True)  # works without JavaScript too
+
+
+def test_board_costs_the_same_statements_at_10_and_500_projects(client, login):
     login("advisor")
     advisor = factories.user(role="advisor")
     db.session.commit()
 
-    def render() -> int:
+    def render(url: str = "/board") -> int:
         with count_statements() as statements:
-            assert client.get("/board").status_code == 200
+            assert client.get(url).status_code == 200
         return len(statements)
 
-    for i in range(5):
-        factories.project(stage_position=i % 5 + 1, advisor=advisor,
-                          holders=[factories.user()], theme_id=factories.theme().id)
+    def add(n: int) -> None:
+        holders = [factories.user() for _ in range(5)]
+        for i in range(n):
+            factories.project(stage_position=i % 5 + 1, advisor=advisor,
+                              holders=[holders[i % 5]], theme_id=factories.theme().id)
+        db.session.commit()
+
+    add(10)
+    small = render(), render("/board?q=projet&mine=1")
+    add(490)
+    assert (render(), render("/board?q=projet&mine=1")) == small
+
+
+def test_poll_answers_204_when_nothing_changed(client, login):
+    login("advisor")
+    factories.project()
     db.session.commit()
-    small = render()
-    for i in range(60):
-        factories.project(stage_position=i % 5 + 1, advisor=advisor,
-                          holders=[factories.user()], theme_id=factories.theme().id)
+    html = client.get("/board").get_data(as_text=True)
+    token = html.split('id="board-token" name="token" value="')[1].split('"')[0]
+    response = client.get(f"/board/changes?token={token}", htmx=True)
+    assert response.status_code == 204 and response.data == b""
+
+
+def test_poll_sends_only_the_changed_columns(client, login):
+    login("advisor")
+    moving = factories.project(title="Qui bouge")
+    factories.project(title="Immobile", stage_position=3)
     db.session.commit()
-    assert render() == small
+    html = client.get("/board").get_data(as_text=True)
+    token = html.split('id="board-token" name="token" value="')[1].split('"')[0]
+    moving.stage_id = factories.stage(2).id
+    moving.version += 1
+    db.session.commit()
+    response = client.get(f"/board/changes?token={token}", htmx=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'id="column-stage-{factories.stage(1).id}"' in text
+    assert f'id="column-stage-{factories.stage(2).id}"' in text
+    assert f'id="column-stage-{factories.stage(3).id}"' not in text
+    assert 'id="board-token" name="token"' in text and 'hx-swap-oob="true"' in text
+    new_token = text.split('id="board-token" name="token" value="')[1].split('"')[0]
+    assert client.get(f"/board/changes?token={new_token}", htmx=True).status_code == 204
+
+
+def test_poll_asks_for_a_reload_when_stages_changed(client, login):
+    login("advisor")
+    html = client.get("/board").get_data(as_text=True)
+    token = html.split('id="board-token" name="token" value="')[1].split('"')[0]
+    factories.stage(5).active = False
+    db.session.commit()
+    response = client.get(f"/board/changes?token={token}", htmx=True)
+    assert response.headers.get("HX-Refresh") == "true"
 
 
 def test_board_is_for_staff_only(client, login):
     assert client.get("/board").status_code == 302
     login("holder")
-    assert client.get("/board").status_code == 403
+    for url in ("/board", "/board/changes", "/board/closed", "/board/stages/1"):
+        assert client.get(url).status_code == 403, url

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from incubator.board.positions import GAP
 from incubator.extensions import db
 from incubator.models import Project, ProjectHolder, StageMove
 
@@ -69,7 +70,7 @@ def test_submitting_a_complete_idea_enters_the_first_stage(client, login):
     project = db.session.scalar(select(Project))
     assert project.status == "active"
     assert project.stage_id == factories.stage(1).id
-    assert project.position == 1
+    assert project.position == GAP
     assert project.submitted_at is not None and project.stage_entered_at is not None
     assert project.jobs_envisaged == Decimal("1.5")
     assert project.funding_need_cents == 2_500_000
@@ -84,7 +85,7 @@ def test_a_second_submission_goes_to_the_end_of_the_column(client, login):
     db.session.commit()
     client.post("/projects/new", data=factories.complete_idea(submit_idea="y"))
     newest = db.session.scalar(select(Project).order_by(Project.id.desc()))
-    assert newest.position == 2
+    assert newest.position == 2 * GAP
 
 
 @pytest.mark.parametrize(

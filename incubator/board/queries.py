@@ -1,33 +1,268 @@
-"""Reads for the board: active projects grouped by stage, in column order."""
+"""Reads for the board. A page costs a fixed number of SQL statements whatever the number of
+cards: one windowed query picks the first cards of every column, one aggregate counts them
+and fingerprints each column (for the poll), and eager loads fetch what a card shows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..models import Project, ProjectStatus, Stage
-from ..projects.queries import active_stages, with_card_details
+from ..models import Project, ProjectHolder, ProjectStatus, Role, Stage, Theme, User
+from ..projects.queries import active_stages
+
+
+@dataclass
+class BoardFilters:
+    """What the advisor narrowed the board to; read from and written back to the URL."""
+
+    advisor: int | None = None
+    mine: bool = False
+    theme: int | None = None
+    commune: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> BoardFilters:
+        def number(name: str) -> int | None:
+            value = (args.get(name) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        return cls(
+            advisor=number("advisor"),
+            mine=args.get("mine") in ("1", "on", "true", "y"),
+            theme=number("theme"),
+            commune=(args.get("commune") or "").strip()[:100],
+            q=(args.get("q") or "").strip()[:100],
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.advisor or self.mine or self.theme or self.commune or self.q)
+
+    def as_args(self) -> dict[str, Any]:
+        """The filters as URL parameters (only those set)."""
+        args: dict[str, Any] = {}
+        if self.advisor:
+            args["advisor"] = self.advisor
+        if self.mine:
+            args["mine"] = "1"
+        if self.theme:
+            args["theme"] = self.theme
+        if self.commune:
+            args["commune"] = self.commune
+        if self.q:
+            args["q"] = self.q
+        return args
+
+    def conditions(self, user: User) -> list:
+        """SQL conditions on Project for these filters."""
+        conditions: list = []
+        if self.mine:
+            conditions.append(Project.advisor_id == user.id)
+        elif self.advisor:
+            conditions.append(Project.advisor_id == self.advisor)
+        if self.theme:
+            conditions.append(Project.theme_id == self.theme)
+        if self.commune:
+            conditions.append(func.lower(Project.commune) == self.commune.lower())
+        if self.q:
+            pattern = "%" + self.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
+                "_", "\\_") + "%"
+            holder_match = exists().where(
+                ProjectHolder.project_id == Project.id,
+                ProjectHolder.user_id == User.id,
+                func.lower(User.name).like(pattern, escape="\\"),
+            )
+            conditions.append(or_(
+                func.lower(Project.title).like(pattern, escape="\\"),
+                func.lower(Project.pitch).like(pattern, escape="\\"),
+                holder_match,
+            ))
+        return conditions
+
+
+def _on_board(*stage_ids: int) -> list:
+    condition = [Project.status == ProjectStatus.ACTIVE.value]
+    if stage_ids:
+        condition.append(Project.stage_id.in_(stage_ids))
+    return condition
+
+
+def with_card_details(statement: Select) -> Select:
+    """What a card shows: theme, advisor, holders."""
+    return statement.options(
+        joinedload(Project.theme),
+        joinedload(Project.advisor),
+        selectinload(Project.holder_links).joinedload(ProjectHolder.user),
+    )
+
+
+@dataclass
+class ColumnStats:
+    total: int = 0  # active projects in the stage (what the WIP limit counts)
+    shown: int = 0  # those matching the filters
+    fingerprint: str = "0"  # changes whenever a card enters, leaves or changes
 
 
 @dataclass
 class Column:
     stage: Stage
-    projects: list[Project] = field(default_factory=list)
+    stats: ColumnStats
+    cards: list[Project] = field(default_factory=list)
+
+    @property
+    def has_more(self) -> bool:
+        return len(self.cards) < self.stats.shown
+
+    @property
+    def last_position(self) -> int | None:
+        return self.cards[-1].position if self.cards else None
+
+    @property
+    def over_limit(self) -> bool:
+        limit = self.stage.wip_limit
+        return limit is not None and self.stats.total > limit
 
 
-def board_columns() -> list[Column]:
-    """One column per active stage with its active projects in position order.
+def column_stats(user: User, filters: BoardFilters, stage_ids: list[int]) -> dict[int, ColumnStats]:
+    """Per stage: total, filtered count and fingerprint, in one aggregate statement.
 
-    Two statements for the stages and projects (plus one for holders), whatever the count.
+    The fingerprint (count, sum of versions, sum of id × version) changes whenever a card
+    enters or leaves the column or any of its cards is modified (every change bumps the
+    project's version).
     """
-    columns = {stage.id: Column(stage) for stage in active_stages()}
-    statement = with_card_details(
-        select(Project)
-        .where(Project.status == ProjectStatus.ACTIVE.value, Project.stage_id.in_(columns))
-        .order_by(Project.position, Project.id)
+    conditions = filters.conditions(user)
+    shown = func.sum(case((and_(*conditions), 1), else_=0)) if conditions else func.count()
+    rows = db.session.execute(
+        select(
+            Project.stage_id, func.count(), shown, func.sum(Project.version),
+            func.sum(Project.id * Project.version),
+        )
+        .where(*_on_board(*stage_ids))
+        .group_by(Project.stage_id)
     )
+    stats = {stage_id: ColumnStats() for stage_id in stage_ids}
+    for stage_id, total, matching, versions, weighted in rows:
+        stats[stage_id] = ColumnStats(int(total), int(matching or 0),
+                                      f"{total}-{versions}-{weighted}")
+    return stats
+
+
+def board_token(stats: dict[int, ColumnStats]) -> str:
+    """The version of the board a page holds: every column's fingerprint."""
+    return ".".join(f"{stage_id}:{s.fingerprint}" for stage_id, s in sorted(stats.items()))
+
+
+def parse_token(token: str) -> dict[int, str]:
+    parsed: dict[int, str] = {}
+    for part in (token or "").split("."):
+        stage_id, _, fingerprint = part.partition(":")
+        if stage_id.isdigit():
+            parsed[int(stage_id)] = fingerprint
+    return parsed
+
+
+def first_cards(user: User, filters: BoardFilters, stage_ids: list[int],
+                per_column: int) -> dict[int, list[Project]]:
+    """The first ``per_column`` matching cards of each column, in one windowed query."""
+    rank = func.row_number().over(
+        partition_by=Project.stage_id, order_by=(Project.position, Project.id)
+    ).label("rank")
+    ranked = (
+        select(Project.id, rank)
+        .where(*_on_board(*stage_ids), *filters.conditions(user))
+        .subquery()
+    )
+    statement = with_card_details(
+        select(Project).join(ranked, ranked.c.id == Project.id)
+        .where(ranked.c.rank <= per_column)
+        .order_by(Project.stage_id, Project.position, Project.id)
+    )
+    cards: dict[int, list[Project]] = {stage_id: [] for stage_id in stage_ids}
     for project in db.session.scalars(statement).unique():
-        columns[project.stage_id].projects.append(project)
-    return list(columns.values())
+        cards[project.stage_id].append(project)
+    return cards
+
+
+def board_columns(user: User, filters: BoardFilters, per_column: int,
+                  only: list[int] | None = None) -> list[Column]:
+    """The board's columns (or only some of them), each with its first cards."""
+    stages = [s for s in active_stages() if only is None or s.id in only]
+    stage_ids = [s.id for s in stages]
+    stats = column_stats(user, filters, stage_ids)
+    cards = first_cards(user, filters, stage_ids, per_column)
+    return [Column(stage, stats[stage.id], cards[stage.id]) for stage in stages]
+
+
+def more_cards(user: User, filters: BoardFilters, stage_id: int, after_position: int | None,
+               limit: int) -> tuple[list[Project], bool]:
+    """The next cards of a column after ``after_position`` (keyset: robust to moves)."""
+    statement = (
+        select(Project)
+        .where(*_on_board(stage_id), *filters.conditions(user))
+        .order_by(Project.position, Project.id)
+        .limit(limit + 1)
+    )
+    if after_position is not None:
+        statement = statement.where(Project.position > after_position)
+    found = list(db.session.scalars(with_card_details(statement)).unique())
+    return found[:limit], len(found) > limit
+
+
+def card(project_id: int) -> Project | None:
+    """One project with what its card shows, whatever its status."""
+    return db.session.scalars(
+        with_card_details(select(Project).where(Project.id == project_id))
+        .options(joinedload(Project.stage))
+    ).unique().one_or_none()
+
+
+def next_card_after(user: User, filters: BoardFilters, project: Project) -> Project | None:
+    """The card shown just below ``project`` in its column under these filters."""
+    return db.session.scalar(
+        select(Project)
+        .where(*_on_board(project.stage_id), *filters.conditions(user),
+               Project.position > project.position)
+        .order_by(Project.position, Project.id)
+        .limit(1)
+    )
+
+
+def matches(user: User, filters: BoardFilters, project: Project) -> bool:
+    if not filters.active:
+        return True
+    return db.session.scalar(
+        select(func.count()).select_from(Project)
+        .where(Project.id == project.id, *filters.conditions(user))
+    ) == 1
+
+
+def filter_choices() -> dict[str, list]:
+    """Options of the filter form: staff who advise projects, themes, communes in use."""
+    advisors = list(db.session.scalars(
+        select(User).where(User.role.in_([Role.ADVISOR.value, Role.MANAGER.value]), User.active)
+        .order_by(User.name)
+    ))
+    themes = list(db.session.scalars(select(Theme).where(Theme.active).order_by(Theme.position)))
+    communes = list(db.session.scalars(
+        select(Project.commune).where(*_on_board(), Project.commune != "")
+        .distinct().order_by(Project.commune)
+    ))
+    return {"advisors": advisors, "themes": themes, "communes": communes}
+
+
+def off_board(page: int, per_page: int = 50):
+    """Closed and paused projects, most recently changed first."""
+    statement = (
+        select(Project)
+        .where(Project.status.in_([ProjectStatus.CLOSED.value, ProjectStatus.PAUSED.value]))
+        .options(joinedload(Project.stage), joinedload(Project.advisor),
+                 selectinload(Project.holder_links).joinedload(ProjectHolder.user))
+        .order_by(Project.last_activity_at.desc(), Project.id.desc())
+    )
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)

@@ -1,17 +1,351 @@
-"""The board page (staff home)."""
+"""The board: columns by stage, filters, lazy "load more", moves, closing, live refresh.
+
+Every route serves a full page to a plain request and a fragment (with out-of-band parts) to
+htmx; the same POST routes take the no-JavaScript forms.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
+from ..extensions import db
+from ..htmx import hx_trigger, is_htmx, vary_on_htmx
+from ..models import Project, ProjectStatus, Stage
 from ..permissions import staff_required
-from . import bp
-from .queries import board_columns
+from ..projects.queries import active_stages
+from ..urls import safe_next
+from . import bp, queries
+from .forms import CloseForm, MoveForm, PauseForm, ReopenForm
+from .queries import BoardFilters, board_columns, board_token, column_stats, parse_token
+from .services import (
+    BoardError,
+    CommentRequired,
+    close_project,
+    move_project,
+    pause_project,
+    reopen_project,
+)
+from .tokens import shift_token
 
 
-@bp.get("")
+def _filters() -> BoardFilters:
+    return BoardFilters.from_args(request.values)
+
+
+def _board_url(filters: BoardFilters) -> str:
+    return url_for("board.index", **filters.as_args())
+
+
+def _context(filters: BoardFilters, columns) -> dict:
+    return {
+        "columns": columns,
+        "filters": filters,
+        "token": board_token({c.stage.id: c.stats for c in columns}),
+        "total": sum(c.stats.total for c in columns),
+        "shown": sum(c.stats.shown for c in columns),
+        "stalled_days": current_app.config["STALLED_DAYS"],
+        "poll_seconds": current_app.config["BOARD_POLL_SECONDS"],
+        "board_url": _board_url(filters),
+    }
+
+
+@bp.get("/board")
 @staff_required
 def index():
-    columns = board_columns()
-    total = sum(len(column.projects) for column in columns)
-    return render_template("board/index.html", columns=columns, total=total)
+    filters = _filters()
+    columns = board_columns(current_user, filters, current_app.config["BOARD_COLUMN_CARDS"])
+    context = _context(filters, columns)
+    if is_htmx():
+        return vary_on_htmx(make_response(render_template("board/_board.html", **context)))
+    context["choices"] = queries.filter_choices()
+    return vary_on_htmx(make_response(render_template("board/index.html", **context)))
+
+
+@bp.get("/board/stages/<int:stage_id>")
+@staff_required
+def column(stage_id: int):
+    """More cards of a column: appended by htmx, or a full page without JavaScript."""
+    stage = db.session.get(Stage, stage_id)
+    if stage is None or not stage.active:
+        abort(404)
+    filters = _filters()
+    after = request.args.get("after", type=int)
+    limit = current_app.config["BOARD_MORE_CARDS"]
+    cards, has_more = queries.more_cards(current_user, filters, stage.id, after, limit)
+    context = {
+        "stage": stage, "cards": cards, "has_more": has_more, "filters": filters,
+        "last_position": cards[-1].position if cards else after,
+        "stalled_days": current_app.config["STALLED_DAYS"], "board_url": _board_url(filters),
+    }
+    if is_htmx():
+        return vary_on_htmx(make_response(render_template("board/_more.html", **context)))
+    return vary_on_htmx(make_response(render_template("board/column.html", **context)))
+
+
+@bp.get("/board/changes")
+@staff_required
+def changes():
+    """The poll: 204 when no column changed since the page's token, else the changed
+    columns (out of band) and the new token."""
+    filters = _filters()
+    held = parse_token(request.args.get("token", ""))
+    stages = active_stages()
+    stage_ids = [s.id for s in stages]
+    if set(held) != set(stage_ids):
+        response = make_response("", 204)
+        response.headers["HX-Refresh"] = "true"  # stages were added or retired
+        return response
+    stats = column_stats(current_user, filters, stage_ids)
+    changed = [sid for sid in stage_ids if stats[sid].fingerprint != held[sid]]
+    if not changed:
+        return make_response("", 204)
+    columns = board_columns(current_user, filters, current_app.config["BOARD_COLUMN_CARDS"],
+                            only=changed)
+    context = _context(filters, columns)
+    context["token"] = board_token(stats)
+    context["total"] = sum(s.total for s in stats.values())
+    context["shown"] = sum(s.shown for s in stats.values())
+    return render_template("board/_changes.html", **context)
+
+
+def _project_or_404(project_id: int) -> Project:
+    project = queries.card(project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+def _move_form(project: Project) -> MoveForm:
+    form = MoveForm()
+    form.set_stages(active_stages())
+    if not form.is_submitted():
+        form.stage_id.data = project.stage_id
+        form.version.data = project.version
+        form.next.data = safe_next(request.args.get("next")) or ""
+    return form
+
+
+def _render_move_form(project: Project, form: MoveForm, status: int = 200, *,
+                      close_form: CloseForm | None = None, pause_form: PauseForm | None = None):
+    """The move control of a card (in the card for htmx, as a page otherwise), with the
+    close and pause forms; a failing one of those comes back with its errors, opened."""
+    context = {"project": project, "form": form, "filters": _filters(),
+               "close_form": close_form or CloseForm(formdata=None),
+               "pause_form": pause_form or PauseForm(formdata=None),
+               "open_status": bool(close_form or pause_form),
+               "stalled_days": current_app.config["STALLED_DAYS"]}
+    for other in (context["close_form"], context["pause_form"]):
+        if other.version.data is None:
+            other.version.data = project.version
+        other.next.data = other.next.data or form.next.data
+    template = "board/_move_form.html" if is_htmx() else "board/move.html"
+    return vary_on_htmx(make_response(render_template(template, **context), status))
+
+
+@bp.get("/projects/<int:project_id>/move")
+@staff_required
+def move_form(project_id: int):
+    project = _project_or_404(project_id)
+    if project.status != ProjectStatus.ACTIVE:
+        abort(404)
+    return _render_move_form(project, _move_form(project))
+
+
+@bp.get("/projects/<int:project_id>/card")
+@staff_required
+def card(project_id: int):
+    """The card as the server has it, put back in its true place (closing a move form)."""
+    project = _project_or_404(project_id)
+    return _placed(project, _filters(), status=200)
+
+
+def _placement(project: Project, filters: BoardFilters) -> str | None:
+    """Where the card goes in the page that asked: an htmx out-of-band swap spec, or None
+    when the page does not show it (filtered out, not on the board, or not loaded yet)."""
+    if project.status != ProjectStatus.ACTIVE or project.stage_id is None:
+        return None
+    if not queries.matches(current_user, filters, project):
+        return None
+    loaded = request.values.get(f"last-{project.stage_id}", "all")
+    if loaded != "all":
+        if not loaded.lstrip("-").isdigit() or project.position > int(loaded):
+            return None  # below what the page has loaded: "load more" will bring it
+    following = queries.next_card_after(current_user, filters, project)
+    if following is not None and (loaded == "all" or following.position <= int(loaded)):
+        return f"beforebegin:#project-{following.id}"
+    return f"beforeend:#cards-stage-{project.stage_id}"
+
+
+def _placed(project: Project, filters: BoardFilters, *, status: int, message: str | None = None,
+            announce: str | None = None, stage_ids: list[int] | None = None,
+            token: str | None = None):
+    """htmx answer that removes the card where the user has it and puts the server's version
+    in its true place, with refreshed column headers, a message and an announcement."""
+    stage_ids = [sid for sid in (stage_ids or [project.stage_id]) if sid]
+    stats = column_stats(current_user, filters, stage_ids) if stage_ids else {}
+    stages = {s.id: s for s in active_stages() if s.id in stats}
+    headers = [(stages[sid], stats[sid]) for sid in stage_ids if sid in stages]
+    response = make_response(render_template(
+        "board/_placed.html", project=project, place=_placement(project, filters),
+        headers=headers, message=message, announce=announce, token=token,
+        stalled_days=current_app.config["STALLED_DAYS"], filters=filters,
+    ), status)
+    response.headers["HX-Reswap"] = "delete"
+    return hx_trigger(response, "board:focus", {"id": f"project-{project.id}"})
+
+
+def _done(project: Project, message: str, filters: BoardFilters, stage_ids: list[int],
+          token: str | None):
+    if is_htmx():
+        return _placed(project, filters, status=200, announce=message, stage_ids=stage_ids,
+                       token=token)
+    flash(message, "success")
+    return redirect(safe_next(request.form.get("next")) or _board_url(filters), code=303)
+
+
+def _refused(project_id: int, error: BoardError, filters: BoardFilters):
+    """The change was refused: say why, and show the card as it really is."""
+    db.session.rollback()
+    messages = {
+        409: _("Someone changed this project in the meantime: it is shown as it is now. "
+               "Check it, then try again."),
+        422: _("This stage does not exist or is no longer in use."),
+    }
+    message = messages.get(error.status, messages[409])
+    project = _project_or_404(project_id)
+    if is_htmx():
+        return _placed(project, filters, status=error.status, message=message,
+                       stage_ids=[project.stage_id])
+    flash(message, "error")
+    if project.status == ProjectStatus.ACTIVE:
+        form = _move_form(project)
+        return _render_move_form(project, form, error.status)
+    return redirect(url_for("projects.show", project_id=project.id), code=303)
+
+
+@bp.post("/projects/<int:project_id>/move")
+@staff_required
+def move(project_id: int):
+    project = _project_or_404(project_id)
+    filters = _filters()
+    form = _move_form(project)
+    if not form.validate_on_submit():
+        if project.status != ProjectStatus.ACTIVE:
+            return _refused(project_id, BoardError(), filters)
+        return _render_move_form(project, form, 422)
+    target = form.stage_id.data
+    for attempt in range(2):
+        try:
+            result = move_project(
+                project, current_user, stage_id=target, seen_version=form.version.data,
+                after_id=form.after_id.data, index=form.position.data,
+                comment=form.comment.data,
+            )
+            db.session.commit()
+            break
+        except CommentRequired:
+            db.session.rollback()
+            project = _project_or_404(project_id)
+            form.stage_id.data = target
+            form.comment.errors = [_("Say why the project goes back a stage.")]
+            return _render_move_form(project, form, 422)
+        except BoardError as error:
+            return _refused(project_id, error, filters)
+        except IntegrityError:
+            # Another move took the same free place at the same moment: try once more.
+            db.session.rollback()
+            project = _project_or_404(project_id)
+            if attempt:
+                raise
+    project = result.project
+    stage = db.session.get(Stage, project.stage_id)
+    if result.stage_changed:
+        message = _("“%(title)s” moved to %(stage)s.", title=project.title, stage=stage.name)
+    else:
+        message = _("“%(title)s” moved within %(stage)s.", title=project.title,
+                    stage=stage.name)
+    token = shift_token(request.form.get("token"), project, result.from_stage_id)
+    stage_ids = list(dict.fromkeys([result.from_stage_id, project.stage_id]))
+    return _done(queries.card(project.id), message, filters, stage_ids, token)
+
+
+def _status_change(project_id: int, form_class, change, message: str):
+    project = _project_or_404(project_id)
+    filters = _filters()
+    form = form_class()
+    if not form.validate_on_submit():
+        if project.status != ProjectStatus.ACTIVE:
+            return _refused(project_id, BoardError(), filters)
+        failing = {"close_form" if form_class is CloseForm else "pause_form": form}
+        return _render_move_form(project, _move_form(project), 422, **failing)
+    old_stage, old_version = project.stage_id, project.version
+    was_on_board = project.status == ProjectStatus.ACTIVE
+    try:
+        change(project, form)
+        db.session.commit()
+    except BoardError as error:
+        return _refused(project_id, error, filters)
+    token = shift_token(request.form.get("token"), project, old_stage,
+                        was_on_board=was_on_board, old_version=old_version)
+    return _done(queries.card(project.id), message % {"title": project.title}, filters,
+                 [old_stage], token)
+
+
+@bp.post("/projects/<int:project_id>/close")
+@staff_required
+def close(project_id: int):
+    return _status_change(
+        project_id, CloseForm,
+        lambda p, f: close_project(p, current_user, f.version.data, f.outcome.data,
+                                   f.reason.data),
+        _("“%(title)s” is closed. It is listed with the closed projects."),
+    )
+
+
+@bp.post("/projects/<int:project_id>/pause")
+@staff_required
+def pause(project_id: int):
+    return _status_change(
+        project_id, PauseForm,
+        lambda p, f: pause_project(p, current_user, f.version.data, f.reason.data or None),
+        _("“%(title)s” is paused. It is listed with the closed projects."),
+    )
+
+
+@bp.post("/projects/<int:project_id>/reopen")
+@staff_required
+def reopen(project_id: int):
+    project = _project_or_404(project_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        reopen_project(project, current_user, form.version.data)
+        db.session.commit()
+    except BoardError as error:
+        db.session.rollback()
+        flash(_("Someone changed this project in the meantime. Check it, then try again.")
+              if error.status == 409 else _("No stage is open to receive the project."),
+              "error")
+        return redirect(url_for("board.closed"), code=303)
+    flash(_("“%(title)s” is back on the board.", title=project.title), "success")
+    return redirect(url_for("board.closed"), code=303)
+
+
+@bp.get("/board/closed")
+@staff_required
+def closed():
+    page = queries.off_board(request.args.get("page", 1, type=int))
+    return render_template("board/closed.html", page=page, reopen_form=ReopenForm())

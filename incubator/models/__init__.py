@@ -10,6 +10,7 @@ from .pipeline import (
     ProjectStatus,
     Stage,
     StageMove,
+    StatusChange,
     Theme,
 )
 from .types import utcnow
@@ -25,6 +26,7 @@ __all__ = [
     "Role",
     "Stage",
     "StageMove",
+    "StatusChange",
     "Theme",
     "User",
     "utcnow",

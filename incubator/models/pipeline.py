@@ -14,6 +14,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     event,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -90,6 +91,8 @@ class Project(db.Model):
         CheckConstraint("jobs_envisaged IS NULL OR jobs_envisaged >= 0", name="jobs"),
         # The board reads a column in order: stage, status, position.
         Index("ix_projects_board", "stage_id", "status", "position"),
+        # No two cards share a place in a column (NULL positions: paused, closed, drafts).
+        UniqueConstraint("stage_id", "position", name="uq_projects_stage_position"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +110,8 @@ class Project(db.Model):
 
     status: Mapped[str] = mapped_column(String(10), default=ProjectStatus.DRAFT.value)
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
-    position: Mapped[int | None]
+    # Sparse ordering key inside the column (see board.positions): gaps let a move write one row.
+    position: Mapped[int | None] = mapped_column(BigInteger)
     stage_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     advisor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
@@ -189,11 +193,29 @@ class StageMove(db.Model):
     moved_by: Mapped[User | None] = relationship(foreign_keys=[moved_by_id])
 
 
+class StatusChange(db.Model):
+    """A change of status: paused, closed with an outcome, reopened. Append-only."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_project_changed_at", "project_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    from_status: Mapped[str] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])
+
+
 class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete a history row."""
 
 
-APPEND_ONLY = (StageMove,)
+APPEND_ONLY = (StageMove, StatusChange)
 
 
 @event.listens_for(Session, "before_flush")

@@ -9,10 +9,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-
+from ..board.positions import end_position
 from ..extensions import db
-from ..models import Project, ProjectHolder, ProjectStatus, Stage, StageMove, User, utcnow
+from ..models import Project, ProjectHolder, ProjectStatus, StageMove, User, utcnow
 from .queries import first_stage
 
 EDITABLE_FIELDS = (
@@ -68,16 +67,6 @@ def update_project(project: Project, data: dict[str, Any]) -> None:
     db.session.flush()
 
 
-def next_position(stage: Stage) -> int:
-    """The position after the last project of ``stage``'s column."""
-    last = db.session.scalar(
-        select(func.max(Project.position)).where(
-            Project.stage_id == stage.id, Project.status == ProjectStatus.ACTIVE.value
-        )
-    )
-    return (last or 0) + 1
-
-
 def submit_project(project: Project, by: User) -> StageMove:
     """Send a draft into the pipeline: first stage, end of its column, one stage move."""
     if project.status != ProjectStatus.DRAFT:
@@ -88,7 +77,7 @@ def submit_project(project: Project, by: User) -> StageMove:
     now = utcnow()
     project.status = ProjectStatus.ACTIVE.value
     project.stage_id = stage.id
-    project.position = next_position(stage)
+    project.position = end_position(stage.id)
     project.submitted_at = now
     project.stage_entered_at = now
     project.last_activity_at = now

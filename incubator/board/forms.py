@@ -1,0 +1,59 @@
+"""Forms of the board: moving a card, closing, pausing or reopening a project."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..forms import NullableSelectField, strip
+from ..labels import OUTCOME_LABELS
+
+
+class MoveForm(FlaskForm):
+    stage_id = NullableSelectField(
+        _l("Move to stage"), validators=[DataRequired(_l("Choose a stage."))],
+    )
+    position = IntegerField(
+        _l("Position in the column"),
+        validators=[Optional(), NumberRange(min=1, max=100_000,
+                                            message=_l("Enter a position from 1 upwards."))],
+        description=_l("1 puts the project at the top; leave empty for the end of the column."),
+        render_kw={"inputmode": "numeric"},
+    )
+    # Set by drag and drop: the card the project was dropped under (0: the top).
+    after_id = IntegerField(validators=[Optional()])
+    comment = TextAreaField(
+        _l("Comment"), filters=[strip], validators=[Length(max=2000)],
+        description=_l("Why the project moves: required when it goes back a stage."),
+    )
+    version = IntegerField(validators=[InputRequired()])
+    next = HiddenField()
+
+    def set_stages(self, stages) -> None:
+        self.stage_id.choices = [SelectChoice(str(s.id), s.name) for s in stages]
+
+
+class CloseForm(FlaskForm):
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[SelectChoice(code, label) for code, label in OUTCOME_LABELS.items()],
+    )
+    reason = TextAreaField(
+        _l("Reason"), filters=[strip],
+        validators=[DataRequired(_l("Say in a few words why the project is closed.")),
+                    Length(max=2000)],
+    )
+    version = IntegerField(validators=[InputRequired()])
+    next = HiddenField()
+
+
+class PauseForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (optional)"), filters=[strip], validators=[Length(max=2000)])
+    version = IntegerField(validators=[InputRequired()])
+    next = HiddenField()
+
+
+class ReopenForm(FlaskForm):
+    version = IntegerField(validators=[InputRequired()])

@@ -1,0 +1,173 @@
+"""Writes on the board: moving a project between or within stages, pausing, closing and
+reopening it. Both the htmx endpoints and the plain forms call these.
+
+Each service checks the project's version in the UPDATE itself (``WHERE version = :seen``),
+so two advisors moving the same card from the same version cannot both win, even across
+app processes; the loser gets ``Conflict``. History is recorded here (StageMove,
+StatusChange), never by the caller. Services flush; the route commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Project, ProjectStatus, Stage, StageMove, StatusChange, User, utcnow
+from .positions import end_position, free_position
+
+
+class BoardError(Exception):
+    """A board change that cannot be made; ``status`` is the HTTP answer."""
+
+    status = 422
+
+
+class Conflict(BoardError):
+    """Someone changed the project since the version the user saw."""
+
+    status = 409
+
+
+class UnknownStage(BoardError):
+    status = 422
+
+
+class CommentRequired(BoardError):
+    """Moving back a stage needs a word of explanation."""
+
+    status = 422
+
+
+class NotOnBoard(BoardError):
+    """The project is not active (draft, paused or closed): it is not on the board."""
+
+    status = 409
+
+
+@dataclass
+class MoveResult:
+    project: Project
+    from_stage_id: int | None
+    stage_changed: bool
+    backwards: bool
+
+
+def _claim(project_id: int, seen_version: int, current_status: str, **values) -> None:
+    """Update the project only if it is still at ``seen_version`` and ``current_status``."""
+    result = db.session.execute(
+        update(Project)
+        .where(Project.id == project_id, Project.version == seen_version,
+               Project.status == current_status)
+        .values(version=Project.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict()
+
+
+def active_stage(stage_id: int | None) -> Stage:
+    stage = db.session.get(Stage, stage_id) if stage_id else None
+    if stage is None or not stage.active:
+        raise UnknownStage()
+    return stage
+
+
+def move_project(project: Project, by: User, *, stage_id: int, seen_version: int,
+                 after_id: int | None = None, index: int | None = None,
+                 comment: str | None = None, require_comment_backwards: bool = True) -> MoveResult:
+    """Put ``project`` in stage ``stage_id``, after card ``after_id`` (0: at the top) or at
+    ``index`` (1-based), or at the end. A change of stage records a StageMove; a reorder
+    inside the column does not. Writes the project row and, on a change of stage, one
+    StageMove (plus, rarely, a renumbering of the target column)."""
+    target = active_stage(stage_id)
+    if project.status != ProjectStatus.ACTIVE:
+        raise NotOnBoard()
+    if project.version != seen_version:
+        raise Conflict()
+    source_id = project.stage_id
+    stage_changed = source_id != target.id
+    backwards = False
+    if stage_changed and source_id is not None:
+        source = db.session.get(Stage, source_id)
+        backwards = source is not None and target.position < source.position
+    comment = (comment or "").strip() or None
+    if backwards and require_comment_backwards and not comment:
+        raise CommentRequired()
+
+    now = utcnow()
+    values = {"stage_id": target.id, "position": None, "last_activity_at": now}
+    if stage_changed:
+        values["stage_entered_at"] = now
+    # 1. Claim the row at the version the user saw (the concurrency check), leaving its place.
+    _claim(project.id, seen_version, ProjectStatus.ACTIVE.value, **values)
+    # 2. Find the free place among the other cards and take it.
+    position = free_position(target.id, project.id, after_id=after_id, index=index)
+    db.session.execute(
+        update(Project).where(Project.id == project.id).values(position=position)
+        .execution_options(synchronize_session=False)
+    )
+    if stage_changed:
+        db.session.add(StageMove(project_id=project.id, from_stage_id=source_id,
+                                 to_stage_id=target.id, moved_by_id=by.id, moved_at=now,
+                                 comment=comment))
+    db.session.flush()
+    db.session.refresh(project)
+    return MoveResult(project, source_id, stage_changed, backwards)
+
+
+def _change_status(project: Project, by: User, seen_version: int, to_status: ProjectStatus,
+                   *, outcome: str | None = None, reason: str | None = None,
+                   values: dict | None = None) -> StatusChange:
+    """Set the status (checking the version in the UPDATE) and record the change."""
+    now = utcnow()
+    from_status = project.status
+    _claim(project.id, seen_version, from_status, status=to_status.value,
+           last_activity_at=now, **(values or {}))
+    change = StatusChange(project_id=project.id, from_status=from_status,
+                          to_status=to_status.value, outcome=outcome, reason=reason,
+                          changed_by_id=by.id, changed_at=now)
+    db.session.add(change)
+    db.session.flush()
+    db.session.refresh(project)
+    return change
+
+
+def close_project(project: Project, by: User, seen_version: int, outcome: str,
+                  reason: str) -> StatusChange:
+    """Close an active or paused project with an outcome; it leaves the board, keeps its
+    stage and history, and can be reopened."""
+    if project.status not in (ProjectStatus.ACTIVE, ProjectStatus.PAUSED):
+        raise NotOnBoard()
+    return _change_status(
+        project, by, seen_version, ProjectStatus.CLOSED, outcome=outcome, reason=reason,
+        values={"position": None, "outcome": outcome, "outcome_reason": reason,
+                "closed_at": utcnow()},
+    )
+
+
+def pause_project(project: Project, by: User, seen_version: int,
+                  reason: str | None) -> StatusChange:
+    """Take an active project off the board for a while, keeping its stage."""
+    if project.status != ProjectStatus.ACTIVE:
+        raise NotOnBoard()
+    return _change_status(project, by, seen_version, ProjectStatus.PAUSED, reason=reason,
+                          values={"position": None})
+
+
+def reopen_project(project: Project, by: User, seen_version: int) -> StatusChange:
+    """Put a paused or closed project back on the board, at the end of its stage's column
+    (or of the first stage if its stage was retired)."""
+    if project.status not in (ProjectStatus.PAUSED, ProjectStatus.CLOSED):
+        raise NotOnBoard()
+    stage = db.session.get(Stage, project.stage_id) if project.stage_id else None
+    if stage is None or not stage.active:
+        stage = db.session.scalar(select(Stage).where(Stage.active).order_by(Stage.position))
+        if stage is None:
+            raise UnknownStage()
+    values = {"stage_id": stage.id, "position": end_position(stage.id), "outcome": None,
+              "outcome_reason": None, "closed_at": None}
+    if stage.id != project.stage_id:
+        values["stage_entered_at"] = utcnow()
+    return _change_status(project, by, seen_version, ProjectStatus.ACTIVE, values=values)
