@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from .auth.services import create_user, find_user_by_email
+from .board.positions import GAP
 from .extensions import db
 from .models import (
     LegalForm,
@@ -516,6 +517,9 @@ def load_demo() -> bool:
     themes = _by_name(Theme, {i.theme for i in IDEAS if i.theme})
     forms = _by_name(LegalForm, {i.legal_form for i in IDEAS if i.legal_form})
     stage_ids = [stages[name].id for name, _ in DEFAULT_STAGES]
+    # WIP limits the pole set on its busiest stages (the feasibility column is over it).
+    stages["Accueil"].wip_limit = 10
+    stages["Étude de faisabilité"].wip_limit = 5
 
     first_seen: dict[str, datetime] = {}
     for idea in IDEAS:
@@ -665,4 +669,4 @@ def _number_columns(stage_ids: list[int]) -> None:
             .order_by(Project.stage_entered_at, Project.id)
         )
         for position, project in enumerate(column, start=1):
-            project.position = position
+            project.position = position * GAP

@@ -365,3 +365,28 @@ def test_pausing_and_reopening(client, login):
     stale = client.post(f"/projects/{project.id}/reopen", data={"version": 2})
     assert stale.status_code == 303
     assert "in the meantime" in client.get("/board/closed").get_data(as_text=True)
+
+
+def test_the_project_page_shows_closing_and_reopening(client, login):
+    login("advisor")
+    project = factories.project(title="Friperie")
+    db.session.commit()
+    client.post(f"/projects/{project.id}/close", data={
+        "outcome": "abandoned", "reason": "Le collectif s'est dispersé", "version": 1})
+    client.post(f"/projects/{project.id}/reopen", data={"version": 2})
+    html = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "Closed: Abandoned" in html and "Le collectif s&#39;est dispersé" in html
+    assert html.index("Reopened") < html.index("Closed: Abandoned") < html.index("Idea submitted")
+
+
+def test_reopening_a_project_whose_stage_was_retired_records_the_move(client, login):
+    login("advisor")
+    project = factories.project(stage_position=3, status="paused")
+    factories.stage(3).active = False
+    db.session.commit()
+    client.post(f"/projects/{project.id}/reopen", data={"version": 1})
+    reopened = db.session.get(Project, project.id)
+    assert reopened.status == "active" and reopened.stage_id == factories.stage(1).id
+    last = _moves(project)[-1]
+    assert (last.from_stage_id, last.to_stage_id) == (factories.stage(3).id,
+                                                      factories.stage(1).id)

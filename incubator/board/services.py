@@ -168,6 +168,13 @@ def reopen_project(project: Project, by: User, seen_version: int) -> StatusChang
             raise UnknownStage()
     values = {"stage_id": stage.id, "position": end_position(stage.id), "outcome": None,
               "outcome_reason": None, "closed_at": None}
-    if stage.id != project.stage_id:
+    previous_stage = project.stage_id
+    if stage.id != previous_stage:
         values["stage_entered_at"] = utcnow()
-    return _change_status(project, by, seen_version, ProjectStatus.ACTIVE, values=values)
+    change = _change_status(project, by, seen_version, ProjectStatus.ACTIVE, values=values)
+    if stage.id != previous_stage:  # its stage was retired: the move is history too
+        db.session.add(StageMove(project_id=project.id, from_stage_id=previous_stage,
+                                 to_stage_id=stage.id, moved_by_id=by.id,
+                                 moved_at=change.changed_at))
+        db.session.flush()
+    return change

@@ -3,11 +3,23 @@ of SQL statements whatever the number of projects."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import LegalForm, Project, ProjectHolder, Stage, StageMove, Theme, User
+from ..models import (
+    LegalForm,
+    Project,
+    ProjectHolder,
+    Stage,
+    StageMove,
+    StatusChange,
+    Theme,
+    User,
+)
 from ..permissions import visible_projects
 from ..reference import TERRITORY_COMMUNES
 
@@ -69,17 +81,26 @@ def visible_project(user: User, project_id: int) -> Project | None:
     return db.session.scalars(statement).unique().one_or_none()
 
 
-def stage_history(project: Project) -> list[StageMove]:
-    """The project's stage moves, newest first, with stages and authors loaded."""
-    return list(
-        db.session.scalars(
-            select(StageMove)
-            .where(StageMove.project_id == project.id)
-            .options(
-                joinedload(StageMove.from_stage),
-                joinedload(StageMove.to_stage),
-                joinedload(StageMove.moved_by),
-            )
-            .order_by(StageMove.moved_at.desc(), StageMove.id.desc())
-        )
+@dataclass
+class TimelineEntry:
+    kind: str  # "move" or "status"
+    at: datetime
+    item: StageMove | StatusChange
+
+
+def timeline(project: Project) -> list[TimelineEntry]:
+    """What happened to the project, newest first, read from the history tables."""
+    moves = db.session.scalars(
+        select(StageMove)
+        .where(StageMove.project_id == project.id)
+        .options(joinedload(StageMove.from_stage), joinedload(StageMove.to_stage),
+                 joinedload(StageMove.moved_by))
     )
+    changes = db.session.scalars(
+        select(StatusChange)
+        .where(StatusChange.project_id == project.id)
+        .options(joinedload(StatusChange.changed_by))
+    )
+    entries = [TimelineEntry("move", m.moved_at, m) for m in moves]
+    entries += [TimelineEntry("status", c.changed_at, c) for c in changes]
+    return sorted(entries, key=lambda e: (e.at, e.kind == "status", e.item.id), reverse=True)

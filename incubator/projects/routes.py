@@ -79,7 +79,7 @@ def show(project_id: int):
     return render_template(
         "projects/show.html",
         project=project,
-        history=queries.stage_history(project),
+        history=queries.timeline(project),
         stages=queries.active_stages(),
         can_edit=can_edit_description(current_user, project, queries.early_stage_ids()),
     )

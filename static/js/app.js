@@ -1,6 +1,7 @@
 // Incubateur: the little JavaScript the pages need on top of htmx. No business logic here.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
 
   function showMessage(text) {
     var area = document.getElementById("messages");

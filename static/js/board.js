@@ -38,7 +38,7 @@
         group: "board",
         animation: 150,
         draggable: ".card:not(.editing)",
-        filter: "a, button, input, select, textarea",
+        filter: "button, input, select, textarea, .card-move",
         preventOnFilter: false,
         ghostClass: "card-ghost",
         onStart: function () { document.body.classList.add("dragging"); },
