@@ -390,3 +390,30 @@ def test_reopening_a_project_whose_stage_was_retired_records_the_move(client, lo
     last = _moves(project)[-1]
     assert (last.from_stage_id, last.to_stage_id) == (factories.stage(3).id,
                                                       factories.stage(1).id)
+
+
+def test_plain_requests_get_pages_or_redirects(client, login):
+    login("advisor")
+    project = factories.project(title="Ferme")
+    db.session.commit()
+    assert client.get(f"/projects/{project.id}/card").status_code == 303
+    response = client.post(f"/projects/{project.id}/close", data={
+        "outcome": "launched", "reason": "SCIC créée", "version": 1, "next": "/board?q=f"})
+    assert response.status_code == 303 and response.headers["Location"] == "/board?q=f"
+    failing = client.post(f"/projects/{project.id}/close", data={
+        "outcome": "launched", "reason": "", "version": 2})
+    # Already closed: not on the board any more; the user is sent to the project page.
+    assert failing.status_code == 303
+    assert failing.headers["Location"] == f"/projects/{project.id}"
+
+
+def test_a_failing_close_form_comes_back_open_with_its_error(client, login):
+    login("advisor")
+    project = factories.project()
+    db.session.commit()
+    page = client.post(f"/projects/{project.id}/close", data={
+        "outcome": "launched", "reason": "", "version": 1})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and "<html" in html
+    assert '<details class="status-forms" open>' in html
+    assert f'id="move-{project.id}-close-reason-error"' in html

@@ -168,6 +168,8 @@ def move_form(project_id: int):
 def card(project_id: int):
     """The card as the server has it, put back in its true place (closing a move form)."""
     project = _project_or_404(project_id)
+    if not is_htmx():
+        return redirect(_board_url(_filters()), code=303)
     return _placed(project, _filters(), status=200)
 
 

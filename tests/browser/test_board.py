@@ -178,3 +178,28 @@ def test_the_board_has_no_serious_accessibility_violation(page, live_server, boa
     page.locator(f"#project-{garage} .card-move").click()
     expect(page.locator(f"#move-{garage}-stage")).to_be_focused()
     assert axe_violations(page) == []
+
+
+def test_the_refresh_leaves_an_open_move_control_alone(browser, live_server, live_app, board):
+    live_app.config["BOARD_POLL_SECONDS"] = 1
+    contexts = [browser.new_context(locale="fr-FR") for _ in range(2)]
+    try:
+        yann, sophie = (c.new_page() for c in contexts)
+        log_in(yann, live_server, "yann@cades.example")
+        log_in(sophie, live_server, "sophie@cades.example")
+        garage, epicerie = board["projects"]["Garage solidaire"], board["projects"]["Épicerie vrac"]
+        sophie.locator(f"#project-{garage} .card-move").click()
+        sophie.locator(f"#move-{garage}-comment").fill("en cours de saisie")
+        # Yann changes the same column meanwhile.
+        yann.locator(f"#project-{epicerie} .card-move").click()
+        yann.locator(f"#move-{epicerie}-stage").select_option(str(board["stages"][2]))
+        yann.get_by_role("button", name="Déplacer", exact=True).click()
+        sophie.wait_for_timeout(2500)  # two polls
+        expect(sophie.locator(f"#move-{garage}-comment")).to_have_value("en cours de saisie")
+        # Once the control is closed, the refresh catches up.
+        sophie.get_by_role("button", name="Annuler").click()
+        expect(sophie.locator(f"#cards-stage-{board['stages'][2]} #project-{epicerie}")).to_be_visible(
+            timeout=5000)
+    finally:
+        for context in contexts:
+            context.close()
