@@ -123,12 +123,13 @@ def test_filtering_with_htmx_returns_only_the_board(client, login):
     login("advisor")
     factories.project(title="Recyclerie")
     db.session.commit()
-    response = client.get("/board?q=recyc", htmx=True)
+    response = client.get("/board?q=recyc&advisor=&theme=&commune=", htmx=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert html.lstrip().startswith('<div class="board" id="board"')
     assert "<html" not in html and 'id="board-summary" hx-swap-oob="true"' in html
     assert "HX-Request" in response.headers["Vary"]
+    assert response.headers["HX-Push-Url"] == "/board?q=recyc"
     full = client.get("/board?q=recyc")
     assert "<html" in full.get_data(as_text=True) and 'value="recyc"' in full.get_data(
         as_text=True)

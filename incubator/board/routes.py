@@ -68,7 +68,9 @@ def index():
     columns = board_columns(current_user, filters, current_app.config["BOARD_COLUMN_CARDS"])
     context = _context(filters, columns)
     if is_htmx():
-        return vary_on_htmx(make_response(render_template("board/_board.html", **context)))
+        response = make_response(render_template("board/_board.html", **context))
+        response.headers["HX-Push-Url"] = context["board_url"]  # without empty parameters
+        return vary_on_htmx(response)
     context["choices"] = queries.filter_choices()
     return vary_on_htmx(make_response(render_template("board/index.html", **context)))
 
