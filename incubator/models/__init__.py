@@ -13,9 +13,29 @@ from .pipeline import (
     StatusChange,
     Theme,
 )
+from .followup import (
+    Document,
+    NextStep,
+    Note,
+    NoteKind,
+    NoteRevision,
+    Notification,
+    OutgoingMail,
+    ProjectEvent,
+    Visibility,
+)
 from .types import utcnow
 
 __all__ = [
+    "Document",
+    "NextStep",
+    "Note",
+    "NoteKind",
+    "NoteRevision",
+    "Notification",
+    "OutgoingMail",
+    "ProjectEvent",
+    "Visibility",
     "STAFF_ROLES",
     "AppendOnlyError",
     "LegalForm",

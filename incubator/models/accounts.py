@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     invited_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    # Notifications are always shown in the app; e-mailed unless the user turns it off.
+    email_notifications: Mapped[bool] = mapped_column(default=True)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

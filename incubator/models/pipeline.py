@@ -215,14 +215,19 @@ class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete a history row."""
 
 
-APPEND_ONLY = (StageMove, StatusChange)
+def _append_only_models() -> tuple[type, ...]:
+    from .followup import NoteRevision, ProjectEvent
+
+    return (StageMove, StatusChange, NoteRevision, ProjectEvent)
 
 
 @event.listens_for(Session, "before_flush")
 def _history_is_append_only(session: Session, flush_context, instances) -> None:
     for obj in session.dirty:
-        if isinstance(obj, APPEND_ONLY) and session.is_modified(obj, include_collections=False):
+        if isinstance(obj, _append_only_models()) and session.is_modified(
+            obj, include_collections=False
+        ):
             raise AppendOnlyError(f"{type(obj).__name__} rows are never edited")
     for obj in session.deleted:
-        if isinstance(obj, APPEND_ONLY):
+        if isinstance(obj, _append_only_models()):
             raise AppendOnlyError(f"{type(obj).__name__} rows are never deleted")

@@ -1,0 +1,196 @@
+"""Follow-up of a project: notes, next steps, documents, project events, notifications and
+the outgoing mail queue."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import User
+from .types import UTCDateTime, utcnow
+
+
+class Visibility(enum.StrEnum):
+    INTERNAL = "internal"  # staff (and mentors) only
+    SHARED = "shared"  # also the project's holders
+
+
+class NoteKind(enum.StrEnum):
+    MEETING = "meeting"
+    CALL = "call"
+    EMAIL = "email"
+    VISIT = "visit"
+    OTHER = "other"
+
+
+class Note(db.Model):
+    """A follow-up note (suivi). Edits keep the previous text in NoteRevision; a deleted
+    note keeps its row (deleted_at) so the history stays honest."""
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        CheckConstraint("visibility IN ('internal', 'shared')", name="visibility_known"),
+        CheckConstraint("kind IN ('meeting', 'call', 'email', 'visit', 'other')",
+                        name="kind_known"),
+        Index("ix_notes_project_happened", "project_id", "happened_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10), default=NoteKind.MEETING.value)
+    happened_on: Mapped[date] = mapped_column(Date)
+    body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.INTERNAL.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+    @property
+    def is_shared(self) -> bool:
+        return self.visibility == Visibility.SHARED
+
+
+class NoteRevision(db.Model):
+    """The text a note had before an edit. Append-only."""
+
+    __tablename__ = "note_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    happened_on: Mapped[date] = mapped_column(Date)
+    body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10))
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    edited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    edited_by: Mapped[User | None] = relationship(foreign_keys=[edited_by_id])
+
+
+class NextStep(db.Model):
+    """A dated action on a project, with an assignee (staff or a holder)."""
+
+    __tablename__ = "next_steps"
+    __table_args__ = (
+        Index("ix_next_steps_assignee_open", "assignee_id", "done_at", "due_on"),
+        Index("ix_next_steps_project", "project_id", "done_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
+
+    def is_overdue(self, today: date) -> bool:
+        return self.done_at is None and self.due_on < today
+
+
+class Document(db.Model):
+    """A file attached to a project, stored in the database (see README: every app
+    instance reads it, backups include it). The content is loaded only on download."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint("visibility IN ('internal', 'shared')", name="visibility_known"),
+        Index("ix_documents_project", "project_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(200))  # for display and download only
+    content_type: Mapped[str] = mapped_column(String(100))  # detected from the content
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.SHARED.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+
+    @property
+    def is_shared(self) -> bool:
+        return self.visibility == Visibility.SHARED
+
+
+class ProjectEvent(db.Model):
+    """Other things that happened to a project (holders added or removed, advisor changed,
+    description edited). Append-only; ``detail`` holds names as they were."""
+
+    __tablename__ = "project_events"
+    __table_args__ = (Index("ix_project_events_project_at", "project_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])
+
+
+class Notification(db.Model):
+    """Something a user should know about. The text is rendered at display time from
+    ``kind`` and ``detail``, in the reader's language."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class OutgoingMail(db.Model):
+    """An e-mail waiting to be sent: written in the same transaction as what caused it,
+    sent after the response (and retried by ``flask send-mail`` when the server failed)."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (Index("ix_outgoing_mail_pending", "sent_at", "attempts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
