@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .i18n import register_i18n, select_locale
     from .models.types import render_migration_item
+    from .notify import register_notify
     from .security import register_security
 
     db.init_app(app)
@@ -56,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     _user_loader()
     register_i18n(app)
     register_security(app)
+    register_notify(app)
     _template_context(app)
 
 
@@ -104,6 +106,10 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .board import bp as board_bp
     from .main import bp as main_bp
+    from .documents import bp as documents_bp
+    from .next_steps import bp as next_steps_bp
+    from .notes import bp as notes_bp
+    from .notifications import bp as notifications_bp
     from .projects import bp as projects_bp
 
     app.register_blueprint(main_bp)
@@ -111,6 +117,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp, url_prefix="/projects")
     app.register_blueprint(board_bp)  # /board… and /projects/<id>/move…
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    # Features of the project file: routes under /projects/<id>/… and their own pages.
+    app.register_blueprint(notes_bp)
+    app.register_blueprint(next_steps_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -130,5 +130,6 @@ def for_tests(database_url: str) -> dict[str, Any]:
         "ARGON2_PARALLELISM": 1,
         "MAIL_SERVER": None,
         "MAIL_OUTBOX": None,
+        "MAIL_ASYNC": False,  # send queued mail when the response closes, in the test thread
         "RATELIMIT_STORAGE_URI": "memory://",
     }

@@ -73,3 +73,18 @@ def can_submit(user: User, project: Project) -> bool:
     return project.status == ProjectStatus.DRAFT and (
         user.is_staff or is_holder_of(user, project)
     )
+
+
+def sees_internal(user: User, project: Project) -> bool:
+    """Internal notes and documents: staff (mentors of the project once mentorships exist)."""
+    return user.is_staff
+
+
+def can_follow_up(user: User, project: Project) -> bool:
+    """Write notes, add next steps, mark documents internal: staff."""
+    return user.is_staff
+
+
+def can_manage_note(user: User, author_id: int | None) -> bool:
+    """Edit or delete a note: its author, or a manager."""
+    return user.is_manager or (author_id is not None and author_id == user.id)

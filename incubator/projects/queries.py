@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -12,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..extensions import db
 from ..models import (
     LegalForm,
+    ProjectEvent,
     Project,
     ProjectHolder,
     Stage,
@@ -83,13 +85,17 @@ def visible_project(user: User, project_id: int) -> Project | None:
 
 @dataclass
 class TimelineEntry:
-    kind: str  # "move" or "status"
+    kind: str  # "move", "status", "event", or a feature's own ("note", "document"…)
     at: datetime
-    item: StageMove | StatusChange
+    item: Any
+    template: str | None = None  # how a feature's entry is shown (a fragment)
 
 
-def timeline(project: Project) -> list[TimelineEntry]:
-    """What happened to the project, newest first, read from the history tables."""
+def timeline(user: User, project: Project) -> list[TimelineEntry]:
+    """What happened to the project, newest first, read from the history tables and
+    filtered for ``user`` (holders never see internal notes or documents)."""
+    from .sections import timeline_entries
+
     moves = db.session.scalars(
         select(StageMove)
         .where(StageMove.project_id == project.id)
@@ -101,6 +107,13 @@ def timeline(project: Project) -> list[TimelineEntry]:
         .where(StatusChange.project_id == project.id)
         .options(joinedload(StatusChange.changed_by))
     )
+    events = db.session.scalars(
+        select(ProjectEvent)
+        .where(ProjectEvent.project_id == project.id)
+        .options(joinedload(ProjectEvent.actor))
+    )
     entries = [TimelineEntry("move", m.moved_at, m) for m in moves]
     entries += [TimelineEntry("status", c.changed_at, c) for c in changes]
-    return sorted(entries, key=lambda e: (e.at, e.kind == "status", e.item.id), reverse=True)
+    entries += [TimelineEntry("event", e.at, e, "projects/_event_entry.html") for e in events]
+    entries += timeline_entries(user, project)
+    return sorted(entries, key=lambda e: (e.at, e.kind, e.item.id), reverse=True)

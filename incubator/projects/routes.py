@@ -14,6 +14,7 @@ from ..models import Project, Role
 from ..permissions import can_edit_description, roles_required
 from . import bp, queries
 from .forms import ProjectForm
+from .sections import page_sections
 from .services import NotSubmittable, create_project, submit_project, update_project
 
 
@@ -79,9 +80,10 @@ def show(project_id: int):
     return render_template(
         "projects/show.html",
         project=project,
-        history=queries.timeline(project),
+        history=queries.timeline(current_user, project),
         stages=queries.active_stages(),
         can_edit=can_edit_description(current_user, project, queries.early_stage_ids()),
+        **page_sections(current_user, project),
     )
 
 

@@ -1,0 +1,7 @@
+"""documents (see routes.py)."""
+
+from flask import Blueprint
+
+bp = Blueprint("documents", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,3 @@
+"""Routes of the documents feature."""
+
+from . import bp  # noqa: F401

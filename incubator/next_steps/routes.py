@@ -1,0 +1,3 @@
+"""Routes of the next steps feature."""
+
+from . import bp  # noqa: F401

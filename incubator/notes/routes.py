@@ -1,0 +1,3 @@
+"""Routes of the notes feature."""
+
+from . import bp  # noqa: F401
