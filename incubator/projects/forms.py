@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import (
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..auth.forms import email_field
 from ..forms import LocalDecimalField, NullableSelectField, RequiredWhen, local_number, strip
 from ..models import ProjectKind
 
@@ -100,3 +108,27 @@ class ProjectForm(FlaskForm):
         self.legal_form_id.choices = [SelectChoice("", _l("Not decided yet / I don't know"))] + [
             SelectChoice(str(f.id), f.name) for f in legal_forms
         ]
+
+
+class AdvisorForm(FlaskForm):
+    """Assign the project's advisor in place."""
+
+    advisor_id = NullableSelectField(_l("Advisor"), validators=[Optional()])
+    version = IntegerField(validators=[InputRequired()])
+
+    def set_staff(self, staff) -> None:
+        self.advisor_id.choices = [SelectChoice("", _l("Not assigned"))] + [
+            SelectChoice(str(person.id), person.name) for person in staff
+        ]
+
+
+class HolderForm(FlaskForm):
+    """Add a holder by e-mail: an existing account is linked, a new person invited."""
+
+    email = email_field(_l("Holder's e-mail address"))
+    name = StringField(_l("Name (for a new person)"), filters=[strip],
+                       validators=[Length(max=120)])
+
+
+class RemoveHolderForm(FlaskForm):
+    """Remove a holder (a button with CSRF)."""

@@ -13,8 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..extensions import db
 from ..models import (
     LegalForm,
-    ProjectEvent,
     Project,
+    ProjectEvent,
     ProjectHolder,
     Stage,
     StageMove,

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import fail
 from ..extensions import db
+from ..htmx import is_htmx, vary_on_htmx
 from ..models import Project, Role
 from ..permissions import can_edit_description, roles_required
 from . import bp, queries
-from .forms import ProjectForm
+from .forms import HolderForm, ProjectForm
+from .routes_people import advisor_form
 from .sections import page_sections
 from .services import NotSubmittable, create_project, submit_project, update_project
 
@@ -83,8 +85,23 @@ def show(project_id: int):
         history=queries.timeline(current_user, project),
         stages=queries.active_stages(),
         can_edit=can_edit_description(current_user, project, queries.early_stage_ids()),
+        advisor_form=advisor_form(project) if current_user.is_staff else None,
+        holder_form=HolderForm(formdata=None) if current_user.is_staff else None,
         **page_sections(current_user, project),
     )
+
+
+@bp.get("/<int:project_id>/description")
+@login_required
+def description(project_id: int):
+    """The description block (htmx: closing the in-place editor)."""
+    project = _visible_or_404(project_id)
+    if not is_htmx():
+        return redirect(url_for("projects.show", project_id=project.id), code=303)
+    return vary_on_htmx(make_response(render_template(
+        "projects/_description.html", project=project,
+        can_edit=can_edit_description(current_user, project, queries.early_stage_ids()),
+    )))
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
@@ -97,8 +114,16 @@ def edit(project_id: int):
     if not project.is_draft:
         del form.submit_idea  # only drafts are submitted
         form.save_draft.label.text = _("Save changes")
+    inline = is_htmx() and not project.is_draft
     if form.validate_on_submit():
-        update_project(project, form.data)
+        update_project(project, form.data, by=current_user)
+        if inline:  # edited in place on the project page
+            db.session.commit()
+            project = _visible_or_404(project_id)
+            return vary_on_htmx(make_response(render_template(
+                "projects/_description.html", project=project, can_edit=True,
+                saved_message=_("Changes saved."),
+            )))
         if project.is_draft and form.submit_idea.data:
             _submit(project)
             flash(_("Your idea is submitted. The pole's team will contact you soon."), "success")
@@ -106,4 +131,10 @@ def edit(project_id: int):
             flash(_("Changes saved."), "success")
         db.session.commit()
         return redirect(url_for("projects.show", project_id=project.id), code=303)
+    if inline:
+        status = 422 if form.is_submitted() else 200
+        return vary_on_htmx(make_response(render_template(
+            "projects/_description_form.html", project=project, form=form,
+            communes=queries.commune_suggestions(),
+        ), status))
     return _render_form(form, project)

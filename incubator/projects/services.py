@@ -11,7 +11,15 @@ from typing import Any
 
 from ..board.positions import end_position
 from ..extensions import db
-from ..models import Project, ProjectHolder, ProjectStatus, StageMove, User, utcnow
+from ..models import (
+    Project,
+    ProjectEvent,
+    ProjectHolder,
+    ProjectStatus,
+    StageMove,
+    User,
+    utcnow,
+)
 from .queries import first_stage
 
 EDITABLE_FIELDS = (
@@ -60,10 +68,14 @@ def create_project(author: User, data: dict[str, Any], *, as_holder: bool = True
     return project
 
 
-def update_project(project: Project, data: dict[str, Any]) -> None:
+def update_project(project: Project, data: dict[str, Any], by: User | None = None) -> None:
+    """Save the description; once submitted, the edit is recorded in the timeline."""
     apply_fields(project, data)
     project.last_activity_at = utcnow()
     project.version += 1
+    if by is not None and not project.is_draft:
+        db.session.add(ProjectEvent(project_id=project.id, kind="description_edited",
+                                    actor_id=by.id, detail={}))
     db.session.flush()
 
 

@@ -1,0 +1,120 @@
+"""Who carries and who follows a project: its holders and its advisor.
+
+Each change is recorded as a ProjectEvent (the timeline reads them) and bumps the project's
+version (the board's cards show holders and advisor). Flush, never commit.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from ..auth.services import create_user, find_user_by_email
+from ..extensions import db
+from ..mail import send_mail
+from ..models import Project, ProjectEvent, ProjectHolder, Role, User, utcnow
+from ..tokens import make_password_token
+
+
+class PeopleError(ValueError):
+    """A change of holders or advisor that cannot be made (message for the user)."""
+
+
+class StaleProject(PeopleError):
+    """The project changed since the user's page was rendered."""
+
+
+def _bump(project: Project, seen_version: int | None = None) -> None:
+    """Bump the version (checked in the UPDATE when the user's version is given)."""
+    statement = update(Project).where(Project.id == project.id)
+    if seen_version is not None:
+        statement = statement.where(Project.version == seen_version)
+    result = db.session.execute(
+        statement.values(version=Project.version + 1, last_activity_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleProject()
+    db.session.refresh(project)
+
+
+def record(project: Project, kind: str, actor: User | None, subject: User | None = None,
+           **detail) -> ProjectEvent:
+    event = ProjectEvent(project_id=project.id, kind=kind, actor_id=actor.id if actor else None,
+                         subject_id=subject.id if subject else None, detail=detail)
+    db.session.add(event)
+    return event
+
+
+def staff_members() -> list[User]:
+    """Active advisors and managers, who may be assigned to a project."""
+    return list(db.session.scalars(
+        select(User).where(User.role.in_([Role.ADVISOR.value, Role.MANAGER.value]), User.active)
+        .order_by(User.name)
+    ))
+
+
+def assign_advisor(project: Project, advisor_id: int | None, by: User,
+                   seen_version: int) -> None:
+    """Give the project an advisor (or none)."""
+    advisor = None
+    if advisor_id is not None:
+        advisor = db.session.get(User, advisor_id)
+        if advisor is None or not advisor.active or not advisor.is_staff:
+            raise PeopleError(_("Choose an active advisor or manager."))
+    if (advisor.id if advisor else None) == project.advisor_id:
+        return
+    _bump(project, seen_version)
+    db.session.execute(update(Project).where(Project.id == project.id)
+                       .values(advisor_id=advisor.id if advisor else None)
+                       .execution_options(synchronize_session=False))
+    record(project, "advisor_changed", by, advisor, name=advisor.name if advisor else None)
+    db.session.flush()
+    db.session.refresh(project)
+
+
+def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User, str | None]:
+    """Link an account to the project as a holder, creating (and inviting) a new person.
+
+    Returns the holder and, for a new account, the link to choose a password.
+    """
+    user = find_user_by_email(email)
+    link = None
+    if user is None:
+        user = create_user(email, name or email.split("@")[0], Role.HOLDER, None, invited_by=by)
+        link = url_for("auth.set_password", token=make_password_token(user, "invite"),
+                       _external=True)
+        send_mail(
+            user.email,
+            _("You are invited to follow “%(title)s” on Incubateur", title=project.title),
+            _("Hello %(name)s,\n\n%(inviter)s added you as a holder of the project "
+              "“%(title)s” on Incubateur, the follow-up tool of the pole.\n\n"
+              "Choose your password here to see it:\n%(link)s\n",
+              name=user.name, inviter=by.name, title=project.title, link=link),
+        )
+    elif not user.is_holder:
+        raise PeopleError(_("This address belongs to a staff or mentor account, which cannot "
+                            "be a holder."))
+    elif not user.active:
+        raise PeopleError(_("This account is deactivated."))
+    already = db.session.get(ProjectHolder, (project.id, user.id))
+    if already is not None:
+        raise PeopleError(_("%(name)s is already a holder of this project.", name=user.name))
+    db.session.add(ProjectHolder(project_id=project.id, user_id=user.id, added_by_id=by.id))
+    _bump(project)
+    record(project, "holder_added", by, user, name=user.name)
+    db.session.flush()
+    return user, link
+
+
+def remove_holder(project: Project, user_id: int, by: User) -> User:
+    link = db.session.get(ProjectHolder, (project.id, user_id))
+    if link is None:
+        raise PeopleError(_("This person is not a holder of the project."))
+    user = db.session.get(User, user_id)
+    db.session.delete(link)
+    _bump(project)
+    record(project, "holder_removed", by, user, name=user.name if user else "")
+    db.session.flush()
+    return user

@@ -1,0 +1,133 @@
+"""The project page's people: assigning the advisor in place, adding and removing holders.
+
+Each route answers htmx with the fragment it changed and plain requests with a 303 back to
+the project page.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.services import EmailTaken
+from ..extensions import db
+from ..htmx import is_htmx, vary_on_htmx
+from ..models import Project
+from ..permissions import staff_required
+from . import bp, queries
+from .forms import AdvisorForm, HolderForm, RemoveHolderForm
+from .people import (
+    PeopleError,
+    StaleProject,
+    add_holder,
+    assign_advisor,
+    remove_holder,
+    staff_members,
+)
+
+
+def _project(project_id: int) -> Project:
+    project = queries.visible_project(current_user, project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+def advisor_form(project: Project) -> AdvisorForm:
+    form = AdvisorForm(formdata=None, advisor_id=project.advisor_id, version=project.version)
+    form.set_staff(staff_members())
+    return form
+
+
+def _fragment(template: str, project: Project, status: int = 200, **context):
+    response = make_response(render_template(template, project=project, **context), status)
+    return vary_on_htmx(response)
+
+
+def _back(project: Project):
+    return redirect(url_for("projects.show", project_id=project.id), code=303)
+
+
+@bp.post("/<int:project_id>/advisor")
+@staff_required
+def set_advisor(project_id: int):
+    project = _project(project_id)
+    form = AdvisorForm()
+    form.set_staff(staff_members())
+    error = None
+    if not form.validate_on_submit():
+        error = _("Choose an active advisor or manager.")
+    else:
+        try:
+            assign_advisor(project, form.advisor_id.data, current_user, form.version.data)
+            db.session.commit()
+        except StaleProject:
+            db.session.rollback()
+            error = _("Someone changed this project in the meantime: here is its current "
+                      "advisor. Try again if needed.")
+        except PeopleError as problem:
+            db.session.rollback()
+            error = str(problem)
+    project = _project(project_id)
+    if is_htmx():
+        return _fragment("projects/_advisor.html", project, 409 if error else 200,
+                         advisor_form=advisor_form(project), advisor_error=error,
+                         saved=not error)
+    flash(error or _("Advisor saved."), "error" if error else "success")
+    return _back(project)
+
+
+def _holders_fragment(project: Project, form: HolderForm | None = None, status: int = 200,
+                      message: str | None = None):
+    return _fragment("projects/_holders.html", project, status,
+                     holder_form=form or HolderForm(formdata=None), holders_message=message)
+
+
+@bp.post("/<int:project_id>/holders")
+@staff_required
+def add_holder_route(project_id: int):
+    project = _project(project_id)
+    form = HolderForm()
+    if form.validate_on_submit():
+        try:
+            holder, link = add_holder(project, form.email.data, form.name.data, current_user)
+            db.session.commit()
+        except (PeopleError, EmailTaken) as problem:
+            db.session.rollback()
+            form.email.errors.append(str(problem))
+        else:
+            if link:
+                message = _("%(name)s is invited: we sent them a link to choose a password "
+                            "(%(link)s).", name=holder.name, link=link)
+            else:
+                message = _("%(name)s is now a holder of the project.", name=holder.name)
+            project = _project(project_id)
+            if is_htmx():
+                return _holders_fragment(project, message=message)
+            flash(message, "success")
+            return _back(project)
+    if is_htmx():
+        return _holders_fragment(project, form, 422)
+    flash(" ".join(form.email.errors) or _("Enter a valid e-mail address."), "error")
+    return _back(project)
+
+
+@bp.post("/<int:project_id>/holders/<int:user_id>/remove")
+@staff_required
+def remove_holder_route(project_id: int, user_id: int):
+    project = _project(project_id)
+    if not RemoveHolderForm().validate_on_submit():
+        abort(400)
+    try:
+        holder = remove_holder(project, user_id, current_user)
+        db.session.commit()
+    except PeopleError:
+        db.session.rollback()
+        abort(404)
+    message = _("%(name)s is no longer a holder of the project.", name=holder.name)
+    project = _project(project_id)
+    if is_htmx():
+        return _holders_fragment(project, message=message)
+    flash(message, "success")
+    return _back(project)

@@ -1,0 +1,182 @@
+"""The project page's header and people: advisor in place, holders, description in place."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from incubator.extensions import db
+from incubator.models import Project, ProjectEvent, ProjectHolder, User
+
+from . import factories
+
+
+def _events(project) -> list[str]:
+    return list(db.session.scalars(select(ProjectEvent.kind).where(
+        ProjectEvent.project_id == project.id).order_by(ProjectEvent.id)))
+
+
+def test_staff_assign_the_advisor_in_place(client, login):
+    login("manager")
+    advisor = factories.user(role="advisor", name="Sophie Maillard")
+    project = factories.project()
+    db.session.commit()
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert 'name="advisor_id"' in page
+    response = client.post(f"/projects/{project.id}/advisor", htmx=True,
+                           data={"advisor_id": advisor.id, "version": 1})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith(f'<div class="advisor-field" id="advisor-project-{project.id}"')
+    assert "HX-Request" in response.headers["Vary"]
+    assert db.session.get(Project, project.id).advisor_id == advisor.id
+    assert _events(project) == ["advisor_changed"]
+    timeline = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "Advisor: Sophie Maillard" in timeline
+
+
+def test_advisor_change_with_a_stale_version_is_refused(client, login):
+    login("advisor")
+    other = factories.user(role="advisor")
+    project = factories.project()
+    db.session.commit()
+    client.post(f"/projects/{project.id}/advisor", data={"advisor_id": other.id, "version": 1})
+    response = client.post(f"/projects/{project.id}/advisor", htmx=True,
+                           data={"advisor_id": "", "version": 1})
+    assert response.status_code == 409
+    assert "in the meantime" in response.get_data(as_text=True)
+    assert db.session.get(Project, project.id).advisor_id == other.id
+
+
+def test_only_staff_can_be_assigned_and_only_staff_assign(client, login):
+    holder = login("holder")
+    project = factories.project(holders=[holder])
+    db.session.commit()
+    assert client.post(f"/projects/{project.id}/advisor",
+                       data={"advisor_id": holder.id, "version": 1}).status_code == 403
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert 'name="advisor_id"' not in page and "Add a holder" not in page
+
+
+def test_assigning_a_holder_as_advisor_is_refused(client, login):
+    login("advisor")
+    holder = factories.user(role="holder")
+    project = factories.project()
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/advisor", htmx=True,
+                           data={"advisor_id": holder.id, "version": 1})
+    assert response.status_code == 409
+    assert db.session.get(Project, project.id).advisor_id is None
+
+
+def test_staff_link_an_existing_holder_account(client, login):
+    login("advisor")
+    existing = factories.user(role="holder", email="anne@exemple.fr", name="Anne Briand")
+    project = factories.project(holders=[])
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/holders", htmx=True,
+                           data={"email": "Anne@Exemple.fr", "name": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Anne Briand is now a holder" in html
+    assert db.session.get(ProjectHolder, (project.id, existing.id)) is not None
+    again = client.post(f"/projects/{project.id}/holders", htmx=True,
+                        data={"email": "anne@exemple.fr"})
+    assert again.status_code == 422 and "already a holder" in again.get_data(as_text=True)
+
+
+def test_a_new_holder_is_invited_by_email(app, client, login, auth):
+    login("advisor")
+    project = factories.project(holders=[], title="Habitat partagé")
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/holders",
+                           data={"email": "nouveau@exemple.fr", "name": "Léa Jouan"})
+    assert response.status_code == 303
+    user = db.session.scalar(select(User).where(User.email == "nouveau@exemple.fr"))
+    assert user.role == "holder" and user.password_hash is None
+    message = app.extensions["outbox"][-1]
+    assert "Habitat partagé" in message["Subject"]
+    link = re.search(r"http://localhost(/auth/password/\S+)", message.get_content()).group(1)
+    auth.logout()
+    password = "une maison pour six familles"
+    assert client.post(link, data={"password": password, "confirm": password}).status_code == 303
+    assert client.get(f"/projects/{project.id}").status_code == 200
+
+
+def test_staff_accounts_cannot_become_holders(client, login):
+    login("advisor")
+    factories.user(role="mentor", email="mentor@exemple.fr")
+    project = factories.project(holders=[])
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/holders", htmx=True,
+                           data={"email": "mentor@exemple.fr"})
+    assert response.status_code == 422
+    assert db.session.scalar(select(ProjectHolder)) is None
+
+
+def test_staff_remove_a_holder_who_then_loses_access(client, login, auth):
+    login("advisor")
+    holder = factories.user(role="holder")
+    project = factories.project(holders=[holder])
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/holders/{holder.id}/remove", htmx=True)
+    assert response.status_code == 200
+    assert "is no longer a holder" in response.get_data(as_text=True)
+    assert _events(project) == ["holder_removed"]
+    assert client.post(f"/projects/{project.id}/holders/{holder.id}/remove").status_code == 404
+    auth.logout()
+    auth.login(holder)
+    assert client.get(f"/projects/{project.id}").status_code == 404
+
+
+def test_holders_cannot_manage_holders(client, login):
+    holder = login("holder")
+    project = factories.project(holders=[holder])
+    db.session.commit()
+    assert client.post(f"/projects/{project.id}/holders",
+                       data={"email": "x@exemple.fr"}).status_code == 403
+    assert client.post(f"/projects/{project.id}/holders/{holder.id}/remove").status_code == 403
+
+
+def test_the_description_is_edited_in_place(client, login):
+    login("advisor")
+    project = factories.project(title="Ferme", stage_position=3)
+    db.session.commit()
+    form = client.get(f"/projects/{project.id}/edit", htmx=True)
+    html = form.get_data(as_text=True)
+    assert form.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith(f'<div class="description-block editing" id="description-project-{project.id}"')
+    response = client.post(f"/projects/{project.id}/edit", htmx=True,
+                           data=factories.complete_idea(title="Ferme pédagogique", save_draft="y"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Changes saved." in html
+    assert 'class="description-block" id=' in html
+    assert f'<h1 id="title-project-{project.id}" hx-swap-oob="true">Ferme pédagogique</h1>' in html
+    assert db.session.get(Project, project.id).title == "Ferme pédagogique"
+    assert _events(project) == ["description_edited"]
+    bad = client.post(f"/projects/{project.id}/edit", htmx=True,
+                      data=factories.complete_idea(title="", save_draft="y"))
+    assert bad.status_code == 422 and 'id="title-error"' in bad.get_data(as_text=True)
+    cancel = client.get(f"/projects/{project.id}/description", htmx=True)
+    assert cancel.status_code == 200 and "Une épicerie à prix solidaires" in cancel.get_data(
+        as_text=True)
+    assert client.get(f"/projects/{project.id}/description").status_code == 303
+
+
+def test_holders_edit_in_place_only_in_the_first_stages(client, login):
+    holder = login("holder")
+    early = factories.project(holders=[holder], stage_position=1)
+    late = factories.project(holders=[holder], stage_position=4)
+    db.session.commit()
+    assert "Edit the description" in client.get(f"/projects/{early.id}").get_data(as_text=True)
+    assert "Edit the description" not in client.get(f"/projects/{late.id}").get_data(as_text=True)
+    assert client.get(f"/projects/{late.id}/edit", htmx=True).status_code == 403
+    assert client.post(f"/projects/{late.id}/edit", htmx=True,
+                       data=factories.complete_idea(save_draft="y")).status_code == 403
+
+
+def test_people_routes_check_project_access(client, login):
+    login("advisor")
+    db.session.commit()
+    for url in ("/projects/999/advisor", "/projects/999/holders", "/projects/999/holders/1/remove"):
+        assert client.post(url, data={"version": 1, "email": "a@b.fr"}).status_code == 404
