@@ -1,0 +1,40 @@
+"""The project page in Chromium: advisor in place and description edited in place."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from incubator.extensions import db
+from incubator.models import Project
+
+from .. import factories
+from .conftest import axe_violations
+from .test_board import log_in
+
+
+def test_advisor_and_description_change_in_place(page: Page, live_server, live_app):
+    with live_app.app_context():
+        factories.user(role="advisor", email="yann@cades.example", name="Yann Le Goff")
+        sophie = factories.user(role="advisor", name="Sophie Maillard")
+        project = factories.project(title="Ferme pédagogique", stage_position=2)
+        db.session.commit()
+        project_id, sophie_id = project.id, sophie.id
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    url = page.url
+    page.locator(f"#advisor-select-project-{project_id}").select_option(label="Sophie Maillard")
+    expect(page.locator(f"#advisor-project-{project_id} [role=status]")).to_be_visible()
+    page.locator(f"#description-project-{project_id} .section-head a").click()
+    title = page.locator(f"#description-project-{project_id} input[name=title]")
+    expect(title).to_be_focused()
+    title.fill("Ferme pédagogique de Renac")
+    page.locator(f"#description-project-{project_id} input[name=save_draft]").click()
+    expect(page.locator(f"#title-project-{project_id}")).to_have_text("Ferme pédagogique de Renac")
+    assert page.url == url  # no page load
+    assert axe_violations(page) == []
+    with live_app.app_context():
+        saved = db.session.get(Project, project_id)
+        assert saved.title == "Ferme pédagogique de Renac"
+        assert saved.advisor_id == sophie_id
+    page.reload()
+    expect(page.locator(f"#advisor-select-project-{project_id}")).to_have_value(str(sophie_id))
