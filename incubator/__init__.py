@@ -105,8 +105,8 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .board import bp as board_bp
-    from .main import bp as main_bp
     from .documents import bp as documents_bp
+    from .main import bp as main_bp
     from .next_steps import bp as next_steps_bp
     from .notes import bp as notes_bp
     from .notifications import bp as notifications_bp

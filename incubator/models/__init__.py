@@ -1,6 +1,17 @@
 """Typed SQLAlchemy models, by area. Import from here."""
 
 from .accounts import STAFF_ROLES, Role, User
+from .followup import (
+    Document,
+    NextStep,
+    Note,
+    NoteKind,
+    NoteRevision,
+    Notification,
+    OutgoingMail,
+    ProjectEvent,
+    Visibility,
+)
 from .pipeline import (
     AppendOnlyError,
     LegalForm,
@@ -12,17 +23,6 @@ from .pipeline import (
     StageMove,
     StatusChange,
     Theme,
-)
-from .followup import (
-    Document,
-    NextStep,
-    Note,
-    NoteKind,
-    NoteRevision,
-    Notification,
-    OutgoingMail,
-    ProjectEvent,
-    Visibility,
 )
 from .types import utcnow
 
