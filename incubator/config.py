@@ -57,6 +57,7 @@ def load_secret_key(folder: Path) -> str:
 def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, Any]:
     """The application settings for a real run."""
     database_url = _env("DATABASE_URL")
+    document_max_bytes = _env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
     if not database_url:
         folder.mkdir(parents=True, exist_ok=True)
         database_url = f"sqlite:///{folder / 'incubator.sqlite3'}"
@@ -110,11 +111,15 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "BOARD_COLUMN_CARDS": _env_int("BOARD_COLUMN_CARDS", 50),
         "BOARD_MORE_CARDS": _env_int("BOARD_MORE_CARDS", 200),
         "BOARD_POLL_SECONDS": _env_int("BOARD_POLL_SECONDS", 15),
+        "NOTIFICATION_POLL_SECONDS": _env_int("NOTIFICATION_POLL_SECONDS", 30),  # the bell
         # i18n
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "Europe/Paris"),
         "LANGUAGES": ["fr", "en"],
-        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
+        # A request body: one document plus 1 MiB of form overhead (see DOCUMENT_MAX_BYTES).
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", document_max_bytes + 1024 * 1024),
+        # Documents are stored in the database (see README): at most this many bytes each.
+        "DOCUMENT_MAX_BYTES": document_max_bytes,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     }
 

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import timedelta
 
 from flask import Flask, current_app, g, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, func, inspect, or_, select, update
 
+from . import mail as mailer
 from .extensions import db
-from .mail import send_mail
-from .models import Notification, OutgoingMail, Project, User, utcnow
-
+from .models import (
+    STAFF_ROLES,
+    Notification,
+    OutgoingMail,
+    Project,
+    ProjectHolder,
+    Stage,
+    User,
+    utcnow,
+)
 
 # What can happen, and to whom it matters (see PRODUCT.md).
 STAGE_CHANGED = "stage_changed"  # holders: their project changed stage
@@ -58,14 +66,28 @@ def message(notification: Notification) -> str:
 
 
 def link(notification: Notification, external: bool = False) -> str | None:
+    """The project's page, if the notification is about one. The caller decides whether the
+    reader may still open it (see ``notifications.queries.linkable``)."""
     if notification.project_id is None:
         return None
-    return url_for("projects.show", project_id=notification.project_id, _external=external)
+    return _url("projects.show", external, project_id=notification.project_id)
+
+
+def _url(endpoint: str, external: bool, **values) -> str | None:
+    # Outside a request (a CLI command) an absolute URL needs SERVER_NAME: without it the
+    # mail goes out without the link rather than not at all.
+    try:
+        return url_for(endpoint, _external=external, **values)
+    except RuntimeError:
+        return None
 
 
 def notify(recipients: Iterable[User], kind: str, project: Project | None, actor: User | None,
-           **detail) -> list[Notification]:
-    """Tell ``recipients`` (never the actor themself, never an inactive account)."""
+           /, **detail) -> list[Notification]:
+    """Tell ``recipients`` (never the actor themself, never an inactive account).
+
+    ``detail`` keeps what the sentence needs as it was at the time (the project's title is
+    added); the first four are positional so that ``actor="a name"`` can be one of them."""
     if kind not in KINDS:
         raise ValueError(kind)
     if project is not None:
@@ -94,11 +116,11 @@ def _queue_mail(user: User, notification: Notification) -> None:
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = message(notification)
         body = _("Hello %(name)s,\n\n%(text)s\n", name=user.name, text=text)
-        if notification.project_id is not None:
-            body += "\n" + url_for("projects.show", project_id=notification.project_id,
-                                   _external=True) + "\n"
-        body += "\n" + _("You can turn these e-mails off on your notifications page: %(url)s",
-                         url=url_for("notifications.index", _external=True)) + "\n"
+        if project_url := link(notification, external=True):
+            body += "\n" + project_url + "\n"
+        if settings_url := _url("notifications.index", True):
+            body += "\n" + _("You can turn these e-mails off on your notifications page: "
+                             "%(url)s", url=settings_url) + "\n"
         subject = _("Incubateur: %(text)s", text=text)[:200]
     mail = OutgoingMail(to=user.email, subject=subject, body=body)
     db.session.add(mail)
@@ -106,24 +128,67 @@ def _queue_mail(user: User, notification: Notification) -> None:
     g.setdefault("queued_mail", []).append(mail.id)
 
 
+# A mail never tried is the business of the request that queued it for this long; after it,
+# ``send-mail`` takes it over. One claimed but neither sent nor failed is being sent: left
+# alone, unless it is old enough for its sender to have died.
+UNTRIED_GRACE = timedelta(minutes=2)
+STUCK_AFTER = timedelta(hours=1)
+
+
 def send_queued(ids: Iterable[int] | None = None, max_attempts: int = 5) -> tuple[int, int]:
-    """Send queued e-mails (those given, or every pending one). Returns (sent, failed)."""
-    statement = select(OutgoingMail).where(OutgoingMail.sent_at.is_(None),
-                                           OutgoingMail.attempts < max_attempts)
+    """Send queued e-mails (those given, or every pending one). Returns (sent, failed).
+
+    Each mail is claimed before it is sent (attempts + 1 in an UPDATE that checks the count
+    it read, committed), so two senders running at once (the thread of a request and a cron
+    ``send-mail``, or two cron runs) never both send it. The outcome is committed mail by
+    mail (so call it outside a request's own transaction): a failure keeps the mail queued
+    with its error, and the rest carries on.
+    """
+    statement = select(OutgoingMail.id, OutgoingMail.attempts).where(
+        OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < max_attempts)
     if ids is not None:
         statement = statement.where(OutgoingMail.id.in_(list(ids)))
+    else:
+        now = utcnow()
+        statement = statement.where(or_(
+            OutgoingMail.last_error.is_not(None),
+            and_(OutgoingMail.attempts == 0, OutgoingMail.created_at <= now - UNTRIED_GRACE),
+            OutgoingMail.created_at <= now - STUCK_AFTER,
+        ))
+    pending = db.session.execute(statement.order_by(OutgoingMail.id)).all()
     sent = failed = 0
-    for mail in db.session.scalars(statement.order_by(OutgoingMail.id)).all():
-        mail.attempts += 1
-        if send_mail(mail.to, mail.subject, mail.body):
-            mail.sent_at = datetime.now(UTC)
-            mail.last_error = None
+    for mail_id, attempts in pending:
+        claimed = db.session.execute(
+            update(OutgoingMail)
+            .where(OutgoingMail.id == mail_id, OutgoingMail.attempts == attempts,
+                   OutgoingMail.sent_at.is_(None))
+            .values(attempts=attempts + 1, last_error=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if claimed != 1:
+            continue  # another sender has it
+        mail = db.session.get(OutgoingMail, mail_id)
+        error = _deliver(mail)
+        if error is None:
+            mail.sent_at = utcnow()
             sent += 1
         else:
-            mail.last_error = "send failed (see the log)"
+            mail.last_error = error
             failed += 1
         db.session.commit()
     return sent, failed
+
+
+def _deliver(mail: OutgoingMail) -> str | None:
+    """Hand one mail to the mail server (or the log); the error, or None when it went."""
+    try:
+        if mailer.send_mail(mail.to, mail.subject, mail.body):
+            return None
+    except Exception as error:  # noqa: BLE001 — one bad mail must not stop the others
+        current_app.logger.exception("Could not send mail %s", mail.id)
+        return f"{type(error).__name__}: {error}"[:1000]
+    return "The mail server could not be reached or refused the message (see the log)."
 
 
 def _dispatch(response):
@@ -144,8 +209,8 @@ def _dispatch(response):
 
     if app.config.get("MAIL_ASYNC", True):
         threading.Thread(target=work, daemon=True).start()
-    else:
-        response.call_on_close(work)
+    else:  # tests: inline, once the request has committed, before the client reads the answer
+        work()
     return response
 
 
@@ -161,20 +226,56 @@ def register_notify(app: Flask) -> None:
         click.echo(f"{sent} sent, {failed} failed.")
 
 
-def unread_count(user: User) -> int:
-    from sqlalchemy import func
+# What sets notifications off outside the features that call ``notify`` themselves.
 
+def project_moved(project: Project, by: User, stage: Stage) -> None:
+    """``project`` changed stage on the board: its holders are told, and its advisor when
+    someone else moved it. Two reads at most (holders, advisor) and the rows it writes."""
+    notify(_holders(project), STAGE_CHANGED, project, by, stage=stage.name)
+    if project.advisor_id is not None and project.advisor_id != by.id:
+        advisor = db.session.get(User, project.advisor_id)
+        notify([advisor], PROJECT_MOVED, project, by, stage=stage.name, actor=by.name)
+
+
+def _holders(project: Project) -> list[User]:
+    # The board loads them with the card: no second read then.
+    if "holder_links" not in inspect(project).unloaded:
+        return project.holders
+    return list(db.session.scalars(
+        select(User).join(ProjectHolder, ProjectHolder.user_id == User.id)
+        .where(ProjectHolder.project_id == project.id)
+    ))
+
+
+def idea_submitted(project: Project, by: User) -> None:
+    """A draft entered the pipeline: every active advisor and manager is told."""
+    staff = db.session.scalars(
+        select(User).where(User.role.in_([role.value for role in STAFF_ROLES]), User.active)
+        .order_by(User.id)
+    ).all()
+    notify(staff, IDEA_SUBMITTED, project, by)
+
+
+# Reading.
+
+def unread_count(user: User) -> int:
+    """The bell's number: one COUNT on the (user_id, read_at) index."""
     return db.session.scalar(
         select(func.count()).select_from(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
     ) or 0
 
 
-def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> None:
-    from sqlalchemy import update
-
+def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark ``user``'s notifications read (those given, or all); returns how many changed.
+    Objects already loaded keep their state: a page renders what was unread."""
     statement = update(Notification).where(Notification.user_id == user.id,
                                            Notification.read_at.is_(None))
     if notification_ids is not None:
-        statement = statement.where(Notification.id.in_(list(notification_ids)))
-    db.session.execute(statement.values(read_at=utcnow()))
+        ids = list(notification_ids)
+        if not ids:
+            return 0
+        statement = statement.where(Notification.id.in_(ids))
+    result = db.session.execute(statement.values(read_at=utcnow())
+                                .execution_options(synchronize_session=False))
+    return result.rowcount

@@ -266,3 +266,11 @@ def off_board(page: int, per_page: int = 50):
         .order_by(Project.last_activity_at.desc(), Project.id.desc())
     )
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+def step_counts(project_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Open and overdue next steps of the cards shown, in one aggregate whatever their
+    number (project id → (open, overdue); cards without open steps are left out)."""
+    from ..next_steps.queries import open_counts
+
+    return open_counts(project_ids)

@@ -58,6 +58,7 @@ def _context(filters: BoardFilters, columns) -> dict:
         "stalled_days": current_app.config["STALLED_DAYS"],
         "poll_seconds": current_app.config["BOARD_POLL_SECONDS"],
         "board_url": _board_url(filters),
+        "step_counts": queries.step_counts([p.id for c in columns for p in c.cards]),
     }
 
 
@@ -90,6 +91,7 @@ def column(stage_id: int):
         "stage": stage, "cards": cards, "has_more": has_more, "filters": filters,
         "last_position": cards[-1].position if cards else after,
         "stalled_days": current_app.config["STALLED_DAYS"], "board_url": _board_url(filters),
+        "step_counts": queries.step_counts([p.id for p in cards]),
     }
     if is_htmx():
         return vary_on_htmx(make_response(render_template("board/_more.html", **context)))
@@ -201,10 +203,12 @@ def _placed(project: Project, filters: BoardFilters, *, status: int, message: st
     stats = column_stats(current_user, filters, stage_ids) if stage_ids else {}
     stages = {s.id: s for s in active_stages() if s.id in stats}
     headers = [(stages[sid], stats[sid]) for sid in stage_ids if sid in stages]
+    place = _placement(project, filters)
     response = make_response(render_template(
-        "board/_placed.html", project=project, place=_placement(project, filters),
+        "board/_placed.html", project=project, place=place,
         headers=headers, message=message, announce=announce, token=token,
         stalled_days=current_app.config["STALLED_DAYS"], filters=filters,
+        step_counts=queries.step_counts([project.id]) if place else {},
     ), status)
     response.headers["HX-Reswap"] = "delete"
     return hx_trigger(response, "board:focus", {"id": f"project-{project.id}"})
@@ -282,7 +286,7 @@ def move(project_id: int):
                     stage=stage.name)
     token = shift_token(request.form.get("token"), project, result.from_stage_id)
     stage_ids = list(dict.fromkeys([result.from_stage_id, project.stage_id]))
-    return _done(queries.card(project.id), message, filters, stage_ids, token)
+    return _done(project, message, filters, stage_ids, token)
 
 
 def _status_change(project_id: int, form_class, change, message: str):
@@ -303,8 +307,7 @@ def _status_change(project_id: int, form_class, change, message: str):
         return _refused(project_id, error, filters)
     token = shift_token(request.form.get("token"), project, old_stage,
                         was_on_board=was_on_board, old_version=old_version)
-    return _done(queries.card(project.id), message % {"title": project.title}, filters,
-                 [old_stage], token)
+    return _done(project, message % {"title": project.title}, filters, [old_stage], token)
 
 
 @bp.post("/projects/<int:project_id>/close")

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import notify
 from ..extensions import db
 from ..models import Project, ProjectStatus, Stage, StageMove, StatusChange, User, utcnow
 from .positions import end_position, free_position
@@ -52,6 +54,13 @@ class MoveResult:
     from_stage_id: int | None
     stage_changed: bool
     backwards: bool
+
+
+def _sync(project: Project, **values) -> None:
+    """Tell the loaded ``project`` what our UPDATE statements wrote, without reading it back
+    (its eager-loaded holders, theme and advisor stay as they are)."""
+    for name, value in values.items():
+        set_committed_value(project, name, value)
 
 
 def _claim(project_id: int, seen_version: int, current_status: str, **values) -> None:
@@ -113,7 +122,9 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
                                  to_stage_id=target.id, moved_by_id=by.id, moved_at=now,
                                  comment=comment))
     db.session.flush()
-    db.session.refresh(project)
+    _sync(project, **{**values, "position": position, "version": seen_version + 1})
+    if stage_changed:  # a reorder inside the column tells nobody
+        notify.project_moved(project, by, target)
     return MoveResult(project, source_id, stage_changed, backwards)
 
 
@@ -130,7 +141,8 @@ def _change_status(project: Project, by: User, seen_version: int, to_status: Pro
                           changed_by_id=by.id, changed_at=now)
     db.session.add(change)
     db.session.flush()
-    db.session.refresh(project)
+    _sync(project, **{**(values or {}), "status": to_status.value, "last_activity_at": now,
+                      "version": seen_version + 1})
     return change
 
 

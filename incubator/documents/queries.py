@@ -1,17 +1,85 @@
-"""Reads for the project page's documents section. (Scaffold: filled in by its feature.)"""
+"""Reads for the project page's documents section and the project timeline.
+
+Documents are listed without their content (a deferred column, and a raise-load here so a
+template can never pull megabytes by accident); each read is one statement whatever the
+number of documents.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..models import Project, User
+from sqlalchemy import Select, select
+from sqlalchemy.orm import defer, joinedload, undefer
+
+from ..extensions import db
+from ..models import Document, Project, User, Visibility
+from ..permissions import sees_internal
+from ..projects.queries import TimelineEntry
+from .forms import document_form
+from .services import can_delete, can_upload
+
+
+def _visible(user: User, project: Project) -> Select:
+    """The documents of ``project`` that ``user`` may see (holders: shared ones only),
+    deleted ones included."""
+    statement = select(Document).where(Document.project_id == project.id)
+    if not sees_internal(user, project):
+        statement = statement.where(Document.visibility == Visibility.SHARED.value)
+    return statement
+
+
+def visible_documents(user: User, project: Project) -> list[Document]:
+    """The documents listed on the project page, newest first, without their content."""
+    statement = (
+        _visible(user, project)
+        .where(Document.deleted_at.is_(None))
+        .options(defer(Document.content, raiseload=True), joinedload(Document.uploaded_by))
+        .order_by(Document.created_at.desc(), Document.id.desc())
+    )
+    return list(db.session.scalars(statement))
+
+
+def document_for_download(user: User, project: Project, document_id: int) -> Document | None:
+    """A document of ``project`` that ``user`` may download, with its content; None if it
+    does not exist, belongs to another project, was deleted or is internal to the user."""
+    statement = (
+        _visible(user, project)
+        .where(Document.id == document_id, Document.deleted_at.is_(None))
+        .options(undefer(Document.content))
+    )
+    return db.session.scalars(statement).one_or_none()
+
+
+def document_of(user: User, project: Project, document_id: int) -> Document | None:
+    """Like ``document_for_download``, without loading the content (to delete it)."""
+    statement = (
+        _visible(user, project)
+        .where(Document.id == document_id, Document.deleted_at.is_(None))
+        .options(defer(Document.content, raiseload=True))
+    )
+    return db.session.scalars(statement).one_or_none()
 
 
 def section(user: User, project: Project) -> dict[str, Any]:
-    """What the section shows on the project page (template context)."""
-    return {}
+    """What the section shows on the project page (template context): the documents, the
+    upload form (None for who may not add one) and the ids of those ``user`` may delete."""
+    documents = visible_documents(user, project)
+    return {
+        "documents": documents,
+        "document_form": document_form(user, project, blank=True)
+        if can_upload(user, project) else None,
+        "deletable_documents": {d.id for d in documents if can_delete(user, project, d)},
+    }
 
 
-def timeline_entries(user: User, project: Project) -> list:
-    """This feature's entries of the project timeline (projects.queries.TimelineEntry)."""
-    return []
+def timeline_entries(user: User, project: Project) -> list[TimelineEntry]:
+    """"Document added" entries the user may see; a document deleted since stays in the
+    history, marked as deleted."""
+    statement = _visible(user, project).options(
+        defer(Document.content, raiseload=True), joinedload(Document.uploaded_by)
+    )
+    return [
+        TimelineEntry("document", document.created_at, document, "documents/_timeline_entry.html")
+        for document in db.session.scalars(statement)
+    ]

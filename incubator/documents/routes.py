@@ -1,3 +1,153 @@
-"""Routes of the documents feature."""
+"""Documents of a project: add (htmx or a plain multipart form), download, delete.
 
-from . import bp  # noqa: F401
+Access follows the project: whoever may not see the project, or the document (holders never
+see internal ones), gets a 404. Downloads are attachments with a safe name, the type detected
+at upload, and headers that stop a browser from rendering or sniffing them.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..dom import dom_id
+from ..errors import fail, render_error
+from ..extensions import db
+from ..htmx import is_htmx, vary_on_htmx
+from ..models import Project, Visibility
+from ..projects.queries import visible_project
+from . import bp, queries, services
+from .forms import DeleteDocumentForm, DocumentForm, accept_attribute, document_form
+
+
+@bp.app_template_filter("filesize")
+def filesize(size: int) -> str:
+    return services.human_size(size)
+
+
+@bp.app_context_processor
+def _document_helpers() -> dict:
+    return {"document_accept": accept_attribute}
+
+
+def _visible_or_404(project_id: int) -> Project:
+    project = visible_project(current_user, project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+def _section_url(project: Project) -> str:
+    return url_for("projects.show", project_id=project.id, _anchor=dom_id(project, "documents"))
+
+
+def _render_form(project: Project, form: DocumentForm, status: int):
+    """The form with its errors: in place for htmx, as a page of its own otherwise."""
+    template = "documents/_form.html" if is_htmx() else "documents/upload.html"
+    return vary_on_htmx(make_response(
+        render_template(template, project=project, document_form=form), status))
+
+
+def _render_changed(project_id: int, message: str, target: str):
+    """After a change, for htmx: the fresh form (after an upload) or the list (after a
+    deletion), the list out of band when it is not the target, and the message."""
+    project = _visible_or_404(project_id)
+    context = queries.section(current_user, project)
+    return vary_on_htmx(make_response(render_template(
+        "documents/_changed.html", project=project, message=message, target=target,
+        **context)))
+
+
+@bp.post("/projects/<int:project_id>/documents")
+@login_required
+def upload(project_id: int):
+    project = _visible_or_404(project_id)
+    if not services.can_upload(current_user, project):
+        abort(403)
+    form = document_form(current_user, project)
+    if not form.validate_on_submit():
+        return _render_form(project, form, 422)
+    try:
+        checked = services.read_upload(form.file.data, current_app.config["DOCUMENT_MAX_BYTES"])
+    except services.UploadRefused as refusal:
+        form.file.errors = [refusal.message]
+        return _render_form(project, form, refusal.status)
+    visibility = form.visibility.data if "visibility" in form else Visibility.SHARED.value
+    document = services.add_document(project, current_user, checked, visibility)
+    message = _("Document added: %(name)s.", name=document.filename)
+    section_url = _section_url(project)
+    db.session.commit()
+    if is_htmx():
+        return _render_changed(project_id, message, "form")
+    flash(message, "success")
+    return redirect(section_url, code=303)
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    """A request body over MAX_CONTENT_LENGTH is refused by Werkzeug before the route runs
+    (reading the form for the CSRF check). Say so in the terms of the upload form."""
+    message = services.too_large_message(current_app.config["DOCUMENT_MAX_BYTES"])
+    if getattr(error, "show_description", False):
+        message = error.description
+    project_id = (request.view_args or {}).get("project_id")
+    if request.endpoint == "documents.upload" and current_user.is_authenticated and project_id:
+        project = visible_project(current_user, project_id)
+        if project is not None and services.can_upload(current_user, project):
+            form = document_form(current_user, project, blank=True)
+            form.file.errors = [message]
+            return _render_form(project, form, 413)
+    return render_error(413, message)
+
+
+@bp.get("/projects/<int:project_id>/documents/<int:document_id>")
+@login_required
+def download(project_id: int, document_id: int):
+    project = _visible_or_404(project_id)
+    document = queries.document_for_download(current_user, project, document_id)
+    if document is None:
+        abort(404)
+    response = send_file(
+        BytesIO(document.content), mimetype=document.content_type, as_attachment=True,
+        download_name=document.filename, etag=False, conditional=False, max_age=None,
+        last_modified=document.created_at,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/projects/<int:project_id>/documents/<int:document_id>/delete")
+@login_required
+def delete(project_id: int, document_id: int):
+    project = _visible_or_404(project_id)
+    document = queries.document_of(current_user, project, document_id)
+    if document is None:
+        abort(404)
+    if not services.can_delete(current_user, project, document):
+        fail(403, _("Only the pole's team, or the holder who added it while the project is "
+                    "open, may delete this document."))
+    if not DeleteDocumentForm().validate_on_submit():
+        abort(400)
+    message = _("Document deleted: %(name)s.", name=document.filename)
+    section_url = _section_url(project)
+    services.delete_document(document)
+    db.session.commit()
+    if is_htmx():
+        return _render_changed(project_id, message, "list")
+    flash(message, "success")
+    return redirect(section_url, code=303)

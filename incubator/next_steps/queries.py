@@ -1,17 +1,170 @@
-"""Reads for the project page's next steps section. (Scaffold: filled in by its feature.)"""
+"""Reads for next steps: the project page's section and timeline, the counts the board
+cards show, and the page listing a user's own open steps.
+
+Every read costs a fixed number of SQL statements: the section loads the open steps and the
+last done ones in two queries (assignees eager-loaded), the board counts all its cards in one
+aggregate, and "my next steps" is one page query, its count and one query for the projects.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
-from ..models import Project, User
+from flask_babel import get_timezone
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import NextStep, Project, Role, User
+from ..permissions import can_follow_up, is_holder_of, visible_projects
+from ..projects.queries import TimelineEntry
+
+DONE_SHOWN = 5  # done steps listed under the open ones on the project page
+MINE_PER_PAGE = 50
+
+
+def today() -> date:
+    """Today in the pole's time zone: what "overdue" is measured against."""
+    return datetime.now(get_timezone()).date()
+
+
+def may_check(user: User, project: Project, step: NextStep) -> bool:
+    """Mark done or reopen: staff, or a holder of the project the step is assigned to."""
+    return can_follow_up(user, project) or (
+        step.assignee_id == user.id and is_holder_of(user, project)
+    )
+
+
+@dataclass
+class ProjectSteps:
+    """The section's list: every open step (soonest due first), then the last done ones."""
+
+    open: list[NextStep]
+    done: list[NextStep]
+    today: date
+    checkable: set[int] = field(default_factory=set)  # steps the reader may tick or untick
+
+    @property
+    def open_count(self) -> int:
+        return len(self.open)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for step in self.open if step.is_overdue(self.today))
+
+
+def _with_people(statement):
+    return statement.options(joinedload(NextStep.assignee), joinedload(NextStep.done_by))
+
+
+def project_steps(user: User, project: Project) -> ProjectSteps:
+    open_steps = db.session.scalars(_with_people(
+        select(NextStep)
+        .where(NextStep.project_id == project.id, NextStep.done_at.is_(None))
+        .order_by(NextStep.due_on, NextStep.id)
+    )).all()
+    done_steps = db.session.scalars(_with_people(
+        select(NextStep)
+        .where(NextStep.project_id == project.id, NextStep.done_at.is_not(None))
+        .order_by(NextStep.done_at.desc(), NextStep.id.desc())
+        .limit(DONE_SHOWN)
+    )).all()
+    steps = ProjectSteps(list(open_steps), list(done_steps), today())
+    steps.checkable = {s.id for s in steps.open + steps.done if may_check(user, project, s)}
+    return steps
+
+
+def assignees(project: Project) -> list[User]:
+    """Who a step can be given to: the project's advisor, every active staff member, the
+    project's holders (inactive accounts left out: they cannot act on it)."""
+    staff = db.session.scalars(
+        select(User)
+        .where(User.role.in_([Role.ADVISOR.value, Role.MANAGER.value]), User.active)
+        .order_by(User.name, User.id)
+    ).all()
+    people: dict[int, User] = {}
+    for person in [project.advisor, *staff, *project.holders]:
+        if person is not None and person.active:
+            people.setdefault(person.id, person)
+    return list(people.values())
 
 
 def section(user: User, project: Project) -> dict[str, Any]:
-    """What the section shows on the project page (template context)."""
-    return {}
+    """What the section shows on the project page: the steps, and for staff the form."""
+    from .forms import NextStepForm
+
+    context: dict[str, Any] = {"next_steps": project_steps(user, project), "today": today(),
+                               "next_step_form": None}
+    if can_follow_up(user, project):
+        context["next_step_form"] = NextStepForm.for_project(project, user, assignees(project),
+                                                             formdata=None)
+    return context
 
 
-def timeline_entries(user: User, project: Project) -> list:
-    """This feature's entries of the project timeline (projects.queries.TimelineEntry)."""
-    return []
+def timeline_entries(user: User, project: Project) -> list[TimelineEntry]:
+    """One entry per done step (by whom, when). Holders see the steps too: none is internal."""
+    done = db.session.scalars(
+        select(NextStep)
+        .where(NextStep.project_id == project.id, NextStep.done_at.is_not(None))
+        .options(joinedload(NextStep.done_by))
+    )
+    return [TimelineEntry("next_step", step.done_at, step, "next_steps/_timeline_entry.html")
+            for step in done]
+
+
+def step_of(project: Project, step_id: int) -> NextStep | None:
+    """The step, if it belongs to ``project``."""
+    return db.session.scalars(_with_people(
+        select(NextStep).where(NextStep.id == step_id, NextStep.project_id == project.id)
+    )).one_or_none()
+
+
+def open_counts(project_ids: Collection[int], on: date | None = None
+                ) -> dict[int, tuple[int, int]]:
+    """Per project: (open steps, overdue ones), in one aggregate over ``project_ids``."""
+    if not project_ids:
+        return {}
+    on = on or today()
+    rows = db.session.execute(
+        select(NextStep.project_id, func.count(),
+               func.sum(case((NextStep.due_on < on, 1), else_=0)))
+        .where(NextStep.project_id.in_(list(project_ids)), NextStep.done_at.is_(None))
+        .group_by(NextStep.project_id)
+    )
+    return {project_id: (int(count), int(overdue or 0)) for project_id, count, overdue in rows}
+
+
+def _mine(user: User):
+    """The user's open steps on the projects they may still see."""
+    return visible_projects(
+        user,
+        select(NextStep)
+        .join(Project, Project.id == NextStep.project_id)
+        .where(NextStep.assignee_id == user.id, NextStep.done_at.is_(None)),
+    )
+
+
+def my_steps(user: User, page: int = 1):
+    """A page of the user's open steps, soonest due first, with their projects."""
+    pagination = db.paginate(
+        _mine(user).order_by(NextStep.due_on, NextStep.id),
+        page=page, per_page=MINE_PER_PAGE, error_out=False,
+    )
+    ids = {step.project_id for step in pagination.items}
+    projects = {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(ids)))} \
+        if ids else {}
+    return pagination, projects
+
+
+def my_counts(user: User, on: date | None = None) -> tuple[int, int]:
+    """(open, overdue) over all the user's open steps on projects they may see."""
+    on = on or today()
+    subquery = _mine(user).with_only_columns(NextStep.due_on).subquery()
+    count, overdue = db.session.execute(
+        select(func.count(), func.sum(case((subquery.c.due_on < on, 1), else_=0)))
+        .select_from(subquery)
+    ).one()
+    return int(count or 0), int(overdue or 0)

@@ -1,3 +1,131 @@
-"""Routes of the next steps feature."""
+"""Next steps: added on the project page by staff, ticked done in place (by staff or by the
+holder they are assigned to), and listed on /next-steps for whoever they are assigned to.
 
-from . import bp  # noqa: F401
+htmx requests get the fragment that changed (the section, or one step) with the counters
+out of band; plain requests get a page (a form with its errors) or a 303 back.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..dom import dom_id
+from ..extensions import db
+from ..htmx import is_htmx, vary_on_htmx
+from ..models import NextStep, Project
+from ..permissions import can_follow_up
+from ..projects.queries import visible_project
+from ..urls import safe_next
+from . import bp, queries, services
+from .forms import CheckForm, NextStepForm
+
+
+def _project_or_404(project_id: int) -> Project:
+    project = visible_project(current_user, project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+def _section_url(project: Project) -> str:
+    return url_for("projects.show", project_id=project.id,
+                   _anchor=dom_id(project, "next-steps"))
+
+
+def _section(project: Project, form: NextStepForm, status: int = 200, message: str = ""):
+    """The whole section (list, counters, form) as htmx swaps it."""
+    return vary_on_htmx(make_response(render_template(
+        "next_steps/_section.html", project=project, today=queries.today(),
+        next_steps=queries.project_steps(current_user, project), next_step_form=form,
+        next_step_message=message,
+    ), status))
+
+
+@bp.post("/projects/<int:project_id>/next-steps")
+@login_required
+def add(project_id: int):
+    project = _project_or_404(project_id)
+    if not can_follow_up(current_user, project):
+        abort(403)
+    people = queries.assignees(project)
+    form = NextStepForm.for_project(project, current_user, people)
+    if not form.validate_on_submit():
+        if is_htmx():
+            return _section(project, form, 422)
+        return vary_on_htmx(make_response(render_template(
+            "next_steps/new.html", project=project, next_step_form=form), 422))
+    step = services.add_step(project, current_user, title=form.title.data,
+                             due_on=form.due_on.data, assignee=form.assignee(people))
+    db.session.commit()
+    message = _("Next step added: %(title)s.", title=step.title)
+    if is_htmx():
+        fresh = NextStepForm.for_project(project, current_user, people, formdata=None)
+        return _section(project, fresh, message=message)
+    flash(message, "success")
+    return redirect(_section_url(project), code=303)
+
+
+def _check(project_id: int, step_id: int, change) -> object:
+    """Mark done or reopen: the step's fragment and counters (htmx), or a 303 back."""
+    project = _project_or_404(project_id)
+    step = queries.step_of(project, step_id)
+    if step is None:
+        abort(404)
+    if not queries.may_check(current_user, project, step):
+        abort(403)
+    form = CheckForm()
+    if not form.validate_on_submit():
+        abort(400)
+    mine = form.view.data == "mine"
+    change(project, step)
+    db.session.commit()
+    if is_htmx():
+        return _checked(project, step, mine, safe_next(form.next.data))
+    if step.done_at is not None:
+        flash(_("Done: %(title)s.", title=step.title), "success")
+    else:
+        flash(_("Open again: %(title)s.", title=step.title), "success")
+    default = url_for("next_steps.mine") if mine else _section_url(project)
+    return redirect(safe_next(form.next.data) or default, code=303)
+
+
+def _checked(project: Project, step: NextStep, mine: bool, next_url: str | None):
+    today = queries.today()
+    if mine:
+        counts = queries.my_counts(current_user, today)
+        counters_id = "my-next-steps-counters"
+    else:
+        counts = queries.open_counts([project.id], today).get(project.id, (0, 0))
+        counters_id = dom_id(project, "next-steps-counters")
+    return vary_on_htmx(make_response(render_template(
+        "next_steps/_checked.html", project=project, step=step, today=today, mine=mine,
+        can_check=True, counts=counts, counters_id=counters_id, next_url=next_url,
+    )))
+
+
+@bp.post("/projects/<int:project_id>/next-steps/<int:step_id>/done")
+@login_required
+def done(project_id: int, step_id: int):
+    return _check(project_id, step_id,
+                  lambda project, step: services.mark_done(project, step, current_user))
+
+
+@bp.post("/projects/<int:project_id>/next-steps/<int:step_id>/undo")
+@login_required
+def undo(project_id: int, step_id: int):
+    return _check(project_id, step_id, lambda project, step: services.reopen(step))
+
+
+@bp.get("/next-steps")
+@login_required
+def mine():
+    """The current user's open steps across their projects, soonest due first."""
+    page = max(1, request.args.get("page", 1, type=int))
+    pagination, projects = queries.my_steps(current_user, page)
+    today = queries.today()
+    return render_template(
+        "next_steps/mine.html", pagination=pagination, projects=projects, today=today,
+        counts=queries.my_counts(current_user, today),
+    )

@@ -1,17 +1,86 @@
-"""Reads for the project page's notes section. (Scaffold: filled in by its feature.)"""
+"""Reads of the notes: what a user may see of a project's notes, their previous versions,
+and the notes' place in the project timeline.
+
+Holders see shared notes only; staff see every note. Deleted notes are never listed. Each
+read states its eager loading, so the section costs at most two statements whatever the
+number of notes or edits.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
-from ..models import Project, User
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Note, NoteRevision, Project, User, Visibility
+from ..permissions import can_follow_up, can_manage_note, sees_internal
+from ..projects.queries import TimelineEntry
+from .forms import NoteForm
+
+
+def _visible(user: User, project: Project) -> Select:
+    statement = select(Note).where(Note.project_id == project.id, Note.deleted_at.is_(None))
+    if not sees_internal(user, project):
+        statement = statement.where(Note.visibility == Visibility.SHARED.value)
+    return statement.options(joinedload(Note.author))
+
+
+def notes_of(user: User, project: Project) -> list[Note]:
+    """The notes ``user`` may read, the most recent meeting first."""
+    statement = _visible(user, project).order_by(
+        Note.happened_on.desc(), Note.created_at.desc(), Note.id.desc()
+    )
+    return list(db.session.scalars(statement))
+
+
+def note_of(user: User, project: Project, note_id: int) -> Note | None:
+    """One note of ``project``, if ``user`` may read it (else None: answer 404)."""
+    return db.session.scalars(_visible(user, project).where(Note.id == note_id)).one_or_none()
+
+
+def revisions_of(user: User, project: Project, notes: list[Note]) -> dict[int, list[NoteRevision]]:
+    """Previous versions of the edited ``notes``, newest first, for staff only: a holder
+    never reads them (an earlier version may have been internal)."""
+    edited = [note.id for note in notes if note.updated_at is not None]
+    if not edited or not sees_internal(user, project):
+        return {}
+    revisions: dict[int, list[NoteRevision]] = defaultdict(list)
+    statement = (
+        select(NoteRevision)
+        .where(NoteRevision.note_id.in_(edited))
+        .options(joinedload(NoteRevision.edited_by))
+        .order_by(NoteRevision.edited_at.desc(), NoteRevision.id.desc())
+    )
+    for revision in db.session.scalars(statement):
+        revisions[revision.note_id].append(revision)
+    return dict(revisions)
+
+
+def note_context(user: User, project: Project, notes: list[Note]) -> dict[str, Any]:
+    """What the note fragments need besides the notes: previous versions, which notes the
+    user may change, whether visibility badges are shown."""
+    return {
+        "note_revisions": revisions_of(user, project, notes),
+        "manageable_notes": {n.id for n in notes if can_manage_note(user, n.author_id)}
+        if can_follow_up(user, project) else set(),
+        "notes_show_visibility": sees_internal(user, project),
+    }
 
 
 def section(user: User, project: Project) -> dict[str, Any]:
     """What the section shows on the project page (template context)."""
-    return {}
+    notes = notes_of(user, project)
+    return {
+        "notes": notes,
+        "note_form": NoteForm(formdata=None) if can_follow_up(user, project) else None,
+        **note_context(user, project, notes),
+    }
 
 
-def timeline_entries(user: User, project: Project) -> list:
-    """This feature's entries of the project timeline (projects.queries.TimelineEntry)."""
-    return []
+def timeline_entries(user: User, project: Project) -> list[TimelineEntry]:
+    """One entry per note the user may read: "note written", its kind, who wrote it."""
+    return [TimelineEntry("note", note.created_at, note, "notes/_timeline_entry.html")
+            for note in db.session.scalars(_visible(user, project))]

@@ -1,3 +1,193 @@
-"""Routes of the notes feature."""
+"""Notes (suivi) on the project page: write, edit, delete, with htmx or plain forms.
 
-from . import bp  # noqa: F401
+Every route loads the project the way the project page does (404 when the user may not see
+it), then the note within that project (404 when it is elsewhere, deleted, or internal and
+the user is a holder), then checks the right to write (403). htmx requests get fragments
+(and ``Vary: HX-Request``); plain requests get a page or a 303 back to the project page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..dom import dom_id
+from ..extensions import db
+from ..htmx import is_htmx, vary_on_htmx
+from ..models import Note, Project
+from ..permissions import can_follow_up, can_manage_note
+from ..projects.queries import timeline, visible_project
+from . import bp, queries
+from .forms import NOTE_KIND_LABELS, VISIBILITY_LABELS, NoteEditForm, NoteForm
+from .services import StaleNote, create_note, delete_note, update_note
+
+
+@bp.app_context_processor
+def _note_labels() -> dict:
+    # The note fragments are also rendered inside the project page and its timeline.
+    return {"note_kinds": NOTE_KIND_LABELS, "note_visibilities": VISIBILITY_LABELS}
+
+
+def _project(project_id: int) -> Project:
+    project = visible_project(current_user, project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+def _note(project: Project, note_id: int) -> Note:
+    note = queries.note_of(current_user, project, note_id)
+    if note is None:
+        abort(404)
+    return note
+
+
+def _may_write(project: Project) -> None:
+    if not can_follow_up(current_user, project):
+        abort(403)
+
+
+def _may_change(project: Project, note: Note) -> None:
+    _may_write(project)
+    if not can_manage_note(current_user, note.author_id):
+        abort(403)
+
+
+def _project_page(project: Project, anchor: str | None = None):
+    url = url_for("projects.show", project_id=project.id, _anchor=anchor)
+    return redirect(url, code=303)
+
+
+def _render(template: str, status: int = 200, **context):
+    return vary_on_htmx(make_response(render_template(template, **context), status))
+
+
+def _list_context(project: Project) -> dict:
+    notes = queries.notes_of(current_user, project)
+    return {"project": project, "notes": notes,
+            **queries.note_context(current_user, project, notes)}
+
+
+def _note_context(project: Project, note: Note) -> dict:
+    return {"project": project, "note": note,
+            **queries.note_context(current_user, project, [note])}
+
+
+def _changed(project_id: int, template: str, message: str,
+             build: Callable[[Project], dict]):
+    """htmx answer after a change: the fragment ``build`` gives the context of, the
+    project's history (the forms take it with ``hx-select-oob``) and a message."""
+    project = _project(project_id)  # read again: the commit expired what was loaded
+    return _render(template, history=timeline(current_user, project), notes_message=message,
+                   **build(project))
+
+
+# Reading
+
+
+@bp.get("/projects/<int:project_id>/notes")
+@login_required
+def index(project_id: int):
+    """The list of notes: a fragment for htmx, the project page otherwise."""
+    project = _project(project_id)
+    if not is_htmx():
+        return _project_page(project, dom_id(project, "notes"))
+    return _render("notes/_list.html", **_list_context(project))
+
+
+@bp.get("/projects/<int:project_id>/notes/<int:note_id>")
+@login_required
+def show(project_id: int, note_id: int):
+    """One note: a fragment for htmx (closing its edit form), the project page otherwise."""
+    project = _project(project_id)
+    note = _note(project, note_id)
+    if not is_htmx():
+        return _project_page(project, dom_id(note))
+    return _render("notes/_note.html", **_note_context(project, note))
+
+
+# Writing
+
+
+@bp.post("/projects/<int:project_id>/notes")
+@login_required
+def create(project_id: int):
+    project = _project(project_id)
+    _may_write(project)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        template = "notes/_form.html" if is_htmx() else "notes/new.html"
+        return _render(template, 422, project=project, note_form=form, inline=is_htmx())
+    note = create_note(project, current_user, **form.values())
+    db.session.commit()
+    message = _("Note added.")
+    if not is_htmx():
+        flash(message, "success")
+        return _project_page(project, dom_id(note))
+    return _changed(project_id, "notes/_created.html", message,
+                    lambda p: {**_list_context(p), "note_form": NoteForm(formdata=None)})
+
+
+def _render_edit(project: Project, note: Note, form: NoteEditForm, status: int = 200,
+                 conflict: bool = False):
+    template = "notes/_edit_form.html" if is_htmx() else "notes/edit.html"
+    return _render(template, status, project=project, note=note, form=form, conflict=conflict,
+                   inline=is_htmx(), **queries.note_context(current_user, project, [note]))
+
+
+@bp.get("/projects/<int:project_id>/notes/<int:note_id>/edit")
+@login_required
+def edit(project_id: int, note_id: int):
+    """The edit form: in place of the note for htmx, as a page otherwise."""
+    project = _project(project_id)
+    note = _note(project, note_id)
+    _may_change(project, note)
+    return _render_edit(project, note, NoteEditForm(formdata=None, obj=note))
+
+
+@bp.post("/projects/<int:project_id>/notes/<int:note_id>")
+@login_required
+def update(project_id: int, note_id: int):
+    project = _project(project_id)
+    note = _note(project, note_id)
+    _may_change(project, note)
+    form = NoteEditForm()
+    if not form.validate_on_submit():
+        return _render_edit(project, note, form, 422)
+    try:
+        changed = update_note(note, project, current_user, seen_version=form.version.data,
+                              **form.values())
+        db.session.commit()
+    except StaleNote:
+        db.session.rollback()
+        project = _project(project_id)
+        note = _note(project, note_id)  # deleted in the meantime: 404
+        # Keep what the user typed, now based on the current version: saving again is a
+        # deliberate choice made after reading the current text.
+        form.version.data = note.version
+        form.version.raw_data = [str(note.version)]
+        return _render_edit(project, note, form, 409, conflict=True)
+    message = _("Note saved.") if changed else _("Nothing changed.")
+    if not is_htmx():
+        flash(message, "success")
+        return _project_page(project, f"note-{note_id}")
+    return _changed(project_id, "notes/_saved.html", message,
+                    lambda p: _note_context(p, _note(p, note_id)))
+
+
+@bp.post("/projects/<int:project_id>/notes/<int:note_id>/delete")
+@login_required
+def delete(project_id: int, note_id: int):
+    project = _project(project_id)
+    note = _note(project, note_id)
+    _may_change(project, note)
+    delete_note(note, current_user)
+    db.session.commit()
+    message = _("Note deleted.")
+    if not is_htmx():
+        flash(message, "success")
+        return _project_page(project, dom_id(project, "notes"))
+    return _changed(project_id, "notes/_deleted.html", message, _list_context)

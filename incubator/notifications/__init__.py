@@ -1,4 +1,5 @@
-"""notifications (see routes.py)."""
+"""Notifications: the bell in the header, its menu, the /notifications page and the e-mail
+preference. The rows are written by ``incubator.notify`` (called from the services)."""
 
 from flask import Blueprint
 

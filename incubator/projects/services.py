@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from .. import notify
 from ..board.positions import end_position
 from ..extensions import db
 from ..models import (
@@ -100,4 +101,5 @@ def submit_project(project: Project, by: User) -> StageMove:
     )
     db.session.add(move)
     db.session.flush()
+    notify.idea_submitted(project, by)
     return move

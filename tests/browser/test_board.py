@@ -81,6 +81,7 @@ def test_move_a_card_with_the_keyboard_alone(page, live_server, live_app, board)
     page.keyboard.press("Enter")
     stage = page.locator(f"#move-{epicerie}-stage")
     expect(stage).to_be_focused()
+    expect(page.locator(".htmx-settling, .htmx-swapping")).to_have_count(0)
     page.keyboard.press("ArrowDown")  # Accueil → Émergence
     page.keyboard.press("ArrowDown")  # → Étude de faisabilité
     expect(stage).to_have_value(str(board["stages"][3]))

@@ -1,0 +1,59 @@
+"""Forms of next steps: adding one, and ticking it done or open again."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from ..forms import strip
+from ..models import Project, User
+
+
+class NextStepForm(FlaskForm):
+    title = StringField(
+        _l("What is to be done"), filters=[strip],
+        validators=[DataRequired(_l("Say what is to be done.")),
+                    Length(max=200, message=_l("At most %(max)d characters."))],
+        render_kw={"maxlength": 200, "autocomplete": "off"},
+    )
+    due_on = DateField(
+        _l("Due date"), validators=[InputRequired(_l("Choose the date it is due."))],
+        invalid_value_message=_l("Enter a date, for example 2025-03-31."),
+    )
+    assignee_id = SelectField(
+        _l("Assignee"), coerce=int,
+        validators=[InputRequired(_l("Choose who does it."))],
+    )
+
+    @classmethod
+    def for_project(cls, project: Project, user: User, people: list[User],
+                    **kwargs) -> NextStepForm:
+        """The form with the project's possible assignees (see queries.assignees), the
+        current user chosen by default."""
+        form = cls(**kwargs)
+        holder_ids = {h.id for h in project.holders}
+        choices = []
+        for person in people:
+            if person.id == project.advisor_id:
+                label = _l("%(name)s (advisor)", name=person.name)
+            elif person.id in holder_ids:
+                label = _l("%(name)s (holder)", name=person.name)
+            else:
+                label = person.name
+            choices.append((person.id, label))
+        form.assignee_id.choices = choices
+        if form.assignee_id.data is None and any(p.id == user.id for p in people):
+            form.assignee_id.data = user.id
+        return form
+
+    def assignee(self, people: list[User]) -> User:
+        return next(p for p in people if p.id == self.assignee_id.data)
+
+
+class CheckForm(FlaskForm):
+    """Mark done or reopen: only the CSRF token, and where the control was shown."""
+
+    view = HiddenField()  # "mine" on the page of one's own steps, else the project page
+    next = HiddenField()

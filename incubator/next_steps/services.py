@@ -1,0 +1,52 @@
+"""Writes of next steps: add one (telling its assignee), mark it done, reopen it.
+
+Services flush, never commit. A step added or done counts as activity on the project (its
+"stalled" mark on the board clears), without bumping the project's version: that version
+guards moves on the board, and a ticked step must not turn an advisor's open move into a
+conflict.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..extensions import db
+from ..models import NextStep, Project, User, utcnow
+from ..notify import NEXT_STEP_ASSIGNED, notify
+
+
+def add_step(project: Project, by: User, *, title: str, due_on: date,
+             assignee: User) -> NextStep:
+    """A new open step; its assignee is notified (unless they wrote it themselves)."""
+    now = utcnow()
+    step = NextStep(project_id=project.id, title=title, due_on=due_on, assignee_id=assignee.id,
+                    created_by_id=by.id, created_at=now)
+    db.session.add(step)
+    project.last_activity_at = now
+    db.session.flush()
+    notify([assignee], NEXT_STEP_ASSIGNED, project, by, step=title)
+    return step
+
+
+def mark_done(project: Project, step: NextStep, by: User) -> bool:
+    """Tick the step done (by ``by``, now). False when it already was: the first tick stays."""
+    if step.done_at is not None:
+        return False
+    now = utcnow()
+    step.done_at = now
+    step.done_by_id = by.id
+    step.done_by = by
+    project.last_activity_at = now
+    db.session.flush()
+    return True
+
+
+def reopen(step: NextStep) -> bool:
+    """Untick a done step (a mistaken tick, or work to do again). False when it was open."""
+    if step.done_at is None:
+        return False
+    step.done_at = None
+    step.done_by_id = None
+    step.done_by = None
+    db.session.flush()
+    return True

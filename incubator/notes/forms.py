@@ -1,0 +1,86 @@
+"""Forms of the notes: writing a note, editing it (with the version it was read at)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask_babel import get_timezone
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.widgets import HiddenInput
+
+from ..forms import strip
+from ..models import NoteKind, Visibility
+
+BODY_MAX = 20_000
+
+NOTE_KIND_LABELS = {
+    NoteKind.MEETING.value: _l("Meeting"),
+    NoteKind.CALL.value: _l("Phone call"),
+    NoteKind.EMAIL.value: _l("E-mail"),
+    NoteKind.VISIT.value: _l("Visit"),
+    NoteKind.OTHER.value: _l("Other"),
+}
+
+VISIBILITY_LABELS = {
+    Visibility.INTERNAL.value: _l("Internal (staff only)"),
+    Visibility.SHARED.value: _l("Shared with the holders"),
+}
+
+
+def local_today() -> date:
+    """Today where the pole is (the configured time zone), not on the server's clock."""
+    return datetime.now(get_timezone()).date()
+
+
+class NoteDateField(DateField):
+    """An ISO date (what a date input sends), with our own message for a wrong one."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Enter a valid date.")) from error
+
+
+def not_in_the_future(form: FlaskForm, field: DateField) -> None:
+    # One day of slack: the writer's evening may already be tomorrow for the server.
+    if field.data is not None and field.data > local_today() + timedelta(days=1):
+        raise ValidationError(_l("The date cannot be in the future."))
+
+
+class NoteForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(code, label) for code, label in NOTE_KIND_LABELS.items()],
+        default=NoteKind.MEETING.value,
+    )
+    happened_on = NoteDateField(
+        _l("Date"), default=local_today,
+        validators=[InputRequired(_l("Enter the date of the meeting, call or e-mail.")),
+                    not_in_the_future],
+    )
+    body = TextAreaField(
+        _l("Note"), filters=[strip],
+        validators=[DataRequired(_l("Write the note.")),
+                    Length(max=BODY_MAX, message=_l("A note is at most %(max)d characters."))],
+        description=_l("Plain text; line breaks are kept."),
+        render_kw={"maxlength": BODY_MAX},
+    )
+    visibility = RadioField(
+        _l("Who can read it"),
+        choices=[SelectChoice(code, label) for code, label in VISIBILITY_LABELS.items()],
+        default=Visibility.INTERNAL.value,
+        validators=[InputRequired(_l("Choose who can read the note."))],
+    )
+
+    def values(self) -> dict:
+        return {"kind": self.kind.data, "happened_on": self.happened_on.data,
+                "body": self.body.data, "visibility": self.visibility.data}
+
+
+class NoteEditForm(NoteForm):
+    # The version the writer started from: a newer one in the database means a conflict.
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])

@@ -1,0 +1,78 @@
+"""Writing notes: create, edit (keeping the previous text), soft delete.
+
+Services flush and never commit; they tell the holders when a note becomes shared with them
+(in the same transaction, so a refused change notifies no one).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import Note, NoteRevision, Project, User, Visibility, utcnow
+from ..notify import NOTE_SHARED, notify
+
+
+class StaleNote(Exception):
+    """The note changed since the writer read it (another edit got there first)."""
+
+
+def _tell_holders(project: Project, actor: User) -> None:
+    notify(project.holders, NOTE_SHARED, project, actor)
+
+
+def create_note(project: Project, author: User, *, kind: str, happened_on: date, body: str,
+                visibility: str) -> Note:
+    """A new note on ``project``; a shared one is announced to the holders."""
+    note = Note(project_id=project.id, author_id=author.id, kind=kind, happened_on=happened_on,
+                body=body, visibility=visibility, version=1)
+    db.session.add(note)
+    project.last_activity_at = utcnow()
+    db.session.flush()
+    if note.visibility == Visibility.SHARED:
+        _tell_holders(project, author)
+    return note
+
+
+def update_note(note: Note, project: Project, editor: User, *, seen_version: int, kind: str,
+                happened_on: date, body: str, visibility: str) -> bool:
+    """Change ``note`` if it is still at ``seen_version``; its previous state is kept as a
+    NoteRevision. Returns False when nothing changed (no revision, no new version).
+
+    The version test is part of the UPDATE itself, so two editors who read the same
+    version cannot both win, even at the same instant: the loser gets StaleNote and its
+    revision row goes with the rolled-back transaction.
+    """
+    if note.version != seen_version:
+        raise StaleNote
+    before = {"kind": note.kind, "happened_on": note.happened_on, "body": note.body,
+              "visibility": note.visibility}
+    after = {"kind": kind, "happened_on": happened_on, "body": body, "visibility": visibility}
+    if before == after:
+        return False
+    now = utcnow()
+    result = db.session.execute(
+        update(Note)
+        .where(Note.id == note.id, Note.version == seen_version, Note.deleted_at.is_(None))
+        .values(**after, version=Note.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleNote
+    db.session.add(NoteRevision(note_id=note.id, edited_by_id=editor.id, edited_at=now,
+                                **before))
+    db.session.flush()
+    db.session.refresh(note)
+    if before["visibility"] != Visibility.SHARED and visibility == Visibility.SHARED:
+        _tell_holders(project, editor)
+    return True
+
+
+def delete_note(note: Note, actor: User) -> None:
+    """Soft delete: the row stays (with its revisions) but no list shows it any more."""
+    note.deleted_at = utcnow()
+    note.deleted_by_id = actor.id
+    note.version += 1
+    db.session.flush()
