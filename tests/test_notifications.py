@@ -491,7 +491,8 @@ def test_turning_emails_back_on_with_htmx(client, login, app):
                       factories.project(title="Tiers-lieu"), None)
         db.session.commit()
     [queued] = _mails()
-    assert queued.to == user.email and "“Tiers-lieu”" in queued.subject
+    # Mails are written in the reader's language: French by default.
+    assert queued.to == user.email and "« Tiers-lieu »" in queued.subject
     assert "/notifications" in queued.body and queued.sent_at is None  # sent after a response
 
 
