@@ -466,8 +466,9 @@ def test_turning_emails_off_with_a_plain_form_stops_the_mails(client, auth):
     assert 'id="email_notifications"' in page and 'checked id="email_notifications"' not in page
 
     auth.logout()
-    auth.login(factories.user(role="advisor"))
-    db.session.commit()
+    advisor = factories.user(role="advisor")
+    db.session.commit()  # before logging in: the request uses its own session
+    assert auth.login(advisor).status_code == 303
     _move(client, db.session.get(Project, project.id), 2)
     assert len(_notifications(holder)) == 1  # still told in the app
     assert _mails() == []
