@@ -107,3 +107,14 @@ def test_unknown_user_ids_are_404(client, login):
     login("manager")
     assert client.post("/admin/users/99999/role", data={"role": "mentor"}).status_code == 404
     assert client.post("/admin/users/99999/active").status_code == 404
+
+
+def test_the_user_list_is_paginated(client, login):
+    login("manager")
+    for _ in range(55):
+        factories.user(role="holder")
+    db.session.commit()
+    html = client.get("/admin/users?role=holder").get_data(as_text=True)
+    assert "Page 1 of 2" in html and 'href="/admin/users?page=2&amp;role=holder"' in html
+    second = client.get("/admin/users?page=2&role=holder").get_data(as_text=True)
+    assert "Page 2 of 2" in second and "Previous" in second
