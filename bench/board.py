@@ -1,0 +1,690 @@
+"""Benchmark of the board: page render, loading every card, moves, and throughput.
+
+For each size N given with ``--projects``, builds a fresh database (SQLite in a temporary
+file, or the PostgreSQL database named by ``INCUBATOR_DATABASE_URL``, emptied first) holding
+N active projects spread over the five stages, then measures through the WSGI stack
+(Flask's test client, so routing, sessions, CSRF, templates and SQL all count):
+
+- the board page (``GET /board``): time, size, SQL statements per render;
+- every card: the board page, then each column's "load more" chain until it says "all";
+- moves: htmx ``POST /projects/<id>/move`` as the board's drag and drop sends them;
+- throughput (size 100 by default): the app served by gunicorn with 2 workers and 8 client
+  threads asking for the board for about 5 seconds.
+
+Run from the repository root with the virtualenv's Python::
+
+    .venv/bin/python bench/board.py --projects 100,1000,10000
+    INCUBATOR_DATABASE_URL=postgresql+psycopg://root@127.0.0.1:5432/bench \\
+        .venv/bin/python bench/board.py --projects 100,1000,10000
+    .venv/bin/python bench/board.py --projects 1000 --json
+
+The schema is made with ``db.create_all()`` (the test suite checks that the migrations
+produce the same schema). See docs/performance.md for results and targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import MetaData, create_engine, event, insert, select, text
+
+from incubator import config as settings
+from incubator import create_app
+from incubator.board.positions import GAP
+from incubator.extensions import db
+from incubator.models import (
+    Project,
+    ProjectHolder,
+    ProjectStatus,
+    Role,
+    Stage,
+    StageMove,
+    Theme,
+    User,
+)
+from incubator.passwords import hash_password
+from incubator.reference import TERRITORY_COMMUNES, seed_reference_data
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The same key in this process and in the gunicorn workers, so one session cookie works in both.
+SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105
+ADVISOR_EMAIL = "advisor@bench.example.org"
+PASSWORD = "a quiet river under the bridge"  # noqa: S105
+ADVISORS = 5  # the one who logs in plus four colleagues, so cards show several initials
+# An incubator's funnel: most projects sit in the early stages.
+STAGE_WEIGHTS = (0.35, 0.25, 0.20, 0.12, 0.08)
+PROJECT_NAMES = (
+    "Épicerie solidaire", "Tiers-lieu", "Garage solidaire", "Recyclerie", "Café associatif",
+    "Ferme maraîchère", "Atelier vélo", "Cantine bio", "Habitat partagé", "Ressourcerie",
+    "Centrale villageoise", "Conciergerie rurale", "Chantier d'insertion", "Boulangerie paysanne",
+)
+FIRST_NAMES = ("Anne", "Yann", "Maëlle", "Loïc", "Nolwenn", "Erwan", "Gwenaëlle", "Pierre",
+               "Soizic", "Tanguy", "Claire", "Mathis", "Léa", "Ronan", "Jeanne", "Hugo")
+LAST_NAMES = ("Le Goff", "Guérin", "Le Roux", "Morvan", "Tanguy", "Le Gall", "Jégou", "Perrot",
+              "Hamon", "Rivière", "Lemoine", "Caradec", "Bouvier", "Le Bihan", "Thébault")
+DESCRIPTION = ("Les habitants du territoire manquent d'un lieu où se retrouver, se former et "
+               "trouver des produits locaux à prix accessibles. ") * 6
+
+# Targets (see docs/performance.md); they apply at TARGET_SIZE projects, the throughput one
+# at THROUGHPUT_SIZE.
+TARGET_SIZE = 1000
+BOARD_MS, BOARD_KB = 30.0, 400.0
+ALL_CARDS_MS = 75.0
+MOVE_MS, MOVE_KB, MOVE_SQL = 10.0, 4.0, 20
+THROUGHPUT_SIZE, THROUGHPUT_RPS = 100, 200.0
+
+
+# --- Application and database -------------------------------------------------------------
+
+
+def bench_config(database_url: str) -> dict[str, Any]:
+    """The test settings (cheap password hashing, no mail server), but run as in production:
+    not TESTING, mail sent from a thread after the response, and no throttling."""
+    config = settings.for_tests(database_url)
+    config.update({
+        "TESTING": False,
+        "SECRET_KEY": SECRET_KEY,
+        "MAIL_ASYNC": True,
+        "RATELIMIT_ENABLED": False,
+    })
+    return config
+
+
+def make_app_for_gunicorn() -> Flask:
+    """The app gunicorn serves: ``bench.board:make_app_for_gunicorn()``, database from
+    ``INCUBATOR_DATABASE_URL`` (set by ``measure_throughput``)."""
+    return create_app(bench_config(os.environ["INCUBATOR_DATABASE_URL"]))
+
+
+def empty_database(app: Flask) -> None:
+    """Drop every table (alembic_version and strays included) and create the schema."""
+    with app.app_context():
+        existing = MetaData()
+        existing.reflect(bind=db.engine)
+        existing.drop_all(bind=db.engine)
+        db.create_all()
+
+
+def _bulk_insert(table, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` in batches (executemany), returning their new ids in order."""
+    if not rows:
+        return []
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(db.session.execute(statement, rows).scalars())
+
+
+def seed(app: Flask, projects: int, rng: random.Random) -> None:
+    """Reference data, advisors, holders (N/3) and ``projects`` active projects, in bulk."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        seed_reference_data(db.session)
+        db.session.flush()
+        stage_ids = list(db.session.scalars(select(Stage.id).order_by(Stage.position)))
+        theme_ids = list(db.session.scalars(select(Theme.id)))
+        password_hash = hash_password(PASSWORD)
+
+        def person(n: int) -> str:
+            return f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n // 7 % len(LAST_NAMES)]}"
+
+        users = User.__table__
+        advisor_ids = _bulk_insert(users, [
+            {"email": ADVISOR_EMAIL if n == 0 else f"advisor{n}@bench.example.org",
+             "name": person(n + 3), "role": Role.ADVISOR.value, "active": True,
+             "password_hash": password_hash if n == 0 else None, "created_at": now}
+            for n in range(ADVISORS)
+        ])
+        holder_ids = _bulk_insert(users, [
+            {"email": f"holder{n}@bench.example.org", "name": person(n),
+             "role": Role.HOLDER.value, "active": True, "password_hash": None,
+             "created_at": now}
+            for n in range(max(1, projects // 3))
+        ])
+
+        rows, places = [], {stage_id: 0 for stage_id in stage_ids}
+        for n in range(projects):
+            stage_id = rng.choices(stage_ids, weights=STAGE_WEIGHTS)[0]
+            places[stage_id] += 1
+            commune = rng.choice(TERRITORY_COMMUNES)
+            entered = now - timedelta(seconds=rng.uniform(0, 365 * 86400))
+            # Some cards idle for longer than STALLED_DAYS: the board marks them.
+            active = entered + (now - entered) * rng.random()
+            submitted = entered - timedelta(days=rng.randint(0, 200))
+            rows.append({
+                "title": f"{rng.choice(PROJECT_NAMES)} de {commune}",
+                "pitch": f"Projet n° {n + 1} : une activité d'utilité sociale à {commune}.",
+                # A filled-in description, as the project page asks for (the board never
+                # shows it, but a query that loads whole rows pays for it).
+                "need": DESCRIPTION, "target_public": DESCRIPTION[:300],
+                "planned_activity": DESCRIPTION,
+                "theme_id": rng.choice(theme_ids), "commune": commune,
+                "kind": rng.choice(("individual", "collective")),
+                "jobs_envisaged": Decimal(rng.randint(0, 40)) / 10,
+                "status": ProjectStatus.ACTIVE.value, "stage_id": stage_id,
+                "position": places[stage_id] * GAP, "stage_entered_at": entered,
+                "advisor_id": rng.choice(advisor_ids), "created_at": submitted,
+                "submitted_at": submitted, "last_activity_at": active, "version": 1,
+            })
+        project_ids = _bulk_insert(Project.__table__, rows)
+
+        links, moves = [], []
+        for project_id, row in zip(project_ids, rows, strict=True):
+            for holder_id in rng.sample(holder_ids, k=min(len(holder_ids), rng.randint(1, 2))):
+                links.append({"project_id": project_id, "user_id": holder_id,
+                              "added_at": row["submitted_at"]})
+            moves.append({"project_id": project_id, "from_stage_id": None,
+                          "to_stage_id": row["stage_id"], "moved_by_id": row["advisor_id"],
+                          "moved_at": row["stage_entered_at"]})
+        db.session.execute(insert(ProjectHolder.__table__), links)
+        db.session.execute(insert(StageMove.__table__), moves)
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            # Fresh statistics, as autovacuum would have them a minute later.
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+
+
+def database_version(url: str) -> str:
+    """``SQLite 3.x`` or ``PostgreSQL 15.x`` for the database at ``url``."""
+    if not url.startswith("postgresql"):
+        return f"SQLite {sqlite3.sqlite_version}"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            version = connection.scalar(text("SHOW server_version"))
+    finally:
+        engine.dispose()
+    return f"PostgreSQL {str(version).split()[0]}"
+
+
+@contextmanager
+def counting_statements(app: Flask):
+    """Count the SQL statements the app sends (``before_cursor_execute``) from this thread,
+    where the test client runs each request (not those of the threads that send queued
+    mail after a response); yields a list whose first item is the running count."""
+    with app.app_context():
+        engine = db.engine
+    count, owner = [0], threading.get_ident()
+
+    def record(*_args) -> None:
+        if threading.get_ident() == owner:
+            count[0] += 1
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield count
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+# --- Measuring through the test client ----------------------------------------------------
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
+CARD_ID = re.compile(r'<li class="card[^"]*" id="project-(\d+)"')
+LAST_INPUT = re.compile(r'name="last-(\d+)" value="([^"]*)"')
+TOKEN_INPUT = re.compile(r'id="board-token" name="token" value="([^"]*)"')
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (``share`` 0.95 for p95)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
+
+
+def timed(call: Callable[..., Any], *args, **kwargs) -> tuple[Any, float]:
+    """Run ``call(*args, **kwargs)``; return its result and the time it took in ms."""
+    start = time.perf_counter()
+    result = call(*args, **kwargs)
+    return result, (time.perf_counter() - start) * 1000
+
+
+def log_in(client) -> str:
+    """Log in as the advisor through the form; return the CSRF token for htmx requests."""
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = CSRF_INPUT.search(page).group(1)
+    response = client.post("/auth/login", data={
+        "email": ADVISOR_EMAIL, "password": PASSWORD, "csrf_token": token})
+    if response.status_code != 303:
+        raise RuntimeError(f"login failed: {response.status_code}")
+    # The login starts a new session: the board page carries its CSRF token.
+    board = client.get("/board").get_data(as_text=True)
+    return CSRF_HEADER.search(board).group(1)
+
+
+def measure_board(client, statements: list[int], requests: int) -> dict[str, Any]:
+    """``GET /board`` ``requests`` times after 3 warm-ups: times, size, SQL per render."""
+    for _ in range(3):
+        client.get("/board")
+    times, sql, size = [], [], 0
+    for _ in range(requests):
+        before = statements[0]
+        response, ms = timed(client.get, "/board")
+        if response.status_code != 200:
+            raise RuntimeError(f"GET /board answered {response.status_code}")
+        times.append(ms)
+        sql.append(statements[0] - before)
+        size = len(response.data)
+    return {"board_ms_median": statistics.median(times), "board_ms_p95": percentile(times, 0.95),
+            "board_bytes": size, "board_sql": int(statistics.median(sql)),
+            "board_sql_max": max(sql)}
+
+
+def load_every_card(client) -> tuple[set[int], int]:
+    """The board page, then each column's "load more" chain: the card ids seen and the
+    number of requests made."""
+    html = client.get("/board").get_data(as_text=True)
+    cards = {int(i) for i in CARD_ID.findall(html)}
+    requests = 1
+    for stage_id, last in LAST_INPUT.findall(html):
+        for _ in range(100_000):  # bounded; a column ends well before
+            if last == "all":
+                break
+            response = client.get(f"/board/stages/{stage_id}?after={last}",
+                                  headers={"HX-Request": "true"})
+            requests += 1
+            if response.status_code != 200:
+                raise RuntimeError(f"load more answered {response.status_code}")
+            fragment = response.get_data(as_text=True)
+            cards.update(int(i) for i in CARD_ID.findall(fragment))
+            found = dict(LAST_INPUT.findall(fragment))
+            if found.get(stage_id) in (None, last):
+                raise RuntimeError(f"column {stage_id}: the load-more chain does not advance")
+            last = found[stage_id]
+    return cards, requests
+
+
+def measure_all_cards(client, expected: int, runs: int = 5) -> dict[str, Any]:
+    """Median time to load every card of the board (one warm-up run)."""
+    load_every_card(client)
+    times = []
+    for _ in range(runs):
+        (cards, requests), ms = timed(load_every_card, client)
+        times.append(ms)
+    if len(cards) != expected:
+        print(f"WARNING: loaded {len(cards)} distinct cards, {expected} projects are active",
+              file=sys.stderr)
+    return {"all_cards_ms": statistics.median(times), "all_cards_requests": requests,
+            "all_cards_count": len(cards)}
+
+
+def board_state(app: Flask) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """Each stage's active project ids, and every project's version, from the database."""
+    with app.app_context():
+        columns: dict[int, list[int]] = {
+            stage_id: [] for stage_id in db.session.scalars(select(Stage.id))}
+        versions = {}
+        for project_id, stage_id, version in db.session.execute(
+                select(Project.id, Project.stage_id, Project.version)
+                .where(Project.status == ProjectStatus.ACTIVE.value)):
+            columns[stage_id].append(project_id)
+            versions[project_id] = version
+    return columns, versions
+
+
+def measure_moves(app: Flask, client, csrf: str, statements: list[int], moves: int,
+                  rng: random.Random) -> dict[str, Any]:
+    """``moves`` htmx moves, alternately to another stage (with a comment, so moving back is
+    accepted) and within the card's column, sent as board.js sends a drop."""
+    columns, versions = board_state(app)
+    stage_ids = sorted(columns)
+    html = client.get("/board").get_data(as_text=True)
+    token = TOKEN_INPUT.search(html).group(1)
+    times, sizes, sql = [], [], []
+    by_kind: dict[bool, list[float]] = {True: [], False: []}  # stage changed → times
+    sql_by_kind: dict[bool, list[int]] = {True: [], False: []}
+    idle_threads = set(threading.enumerate())
+    for n in range(moves):
+        if n % 2 == 0:  # to another stage, under a random card or at the top
+            source = rng.choice([s for s in stage_ids if columns[s]])
+            target = rng.choice([s for s in stage_ids if s != source])
+        else:  # within a column that has at least two cards
+            source = target = rng.choice([s for s in stage_ids if len(columns[s]) > 1])
+        project_id = rng.choice(columns[source])
+        neighbours = [p for p in columns[target] if p != project_id]
+        after_id = rng.choice(neighbours) if neighbours and rng.random() > 0.1 else 0
+        data = {"q": "", "advisor": "", "theme": "", "commune": "", "token": token,
+                **{f"last-{s}": "all" for s in stage_ids},
+                "stage_id": target, "after_id": after_id, "version": versions[project_id]}
+        if target != source:
+            data["comment"] = "Moved by the benchmark."
+        before = statements[0]
+        response, ms = timed(client.post, f"/projects/{project_id}/move", data=data,
+                             headers={"HX-Request": "true", "X-CSRFToken": csrf})
+        if response.status_code != 200:
+            raise RuntimeError(f"move {n + 1} of project {project_id} answered "
+                               f"{response.status_code}: {response.get_data(as_text=True)[:300]}")
+        # The mail a stage change queues is sent by a thread after the response: let it
+        # finish outside the timing, so it does not slow the next move down.
+        for thread in set(threading.enumerate()) - idle_threads:
+            thread.join(timeout=5)
+        times.append(ms)
+        by_kind[target != source].append(ms)
+        sizes.append(len(response.data))
+        sql.append(statements[0] - before)
+        sql_by_kind[target != source].append(sql[-1])
+        versions[project_id] += 1
+        if target != source:
+            columns[source].remove(project_id)
+            columns[target].append(project_id)
+        found = TOKEN_INPUT.search(response.get_data(as_text=True))
+        token = found.group(1) if found else token
+    return {"move_ms_median": statistics.median(times), "move_ms_p95": percentile(times, 0.95),
+            "move_bytes": int(statistics.median(sizes)), "move_sql": int(statistics.median(sql)),
+            "move_sql_max": max(sql), "move_sql_min": min(sql),
+            "move_ms_stage": statistics.median(by_kind[True] or [0.0]),
+            "move_ms_reorder": statistics.median(by_kind[False] or [0.0]),
+            "move_sql_stage": _span(sql_by_kind[True]),
+            "move_sql_reorder": _span(sql_by_kind[False])}
+
+
+def _span(values: list[int]) -> str:
+    """``13`` or ``13–15``: the range of some counts."""
+    if not values:
+        return "-"
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}–{high}"
+
+
+# --- Throughput under gunicorn ------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A local TCP port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _cookie(response: http.client.HTTPResponse, jar: dict[str, str]) -> None:
+    """Keep the cookies a response sets."""
+    for header in response.headers.get_all("Set-Cookie") or []:
+        for name, morsel in SimpleCookie(header).items():
+            jar[name] = morsel.value
+
+
+def _request(port: int, method: str, path: str, jar: dict[str, str],
+             body: dict | None = None) -> tuple[int, str]:
+    """One request to the local server with the cookies of ``jar`` (updated from the
+    answer); ``body`` is sent as a form. Returns the status and the page."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
+    payload = None
+    if body is not None:
+        payload = urllib.parse.urlencode(body)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        connection.request(method, path, body=payload, headers=headers)
+        response = connection.getresponse()
+        page = response.read().decode("utf-8", "replace")
+        _cookie(response, jar)
+        return response.status, page
+    finally:
+        connection.close()
+
+
+def hammer(port: int, cookie: str, seconds: float, clients: int,
+           max_requests: int = 200_000) -> tuple[int, int, float]:
+    """``clients`` threads asking for /board for ``seconds``, each on its own connection
+    (HTTP/1.1 keep-alive; gunicorn's sync workers close it after each answer, and http.client
+    reconnects): (answers 200, errors, elapsed seconds)."""
+    deadline = time.perf_counter() + seconds
+    done, errors, lock = [0], [0], threading.Lock()
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        ok = bad = 0
+        while time.perf_counter() < deadline and ok + bad < max_requests:
+            try:
+                connection.request("GET", "/board", headers={"Cookie": cookie})
+                response = connection.getresponse()
+                response.read()
+                ok, bad = (ok + 1, bad) if response.status == 200 else (ok, bad + 1)
+            except (OSError, http.client.HTTPException):
+                bad += 1
+                connection.close()  # reconnects at the next request
+        connection.close()
+        with lock:
+            done[0] += ok
+            errors[0] += bad
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 30)
+    return done[0], errors[0], time.perf_counter() - start
+
+
+def measure_throughput(database_url: str, seconds: float = 5.0,
+                       clients: int = 8) -> dict[str, Any]:
+    """Serve the app with gunicorn (2 workers) and count the board pages it serves."""
+    port = free_port()
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
+    command += ["-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
+                "--log-level", "warning", "bench.board:make_app_for_gunicorn()"]
+    env = {**os.environ, "INCUBATOR_DATABASE_URL": database_url}
+    log = tempfile.TemporaryFile()
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=log)  # noqa: S603
+    try:
+        for _ in range(200):  # up to ~20 s to start
+            if server.poll() is not None:
+                break
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        if server.poll() is not None:
+            log.seek(0)
+            raise RuntimeError("gunicorn did not start:\n" + log.read().decode()[-2000:])
+        jar: dict[str, str] = {}
+        _status, page = _request(port, "GET", "/auth/login", jar)
+        status, _ = _request(port, "POST", "/auth/login", jar, {
+            "email": ADVISOR_EMAIL, "password": PASSWORD,
+            "csrf_token": CSRF_INPUT.search(page).group(1)})
+        if status != 303:
+            raise RuntimeError(f"login through gunicorn answered {status}")
+        status, _ = _request(port, "GET", "/board", jar)  # settles the session (CSRF token)
+        if status != 200:
+            raise RuntimeError(f"GET /board through gunicorn answered {status}")
+        cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+        hammer(port, cookie, 1.0, clients)  # warm-up: both workers compile their templates
+        ok, errors, elapsed = hammer(port, cookie, seconds, clients)
+        return {"throughput_rps": ok / elapsed, "throughput_errors": errors,
+                "throughput_requests": ok}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+        log.close()
+
+
+# --- One size, and the report ---------------------------------------------------------------
+
+
+def database_url(sqlite_file: Path) -> str:
+    """``INCUBATOR_DATABASE_URL`` when set (PostgreSQL), else a SQLite file."""
+    return os.environ.get("INCUBATOR_DATABASE_URL") or f"sqlite:///{sqlite_file}"
+
+
+def run_size(projects: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Build the database for ``projects`` and measure everything for that size."""
+    url = database_url(workdir / f"board-{projects}.db")
+    app = create_app(bench_config(url))
+    rng = random.Random(projects)  # the same data at every run
+    start = time.perf_counter()
+    empty_database(app)
+    seed(app, projects, rng)
+    build_seconds = time.perf_counter() - start
+    result: dict[str, Any] = {"projects": projects, "database": database_version(url),
+                              "build_s": build_seconds, "load": os.getloadavg()[0]}
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"  # the pole's users read French
+    try:
+        csrf = log_in(client)
+        with counting_statements(app) as statements:
+            result |= measure_board(client, statements, args.board_requests)
+            result |= measure_all_cards(client, projects)
+            result |= measure_moves(app, client, csrf, statements, args.moves, rng)
+        if projects in args.throughput_sizes:
+            result |= measure_throughput(url, args.throughput_seconds)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    return result
+
+
+JSON_KEYS = ("projects", "board_ms_median", "board_ms_p95", "board_bytes", "board_sql",
+             "all_cards_ms", "move_ms_median", "move_ms_p95", "move_bytes", "move_sql",
+             "throughput_rps")
+
+
+def verdict(ok: bool) -> str:
+    """PASS or MISS."""
+    return "PASS" if ok else "MISS"
+
+
+def print_table(r: dict[str, Any]) -> None:
+    """One size's figures, with PASS/MISS where a target applies to this size."""
+    at = r["projects"] == TARGET_SIZE
+    kb, move_kb = r["board_bytes"] / 1024, r["move_bytes"] / 1024
+    requests = r["all_cards_requests"]
+    # (label, figure, target, met?, does the target apply to this size?)
+    rows = [
+        ("board page", f"median {r['board_ms_median']:.1f} ms, p95 {r['board_ms_p95']:.1f} ms",
+         f"≤ {BOARD_MS:.0f} ms median", r["board_ms_median"] <= BOARD_MS, at),
+        ("", f"{kb:,.1f} KB, {r['board_sql']} SQL statements", f"≤ {BOARD_KB:.0f} KB",
+         kb <= BOARD_KB, at),
+        ("all cards", f"{r['all_cards_ms']:,.1f} ms ({r['all_cards_count']:,} cards, "
+         f"{requests} request{'s' if requests != 1 else ''})", f"≤ {ALL_CARDS_MS:.0f} ms",
+         r["all_cards_ms"] <= ALL_CARDS_MS, at),
+        ("move", f"median {r['move_ms_median']:.1f} ms, p95 {r['move_ms_p95']:.1f} ms",
+         f"≤ {MOVE_MS:.0f} ms median", r["move_ms_median"] <= MOVE_MS, at),
+        ("", f"(to another stage {r['move_ms_stage']:.1f} ms, {r['move_sql_stage']} SQL; "
+         f"within a column {r['move_ms_reorder']:.1f} ms, {r['move_sql_reorder']} SQL)", "",
+         True, False),
+        ("", f"{move_kb:.1f} KB, {r['move_sql']} SQL statements "
+         f"(min {r['move_sql_min']}, max {r['move_sql_max']})",
+         f"≤ {MOVE_KB:.0f} KB, ≤ {MOVE_SQL} SQL each",
+         move_kb <= MOVE_KB and r["move_sql_max"] <= MOVE_SQL, at),
+    ]
+    if "throughput_rps" in r:
+        rows.append((
+            "throughput", f"{r['throughput_rps']:,.0f} requests/s, "
+            f"{r['throughput_errors']} errors", f"≥ {THROUGHPUT_RPS:.0f} requests/s",
+            r["throughput_rps"] >= THROUGHPUT_RPS and r["throughput_errors"] == 0,
+            r["projects"] == THROUGHPUT_SIZE))
+    print(f"\n{r['projects']:,} projects — {r['database']} "
+          f"(database built in {r['build_s']:.1f} s; load average {r['load']:.2f})")
+    for label, figure, target, ok, applies in rows:
+        print(f"  {label:<12}{figure:<56}{target if applies else '':<28}"
+              f"{verdict(ok) if applies else ''}".rstrip())
+
+
+def cpu_model() -> str:
+    """The CPU's model name, from /proc/cpuinfo."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def code_version() -> str:
+    """The commit measured (``git describe``), or "unknown" outside a git checkout."""
+    try:
+        described = subprocess.run(  # noqa: S603
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],  # noqa: S607
+            capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return described.stdout.strip() or "unknown"
+
+
+def print_machine() -> None:
+    """CPU, cores, memory, Python, database and code versions, and how busy the machine is."""
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} cores{memory}")
+    print(f"Python {platform.python_version()}, "
+          f"{database_version(database_url(Path('unused.db')))}, code {code_version()}")
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"Note: load average {load:.2f} before starting: other processes share the CPU, "
+              "the figures may be inflated.")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line (see the module docstring)."""
+    def sizes(value: str) -> list[int]:
+        return [int(v.replace("_", "")) for v in value.split(",") if v.strip()]
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--projects", type=sizes, default=[100, 1000, 10000],
+                        help="comma-separated numbers of active projects (default 100,1000,10000)")
+    parser.add_argument("--throughput-sizes", type=sizes, default=[THROUGHPUT_SIZE],
+                        help="sizes at which to measure gunicorn throughput (default 100)")
+    parser.add_argument("--throughput-seconds", type=float, default=5.0)
+    parser.add_argument("--board-requests", type=int, default=50)
+    parser.add_argument("--moves", type=int, default=200)
+    parser.add_argument("--json", action="store_true", help="one JSON object per size per line")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure every size asked for and print a table (or JSON lines) per size."""
+    args = parse_args(argv)
+    if not args.json:
+        print_machine()
+    with tempfile.TemporaryDirectory(prefix="incubator-bench-") as workdir:
+        for projects in args.projects:
+            result = run_size(projects, args, Path(workdir))
+            if args.json:
+                print(json.dumps({k: round(result[k], 2) if isinstance(result[k], float)
+                                  else result[k] for k in JSON_KEYS if k in result}), flush=True)
+            else:
+                print_table(result)
+                sys.stdout.flush()
+    if not args.json:
+        print("\nTargets apply at 1,000 projects (throughput: at 100); see docs/performance.md.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
