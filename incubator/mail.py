@@ -2,7 +2,7 @@
 
 With ``INCUBATOR_MAIL_SERVER`` set, messages go through SMTP (STARTTLS or SSL, with a
 timeout). Without it (development), they are logged and written as .eml files to the outbox
-folder. Tests read them from ``app.extensions["outbox"]``. Sending never breaks the request
+folder. Tests (TESTING) read them from ``app.extensions["outbox"]``. Sending never breaks the request
 that caused it: a failure is logged and the caller carries on.
 """
 
@@ -32,7 +32,8 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     """Send one plain-text message. Returns False (and logs) when it could not be sent."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     message = build_message(to, subject, body)
-    app.extensions.setdefault("outbox", []).append(message)
+    if app.testing:  # tests read what was sent; a server must not keep every mail in memory
+        app.extensions.setdefault("outbox", []).append(message)
     config = app.config
     try:
         if config.get("MAIL_SERVER"):
