@@ -85,6 +85,7 @@ def _template_context(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    from .board.cards import card_kit
     from .dom import dom_id
     from .labels import LABELS
     from .models import Role
@@ -98,6 +99,7 @@ def _template_context(app: Flask) -> None:
             "Role": Role,
             "labels": LABELS,
             "dom_id": dom_id,
+            "card_kit": card_kit,
         }
 
 

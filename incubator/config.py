@@ -108,7 +108,7 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "MAIL_OUTBOX": _env("MAIL_OUTBOX", str(folder / "outbox")),
         # Board: a project with no activity for this many days is marked stalled.
         "STALLED_DAYS": _env_int("STALLED_DAYS", 45),
-        "BOARD_COLUMN_CARDS": _env_int("BOARD_COLUMN_CARDS", 50),
+        "BOARD_COLUMN_CARDS": _env_int("BOARD_COLUMN_CARDS", 20),
         "BOARD_MORE_CARDS": _env_int("BOARD_MORE_CARDS", 200),
         "BOARD_POLL_SECONDS": _env_int("BOARD_POLL_SECONDS", 15),
         "NOTIFICATION_POLL_SECONDS": _env_int("NOTIFICATION_POLL_SECONDS", 30),  # the bell

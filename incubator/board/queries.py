@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
@@ -94,8 +94,10 @@ def _on_board(*stage_ids: int) -> list:
 
 
 def with_card_details(statement: Select) -> Select:
-    """What a card shows: theme, advisor, holders."""
+    """What a card shows: theme, advisor, holders (the long description texts stay unread)."""
     return statement.options(
+        defer(Project.pitch), defer(Project.need), defer(Project.target_public),
+        defer(Project.planned_activity), defer(Project.outcome_reason),
         joinedload(Project.theme),
         joinedload(Project.advisor),
         selectinload(Project.holder_links).joinedload(ProjectHolder.user),

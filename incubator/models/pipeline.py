@@ -91,6 +91,8 @@ class Project(db.Model):
         CheckConstraint("jobs_envisaged IS NULL OR jobs_envisaged >= 0", name="jobs"),
         # The board reads a column in order: stage, status, position.
         Index("ix_projects_board", "stage_id", "status", "position"),
+        # The board's poll fingerprints each column from these alone (an index-only scan).
+        Index("ix_projects_fingerprint", "status", "stage_id", "version", "id"),
         # No two cards share a place in a column (NULL positions: paused, closed, drafts).
         UniqueConstraint("stage_id", "position", name="uq_projects_stage_position"),
     )
