@@ -94,6 +94,7 @@ def notify(recipients: Iterable[User], kind: str, project: Project | None, actor
         detail.setdefault("title", project.title)
     seen: set[int] = set()
     created: list[Notification] = []
+    mails: list[OutgoingMail] = []
     for user in recipients:
         if user is None or user.id in seen or not user.active:
             continue
@@ -107,12 +108,16 @@ def notify(recipients: Iterable[User], kind: str, project: Project | None, actor
         db.session.add(notification)
         created.append(notification)
         if user.email_notifications:
-            _queue_mail(user, notification)
+            mails.append(_mail_for(user, notification))
+    db.session.add_all(mails)
+    # One flush: the rows of each table go in one batched INSERT, whatever their number.
     db.session.flush()
+    if mails:
+        g.setdefault("queued_mail", []).extend(mail.id for mail in mails)
     return created
 
 
-def _queue_mail(user: User, notification: Notification) -> None:
+def _mail_for(user: User, notification: Notification) -> OutgoingMail:
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = message(notification)
         body = _("Hello %(name)s,\n\n%(text)s\n", name=user.name, text=text)
@@ -122,10 +127,7 @@ def _queue_mail(user: User, notification: Notification) -> None:
             body += "\n" + _("You can turn these e-mails off on your notifications page: "
                              "%(url)s", url=settings_url) + "\n"
         subject = _("Incubateur: %(text)s", text=text)[:200]
-    mail = OutgoingMail(to=user.email, subject=subject, body=body)
-    db.session.add(mail)
-    db.session.flush()
-    g.setdefault("queued_mail", []).append(mail.id)
+    return OutgoingMail(to=user.email, subject=subject, body=body)
 
 
 # A mail never tried is the business of the request that queued it for this long; after it,
