@@ -32,7 +32,10 @@ class MoveForm(FlaskForm):
     next = HiddenField()
 
     def set_stages(self, stages) -> None:
-        self.stage_id.choices = [SelectChoice(str(s.id), s.name) for s in stages]
+        # Kept on the form: the session's identity map holds objects weakly, and the move
+        # service looks the stages up again (no second SELECT while they are alive).
+        self.stages = list(stages)
+        self.stage_id.choices = [SelectChoice(str(s.id), s.name) for s in self.stages]
 
 
 class CloseForm(FlaskForm):
