@@ -40,16 +40,14 @@ def _neighbours(stage_id: int, exclude_id: int | None, *, after_id: int | None =
     others = _others(stage_id, exclude_id)
     if after_id is not None:
         if after_id == 0:
-            low = None
-        else:
-            low = db.session.scalar(select(Project.position).where(Project.id == after_id, *others))
-            if low is None:  # that card is not (or no longer) in this column: go to the end
-                return _neighbours(stage_id, exclude_id)
-        high = db.session.scalar(
-            select(func.min(Project.position)).where(
-                *others, *([Project.position > low] if low is not None else [])
-            )
-        )
+            return None, db.session.scalar(select(func.min(Project.position)).where(*others))
+        # Both neighbours in one round trip: the card's position and the next one below it.
+        low_sq = select(Project.position).where(Project.id == after_id, *others).scalar_subquery()
+        high_sq = select(func.min(Project.position)).where(
+            *others, Project.position > low_sq).scalar_subquery()
+        low, high = db.session.execute(select(low_sq, high_sq)).one()
+        if low is None:  # that card is not (or no longer) in this column: go to the end
+            return _neighbours(stage_id, exclude_id)
         return low, high
     if index is not None and index >= 1:
         skip = max(index - 2, 0)
