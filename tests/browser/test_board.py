@@ -42,6 +42,19 @@ def log_in(page: Page, base: str, email: str) -> None:
     expect(page).to_have_url(re.compile(r"/board$"))
 
 
+@pytest.fixture
+def colleagues(browser, live_server, board, live_app):
+    """Two advisors' browsers, each with its own cookies: (Yann's page, Sophie's page). Tests
+    log them in themselves, after changing any setting the pages should see."""
+    contexts = [browser.new_context(locale="fr-FR") for _ in range(2)]
+    try:
+        pages = tuple(context.new_page() for context in contexts)
+        yield pages
+    finally:
+        for context in contexts:
+            context.close()
+
+
 def drag(page: Page, source, target) -> None:
     """Drag ``source`` with the mouse, in small steps as a hand would, and drop it on the
     upper part of ``target`` (so it lands just above it)."""
@@ -127,49 +140,39 @@ def test_live_filter_narrows_the_board_and_keeps_it_in_the_url(page, live_server
     expect(page.locator(".card")).to_have_count(5)
 
 
-def test_the_second_advisor_gets_a_conflict_and_sees_the_true_state(browser, live_server,
+def test_the_second_advisor_gets_a_conflict_and_sees_the_true_state(colleagues, live_server,
                                                                      live_app, board):
-    contexts = [browser.new_context(locale="fr-FR") for _ in range(2)]
-    try:
-        yann, sophie = (c.new_page() for c in contexts)
-        log_in(yann, live_server, "yann@cades.example")
-        log_in(sophie, live_server, "sophie@cades.example")
-        garage = board["projects"]["Garage solidaire"]
-        # Yann moves the project to Émergence with the keyboard control…
-        yann.locator(f"#project-{garage} .card-move").click()
-        yann.locator(f"#move-{garage}-stage").select_option(str(board["stages"][2]))
-        yann.get_by_role("button", name="Déplacer", exact=True).click()
-        expect(yann.locator(f"#cards-stage-{board['stages'][2]} #project-{garage}")).to_be_visible()
-        # …while Sophie, whose page is older, drags it to Étude de faisabilité.
-        target = sophie.locator(f"#cards-stage-{board['stages'][3]} .card").first
-        drag(sophie, sophie.locator(f"#project-{garage}"), target)
-        expect(sophie.locator("#messages")).to_contain_text("modifié ce projet entre-temps")
-        expect(sophie.locator(f"#cards-stage-{board['stages'][2]} #project-{garage}")).to_be_visible()
-        expect(sophie.locator(f"#cards-stage-{board['stages'][3]} #project-{garage}")).to_have_count(0)
-        assert stage_of(live_app, garage) == board["stages"][2]
-    finally:
-        for context in contexts:
-            context.close()
+    yann, sophie = colleagues
+    log_in(yann, live_server, "yann@cades.example")
+    log_in(sophie, live_server, "sophie@cades.example")
+    garage = board["projects"]["Garage solidaire"]
+    # Yann moves the project to Émergence with the keyboard control…
+    yann.locator(f"#project-{garage} .card-move").click()
+    yann.locator(f"#move-{garage}-stage").select_option(str(board["stages"][2]))
+    yann.get_by_role("button", name="Déplacer", exact=True).click()
+    expect(yann.locator(f"#cards-stage-{board['stages'][2]} #project-{garage}")).to_be_visible()
+    # …while Sophie, whose page is older, drags it to Étude de faisabilité.
+    target = sophie.locator(f"#cards-stage-{board['stages'][3]} .card").first
+    drag(sophie, sophie.locator(f"#project-{garage}"), target)
+    expect(sophie.locator("#messages")).to_contain_text("modifié ce projet entre-temps")
+    expect(sophie.locator(f"#cards-stage-{board['stages'][2]} #project-{garage}")).to_be_visible()
+    expect(sophie.locator(f"#cards-stage-{board['stages'][3]} #project-{garage}")).to_have_count(0)
+    assert stage_of(live_app, garage) == board["stages"][2]
 
 
-def test_the_board_refreshes_itself_when_a_colleague_moves_a_card(browser, live_server,
+def test_the_board_refreshes_itself_when_a_colleague_moves_a_card(colleagues, live_server,
                                                                    live_app, board):
     live_app.config["BOARD_POLL_SECONDS"] = 1
-    contexts = [browser.new_context(locale="fr-FR") for _ in range(2)]
-    try:
-        yann, sophie = (c.new_page() for c in contexts)
-        log_in(yann, live_server, "yann@cades.example")
-        log_in(sophie, live_server, "sophie@cades.example")
-        recyclerie = board["projects"]["Recyclerie"]
-        yann.locator(f"#project-{recyclerie} .card-move").click()
-        yann.locator(f"#move-{recyclerie}-stage").select_option(str(board["stages"][4]))
-        yann.get_by_role("button", name="Déplacer", exact=True).click()
-        expect(sophie.locator(f"#cards-stage-{board['stages'][4]} #project-{recyclerie}")).to_be_visible(
-            timeout=5000)
-        expect(sophie.locator(f"#cards-stage-{board['stages'][2]} #project-{recyclerie}")).to_have_count(0)
-    finally:
-        for context in contexts:
-            context.close()
+    yann, sophie = colleagues
+    log_in(yann, live_server, "yann@cades.example")
+    log_in(sophie, live_server, "sophie@cades.example")
+    recyclerie = board["projects"]["Recyclerie"]
+    yann.locator(f"#project-{recyclerie} .card-move").click()
+    yann.locator(f"#move-{recyclerie}-stage").select_option(str(board["stages"][4]))
+    yann.get_by_role("button", name="Déplacer", exact=True).click()
+    expect(sophie.locator(f"#cards-stage-{board['stages'][4]} #project-{recyclerie}")).to_be_visible(
+        timeout=5000)
+    expect(sophie.locator(f"#cards-stage-{board['stages'][2]} #project-{recyclerie}")).to_have_count(0)
 
 
 def test_the_board_has_no_serious_accessibility_violation(page, live_server, board):
@@ -181,26 +184,22 @@ def test_the_board_has_no_serious_accessibility_violation(page, live_server, boa
     assert axe_violations(page) == []
 
 
-def test_the_refresh_leaves_an_open_move_control_alone(browser, live_server, live_app, board):
+def test_the_refresh_leaves_an_open_move_control_alone(colleagues, live_server, live_app,
+                                                      board):
     live_app.config["BOARD_POLL_SECONDS"] = 1
-    contexts = [browser.new_context(locale="fr-FR") for _ in range(2)]
-    try:
-        yann, sophie = (c.new_page() for c in contexts)
-        log_in(yann, live_server, "yann@cades.example")
-        log_in(sophie, live_server, "sophie@cades.example")
-        garage, epicerie = board["projects"]["Garage solidaire"], board["projects"]["Épicerie vrac"]
-        sophie.locator(f"#project-{garage} .card-move").click()
-        sophie.locator(f"#move-{garage}-comment").fill("en cours de saisie")
-        # Yann changes the same column meanwhile.
-        yann.locator(f"#project-{epicerie} .card-move").click()
-        yann.locator(f"#move-{epicerie}-stage").select_option(str(board["stages"][2]))
-        yann.get_by_role("button", name="Déplacer", exact=True).click()
-        sophie.wait_for_timeout(2500)  # two polls
-        expect(sophie.locator(f"#move-{garage}-comment")).to_have_value("en cours de saisie")
-        # Once the control is closed, the refresh catches up.
-        sophie.get_by_role("button", name="Annuler").click()
-        expect(sophie.locator(f"#cards-stage-{board['stages'][2]} #project-{epicerie}")).to_be_visible(
-            timeout=5000)
-    finally:
-        for context in contexts:
-            context.close()
+    yann, sophie = colleagues
+    log_in(yann, live_server, "yann@cades.example")
+    log_in(sophie, live_server, "sophie@cades.example")
+    garage, epicerie = board["projects"]["Garage solidaire"], board["projects"]["Épicerie vrac"]
+    sophie.locator(f"#project-{garage} .card-move").click()
+    sophie.locator(f"#move-{garage}-comment").fill("en cours de saisie")
+    # Yann changes the same column meanwhile.
+    yann.locator(f"#project-{epicerie} .card-move").click()
+    yann.locator(f"#move-{epicerie}-stage").select_option(str(board["stages"][2]))
+    yann.get_by_role("button", name="Déplacer", exact=True).click()
+    sophie.wait_for_timeout(2500)  # two polls
+    expect(sophie.locator(f"#move-{garage}-comment")).to_have_value("en cours de saisie")
+    # Once the control is closed, the refresh catches up.
+    sophie.get_by_role("button", name="Annuler").click()
+    expect(sophie.locator(f"#cards-stage-{board['stages'][2]} #project-{epicerie}")).to_be_visible(
+        timeout=5000)
