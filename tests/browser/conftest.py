@@ -7,6 +7,7 @@ INCUBATOR_REQUIRE_BROWSER=1 (CI), where a missing browser is an error.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,3 +101,18 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("async () => await axe.run()")
     return [v for v in result["violations"] if v["impact"] in impacts]
+
+
+def log_in(page, base: str, email: str, lands_on: str = r"/board$") -> None:
+    """Log in through the French login form and wait until the landing page has loaded
+    (htmx binds its triggers on load: typing earlier would send nothing)."""
+    from playwright.sync_api import expect
+
+    from .. import factories
+
+    page.goto(base + "/auth/login")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.locator("#password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page).to_have_url(re.compile(lands_on))
+    page.wait_for_load_state("load")

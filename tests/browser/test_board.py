@@ -12,7 +12,7 @@ from incubator.extensions import db
 from incubator.models import Project, StageMove
 
 from .. import factories
-from .conftest import axe_violations
+from .conftest import axe_violations, log_in
 
 
 @pytest.fixture
@@ -34,12 +34,6 @@ def board(live_app):
     return {"projects": titles, "stages": stages}
 
 
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/auth/login")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.locator("#password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page).to_have_url(re.compile(r"/board$"))
 
 
 @pytest.fixture

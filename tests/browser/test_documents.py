@@ -13,19 +13,13 @@ from incubator.extensions import db
 from incubator.models import Document
 
 from .. import factories
-from .conftest import AXE
+from .conftest import AXE, log_in
 
 PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
        b"trailer << /Root 1 0 R >>\n%%EOF\n")
 
 
-def log_in_as_holder(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/auth/login")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.locator("#password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page).to_have_url(re.compile(r"/projects/mine$"))
 
 
 def test_a_holder_uploads_a_pdf_sees_it_listed_and_downloads_the_same_bytes(
@@ -37,7 +31,7 @@ def test_a_holder_uploads_a_pdf_sees_it_listed_and_downloads_the_same_bytes(
                                        advisor=advisor).id
         db.session.commit()
 
-    log_in_as_holder(page, live_server, "anne@example.org")
+    log_in(page, live_server, "anne@example.org", lands_on=r"/projects/mine$")
     page.goto(f"{live_server}/projects/{project_id}")
     form = page.locator(f"#document-form-project-{project_id}")
     form.locator("#document-file").set_input_files(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from incubator.extensions import db
@@ -13,15 +13,7 @@ from incubator.models import NextStep
 from incubator.next_steps.queries import today
 
 from .. import factories
-from .conftest import AXE
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/auth/login")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.locator("#password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page).to_have_url(re.compile(r"/board$"))
+from .conftest import AXE, log_in
 
 
 def test_an_advisor_adds_a_next_step_and_ticks_it_done_in_place(page, live_server, live_app):

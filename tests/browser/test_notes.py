@@ -6,8 +6,6 @@ page is French.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -16,6 +14,7 @@ from incubator.extensions import db
 from incubator.models import Note, NoteRevision
 
 from .. import factories
+from .conftest import log_in
 
 
 @pytest.fixture
@@ -28,12 +27,6 @@ def followed(live_app):
         return project.id
 
 
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/auth/login")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.locator("#password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page).to_have_url(re.compile(r"/board$"))
 
 
 def test_an_advisor_writes_then_edits_a_note_without_a_page_reload(page: Page, live_server,

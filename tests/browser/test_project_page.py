@@ -8,8 +8,7 @@ from incubator.extensions import db
 from incubator.models import Project
 
 from .. import factories
-from .conftest import axe_violations
-from .test_board import log_in
+from .conftest import axe_violations, log_in
 
 
 def test_advisor_and_description_change_in_place(page: Page, live_server, live_app):
