@@ -88,3 +88,14 @@ def can_follow_up(user: User, project: Project) -> bool:
 def can_manage_note(user: User, author_id: int | None) -> bool:
     """Edit or delete a note: its author, or a manager."""
     return user.is_manager or (author_id is not None and author_id == user.id)
+
+
+def visible_project_or_404(project_id: int) -> Project:
+    """The project with what its page shows, if the current user may see it; else 404
+    (the same answer whether it does not exist or is not theirs, so ids cannot be probed)."""
+    from .projects.queries import visible_project  # the query module imports this one
+
+    project = visible_project(current_user, project_id)
+    if project is None:
+        abort(404)
+    return project

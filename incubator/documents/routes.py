@@ -28,6 +28,7 @@ from ..errors import fail, render_error
 from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import Project, Visibility
+from ..permissions import visible_project_or_404 as _visible_or_404
 from ..projects.queries import visible_project
 from . import bp, queries, services
 from .forms import DeleteDocumentForm, DocumentForm, accept_attribute, document_form
@@ -42,12 +43,6 @@ def filesize(size: int) -> str:
 def _document_helpers() -> dict:
     return {"document_accept": accept_attribute}
 
-
-def _visible_or_404(project_id: int) -> Project:
-    project = visible_project(current_user, project_id)
-    if project is None:
-        abort(404)
-    return project
 
 
 def _section_url(project: Project) -> str:

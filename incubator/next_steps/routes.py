@@ -16,17 +16,10 @@ from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import NextStep, Project
 from ..permissions import can_follow_up
-from ..projects.queries import visible_project
+from ..permissions import visible_project_or_404 as _project_or_404
 from ..urls import safe_next
 from . import bp, queries, services
 from .forms import CheckForm, NextStepForm
-
-
-def _project_or_404(project_id: int) -> Project:
-    project = visible_project(current_user, project_id)
-    if project is None:
-        abort(404)
-    return project
 
 
 def _section_url(project: Project) -> str:

@@ -19,7 +19,8 @@ from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import Note, Project
 from ..permissions import can_follow_up, can_manage_note
-from ..projects.queries import timeline, visible_project
+from ..permissions import visible_project_or_404 as _project
+from ..projects.queries import timeline
 from . import bp, queries
 from .forms import NOTE_KIND_LABELS, VISIBILITY_LABELS, NoteEditForm, NoteForm
 from .services import StaleNote, create_note, delete_note, update_note
@@ -30,12 +31,6 @@ def _note_labels() -> dict:
     # The note fragments are also rendered inside the project page and its timeline.
     return {"note_kinds": NOTE_KIND_LABELS, "note_visibilities": VISIBILITY_LABELS}
 
-
-def _project(project_id: int) -> Project:
-    project = visible_project(current_user, project_id)
-    if project is None:
-        abort(404)
-    return project
 
 
 def _note(project: Project, note_id: int) -> Note:

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import Project, Role
 from ..permissions import can_edit_description, roles_required
+from ..permissions import visible_project_or_404 as _visible_or_404
 from . import bp, queries
 from .forms import HolderForm, ProjectForm
 from .routes_people import advisor_form
@@ -67,12 +68,6 @@ def new():
 def mine():
     return render_template("projects/mine.html", projects=queries.projects_of(current_user))
 
-
-def _visible_or_404(project_id: int) -> Project:
-    project = queries.visible_project(current_user, project_id)
-    if project is None:
-        abort(404)
-    return project
 
 
 @bp.get("/<int:project_id>")

@@ -15,7 +15,8 @@ from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import Project
 from ..permissions import staff_required
-from . import bp, queries
+from ..permissions import visible_project_or_404 as _project
+from . import bp
 from .forms import AdvisorForm, HolderForm, RemoveHolderForm
 from .people import (
     PeopleError,
@@ -25,13 +26,6 @@ from .people import (
     remove_holder,
     staff_members,
 )
-
-
-def _project(project_id: int) -> Project:
-    project = queries.visible_project(current_user, project_id)
-    if project is None:
-        abort(404)
-    return project
 
 
 def advisor_form(project: Project) -> AdvisorForm:
