@@ -41,7 +41,14 @@ def register_extensions(app: Flask) -> None:
     from .models.types import render_migration_item
     from .notify import register_notify
     from .security import register_security
+    from .security_log import register_security_log
 
+    register_security_log(app)  # first: every later hook and error has a request id
+    # Whatever the configuration, an error's message never carries SQL parameters
+    # (password hashes, e-mail addresses, names): see security_log.py.
+    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    engine_options["hide_parameters"] = True
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True,

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, default_exce
 
 from .extensions import db
 from .htmx import is_htmx, vary_on_htmx
+from .security_log import record, request_id
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Reload the page and try again.")),
@@ -32,7 +33,8 @@ CSRF_MESSAGE = _l("Your session has expired or the form is out of date. Reload t
 
 def render_error(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, MESSAGES[500])
-    context = {"status": status, "title": title, "message": detail or message}
+    context = {"status": status, "title": title, "message": detail or message,
+               "incident": request_id() if status >= 500 else None}
     if is_htmx():
         response = vary_on_htmx(
             make_response(render_template("errors/_error.html", **context), status)
@@ -56,6 +58,8 @@ def _http_error(error: HTTPException):
         return error
     # Our own abort(…, description) messages are shown; Werkzeug's defaults are not.
     detail = error.description if getattr(error, "show_description", False) else None
+    if status == 403:
+        record("access.denied")
     response = render_error(status, detail)
     if status == 429 and (retry := getattr(error, "retry_after", None)):
         response.headers["Retry-After"] = str(retry)

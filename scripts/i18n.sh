@@ -19,7 +19,7 @@ POT="$DIR/messages.pot"
 LOCALES=(fr en)
 
 extract() {
-    "$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
+    "$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
         --project Incubateur --copyright-holder "Incubateur contributors" \
         -o "$1" .
 }
@@ -33,7 +33,7 @@ case "${1:-}" in
                 "$PYBABEL" init -i "$POT" -d "$DIR" -l "$locale"
             fi
         done
-        "$PYBABEL" update -i "$POT" -d "$DIR" --no-fuzzy-matching
+        "$PYBABEL" update -i "$POT" -d "$DIR" --no-fuzzy-matching --ignore-obsolete
         "$PYBABEL" compile -d "$DIR" --statistics
         ;;
     check)

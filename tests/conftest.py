@@ -167,3 +167,36 @@ def login(auth: Auth):
         return user
 
     return _login
+
+
+class SecurityEvents(list):
+    """The security log's events written during a test, parsed (see security_log.py)."""
+
+    def kinds(self) -> list[str]:
+        return [event["event"] for event in self]
+
+    def of(self, kind: str) -> list[dict]:
+        return [event for event in self if event["event"] == kind]
+
+
+@pytest.fixture
+def security_events() -> Iterator[SecurityEvents]:
+    import json
+    import logging
+
+    from incubator.security_log import logger
+
+    events = SecurityEvents()
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            line = record.getMessage()
+            assert "\n" not in line, "one event, one line"
+            events.append(json.loads(line))
+
+    handler = Collect()
+    logger.addHandler(handler)
+    try:
+        yield events
+    finally:
+        logger.removeHandler(handler)

@@ -1,0 +1,123 @@
+"""The security log and request ids (OWASP ASVS V7: security events recorded, errors quiet).
+
+Every request gets an id (``g.request_id``, 32 hex characters), sent back in ``X-Request-ID``,
+shown on the 500 page as the incident reference and carried by every log line of the request.
+
+``record(event, **fields)`` writes one security event to the ``incubator.security`` logger as
+one JSON object a line: ``{"time": "2026-11-30T10:00:00.123456Z", "event": "login.failed",
+"request_id": …, "user_id": …, "ip": …, …fields}``. Times are UTC. JSON escapes line breaks,
+so a user's text can never forge a line. Never pass passwords, hashes, tokens, cookies or
+note bodies: the keys in ``FORBIDDEN_KEYS`` are refused with ``ValueError``, whatever else
+the caller meant.
+
+Events in use (one name per kind, ``noun.verb``): ``login.succeeded``, ``login.failed``,
+``login.delayed``, ``logout``, ``session.revoked``, ``access.denied`` (403), ``user.invited``,
+``user.role_changed``, ``user.deactivated``, ``user.reactivated``, ``password.changed``,
+``password.reset_requested``, ``password.reset``. Add new kinds to this list.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request
+
+LOGGER_NAME = "incubator.security"
+logger = logging.getLogger(LOGGER_NAME)
+
+# Keys that would put a secret in the log; ``record`` refuses them.
+FORBIDDEN_KEYS = frozenset(
+    {"password", "password_hash", "hash", "token", "secret", "cookie", "session", "body",
+     "text", "code"}
+)
+
+
+def request_id() -> str | None:
+    """The current request's id, or None outside a request."""
+    if not has_request_context():
+        return None
+    return g.get("request_id")
+
+
+def _current_user_id() -> int | None:
+    # Imported late: flask_login's proxy needs a request, and this module sits low.
+    from flask_login import current_user
+
+    try:
+        if current_user and current_user.is_authenticated:
+            return int(current_user.get_id())
+    except Exception:  # noqa: BLE001  (a broken session must not break the log)
+        return None
+    return None
+
+
+def record(event: str, **fields: Any) -> None:
+    """Write one security event (see the module docstring for its shape).
+
+    ``fields`` are JSON-able values about the event (ids, roles, e-mail addresses of the
+    accounts concerned, reasons); ``user_id`` defaults to the logged-in user. Raises
+    ``ValueError`` for a key of ``FORBIDDEN_KEYS``.
+    """
+    forbidden = FORBIDDEN_KEYS.intersection(fields)
+    if forbidden:
+        raise ValueError(f"never log secrets: {sorted(forbidden)}")
+    entry: dict[str, Any] = {
+        "time": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+        "event": event,
+        "request_id": request_id(),
+        "user_id": fields.pop("user_id", None) if "user_id" in fields else None,
+        "ip": None,
+    }
+    if has_request_context():
+        if entry["user_id"] is None:
+            entry["user_id"] = _current_user_id()
+        entry["ip"] = request.remote_addr
+        entry["method"] = request.method
+        entry["path"] = request.path
+    entry.update(fields)
+    logger.info(json.dumps(entry, ensure_ascii=False, default=str, separators=(",", ":")))
+
+
+class _RequestIdFilter(logging.Filter):
+    """Adds ``request_id`` to every log record, so a formatter can print it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id() or "-"
+        return True
+
+
+def _start_request() -> None:
+    g.request_id = secrets.token_hex(16)
+
+
+def _send_request_id(response: Response) -> Response:
+    if rid := request_id():
+        response.headers["X-Request-ID"] = rid
+    return response
+
+
+def register_security_log(app: Flask) -> None:
+    """Request ids on every request and response; the security logger's handler; the
+    request id on the application's own log lines (errors included)."""
+    app.before_request(_start_request)
+    app.after_request(_send_request_id)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    from flask.logging import default_handler
+
+    # On the logger (it stamps the record before any handler, ours or a host's, sees it).
+    if not any(isinstance(f, _RequestIdFilter) for f in app.logger.filters):
+        app.logger.addFilter(_RequestIdFilter())
+    default_handler.setFormatter(
+        logging.Formatter("[%(asctime)s] %(levelname)s request=%(request_id)s in %(module)s: "
+                          "%(message)s")
+    )
