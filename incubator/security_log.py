@@ -91,6 +91,38 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+def quiet_database_error(error: BaseException) -> str | None:
+    """A one-line description of a database error without any row value, or None when
+    ``error`` is not one. PostgreSQL's own message carries values in its DETAIL ("Key
+    (email)=(…) already exists", "Failing row contains (…)"), which ``hide_parameters`` does
+    not cover: keep the SQLSTATE, the constraint and the primary message only."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(error, DBAPIError):
+        return None
+    original = error.orig
+    diag = getattr(original, "diag", None)
+    if diag is not None:  # psycopg
+        return (f"{type(error).__name__} ({diag.sqlstate}, constraint {diag.constraint_name}): "
+                f"{diag.message_primary} [SQL: {error.statement}]")
+    # SQLite's messages name the constraint, never the values.
+    return f"{type(error).__name__}: {original} [SQL: {error.statement}]"
+
+
+def _log_exception(app: Flask, exc_info) -> None:
+    """Flask's ``log_exception`` with database errors told without their row values."""
+    import traceback
+
+    error = exc_info[1] if isinstance(exc_info, tuple) else None
+    quiet = quiet_database_error(error) if error is not None else None
+    where = f"Exception on {request.path} [{request.method}]"
+    if quiet is None:
+        app.logger.error(where, exc_info=exc_info)
+        return
+    trace = "".join(traceback.format_tb(exc_info[2]))
+    app.logger.error("%s\nTraceback (most recent call last):\n%s%s", where, trace, quiet)
+
+
 def _start_request() -> None:
     g.request_id = secrets.token_hex(16)
 
@@ -104,6 +136,7 @@ def _send_request_id(response: Response) -> Response:
 def register_security_log(app: Flask) -> None:
     """Request ids on every request and response; the security logger's handler; the
     request id on the application's own log lines (errors included)."""
+    app.log_exception = lambda exc_info: _log_exception(app, exc_info)  # type: ignore[method-assign]
     app.before_request(_start_request)
     app.after_request(_send_request_id)
     if not logger.handlers:
