@@ -108,6 +108,7 @@ def _template_context(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .board import bp as board_bp
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp, url_prefix="/projects")
     app.register_blueprint(board_bp)  # /board… and /projects/<id>/move…
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(account_bp, url_prefix="/account")
     # Features of the project file: routes under /projects/<id>/… and their own pages.
     app.register_blueprint(notes_bp)
     app.register_blueprint(next_steps_bp)
