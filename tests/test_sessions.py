@@ -687,3 +687,27 @@ def test_over_https_the_cookies_take_the_host_prefix(config):
 def test_over_plain_http_the_cookies_keep_their_names(app):
     assert app.config["SESSION_COOKIE_NAME"] == "session"
     assert app.config["SESSION_REMEMBER_COOKIE"] == "remember"
+
+
+def test_an_open_board_goes_to_the_login_page_when_its_session_ends(client, login):
+    user = login("advisor")
+    row = latest_row(user)
+    row.last_seen_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+    response = client.get("/board/changes?token=x", htmx=True,
+                          headers={"HX-Current-URL": "http://localhost/board?mine=1"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/auth/login?next=%2Fboard%3Fmine%3D1"
+    assert "HX-Request" in response.headers["Vary"]
+    # A plain request still gets the usual redirect, with where it was going.
+    response = client.get("/board?mine=1")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login?next=")
+
+
+def test_guessing_the_current_password_is_throttled(client, auth, holder):
+    auth.login(holder)
+    wrong = {"current": "not it at all, sorry", "password": NEW_PASSWORD,
+             "confirm": NEW_PASSWORD}
+    statuses = [client.post("/account/password", data=wrong).status_code for _ in range(6)]
+    assert statuses == [422] * 5 + [429]
