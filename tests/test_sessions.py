@@ -546,7 +546,7 @@ def test_the_sessions_page_lists_my_devices(client, two_devices, login):
     assert f'id="user-session-{this.id}"' in html and f'id="user-session-{other.id}"' in html
     assert "Firefox on Windows" in html and "Safari on iPhone" in html
     assert "this device" in html
-    assert html.count("End this session") == 1  # not for this device
+    assert html.count(">End this session<") == 1  # not for this device
     assert "End all other sessions" in html
 
 
