@@ -711,3 +711,19 @@ def test_guessing_the_current_password_is_throttled(client, auth, holder):
              "confirm": NEW_PASSWORD}
     statuses = [client.post("/account/password", data=wrong).status_code for _ in range(6)]
     assert statuses == [422] * 5 + [429]
+
+
+def test_sessions_over_for_a_month_are_deleted_at_the_next_login(client, auth, holder):
+    auth.login(holder)
+    auth.logout()
+    auth.login(holder)  # left open, then forgotten
+    old_ended, old_lapsed = rows_of(holder)
+    long_ago = utcnow() - timedelta(days=31)
+    old_ended.ended_at = long_ago
+    old_lapsed.expires_at = long_ago
+    old_ids = {old_ended.id, old_lapsed.id}
+    db.session.commit()
+    client.delete_cookie("session")
+    auth.login(holder)
+    rows = rows_of(holder)
+    assert len(rows) == 1 and rows[0].id not in old_ids and rows[0].ended_at is None

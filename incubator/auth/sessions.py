@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, flash, g, redirect, request, session
 from flask_login import current_user, login_url, login_user, logout_user
-from sqlalchemy import or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
@@ -48,6 +48,8 @@ TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
 # the second one sees the token the first just rotated. Within this window it is only
 # refused, not taken for a theft.
 REMEMBER_GRACE = timedelta(seconds=30)
+# Rows over for this long are deleted at the user's next login (the table stays small).
+KEEP_ENDED = timedelta(days=30)
 
 SESSION_ID_KEY = "sid"
 SESSION_SECRET_KEY = "skey"  # noqa: S105  (a key name, not a secret)
@@ -213,6 +215,7 @@ def start(user: User, *, remember: bool = False, how: str = "password") -> UserS
     if remember:
         row.remember_expires_at = now + timedelta(days=current_app.config["REMEMBER_DAYS"])
     secret = _new_lease(row, now)
+    _prune(user, now)
     db.session.add(row)
     db.session.flush()
     if remember:
@@ -221,6 +224,20 @@ def start(user: User, *, remember: bool = False, how: str = "password") -> UserS
     log_event("login.succeeded", user_id=user.id, session_id=row.id, remember=remember,
               how=how)
     return row
+
+
+def _prune(user: User, now: datetime) -> None:
+    """Delete ``user``'s sessions that ended, or could no longer be used, long ago."""
+    cutoff = now - KEEP_ENDED
+    db.session.execute(
+        delete(UserSession)
+        .where(UserSession.user_id == user.id,
+               or_(UserSession.ended_at < cutoff,
+                   and_(UserSession.expires_at < cutoff,
+                        or_(UserSession.remember_expires_at.is_(None),
+                            UserSession.remember_expires_at < cutoff))))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def renew() -> None:
