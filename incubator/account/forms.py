@@ -18,7 +18,7 @@ class PasswordForm(FlaskForm):
         validators=[InputRequired(_l("Enter your current password.")), Length(max=256)],
         render_kw={"autocomplete": "current-password"},
     )
-    password, confirm = new_password_fields()
+    password, confirm = new_password_fields(_l("New password"))
 
 
 class EndSessionForm(FlaskForm):
