@@ -62,6 +62,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     _user_loader()
+    from .auth.sessions import register_sessions
+
+    register_sessions(app)  # server-side sessions: checked before every view
     register_i18n(app)
     register_security(app)
     register_notify(app)
@@ -71,18 +74,12 @@ def register_extensions(app: Flask) -> None:
 def _user_loader() -> None:
     from flask_babel import lazy_gettext as _l
 
-    from .extensions import db, login_manager
-    from .models import User
+    from .auth.sessions import load_user
+    from .extensions import login_manager
 
     login_manager.login_message = _l("Please log in to see this page.")
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        # A deactivated account loses its open sessions at the next request.
-        return user if user is not None and user.active else None
+    # Only a cookie of an open session row is a login (see auth/sessions.py).
+    login_manager.user_loader(load_user)
 
 
 def _template_context(app: Flask) -> None:
@@ -111,6 +108,7 @@ def _template_context(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .board import bp as board_bp
@@ -126,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp, url_prefix="/projects")
     app.register_blueprint(board_bp)  # /board… and /projects/<id>/move…
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(account_bp, url_prefix="/account")
     # Features of the project file: routes under /projects/<id>/… and their own pages.
     app.register_blueprint(notes_bp)
     app.register_blueprint(next_steps_bp)

@@ -72,11 +72,14 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES"),
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": _env_bool("SECURE_COOKIES"),
-        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _env_int("REMEMBER_DAYS", 14),
-        "PERMANENT_SESSION_LIFETIME": 60 * 60 * _env_int("SESSION_HOURS", 12),
+        # Over HTTPS the cookies are also named __Host-… (see auth/sessions.py).
+        "SECURE_COOKIES": _env_bool("SECURE_COOKIES"),
+        # Server-side sessions (auth/sessions.py): idle timeout, absolute lifetime from login
+        # (not sliding), and "stay logged in" (a rotating token, off by default).
+        "IDLE_MINUTES": _env_int("IDLE_MINUTES", 30),
+        "SESSION_HOURS": _env_int("SESSION_HOURS", 12),
+        "REMEMBER_DAYS": _env_int("REMEMBER_DAYS", 14),
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # Behind a reverse proxy that sets X-Forwarded-* headers: number of proxies to trust.
         "PROXY_FIX": _env_int("PROXY_FIX", 0),
         # Password hashing: argon2id, parameters stated explicitly (RFC 9106 second profile).

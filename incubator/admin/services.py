@@ -1,12 +1,18 @@
-"""User administration: invitations, role changes, deactivation. Flush, never commit."""
+"""User administration: invitations, role changes, deactivation. Flush, never commit.
+
+Each change is written to the security log, and a role change, deactivation or
+reactivation ends every open session of the person (they log in again under the new rules).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from ..auth import sessions
 from ..auth.services import create_user, send_invitation
 from ..extensions import db
-from ..models import Role, User
+from ..models import EndReason, Role, User
+from ..security_log import record as log_event
 
 
 class LastManager(ValueError):
@@ -16,6 +22,7 @@ class LastManager(ValueError):
 def invite_staff(email: str, name: str, role: Role, by: User) -> tuple[User, str]:
     """Create an account waiting for its password and e-mail the link. Returns both."""
     user = create_user(email, name, role, None, invited_by=by)
+    log_event("user.invited", target_id=user.id, email=user.email, role=role.value)
     return user, send_invitation(user, by)
 
 
@@ -30,12 +37,20 @@ def _other_active_managers(user: User) -> int:
 def change_role(user: User, role: Role) -> None:
     if user.role == Role.MANAGER and role != Role.MANAGER and not _other_active_managers(user):
         raise LastManager(user.email)
+    if user.role == role:
+        return
+    log_event("user.role_changed", target_id=user.id, old_role=user.role, new_role=role.value)
     user.role = role.value
+    sessions.end_all(user, EndReason.ROLE_CHANGED)
     db.session.flush()
 
 
 def set_active(user: User, active: bool) -> None:
     if not active and user.role == Role.MANAGER and not _other_active_managers(user):
         raise LastManager(user.email)
+    if user.active == active:
+        return
     user.active = active
+    log_event("user.reactivated" if active else "user.deactivated", target_id=user.id)
+    sessions.end_all(user, EndReason.REACTIVATED if active else EndReason.DEACTIVATED)
     db.session.flush()

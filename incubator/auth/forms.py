@@ -53,9 +53,9 @@ def email_field(label=None) -> EmailField:
     )
 
 
-def new_password_fields():
+def new_password_fields(label=None):
     password = PasswordField(
-        _l("Password"),
+        label or _l("Password"),
         validators=[InputRequired(_l("Choose a password.")), PasswordPolicy()],
         description=LazyString(lambda: _(
             "At least %(num)d characters. A few words strung together work well.",

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from ..extensions import db, limiter
-from ..models import Role
+from ..models import EndReason, Role
+from ..security_log import record as log_event
 from ..tokens import read_password_token
 from ..urls import home_url, safe_next
-from . import bp
+from . import bp, sessions
 from .forms import LoginForm, LogoutForm, RegisterForm, ResetRequestForm, SetPasswordForm
 from .services import (
     EmailTaken,
@@ -24,13 +25,10 @@ from .services import (
 )
 
 
-def _start_session(user, remember: bool = False) -> None:
-    """Log ``user`` in on a fresh session (keeping only the language choice)."""
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
-    login_user(user, remember=remember)
+def _start_session(user, remember: bool = False, how: str = "password") -> None:
+    """Log ``user`` in on a new server-side session and a fresh cookie (see sessions.py)."""
+    sessions.start(user, remember=remember, how=how)
+    db.session.commit()
 
 
 def _account_key() -> str:
@@ -57,7 +55,7 @@ def register():
             )
         else:
             db.session.commit()
-            _start_session(user)
+            _start_session(user, how="register")
             flash(_("Welcome, %(name)s! Your account is ready. Describe your idea below.",
                     name=user.name), "success")
             return redirect(url_for("projects.new"), code=303)
@@ -96,11 +94,8 @@ def login():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
-        locale = session.get("locale")
-        logout_user()
-        session.clear()
-        if locale:
-            session["locale"] = locale
+        sessions.logout()
+        db.session.commit()
         flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"), code=303)
 
@@ -132,8 +127,12 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         store_password(user, form.password.data)
+        # Whoever held a session of this account (or a copy of its cookie) is out.
+        sessions.end_all(user, EndReason.PASSWORD_RESET if kind == "reset"
+                         else EndReason.PASSWORD_CHANGED)
+        log_event("password.changed", user_id=user.id, how=kind)
         db.session.commit()
-        _start_session(user)
+        _start_session(user, how=kind)
         flash(_("Your password is saved."), "success")
         return redirect(home_url(user), code=303)
     status = 422 if form.is_submitted() else 200

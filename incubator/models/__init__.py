@@ -24,6 +24,7 @@ from .pipeline import (
     StatusChange,
     Theme,
 )
+from .sessions import EndReason, UserSession
 from .types import utcnow
 
 __all__ = [
@@ -49,5 +50,7 @@ __all__ = [
     "StatusChange",
     "Theme",
     "User",
+    "UserSession",
+    "EndReason",
     "utcnow",
 ]
