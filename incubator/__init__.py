@@ -69,12 +69,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def _user_loader() -> None:
-    from flask_babel import lazy_gettext as _l
-
     from .extensions import db, login_manager
     from .models import User
-
-    login_manager.login_message = _l("Please log in to see this page.")
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
