@@ -9,7 +9,8 @@ these tests read the source and fail on the patterns that could do it:
   at request time ``gettext`` returns plain text, which Jinja escapes);
 - Flask-Babel's ``LazyString`` built by hand, and any class of ours defining ``__html__``;
 - ``Markup(...)`` of anything but a literal, and ``Markup.format``/``Markup % …``;
-- ``|safe`` and ``autoescape false`` in templates.
+- ``|safe`` and ``autoescape false`` in templates, and ``_(…)``/``gettext(…)`` of anything but
+  a literal there (Jinja's gettext marks its result safe: the message must be a constant).
 
 An exception needs an entry in ALLOWED with the reason it cannot carry data.
 """
@@ -132,6 +133,9 @@ def markup_problems_in_python(root: Path = PACKAGE) -> list[str]:
 
 SAFE_FILTER = re.compile(r"\|\s*safe\b")
 AUTOESCAPE_OFF = re.compile(r"{%-?\s*autoescape\s+false", re.IGNORECASE)
+# Jinja's (newstyle) gettext returns Markup(translation) % escaped values: fine for a literal
+# message, but _(some_variable) would trust whatever text the variable holds.
+GETTEXT_OF_DATA = re.compile(r"(?<![\w.])(?:_|gettext|ngettext|pgettext|npgettext)\(\s*(?![\s\"'])")
 
 
 def markup_problems_in_templates(root: Path = TEMPLATES) -> list[str]:
@@ -139,7 +143,7 @@ def markup_problems_in_templates(root: Path = TEMPLATES) -> list[str]:
     for path in sorted(root.rglob("*.html")):
         relative = path.relative_to(root.parent).as_posix()
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not (SAFE_FILTER.search(line) or AUTOESCAPE_OFF.search(line)):
+            if not any(p.search(line) for p in (SAFE_FILTER, AUTOESCAPE_OFF, GETTEXT_OF_DATA)):
                 continue
             if any(p == relative and fragment in line for (p, fragment) in ALLOWED):
                 continue
@@ -184,9 +188,11 @@ def test_the_checks_catch_each_pattern(tmp_path):
     templates.mkdir()
     (templates / "page.html").write_text(
         "{{ name }}\n{{ name|safe }}\n{{ name | safe }}\n{% autoescape false %}{% endautoescape %}\n"
+        "{{ _(message) }}\n{{ _('Fine: %(n)s', n=name) }} {{ csrf_token() }}\n"
+        "{{ ngettext(one, many, n) }}\n{{ ngettext('%(num)d day', '%(num)d days', n) }}\n"
     )
     found = markup_problems_in_templates(templates)
-    assert [problem.split(":")[1] for problem in found] == ["2", "3", "4"], found
+    assert [problem.split(":")[1] for problem in found] == ["2", "3", "4", "5", "7"], found
 
 
 def test_lazy_text_is_escaped_and_follows_the_reader_s_language(app):
