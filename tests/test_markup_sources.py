@@ -9,6 +9,7 @@ these tests read the source and fail on the patterns that could do it:
   at request time ``gettext`` returns plain text, which Jinja escapes);
 - Flask-Babel's ``LazyString`` built by hand, and any class of ours defining ``__html__``;
 - ``Markup(...)`` of anything but a literal, and ``Markup.format``/``Markup % …``;
+- templates rendered from strings or not named ``*.html`` (Flask escapes only those);
 - ``|safe`` and ``autoescape false`` in templates, and ``_(…)``/``gettext(…)`` of anything but
   a literal there (Jinja's gettext marks its result safe: the message must be a constant).
 
@@ -113,6 +114,8 @@ class _Finder(ast.NodeVisitor):
                 self._report(node, "Markup(...) of something other than a literal")
         elif name in self.lazy_string:
             self._report(node, "LazyString(...) is trusted markup (it has __html__)")
+        elif name in ("render_template_string", "from_string", "Template"):
+            self._report(node, f"{name}(...): Flask escapes only templates named *.html")
         elif (name == "format" and isinstance(node.func, ast.Attribute)
               and isinstance(node.func.value, ast.Call)
               and _called_name(node.func.value) in self.markup):
@@ -139,7 +142,8 @@ GETTEXT_OF_DATA = re.compile(r"(?<![\w.])(?:_|gettext|ngettext|pgettext|npgettex
 
 
 def markup_problems_in_templates(root: Path = TEMPLATES) -> list[str]:
-    problems = []
+    problems = [f"{path.relative_to(root.parent).as_posix()}: Flask escapes only *.html templates"
+                for path in sorted(root.rglob("*")) if path.is_file() and path.suffix != ".html"]
     for path in sorted(root.rglob("*.html")):
         relative = path.relative_to(root.parent).as_posix()
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -179,10 +183,12 @@ def test_the_checks_catch_each_pattern(tmp_path):
         "def trusted(name):\n"
         "    return Markup(name), Markup('<b>{}</b>').format(name), LazyString(str)\n"
         "CONSTANT = Markup('<br>')\n"
+        "def page(text):\n"
+        "    return render_template_string(text)\n"
     )
     found = markup_problems_in_python(package)
     lines = sorted(int(problem.split(":")[1].split(" ")[0]) for problem in found)
-    assert lines == [5, 6, 9, 12, 14, 14, 14], found
+    assert lines == [5, 6, 9, 12, 14, 14, 14, 17], found
 
     templates = tmp_path / "templates"
     templates.mkdir()
@@ -191,8 +197,10 @@ def test_the_checks_catch_each_pattern(tmp_path):
         "{{ _(message) }}\n{{ _('Fine: %(n)s', n=name) }} {{ csrf_token() }}\n"
         "{{ ngettext(one, many, n) }}\n{{ ngettext('%(num)d day', '%(num)d days', n) }}\n"
     )
+    (templates / "mail.txt").write_text("{{ name }}")
     found = markup_problems_in_templates(templates)
-    assert [problem.split(":")[1] for problem in found] == ["2", "3", "4", "5", "7"], found
+    assert found[0] == "templates/mail.txt: Flask escapes only *.html templates"
+    assert [problem.split(":")[1] for problem in found[1:]] == ["2", "3", "4", "5", "7"], found
 
 
 def test_lazy_text_is_escaped_and_follows_the_reader_s_language(app):
