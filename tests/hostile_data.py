@@ -257,6 +257,22 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
             f"/projects/{project}/notes", htmx=use_htmx, follow_redirects=not use_htmx, data={
                 "kind": "meeting", "happened_on": today, "visibility": visibility,
                 "body": mark(f"{visibility} note body") + "\nsecond line"}))
+    shared = _first_id("notes", project, visibility="shared")
+    version = _note_version(shared)
+    for what, status in (("edited note body", 200), ("conflicting note body", 409)):
+        keep(what, advisor.post(f"/projects/{project}/notes/{shared}", htmx=True, data={
+            "kind": "call", "happened_on": today, "visibility": "shared", "version": version,
+            "body": mark(what)}), status)
+    # Refused input comes back in its form, with the errors.
+    keep("refused next step", advisor.post(f"/projects/{project}/next-steps", htmx=True, data={
+        "title": mark("refused next step title", 200), "due_on": "", "assignee_id": 0}), 422)
+    keep("refused idea", holder.post("/projects/new", data=factories.complete_idea(
+        title=mark("refused idea title", 160), pitch=mark("refused idea pitch", 600),
+        need=mark("refused idea need"), commune=mark("refused idea commune", 100),
+        jobs_envisaged="many", submit_idea="y")), 422)
+    keep("refused move", advisor.post(f"/projects/{project}/move", htmx=True, data={
+        "stage_id": data.ids["stage1"], "version": _version(project), "position": "0",
+        "comment": mark("refused move comment", 2000)}), 422)
     for who, use_htmx in (("holder", True), ("advisor", False)):
         keep(f"next step for {who}", advisor.post(
             f"/projects/{project}/next-steps", htmx=use_htmx, follow_redirects=not use_htmx,
@@ -301,6 +317,13 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
     data.ids["document"] = _first_id("documents", project)
     data.ids["next_step"] = _first_id("next_steps", project)
     return data
+
+
+def _note_version(note_id: int) -> int:
+    from incubator.models import Note
+
+    db.session.expire_all()
+    return db.session.get(Note, note_id).version
 
 
 def _first_id(table: str, project_id: int, **where) -> int:
