@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from incubator.extensions import db
-from incubator.models import LegalForm, Project, Stage, Theme, User
+from incubator.models import Document, LegalForm, Note, Project, Stage, Theme, User
 from incubator.passwords import hash_password
 
 from . import factories
@@ -308,6 +308,32 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
         theme_id=str(theme.id), legal_form_id=str(legal_form.id), save_draft="y"))
     assert response.status_code == 303, response.get_data(as_text=True)
     keep("description edited", holder.get(response.location))
+    # The other changes, for their messages and fragments (flashes carry names and titles).
+    step = _first_id("next_steps", project)
+    keep("step done", advisor.post(f"/projects/{project}/next-steps/{step}/done",
+                                   follow_redirects=True))
+    keep("step open again", advisor.post(f"/projects/{project}/next-steps/{step}/undo",
+                                         htmx=True))
+    keep("extra note", advisor.post(f"/projects/{project}/notes", htmx=True, data={
+        "kind": "other", "happened_on": today, "visibility": "internal",
+        "body": mark("deleted note body")}))
+    extra_note = db.session.scalars(select(Note.id).order_by(Note.id.desc())).first()
+    keep("note deleted", advisor.post(f"/projects/{project}/notes/{extra_note}/delete",
+                                      htmx=True))
+    keep("extra document", advisor.post(
+        f"/projects/{project}/documents", htmx=True, content_type="multipart/form-data",
+        data={"document-visibility": "shared", "document-file": (
+            io.BytesIO(b"Brouillon\n"),
+            mark("deleted document name", 140, payloads=FILE_NAME_PAYLOADS) + ".txt")}))
+    extra_document = db.session.scalars(select(Document.id).order_by(Document.id.desc())).first()
+    keep("document deleted", advisor.post(
+        f"/projects/{project}/documents/{extra_document}/delete", htmx=True))
+    coholder1 = db.session.scalar(select(User.id).where(User.email == "coholder1@example.org"))
+    for path in (f"/admin/users/{data.ids['mentor']}/role", f"/admin/users/{coholder1}/active",
+                 f"/admin/users/{coholder1}/active"):
+        keep(f"admin {path}", staff.post(path, data={"role": "mentor"}, follow_redirects=True))
+    keep("notifications read", holder.post("/notifications/read", htmx=True, data={"page": 1}))
+
     mentor = app.test_client()
     assert mentor.post("/auth/login", data={"email": data.emails["mentor"],
                                             "password": factories.PASSWORD}).status_code == 303
@@ -320,14 +346,12 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
 
 
 def _note_version(note_id: int) -> int:
-    from incubator.models import Note
-
     db.session.expire_all()
     return db.session.get(Note, note_id).version
 
 
 def _first_id(table: str, project_id: int, **where) -> int:
-    from incubator.models import Document, NextStep, Note
+    from incubator.models import NextStep
 
     model = {"notes": Note, "documents": Document, "next_steps": NextStep}[table]
     statement = select(model.id).where(model.project_id == project_id).order_by(model.id)
