@@ -72,12 +72,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def _user_loader() -> None:
-    from flask_babel import lazy_gettext as _l
-
     from .auth.sessions import load_user
     from .extensions import login_manager
 
-    login_manager.login_message = _l("Please log in to see this page.")
     # Only a cookie of an open session row is a login (see auth/sessions.py).
     login_manager.user_loader(load_user)
 

@@ -3,6 +3,7 @@
 import sqlite3
 
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -42,6 +43,7 @@ def _sqlite_settings(dbapi_connection, connection_record) -> None:
         cursor.close()
 migrate = Migrate()
 login_manager = LoginManager()
+login_manager.login_message = _l("Please log in to see this page.")
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import format_decimal
-from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
+from flask_babel import gettext as _
 from wtforms import DecimalField, SelectField
 from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
@@ -23,9 +23,38 @@ def optional_int(value) -> int | None:
     return int(value)
 
 
-def local_number(value) -> object:
-    """``value`` formatted for the current language, computed when shown (for help texts)."""
-    return LazyString(lambda: format_decimal(value, format="#,##0.##"))
+def local_number(value) -> str:
+    """``value`` formatted for the current language (for help texts and messages)."""
+    return format_decimal(value, format="#,##0.##")
+
+
+class LazyText:
+    """A text computed when shown, so in the reader's language, and escaped like plain text.
+
+    For help texts that format a value into a translation at class level. Flask-Babel's
+    ``LazyString`` declares itself markup (``__html__``), so Jinja and WTForms would insert
+    whatever was formatted into it unescaped; this one has no ``__html__``.
+    """
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], str]):
+        self._make = make
+
+    def __str__(self) -> str:
+        return str(self._make())
+
+    def __bool__(self) -> bool:
+        return bool(str(self))
+
+    def __eq__(self, other) -> bool:
+        return str(self) == other
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return f"LazyText({str(self)!r})"
 
 
 GROUPED = re.compile(r"^[1-9]\d{0,2}([.,]\d{3})+$")
@@ -71,8 +100,8 @@ class LocalDecimalField(DecimalField):
         except (InvalidOperation, ValueError) as error:
             self.data = None
             raise ValueError(
-                _l("Enter a number, for example %(big)s or %(small)s.",
-                   big=local_number(12500), small=local_number(1.5))
+                _("Enter a number, for example %(big)s or %(small)s.",
+                  big=local_number(12500), small=local_number(1.5))
             ) from error
 
     def _value(self) -> str:
@@ -105,5 +134,5 @@ class RequiredWhen:
             return
         field.errors[:] = []
         if self.condition(form):
-            raise StopValidation(self.message or _l("This field is required."))
+            raise StopValidation(self.message or _("This field is required."))
         raise StopValidation()

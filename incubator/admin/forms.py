@@ -9,18 +9,13 @@ from wtforms.validators import DataRequired, Length
 
 from ..auth.forms import email_field
 from ..forms import strip
+from ..labels import ROLE_LABELS
 from ..models import Role
 
 
 def role_choices(include_holder: bool = True):
-    choices = [
-        SelectChoice(Role.ADVISOR.value, _l("Advisor")),
-        SelectChoice(Role.MANAGER.value, _l("Manager")),
-        SelectChoice(Role.MENTOR.value, _l("Mentor")),
-    ]
-    if include_holder:
-        choices.append(SelectChoice(Role.HOLDER.value, _l("Project holder")))
-    return choices
+    roles = [Role.ADVISOR, Role.MANAGER, Role.MENTOR] + ([Role.HOLDER] if include_holder else [])
+    return [SelectChoice(role.value, ROLE_LABELS[role.value]) for role in roles]
 
 
 class InviteForm(FlaskForm):

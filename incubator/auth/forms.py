@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
+from ..forms import LazyText
 from ..passwords import is_common
 
 
@@ -25,29 +25,40 @@ class PasswordPolicy:
         minimum = current_app.config["PASSWORD_MIN_LENGTH"]
         if len(password) < minimum:
             raise ValidationError(
-                _l("Choose at least %(num)d characters. A short sentence is easy to remember.",
-                   num=minimum)
+                _("Choose at least %(num)d characters. A short sentence is easy to remember.",
+                  num=minimum)
             )
         if len(password) > 256:
-            raise ValidationError(_l("Choose at most 256 characters."))
+            raise ValidationError(_("Choose at most 256 characters."))
         if is_common(password):
             raise ValidationError(
-                _l("This password is too common and easy to guess. Choose another one.")
+                _("This password is too common and easy to guess. Choose another one.")
             )
         email = getattr(form, "email", None)
         if email is not None and email.data and normalise_email(email.data) in password.lower():
-            raise ValidationError(_l("Your password must not contain your e-mail address."))
+            raise ValidationError(_("Your password must not contain your e-mail address."))
+
+
+# Texts of the field factories below, which run at import (in class bodies): lazy strings
+# belong at module level, constant.
+EMAIL_LABEL = _l("E-mail address")
+EMAIL_REQUIRED = _l("Enter your e-mail address.")
+EMAIL_INVALID = _l("Enter a valid e-mail address, like name@example.org.")
+PASSWORD_LABEL = _l("Password")
+PASSWORD_REQUIRED = _l("Choose a password.")
+CONFIRM_LABEL = _l("Password again")
+CONFIRM_REQUIRED = _l("Type the password a second time.")
+CONFIRM_DIFFERENT = _l("The two passwords are not the same.")
 
 
 def email_field(label=None) -> EmailField:
     return EmailField(
-        label or _l("E-mail address"),
+        label or EMAIL_LABEL,
         filters=[normalise_email],
         validators=[
-            DataRequired(_l("Enter your e-mail address.")),
+            DataRequired(EMAIL_REQUIRED),
             Length(max=254),
-            Email(_l("Enter a valid e-mail address, like name@example.org."),
-                  check_deliverability=False),
+            Email(EMAIL_INVALID, check_deliverability=False),
         ],
         render_kw={"autocomplete": "email"},
     )
@@ -55,19 +66,19 @@ def email_field(label=None) -> EmailField:
 
 def new_password_fields(label=None):
     password = PasswordField(
-        label or _l("Password"),
-        validators=[InputRequired(_l("Choose a password.")), PasswordPolicy()],
-        description=LazyString(lambda: _(
+        label or PASSWORD_LABEL,
+        validators=[InputRequired(PASSWORD_REQUIRED), PasswordPolicy()],
+        description=LazyText(lambda: _(
             "At least %(num)d characters. A few words strung together work well.",
             num=current_app.config["PASSWORD_MIN_LENGTH"],
         )),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        _l("Password again"),
+        CONFIRM_LABEL,
         validators=[
-            InputRequired(_l("Type the password a second time.")),
-            EqualTo("password", _l("The two passwords are not the same.")),
+            InputRequired(CONFIRM_REQUIRED),
+            EqualTo("password", CONFIRM_DIFFERENT),
         ],
         render_kw={"autocomplete": "new-password"},
     )

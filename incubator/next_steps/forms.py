@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
@@ -31,15 +32,16 @@ class NextStepForm(FlaskForm):
     def for_project(cls, project: Project, user: User, people: list[User],
                     **kwargs) -> NextStepForm:
         """The form with the project's possible assignees (see queries.assignees), the
-        current user chosen by default."""
+        current user chosen by default. Labels are built with gettext: plain text that
+        the select escapes (a lazy string would pass the name through as markup)."""
         form = cls(**kwargs)
         holder_ids = {h.id for h in project.holders}
         choices = []
         for person in people:
             if person.id == project.advisor_id:
-                label = _l("%(name)s (advisor)", name=person.name)
+                label = _("%(name)s (advisor)", name=person.name)
             elif person.id in holder_ids:
-                label = _l("%(name)s (holder)", name=person.name)
+                label = _("%(name)s (holder)", name=person.name)
             else:
                 label = person.name
             choices.append((person.id, label))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask_babel import get_timezone
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
@@ -42,13 +43,13 @@ class NoteDateField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
-            raise ValueError(_l("Enter a valid date.")) from error
+            raise ValueError(_("Enter a valid date.")) from error
 
 
 def not_in_the_future(form: FlaskForm, field: DateField) -> None:
     # One day of slack: the writer's evening may already be tomorrow for the server.
     if field.data is not None and field.data > local_today() + timedelta(days=1):
-        raise ValidationError(_l("The date cannot be in the future."))
+        raise ValidationError(_("The date cannot be in the future."))
 
 
 class NoteForm(FlaskForm):

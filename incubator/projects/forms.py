@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,7 +16,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..auth.forms import email_field
-from ..forms import LocalDecimalField, NullableSelectField, RequiredWhen, local_number, strip
+from ..forms import (
+    LazyText,
+    LocalDecimalField,
+    NullableSelectField,
+    RequiredWhen,
+    local_number,
+    strip,
+)
 from ..models import ProjectKind
 
 
@@ -86,26 +94,28 @@ class ProjectForm(FlaskForm):
         _l("Envisaged jobs (full-time equivalent)"),
         validators=[Optional(), NumberRange(min=0, max=999,
                                             message=_l("Enter a number between 0 and 999."))],
-        description=_l("For example %(example)s for one full-time and one half-time job.",
-                       example=local_number(1.5)),
+        description=LazyText(lambda: _(
+            "For example %(example)s for one full-time and one half-time job.",
+            example=local_number(1.5))),
         render_kw={"inputmode": "decimal"},
     )
     funding_need = LocalDecimalField(
         _l("Funding need (EUR)"),
         validators=[Optional(), NumberRange(min=0, max=100_000_000,
                                             message=_l("Enter an amount between 0 and 100 million euros."))],
-        description=_l("Your first estimate of what is needed to start, for example %(example)s.",
-                       example=local_number(25000)),
+        description=LazyText(lambda: _(
+            "Your first estimate of what is needed to start, for example %(example)s.",
+            example=local_number(25000))),
         render_kw={"inputmode": "decimal"},
     )
     save_draft = SubmitField(_l("Save as draft"))
     submit_idea = SubmitField(_l("Submit my idea to the pole"))
 
     def set_choices(self, themes, legal_forms) -> None:
-        self.theme_id.choices = [SelectChoice("", _l("— Choose —"))] + [
+        self.theme_id.choices = [SelectChoice("", _("— Choose —"))] + [
             SelectChoice(str(t.id), t.name) for t in themes
         ]
-        self.legal_form_id.choices = [SelectChoice("", _l("Not decided yet / I don't know"))] + [
+        self.legal_form_id.choices = [SelectChoice("", _("Not decided yet / I don't know"))] + [
             SelectChoice(str(f.id), f.name) for f in legal_forms
         ]
 
@@ -117,7 +127,7 @@ class AdvisorForm(FlaskForm):
     version = IntegerField(validators=[InputRequired()])
 
     def set_staff(self, staff) -> None:
-        self.advisor_id.choices = [SelectChoice("", _l("Not assigned"))] + [
+        self.advisor_id.choices = [SelectChoice("", _("Not assigned"))] + [
             SelectChoice(str(person.id), person.name) for person in staff
         ]
 

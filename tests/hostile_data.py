@@ -1,0 +1,360 @@
+"""A data set where every free text a user can reach is an attack on the page, and a checker
+that says whether any of it became markup.
+
+Used by tests/test_hostile_data.py (every page and fragment, each role, both languages) and
+tests/browser/test_hostile_data.py (the project page and the board in Chromium).
+
+Each payload carries a unique marker (``qz07q``…): the checker reports any element, attribute
+or URL scheme that a payload could have created, and the crawl checks that every marker was
+shown as text somewhere (so the field really was on a page).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+
+from flask import Flask
+from sqlalchemy import select
+
+from incubator.extensions import db
+from incubator.models import Document, LegalForm, Note, Project, Stage, Theme, User
+from incubator.passwords import hash_password
+
+from . import factories
+
+# Payloads: {m} is the marker. Each tries another way out of text or out of an attribute.
+# All are at most 80 characters once formatted, the shortest text column (stage names).
+PAYLOADS = [
+    # The issue's example: an element that makes htmx post on load.
+    """E<b hx-post=/admin/users/invite hx-vals='{{"m":"{m}"}}' hx-trigger=load>{m}""",
+    """"><img src=x onerror=alert("{m}")>{m}""",
+    """</textarea><svg onload=alert("{m}")>{m}""",
+    """<a href="javascript:alert('{m}')">{m}</a>""",
+    """x" hx-get="/{m}" hx-trigger="load" autofocus onfocus="alert('{m}')""",
+    """x' hx-get='/{m}' hx-trigger='load' onmouseover='alert("{m}")""",
+    """<script>alert("{m}")</script>{m}""",
+    """'><iframe src="javascript:alert('{m}')"></iframe>{m}""",
+]
+# File names lose everything up to the last "/" (and the test client cuts them at a quote).
+FILE_NAME_PAYLOADS = ["""'><img src=x onerror=alert(1) id={m}>{m}""",
+                      """<svg onload=alert(1) id={m}>{m}"""]
+PAYLOAD_TAGS = {"b", "img", "svg", "a", "script", "iframe"}
+DANGEROUS_TAGS = {"script", "svg", "img", "iframe", "object", "embed", "math", "style", "base",
+                  "link", "meta", "frame", "frameset"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster",
+                  "background"}
+# htmx attributes that take a URL: url_for puts filter values in the query string, encoded.
+HX_URL_ATTRIBUTES = {"hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete", "hx-push-url"}
+# htmx shows this one with window.confirm(): plain text, never markup.
+HX_TEXT_ATTRIBUTES = {"hx-confirm"}
+
+
+class Markers:
+    """Hands out payloads, each with a fresh marker, and remembers what each one is for."""
+
+    def __init__(self):
+        self.fields: dict[str, str] = {}  # marker -> the field it was put in
+        self.hidden: set[str] = set()  # markers of fields no page shows (yet)
+
+    def __call__(self, what: str, max_length: int = 200, *, shown: bool = True,
+                 payloads: list[str] = PAYLOADS) -> str:
+        number = len(self.fields)
+        marker = f"qz{number:02d}q"
+        self.fields[marker] = what
+        if not shown:
+            self.hidden.add(marker)
+        for shift in range(len(payloads)):
+            text = payloads[(number + shift) % len(payloads)].format(m=marker)
+            if len(text) <= max_length:
+                return text
+        raise AssertionError(f"no payload fits in {max_length} characters")
+
+    def pattern(self) -> re.Pattern:
+        return re.compile("|".join(map(re.escape, self.fields)))
+
+
+class _Checker(HTMLParser):
+    def __init__(self, markers: re.Pattern):
+        super().__init__(convert_charrefs=True)
+        self.markers = markers
+        self.problems: list[str] = []
+        self.text: list[str] = []
+        self.raw_text_tag: str | None = None
+
+    def _problem(self, message: str) -> None:
+        self.problems.append(f"line {self.getpos()[0]}: {message}")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._element(tag, attrs)
+        if tag in ("script", "style"):
+            self.raw_text_tag = tag
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        self._element(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self.raw_text_tag:
+            self.raw_text_tag = None
+
+    def _element(self, tag: str, attrs) -> None:
+        marked_attribute = False
+        for name, value in attrs:
+            value = value or ""
+            if name == "value" or (tag == "meta" and name == "content"):
+                self.text.append(value)  # shown to the user, like text
+            shown = f"<{tag} {name}={value!r}>"
+            if self.markers.search(name):
+                self._problem(f"attribute named by a payload: {shown}")
+            if name.startswith("on"):
+                self._problem(f"event handler attribute: {shown}")
+            if name in URL_ATTRIBUTES and re.sub(r"[\s\x00-\x1f]", "", value).lower().startswith(
+                    ("javascript:", "vbscript:", "data:text/html")):
+                self._problem(f"script URL: {shown}")
+            if not self.markers.search(value):
+                continue
+            marked_attribute = True
+            if name in HX_URL_ATTRIBUTES:
+                path, _, query = value.partition("?")
+                if (not value.startswith("/") or self.markers.search(path)
+                        or re.search(r"[<>\"'\s]", query)):
+                    self._problem(f"htmx URL made from data: {shown}")
+            elif name.startswith(("hx-", "data-hx-")) and name not in HX_TEXT_ATTRIBUTES:
+                self._problem(f"htmx attribute made from data: {shown}")
+            elif name in ("autofocus", "style", "srcdoc", "formaction"):
+                self._problem(f"attribute made from data: {shown}")
+        if marked_attribute and (tag in DANGEROUS_TAGS or tag in PAYLOAD_TAGS - {"a"}):
+            self._problem(f"element opened by a payload: <{tag} {attrs}>")
+
+    def handle_data(self, data: str) -> None:
+        if self.raw_text_tag and self.markers.search(data):
+            self._problem(f"data inside <{self.raw_text_tag}>: {data[:120]!r}")
+        self.text.append(data)
+
+
+def check_html(html: str, markers: re.Pattern) -> tuple[list[str], str]:
+    """The problems found in ``html`` and its text (for the markers seen as text)."""
+    checker = _Checker(markers)
+    checker.feed(html)
+    checker.close()
+    return checker.problems, " ".join(checker.text)
+
+
+@dataclass
+class HostileData:
+    """What the crawl needs: object ids by name, the logged-in clients by role."""
+
+    markers: Markers
+    ids: dict[str, int] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)  # tokens for URLs
+    clients: dict = field(default_factory=dict)  # role -> logged-in test client
+    # (what, html) of every answer seen while building: flashes and mutation fragments.
+    answers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _version(project_id: int) -> int:
+    db.session.expire_all()
+    return db.session.get(Project, project_id).version
+
+
+def build(app: Flask, *, pages: bool = True) -> HostileData:
+    """Create the data set through the real forms where one exists (as a user would), directly
+    for what no form reaches yet (reference data a manager will edit). With ``pages``, keep
+    every answer (flash messages, fragments) for the checker. Needs an app context."""
+    mark = Markers()
+    data = HostileData(mark)
+
+    def keep(what: str, response, *statuses: int) -> None:
+        assert response.status_code in (statuses or (200,)), (what, response.status_code,
+                                                              response.get_data(as_text=True))
+        if pages and response.mimetype == "text/html":
+            data.answers.append((what, response.get_data(as_text=True)))
+
+    # Reference data: stages, themes and legal forms (managers will edit them; no form yet).
+    for stage in db.session.scalars(select(Stage).order_by(Stage.position)):
+        stage.name = mark(f"stage {stage.position} name", 80)
+        stage.description = mark(f"stage {stage.position} description", shown=False)
+        stage.exit_checklist = mark(f"stage {stage.position} exit checklist", shown=False)
+    theme = db.session.scalars(select(Theme).order_by(Theme.id)).first()
+    theme.name = mark("theme name", 80)
+    legal_form = db.session.scalars(select(LegalForm).order_by(LegalForm.id)).first()
+    legal_form.name = mark("legal form name", 80)
+    manager = factories.user("manager", email="manager@example.org",
+                             name=mark("manager name", 120))
+    db.session.commit()
+    data.ids.update(manager=manager.id, theme=theme.id, legal_form=legal_form.id,
+                    stage1=factories.stage(1).id, stage2=factories.stage(2).id)
+    data.emails["manager"] = manager.email
+
+    staff = app.test_client()
+    assert staff.post("/auth/login", data={"email": manager.email,
+                                           "password": factories.PASSWORD}).status_code == 303
+
+    # Staff and mentors are invited by a manager.
+    for role in ("advisor", "mentor"):
+        email = f"{role}@example.org"
+        keep(f"invite {role}", staff.post("/admin/users/invite", follow_redirects=True, data={
+            "name": mark(f"{role} name", 120), "email": email, "role": role}))
+        user = db.session.scalar(select(User).where(User.email == email))
+        user.password_hash = hash_password(factories.PASSWORD)  # as if they used the link
+        db.session.commit()
+        data.ids[role] = user.id
+        data.emails[role] = email
+
+    # The holder registers and submits ideas.
+    holder = app.test_client()
+    keep("register", holder.post("/auth/register", follow_redirects=True, data={
+        # The issue's example: the holder's name in the assignee list invited a manager.
+        "name": mark("holder name", 120, payloads=PAYLOADS[:1]), "email": "holder@example.org",
+        "password": factories.PASSWORD, "confirm": factories.PASSWORD, "consent": "y"}))
+    data.emails["holder"] = "holder@example.org"
+    data.ids["holder"] = db.session.scalar(
+        select(User.id).where(User.email == "holder@example.org"))
+
+    def idea(name: str, submit: bool = True) -> int:
+        form = factories.complete_idea(
+            title=mark(f"{name} title", 160), pitch=mark(f"{name} pitch", 600),
+            need=mark(f"{name} need"), target_public=mark(f"{name} target public"),
+            planned_activity=mark(f"{name} planned activity"),
+            commune=mark(f"{name} commune", 100), theme_id=str(theme.id),
+            legal_form_id=str(legal_form.id))
+        form["submit_idea" if submit else "save_draft"] = "y"
+        response = holder.post("/projects/new", data=form)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        keep(f"{name} submitted", holder.get(response.location))
+        return int(response.location.rstrip("/").rsplit("/", 1)[-1])
+
+    project = data.ids["project"] = idea("project")
+    data.ids["draft"] = idea("draft", submit=False)
+    data.ids["closed"] = idea("closed project")
+    data.ids["paused"] = idea("paused project")
+
+    # Staff work on the project: advisor, co-holders, notes, next steps, documents, moves.
+    advisor = app.test_client()
+    assert advisor.post("/auth/login", data={"email": data.emails["advisor"],
+                                             "password": factories.PASSWORD}).status_code == 303
+    for pid in (project, data.ids["closed"], data.ids["paused"]):
+        keep("advisor assigned", advisor.post(f"/projects/{pid}/advisor", htmx=True, data={
+            "advisor_id": data.ids["advisor"], "version": _version(pid)}))
+    for n, use_htmx in ((1, True), (2, False)):
+        response = staff.post(f"/projects/{project}/holders", htmx=use_htmx,
+                              follow_redirects=not use_htmx, data={
+                                  "email": f"coholder{n}@example.org",
+                                  "name": mark(f"co-holder {n} name", 120)})
+        keep(f"co-holder {n} added", response)
+        link = re.search(r"(/auth/password/[A-Za-z0-9_.\-]+)", response.get_data(as_text=True))
+        data.links[f"coholder{n}"] = link.group(1).rsplit("/", 1)[-1]  # the token
+    coholder2 = db.session.scalar(select(User.id).where(User.email == "coholder2@example.org"))
+    keep("co-holder removed", staff.post(
+        f"/projects/{project}/holders/{coholder2}/remove", follow_redirects=True))
+    today = date.today().isoformat()
+    for visibility, use_htmx in (("shared", True), ("internal", False)):
+        keep(f"{visibility} note", advisor.post(
+            f"/projects/{project}/notes", htmx=use_htmx, follow_redirects=not use_htmx, data={
+                "kind": "meeting", "happened_on": today, "visibility": visibility,
+                "body": mark(f"{visibility} note body") + "\nsecond line"}))
+    shared = _first_id("notes", project, visibility="shared")
+    version = _note_version(shared)
+    for what, status in (("edited note body", 200), ("conflicting note body", 409)):
+        keep(what, advisor.post(f"/projects/{project}/notes/{shared}", htmx=True, data={
+            "kind": "call", "happened_on": today, "visibility": "shared", "version": version,
+            "body": mark(what)}), status)
+    # Refused input comes back in its form, with the errors.
+    keep("refused next step", advisor.post(f"/projects/{project}/next-steps", htmx=True, data={
+        "title": mark("refused next step title", 200), "due_on": "", "assignee_id": 0}), 422)
+    keep("refused idea", holder.post("/projects/new", data=factories.complete_idea(
+        title=mark("refused idea title", 160), pitch=mark("refused idea pitch", 600),
+        need=mark("refused idea need"), commune=mark("refused idea commune", 100),
+        jobs_envisaged="many", submit_idea="y")), 422)
+    keep("refused move", advisor.post(f"/projects/{project}/move", htmx=True, data={
+        "stage_id": data.ids["stage1"], "version": _version(project), "position": "0",
+        "comment": mark("refused move comment", 2000)}), 422)
+    for who, use_htmx in (("holder", True), ("advisor", False)):
+        keep(f"next step for {who}", advisor.post(
+            f"/projects/{project}/next-steps", htmx=use_htmx, follow_redirects=not use_htmx,
+            data={"title": mark(f"next step title ({who})", 200), "due_on": today,
+                  "assignee_id": data.ids[who]}))
+    keep("holder's document", holder.post(
+        f"/projects/{project}/documents", htmx=True, content_type="multipart/form-data",
+        data={"document-file": (io.BytesIO(b"Plan d'affaires\n"),
+                                mark("holder document name", 140, payloads=FILE_NAME_PAYLOADS) + ".txt")}))
+    keep("internal document", advisor.post(
+        f"/projects/{project}/documents", follow_redirects=True,
+        content_type="multipart/form-data",
+        data={"document-visibility": "internal",
+              "document-file": (io.BytesIO(b"Compte rendu\n"),
+                                mark("internal document name", 140, payloads=FILE_NAME_PAYLOADS) + ".txt")}))
+    for stage, use_htmx in (("stage2", True), ("stage1", False)):
+        keep(f"moved to {stage}", advisor.post(
+            f"/projects/{project}/move", htmx=use_htmx, follow_redirects=not use_htmx, data={
+                "stage_id": data.ids[stage], "version": _version(project),
+                "comment": mark(f"move comment to {stage}", 2000)}))
+    keep("closed", advisor.post(
+        f"/projects/{data.ids['closed']}/close", follow_redirects=True, data={
+            "outcome": "redirected", "version": _version(data.ids["closed"]),
+            "reason": mark("close reason", 2000)}))
+    keep("paused", advisor.post(
+        f"/projects/{data.ids['paused']}/pause", htmx=True, data={
+            "version": _version(data.ids["paused"]), "reason": mark("pause reason", 2000)}))
+    # The holder edits the description (an event on the timeline).
+    response = holder.post(f"/projects/{project}/edit", data=factories.complete_idea(
+        title=mark("edited title", 160), pitch=mark("edited pitch", 600),
+        need=mark("edited need"), target_public=mark("edited target public"),
+        planned_activity=mark("edited planned activity"), commune=mark("edited commune", 100),
+        theme_id=str(theme.id), legal_form_id=str(legal_form.id), save_draft="y"))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    keep("description edited", holder.get(response.location))
+    # The other changes, for their messages and fragments (flashes carry names and titles).
+    step = _first_id("next_steps", project)
+    keep("step done", advisor.post(f"/projects/{project}/next-steps/{step}/done",
+                                   follow_redirects=True))
+    keep("step open again", advisor.post(f"/projects/{project}/next-steps/{step}/undo",
+                                         htmx=True))
+    keep("extra note", advisor.post(f"/projects/{project}/notes", htmx=True, data={
+        "kind": "other", "happened_on": today, "visibility": "internal",
+        "body": mark("deleted note body")}))
+    extra_note = db.session.scalars(select(Note.id).order_by(Note.id.desc())).first()
+    keep("note deleted", advisor.post(f"/projects/{project}/notes/{extra_note}/delete",
+                                      htmx=True))
+    keep("extra document", advisor.post(
+        f"/projects/{project}/documents", htmx=True, content_type="multipart/form-data",
+        data={"document-visibility": "shared", "document-file": (
+            io.BytesIO(b"Brouillon\n"),
+            mark("deleted document name", 140, payloads=FILE_NAME_PAYLOADS) + ".txt")}))
+    extra_document = db.session.scalars(select(Document.id).order_by(Document.id.desc())).first()
+    keep("document deleted", advisor.post(
+        f"/projects/{project}/documents/{extra_document}/delete", htmx=True))
+    coholder1 = db.session.scalar(select(User.id).where(User.email == "coholder1@example.org"))
+    for path in (f"/admin/users/{data.ids['mentor']}/role", f"/admin/users/{coholder1}/active",
+                 f"/admin/users/{coholder1}/active"):
+        keep(f"admin {path}", staff.post(path, data={"role": "mentor"}, follow_redirects=True))
+    keep("notifications read", holder.post("/notifications/read", htmx=True, data={"page": 1}))
+
+    mentor = app.test_client()
+    assert mentor.post("/auth/login", data={"email": data.emails["mentor"],
+                                            "password": factories.PASSWORD}).status_code == 303
+    data.clients.update(holder=holder, mentor=mentor, advisor=advisor, manager=staff)
+    data.ids["note"] = _first_id("notes", project)
+    data.ids["shared_note"] = _first_id("notes", project, visibility="shared")
+    data.ids["document"] = _first_id("documents", project)
+    data.ids["next_step"] = _first_id("next_steps", project)
+    return data
+
+
+def _note_version(note_id: int) -> int:
+    db.session.expire_all()
+    return db.session.get(Note, note_id).version
+
+
+def _first_id(table: str, project_id: int, **where) -> int:
+    from incubator.models import NextStep
+
+    model = {"notes": Note, "documents": Document, "next_steps": NextStep}[table]
+    statement = select(model.id).where(model.project_id == project_id).order_by(model.id)
+    for column, value in where.items():
+        statement = statement.where(getattr(model, column) == value)
+    return db.session.scalars(statement).first()

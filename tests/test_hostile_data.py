@@ -1,0 +1,160 @@
+"""No user text can become markup: every page and fragment, as each role, in French and in
+English, with every free-text field filled with attacks (see tests/hostile_data.py).
+
+A new page or fragment goes into URLS (one line); the last test fails until it is there or in
+NOT_CRAWLED with the reason.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import select
+
+from incubator.extensions import db
+from incubator.models import Stage
+
+from .hostile_data import build, check_html
+
+ANONYMOUS, HOLDER, MENTOR, ADVISOR, MANAGER = "anonymous", "holder", "mentor", "advisor", "manager"
+EVERYONE = (HOLDER, MENTOR, ADVISOR, MANAGER)
+STAFF = (ADVISOR, MANAGER)
+READERS = (HOLDER, ADVISOR, MANAGER)  # of the project (mentors: when mentorships come)
+PAGE, FRAGMENT, BOTH = "page", "fragment", "page and fragment"
+
+# One line per page or fragment: endpoint, url_for arguments, roles, plain and/or htmx.
+# In the arguments "@name" is the id of that object of the data set, "$name" one of its
+# links or tokens, "!what" a fresh payload (for what the URL carries: filters…).
+URLS = [
+    ("main.index", {}, (ANONYMOUS,), PAGE),
+    ("main.privacy", {}, (ANONYMOUS, *EVERYONE), PAGE),
+    ("auth.login", {"next": "/board"}, (ANONYMOUS,), PAGE),
+    ("auth.register", {}, (ANONYMOUS,), PAGE),
+    ("auth.reset_request", {}, (ANONYMOUS,), PAGE),
+    ("auth.set_password", {"token": "$coholder1"}, (ANONYMOUS,), PAGE),
+    ("projects.mine", {}, EVERYONE, PAGE),
+    ("projects.new", {}, (HOLDER, ADVISOR, MANAGER), PAGE),
+    ("projects.show", {"project_id": "@project"}, READERS, PAGE),
+    ("projects.show", {"project_id": "@draft"}, READERS, PAGE),
+    ("projects.show", {"project_id": "@closed"}, READERS, PAGE),
+    ("projects.show", {"project_id": "@paused"}, READERS, PAGE),
+    ("projects.edit", {"project_id": "@project"}, READERS, BOTH),
+    ("projects.edit", {"project_id": "@draft"}, READERS, PAGE),
+    ("projects.description", {"project_id": "@project"}, READERS, FRAGMENT),
+    ("notes.index", {"project_id": "@project"}, READERS, BOTH),
+    ("notes.show", {"project_id": "@project", "note_id": "@shared_note"}, READERS, BOTH),
+    ("notes.edit", {"project_id": "@project", "note_id": "@note"}, (ADVISOR,), BOTH),
+    ("next_steps.mine", {}, EVERYONE, PAGE),
+    ("notifications.index", {}, EVERYONE, BOTH),
+    ("notifications.menu", {}, EVERYONE, FRAGMENT),
+    ("notifications.bell", {"shown": 0}, EVERYONE, FRAGMENT),
+    ("board.index", {}, STAFF, BOTH),
+    ("board.index", {"q": "!board search", "commune": "!board commune filter"}, STAFF, BOTH),
+    ("board.column", {"stage_id": "@stage1"}, STAFF, BOTH),
+    ("board.column", {"stage_id": "@stage1", "q": "!column search"}, STAFF, FRAGMENT),
+    ("board.changes", {"token": "$stale_token"}, STAFF, FRAGMENT),
+    ("board.closed", {}, STAFF, PAGE),
+    ("board.move_form", {"project_id": "@project", "next": "/board"}, STAFF, BOTH),
+    ("board.card", {"project_id": "@project"}, STAFF, FRAGMENT),
+    ("admin.users", {}, (MANAGER,), PAGE),
+    ("admin.users", {"role": "holder"}, (MANAGER,), PAGE),
+]
+
+NOT_CRAWLED = {
+    "static": "files from static/, no data",
+    "main.healthz": "JSON status of the database, no user data",
+    "documents.download": "an attachment, never rendered (test_documents checks its headers)",
+}
+
+
+def _arguments(arguments: dict, data, payloads: dict[str, str]) -> dict:
+    values = {}
+    for name, value in arguments.items():
+        if isinstance(value, str) and value[:1] == "@":
+            value = data.ids[value[1:]]
+        elif isinstance(value, str) and value[:1] == "$":
+            value = data.links[value[1:]]
+        elif isinstance(value, str) and value[:1] == "!":
+            if value not in payloads:
+                payloads[value] = data.markers(value[1:], 100, shown=False)  # echoed or not
+            value = payloads[value]
+        values[name] = value
+    return values
+
+
+def test_no_user_text_becomes_markup_on_any_page_for_any_role(app):
+    data = build(app)
+    stages = db.session.scalars(select(Stage).where(Stage.active)).all()
+    data.links["stale_token"] = ".".join(f"{s.id}:stale" for s in stages)
+    data.clients[ANONYMOUS] = app.test_client()
+    payloads: dict[str, str] = {}
+    with app.test_request_context():
+        requests = [
+            (role, url_for(endpoint, **_arguments(arguments, data, payloads)), mode)
+            for endpoint, arguments, roles, mode in URLS for role in roles
+        ]
+    markers = data.markers.pattern()  # after the URL payloads joined
+
+    problems: list[str] = []
+    texts: list[str] = []
+    for what, html in data.answers:
+        found, text = check_html(html, markers)
+        problems += [f"{what}: {problem}" for problem in found]
+        texts.append(text)
+    for language in ("fr", "en"):
+        for role, client in data.clients.items():
+            with client.session_transaction() as session:
+                session["locale"] = language
+            for asked_by, url, mode in requests:
+                if asked_by != role:
+                    continue
+                for htmx in {PAGE: (False,), FRAGMENT: (True,), BOTH: (False, True)}[mode]:
+                    response = client.get(url, htmx=htmx, follow_redirects=not htmx,
+                                          headers={"Accept-Language": language})
+                    where = f"{role} {language} {'htmx ' if htmx else ''}{url}"
+                    assert response.status_code in (200, 204), (where, response.status_code)
+                    found, text = check_html(response.get_data(as_text=True), markers)
+                    problems += [f"{where}: {problem}" for problem in found]
+                    texts.append(text)
+                    for header in ("HX-Trigger", "HX-Redirect", "HX-Location", "HX-Push-Url"):
+                        value = response.headers.get(header, "")
+                        assert not markers.search(value.split("?")[0]), (where, header, value)
+
+    assert problems == [], "\n".join(problems[:60])
+    text = " ".join(texts)
+    unseen = {m: what for m, what in data.markers.fields.items()
+              if m not in text and m not in data.markers.hidden}
+    assert unseen == {}, f"never shown as text (is their page missing from URLS?): {unseen}"
+
+
+def test_the_crawl_sees_what_the_payloads_would_create():
+    markers = __import__("re").compile("qz00q|qz01q")
+    unsafe = [
+        """<option>E<b hx-post=/admin/users/invite hx-vals='{"m":"qz00q"}' hx-trigger=load>""",
+        """<input value="x" hx-get="/qz01q" hx-trigger="load">""",
+        """<p>x</p><img src=x onerror=alert("qz00q")>""",
+        """<textarea></textarea><svg onload=alert("qz00q")>qz00q</textarea>""",
+        """<a href="javascript:alert('qz00q')">qz00q</a>""",
+        """<a href=" JaVaScRiPt:alert(1)">x</a>""",
+        """<script>alert("qz00q")</script>""",
+        """<iframe src="/qz01q"></iframe>""",
+        """<p x' hx-get='/qz01q'>""",
+    ]
+    for html in unsafe:
+        assert check_html(html, markers)[0], html
+    safe = (
+        """<option>E&lt;b hx-post=/admin/users/invite hx-trigger=load&gt;qz00q</option>"""
+        """<input value="x&#34; hx-get=&#34;/qz01q&#34;"><textarea>&lt;/textarea&gt;qz00q"""
+        """</textarea><button hx-confirm="Delete “qz00q”?" hx-get="/board?q=%3Cb+qz00q">"""
+        """<a href="/projects/1" aria-label="qz01q">qz01q</a>"""
+    )
+    problems, text = check_html(safe, markers)
+    assert problems == [], "\n".join(problems[:60])
+    assert "qz00q" in text and "qz01q" in text
+
+
+def test_every_page_is_crawled_or_excused(app):
+    listed = {endpoint for endpoint, *_ in URLS}
+    pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    assert pages - listed - set(NOT_CRAWLED) == set(), "add the new page to URLS"
+    assert (listed | set(NOT_CRAWLED)) - pages == set(), "entries for pages that are gone"
+    assert listed & set(NOT_CRAWLED) == set()
