@@ -235,8 +235,11 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
 
     # Staff work on the project: advisor, co-holders, notes, next steps, documents, moves.
     advisor = app.test_client()
+    # The device shown on the sessions page comes from the User-Agent header.
     assert advisor.post("/auth/login", data={"email": data.emails["advisor"],
-                                             "password": factories.PASSWORD}).status_code == 303
+                                             "password": factories.PASSWORD},
+                        headers={"User-Agent": mark("advisor device", 250, shown=False)}
+                        ).status_code == 303
     for pid in (project, data.ids["closed"], data.ids["paused"]):
         keep("advisor assigned", advisor.post(f"/projects/{pid}/advisor", htmx=True, data={
             "advisor_id": data.ids["advisor"], "version": _version(pid)}))

@@ -56,6 +56,8 @@ URLS = [
     ("board.move_form", {"project_id": "@project", "next": "/board"}, STAFF, BOTH),
     ("board.card", {"project_id": "@project"}, STAFF, FRAGMENT),
     ("admin.users", {}, (MANAGER,), PAGE),
+    ("account.sessions_page", {}, EVERYONE, BOTH),
+    ("account.password", {}, EVERYONE, PAGE),
     ("admin.users", {"role": "holder"}, (MANAGER,), PAGE),
 ]
 
