@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
     RadioField,
@@ -15,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..auth.forms import email_field
-from ..forms import LocalDecimalField, NullableSelectField, RequiredWhen, local_number, strip
+from ..forms import Form, LocalDecimalField, NullableSelectField, RequiredWhen, local_number, strip
 from ..models import ProjectKind
 
 
@@ -28,7 +27,7 @@ def _required(message):
     return RequiredWhen(_submitting, message)
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(Form):
     title = StringField(
         _l("Project name"),
         filters=[strip],
@@ -110,7 +109,7 @@ class ProjectForm(FlaskForm):
         ]
 
 
-class AdvisorForm(FlaskForm):
+class AdvisorForm(Form):
     """Assign the project's advisor in place."""
 
     advisor_id = NullableSelectField(_l("Advisor"), validators=[Optional()])
@@ -122,7 +121,7 @@ class AdvisorForm(FlaskForm):
         ]
 
 
-class HolderForm(FlaskForm):
+class HolderForm(Form):
     """Add a holder by e-mail: an existing account is linked, a new person invited."""
 
     email = email_field(_l("Holder's e-mail address"))
@@ -130,5 +129,5 @@ class HolderForm(FlaskForm):
                        validators=[Length(max=120)])
 
 
-class RemoveHolderForm(FlaskForm):
+class RemoveHolderForm(Form):
     """Remove a holder (a button with CSRF)."""
