@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -69,6 +70,8 @@ def _checks(field) -> list:
     """The validators ``Form`` adds to ``field`` after its own."""
     if isinstance(field, PasswordField):
         return []  # hashed, never stored or shown: any character may be part of it
+    if isinstance(field, HiddenField):
+        return []  # nobody types it or sees its error: its reader checks it (safe_next…)
     if isinstance(field, TextAreaField):
         return [_text]
     if isinstance(field, StringField):  # EmailField, HiddenField, SearchField…
