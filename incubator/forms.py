@@ -74,7 +74,7 @@ def _checks(field) -> list:
         return []  # nobody types it or sees its error: its reader checks it (safe_next…)
     if isinstance(field, TextAreaField):
         return [_text]
-    if isinstance(field, StringField):  # EmailField, HiddenField, SearchField…
+    if isinstance(field, StringField):  # EmailField, SearchField…
         return [_one_line]
     if isinstance(field, IntegerField):
         return [_whole_number]
