@@ -28,6 +28,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(overrides)
 
     register_extensions(app)
+    from .params import register_params
+
+    register_params(app)  # bounded <int:…> ids: before the blueprints add their rules
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)

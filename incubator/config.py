@@ -123,6 +123,9 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", document_max_bytes + 1024 * 1024),
         # Documents are stored in the database (see README): at most this many bytes each.
         "DOCUMENT_MAX_BYTES": document_max_bytes,
+        # What an OpenDocument or Office file may inflate to once unzipped (zip bombs).
+        "DOCUMENT_MAX_UNPACKED_BYTES": _env_int("DOCUMENT_MAX_UNPACKED_BYTES",
+                                                20 * document_max_bytes),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     }
 

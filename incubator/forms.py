@@ -1,16 +1,95 @@
-"""Form pieces shared by several blueprints."""
+"""Form pieces shared by several blueprints, and ``Form``, the base of every form.
+
+``Form`` keeps what any field can carry within what the database and e-mail headers take,
+whatever the form author remembered: single-line fields refuse line breaks and control
+characters, multi-line ones control characters other than tab and line breaks (a NUL byte
+makes PostgreSQL refuse the whole statement), whole numbers stay within an ``Integer``
+column and dates within a sensible span. A test checks that every form inherits from it.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
-from wtforms import DecimalField, SelectField
-from wtforms.validators import StopValidation
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
+
+from .params import MAX_ID
+
+# Line breaks of every kind (CR, LF, VT, FF, NEL, LS, PS), other C0 controls, DEL and C1.
+_NOT_ONE_LINE = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x09\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2199, 12, 31)
+
+
+def _one_line(form, field) -> None:
+    value = field.data if isinstance(field.data, str) else ""
+    if _NOT_ONE_LINE.search(value):
+        raise ValidationError(_("Write this on one line."))
+    if _CONTROL.search(value):
+        raise ValidationError(_("Remove the invisible control characters (tabs and the like)."))
+
+
+def _text(form, field) -> None:
+    value = field.data if isinstance(field.data, str) else ""
+    if _CONTROL_IN_TEXT.search(value):
+        raise ValidationError(_("Remove the invisible control characters (tabs and the like)."))
+
+
+def _whole_number(form, field) -> None:
+    if isinstance(field.data, int) and not -MAX_ID <= field.data <= MAX_ID:
+        raise ValidationError(_("Enter a smaller number."))
+
+
+def _date_span(form, field) -> None:
+    if isinstance(field.data, date) and not FIRST_DATE <= field.data <= LAST_DATE:
+        raise ValidationError(_("Enter a date between %(first)s and %(last)s.",
+                                first=format_date(FIRST_DATE), last=format_date(LAST_DATE)))
+
+
+def _checks(field) -> list:
+    """The validators ``Form`` adds to ``field`` after its own."""
+    if isinstance(field, PasswordField):
+        return []  # hashed, never stored or shown: any character may be part of it
+    if isinstance(field, HiddenField):
+        return []  # nobody types it or sees its error: its reader checks it (safe_next…)
+    if isinstance(field, TextAreaField):
+        return [_text]
+    if isinstance(field, StringField):  # EmailField, SearchField…
+        return [_one_line]
+    if isinstance(field, IntegerField):
+        return [_whole_number]
+    if isinstance(field, DateField):
+        return [_date_span]
+    return []
+
+
+class Form(FlaskForm):
+    """The base of every form of the application (see the module's docstring)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            extra.setdefault(name, []).extend(_checks(field))
+        return super().validate(extra_validators=extra)
 
 
 def strip(value: str | None) -> str:
@@ -58,6 +137,9 @@ class LazyText:
 
 
 GROUPED = re.compile(r"^[1-9]\d{0,2}([.,]\d{3})+$")
+# What people type once normalised: digits and a decimal point, nothing Decimal() would
+# read beyond that ("1e999999", "NaN"), which no column could store.
+PLAIN_DECIMAL = re.compile(r"^[+-]?(\d{1,30}(\.\d{0,30})?|\.\d{1,30})$")
 
 
 def normalise_number(raw: str) -> str:
@@ -94,9 +176,9 @@ class LocalDecimalField(DecimalField):
             self.raw_data = [""]
             return
         try:
-            self.data = Decimal(raw)
-            if not self.data.is_finite():
+            if not PLAIN_DECIMAL.match(raw):
                 raise InvalidOperation
+            self.data = Decimal(raw)
         except (InvalidOperation, ValueError) as error:
             self.data = None
             raise ValueError(

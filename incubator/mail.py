@@ -4,10 +4,15 @@ With ``INCUBATOR_MAIL_SERVER`` set, messages go through SMTP (STARTTLS or SSL, w
 timeout). Without it (development), they are logged and written as .eml files to the outbox
 folder. Tests (TESTING) read them from ``app.extensions["outbox"]``. Sending never breaks the request
 that caused it: a failure is logged and the caller carries on.
+
+Headers are built from text people typed (a project's title in a subject, a name): every
+header value goes through ``one_line`` so no line break can end the header early (or make
+``email`` refuse the message) whatever the data holds, old rows included.
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -16,13 +21,21 @@ from pathlib import Path
 
 from flask import current_app
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` for a header: every run of whitespace, line breaks included, becomes one
+    space, and other control characters go."""
+    return " ".join(_CONTROL.sub(" ", str(text)).split())
+
 
 def build_message(to: str, subject: str, body: str) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
-    message["From"] = config["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
+    message["From"] = one_line(config["MAIL_DEFAULT_SENDER"])
+    message["To"] = one_line(to)
+    message["Subject"] = one_line(subject)
     message["Message-ID"] = make_msgid(domain="incubateur.local")
     message.set_content(body)
     return message

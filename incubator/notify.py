@@ -126,7 +126,7 @@ def _mail_for(user: User, notification: Notification) -> OutgoingMail:
         if settings_url := _url("notifications.index", True):
             body += "\n" + _("You can turn these e-mails off on your notifications page: "
                              "%(url)s", url=settings_url) + "\n"
-        subject = _("Incubateur: %(text)s", text=text)[:200]
+        subject = mailer.one_line(_("Incubateur: %(text)s", text=text))[:200]
     return OutgoingMail(to=user.email, subject=subject, body=body)
 
 

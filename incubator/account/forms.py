@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length
 
 from ..auth.forms import new_password_fields
+from ..forms import Form
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     """Change my password: the current one, then the new one twice (the usual policy)."""
 
     current = PasswordField(
@@ -21,5 +21,5 @@ class PasswordForm(FlaskForm):
     password, confirm = new_password_fields(_l("New password"))
 
 
-class EndSessionForm(FlaskForm):
+class EndSessionForm(Form):
     """Ending a session is a POST with CSRF (the buttons of the sessions page)."""

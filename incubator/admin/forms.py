@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..auth.forms import email_field
-from ..forms import strip
+from ..forms import Form, strip
 from ..labels import ROLE_LABELS
 from ..models import Role
 
@@ -18,7 +17,7 @@ def role_choices(include_holder: bool = True):
     return [SelectChoice(role.value, ROLE_LABELS[role.value]) for role in roles]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     name = StringField(_l("Name"), filters=[strip],
                        validators=[DataRequired(_l("Enter the person's name.")), Length(max=120)])
     email = email_field()
@@ -26,9 +25,9 @@ class InviteForm(FlaskForm):
                        default=Role.ADVISOR.value)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), choices=role_choices())
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(Form):
     """Deactivate or reactivate an account (the button says which)."""

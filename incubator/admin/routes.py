@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..auth.services import EmailTaken
 from ..extensions import db
 from ..models import Role, User
+from ..params import query_int
 from ..permissions import manager_required
 from . import bp
 from .forms import ActiveForm, InviteForm, RoleForm
@@ -18,7 +19,7 @@ from .services import LastManager, change_role, invite_staff, set_active
 
 def _render_users(invite_form: InviteForm, status: int = 200):
     role = request.args.get("role") if request.args.get("role") in set(Role) else None
-    page = users_page(request.args.get("page", 1, type=int), role=role)
+    page = users_page(query_int("page", 1), role=role)
     return render_template(
         "admin/users.html", page=page, invite_form=invite_form, role_filter=role
     ), status

@@ -8,6 +8,7 @@ from flask import current_app, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..mail import send_mail
@@ -46,8 +47,16 @@ def create_user(
         invited_by_id=invited_by.id if invited_by else None,
         invited_at=utcnow() if invited_by else None,
     )
-    db.session.add(user)
-    db.session.flush()
+    # The check above can miss an account created at the same moment (two registrations
+    # of one address): the unique constraint decides, in a savepoint so that the caller's
+    # transaction survives, and the loser hears the same "address taken" as anyone.
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        if find_user_by_email(email) is None:
+            raise  # another constraint: not the race this is about
+        raise EmailTaken(email) from None
     return user
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import NullableSelectField, strip
+from ..forms import Form, NullableSelectField, strip
 from ..labels import OUTCOME_LABELS
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     stage_id = NullableSelectField(
         _l("Move to stage"), validators=[DataRequired(_l("Choose a stage."))],
     )
@@ -38,7 +37,7 @@ class MoveForm(FlaskForm):
         self.stage_id.choices = [SelectChoice(str(s.id), s.name) for s in self.stages]
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     outcome = SelectField(
         _l("Outcome"),
         choices=[SelectChoice(code, label) for code, label in OUTCOME_LABELS.items()],
@@ -52,11 +51,11 @@ class CloseForm(FlaskForm):
     next = HiddenField()
 
 
-class PauseForm(FlaskForm):
+class PauseForm(Form):
     reason = TextAreaField(_l("Reason (optional)"), filters=[strip], validators=[Length(max=2000)])
     version = IntegerField(validators=[InputRequired()])
     next = HiddenField()
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     version = IntegerField(validators=[InputRequired()])

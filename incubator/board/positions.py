@@ -10,6 +10,8 @@ cards from ever sharing one.
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import Project, ProjectStatus
@@ -28,6 +30,28 @@ def _others(stage_id: int, exclude_id: int | None):
 def end_position(stage_id: int, exclude_id: int | None = None) -> int:
     last = db.session.scalar(select(func.max(Project.position)).where(*_others(stage_id, exclude_id)))
     return (last or 0) + GAP
+
+
+def place_at_end(project: Project, stage_id: int, attempts: int = 3) -> None:
+    """Put ``project`` (already in ``stage_id``) at the end of the column.
+
+    Two projects entering a column at the same moment read the same last position; the
+    unique constraint lets one of them have it. The write is in a savepoint, so the other
+    reads the new end and tries again instead of failing its whole request.
+    """
+    for attempt in range(attempts):
+        position = end_position(stage_id, exclude_id=project.id)
+        try:
+            with db.session.begin_nested():
+                db.session.execute(
+                    update(Project).where(Project.id == project.id).values(position=position)
+                    .execution_options(synchronize_session=False))
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+            continue
+        set_committed_value(project, "position", position)
+        return
 
 
 def _neighbours(stage_id: int, exclude_id: int | None, *, after_id: int | None = None,

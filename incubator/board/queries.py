@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..models import Project, ProjectHolder, ProjectStatus, Role, Stage, Theme, User
+from ..params import parse_int
 from ..projects.queries import active_stages
 
 
@@ -29,8 +30,7 @@ class BoardFilters:
     @classmethod
     def from_args(cls, args: MultiDict) -> BoardFilters:
         def number(name: str) -> int | None:
-            value = (args.get(name) or "").strip()
-            return int(value) if value.isdigit() else None
+            return parse_int(args.get(name))  # a filter that cannot match is ignored
 
         return cls(
             advisor=number("advisor"),
@@ -164,8 +164,8 @@ def parse_token(token: str) -> dict[int, str]:
     parsed: dict[int, str] = {}
     for part in (token or "").split("."):
         stage_id, _, fingerprint = part.partition(":")
-        if stage_id.isdigit():
-            parsed[int(stage_id)] = fingerprint
+        if (number := parse_int(stage_id)) is not None:
+            parsed[number] = fingerprint
     return parsed
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..htmx import hx_trigger, is_htmx, vary_on_htmx
 from ..models import Project, ProjectStatus, Stage
+from ..params import MAX_BIGINT, parse_int, query_int
 from ..permissions import staff_required
 from ..projects.queries import active_stages
 from ..urls import safe_next
@@ -84,7 +85,7 @@ def column(stage_id: int):
     if stage is None or not stage.active:
         abort(404)
     filters = _filters()
-    after = request.args.get("after", type=int)
+    after = query_int("after", minimum=-MAX_BIGINT, maximum=MAX_BIGINT)
     limit = current_app.config["BOARD_MORE_CARDS"]
     cards, has_more = queries.more_cards(current_user, filters, stage.id, after, limit)
     context = {
@@ -185,11 +186,12 @@ def _placement(project: Project, filters: BoardFilters) -> str | None:
     if not queries.matches(current_user, filters, project):
         return None
     loaded = request.values.get(f"last-{project.stage_id}", "all")
+    last = None if loaded == "all" else parse_int(loaded, -MAX_BIGINT, MAX_BIGINT)
     if loaded != "all":
-        if not loaded.lstrip("-").isdigit() or project.position > int(loaded):
+        if last is None or project.position > last:
             return None  # below what the page has loaded: "load more" will bring it
     following = queries.next_card_after(current_user, filters, project)
-    if following is not None and (loaded == "all" or following.position <= int(loaded)):
+    if following is not None and (last is None or following.position <= last):
         return f"beforebegin:#project-{following.id}"
     return f"beforeend:#cards-stage-{project.stage_id}"
 
@@ -354,5 +356,5 @@ def reopen(project_id: int):
 @bp.get("/board/closed")
 @staff_required
 def closed():
-    page = queries.off_board(request.args.get("page", 1, type=int))
+    page = queries.off_board(query_int("page", 1))
     return render_template("board/closed.html", page=page, reopen_form=ReopenForm())

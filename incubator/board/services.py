@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .. import notify
 from ..extensions import db
 from ..models import Project, ProjectStatus, Stage, StageMove, StatusChange, User, utcnow
-from .positions import end_position, free_position
+from .positions import free_position, place_at_end
 
 
 class BoardError(Exception):
@@ -178,8 +178,7 @@ def reopen_project(project: Project, by: User, seen_version: int) -> StatusChang
         stage = db.session.scalar(select(Stage).where(Stage.active).order_by(Stage.position))
         if stage is None:
             raise UnknownStage()
-    values = {"stage_id": stage.id, "position": end_position(stage.id), "outcome": None,
-              "outcome_reason": None, "closed_at": None}
+    values = {"stage_id": stage.id, "outcome": None, "outcome_reason": None, "closed_at": None}
     previous_stage = project.stage_id
     if stage.id != previous_stage:
         values["stage_entered_at"] = utcnow()
@@ -189,4 +188,5 @@ def reopen_project(project: Project, by: User, seen_version: int) -> StatusChang
                                  to_stage_id=stage.id, moved_by_id=by.id,
                                  moved_at=change.changed_at))
         db.session.flush()
+    place_at_end(project, stage.id)
     return change

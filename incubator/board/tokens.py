@@ -16,7 +16,8 @@ def _shift(fingerprint: str, count: int, versions: int, weighted: int) -> str | 
     parts = fingerprint.split("-")
     if len(parts) == 1 and parts[0] == "0":
         parts = ["0", "0", "0"]
-    if len(parts) != 3 or not all(p.lstrip("-").isdigit() for p in parts):
+    # Bounded length: int() refuses (ValueError) strings of more than 4300 digits.
+    if len(parts) != 3 or not all(p.lstrip("-").isdigit() and len(p) <= 40 for p in parts):
         return None
     c, v, w = (int(p) for p in parts)
     c, v, w = c + count, v + versions, w + weighted

@@ -4,6 +4,10 @@ Standard library only, on bytes already in memory (the upload is read once). Acc
 PNG, JPEG, GIF, WebP, OpenDocument (text, spreadsheet, presentation), Office Open XML (docx,
 xlsx, pptx, without macros) and plain UTF-8 text or CSV. Everything else is refused, notably
 executables, HTML and SVG (both can carry scripts) and the legacy binary Office formats.
+
+OpenDocument and Office Open XML files are zip archives: ``unpacks_too_big`` refuses one that
+would inflate far beyond any real document (a "zip bomb" that would exhaust a server or a
+reader's computer when opened). Members are never inflated here beyond a capped read.
 """
 
 from __future__ import annotations
@@ -47,6 +51,12 @@ PPTX = FileType(
     ("pptx",),
 )
 TEXT = FileType("TXT", "text/plain", ("txt", "csv"))
+ARCHIVES = (ODT, ODS, ODP, DOCX, XLSX, PPTX)
+MAX_ENTRIES = 10_000
+# Deflate cannot do better than about 1032:1; real documents (XML, images) stay far below
+# this ratio. It is only checked on members large enough to matter.
+MAX_RATIO = 200
+RATIO_FROM_BYTES = 1024 * 1024
 
 ACCEPTED = (PDF, PNG, JPEG, GIF, WEBP, ODT, ODS, ODP, DOCX, XLSX, PPTX, TEXT)
 ACCEPTED_EXTENSIONS = tuple(ext for kind in ACCEPTED for ext in kind.extensions)
@@ -87,6 +97,29 @@ def detect(data: bytes) -> FileType | None:
     if _is_plain_text(data):
         return TEXT
     return None
+
+
+def unpacks_too_big(data: bytes, max_total: int) -> bool:
+    """A zip archive (``data``) that would inflate to more than ``max_total`` bytes, or has
+    too many members, or a member compressed suspiciously well. The sizes come from the
+    central directory (what any reader allocates from); nothing is inflated here."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
+            RuntimeError, EOFError, ValueError):
+        return True
+    if len(members) > MAX_ENTRIES:
+        return True
+    total = 0
+    for member in members:
+        total += member.file_size
+        if total > max_total:
+            return True
+        if (member.file_size >= RATIO_FROM_BYTES
+                and member.file_size > MAX_RATIO * max(member.compress_size, 1)):
+            return True
+    return False
 
 
 def is_legacy_office(data: bytes) -> bool:

@@ -5,17 +5,17 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField, SelectChoice
 
+from ..forms import Form
 from ..models import Project, User, Visibility
 from ..permissions import can_follow_up
 from .filetypes import ACCEPTED_EXTENSIONS
 from .services import human_size
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to add."))])
     visibility = RadioField(
         _l("Who sees it"),
@@ -27,7 +27,7 @@ class DocumentForm(FlaskForm):
     )
 
 
-class DeleteDocumentForm(FlaskForm):
+class DeleteDocumentForm(Form):
     """Only the CSRF token: the document is in the URL."""
 
 

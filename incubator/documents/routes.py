@@ -76,7 +76,9 @@ def upload(project_id: int):
     if not form.validate_on_submit():
         return _render_form(project, form, 422)
     try:
-        checked = services.read_upload(form.file.data, current_app.config["DOCUMENT_MAX_BYTES"])
+        checked = services.read_upload(
+            form.file.data, current_app.config["DOCUMENT_MAX_BYTES"],
+            current_app.config.get("DOCUMENT_MAX_UNPACKED_BYTES"))
     except services.UploadRefused as refusal:
         form.file.errors = [refusal.message]
         return _render_form(project, form, refusal.status)

@@ -90,8 +90,11 @@ def safe_filename(raw: str, kind: filetypes.FileType) -> str:
     return name
 
 
-def read_upload(storage: FileStorage, max_bytes: int) -> Upload:
-    """Read and check an uploaded file; raise UploadRefused with the reason."""
+def read_upload(storage: FileStorage, max_bytes: int, max_unpacked: int | None = None) -> Upload:
+    """Read and check an uploaded file; raise UploadRefused with the reason.
+
+    ``max_unpacked``: what an OpenDocument or Office file may inflate to (20 × ``max_bytes``
+    by default)."""
     data = storage.stream.read(max_bytes + 1)
     if not data:
         raise UploadRefused(422, _("The file is empty. Choose a file that has content."))
@@ -104,6 +107,12 @@ def read_upload(storage: FileStorage, max_bytes: int) -> Upload:
                 "Old Word, Excel and PowerPoint files (.doc, .xls, .ppt) are not accepted. "
                 "Save the file as .docx, .xlsx, .pptx or OpenDocument, then add it again."))
         raise UploadRefused(422, accepted_types_message())
+    if kind in filetypes.ARCHIVES and filetypes.unpacks_too_big(
+            data, max_unpacked or 20 * max_bytes):
+        raise UploadRefused(422, _(
+            "This file would take far more room once opened than a real document does (it "
+            "may be damaged or built to harm). Save it again from its application, or choose "
+            "another file."))
     name = safe_filename(storage.filename or "", kind)
     extension = filetypes.extension_of(name)
     if not kind.accepts(extension):

@@ -1,10 +1,11 @@
 """Forms of the site-wide pages."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from ..forms import Form
 
-class LanguageForm(FlaskForm):
+
+class LanguageForm(Form):
     """The language switch: one submit button per language, named ``locale``."""
 
     next = HiddenField()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..forms import strip
+from ..forms import Form, strip
 from ..models import Project, User
 
 
-class NextStepForm(FlaskForm):
+class NextStepForm(Form):
     title = StringField(
         _l("What is to be done"), filters=[strip],
         validators=[DataRequired(_l("Say what is to be done.")),
@@ -54,7 +53,7 @@ class NextStepForm(FlaskForm):
         return next(p for p in people if p.id == self.assignee_id.data)
 
 
-class CheckForm(FlaskForm):
+class CheckForm(Form):
     """Mark done or reopen: only the CSRF token, and where the control was shown."""
 
     view = HiddenField()  # "mine" on the page of one's own steps, else the project page

@@ -7,7 +7,7 @@ out of band; plain requests get a page (a form with its errors) or a 303 back.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +15,7 @@ from ..dom import dom_id
 from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import NextStep, Project
+from ..params import query_int
 from ..permissions import can_follow_up
 from ..permissions import visible_project_or_404 as _project_or_404
 from ..urls import safe_next
@@ -115,7 +116,7 @@ def undo(project_id: int, step_id: int):
 @login_required
 def mine():
     """The current user's open steps across their projects, soonest due first."""
-    page = max(1, request.args.get("page", 1, type=int))
+    page = query_int("page", 1)
     pagination, projects = queries.my_steps(current_user, page)
     today = queries.today()
     return render_template(

@@ -12,7 +12,7 @@ from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectFie
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import strip
+from ..forms import Form, strip
 from ..models import NoteKind, Visibility
 
 BODY_MAX = 20_000
@@ -52,7 +52,7 @@ def not_in_the_future(form: FlaskForm, field: DateField) -> None:
         raise ValidationError(_("The date cannot be in the future."))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     kind = SelectField(
         _l("Kind"),
         choices=[SelectChoice(code, label) for code, label in NOTE_KIND_LABELS.items()],

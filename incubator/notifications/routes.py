@@ -30,6 +30,7 @@ from .. import notify
 from ..extensions import db
 from ..htmx import hx_redirect, is_htmx, vary_on_htmx
 from ..models import Notification
+from ..params import parse_int, query_int
 from . import bp, queries
 from .forms import MarkAllReadForm, PreferencesForm
 
@@ -96,7 +97,7 @@ def _list_context(number: int, unread: set[int] | None = None) -> dict[str, Any]
 @_logged_in
 def index():
     """The page (or, for htmx paging, the list and the bell)."""
-    context = _list_context(request.args.get("page", 1, type=int))
+    context = _list_context(query_int("page", 1))
     context["bell"] = bell_context()  # after marking: what is still unread
     if is_htmx():
         html = render_template("notifications/_list.html", oob_bell=True, **context)
@@ -136,7 +137,7 @@ def bell():
     if not is_htmx():
         return vary_on_htmx(redirect(url_for("notifications.index"), code=303))
     count = notify.unread_count(current_user)
-    if request.args.get("shown", type=int) == count:
+    if parse_int(request.args.get("shown"), 0) == count:
         return vary_on_htmx(make_response("", 204))
     return vary_on_htmx(make_response(render_template(
         "notifications/_bell.html", bell=bell_context(count),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
     RadioField,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..auth.forms import email_field
 from ..forms import (
+    Form,
     LazyText,
     LocalDecimalField,
     NullableSelectField,
@@ -36,7 +36,7 @@ def _required(message):
     return RequiredWhen(_submitting, message)
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(Form):
     title = StringField(
         _l("Project name"),
         filters=[strip],
@@ -120,7 +120,7 @@ class ProjectForm(FlaskForm):
         ]
 
 
-class AdvisorForm(FlaskForm):
+class AdvisorForm(Form):
     """Assign the project's advisor in place."""
 
     advisor_id = NullableSelectField(_l("Advisor"), validators=[Optional()])
@@ -132,7 +132,7 @@ class AdvisorForm(FlaskForm):
         ]
 
 
-class HolderForm(FlaskForm):
+class HolderForm(Form):
     """Add a holder by e-mail: an existing account is linked, a new person invited."""
 
     email = email_field(_l("Holder's e-mail address"))
@@ -140,5 +140,5 @@ class HolderForm(FlaskForm):
                        validators=[Length(max=120)])
 
 
-class RemoveHolderForm(FlaskForm):
+class RemoveHolderForm(Form):
     """Remove a holder (a button with CSRF)."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
-from ..auth.services import create_user, find_user_by_email
+from ..auth.services import EmailTaken, create_user, find_user_by_email
 from ..extensions import db
 from ..mail import send_mail
 from ..models import Project, ProjectEvent, ProjectHolder, Role, User, utcnow
@@ -82,26 +83,40 @@ def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User,
     user = find_user_by_email(email)
     link = None
     if user is None:
-        user = create_user(email, name or email.split("@")[0], Role.HOLDER, None, invited_by=by)
-        link = url_for("auth.set_password", token=make_password_token(user, "invite"),
-                       _external=True)
-        send_mail(
-            user.email,
-            _("You are invited to follow “%(title)s” on Incubateur", title=project.title),
-            _("Hello %(name)s,\n\n%(inviter)s added you as a holder of the project "
-              "“%(title)s” on Incubateur, the follow-up tool of the pole.\n\n"
-              "Choose your password here to see it:\n%(link)s\n",
-              name=user.name, inviter=by.name, title=project.title, link=link),
-        )
-    elif not user.is_holder:
+        try:
+            user = create_user(email, name or email.split("@")[0], Role.HOLDER, None,
+                               invited_by=by)
+        except EmailTaken:
+            # Created at this very moment by someone else: that account is the one to link.
+            user = find_user_by_email(email)
+            if user is None:
+                raise PeopleError(_("Someone changed this in the meantime. Try again.")) from None
+        else:
+            link = url_for("auth.set_password", token=make_password_token(user, "invite"),
+                           _external=True)
+            send_mail(
+                user.email,
+                _("You are invited to follow “%(title)s” on Incubateur", title=project.title),
+                _("Hello %(name)s,\n\n%(inviter)s added you as a holder of the project "
+                  "“%(title)s” on Incubateur, the follow-up tool of the pole.\n\n"
+                  "Choose your password here to see it:\n%(link)s\n",
+                  name=user.name, inviter=by.name, title=project.title, link=link),
+            )
+    if not user.is_holder:
         raise PeopleError(_("This address belongs to a staff or mentor account, which cannot "
                             "be a holder."))
-    elif not user.active:
+    if not user.active:
         raise PeopleError(_("This account is deactivated."))
-    already = db.session.get(ProjectHolder, (project.id, user.id))
-    if already is not None:
-        raise PeopleError(_("%(name)s is already a holder of this project.", name=user.name))
-    db.session.add(ProjectHolder(project_id=project.id, user_id=user.id, added_by_id=by.id))
+    already = _("%(name)s is already a holder of this project.", name=user.name)
+    if db.session.get(ProjectHolder, (project.id, user.id)) is not None:
+        raise PeopleError(already)
+    # Two people adding the same holder at once: the primary key decides, in a savepoint.
+    try:
+        with db.session.begin_nested():
+            db.session.add(ProjectHolder(project_id=project.id, user_id=user.id,
+                                         added_by_id=by.id))
+    except IntegrityError:
+        raise PeopleError(already) from None
     _bump(project)
     record(project, "holder_added", by, user, name=user.name)
     db.session.flush()

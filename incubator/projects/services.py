@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .. import notify
-from ..board.positions import end_position
+from ..board.positions import place_at_end
 from ..extensions import db
 from ..models import (
     Project,
@@ -90,7 +90,6 @@ def submit_project(project: Project, by: User) -> StageMove:
     now = utcnow()
     project.status = ProjectStatus.ACTIVE.value
     project.stage_id = stage.id
-    project.position = end_position(stage.id)
     project.submitted_at = now
     project.stage_entered_at = now
     project.last_activity_at = now
@@ -101,5 +100,6 @@ def submit_project(project: Project, by: User) -> StageMove:
     )
     db.session.add(move)
     db.session.flush()
+    place_at_end(project, stage.id)
     notify.idea_submitted(project, by)
     return move

@@ -1,0 +1,59 @@
+"""Numbers from URLs and query strings, kept within what the database can store.
+
+Ids are 32-bit ``Integer`` columns on PostgreSQL (1..2147483647) and positions 64-bit
+``BigInteger``: a larger number sent to the database is an error there (and an
+``OverflowError`` in SQLite's driver), so it never gets that far. Path ids go through
+``IdConverter``, which replaces Werkzeug's ``int`` for the whole app: out of range, no route
+matches, a 404. Query-string numbers go through ``query_int``: missing gives the default,
+anything else that is not a number in range is a 400 with a message.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
+
+from .errors import fail
+
+MAX_ID = 2**31 - 1  # PostgreSQL integer
+MAX_BIGINT = 2**63 - 1  # PostgreSQL bigint (positions, cents)
+_MAX_DIGITS = 19  # no need to read a longer number to know it is out of range
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every rule: a database id, 1..MAX_ID, else no match (404)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1,  # noqa: A002
+                 max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def register_params(app: Flask) -> None:
+    """Before any blueprint: rules take their converter when they are added."""
+    app.url_map.converters["int"] = IdConverter
+
+
+def parse_int(raw: str | None, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """``raw`` as an int when it is a plain decimal number within the bounds, else None."""
+    text = (raw or "").strip()
+    digits = text.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > _MAX_DIGITS:
+        return None
+    value = int(text)
+    return value if minimum <= value <= maximum else None
+
+
+def query_int(name: str, default: int | None = None, *, minimum: int = 1,
+              maximum: int = MAX_ID) -> int | None:
+    """The query-string number ``name``: ``default`` when absent or empty, a 400 when it is
+    not a whole number from ``minimum`` to ``maximum``."""
+    raw = request.args.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = parse_int(raw, minimum, maximum)
+    if value is None:
+        fail(400, _("The address is not valid: “%(name)s” must be a whole number from "
+                    "%(minimum)d to %(maximum)d.", name=name, minimum=minimum,
+                    maximum=maximum))
+    return value

@@ -1,0 +1,649 @@
+"""Bad input gets a clear answer, never a 500 (issue 7, point 5).
+
+Every kind is checked across the whole product: every URL rule with an id, every GET route
+with each query parameter the code reads, every POST route with each whole-number field of
+the forms, every form's single-line fields; then e-mail headers, uniqueness races (simulated,
+and for real with parallel requests on PostgreSQL) and zip bombs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+import pkgutil
+import re
+import threading
+import zipfile
+from datetime import date
+
+import pytest
+from flask_wtf import FlaskForm
+from sqlalchemy import func, insert, select
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+
+import incubator
+from incubator.documents import filetypes
+from incubator.extensions import db
+from incubator.forms import Form, NullableSelectField, _checks
+from incubator.mail import build_message
+from incubator.models import (
+    Document,
+    NextStep,
+    Note,
+    OutgoingMail,
+    Project,
+    ProjectHolder,
+    User,
+)
+from incubator.params import MAX_ID, IdConverter
+
+from . import factories
+from .conftest import is_postgres, make_app, reset_database
+
+HUGE = "99999999999999999999999"
+BAD_NUMBERS = (HUGE, str(MAX_ID + 1), "-5", "abc", "1" * 5000)
+
+
+def _import_everything() -> None:
+    for module in pkgutil.walk_packages(incubator.__path__, "incubator."):
+        importlib.import_module(module.name)
+
+
+def _all_subclasses(cls) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found.add(sub)
+        found |= _all_subclasses(sub)
+    return found
+
+
+def _app_forms() -> list[type]:
+    _import_everything()
+    return sorted((c for c in _all_subclasses(FlaskForm) if c.__module__.startswith("incubator")),
+                  key=lambda c: f"{c.__module__}.{c.__name__}")
+
+
+@pytest.fixture
+def world(app, login):
+    """A manager logged in, and one of everything an id in a URL can name."""
+    manager = login("manager")
+    holder = factories.user("holder")
+    project = factories.project(holders=[holder], advisor=manager)
+    note = Note(project_id=project.id, author_id=manager.id, kind="meeting",
+                happened_on=date(2025, 3, 14), body="Rendez-vous.", visibility="internal")
+    step = NextStep(project_id=project.id, title="Appeler", due_on=date(2025, 4, 1),
+                    assignee_id=manager.id, created_by_id=manager.id)
+    content = b"%PDF-1.4 test"
+    document = Document(project_id=project.id, uploaded_by_id=manager.id, filename="a.pdf",
+                        content_type="application/pdf", size=len(content),
+                        sha256=hashlib.sha256(content).hexdigest(), visibility="shared",
+                        content=content)
+    db.session.add_all([note, step, document])
+    db.session.commit()
+    return {
+        "manager": manager, "holder": holder, "project": project,
+        "ids": {"project_id": project.id, "stage_id": project.stage_id,
+                "user_id": holder.id, "note_id": note.id, "step_id": step.id,
+                "document_id": document.id},
+    }
+
+
+def _int_args(rule) -> list[str]:
+    return [name for name, converter in rule._converters.items()
+            if isinstance(converter, IntegerConverter)]
+
+
+def _url(rule, values: dict) -> str:
+    """The rule's path with its arguments filled in (those not in ``values`` left as is)."""
+    return re.sub(r"<(?:[^:<>]+:)?(\w+)>",
+                  lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0),
+                  rule.rule)
+
+
+def _rules(app, method: str):
+    return [rule for rule in app.url_map.iter_rules()
+            if method in rule.methods and rule.endpoint != "static"]
+
+
+# 1. Ids in URLs -------------------------------------------------------------------------
+
+def test_every_integer_argument_of_every_rule_is_a_bounded_database_id(app):
+    rules = [rule for rule in app.url_map.iter_rules() if _int_args(rule)]
+    assert len(rules) > 20
+    for rule in rules:
+        for name in _int_args(rule):
+            converter = rule._converters[name]
+            assert isinstance(converter, IdConverter), rule.rule
+            assert converter.max == MAX_ID, rule.rule
+
+
+@pytest.mark.parametrize("value", [HUGE, str(MAX_ID + 1), "0"])
+def test_an_id_out_of_range_is_a_404_on_every_rule_and_method(client, world, value):
+    app = client.application
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        names = _int_args(rule)
+        for name in names:
+            # One argument out of range, the others real (so only that one can fail).
+            values = dict(world["ids"])
+            values[name] = value
+            url = _url(rule, values)
+            for method in ("GET", "POST"):
+                if method not in rule.methods:
+                    continue
+                for htmx in (False, True):
+                    response = client.open(url, method=method, htmx=htmx)
+                    # 405 when a rule for another method has the same shape: Werkzeug
+                    # checks the method before the converters.
+                    assert response.status_code in (404, 405), (method, url)
+                    if method == "GET":
+                        assert response.status_code == 404, url
+                    checked += 1
+    assert checked > 50
+
+
+def test_the_largest_id_is_an_ordinary_404(client, world):
+    assert client.get(f"/projects/{MAX_ID}").status_code == 404
+    assert client.get(f"/projects/{MAX_ID}/notes").status_code == 404
+
+
+# 2. Numbers in query strings and forms ---------------------------------------------------
+
+# What the routes read from query strings (grep request.args, request.values, query_int).
+QUERY_PARAMETERS = ("page", "after", "advisor", "theme", "stage", "mine", "shown", "token",
+                    "next", "role")
+
+
+def test_every_get_route_answers_bad_query_numbers_without_a_500(client, world):
+    app = client.application
+    project = world["project"]
+    checked = 0
+    for rule in _rules(app, "GET"):
+        url = _url(rule, world["ids"])
+        if "<" in url:
+            continue  # a token or file name: not a number
+        for parameter in (*QUERY_PARAMETERS, f"last-{project.stage_id}"):
+            for n, value in enumerate(BAD_NUMBERS):
+                htmx = bool(n % 2)  # both kinds of request, without doubling the cost
+                response = client.get(url, query_string={parameter: value}, htmx=htmx)
+                assert response.status_code < 500, (url, parameter, value)
+                checked += 1
+    assert checked > 500
+
+
+@pytest.mark.parametrize("url", ["/board/closed?page=", "/admin/users?page=",
+                                 "/notifications?page=", "/next-steps?page="])
+@pytest.mark.parametrize("value", [HUGE, "-5", "0", "abc"])
+def test_a_page_number_out_of_range_is_a_400_that_says_why(client, world, url, value):
+    response = client.get(url + value)
+    assert response.status_code == 400
+    assert "must be a whole number" in response.get_data(as_text=True)
+
+
+def test_an_empty_or_reasonable_page_number_still_works(client, world):
+    assert client.get("/board/closed?page=").status_code == 200
+    assert client.get("/board/closed?page=2").status_code == 200
+
+
+def test_a_load_more_position_out_of_range_is_a_400(client, world):
+    stage_id = world["project"].stage_id
+    assert client.get(f"/board/stages/{stage_id}?after=1").status_code == 200
+    assert client.get(f"/board/stages/{stage_id}?after={HUGE}").status_code == 400
+    assert client.get(f"/board/stages/{stage_id}?after=-{HUGE}").status_code == 400
+
+
+def test_a_board_filter_out_of_range_is_ignored(client, world):
+    response = client.get(f"/board?advisor={HUGE}&theme={HUGE}")
+    assert response.status_code == 200
+    assert world["project"].title in response.get_data(as_text=True)
+
+
+def _integer_field_names() -> set[str]:
+    names = set()
+    for form in _app_forms():
+        for name, unbound in vars(form).items():
+            field_class = getattr(unbound, "field_class", None)
+            if field_class is None:
+                continue
+            coerce = unbound.kwargs.get("coerce")
+            if issubclass(field_class, IntegerField | NullableSelectField) or (
+                    issubclass(field_class, SelectField) and coerce not in (None, str)):
+                names.add(name)
+    return names
+
+
+def test_the_forms_have_the_integer_fields_the_sweep_expects():
+    assert {"version", "after_id", "stage_id", "position", "page", "assignee_id",
+            "advisor_id", "theme_id", "legal_form_id"} <= _integer_field_names()
+
+
+def _valid_data(world) -> dict:
+    """A value every form accepts for each field name (so only the one changed fails)."""
+    project = db.session.get(Project, world["project"].id)
+    stages = factories.stages()
+    return {
+        "version": str(project.version), "stage_id": str(stages[1].id), "after_id": "",
+        "position": "", "comment": "Avancée", "outcome": "launched", "reason": "Parce que",
+        "title": "Titre", "pitch": "Un pitch", "commune": "Redon", "name": "Nom",
+        "email": "someone@example.org", "body": "Texte", "kind": "meeting",
+        "happened_on": date.today().isoformat(), "visibility": "internal",
+        "due_on": date.today().isoformat(), "assignee_id": str(world["manager"].id),
+        "advisor_id": str(world["manager"].id), "theme_id": "", "legal_form_id": "",
+        "role": "advisor", "page": "1", "locale": "fr", "save_draft": "1",
+        "document-visibility": "shared",
+    }
+
+
+@pytest.mark.parametrize("value", [HUGE, str(-MAX_ID - 5), "abc", "1" * 5000])
+def test_every_post_route_answers_bad_form_numbers_without_a_500(client, world, value):
+    app = client.application
+    checked = 0
+    for rule in _rules(app, "POST"):
+        url = _url(rule, world["ids"])
+        if "<" in url or rule.endpoint.startswith("auth."):
+            continue  # auth forms have no numbers, and would log the manager out
+        for name in sorted(_integer_field_names()):
+            data = _valid_data(world)
+            data[name] = value
+            htmx = len(value) % 2 == 1  # both kinds over the values, without doubling the cost
+            response = client.post(url, data=data, htmx=htmx)
+            assert response.status_code < 500, (url, name, value)
+            checked += 1
+    assert checked > 100
+
+
+def test_a_huge_version_in_the_move_form_is_refused_with_the_form(client, world):
+    project = world["project"]
+    response = client.post(f"/projects/{project.id}/move", data={
+        "stage_id": str(factories.stage(2).id), "version": HUGE})
+    assert response.status_code == 422
+    assert db.session.get(Project, project.id).stage_id == factories.stage(1).id
+
+
+@pytest.mark.parametrize("field", ["jobs_envisaged", "funding_need"])
+@pytest.mark.parametrize("value", ["1e999999", "1E-999999", "NaN", "Infinity", "9" * 5000])
+def test_decimals_nobody_types_are_refused_with_a_message(client, login, field, value):
+    login("holder")
+    response = client.post("/projects/new", data=factories.complete_idea(**{field: value}))
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Project)) == 0
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "1899-12-31"])
+def test_dates_out_of_a_sensible_span_are_refused_with_a_message(client, world, value):
+    project = world["project"]
+    response = client.post(f"/projects/{project.id}/next-steps", data={
+        "title": "Appeler", "due_on": value, "assignee_id": str(world["manager"].id)})
+    assert response.status_code == 422
+    assert "Enter a date between" in response.get_data(as_text=True)
+    response = client.post(f"/projects/{project.id}/notes", data={
+        "kind": "call", "happened_on": value, "body": "x", "visibility": "internal"})
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(NextStep)) == 1
+
+
+def test_a_nul_byte_in_a_text_is_refused_not_sent_to_the_database(client, world):
+    project = world["project"]
+    response = client.post(f"/projects/{project.id}/notes", data={
+        "kind": "call", "happened_on": date.today().isoformat(), "body": "avant\x00après",
+        "visibility": "internal"})
+    assert response.status_code == 422
+    assert "control characters" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Note)) == 1
+
+
+def test_line_breaks_and_tabs_stay_allowed_in_multi_line_text(client, world):
+    project = world["project"]
+    response = client.post(f"/projects/{project.id}/notes", data={
+        "kind": "call", "happened_on": date.today().isoformat(),
+        "body": "Ligne 1\r\n\tLigne 2", "visibility": "internal"})
+    assert response.status_code == 303
+
+
+# 3. Single-line fields ---------------------------------------------------------------------
+
+def test_every_form_of_the_application_inherits_the_base_form():
+    forms = _app_forms()
+    assert len(forms) > 15
+    assert [f.__qualname__ for f in forms if not issubclass(f, Form)] == []
+
+
+def _single_line_fields(form) -> list:
+    return [field for field in form
+            if isinstance(field, StringField)
+            and not isinstance(field, TextAreaField | HiddenField | PasswordField)]
+
+
+@pytest.mark.parametrize("text", ["une\nligne", "une\r\nligne", "une\rligne", "une\u2028ligne"])
+def test_every_single_line_field_refuses_a_line_break(app, text):
+    checked = 0
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        for form_class in _app_forms():
+            form = form_class(formdata=MultiDict(), meta={"csrf": False})
+            for field in _single_line_fields(form):
+                field.process(MultiDict({field.name: text}))
+                field.validate(form, _checks(field))
+                assert "Write this on one line." in field.errors, (form_class, field.name)
+                checked += 1
+    assert checked >= 8
+
+
+def test_every_single_line_field_refuses_control_characters(app):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        for form_class in _app_forms():
+            form = form_class(formdata=MultiDict(), meta={"csrf": False})
+            for field in _single_line_fields(form):
+                field.process(MultiDict({field.name: "un\x00nom\t"}))
+                field.validate(form, _checks(field))
+                assert any("control characters" in e for e in field.errors), field.name
+
+
+def test_every_text_field_has_a_length_limit(app):
+    """A string longer than its column is a database error: each field says its maximum."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        for form_class in _app_forms():
+            form = form_class(formdata=MultiDict(), meta={"csrf": False})
+            for field in form:
+                if isinstance(field, StringField) and not isinstance(
+                        field, HiddenField | PasswordField):
+                    assert any(getattr(v, "max", -1) > 0 for v in field.validators), \
+                        (form_class, field.name)
+
+
+def test_a_title_with_a_line_break_is_refused_next_to_the_field(client, login):
+    login("holder")
+    response = client.post("/projects/new",
+                           data=factories.complete_idea(title="Épicerie\r\nBcc: x@evil.org"))
+    assert response.status_code == 422
+    assert "Write this on one line." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Project)) == 0
+
+
+def test_a_name_with_a_line_break_is_refused_in_french_too(client):
+    response = client.post("/auth/register", headers={"Accept-Language": "fr"}, data={
+        "name": "Camille\nDupont", "email": "camille@example.org",
+        "password": factories.PASSWORD, "confirm": factories.PASSWORD, "consent": "y"})
+    assert response.status_code == 422
+    assert "Écrivez ceci sur une seule ligne." in response.get_data(as_text=True)
+
+
+# 4. E-mail headers ---------------------------------------------------------------------------
+
+def test_mail_headers_never_carry_a_line_break(app):
+    with app.app_context():
+        message = build_message("a@example.org\r\nBcc: b@evil.org",
+                                "Projet\r\nBcc: c@evil.org\u2028fin", "Corps\nsur deux lignes")
+    raw = bytes(message).decode()
+    assert "\nBcc:" not in raw
+    assert message["Subject"] == "Projet Bcc: c@evil.org fin"
+    assert "Corps\nsur deux lignes" in message.get_content()
+
+
+def test_a_stored_title_with_a_line_break_does_not_stop_adding_a_new_co_holder(client, world):
+    project = world["project"]
+    project.title = "Ancien titre\r\nsur deux lignes"
+    db.session.commit()
+    app = client.application
+    app.extensions["outbox"] = []
+    response = client.post(f"/projects/{project.id}/holders",
+                           data={"email": "new@example.org", "name": "Nouvelle"})
+    assert response.status_code == 303
+    holder = db.session.scalar(select(User).where(User.email == "new@example.org"))
+    assert db.session.get(ProjectHolder, (project.id, holder.id)) is not None
+    [mail] = [m for m in app.extensions["outbox"] if m["To"] == "new@example.org"]
+    assert mail["Subject"] == ("You are invited to follow “Ancien titre sur deux lignes” on "
+                               "Incubateur")
+
+
+def test_a_notification_about_a_title_with_a_line_break_is_sent(client, world):
+    project = world["project"]
+    project.title = "Titre\nfendu"
+    db.session.commit()
+    app = client.application
+    app.extensions["outbox"] = []
+    response = client.post(f"/projects/{project.id}/move", data={
+        "stage_id": str(factories.stage(2).id), "version": str(project.version)})
+    assert response.status_code == 303
+    mails = db.session.scalars(select(OutgoingMail)).all()
+    assert mails and all(m.sent_at is not None and "\n" not in m.subject for m in mails)
+    assert any("Titre fendu" in m["Subject"] for m in app.extensions["outbox"])
+
+
+# 5. Uniqueness races ------------------------------------------------------------------------
+
+def _miss_once(monkeypatch, module, name="find_user_by_email"):
+    """The existence check of ``module`` misses the row the first time, as when another
+    request inserts it between the check and the insert."""
+    real = getattr(module, name)
+    calls = []
+
+    def fake(*args, **kwargs):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, fake)
+    return calls
+
+
+def test_a_registration_losing_the_race_gets_the_forms_message(client, monkeypatch):
+    from incubator.auth import services
+
+    factories.user(email="camille@example.org")
+    db.session.commit()
+    calls = _miss_once(monkeypatch, services)
+    response = client.post("/auth/register", data={
+        "name": "Camille", "email": "camille@example.org", "password": factories.PASSWORD,
+        "confirm": factories.PASSWORD, "consent": "y"})
+    assert calls  # the check did run, and missed
+    assert response.status_code == 422
+    assert "An account already exists with this e-mail address" in response.get_data(
+        as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_an_invitation_losing_the_race_gets_the_forms_message(client, world, monkeypatch):
+    from incubator.auth import services
+
+    factories.user("advisor", email="alex@example.org")
+    db.session.commit()
+    _miss_once(monkeypatch, services)
+    response = client.post("/admin/users/invite", data={
+        "name": "Alex", "email": "alex@example.org", "role": "advisor"})
+    assert response.status_code == 422
+    assert "An account already exists with this e-mail address." in response.get_data(
+        as_text=True)
+    # The manager's session and transaction survived the savepoint's rollback.
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_a_co_holder_created_at_the_same_moment_is_linked(client, world, monkeypatch):
+    from incubator.auth import services
+    from incubator.projects import people
+
+    other = factories.user("holder", email="dom@example.org")
+    db.session.commit()
+    _miss_once(monkeypatch, services)
+    _miss_once(monkeypatch, people)
+    project = world["project"]
+    response = client.post(f"/projects/{project.id}/holders",
+                           data={"email": "dom@example.org", "name": "Dom"})
+    assert response.status_code == 303
+    assert db.session.get(ProjectHolder, (project.id, other.id)) is not None
+    assert db.session.scalar(select(func.count()).select_from(User).where(
+        User.email == "dom@example.org")) == 1
+
+
+def test_a_holder_added_twice_at_the_same_moment_is_said_already_there(client, world,
+                                                                        monkeypatch):
+    from incubator.projects import people
+
+    project = world["project"]
+    holder = factories.user("holder")
+    db.session.commit()
+    real_get = db.session.get
+
+    def blind_get(model, key, *args, **kwargs):
+        if model is ProjectHolder:
+            # The other request links the holder just after this check.
+            db.session.execute(insert(ProjectHolder).values(project_id=key[0], user_id=key[1]))
+            return None
+        return real_get(model, key, *args, **kwargs)
+
+    monkeypatch.setattr(people.db.session, "get", blind_get, raising=False)
+    response = client.post(f"/projects/{project.id}/holders",
+                           data={"email": holder.email, "name": ""}, htmx=True)
+    monkeypatch.undo()
+    assert response.status_code == 422
+    assert "is already a holder of this project" in response.get_data(as_text=True)
+
+
+@pytest.mark.skipif(not is_postgres(), reason="real parallel transactions need PostgreSQL")
+def test_eight_parallel_registrations_of_one_address_give_one_account_and_no_500():
+    app = make_app(REGISTER_LIMIT="100 per hour")
+    reset_database(app)
+    clients = [app.test_client() for _ in range(8)]
+    for each in clients:
+        each.get("/auth/register")
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+    bodies: list[str] = []
+
+    def register(each) -> None:
+        barrier.wait()
+        response = each.post("/auth/register", data={
+            "name": "Camille", "email": "race@example.org", "password": factories.PASSWORD,
+            "confirm": factories.PASSWORD, "consent": "y"})
+        statuses.append(response.status_code)
+        bodies.append(response.get_data(as_text=True))
+
+    threads = [threading.Thread(target=register, args=(each,)) for each in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == [303] + [422] * 7, statuses
+    assert sum("An account already exists" in body for body in bodies) == 7
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(
+            User.email == "race@example.org")) == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+# 6. Zip bombs ----------------------------------------------------------------------------------
+
+def _docx(member_bytes: int, *, members: int = 1) -> bytes:
+    """A Word file whose document.xml inflates to ``member_bytes`` zeros, written in chunks
+    so the test never holds the inflated content."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        chunk = b"\0" * (1024 * 1024)
+        with archive.open("word/document.xml", "w", force_zip64=True) as entry:
+            left = member_bytes
+            while left > 0:
+                entry.write(chunk[:left])
+                left -= len(chunk)
+        for n in range(members - 1):
+            archive.writestr(f"word/media/{n}.xml", "")
+    return out.getvalue()
+
+
+def test_a_zip_bomb_is_refused_with_a_clear_message(client, world):
+    from .test_documents import upload
+
+    bomb = _docx(300 * 1024 * 1024)  # 300 MB of zeros in a few hundred KB
+    assert len(bomb) < 1024 * 1024
+    response = upload(client, world["project"], bomb, "plan.docx")
+    assert response.status_code == 422
+    assert "far more room once opened" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Document)) == 1
+
+
+def test_an_archive_far_beyond_the_configured_bound_is_refused(client, world):
+    from .test_documents import upload
+
+    client.application.config["DOCUMENT_MAX_UNPACKED_BYTES"] = 1024 * 1024
+    response = upload(client, world["project"], _docx(2 * 1024 * 1024), "plan.docx",
+                      htmx=True)
+    assert response.status_code == 422
+
+
+def test_a_member_compressed_suspiciously_well_is_refused():
+    assert filetypes.unpacks_too_big(_docx(8 * 1024 * 1024), 10**9)
+    assert not filetypes.unpacks_too_big(_docx(1000), 10**9)
+
+
+def test_an_archive_with_too_many_entries_is_refused(monkeypatch):
+    monkeypatch.setattr(filetypes, "MAX_ENTRIES", 50)
+    assert filetypes.unpacks_too_big(_docx(10, members=60), 10**9)
+    assert not filetypes.unpacks_too_big(_docx(10, members=40), 10**9)
+
+
+def test_an_ordinary_word_file_is_still_accepted(client, world):
+    from .test_documents import upload
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document>" + "Bonjour. " * 2000 + "</w>")
+    response = upload(client, world["project"], out.getvalue(), "plan.docx")
+    assert response.status_code == 303
+
+
+def _collide_once(monkeypatch, taken: int) -> list:
+    """The end of the column is read before another project, entering at the same moment,
+    takes it: the first read returns the place that is already taken."""
+    from incubator.board import positions
+
+    real = positions.end_position
+    calls = []
+
+    def stale(*args, **kwargs):
+        calls.append(args)
+        return taken if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(positions, "end_position", stale)
+    return calls
+
+
+def test_two_ideas_submitted_at_the_same_moment_both_enter_the_board(client, login,
+                                                                      monkeypatch):
+    login("holder")
+    other = factories.project()
+    db.session.commit()
+    calls = _collide_once(monkeypatch, other.position)
+    response = client.post("/projects/new", data={**factories.complete_idea(),
+                                                  "submit_idea": "1"})
+    assert response.status_code == 303
+    assert len(calls) == 2  # collided, read the end again
+    positions = db.session.scalars(select(Project.position).order_by(Project.id)).all()
+    assert len(set(positions)) == 2 and None not in positions
+
+
+def test_a_project_reopened_while_another_enters_its_column_gets_a_free_place(client, world,
+                                                                               monkeypatch):
+    project = world["project"]
+    response = client.post(f"/projects/{project.id}/pause", data={
+        "version": str(project.version), "reason": "En pause"})
+    assert response.status_code == 303
+    other = factories.project()
+    db.session.commit()
+    project = db.session.get(Project, project.id)
+    _collide_once(monkeypatch, other.position)
+    response = client.post(f"/projects/{project.id}/reopen",
+                           data={"version": str(project.version)})
+    assert response.status_code == 303
+    project = db.session.get(Project, project.id)
+    assert project.status == "active"
+    assert project.position is not None and project.position != other.position
