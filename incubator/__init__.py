@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Tests and embedders that give their own key do not get one created on disk.
     app.config.update(settings.from_environment(folder, "SECRET_KEY" not in overrides))
     app.config.update(overrides)
+    settings.resolve_hosts(app.config)  # BASE_URL (required in production), TRUSTED_HOSTS
 
     register_extensions(app)
     register_blueprints(app)
@@ -40,10 +41,11 @@ def register_extensions(app: Flask) -> None:
     from .i18n import register_i18n, select_locale
     from .models.types import render_migration_item
     from .notify import register_notify
-    from .security import register_security
+    from .security import register_security, register_trusted_hosts
     from .security_log import register_security_log
 
     register_security_log(app)  # first: every later hook and error has a request id
+    register_trusted_hosts(app)  # then: a request for another host goes no further (400)
     # Whatever the configuration, an error's message never carries SQL parameters
     # (password hashes, e-mail addresses, names): see security_log.py.
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
@@ -73,8 +75,10 @@ def _user_loader() -> None:
 
     from .extensions import db, login_manager
     from .models import User
+    from .urls import login_required_answer
 
     login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.unauthorized_handler(login_required_answer)  # htmx: 401 + HX-Redirect
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

@@ -6,7 +6,6 @@ version (the board's cards show holders and advisor). Flush, never commit.
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -15,6 +14,7 @@ from ..extensions import db
 from ..mail import send_mail
 from ..models import Project, ProjectEvent, ProjectHolder, Role, User, utcnow
 from ..tokens import make_password_token
+from ..urls import absolute_url
 
 
 class PeopleError(ValueError):
@@ -83,8 +83,7 @@ def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User,
     link = None
     if user is None:
         user = create_user(email, name or email.split("@")[0], Role.HOLDER, None, invited_by=by)
-        link = url_for("auth.set_password", token=make_password_token(user, "invite"),
-                       _external=True)
+        link = absolute_url("auth.set_password", token=make_password_token(user, "invite"))
         send_mail(
             user.email,
             _("You are invited to follow “%(title)s” on Incubateur", title=project.title),
