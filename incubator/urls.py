@@ -69,8 +69,8 @@ def login_required_answer() -> Response:
     page = request.full_path.rstrip("?") if request.method == "GET" else None
     if is_htmx():
         page = _path_of(request.headers.get("HX-Current-URL")) or page
-    elif page is None:
-        page = _path_of(request.referrer)
+    elif page is None:  # a form: back to the page it was on, if the browser says which
+        page = _path_of(request.referrer) or request.path
     target = url_for("auth.login", next=safe_next(page))
     if is_htmx():
         response = Response(status=401)
