@@ -92,6 +92,26 @@ def test_every_protected_route_sends_a_plain_request_without_a_session_to_log_in
                 assert location == url_for("auth.login", next=url)
 
 
+def test_a_post_whose_session_expired_with_its_csrf_token_goes_to_log_in(app, client):
+    """An expired session cookie takes the CSRF token with it: the user needs the login page
+    (htmx: 401 + HX-Redirect), not a 400 swapped into the page."""
+    page = "/board"
+    response = client.post("/projects/1/move", csrf=False, htmx=True,
+                           headers={"HX-Current-URL": "http://localhost" + page})
+    assert response.status_code == 401
+    with app.test_request_context():
+        assert response.headers["HX-Redirect"] == url_for("auth.login", next=page)
+    response = client.post("/projects/1/move", csrf=False,
+                           headers={"Referer": "http://localhost" + page})
+    assert response.status_code == 302 and "/auth/login?next=" in response.headers["Location"]
+
+
+def test_a_wrong_csrf_token_in_a_live_session_is_still_a_400(client, login):
+    login("advisor")
+    response = client.post("/projects/1/move", csrf=False, htmx=True)
+    assert response.status_code == 400 and "HX-Redirect" not in response.headers
+
+
 def test_a_form_sent_without_a_session_comes_back_to_its_page_after_login(app, client):
     response = client.post("/notifications/read",
                            headers={"Referer": "http://localhost/notifications?page=2"})
