@@ -3,7 +3,9 @@ production refuses to start without it, and a request for any other host gets th
 
 from __future__ import annotations
 
+import os
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -247,15 +249,24 @@ def test_gunicorn_refuses_to_serve_without_the_base_url(tmp_path):
 
 def test_gunicorn_stops_before_starting_workers_without_the_base_url(monkeypatch):
     """The master's ``on_starting`` hook fails with the message (gunicorn prints it)."""
-    import runpy
-
     monkeypatch.delenv("INCUBATOR_ENV", raising=False)
     monkeypatch.delenv("INCUBATOR_BASE_URL", raising=False)
     hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    import os
-
     assert os.environ["INCUBATOR_ENV"] == "production"
     with pytest.raises(RuntimeError, match="INCUBATOR_BASE_URL is not set"):
         hooks["on_starting"](None)
     monkeypatch.setenv("INCUBATOR_BASE_URL", "https://incubateur.cades.fr")
     hooks["on_starting"](None)
+
+
+def test_readme_first_command_path_needs_no_base_url(tmp_path):
+    """``flask --app incubator …`` (README's quick start) is development: it starts without
+    INCUBATOR_BASE_URL, saying which address it uses."""
+    flask = Path(sys.executable).with_name("flask")
+    env = {"PATH": "/usr/bin:/bin", "INCUBATOR_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run([str(flask), "--app", "incubator", "routes"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "auth.login" in result.stdout
+    assert "INCUBATOR_BASE_URL is not set" in result.stderr
+    assert "http://127.0.0.1:5000" in result.stderr

@@ -221,6 +221,7 @@ def test_no_get_writes_and_every_page_varies_on_hx_request(app, client, auth, ro
     assert auth.login(user).status_code == 303
     urls = _get_urls(app, values)
     assert len(urls) > 25
+    redirected = []
     for url in urls:
         for htmx in (False, True):
             with _writes() as tables:
@@ -230,6 +231,13 @@ def test_no_get_writes_and_every_page_varies_on_hx_request(app, client, auth, ro
             written = [t for t in tables if t not in WRITES_ALLOWED_ON_GET]
             assert written == [], f"GET {url} (htmx={htmx}) wrote to {written}"
             _check_vary(url, htmx, response)
+            if htmx and 300 <= response.status_code < 400:
+                redirected.append(url)
+    # htmx would follow a redirect and swap the page it leads to into a fragment. (The public
+    # pages that send a logged-in user home are full pages no htmx request asks for.)
+    public = {_url(app, rule, values) for rule in _rules(app) if rule.endpoint in PUBLIC}
+    assert [url for url in redirected if url not in public] == [], \
+        "use hx_redirect (HX-Redirect) for htmx"
 
 
 def test_every_page_varies_on_hx_request_for_anonymous_visitors_too(app, client):
