@@ -249,8 +249,10 @@ def test_gunicorn_refuses_to_serve_without_the_base_url(tmp_path):
 
 def test_gunicorn_stops_before_starting_workers_without_the_base_url(monkeypatch):
     """The master's ``on_starting`` hook fails with the message (gunicorn prints it)."""
-    monkeypatch.delenv("INCUBATOR_ENV", raising=False)
-    monkeypatch.delenv("INCUBATOR_BASE_URL", raising=False)
+    # setenv first: the variable the file sets is removed again after the test.
+    for name in ("INCUBATOR_ENV", "INCUBATOR_BASE_URL"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert os.environ["INCUBATOR_ENV"] == "production"
     with pytest.raises(RuntimeError, match="INCUBATOR_BASE_URL is not set"):
