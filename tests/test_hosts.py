@@ -36,6 +36,11 @@ def _forged(client) -> dict[str, str]:
     return EVIL
 
 
+def _close(app) -> None:
+    with app.app_context():
+        db.engine.dispose()
+
+
 def _links(text: str) -> list[str]:
     return re.findall(r"https?://[^\s/]+[^\s]*", text)
 
@@ -168,10 +173,13 @@ def test_no_route_runs_for_another_host(client, login):
 def test_forwarded_hosts_are_checked_the_same_way():
     app = make_app(PROXY_FIX=1)
     client = app.test_client()
-    forwarded = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
-    assert client.get("/healthz", headers=forwarded).status_code == 400
-    good = {"X-Forwarded-Host": "localhost", "X-Forwarded-Proto": "https"}
-    assert client.get("/healthz", headers=good).status_code == 200
+    try:
+        forwarded = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
+        assert client.get("/healthz", headers=forwarded).status_code == 400
+        good = {"X-Forwarded-Host": "localhost", "X-Forwarded-Proto": "https"}
+        assert client.get("/healthz", headers=good).status_code == 200
+    finally:
+        _close(app)
 
 
 def test_trusted_hosts_are_the_base_url_host_plus_the_extra_ones(monkeypatch, tmp_path):
@@ -186,6 +194,7 @@ def test_trusted_hosts_are_the_base_url_host_plus_the_extra_ones(monkeypatch, tm
     client = app.test_client()
     assert client.get("/healthz", headers={"Host": "127.0.0.1:8000"}).status_code == 200
     assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
+    _close(app)
 
 
 @pytest.mark.parametrize("url", ["incubateur.cades.fr", "ftp://incubateur.cades.fr",
@@ -227,6 +236,7 @@ def test_development_defaults_to_flask_run_address_with_a_warning(monkeypatch, t
     client = app.test_client()
     for host in ("127.0.0.1:5000", "localhost:5000"):
         assert client.get("/healthz", headers={"Host": host}).status_code == 200
+    _close(app)
 
 
 def _gunicorn_check(env: dict[str, str]) -> subprocess.CompletedProcess:
