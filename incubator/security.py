@@ -106,7 +106,7 @@ class TrustedHostsOnly:
 
 def refuse_untrusted_host() -> None:
     if (host := request.environ.get(UNTRUSTED_HOST)) is not None:
-        record("request.untrusted_host", host=host[:200])
+        record("host.refused", host=host[:200])
         abort(400)
 
 

@@ -154,7 +154,7 @@ def test_a_request_for_another_host_gets_the_400_page(client, security_events, m
     html = response.get_data(as_text=True)
     assert "Bad request" in html
     assert ("<html" in html) != htmx  # the page, or the htmx fragment
-    assert [e["host"] for e in security_events.of("request.untrusted_host")] == ["evil.example"]
+    assert [e["host"] for e in security_events.of("host.refused")] == ["evil.example"]
 
 
 def test_the_base_url_host_is_served_on_any_port(client):
