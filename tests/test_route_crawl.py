@@ -106,6 +106,22 @@ def test_a_post_whose_session_expired_with_its_csrf_token_goes_to_log_in(app, cl
     assert response.status_code == 302 and "/auth/login?next=" in response.headers["Location"]
 
 
+def test_a_session_ended_on_the_server_sends_htmx_to_log_in(app, client, login):
+    """The cookie is still there (CSRF token and all) but the session no longer counts: here
+    the account was deactivated meanwhile."""
+    user = login("advisor")
+    project = factories.project()
+    user.active = False
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/move", htmx=True,
+                           data={"stage_id": project.stage_id, "version": project.version},
+                           headers={"HX-Current-URL": "http://localhost/board"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/auth/login?next=/board"
+    assert client.get("/notifications/bell?shown=0", htmx=True,
+                      headers={"HX-Current-URL": "http://localhost/board"}).status_code == 401
+
+
 def test_a_wrong_csrf_token_in_a_live_session_is_still_a_400(client, login):
     login("advisor")
     response = client.post("/projects/1/move", csrf=False, htmx=True)
