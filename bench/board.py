@@ -110,6 +110,7 @@ def bench_config(database_url: str) -> dict[str, Any]:
         "SECRET_KEY": SECRET_KEY,
         "MAIL_ASYNC": True,
         "RATELIMIT_ENABLED": False,
+        "EXTRA_TRUSTED_HOSTS": ["127.0.0.1"],  # gunicorn is asked at 127.0.0.1:port
     })
     return config
 
@@ -488,7 +489,9 @@ def measure_throughput(database_url: str, seconds: float = 5.0,
     command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
     command += ["-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
                 "--log-level", "warning", "bench.board:make_app_for_gunicorn()"]
-    env = {**os.environ, "INCUBATOR_DATABASE_URL": database_url}
+    # gunicorn.conf.py makes it production, which needs the base URL.
+    env = {**os.environ, "INCUBATOR_DATABASE_URL": database_url,
+           "INCUBATOR_BASE_URL": f"http://127.0.0.1:{port}"}
     log = tempfile.TemporaryFile()
     server = subprocess.Popen(command, env=env, stdout=log, stderr=log)  # noqa: S603
     try:

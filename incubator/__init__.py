@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Tests and embedders that give their own key do not get one created on disk.
     app.config.update(settings.from_environment(folder, "SECRET_KEY" not in overrides))
     app.config.update(overrides)
+    settings.resolve_hosts(app.config)  # BASE_URL (required in production), TRUSTED_HOSTS
 
     register_extensions(app)
     from .params import register_params
@@ -43,10 +44,11 @@ def register_extensions(app: Flask) -> None:
     from .i18n import register_i18n, select_locale
     from .models.types import render_migration_item
     from .notify import register_notify
-    from .security import register_security
+    from .security import register_security, register_trusted_hosts
     from .security_log import register_security_log
 
     register_security_log(app)  # first: every later hook and error has a request id
+    register_trusted_hosts(app)  # then: a request for another host goes no further (400)
     # Whatever the configuration, an error's message never carries SQL parameters
     # (password hashes, e-mail addresses, names): see security_log.py.
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
@@ -77,9 +79,11 @@ def register_extensions(app: Flask) -> None:
 def _user_loader() -> None:
     from .auth.sessions import load_user
     from .extensions import login_manager
+    from .urls import login_required_answer
 
     # Only a cookie of an open session row is a login (see auth/sessions.py).
     login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(login_required_answer)  # htmx: 401 + HX-Redirect
 
 
 def _template_context(app: Flask) -> None:

@@ -7,10 +7,13 @@ and kept in the instance folder, so sessions survive restarts.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +32,59 @@ def _env_bool(name: str, default: bool = False) -> bool:
 def _env_int(name: str, default: int) -> int:
     value = _env(name)
     return int(value) if value not in (None, "") else default
+
+
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"  # where ``flask run`` serves
+
+
+NO_BASE_URL = (
+    "INCUBATOR_BASE_URL is not set. In production it must be the address users reach the app "
+    "at (e.g. https://incubateur.example.org): links in e-mails are built on it, and requests "
+    "for any other host are refused."
+)
+
+
+class MissingSetting(RuntimeError):
+    """A setting production cannot run without (gunicorn prints the message and exits)."""
+
+
+def is_production() -> bool:
+    """Production: ``INCUBATOR_ENV=production``, which ``gunicorn.conf.py`` sets."""
+    return (_env("ENV") or "").strip().lower() == "production"
+
+
+def check_production() -> None:
+    """Refuse to serve production without the address links are built on."""
+    if is_production() and not (_env("BASE_URL") or "").strip():
+        raise MissingSetting(NO_BASE_URL)
+
+
+def resolve_hosts(config: MutableMapping[str, Any]) -> None:
+    """Complete ``BASE_URL`` and derive ``TRUSTED_HOSTS`` from it (see README).
+
+    Without a base URL, production refuses to start and development uses ``flask run``'s
+    address, with a warning. Flask answers 400 to a request for any host not in
+    ``TRUSTED_HOSTS``: the base URL's host plus ``INCUBATOR_TRUSTED_HOSTS`` (comma-separated,
+    e.g. ``127.0.0.1`` for a health check)."""
+    base_url = (config.get("BASE_URL") or "").strip()
+    extra = list(config.get("EXTRA_TRUSTED_HOSTS") or [])
+    if not base_url:
+        if config.get("PRODUCTION"):
+            raise MissingSetting(NO_BASE_URL)
+        logging.getLogger("incubator").warning(
+            "INCUBATOR_BASE_URL is not set: links are built on %s (development only).",
+            DEVELOPMENT_BASE_URL)
+        base_url = DEVELOPMENT_BASE_URL
+        extra.append("localhost")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment:
+        raise MissingSetting(
+            f"INCUBATOR_BASE_URL must look like https://host or https://host/prefix, "
+            f"not {base_url!r}.")
+    config["BASE_URL"] = base_url.rstrip("/")
+    if config.get("TRUSTED_HOSTS") is None:
+        config["TRUSTED_HOSTS"] = list(dict.fromkeys([parts.hostname, *extra]))
 
 
 def instance_path() -> Path:
@@ -82,6 +138,13 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "SESSION_REFRESH_EACH_REQUEST": False,
         # Behind a reverse proxy that sets X-Forwarded-* headers: number of proxies to trust.
         "PROXY_FIX": _env_int("PROXY_FIX", 0),
+        # Absolute links (e-mails, exports) are built on this address, never on the request's
+        # Host; other hosts get a 400 (see resolve_hosts).
+        "PRODUCTION": is_production(),
+        "BASE_URL": _env("BASE_URL"),
+        "EXTRA_TRUSTED_HOSTS": [
+            host.strip() for host in (_env("TRUSTED_HOSTS") or "").split(",") if host.strip()
+        ],
         # Password hashing: argon2id, parameters stated explicitly (RFC 9106 second profile).
         "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _env_int("ARGON2_MEMORY_COST", 65536),  # KiB = 64 MiB
@@ -134,6 +197,9 @@ def for_tests(database_url: str) -> dict[str, Any]:
     """Overrides used by the test suite: cheap hashing, captured mail, the test database."""
     return {
         "TESTING": True,
+        "PRODUCTION": False,
+        "BASE_URL": "http://localhost",
+        "EXTRA_TRUSTED_HOSTS": [],
         "SECRET_KEY": "test-secret-key-not-for-production",  # noqa: S105
         "SQLALCHEMY_DATABASE_URI": database_url,
         "ARGON2_TIME_COST": 1,

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import Flask, make_response, render_template
+from flask import Flask, make_response, render_template, session
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from .extensions import db
 from .htmx import is_htmx, vary_on_htmx
 from .security_log import record, request_id
+from .urls import login_required_answer
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Reload the page and try again.")),
@@ -67,6 +69,10 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
+    # No session at all (it expired, so its CSRF token went with it): what the user needs is
+    # the login page, as for any protected route (htmx: 401 + HX-Redirect), not a 400.
+    if not current_user.is_authenticated and "csrf_token" not in session:
+        return login_required_answer()
     return render_error(400, str(CSRF_MESSAGE))
 
 

@@ -30,6 +30,7 @@ from .models import (
     User,
     utcnow,
 )
+from .urls import absolute_url
 
 # What can happen, and to whom it matters (see PRODUCT.md).
 STAGE_CHANGED = "stage_changed"  # holders: their project changed stage
@@ -73,13 +74,9 @@ def link(notification: Notification, external: bool = False) -> str | None:
     return _url("projects.show", external, project_id=notification.project_id)
 
 
-def _url(endpoint: str, external: bool, **values) -> str | None:
-    # Outside a request (a CLI command) an absolute URL needs SERVER_NAME: without it the
-    # mail goes out without the link rather than not at all.
-    try:
-        return url_for(endpoint, _external=external, **values)
-    except RuntimeError:
-        return None
+def _url(endpoint: str, external: bool, **values) -> str:
+    # Absolute links (e-mails) on the configured base URL, never on the request's Host.
+    return absolute_url(endpoint, **values) if external else url_for(endpoint, **values)
 
 
 def notify(recipients: Iterable[User], kind: str, project: Project | None, actor: User | None,

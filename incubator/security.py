@@ -1,4 +1,5 @@
-"""Response hardening applied to every response: CSP and friends, caching, Secure cookies.
+"""Response hardening applied to every response: CSP and friends, caching, Secure cookies,
+``Vary: HX-Request``; and the refusal (400) of any request for a host not in TRUSTED_HOSTS.
 
 Scripts and styles come from our own files only (no inline script, no eval), so the policy
 needs no ``unsafe-inline``; htmx is configured to match in ``base.html``.
@@ -6,7 +7,13 @@ needs no ``unsafe-inline``; htmx is configured to match in ``base.html``.
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, request
+from werkzeug.exceptions import SecurityError
+from werkzeug.wsgi import get_host
+
+from .security_log import record
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -17,7 +24,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",
-        "base-uri 'self'",
+        "base-uri 'none'",
         "form-action 'self'",
         "frame-ancestors 'none'",
     ]
@@ -35,6 +42,9 @@ def _harden(response: Response) -> Response:
     if request.endpoint != "static":
         # Pages may carry personal data: never keep them in a cache.
         headers.setdefault("Cache-Control", "no-store")
+        # Any page may answer htmx with a fragment (or an error fragment, or HX-Redirect):
+        # a cache between must never give one to a browser that asked for the other.
+        response.vary.add("HX-Request")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
@@ -66,12 +76,52 @@ class SecureCookiesOverHttps:
         return self.wsgi_app(environ, secure_start_response)
 
 
+UNTRUSTED_HOST = "incubator.untrusted_host"
+
+
+class TrustedHostsOnly:
+    """WSGI middleware: a request whose host (the Host header, or X-Forwarded-Host once
+    ProxyFix, outside this one, has applied it) is not in ``TRUSTED_HOSTS`` goes on with the
+    base URL's host and a mark that ``refuse_untrusted_host`` turns into the 400 page.
+
+    Flask checks TRUSTED_HOSTS itself, but only while building the URL adapter: the request
+    then has none, so its error page cannot build a single URL, and ``before_request`` hooks
+    still run. Here every request is checked, static files included, whatever the route reads.
+    """
+
+    def __init__(self, wsgi_app, app: Flask):
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        trusted = self.app.config.get("TRUSTED_HOSTS")
+        if trusted:
+            try:
+                get_host(environ, trusted)
+            except SecurityError:
+                environ[UNTRUSTED_HOST] = environ.get("HTTP_HOST", "")
+                environ["HTTP_HOST"] = urlsplit(self.app.config["BASE_URL"]).netloc
+        return self.wsgi_app(environ, start_response)
+
+
+def refuse_untrusted_host() -> None:
+    if (host := request.environ.get(UNTRUSTED_HOST)) is not None:
+        record("host.refused", host=host[:200])
+        abort(400)
+
+
+def register_trusted_hosts(app: Flask) -> None:
+    """Call it right after the security log: the refusal comes before any other hook."""
+    app.before_request(refuse_untrusted_host)
+
+
 def register_security(app: Flask) -> None:
-    wsgi_app = SecureCookiesOverHttps(app.wsgi_app)
+    # From the outside in: ProxyFix (applies X-Forwarded-*), the cookie middleware (sees the
+    # scheme the client used), the host check (sees the host the client asked for).
+    wsgi_app = SecureCookiesOverHttps(TrustedHostsOnly(app.wsgi_app, app))
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        # ProxyFix outermost, so the cookie middleware sees the scheme the client used.
         hops = app.config["PROXY_FIX"]
         wsgi_app = ProxyFix(wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.wsgi_app = wsgi_app  # type: ignore[method-assign]

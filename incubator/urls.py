@@ -1,11 +1,18 @@
-"""Where to send people: role homes and safe ``next`` targets."""
+"""Where to send people: role homes, safe ``next`` targets and absolute links.
+
+An absolute link (in an e-mail, an export, a notification) is always built on the configured
+``BASE_URL`` (``INCUBATOR_BASE_URL``), never on the request's Host header: a request sent with
+``Host: evil.example`` must not make the app mail anyone a link to evil.example.
+"""
 
 from __future__ import annotations
 
+from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import Response, current_app, flash, redirect, request, url_for
 
+from .htmx import is_htmx
 from .models import User
 
 
@@ -28,3 +35,45 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """The absolute URL of ``endpoint`` on ``BASE_URL``, the same inside a request and outside
+    one (a CLI command such as ``send-mail``). ``BASE_URL`` may carry a path prefix
+    (``https://host/pole``): the app's paths go after it. ``_anchor`` works as in url_for."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    anchor = values.pop("_anchor", None)
+    current_app.inject_url_defaults(endpoint, values)
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme)
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{url_quote(anchor, safe='')}" if anchor else url
+
+
+def _path_of(url: str | None) -> str | None:
+    """The local path and query of a full URL (HX-Current-URL, Referer), if safe."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+def login_required_answer() -> Response:
+    """What a protected route answers without a valid session (Flask-Login's handler).
+
+    htmx: 401 with ``HX-Redirect`` to the login page, never a redirect that htmx would follow
+    and swap the login page into a fragment. ``next`` is the page the user was on (htmx says
+    which in HX-Current-URL), so logging in brings them back to it. Plain requests: a
+    redirect to the login page, as Flask-Login does."""
+    flash(str(current_app.login_manager.login_message), "info")  # type: ignore[attr-defined]
+    page = request.full_path.rstrip("?") if request.method == "GET" else None
+    if is_htmx():
+        page = _path_of(request.headers.get("HX-Current-URL")) or page
+    elif page is None:  # a form: back to the page it was on, if the browser says which
+        page = _path_of(request.referrer) or request.path
+    target = url_for("auth.login", next=safe_next(page))
+    if is_htmx():
+        response = Response(status=401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from ..mail import send_mail
 from ..models import Role, User, utcnow
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..tokens import KINDS, make_password_token
+from ..urls import absolute_url
 
 
 class EmailTaken(ValueError):
@@ -81,7 +82,7 @@ def set_password(user: User, password: str) -> None:
 
 
 def _link_and_expiry(user: User, kind: str) -> tuple[str, str]:
-    link = url_for("auth.set_password", token=make_password_token(user, kind), _external=True)
+    link = absolute_url("auth.set_password", token=make_password_token(user, kind))
     hours = current_app.config[KINDS[kind]]
     return link, format_datetime(utcnow() + timedelta(hours=hours), "short")
 

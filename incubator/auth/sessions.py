@@ -27,15 +27,13 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, flash, g, redirect, request, session
-from flask_login import current_user, login_url, login_user, logout_user
+from flask import Flask, Response, current_app, g, request, session
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db, login_manager
-from ..htmx import hx_redirect, is_htmx, vary_on_htmx
+from ..extensions import db
 from ..models import EndReason, User, UserSession, utcnow
 from ..security_log import record as log_event
 
@@ -90,7 +88,6 @@ def register_sessions(app: Flask) -> None:
         config.setdefault("SESSION_REMEMBER_COOKIE", "remember")
     app.before_request(_before_request)
     app.after_request(_after_request)
-    login_manager.unauthorized_handler(_unauthorized)
 
 
 # -- checking --------------------------------------------------------------------------------
@@ -152,22 +149,6 @@ def _before_request() -> None:
         return
     if not current_user.is_authenticated and request.cookies.get(_remember_cookie_name()):
         _resume_from_remember_cookie()
-
-
-def _unauthorized() -> Response:
-    """An anonymous request to a login-only view goes to the login form, as Flask-Login
-    does, but never with a 302 to htmx: when a session ends under an open page (its board
-    poll, say), ``HX-Redirect`` takes the whole page there, coming back to it afterwards."""
-    if login_manager.login_message:
-        flash(str(login_manager.login_message), login_manager.login_message_category)
-    if not is_htmx():
-        return redirect(login_url(login_manager.login_view, next_url=request.url))
-    page = urlsplit(request.headers.get("HX-Current-URL", ""))
-    back = page.path + (f"?{page.query}" if page.query else "")
-    if page.netloc and page.netloc != request.host:
-        back = ""
-    return vary_on_htmx(hx_redirect(login_url(login_manager.login_view,
-                                              next_url=back or None)))
 
 
 # -- starting and renewing -------------------------------------------------------------------

@@ -1,15 +1,15 @@
 """The bell, its menu, the notifications page and the e-mail preference.
 
 The bell is in every page's header (``bell_context`` below); htmx polls it, cheaply (one
-COUNT, and 204 when the number shown is still right). Opening the menu or the page marks
-what it lists as read, after showing it as unread this once. Everything here is about the
-current user's own notifications only.
+COUNT, and 204 when the number shown is still right). Reading never changes anything (a GET
+never writes): a notification is marked read when the user opens its link (a POST that then
+sends them on) or marks them all read. Everything here is about the current user's own
+notifications only; without a session, Flask-Login's handler answers (401 + HX-Redirect to
+htmx, see ``urls.login_required_answer``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import (
@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import notify
@@ -57,35 +57,14 @@ def _sentences() -> dict[str, Any]:
     return {"notification_message": notify.message, "notification_link": notify.link}
 
 
-def _logged_in(view: Callable) -> Callable:
-    """Like ``login_required``, but never a 302 to htmx: the browser goes to the login page
-    (with HX-Redirect), except for the bell's poll, which just stops (286) and goes away."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user.is_authenticated:
-            return view(*args, **kwargs)
-        if not is_htmx():
-            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-        if request.endpoint == "notifications.bell":
-            return vary_on_htmx(make_response("", 286))
-        return vary_on_htmx(hx_redirect(url_for("auth.login",
-                                                next=url_for("notifications.index"))))
-
-    return wrapped
-
-
-def _read_now(notifications: list[Notification]) -> set[int]:
-    """Mark the listed notifications read; return those that were unread (shown so once)."""
-    unread = {n.id for n in notifications if n.read_at is None}
-    notify.mark_read(current_user, unread)
-    return unread
+def _unread(notifications: list[Notification]) -> set[int]:
+    return {n.id for n in notifications if n.read_at is None}
 
 
 def _list_context(number: int, unread: set[int] | None = None) -> dict[str, Any]:
     page = queries.page(current_user, number)
     if unread is None:
-        unread = _read_now(page.items)
+        unread = _unread(page.items)
     return {
         "page": page,
         "unread": unread,
@@ -94,43 +73,43 @@ def _list_context(number: int, unread: set[int] | None = None) -> dict[str, Any]
 
 
 @bp.get("/notifications")
-@_logged_in
+@login_required
 def index():
     """The page (or, for htmx paging, the list and the bell)."""
     context = _list_context(query_int("page", 1))
-    context["bell"] = bell_context()  # after marking: what is still unread
+    context["bell"] = bell_context()
     if is_htmx():
         html = render_template("notifications/_list.html", oob_bell=True, **context)
     else:
         form = PreferencesForm(formdata=None, obj=current_user)
         html = render_template("notifications/index.html", preferences=form, **context)
-    db.session.commit()
     return vary_on_htmx(make_response(html))
 
 
 @bp.get("/notifications/menu")
-@_logged_in
+@login_required
 def menu():
-    """The bell's drop-down: the latest ones, marked read once shown. ``close`` empties it.
+    """The bell's drop-down: the latest ones. ``close`` empties it.
     Without JavaScript the bell is a link to the page, so a plain request goes there."""
     if not is_htmx():
         return vary_on_htmx(redirect(url_for("notifications.index"), code=303))
     if request.args.get("close"):  # with the bell, so that it opens the menu again
         return vary_on_htmx(make_response(render_template(
             "notifications/_menu.html", open=False, oob_bell=True, bell=bell_context())))
+    return vary_on_htmx(make_response(_open_menu()))
+
+
+def _open_menu(**extra) -> str:
     notifications = queries.latest(current_user)
-    unread = _read_now(notifications)
-    html = render_template(
-        "notifications/_menu.html", open=True, notifications=notifications, unread=unread,
-        linkable=queries.linkable(current_user, notifications), oob_bell=True,
-        bell=bell_context(),
+    return render_template(
+        "notifications/_menu.html", open=True, notifications=notifications,
+        unread=_unread(notifications), linkable=queries.linkable(current_user, notifications),
+        oob_bell=True, bell=bell_context(), **extra,
     )
-    db.session.commit()
-    return vary_on_htmx(make_response(html))
 
 
 @bp.get("/notifications/bell")
-@_logged_in
+@login_required
 def bell():
     """The bell's poll: 204 while ``shown`` is still the unread count, else the bell (still
     saying the menu is open when it is: ``open``)."""
@@ -145,7 +124,7 @@ def bell():
 
 
 @bp.post("/notifications/read")
-@_logged_in
+@login_required
 def mark_all_read():
     form = MarkAllReadForm()
     if not form.validate_on_submit():
@@ -153,6 +132,8 @@ def mark_all_read():
     notify.mark_read(current_user)
     db.session.commit()
     message = _("All your notifications are marked as read.")
+    if is_htmx() and request.args.get("menu"):
+        return vary_on_htmx(make_response(_open_menu(notice=message)))
     if is_htmx():
         context = _list_context(form.page.data or 1, unread=set())
         return vary_on_htmx(make_response(render_template(
@@ -162,8 +143,25 @@ def mark_all_read():
     return redirect(url_for("notifications.index"), code=303)
 
 
+@bp.post("/notifications/<int:notification_id>/open")
+@login_required
+def open_link(notification_id: int):
+    """Mark one notification read and go where it leads (its project, if the user may still
+    open it; else the notifications page). The sentence's link posts here with htmx; without
+    JavaScript it is a plain link and "mark all as read" does the marking."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    notify.mark_read(current_user, [notification.id])
+    db.session.commit()
+    target = None
+    if notification.project_id in queries.linkable(current_user, [notification]):
+        target = notify.link(notification)
+    return vary_on_htmx(hx_redirect(target or url_for("notifications.index")))
+
+
 @bp.post("/notifications/preferences")
-@_logged_in
+@login_required
 def preferences():
     form = PreferencesForm()
     if not form.validate_on_submit():

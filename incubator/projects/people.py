@@ -6,7 +6,6 @@ version (the board's cards show holders and advisor). Flush, never commit.
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +15,7 @@ from ..extensions import db
 from ..mail import send_mail
 from ..models import Project, ProjectEvent, ProjectHolder, Role, User, utcnow
 from ..tokens import make_password_token
+from ..urls import absolute_url
 
 
 class PeopleError(ValueError):
@@ -92,8 +92,7 @@ def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User,
             if user is None:
                 raise PeopleError(_("Someone changed this in the meantime. Try again.")) from None
         else:
-            link = url_for("auth.set_password", token=make_password_token(user, "invite"),
-                           _external=True)
+            link = absolute_url("auth.set_password", token=make_password_token(user, "invite"))
             send_mail(
                 user.email,
                 _("You are invited to follow “%(title)s” on Incubateur", title=project.title),

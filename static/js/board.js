@@ -14,10 +14,30 @@
     return values;
   }
 
+  // Where the dragged card was before the drag, to put it back if the move fails.
+  var origin = null;
+
+  function putBack(card, from) {
+    if (from.list.isConnected && card.isConnected) {
+      from.list.insertBefore(card, from.next && from.next.parentNode === from.list
+        ? from.next : null);
+    }
+  }
+
   function onDrop(evt) {
     document.body.classList.remove("dragging");
     var card = evt.item;
+    var from = origin;
+    origin = null;
     if (evt.from === evt.to && evt.oldIndex === evt.newIndex) { return; }
+    // A refused move (409, 422) comes back with the card as it really is; any other failure
+    // (session ended: 401 and the login page opens; server error; network down) leaves the
+    // card where it was dropped, so it goes back to its true place here.
+    card.addEventListener("htmx:afterRequest", function (done) {
+      var status = done.detail.xhr ? done.detail.xhr.status : 0;
+      if (done.detail.successful || status === 409 || status === 422) { return; }
+      if (from) { putBack(card, from); }
+    }, { once: true });
     var above = card.previousElementSibling;
     while (above && !above.classList.contains("card")) { above = above.previousElementSibling; }
     var values = stateValues();
@@ -41,7 +61,10 @@
         filter: "button, input, select, textarea, .card-move",
         preventOnFilter: false,
         ghostClass: "card-ghost",
-        onStart: function () { document.body.classList.add("dragging"); },
+        onStart: function (evt) {
+          document.body.classList.add("dragging");
+          origin = { list: evt.from, next: evt.item.nextElementSibling };
+        },
         onEnd: onDrop
       });
     });

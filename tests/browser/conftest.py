@@ -74,7 +74,8 @@ def _watch_the_page(page):
 @pytest.fixture
 def live_app(tmp_path):
     url = TEST_DATABASE_URL if is_postgres() else f"sqlite:///{tmp_path / 'live.db'}"
-    app = make_app(url)
+    # Served on 127.0.0.1 (any port): the only host it answers (see TRUSTED_HOSTS).
+    app = make_app(url, BASE_URL="http://127.0.0.1")
     reset_database(app)
     return app
 
@@ -83,6 +84,7 @@ def live_app(tmp_path):
 def live_server(live_app) -> Iterator[str]:
     """The app served on a free local port; yields its base URL."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    live_app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # mailed links
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

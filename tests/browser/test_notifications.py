@@ -63,10 +63,14 @@ def test_the_holder_sees_a_stage_change_arrive_on_the_bell(page: Page, browser, 
     expect(entry).to_contain_text(next_stage_name)
     expect(entry).to_contain_text("Yann Le Goff")
     expect(entry.get_by_role("link")).to_have_attribute("href", f"/projects/{project_id}")
-    # Read now: the bell says so, and knows the menu is open.
-    expect(page.locator("#notification-bell-link")).to_have_attribute("data-unread", "0")
+    # Opening the menu marks nothing read (a GET never writes): the bell knows the menu is
+    # open; "mark all as read" empties it.
+    expect(page.locator("#notification-bell-link")).to_have_attribute("data-unread", "1")
     expect(page.locator("#notification-bell-link")).to_have_attribute("aria-expanded", "true")
     assert axe_violations(page) == []
+    menu.get_by_role("button", name="Tout marquer comme lu").click()
+    expect(menu.locator("li.notification.unread")).to_have_count(0)
+    expect(page.locator("#notification-bell-link")).to_have_attribute("data-unread", "0")
 
     # The bell closes what it opened; the page stays where it was.
     page.locator("#notification-bell-link").click()

@@ -1,0 +1,271 @@
+"""Every route, crawled: the rules that hold for all of them, so a new route cannot forget one.
+
+- Without a session, a protected route answers htmx with 401 and ``HX-Redirect`` to the login
+  page (``next`` = the page the user was on), and a plain request with a redirect to it:
+  never a redirect that htmx would follow and swap the login page into a fragment.
+- A GET never writes to the database, whoever asks (one table of session bookkeeping aside).
+- Every page says ``Vary: HX-Request``: any of them may answer htmx differently.
+- The CSP forbids ``<base>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask, url_for
+from markupsafe import escape
+from sqlalchemy import event
+
+from incubator import notify
+from incubator.extensions import db
+from incubator.models import Notification
+
+from . import factories
+from .test_documents import document
+from .test_next_steps import step
+from .test_notes import _note
+
+# Routes anyone may use without logging in. A new route is protected unless it is added here.
+PUBLIC = {
+    "static", "main.index", "main.set_language", "main.privacy", "main.healthz",
+    "auth.register", "auth.login", "auth.reset_request", "auth.set_password",
+}
+# Tables a GET may write to: session bookkeeping (last seen), nothing a user would notice.
+WRITES_ALLOWED_ON_GET = frozenset({"user_sessions"})
+ROLES = ("holder", "mentor", "advisor", "manager")
+WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+
+
+def _rules(app: Flask):
+    return sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule)
+
+
+def _methods(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _url(app: Flask, rule, values: dict) -> str:
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+
+
+ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
+              "notification_id": 1, "user_id": 1, "token": "x", "filename": "js/app.js"}
+
+
+# Without a session ------------------------------------------------------------------------
+
+
+def _protected(app: Flask) -> list[tuple[str, str]]:
+    return [(method, _url(app, rule, ANY_VALUES)) for rule in _rules(app)
+            if rule.endpoint not in PUBLIC for method in _methods(rule)]
+
+
+def test_every_protected_route_answers_htmx_without_a_session_with_401_and_hx_redirect(
+        app, client):
+    page = "/board?theme=3&mine=1"
+    with app.test_request_context():
+        expected = url_for("auth.login", next=page)
+    routes = _protected(app)
+    assert len(routes) > 30
+    for method, url in routes:
+        response = client.open(url, method=method, htmx=True,
+                               headers={"HX-Current-URL": "http://localhost" + page})
+        assert response.status_code == 401, (method, url)
+        assert response.headers["HX-Redirect"] == expected, (method, url)
+        assert "HX-Request" in response.vary
+        assert b"<html" not in response.data
+
+
+def test_every_protected_route_sends_a_plain_request_without_a_session_to_log_in(app, client):
+    for method, url in _protected(app):
+        response = client.open(url, method=method)
+        assert response.status_code == 302, (method, url)
+        location = response.headers["Location"]
+        assert location.startswith("/auth/login?next="), (method, url, location)
+        if method == "GET":
+            with app.test_request_context():
+                assert location == url_for("auth.login", next=url)
+
+
+def test_a_post_whose_session_expired_with_its_csrf_token_goes_to_log_in(app, client):
+    """An expired session cookie takes the CSRF token with it: the user needs the login page
+    (htmx: 401 + HX-Redirect), not a 400 swapped into the page."""
+    page = "/board"
+    response = client.post("/projects/1/move", csrf=False, htmx=True,
+                           headers={"HX-Current-URL": "http://localhost" + page})
+    assert response.status_code == 401
+    with app.test_request_context():
+        assert response.headers["HX-Redirect"] == url_for("auth.login", next=page)
+    response = client.post("/projects/1/move", csrf=False,
+                           headers={"Referer": "http://localhost" + page})
+    assert response.status_code == 302 and "/auth/login?next=" in response.headers["Location"]
+
+
+def test_a_session_ended_on_the_server_sends_htmx_to_log_in(app, client, login):
+    """The cookie is still there (CSRF token and all) but the session no longer counts: here
+    the account was deactivated meanwhile."""
+    user = login("advisor")
+    project = factories.project()
+    user.active = False
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/move", htmx=True,
+                           data={"stage_id": project.stage_id, "version": project.version},
+                           headers={"HX-Current-URL": "http://localhost/board"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/auth/login?next=/board"
+    assert client.get("/notifications/bell?shown=0", htmx=True,
+                      headers={"HX-Current-URL": "http://localhost/board"}).status_code == 401
+
+
+def test_a_wrong_csrf_token_in_a_live_session_is_still_a_400(client, login):
+    login("advisor")
+    response = client.post("/projects/1/move", csrf=False, htmx=True)
+    assert response.status_code == 400 and "HX-Redirect" not in response.headers
+
+
+def test_a_form_sent_without_a_session_comes_back_to_its_page_after_login(app, client):
+    response = client.post("/notifications/read",
+                           headers={"Referer": "http://localhost/notifications?page=2"})
+    with app.test_request_context():
+        assert response.headers["Location"] == url_for("auth.login",
+                                                       next="/notifications?page=2")
+
+
+@pytest.mark.parametrize("current", [
+    "http://evil.example//evil.example/x", "/\\evil.example", "javascript:alert(1)", "",
+])
+def test_the_next_page_from_htmx_is_only_ever_a_local_path(app, client, current):
+    response = client.get("/notifications/menu", htmx=True, headers={"HX-Current-URL": current})
+    assert response.status_code == 401
+    target = response.headers["HX-Redirect"]
+    assert target.startswith("/auth/login")
+    assert "evil.example" not in target.replace("http://evil.example", "")
+    assert "javascript" not in target
+
+
+def test_htmx_without_a_session_then_logging_in_brings_the_user_back(app, client, auth):
+    user = factories.user(role="advisor")
+    db.session.commit()
+    response = client.post("/projects/1/move", htmx=True,
+                           headers={"HX-Current-URL": "http://localhost/board?mine=1"})
+    target = urlsplit(response.headers["HX-Redirect"])
+    login_page = client.get(response.headers["HX-Redirect"]).get_data(as_text=True)
+    assert "Please log in to see this page." in login_page
+    (next_value,) = parse_qs(target.query)["next"]
+    assert f'value="{escape(next_value)}"' in login_page  # the form carries it
+    response = client.post("/auth/login", data={
+        "email": user.email, "password": factories.PASSWORD, "next": next_value})
+    assert response.status_code == 303 and response.headers["Location"] == "/board?mine=1"
+
+
+def test_public_routes_answer_anonymous_htmx_without_sending_to_log_in(app, client):
+    for rule in _rules(app):
+        if rule.endpoint in PUBLIC and "GET" in rule.methods:
+            response = client.get(_url(app, rule, ANY_VALUES), htmx=True)
+            response.close()
+            assert response.status_code != 401 and "HX-Redirect" not in response.headers
+
+
+# Logged in: GETs never write, every page varies on HX-Request ----------------------------
+
+
+@contextmanager
+def _writes() -> Iterator[list[str]]:
+    """The tables written to (INSERT, UPDATE, DELETE) while the block runs."""
+    tables: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if match := WRITE.match(statement):
+            tables.append(match.group(1))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        yield tables
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+
+def _world(role: str):
+    """Something behind every route for a user of ``role``: a project they hold or follow,
+    a shared note, a document, a next step, a notification."""
+    user = factories.user(role=role)
+    advisor = user if role == "advisor" else factories.user(role="advisor")
+    project = factories.project(holders=[user] if role == "holder" else [],
+                                advisor=advisor)
+    draft = factories.project(holders=[user] if role == "holder" else [], status="draft",
+                              stage_position=None)
+    db.session.commit()
+    note = _note(project, advisor, visibility="shared")
+    item = step(project, user)
+    doc = document(project, uploader=advisor)
+    notice = Notification(user_id=user.id, kind=notify.STAGE_CHANGED, project_id=project.id,
+                          detail={"title": project.title, "stage": "Émergence"})
+    db.session.add(notice)
+    db.session.commit()
+    return user, {
+        "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
+        "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
+        "user_id": user.id, "token": "not-a-token", "filename": "js/app.js",
+        "draft_id": draft.id,
+    }
+
+
+def _get_urls(app: Flask, values: dict) -> list[str]:
+    urls = [_url(app, rule, values) for rule in _rules(app) if "GET" in rule.methods]
+    urls.append(_url(app, app.url_map._rules_by_endpoint["projects.edit"][0],
+                     {**values, "project_id": values["draft_id"]}))
+    return urls + ["/notifications/menu?close=1", "/notifications/bell?open=1",
+                   "/notifications?page=2", "/board?mine=1", "/board/changes?token=x"]
+
+
+def _check_vary(url: str, htmx: bool, response) -> None:
+    if url.startswith("/static/"):
+        assert "HX-Request" not in response.vary  # the same file for everyone
+    else:
+        assert "HX-Request" in response.vary, (url, htmx, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_get_writes_and_every_page_varies_on_hx_request(app, client, auth, role):
+    """One crawl per role (the suite's time is shared) checks both rules."""
+    user, values = _world(role)
+    assert auth.login(user).status_code == 303
+    urls = _get_urls(app, values)
+    assert len(urls) > 25
+    redirected = []
+    for url in urls:
+        for htmx in (False, True):
+            with _writes() as tables:
+                response = client.get(url, htmx=htmx)
+                response.close()
+            assert response.status_code < 500, (url, htmx)
+            written = [t for t in tables if t not in WRITES_ALLOWED_ON_GET]
+            assert written == [], f"GET {url} (htmx={htmx}) wrote to {written}"
+            _check_vary(url, htmx, response)
+            if htmx and 300 <= response.status_code < 400:
+                redirected.append(url)
+    # htmx would follow a redirect and swap the page it leads to into a fragment. (The public
+    # pages that send a logged-in user home are full pages no htmx request asks for.)
+    public = {_url(app, rule, values) for rule in _rules(app) if rule.endpoint in PUBLIC}
+    assert [url for url in redirected if url not in public] == [], \
+        "use hx_redirect (HX-Redirect) for htmx"
+
+
+def test_every_page_varies_on_hx_request_for_anonymous_visitors_too(app, client):
+    _, values = _world("holder")
+    for url in _get_urls(app, values):
+        for htmx in (False, True):
+            response = client.get(url, htmx=htmx)
+            response.close()
+            _check_vary(url, htmx, response)
+
+
+def test_the_csp_forbids_base_elements(client):
+    for url in ("/", "/auth/login", "/no-such-page"):
+        policy = client.get(url).headers["Content-Security-Policy"]
+        assert "base-uri 'none'" in policy.split("; ")
