@@ -54,7 +54,7 @@ def _url(app: Flask, rule, values: dict) -> str:
 
 
 ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
-              "notification_id": 1, "user_id": 1, "token": "x", "filename": "js/app.js"}
+              "notification_id": 1, "user_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
 
 
 # Without a session ------------------------------------------------------------------------
