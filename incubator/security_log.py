@@ -140,9 +140,10 @@ def register_security_log(app: Flask) -> None:
     app.log_exception = lambda exc_info: _log_exception(app, exc_info)  # type: ignore[method-assign]
     app.before_request(_start_request)
     app.after_request(_send_request_id)
-    if not logger.handlers:
+    if not any(getattr(h, "incubator_security", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.incubator_security = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
