@@ -74,8 +74,9 @@ def _watch_the_page(page):
 @pytest.fixture
 def live_app(tmp_path):
     url = TEST_DATABASE_URL if is_postgres() else f"sqlite:///{tmp_path / 'live.db'}"
-    # Served on 127.0.0.1 (any port): the only host it answers (see TRUSTED_HOSTS).
-    app = make_app(url, BASE_URL="http://127.0.0.1")
+    # Served on 127.0.0.1 (any port), the host it answers (see TRUSTED_HOSTS); data sets are
+    # also built through the test client beside the browser, whose host is localhost.
+    app = make_app(url, BASE_URL="http://127.0.0.1", EXTRA_TRUSTED_HOSTS=["localhost"])
     reset_database(app)
     return app
 
