@@ -171,7 +171,8 @@ def set_password(token: str):
     if form.validate_on_submit():
         store_password(user, form.password.data)
         db.session.commit()
-        record("password.reset", user_id=user.id, kind=kind)
+        # The route's rule, not the path: no token in the log, even a spent one.
+        record("password.reset", user_id=user.id, kind=kind, path=request.url_rule.rule)
         _start_session(user)
         flash(_("Your password is saved."), "success")
         return redirect(home_url(user), code=303)
