@@ -89,6 +89,8 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         # (memory:// counts in each process, so N workers would allow N times the budget).
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": _env("RATELIMIT_KEY_PREFIX", "incubator"),
+        # A moving window: no double budget across the edge of two fixed windows.
+        "RATELIMIT_STRATEGY": _env("RATELIMIT_STRATEGY", "moving-window"),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_IP": _env("LOGIN_LIMIT_PER_IP", "20 per minute;100 per hour"),
