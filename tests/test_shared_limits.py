@@ -6,7 +6,7 @@ Skipped when no Redis answers at 127.0.0.1:6379, unless INCUBATOR_REQUIRE_REDIS=
 
 from __future__ import annotations
 
-import http.cookiejar
+import http.client
 import os
 import re
 import signal
@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -58,25 +57,46 @@ def _free_port() -> int:
 
 
 class Browser:
-    """Just enough of a browser: cookies, the CSRF token of the login form, no redirects."""
+    """Just enough of a browser: the session cookie and the CSRF token of the login form."""
 
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    def __init__(self, port: int):
+        self.port = port
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/auth/login")
+        response = connection.getresponse()
+        html = response.read().decode()
+        assert response.status == 200
+        self.cookie = response.getheader("Set-Cookie").split(";")[0]
+        self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        connection.close()
 
-    def request(self, path: str, data: dict | None = None) -> tuple[int, dict, str]:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        try:
-            with self.opener.open(self.base + path, data=body, timeout=10) as response:
-                return response.status, dict(response.headers), response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read().decode()
+    def start_login(self, email: str) -> tuple[http.client.HTTPConnection, bytes]:
+        """Send a failed login's headers only: the worker that takes it waits for the body."""
+        body = urllib.parse.urlencode({"csrf_token": self.token, "email": email,
+                                       "password": "not the right password"}).encode()
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.putrequest("POST", "/auth/login")
+        connection.putheader("Cookie", self.cookie)
+        connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+        connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders()
+        return connection, body
 
-    def csrf(self) -> str:
-        status, _, html = self.request("/auth/login")
-        assert status == 200
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    @staticmethod
+    def finish(connection: http.client.HTTPConnection, body: bytes) -> tuple[int, str]:
+        connection.send(body)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        return response.status, response.getheader("X-Worker-Pid")
+
+    def pair(self, first: str, second: str) -> list[tuple[int, str]]:
+        """Two failed logins served by the two workers: the first holds one worker (its body
+        not sent yet) while the second is answered, necessarily by the other worker."""
+        held = self.start_login(first)
+        time.sleep(0.3)  # long enough for a worker to take it
+        answered = self.finish(*self.start_login(second))
+        return [answered, self.finish(*held)]
 
 
 def _serve(tmp_path: Path, prefix: str):
@@ -113,7 +133,7 @@ def _serve(tmp_path: Path, prefix: str):
             if server.poll() is not None:
                 raise RuntimeError(server.stderr.read().decode()[-2000:]) from None
             time.sleep(0.1)
-    return server, base
+    return server, port
 
 
 def _stop(server: subprocess.Popen) -> None:
@@ -133,27 +153,17 @@ def _forget(redis_client, prefix: str) -> None:
 
 def test_two_gunicorn_workers_share_the_per_address_login_limit(redis_client, tmp_path):
     prefix = f"incubator-test-{uuid.uuid4().hex}"
-    server, base = _serve(tmp_path, prefix)
+    server, port = _serve(tmp_path, prefix)
     try:
-        browser = Browser(base)
-        token = browser.csrf()
-        # Which worker takes a connection is the kernel's choice: a few rounds, each with
-        # its own key prefix, until both workers have answered counted requests.
-        for round_ in range(5):
-            answers = []
-            for i in range(BUDGET + 2):
-                status, headers, _ = browser.request("/auth/login", {
-                    "csrf_token": token, "email": f"nobody{round_}-{i}@example.org",
-                    "password": "not the right password"})
-                answers.append((status, headers["X-Worker-Pid"]))
-            counted = {pid for status, pid in answers if status == 401}
-            if len(counted) == 2:
-                break
-            _forget(redis_client, prefix)
-        statuses = [status for status, _ in answers]
-        assert len(counted) == 2, f"one worker answered everything: {answers}"
+        browser = Browser(port)
+        answers = []
+        for i in range(0, BUDGET + 2, 2):
+            pair = browser.pair(f"nobody{i}@example.org", f"nobody{i + 1}@example.org")
+            assert pair[0][1] != pair[1][1], "both workers answer each pair"
+            answers += pair
         # Exactly the budget for the two workers together, not the budget for each.
-        assert statuses == [401] * BUDGET + [429] * 2
+        assert [status for status, _ in answers] == [401] * BUDGET + [429] * 2
+        assert len({pid for status, pid in answers if status == 401}) == 2
         assert any(redis_client.scan_iter(f"*{prefix}*"))
     finally:
         _stop(server)
