@@ -103,6 +103,8 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "LOGIN_DELAY_BASE_SECONDS": _env_int("LOGIN_DELAY_BASE_SECONDS", 2),
         "LOGIN_DELAY_MAX_SECONDS": _env_int("LOGIN_DELAY_MAX_SECONDS", 15 * 60),
         "LOGIN_FAILURE_MEMORY_HOURS": _env_int("LOGIN_FAILURE_MEMORY_HOURS", 24),
+        # A browser that logged in as an account skips that address's delay (its own count).
+        "LOGIN_DEVICE_DAYS": _env_int("LOGIN_DEVICE_DAYS", 365),
         # Tokens sent by e-mail (invitation, password reset): validity in hours.
         "INVITATION_HOURS": _env_int("INVITATION_HOURS", 24 * 7),
         "RESET_HOURS": _env_int("RESET_HOURS", 2),

@@ -278,3 +278,50 @@ def test_the_wait_is_told_in_words(app, client, auth, wait):
     db.session.commit()
     html = auth.login(user).get_data(as_text=True)
     assert ("2 seconds" if wait == 2 else "15 minutes") in html
+
+
+# A browser the owner logged in with before is not held back by someone else's failures.
+
+def _attack(app, email: str, times: int = 6) -> None:
+    attacker = app.test_client()
+    for _ in range(times):
+        attacker.post("/auth/login", data={"email": email, "password": WRONG})
+
+
+def test_the_owner_s_known_browser_skips_a_delay_an_attacker_caused(app, client, auth):
+    user = factories.user()
+    db.session.commit()
+    response = auth.login(user)
+    cookie = next(c for c in response.headers.getlist("Set-Cookie")
+                  if c.startswith("known_device="))
+    assert "HttpOnly" in cookie and "Path=/auth/login" in cookie and "SameSite=Lax" in cookie
+    assert user.email not in cookie  # opaque: a nonce and a MAC
+    auth.logout()
+    _attack(app, user.email)
+    assert app.test_client().post("/auth/login", data={
+        "email": user.email, "password": factories.PASSWORD}).status_code == 429
+    assert auth.login(user).status_code == 303  # the owner's browser gets in
+    assert _failure(user.email) is None
+
+
+def test_a_known_browser_has_its_own_delay_and_helps_no_other_address(app, client, auth):
+    user = factories.user()
+    other = factories.user()
+    db.session.commit()
+    auth.login(user)
+    auth.logout()
+    _attack(app, other.email)
+    assert auth.login(other).status_code == 429  # the cookie is for the first address only
+    # A stolen cookie buys no more guesses than a fresh address.
+    statuses = [auth.login(user, WRONG).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    assert auth.login(user).status_code == 429
+
+
+def test_a_forged_device_cookie_is_ignored(app, client, auth):
+    user = factories.user()
+    db.session.commit()
+    _attack(app, user.email)
+    client.set_cookie("known_device", "anything.0123456789abcdef0123456789abcdef",
+                      path="/auth/login")
+    assert auth.login(user).status_code == 429

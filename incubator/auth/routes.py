@@ -87,11 +87,11 @@ def login():
         return redirect(safe_next(form.next.data) or home_url(current_user))
     status = 200
     if form.validate_on_submit():
-        if wait := throttle.seconds_to_wait(form.email.data):
+        if wait := throttle.attempt_wait(form.email.data):
             return _login_delayed(form, wait)
         user, reason = check_credentials(form.email.data, form.password.data)
         if user is not None:
-            throttle.clear(form.email.data)
+            throttle.attempt_succeeded(form.email.data)
             db.session.commit()
             _start_session(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or home_url(user), code=303)
@@ -105,7 +105,7 @@ def login():
 
 
 def _login_failed(email: str, reason: str | None) -> None:
-    failures, delay = throttle.record_failure(email)
+    failures, delay = throttle.attempt_failed(email)
     db.session.commit()
     record("login.failed", email=email, reason=reason, failures=failures)
     if delay:

@@ -12,23 +12,88 @@ without the password being checked (so guessing stops) and without counting as a
 (so an attacker cannot extend it). A successful login, a password set through an e-mailed
 link, or a manager clears it; failures are forgotten after ``LOGIN_FAILURE_MEMORY_HOURS``
 without any.
+
+So that an attacker who keeps failing cannot keep the owner out, a browser that logged in as
+an account before carries a *known device* cookie for it (OWASP's device cookies): its
+attempts for that address skip the address's delay and are counted on their own key instead
+(``device:<nonce>``), with the same progressive delay, so a stolen cookie buys no more
+guesses than a fresh address. The cookie is opaque (a nonce and an HMAC of nonce and address
+under the secret key), HttpOnly, sent to the login form only.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
+import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import after_this_request, current_app, request, url_for
+from flask_login import user_logged_in
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import LoginFailure, User, utcnow
 
+DEVICE_COOKIE = "known_device"
+DEVICE_PREFIX = "device:"  # no e-mail address starts so (a colon needs quotes there)
+
 
 def _key(email: str) -> str:
+    if email.startswith(DEVICE_PREFIX):
+        return email
     return (email or "").strip().lower()[:254]
+
+
+def _device_mac(nonce: str, email: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    message = f"incubator.known-device:{nonce}:{_key(email)}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def known_device(email: str) -> str | None:
+    """The counter key of this browser if it logged in as ``email`` before, else None."""
+    nonce, _, mac = request.cookies.get(DEVICE_COOKIE, "").partition(".")
+    if not nonce or len(nonce) > 64 or not hmac.compare_digest(mac, _device_mac(nonce, email)):
+        return None
+    return DEVICE_PREFIX + nonce
+
+
+def attempt_wait(email: str) -> int:
+    """How long this login attempt for ``email`` must wait (0: check the password)."""
+    return seconds_to_wait(known_device(email) or email)
+
+
+def attempt_failed(email: str) -> tuple[int, int]:
+    """Count a failed attempt; returns (failures, delay) of the key that governs this
+    browser: the address, or the known device (the address counts too)."""
+    counted = record_failure(email)
+    if device := known_device(email):
+        return record_failure(device)
+    return counted
+
+
+def attempt_succeeded(email: str) -> None:
+    clear(email)
+    if device := known_device(email):
+        clear(device)
+
+
+@user_logged_in.connect
+def _remember_device(app, user, **extra) -> None:
+    """Whoever logs in (password, e-mailed link, registration) gets the device cookie."""
+    nonce = secrets.token_urlsafe(16)
+    value = f"{nonce}.{_device_mac(nonce, user.email)}"
+
+    @after_this_request
+    def set_cookie(response):
+        response.set_cookie(
+            DEVICE_COOKIE, value, max_age=app.config["LOGIN_DEVICE_DAYS"] * 24 * 3600,
+            path=url_for("auth.login"), httponly=True, samesite="Lax",
+            secure=bool(app.config.get("SESSION_COOKIE_SECURE")))
+        return response
 
 
 def seconds_to_wait(email: str) -> int:
@@ -88,7 +153,7 @@ def clear(email: str) -> bool:
 
 def delayed_accounts() -> list[tuple[User, LoginFailure]]:
     """Accounts whose failures delay their logins (or will again at the next failure),
-    latest first: for the managers' user list. Unknown addresses are left out."""
+    latest first: for the managers' user list. Unknown addresses and devices are left out."""
     forgotten = utcnow() - timedelta(hours=current_app.config["LOGIN_FAILURE_MEMORY_HOURS"])
     rows = db.session.execute(
         select(User, LoginFailure).join(LoginFailure, LoginFailure.email == User.email)
