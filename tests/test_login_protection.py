@@ -325,3 +325,35 @@ def test_a_forged_device_cookie_is_ignored(app, client, auth):
     client.set_cookie("known_device", "anything.0123456789abcdef0123456789abcdef",
                       path="/auth/login")
     assert auth.login(user).status_code == 429
+
+
+def test_a_burst_of_parallel_attempts_gets_no_more_guesses_than_the_budget(tmp_path):
+    """Each attempt is counted before its password is checked: twelve at once, from twelve
+    connections, and only the free ones reach the password check."""
+    import threading
+
+    url = TEST_DATABASE_URL if is_postgres() else f"sqlite:///{tmp_path / 'burst.sqlite3'}"
+    app = make_app(url, RATELIMIT_ENABLED=False, LOGIN_FREE_FAILURES=3)
+    reset_database(app)
+    with app.app_context():
+        email = factories.user().email
+        db.session.commit()
+    start = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def attempt() -> None:
+        client = app.test_client()
+        client.get("/auth/login")  # the session and its CSRF token, before the race
+        start.wait()
+        statuses.append(client.post("/auth/login",
+                                    data={"email": email, "password": WRONG}).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [401] * 3 + [429] * 9
+    with app.app_context():
+        assert _failure(email).failures == 3
+        db.engine.dispose()

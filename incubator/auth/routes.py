@@ -87,7 +87,9 @@ def login():
         return redirect(safe_next(form.next.data) or home_url(current_user))
     status = 200
     if form.validate_on_submit():
-        if wait := throttle.attempt_wait(form.email.data):
+        wait = throttle.begin_attempt(form.email.data)
+        db.session.commit()  # counted before the password is checked: see throttle.py
+        if wait:
             return _login_delayed(form, wait)
         user, reason = check_credentials(form.email.data, form.password.data)
         if user is not None:
@@ -106,7 +108,6 @@ def login():
 
 def _login_failed(email: str, reason: str | None) -> None:
     failures, delay = throttle.attempt_failed(email)
-    db.session.commit()
     record("login.failed", email=email, reason=reason, failures=failures)
     if delay:
         record("login.delayed", email=email, failures=failures, seconds=delay)

@@ -5,6 +5,9 @@ balancer shares it, and each failure is one atomic upsert (``failures = failures
 parallel attempts all count. It is kept per address *as typed*, whether or not an account
 uses it: an unknown address is delayed exactly like a known one, so the delay tells nothing.
 
+Each attempt is counted before its password is checked (``begin_attempt``) and uncounted
+when it succeeds, so a burst of parallel attempts gets no more guesses than the budget.
+
 It is a delay, not a lock: the first ``LOGIN_FREE_FAILURES`` - 1 failures cost nothing;
 from then on each failure makes the next attempt wait ``LOGIN_DELAY_BASE_SECONDS``, doubled
 per failure, capped at ``LOGIN_DELAY_MAX_SECONDS``. An attempt during the delay is refused
@@ -29,9 +32,9 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
-from flask import after_this_request, current_app, request, url_for
+from flask import after_this_request, current_app, g, request, url_for
 from flask_login import user_logged_in
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -61,18 +64,27 @@ def known_device(email: str) -> str | None:
     return DEVICE_PREFIX + nonce
 
 
-def attempt_wait(email: str) -> int:
-    """How long this login attempt for ``email`` must wait (0: check the password)."""
-    return seconds_to_wait(known_device(email) or email)
+def begin_attempt(email: str) -> int:
+    """Count this login attempt as a failure *before* the password is checked, in one
+    statement that refuses while a delay runs; returns the wait (0: check the password, then
+    call ``attempt_succeeded`` or ``attempt_failed``). Commit at once: parallel attempts, on
+    any process, then each see those before them, so no burst gets past the budget.
+
+    The key is this browser's known device if it has one for ``email`` (the address counts
+    too, without a say), else the address."""
+    device = known_device(email)
+    counted = record_failure(device or email, unless_delayed=True)
+    if counted is None:
+        return max(1, seconds_to_wait(device or email))
+    if device:
+        record_failure(email)
+    g.login_attempt = counted
+    return 0
 
 
 def attempt_failed(email: str) -> tuple[int, int]:
-    """Count a failed attempt; returns (failures, delay) of the key that governs this
-    browser: the address, or the known device (the address counts too)."""
-    counted = record_failure(email)
-    if device := known_device(email):
-        return record_failure(device)
-    return counted
+    """The (failures, delay) that this failed attempt, counted by ``begin_attempt``, set."""
+    return g.get("login_attempt", (0, 0))
 
 
 def attempt_succeeded(email: str) -> None:
@@ -116,8 +128,9 @@ def delay_after(failures: int) -> int:
                config["LOGIN_DELAY_MAX_SECONDS"])
 
 
-def record_failure(email: str) -> tuple[int, int]:
-    """Count one failure for ``email``; returns (failures so far, delay now imposed)."""
+def record_failure(email: str, unless_delayed: bool = False) -> tuple[int, int] | None:
+    """Count one failure for ``email``; returns (failures so far, delay now imposed), or
+    None when ``unless_delayed`` and a delay runs (then nothing is counted)."""
     now = utcnow()
     forgotten = now - timedelta(hours=current_app.config["LOGIN_FAILURE_MEMORY_HOURS"])
     dialect = db.session.get_bind().dialect.name
@@ -130,8 +143,12 @@ def record_failure(email: str) -> tuple[int, int]:
                              else_=LoginFailure.failures + 1),
             "last_failure_at": now,
         },
+        where=(or_(LoginFailure.delayed_until.is_(None), LoginFailure.delayed_until <= now)
+               if unless_delayed else None),
     ).returning(LoginFailure.failures)
-    failures = db.session.execute(statement).scalar_one()
+    failures = db.session.execute(statement).scalar_one_or_none()
+    if failures is None:
+        return None
     delay = delay_after(failures)
     if delay:
         db.session.execute(
