@@ -87,11 +87,14 @@ def test_reset_answers_before_the_mail_is_sent(app, client, monkeypatch):
         return True
 
     monkeypatch.setattr(auth_services, "send_mail", slow_send)
+    before = set(threading.enumerate())
     response = client.post("/auth/reset", data={"email": user.email})
     assert response.status_code == 303
     assert sent == []  # answered while the mail server still holds the mail
     release.set()
     assert done.wait(5)
+    for job in set(threading.enumerate()) - before:  # its connection back before teardown
+        job.join(5)
     [(to, body)] = sent
     assert to == user.email and LINK.search(body)
 
