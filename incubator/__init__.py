@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (tables known to SQLAlchemy and Alembic)
+    from .after_response import register_after_response
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .i18n import register_i18n, select_locale
     from .models.types import render_migration_item
@@ -73,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     register_i18n(app)
     register_security(app)
     register_notify(app)
+    register_after_response(app)
     _template_context(app)
 
 

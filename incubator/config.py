@@ -150,14 +150,27 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "ARGON2_MEMORY_COST": _env_int("ARGON2_MEMORY_COST", 65536),  # KiB = 64 MiB
         "ARGON2_PARALLELISM": _env_int("ARGON2_PARALLELISM", 4),
         "PASSWORD_MIN_LENGTH": 12,
-        # Throttling (Flask-Limiter). Use a shared store (redis://…) with several processes.
+        # Limits per client address (Flask-Limiter). With several processes or instances,
+        # give them a shared store, e.g. INCUBATOR_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0
+        # (memory:// counts in each process, so N workers would allow N times the budget).
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": _env("RATELIMIT_KEY_PREFIX", "incubator"),
+        # A moving window: no double budget across the edge of two fixed windows.
+        "RATELIMIT_STRATEGY": _env("RATELIMIT_STRATEGY", "moving-window"),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_IP": _env("LOGIN_LIMIT_PER_IP", "20 per minute;100 per hour"),
-        "LOGIN_LIMIT_PER_ACCOUNT": _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour"),
-        "EMAIL_LIMIT": _env("EMAIL_LIMIT", "5 per hour"),
-        "REGISTER_LIMIT": _env("REGISTER_LIMIT", "20 per hour"),
+        "EMAIL_LIMIT": _env("EMAIL_LIMIT", "5 per hour"),  # reset requests per client address
+        "RESET_LIMIT_PER_ADDRESS": _env("RESET_LIMIT_PER_ADDRESS", "3 per hour"),  # per e-mail
+        "REGISTER_LIMIT": _env("REGISTER_LIMIT", "20 per hour"),  # every attempt counts
+        # Failed logins per e-mail address, in the database (see auth/throttle.py): free
+        # failures, then a delay doubling per failure up to a cap; forgotten after a quiet spell.
+        "LOGIN_FREE_FAILURES": _env_int("LOGIN_FREE_FAILURES", 5),
+        "LOGIN_DELAY_BASE_SECONDS": _env_int("LOGIN_DELAY_BASE_SECONDS", 2),
+        "LOGIN_DELAY_MAX_SECONDS": _env_int("LOGIN_DELAY_MAX_SECONDS", 15 * 60),
+        "LOGIN_FAILURE_MEMORY_HOURS": _env_int("LOGIN_FAILURE_MEMORY_HOURS", 24),
+        # A browser that logged in as an account skips that address's delay (its own count).
+        "LOGIN_DEVICE_DAYS": _env_int("LOGIN_DEVICE_DAYS", 365),
         # Tokens sent by e-mail (invitation, password reset): validity in hours.
         "INVITATION_HOURS": _env_int("INVITATION_HOURS", 24 * 7),
         "RESET_HOURS": _env_int("RESET_HOURS", 2),

@@ -1,8 +1,8 @@
 """Outgoing e-mail.
 
 With ``INCUBATOR_MAIL_SERVER`` set, messages go through SMTP (STARTTLS or SSL, with a
-timeout). Without it (development), they are logged and written as .eml files to the outbox
-folder. Tests (TESTING) read them from ``app.extensions["outbox"]``. Sending never breaks the request
+timeout). Without it (development), they are written as .eml files to the outbox folder and
+the log says where (recipient and subject only: a body may hold a live password link). Tests (TESTING) read them from ``app.extensions["outbox"]``. Sending never breaks the request
 that caused it: a failure is logged and the caller carries on.
 
 Headers are built from text people typed (a project's title in a subject, a name): every
@@ -52,12 +52,15 @@ def send_mail(to: str, subject: str, body: str) -> bool:
         if config.get("MAIL_SERVER"):
             _send_smtp(message)
         else:
-            app.logger.info("Mail to %s: %s\n%s", to, subject, body)
+            # Never the body in the log: it may hold a live link (invitation, reset).
+            where = "not kept (no MAIL_OUTBOX)"
             if outbox := config.get("MAIL_OUTBOX"):
                 folder = Path(outbox)
                 folder.mkdir(parents=True, exist_ok=True)
                 name = message["Message-ID"].strip("<>").replace("@", "_") + ".eml"
                 (folder / name).write_bytes(bytes(message))
+                where = str(folder / name)
+            app.logger.info("Mail to %s (%s): %s", to, subject, where)
         return True
     except (OSError, smtplib.SMTPException):
         app.logger.exception("Could not send mail to %s (%s)", to, subject)

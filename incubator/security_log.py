@@ -13,8 +13,8 @@ the caller meant.
 Events in use (one name per kind, ``noun.verb``): ``login.succeeded``, ``login.failed``,
 ``login.delayed``, ``logout``, ``session.revoked``, ``access.denied`` (403), ``user.invited``,
 ``user.role_changed``, ``user.deactivated``, ``user.reactivated``, ``password.changed``,
-``password.reset_requested``, ``password.reset``, ``host.refused`` (a request for an untrusted
-host, 400). Add new kinds to this list.
+``password.reset_requested``, ``password.reset``, ``login.delay_cleared``, ``host.refused`` (a
+request for an untrusted host, 400). Add new kinds to this list.
 """
 
 from __future__ import annotations

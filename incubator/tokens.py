@@ -1,52 +1,68 @@
-"""Signed, expiring, single-use tokens for e-mailed links (invitation, password reset).
+"""Single-use, expiring tokens for e-mailed links (invitation, password reset).
 
-A token carries the user id and a fingerprint of the current password hash: once the
-password is set, the fingerprint changes and every earlier link stops working.
+A token is 32 random bytes (``secrets.token_urlsafe``): it says nothing about the account
+(no readable id or JSON inside) and cannot be forged. The database keeps only its SHA-256
+with the user, kind and expiry, so the table holds no live link. Setting the password spends
+every token of the account (``spend_tokens``), so each link works once and earlier links die.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
+from datetime import timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select, update
 
 from .extensions import db
-from .models import User
-
-SALT = "incubator.password-link"
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
-
+from .models import PasswordToken, User, utcnow
 
 # Link kind -> configuration key of its validity in hours.
 KINDS = {"invite": "INVITATION_HOURS", "reset": "RESET_HOURS"}
 
 
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def make_password_token(user: User, kind: str) -> str:
+    """A new token for ``user``; only its digest is stored (flushed, not committed)."""
     if kind not in KINDS:
         raise ValueError(kind)
-    return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user), "k": kind})
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config[KINDS[kind]]
+    db.session.add(PasswordToken(user_id=user.id, kind=kind, token_hash=_digest(token),
+                                 expires_at=utcnow() + timedelta(hours=hours)))
+    db.session.flush()
+    return token
 
 
 def read_password_token(token: str) -> tuple[User, str] | None:
     """The user and link kind of a valid, unexpired, unused token, else None."""
-    serializer = _serializer()
-    try:
-        data = serializer.loads(token)  # signature first, to learn the kind
-        if not isinstance(data, dict) or data.get("k") not in KINDS:
-            return None
-        hours = current_app.config[KINDS[data["k"]]]
-        serializer.loads(token, max_age=hours * 3600)
-    except BadSignature:  # also covers SignatureExpired
+    if not token or len(token) > 128:
         return None
-    user = db.session.get(User, data.get("uid"))
-    if user is None or not user.active or data.get("fp") != _fingerprint(user):
+    found = db.session.execute(
+        select(PasswordToken.user_id, PasswordToken.kind).where(
+            PasswordToken.token_hash == _digest(token),
+            PasswordToken.used_at.is_(None),
+            PasswordToken.expires_at > utcnow(),
+        )
+    ).first()
+    if found is None:
         return None
-    return user, data["k"]
+    user = db.session.get(User, found.user_id)
+    if user is None or not user.active:
+        return None
+    return user, found.kind
+
+
+def spend_tokens(user: User, kind: str | None = None) -> int:
+    """Mark the user's unused tokens (of ``kind``, or all) used; returns how many."""
+    statement = update(PasswordToken).where(PasswordToken.user_id == user.id,
+                                            PasswordToken.used_at.is_(None))
+    if kind is not None:
+        statement = statement.where(PasswordToken.kind == kind)
+    result = db.session.execute(statement.values(used_at=utcnow())
+                                .execution_options(synchronize_session=False))
+    return result.rowcount

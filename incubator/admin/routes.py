@@ -1,16 +1,19 @@
-"""User list, staff invitation, role changes (managers only)."""
+"""User list, staff invitation, role changes, login delays (managers only)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.services import EmailTaken
+from ..auth import throttle
+from ..auth.services import EmailTaken, send_invitation
 from ..extensions import db
+from ..htmx import is_htmx, vary_on_htmx
 from ..models import Role, User
 from ..params import query_int
 from ..permissions import manager_required
+from ..security_log import record
 from . import bp
 from .forms import ActiveForm, InviteForm, RoleForm
 from .queries import users_page
@@ -21,7 +24,8 @@ def _render_users(invite_form: InviteForm, status: int = 200):
     role = request.args.get("role") if request.args.get("role") in set(Role) else None
     page = users_page(query_int("page", 1), role=role)
     return render_template(
-        "admin/users.html", page=page, invite_form=invite_form, role_filter=role
+        "admin/users.html", page=page, invite_form=invite_form, role_filter=role,
+        delayed=throttle.delayed_accounts(),
     ), status
 
 
@@ -37,15 +41,15 @@ def invite():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            user, link = invite_staff(form.email.data, form.name.data, Role(form.role.data),
-                                      current_user)
+            user = invite_staff(form.email.data, form.name.data, Role(form.role.data),
+                                current_user)
         except EmailTaken:
             form.email.errors.append(_("An account already exists with this e-mail address."))
         else:
             db.session.commit()
-            flash(_("%(name)s is invited. We sent the link to %(email)s; you can also give "
-                    "it yourself: %(link)s", name=user.name, email=user.email, link=link),
-                  "success")
+            # The link goes to the invited person only, never to the inviter's screen.
+            flash(_("%(name)s is invited: we sent the link to %(email)s.",
+                    name=user.name, email=user.email), "success")
             return redirect(url_for("admin.users"), code=303)
     return _render_users(form, 422)
 
@@ -97,3 +101,40 @@ def toggle_active(user_id: int):
     else:
         message = _("%(name)s's account is active again.", name=user.name)
     return _commit_unless_last_manager(lambda: set_active(user, not user.active), message)
+
+
+@bp.post("/users/<int:user_id>/invitation")
+@manager_required
+def invite_again(user_id: int):
+    """Send a new invitation link (earlier ones die) to someone who has no password yet."""
+    user = _user_or_404(user_id)
+    if not ActiveForm().validate_on_submit():
+        abort(400)
+    if user.has_password or not user.active:
+        flash(_("%(name)s already has a password: they can ask for a new one on the login "
+                "page.", name=user.name), "error")
+    else:
+        send_invitation(user, current_user)
+        db.session.commit()
+        record("user.invited", invited_id=user.id, email=user.email, again=True)
+        flash(_("A new invitation was sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.post("/users/<int:user_id>/login-delay")
+@manager_required
+def clear_login_delay(user_id: int):
+    """Forget an account's failed logins, so its owner can log in again at once."""
+    user = _user_or_404(user_id)
+    if not ActiveForm().validate_on_submit():
+        abort(400)
+    if throttle.clear(user.email):
+        db.session.commit()
+        record("login.delay_cleared", account_id=user.id, email=user.email)
+    message = _("%(name)s can log in again without waiting.", name=user.name)
+    if is_htmx():
+        response = make_response(render_template(
+            "admin/_login_delays.html", delayed=throttle.delayed_accounts(), message=message))
+        return vary_on_htmx(response)
+    flash(message, "success")
+    return redirect(url_for("admin.users"), code=303)

@@ -19,11 +19,12 @@ class LastManager(ValueError):
     """The change would leave the pole without an active manager."""
 
 
-def invite_staff(email: str, name: str, role: Role, by: User) -> tuple[User, str]:
-    """Create an account waiting for its password and e-mail the link. Returns both."""
+def invite_staff(email: str, name: str, role: Role, by: User) -> User:
+    """Create an account waiting for its password and e-mail the link (to them only)."""
     user = create_user(email, name, role, None, invited_by=by)
     log_event("user.invited", target_id=user.id, email=user.email, role=role.value)
-    return user, send_invitation(user, by)
+    send_invitation(user, by)
+    return user
 
 
 def _other_active_managers(user: User) -> int:

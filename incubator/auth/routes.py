@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..after_response import defer
 from ..extensions import db, limiter
 from ..models import EndReason, Role
-from ..security_log import record as log_event
+from ..security_log import record
 from ..tokens import read_password_token
 from ..urls import home_url, safe_next
-from . import bp, sessions
+from . import bp, sessions, throttle
 from .forms import LoginForm, LogoutForm, RegisterForm, ResetRequestForm, SetPasswordForm
 from .services import (
     EmailTaken,
-    authenticate,
+    check_credentials,
     create_user,
-    find_user_by_email,
-    send_password_reset,
+    send_reset_if_account,
 )
 from .services import (
     set_password as store_password,
@@ -31,13 +34,18 @@ def _start_session(user, remember: bool = False, how: str = "password") -> None:
     db.session.commit()
 
 
-def _account_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
+def _reset_target_key() -> str:
+    return "reset:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def _failed(response) -> bool:
+    return response.status_code in (401, 429)
+
+
+# Every attempt counts, whatever its outcome: "this address has an account" cannot be asked
+# more than the limit allows.
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.status_code == 303)
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
@@ -63,11 +71,11 @@ def register():
     return render_template("auth/register.html", form=form), status
 
 
+# Per client address here (Flask-Limiter, shared through Redis when configured); per
+# e-mail address in the database (throttle.py), which every process shares by design.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"],
-               deduct_when=lambda response: response.status_code == 401)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_account_key, deduct_when=lambda response: response.status_code == 401)
+               deduct_when=_failed)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -76,17 +84,44 @@ def login():
         return redirect(safe_next(form.next.data) or home_url(current_user))
     status = 200
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        wait = throttle.begin_attempt(form.email.data)
+        db.session.commit()  # counted before the password is checked: see throttle.py
+        if wait:
+            return _login_delayed(form, wait)
+        user, reason = check_credentials(form.email.data, form.password.data)
         if user is not None:
+            throttle.attempt_succeeded(form.email.data)
             db.session.commit()
             _start_session(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or home_url(user), code=303)
+        _login_failed(form.email.data, reason)
         # One message whatever failed: unknown address, wrong password, disabled account.
         flash(_("E-mail address or password incorrect."), "error")
         status = 401
     elif form.is_submitted():
         status = 422
     return render_template("auth/login.html", form=form), status
+
+
+def _login_failed(email: str, reason: str | None) -> None:
+    failures, delay = throttle.attempt_failed(email)
+    record("login.failed", email=email, reason=reason, failures=failures)
+    if delay:
+        record("login.delayed", email=email, failures=failures, seconds=delay)
+
+
+def _login_delayed(form: LoginForm, wait: int):
+    """During a delay the password is not even checked, and the attempt does not count.
+    The same answer whether or not the address has an account."""
+    record("login.failed", email=form.email.data, reason="delayed", retry_after=wait)
+    flash(_("Too many failed attempts with this address. Wait %(time)s before trying again, "
+            "or choose a new password with “Forgot your password?”.",
+            time=format_timedelta(timedelta(seconds=wait), threshold=1.1)), "error")
+    response = current_app.make_response(
+        (render_template("auth/login.html", form=form), 429))
+    # Flask-Limiter's headers may push it to the end of its per-client window, if later.
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.post("/logout")
@@ -102,13 +137,16 @@ def logout():
 
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["EMAIL_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"],
+               key_func=_reset_target_key)
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = find_user_by_email(form.email.data)
-        if user is not None and user.active:
-            send_password_reset(user)
-        # The same answer whether or not the address has an account.
+        record("password.reset_requested", email=form.email.data)
+        # The same answer in the same time whether or not the address has an account: the
+        # request does the same work either way, and finding the account, making the link
+        # and sending the mail happen after the response.
+        defer(send_reset_if_account, form.email.data)
         flash(_("If an account uses this address, we have sent it a link to choose a new "
                 "password. Check your inbox (and spam folder)."), "info")
         return redirect(url_for("auth.login"), code=303)
@@ -130,8 +168,10 @@ def set_password(token: str):
         # Whoever held a session of this account (or a copy of its cookie) is out.
         sessions.end_all(user, EndReason.PASSWORD_RESET if kind == "reset"
                          else EndReason.PASSWORD_CHANGED)
-        log_event("password.changed", user_id=user.id, how=kind)
+        record("password.changed", user_id=user.id, how=kind)
         db.session.commit()
+        # The route's rule, not the path: no token in the log, even a spent one.
+        record("password.reset", user_id=user.id, kind=kind, path=request.url_rule.rule)
         _start_session(user, how=kind)
         flash(_("Your password is saved."), "success")
         return redirect(home_url(user), code=303)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import format_datetime
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,8 +14,9 @@ from ..extensions import db
 from ..mail import send_mail
 from ..models import Role, User, utcnow
 from ..passwords import hash_password, needs_rehash, verify_password
-from ..tokens import KINDS, make_password_token
+from ..tokens import KINDS, make_password_token, spend_tokens
 from ..urls import absolute_url
+from . import throttle
 
 
 class EmailTaken(ValueError):
@@ -63,21 +64,30 @@ def create_user(
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, else None. Upgrades old hashes on the way."""
+    return check_credentials(email, password)[0]
+
+
+def check_credentials(email: str, password: str) -> tuple[User | None, str | None]:
+    """(user, None) for good credentials, else (None, why) for the security log only:
+    ``unknown_address``, ``inactive`` or ``wrong_password``. Same cost in every case."""
     user = find_user_by_email(email)
     if user is None or not user.active:
         verify_password(None, password)  # same cost whether or not the account exists
-        return None
+        return None, "unknown_address" if user is None else "inactive"
     if not verify_password(user.password_hash, password):
-        return None
+        return None, "wrong_password"
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.flush()
-    return user
+    return user, None
 
 
 def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
+    # The owner chose a new password: every e-mailed link dies, earlier failures are forgotten.
+    spend_tokens(user)
+    throttle.clear(user.email)
     db.session.flush()
 
 
@@ -87,32 +97,49 @@ def _link_and_expiry(user: User, kind: str) -> tuple[str, str]:
     return link, format_datetime(utcnow() + timedelta(hours=hours), "short")
 
 
-def send_invitation(user: User, invited_by: User) -> str:
-    """E-mail a set-your-password link to an invited staff member; returns the link."""
-    link, until = _link_and_expiry(user, "invite")
-    send_mail(
-        user.email,
-        _("Your account on Incubateur"),
-        _(
+def in_their_language(user: User):
+    """Render what is sent to ``user`` in their language (the pole's default if unset)."""
+    return force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def send_invitation(user: User, invited_by: User) -> None:
+    """E-mail a set-your-password link to an invited person (staff or mentor). The link is
+    never returned: only the invited person may see it. Earlier invitation links die."""
+    spend_tokens(user, "invite")
+    with in_their_language(user):
+        link, until = _link_and_expiry(user, "invite")
+        subject = _("Your account on Incubateur")
+        body = _(
             "Hello %(name)s,\n\n%(inviter)s invites you to Incubateur, the project follow-up "
             "tool of the pole.\n\nChoose your password here (the link works until %(until)s):"
             "\n%(link)s\n",
             name=user.name, inviter=invited_by.name, link=link, until=until,
-        ),
-    )
-    return link
+        )
+    send_mail(user.email, subject, body)
 
 
-def send_password_reset(user: User) -> None:
-    link, until = _link_and_expiry(user, "reset")
-    send_mail(
-        user.email,
-        _("Reset your Incubateur password"),
-        _(
+def password_reset_mail(user: User) -> tuple[str, str]:
+    """The subject and body of a reset mail, with a new link (flushed), in their language."""
+    with in_their_language(user):
+        link, until = _link_and_expiry(user, "reset")
+        subject = _("Reset your Incubateur password")
+        body = _(
             "Hello %(name)s,\n\nSomeone (hopefully you) asked to reset your password on "
             "Incubateur. Choose a new one here (the link works once, until %(until)s):\n"
             "%(link)s\n\nIf you did not ask for it, ignore this message: your password "
             "stays the same.\n",
             name=user.name, link=link, until=until,
-        ),
-    )
+        )
+    return subject, body
+
+
+def send_reset_if_account(email: str) -> None:
+    """After the response to a reset request: mail a link if an active account uses
+    ``email``, else nothing. This job commits (the token, before the mail goes). The mail is
+    sent directly, not through the mail queue: a live link must not sit in a table."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    subject, body = password_reset_mail(user)
+    db.session.commit()
+    send_mail(user.email, subject, body)

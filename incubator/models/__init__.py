@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, by area. Import from here."""
 
 from .accounts import STAFF_ROLES, Role, User
+from .credentials import LoginFailure, PasswordToken
 from .followup import (
     Document,
     NextStep,
@@ -40,6 +41,8 @@ __all__ = [
     "STAFF_ROLES",
     "AppendOnlyError",
     "LegalForm",
+    "LoginFailure",
+    "PasswordToken",
     "Project",
     "ProjectHolder",
     "ProjectKind",

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.services import EmailTaken, create_user, find_user_by_email
+from ..auth.services import EmailTaken, create_user, find_user_by_email, in_their_language
 from ..extensions import db
 from ..mail import send_mail
 from ..models import Project, ProjectEvent, ProjectHolder, Role, User, utcnow
@@ -75,13 +75,13 @@ def assign_advisor(project: Project, advisor_id: int | None, by: User,
     db.session.refresh(project)
 
 
-def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User, str | None]:
+def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User, bool]:
     """Link an account to the project as a holder, creating (and inviting) a new person.
 
-    Returns the holder and, for a new account, the link to choose a password.
+    Returns the holder and whether they were invited (the link goes to them only).
     """
     user = find_user_by_email(email)
-    link = None
+    invited = False
     if user is None:
         try:
             user = create_user(email, name or email.split("@")[0], Role.HOLDER, None,
@@ -92,15 +92,17 @@ def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User,
             if user is None:
                 raise PeopleError(_("Someone changed this in the meantime. Try again.")) from None
         else:
-            link = absolute_url("auth.set_password", token=make_password_token(user, "invite"))
-            send_mail(
-                user.email,
-                _("You are invited to follow “%(title)s” on Incubateur", title=project.title),
-                _("Hello %(name)s,\n\n%(inviter)s added you as a holder of the project "
-                  "“%(title)s” on Incubateur, the follow-up tool of the pole.\n\n"
-                  "Choose your password here to see it:\n%(link)s\n",
-                  name=user.name, inviter=by.name, title=project.title, link=link),
-            )
+            invited = True
+            with in_their_language(user):
+                link = absolute_url("auth.set_password",
+                                    token=make_password_token(user, "invite"))
+                subject = _("You are invited to follow “%(title)s” on Incubateur",
+                            title=project.title)
+                body = _("Hello %(name)s,\n\n%(inviter)s added you as a holder of the project "
+                         "“%(title)s” on Incubateur, the follow-up tool of the pole.\n\n"
+                         "Choose your password here to see it:\n%(link)s\n",
+                         name=user.name, inviter=by.name, title=project.title, link=link)
+            send_mail(user.email, subject, body)
     if not user.is_holder:
         raise PeopleError(_("This address belongs to a staff or mentor account, which cannot "
                             "be a holder."))
@@ -119,7 +121,7 @@ def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User,
     _bump(project)
     record(project, "holder_added", by, user, name=user.name)
     db.session.flush()
-    return user, link
+    return user, invited
 
 
 def remove_holder(project: Project, user_id: int, by: User) -> User:

@@ -85,15 +85,16 @@ def add_holder_route(project_id: int):
     form = HolderForm()
     if form.validate_on_submit():
         try:
-            holder, link = add_holder(project, form.email.data, form.name.data, current_user)
+            holder, invited = add_holder(project, form.email.data, form.name.data,
+                                         current_user)
             db.session.commit()
         except (PeopleError, EmailTaken) as problem:
             db.session.rollback()
             form.email.errors.append(str(problem))
         else:
-            if link:
-                message = _("%(name)s is invited: we sent them a link to choose a password "
-                            "(%(link)s).", name=holder.name, link=link)
+            if invited:  # the link went to them only: whoever added them never sees it
+                message = _("%(name)s is invited: we sent a link to choose a password to "
+                            "%(email)s.", name=holder.name, email=holder.email)
             else:
                 message = _("%(name)s is now a holder of the project.", name=holder.name)
             project = _project(project_id)
