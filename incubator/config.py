@@ -160,6 +160,8 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_IP": _env("LOGIN_LIMIT_PER_IP", "20 per minute;100 per hour"),
+        # Wrong current passwords on the password change page, per account (a signed-in guesser).
+        "PASSWORD_CHANGE_LIMIT": _env("PASSWORD_CHANGE_LIMIT", "5 per minute;20 per hour"),
         "EMAIL_LIMIT": _env("EMAIL_LIMIT", "5 per hour"),  # reset requests per client address
         "RESET_LIMIT_PER_ADDRESS": _env("RESET_LIMIT_PER_ADDRESS", "3 per hour"),  # per e-mail
         "REGISTER_LIMIT": _env("REGISTER_LIMIT", "20 per hour"),  # every attempt counts

@@ -84,7 +84,7 @@ def _wrong_current_password(response) -> bool:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+@limiter.limit(lambda: current_app.config["PASSWORD_CHANGE_LIMIT"], methods=["POST"],
                key_func=lambda: f"password:{current_user.get_id()}",
                deduct_when=_wrong_current_password)
 def password():
