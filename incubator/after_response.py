@@ -42,7 +42,7 @@ def _start(response):
     if not app.config.get("MAIL_ASYNC", True):
         _run(app, jobs)
         return response
-    base_url = request.url_root
+    base_url = app.config["BASE_URL"]  # a trusted host, never the request's Host header
     language = request.headers.get("Accept-Language", "")
 
     def work() -> None:

@@ -38,6 +38,10 @@ FORBIDDEN_KEYS = frozenset(
 )
 
 
+# URL arguments that are secrets (``/auth/password/<token>``): never logged as typed.
+SECRET_ARGUMENTS = frozenset({"token", "secret", "code"})
+
+
 def request_id() -> str | None:
     """The current request's id, or None outside a request."""
     if not has_request_context():
@@ -55,6 +59,15 @@ def _current_user_id() -> int | None:
     except Exception:  # noqa: BLE001  (a broken session must not break the log)
         return None
     return None
+
+
+def _loggable_path() -> str:
+    """The request's path, or its route's rule when the path carries a secret (a password
+    link's token): ``/auth/password/<token>``. Never the query string."""
+    rule = request.url_rule
+    if rule is not None and any(name in SECRET_ARGUMENTS for name in rule.arguments):
+        return rule.rule
+    return request.path
 
 
 def record(event: str, **fields: Any) -> None:
@@ -79,7 +92,7 @@ def record(event: str, **fields: Any) -> None:
             entry["user_id"] = _current_user_id()
         entry["ip"] = request.remote_addr
         entry["method"] = request.method
-        entry["path"] = request.path
+        entry["path"] = _loggable_path()
     entry.update(fields)
     logger.info(json.dumps(entry, ensure_ascii=False, default=str, separators=(",", ":")))
 
@@ -116,7 +129,7 @@ def _log_exception(app: Flask, exc_info) -> None:
 
     error = exc_info[1] if isinstance(exc_info, tuple) else None
     quiet = quiet_database_error(error) if error is not None else None
-    where = f"Exception on {request.path} [{request.method}]"
+    where = f"Exception on {_loggable_path()} [{request.method}]"
     if quiet is None:
         app.logger.error(where, exc_info=exc_info)
         return

@@ -401,8 +401,9 @@ def test_a_stored_title_with_a_line_break_does_not_stop_adding_a_new_co_holder(c
     holder = db.session.scalar(select(User).where(User.email == "new@example.org"))
     assert db.session.get(ProjectHolder, (project.id, holder.id)) is not None
     [mail] = [m for m in app.extensions["outbox"] if m["To"] == "new@example.org"]
-    assert mail["Subject"] == ("You are invited to follow “Ancien titre sur deux lignes” on "
-                               "Incubateur")
+    # A new person has not chosen a language: the mail is in French, on one line.
+    assert mail["Subject"] == ("Vous êtes invité·e à suivre « Ancien titre sur deux lignes » "
+                               "sur Incubateur")
 
 
 def test_a_notification_about_a_title_with_a_line_break_is_sent(client, world):

@@ -170,8 +170,8 @@ def set_password(token: str):
                          else EndReason.PASSWORD_CHANGED)
         record("password.changed", user_id=user.id, how=kind)
         db.session.commit()
-        # The route's rule, not the path: no token in the log, even a spent one.
-        record("password.reset", user_id=user.id, kind=kind, path=request.url_rule.rule)
+        if kind == "reset":  # (the log shows the route's rule, never the link's token)
+            record("password.reset", user_id=user.id)
         _start_session(user, how=kind)
         flash(_("Your password is saved."), "success")
         return redirect(home_url(user), code=303)
