@@ -156,7 +156,7 @@ def test_reset_request_and_completion_are_in_the_security_log(app, client, secur
     [requested] = security_events.of("password.reset_requested")
     assert requested["email"] == user.email
     [done] = security_events.of("password.reset")
-    assert done["user_id"] == user.id and done["kind"] == "reset"
+    assert done["user_id"] == user.id and done["path"] == "/auth/password/<token>"
     assert token not in str(security_events) and NEW not in str(security_events)
 
 
