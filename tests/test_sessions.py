@@ -421,6 +421,7 @@ def test_a_password_reset_ends_every_session(app, client, other_client, auth, ho
     auth.login(holder)
     stolen = saved_cookies(client)
     token = make_password_token(holder, "reset")
+    db.session.commit()  # the token is a row: the request (another connection) must see it
     response = client.post(f"/auth/password/{token}", data={"password": NEW_PASSWORD,
                                                             "confirm": NEW_PASSWORD})
     assert response.status_code == 303
@@ -438,6 +439,7 @@ def test_an_accepted_invitation_starts_a_session(client):
     person = factories.user(role="advisor", password=None)
     db.session.commit()
     token = make_password_token(person, "invite")
+    db.session.commit()
     response = client.post(f"/auth/password/{token}", data={"password": NEW_PASSWORD,
                                                             "confirm": NEW_PASSWORD})
     assert response.status_code == 303
