@@ -64,4 +64,4 @@ def register_commands(app: Flask) -> None:
         for role, email, password in DEMO_LOGINS:
             click.echo(f"  {role:<9} {email:<36} {password}")
         click.echo("")
-        click.echo("Open http://127.0.0.1:5000 once the server has started.")
+        click.echo(f"Open {current_app.config['BASE_URL']} once the server has started.")

@@ -18,6 +18,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -36,7 +37,8 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     message["From"] = one_line(config["MAIL_DEFAULT_SENDER"])
     message["To"] = one_line(to)
     message["Subject"] = one_line(subject)
-    message["Message-ID"] = make_msgid(domain="incubateur.local")
+    # The site's own host (BASE_URL), so that replies and filters can tell our mails apart.
+    message["Message-ID"] = make_msgid(domain=urlsplit(config["BASE_URL"]).hostname)
     message.set_content(body)
     return message
 
