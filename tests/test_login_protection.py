@@ -254,6 +254,21 @@ def test_a_manager_clears_a_delay_with_htmx(client, login):
     assert _failure(user.email) is None and _failure(other.email) is not None
 
 
+def test_clearing_a_delay_twice_says_there_was_none(client, login, security_events):
+    login("manager")
+    user = factories.user(name="Lente Personne")
+    _delay(user)
+    client.post(f"/admin/users/{user.id}/login-delay", follow_redirects=True)
+    response = client.post(f"/admin/users/{user.id}/login-delay", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Lente Personne had no login delay" in html and "without waiting" not in html
+    response = client.post(f"/admin/users/{user.id}/login-delay", htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "had no login delay" in html
+    assert "flash-info" in html and "without waiting" not in html
+    assert len(security_events.of("login.delay_cleared")) == 1
+
+
 def test_clearing_a_delay_needs_a_manager_and_csrf(client, login):
     user = factories.user()
     _delay(user)
