@@ -133,7 +133,8 @@ def invite_again(user_id: int):
     else:
         send_invitation(user, current_user)
         db.session.commit()
-        record("user.invited", invited_id=user.id, email=user.email, again=True)
+        record("user.invited", target_id=user.id, email=user.email, role=user.role,
+               invited_by_id=current_user.id, again=True)
         flash(_("A new invitation was sent to %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.users"), code=303)
 
