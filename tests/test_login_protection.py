@@ -252,6 +252,24 @@ def test_a_manager_clears_a_delay_with_htmx(client, login):
     assert _failure(user.email) is None and _failure(other.email) is not None
 
 
+def test_the_delay_list_says_when_nobody_is_delayed(client, login):
+    login("manager")
+    html = client.get("/admin/users").get_data(as_text=True)
+    section = html.split('<section id="login-delays"')[1].split("</section>")[0]
+    assert "Accounts under login delay" in section
+    assert "No account is under login delay." in section
+    user = factories.user(name="Seule Personne")
+    _delay(user)
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert "No account is under login delay." not in html
+    # After the last clear, the swapped section says so too, and the message takes the focus.
+    response = client.post(f"/admin/users/{user.id}/login-delay", htmx=True)
+    section, oob = response.get_data(as_text=True).split("</section>")
+    assert "Accounts under login delay" in section
+    assert "No account is under login delay." in section and "Seule Personne" not in section
+    assert 'tabindex="-1" autofocus>Seule Personne can log in again' in oob
+
+
 def test_clearing_a_delay_twice_says_there_was_none(client, login, security_events):
     login("manager")
     user = factories.user(name="Lente Personne")

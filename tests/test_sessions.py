@@ -623,6 +623,8 @@ def test_ending_another_session_with_htmx(client, other_client, two_devices):
     assert f'id="user-session-{other.id}"' not in html
     assert f'id="user-session-{this.id}"' in html
     assert 'hx-swap-oob="innerHTML:#messages"' in html
+    # The button pressed is gone: the message takes the keyboard focus (htmx autofocus).
+    assert 'tabindex="-1" autofocus>The session is ended' in html
     assert "HX-Request" in response.headers["Vary"]
     assert not logged_in(other_client)
 
