@@ -1,7 +1,9 @@
 """Flask extensions, created unbound so any module can import them without cycles."""
 
 import sqlite3
+import time
 
+from flask import g
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
@@ -52,11 +54,7 @@ def _limit_breached(limit) -> None:
     """Flask-Limiter's ``on_breach``, for every limit of the app: one security event, and the
     real wait kept for the 429 answer's ``Retry-After`` (errors.py). No other answer carries
     Flask-Limiter's headers (``RATELIMIT_HEADERS_ENABLED`` is off)."""
-    import time
-
-    from flask import g
-
-    from .security_log import record
+    from .security_log import record  # late: this module stays at the bottom floor
 
     # What the limit counts (its key function's value): the client address (which may hold
     # colons: IPv6), "reset:<e-mail>" or "password:<account id>"; Flask-Limiter passes
