@@ -158,7 +158,9 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         # A moving window: no double budget across the edge of two fixed windows.
         "RATELIMIT_STRATEGY": _env("RATELIMIT_STRATEGY", "moving-window"),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Off: X-RateLimit-* and Retry-After would ride on every limited answer (401, 303…)
+        # and replace the login delay's own Retry-After. A 429 gets its real wait (errors.py).
+        "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT_PER_IP": _env("LOGIN_LIMIT_PER_IP", "20 per minute;100 per hour"),
         # Wrong current passwords on the password change page, per account (a signed-in guesser).
         "PASSWORD_CHANGE_LIMIT": _env("PASSWORD_CHANGE_LIMIT", "5 per minute;20 per hour"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import Flask, make_response, render_template, session
+from flask import Flask, g, make_response, render_template, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -63,7 +63,10 @@ def _http_error(error: HTTPException):
     if status == 403:
         record("access.denied")
     response = render_error(status, detail)
-    if status == 429 and (retry := getattr(error, "retry_after", None)):
+    # Flask-Limiter's own headers are off (they would ride on every answer); its breach
+    # callback (extensions.py) left the real wait.
+    if status == 429 and (retry := g.get("rate_limit_retry_after")
+                          or getattr(error, "retry_after", None)):
         response.headers["Retry-After"] = str(retry)
     return response
 

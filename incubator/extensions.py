@@ -1,7 +1,9 @@
 """Flask extensions, created unbound so any module can import them without cycles."""
 
 import sqlite3
+import time
 
+from flask import g
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
@@ -46,4 +48,27 @@ login_manager = LoginManager()
 login_manager.login_message = _l("Please log in to see this page.")
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def _limit_breached(limit) -> None:
+    """Flask-Limiter's ``on_breach``, for every limit of the app: one security event, and the
+    real wait kept for the 429 answer's ``Retry-After`` (errors.py). No other answer carries
+    Flask-Limiter's headers (``RATELIMIT_HEADERS_ENABLED`` is off)."""
+    from .security_log import record  # late: this module stays at the bottom floor
+
+    # What the limit counts (its key function's value): the client address (which may hold
+    # colons: IPv6), "reset:<e-mail>" or "password:<account id>"; Flask-Limiter passes
+    # [key prefix,] key, scope.
+    counted = limit.request_args[-2] if len(limit.request_args) >= 2 else ""
+    if counted == get_remote_address():
+        scope, fields = "client", {}
+    else:
+        scope, _, value = counted.partition(":")
+        fields = {"email": value} if scope == "reset" else {}
+    retry_after = max(1, int(limit.reset_at - time.time()))
+    g.rate_limit_retry_after = max(retry_after, g.get("rate_limit_retry_after", 0))
+    record("rate_limit.exceeded", scope=scope, limit=str(limit.limit),
+           retry_after=retry_after, **fields)
+
+
+limiter = Limiter(key_func=get_remote_address, on_breach=_limit_breached)

@@ -11,10 +11,14 @@ note bodies: the keys in ``FORBIDDEN_KEYS`` are refused with ``ValueError``, wha
 the caller meant.
 
 Events in use (one name per kind, ``noun.verb``): ``login.succeeded``, ``login.failed``,
-``login.delayed``, ``logout``, ``session.revoked``, ``access.denied`` (403), ``user.invited``,
+``login.delayed``, ``logout``, ``session.revoked``, ``access.denied`` (403), ``user.invited``
+(staff invitation, invitation sent again, co-holder account created: ``auth.services.create_user``),
 ``user.role_changed``, ``user.deactivated``, ``user.reactivated``, ``password.changed``,
+``password.change_failed`` (wrong current password on /account/password),
 ``password.reset_requested``, ``password.reset``, ``login.delay_cleared``, ``host.refused`` (a
-request for an untrusted host, 400). Add new kinds to this list.
+request for an untrusted host, 400), ``rate_limit.exceeded`` (any Flask-Limiter 429, with its
+``scope``: ``client`` address, ``reset`` e-mail address or ``password`` account; see
+``extensions._limit_breached``). Add new kinds to this list.
 """
 
 from __future__ import annotations

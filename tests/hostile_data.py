@@ -335,9 +335,10 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
     keep("document deleted", advisor.post(
         f"/projects/{project}/documents/{extra_document}/delete", htmx=True))
     coholder1 = db.session.scalar(select(User.id).where(User.email == "coholder1@example.org"))
-    for path in (f"/admin/users/{data.ids['mentor']}/role", f"/admin/users/{coholder1}/active",
-                 f"/admin/users/{coholder1}/active"):
-        keep(f"admin {path}", staff.post(path, data={"role": "mentor"}, follow_redirects=True))
+    for path, form in ((f"/admin/users/{data.ids['mentor']}/role", {"role": "mentor"}),
+                       (f"/admin/users/{coholder1}/active", {"active": "0"}),
+                       (f"/admin/users/{coholder1}/active", {"active": "1"})):
+        keep(f"admin {path} {form}", staff.post(path, data=form, follow_redirects=True))
     keep("notifications read", holder.post("/notifications/read", htmx=True, data={"page": 1}))
 
     mentor = app.test_client()

@@ -85,7 +85,7 @@ def test_the_last_manager_cannot_be_demoted_or_deactivated(client, login):
     manager = login("manager")
     client.post(f"/admin/users/{manager.id}/role", data={"role": "advisor"})
     assert db.session.get(User, manager.id).role == "manager"
-    client.post(f"/admin/users/{manager.id}/active")
+    client.post(f"/admin/users/{manager.id}/active", data={"active": "0"})
     assert db.session.get(User, manager.id).active
     other = factories.user(role="manager")
     db.session.commit()
@@ -97,16 +97,82 @@ def test_a_deactivated_account_cannot_log_in_and_can_be_reactivated(client, logi
     login("manager")
     person = factories.user(role="advisor")
     db.session.commit()
-    client.post(f"/admin/users/{person.id}/active")
+    client.post(f"/admin/users/{person.id}/active", data={"active": "0"})
     assert not db.session.get(User, person.id).active
-    client.post(f"/admin/users/{person.id}/active")
+    client.post(f"/admin/users/{person.id}/active", data={"active": "1"})
     assert db.session.get(User, person.id).active
+
+
+def test_the_account_buttons_state_their_result(client, login):
+    login("manager")
+    active = factories.user(role="advisor", name="Active Person")
+    inactive = factories.user(role="advisor", name="Inactive Person", active=False)
+    db.session.commit()
+    html = client.get("/admin/users").get_data(as_text=True)
+    row = html.split(f'id="user-{active.id}"')[1].split("</tr>")[0]
+    assert 'name="active" value="0"' in row and "Deactivate" in row
+    row = html.split(f'id="user-{inactive.id}"')[1].split("</tr>")[0]
+    assert 'name="active" value="1"' in row and "Reactivate" in row
+
+
+def test_deactivating_twice_leaves_the_account_deactivated(client, login, security_events):
+    login("manager")
+    person = factories.user(role="advisor", name="Deux Fois")
+    db.session.commit()
+    for _ in range(2):  # a stale tab, or a second manager, presses the same button
+        response = client.post(f"/admin/users/{person.id}/active", data={"active": "0"},
+                               follow_redirects=True)
+        assert response.status_code == 200
+        assert not db.session.get(User, person.id).active
+    assert "Deux Fois&#39;s account is already deactivated." in response.get_data(as_text=True)
+    assert len(security_events.of("user.deactivated")) == 1
+    assert security_events.of("user.reactivated") == []
+
+
+def test_reactivating_twice_leaves_the_account_active(client, login, security_events):
+    login("manager")
+    person = factories.user(role="advisor", name="Deux Fois", active=False)
+    db.session.commit()
+    for _ in range(2):
+        response = client.post(f"/admin/users/{person.id}/active", data={"active": "1"},
+                               follow_redirects=True)
+        assert db.session.get(User, person.id).active
+    assert "Deux Fois&#39;s account is already active." in response.get_data(as_text=True)
+    assert len(security_events.of("user.reactivated")) == 1
+
+
+def test_an_account_change_without_its_intended_state_is_refused(client, login):
+    login("manager")
+    person = factories.user(role="advisor")
+    db.session.commit()
+    for data in ({}, {"active": ""}, {"active": "2"}, {"active": "yes"}):
+        assert client.post(f"/admin/users/{person.id}/active", data=data).status_code == 400
+    assert db.session.get(User, person.id).active
+
+
+def test_choosing_the_current_role_again_says_nothing_changed(client, login, security_events):
+    login("manager")
+    person = factories.user(role="mentor", name="Même Rôle")
+    db.session.commit()
+    response = client.post(f"/admin/users/{person.id}/role", data={"role": "mentor"},
+                           follow_redirects=True)
+    assert "Même Rôle already has this role" in response.get_data(as_text=True)
+    assert security_events.of("user.role_changed") == []
+
+
+def test_no_invitation_is_sent_to_a_deactivated_account(app, client, login):
+    login("manager")
+    person = factories.user(role="advisor", name="Sans Compte", active=False, password=None)
+    db.session.commit()
+    response = client.post(f"/admin/users/{person.id}/invitation", follow_redirects=True)
+    assert "Sans Compte&#39;s account is deactivated" in response.get_data(as_text=True)
+    assert app.extensions.get("outbox", []) == []
 
 
 def test_unknown_user_ids_are_404(client, login):
     login("manager")
     assert client.post("/admin/users/99999/role", data={"role": "mentor"}).status_code == 404
-    assert client.post("/admin/users/99999/active").status_code == 404
+    assert client.post("/admin/users/99999/active", data={"active": "0"}).status_code == 404
 
 
 def test_the_user_list_is_paginated(client, login):

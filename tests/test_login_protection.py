@@ -73,8 +73,7 @@ def test_the_delay_answers_on_the_login_form_with_retry_after(client, auth):
         auth.login(user, WRONG)
     response = auth.login(user)  # even the right password waits
     assert response.status_code == 429
-    # At least the delay (Flask-Limiter raises it to its own window's end when later).
-    assert int(response.headers["Retry-After"]) >= 1
+    assert response.headers["Retry-After"] in ("1", "2")  # the first delay: 2 seconds
     html = response.get_data(as_text=True)
     assert 'name="password"' in html  # the login form, with what to do
     assert "Too many failed attempts with this address" in html
@@ -91,8 +90,7 @@ def test_an_unknown_address_is_delayed_exactly_like_a_known_one(client, auth):
         page_a = _without_tokens(a.get_data(as_text=True)).replace(user.email, "EMAIL")
         page_b = _without_tokens(b.get_data(as_text=True)).replace("nobody@example.org", "EMAIL")
         assert page_a == page_b
-        # Both carry it; its value follows the clock (Flask-Limiter's window), not the account.
-        assert ("Retry-After" in a.headers) == ("Retry-After" in b.headers)
+        assert a.headers.get("Retry-After") == b.headers.get("Retry-After")
 
 
 def test_during_the_delay_the_password_is_not_checked_and_nothing_counts(
@@ -254,6 +252,39 @@ def test_a_manager_clears_a_delay_with_htmx(client, login):
     assert _failure(user.email) is None and _failure(other.email) is not None
 
 
+def test_the_delay_list_says_when_nobody_is_delayed(client, login):
+    login("manager")
+    html = client.get("/admin/users").get_data(as_text=True)
+    section = html.split('<section id="login-delays"')[1].split("</section>")[0]
+    assert "Accounts under login delay" in section
+    assert "No account is under login delay." in section
+    user = factories.user(name="Seule Personne")
+    _delay(user)
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert "No account is under login delay." not in html
+    # After the last clear, the swapped section says so too, and the message takes the focus.
+    response = client.post(f"/admin/users/{user.id}/login-delay", htmx=True)
+    section, oob = response.get_data(as_text=True).split("</section>")
+    assert "Accounts under login delay" in section
+    assert "No account is under login delay." in section and "Seule Personne" not in section
+    assert 'tabindex="-1" autofocus>Seule Personne can log in again' in oob
+
+
+def test_clearing_a_delay_twice_says_there_was_none(client, login, security_events):
+    login("manager")
+    user = factories.user(name="Lente Personne")
+    _delay(user)
+    client.post(f"/admin/users/{user.id}/login-delay", follow_redirects=True)
+    response = client.post(f"/admin/users/{user.id}/login-delay", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Lente Personne had no login delay" in html and "without waiting" not in html
+    response = client.post(f"/admin/users/{user.id}/login-delay", htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "had no login delay" in html
+    assert "flash-info" in html and "without waiting" not in html
+    assert len(security_events.of("login.delay_cleared")) == 1
+
+
 def test_clearing_a_delay_needs_a_manager_and_csrf(client, login):
     user = factories.user()
     _delay(user)
@@ -274,8 +305,54 @@ def test_the_wait_is_told_in_words(app, client, auth, wait):
     db.session.execute(update(LoginFailure).values(
         delayed_until=utcnow() + timedelta(seconds=wait)))
     db.session.commit()
-    html = auth.login(user).get_data(as_text=True)
+    response = auth.login(user)
+    html = response.get_data(as_text=True)
     assert ("2 seconds" if wait == 2 else "15 minutes") in html
+    # The header says the same wait, never Flask-Limiter's window (a minute, an hour).
+    assert int(response.headers["Retry-After"]) in (wait - 1, wait)
+    assert not [h for h in response.headers.keys() if h.startswith("X-RateLimit")]
+
+
+LIMIT_HEADERS = ("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining",
+                 "X-RateLimit-Reset")
+
+
+def test_answers_under_a_limit_carry_no_limit_headers(client, auth):
+    user = factories.user()
+    db.session.commit()
+    answers = [
+        auth.login(user, WRONG),  # 401
+        client.post("/auth/login", data={"email": "", "password": ""}),  # 422
+        client.post("/auth/reset", data={"email": user.email}),  # 303
+        client.post("/auth/register", data={}),  # 422
+        auth.login(user),  # 303
+    ]
+    assert [r.status_code for r in answers] == [401, 422, 303, 422, 303]
+    for response in answers:
+        assert not [h for h in LIMIT_HEADERS if h in response.headers], response.status
+
+
+def test_every_limit_breach_is_a_security_event_with_its_scope(app, client, security_events):
+    app.config["LOGIN_LIMIT_PER_IP"] = "2 per minute"
+    app.config["REGISTER_LIMIT"] = "1 per hour"
+    statuses = [client.post("/auth/login", data={"email": f"x{i}@example.org",
+                                                 "password": WRONG}).status_code
+                for i in range(3)]
+    assert statuses == [401, 401, 429]
+    statuses = [client.post("/auth/register", data={}).status_code for _ in range(2)]
+    assert statuses == [422, 429]
+    statuses = [client.post("/auth/reset", data={"email": "target@example.org"}).status_code
+                for _ in range(4)]
+    assert statuses == [303, 303, 303, 429]
+    response = client.post("/auth/reset", data={"email": "target@example.org"})
+    assert response.status_code == 429
+    assert 3500 <= int(response.headers["Retry-After"]) <= 3600  # "3 per hour"
+    events = security_events.of("rate_limit.exceeded")
+    assert [(e["scope"], e["path"]) for e in events] == [
+        ("client", "/auth/login"), ("client", "/auth/register"),
+        ("reset", "/auth/reset"), ("reset", "/auth/reset")]
+    assert events[2]["email"] == "target@example.org" and events[2]["limit"]
+    assert all(e["ip"] == "127.0.0.1" and e["retry_after"] >= 1 for e in events)
 
 
 # A browser the owner logged in with before is not held back by someone else's failures.

@@ -103,6 +103,22 @@ def test_a_new_holder_is_invited_by_email(app, client, login, auth):
     assert client.get(f"/projects/{project.id}").status_code == 200
 
 
+def test_inviting_a_co_holder_is_a_security_event(client, login, security_events):
+    advisor = login("advisor")
+    existing = factories.user(role="holder", email="anne@exemple.fr")
+    project = factories.project(holders=[])
+    db.session.commit()
+    client.post(f"/projects/{project.id}/holders", data={"email": existing.email})
+    assert security_events.of("user.invited") == []  # an existing account is only linked
+    client.post(f"/projects/{project.id}/holders", htmx=True,
+                data={"email": "nouveau@exemple.fr", "name": "Léa Jouan"})
+    user = db.session.scalar(select(User).where(User.email == "nouveau@exemple.fr"))
+    [event] = security_events.of("user.invited")
+    assert event["target_id"] == user.id and event["email"] == "nouveau@exemple.fr"
+    assert event["role"] == "holder" and event["user_id"] == advisor.id
+    assert event["invited_by_id"] == advisor.id
+
+
 def test_staff_accounts_cannot_become_holders(client, login):
     login("advisor")
     factories.user(role="mentor", email="mentor@exemple.fr")

@@ -405,6 +405,34 @@ def test_the_new_password_may_not_contain_my_email(client, auth, holder):
     assert response.status_code == 422
 
 
+def test_the_new_password_may_not_be_the_current_one(client, auth, holder, security_events):
+    auth.login(holder)
+    response = client.post("/account/password", data={
+        "current": factories.PASSWORD, "password": factories.PASSWORD,
+        "confirm": factories.PASSWORD})
+    assert response.status_code == 422
+    assert "This is already your password: choose a new one." in response.get_data(as_text=True)
+    assert security_events.of("password.changed") == []
+    assert latest_row(holder).ended_at is None
+
+
+def test_the_current_password_is_refused_in_french(client, auth, holder):
+    auth.login(holder)
+    response = client.post("/account/password", headers={"Accept-Language": "fr"}, data={
+        "current": factories.PASSWORD, "password": factories.PASSWORD,
+        "confirm": factories.PASSWORD})
+    assert "déjà votre mot de passe : choisissez-en un nouveau" in response.get_data(as_text=True)
+
+
+def test_a_wrong_current_password_is_a_security_event(client, auth, holder, security_events):
+    auth.login(holder)
+    client.post("/account/password", data={
+        "current": "not my password at all", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    [event] = security_events.of("password.change_failed")
+    assert event["user_id"] == holder.id and event["reason"] == "wrong_current_password"
+    assert "not my password" not in str(event)
+
+
 def test_password_change_needs_csrf_and_a_login(client, auth, holder):
     assert client.get("/account/password").status_code == 302
     auth.login(holder)
@@ -461,7 +489,8 @@ def manager_and_person(client, other_client, login):
 def test_deactivation_ends_every_session(client, other_client, manager_and_person,
                                          security_events):
     person = manager_and_person
-    assert client.post(f"/admin/users/{person.id}/active").status_code == 303
+    assert client.post(f"/admin/users/{person.id}/active",
+                       data={"active": "0"}).status_code == 303
     assert not staff_logged_in(other_client)
     assert latest_row(person).ended_reason == "deactivated"
     assert security_events.of("user.deactivated")[0]["target_id"] == person.id
@@ -474,8 +503,8 @@ def test_reactivation_does_not_revive_old_sessions(client, other_client, manager
                                                    security_events):
     person = manager_and_person
     stolen = saved_cookies(other_client)
-    client.post(f"/admin/users/{person.id}/active")
-    client.post(f"/admin/users/{person.id}/active")
+    client.post(f"/admin/users/{person.id}/active", data={"active": "0"})
+    client.post(f"/admin/users/{person.id}/active", data={"active": "1"})
     assert db.session.get(User, person.id).active
     restore_cookies(other_client, stolen)
     assert not staff_logged_in(other_client)
@@ -487,7 +516,7 @@ def test_reactivation_ends_any_session_left_open(client, other_client, manager_a
     person = manager_and_person
     db.session.get(User, person.id).active = False  # deactivated behind the app's back
     db.session.commit()
-    client.post(f"/admin/users/{person.id}/active")
+    client.post(f"/admin/users/{person.id}/active", data={"active": "1"})
     assert latest_row(person).ended_reason == "reactivated"
     assert not staff_logged_in(other_client)
 
@@ -594,6 +623,8 @@ def test_ending_another_session_with_htmx(client, other_client, two_devices):
     assert f'id="user-session-{other.id}"' not in html
     assert f'id="user-session-{this.id}"' in html
     assert 'hx-swap-oob="innerHTML:#messages"' in html
+    # The button pressed is gone: the message takes the keyboard focus (htmx autofocus).
+    assert 'tabindex="-1" autofocus>The session is ended' in html
     assert "HX-Request" in response.headers["Vary"]
     assert not logged_in(other_client)
 
@@ -707,12 +738,17 @@ def test_an_open_board_goes_to_the_login_page_when_its_session_ends(client, logi
     assert response.headers["Location"].startswith("/auth/login?next=")
 
 
-def test_guessing_the_current_password_is_throttled(client, auth, holder):
+def test_guessing_the_current_password_is_throttled(client, auth, holder, security_events):
     auth.login(holder)
     wrong = {"current": "not it at all, sorry", "password": NEW_PASSWORD,
              "confirm": NEW_PASSWORD}
-    statuses = [client.post("/account/password", data=wrong).status_code for _ in range(6)]
-    assert statuses == [422] * 5 + [429]
+    responses = [client.post("/account/password", data=wrong) for _ in range(6)]
+    assert [r.status_code for r in responses] == [422] * 5 + [429]
+    assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
+    assert not any("Retry-After" in r.headers or "X-RateLimit-Limit" in r.headers
+                   for r in responses[:5])
+    [event] = security_events.of("rate_limit.exceeded")
+    assert event["scope"] == "password" and event["user_id"] == holder.id
 
 
 def test_sessions_over_for_a_month_are_deleted_at_the_next_login(client, auth, holder):

@@ -94,7 +94,10 @@ def password():
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current.data):
             g.wrong_current_password = True
+            log_event("password.change_failed", reason="wrong_current_password")
             form.current.errors = [_("This is not your current password.")]
+        elif verify_password(current_user.password_hash, form.password.data):
+            form.password.errors = [_("This is already your password: choose a new one.")]
         else:
             user = current_user._get_current_object()
             set_password(user, form.password.data)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, SelectChoice, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from ..auth.forms import email_field
 from ..forms import Form, strip
@@ -30,4 +30,14 @@ class RoleForm(Form):
 
 
 class ActiveForm(Form):
-    """Deactivate or reactivate an account (the button says which)."""
+    """Deactivate (``active=0``) or reactivate (``active=1``) an account.
+
+    The form states the result its button promised, never "the opposite of now": a stale tab
+    or a second manager pressing "Deactivate" again cannot turn the account back on.
+    """
+
+    active = HiddenField(validators=[InputRequired(), AnyOf(["0", "1"])])
+
+
+class ActionForm(Form):
+    """A button with nothing but CSRF (send the invitation again, clear a login delay)."""

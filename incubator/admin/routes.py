@@ -15,7 +15,7 @@ from ..params import query_int
 from ..permissions import manager_required
 from ..security_log import record
 from . import bp
-from .forms import ActiveForm, InviteForm, RoleForm
+from .forms import ActionForm, ActiveForm, InviteForm, RoleForm
 from .queries import users_page
 from .services import LastManager, change_role, invite_staff, set_active
 
@@ -61,7 +61,7 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-def _commit_unless_last_manager(change, success: str):
+def _commit_unless_last_manager(change, success: str, category: str = "success"):
     """Run ``change``; commit and flash ``success``, or refuse if it removes the last manager."""
     try:
         change()
@@ -71,7 +71,7 @@ def _commit_unless_last_manager(change, success: str):
               "error")
     else:
         db.session.commit()
-        flash(success, "success")
+        flash(success, category)
     return redirect(url_for("admin.users"), code=303)
 
 
@@ -83,24 +83,38 @@ def set_role(user_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a valid role."), "error")
         return redirect(url_for("admin.users"), code=303)
+    role = Role(form.role.data)
+    if user.role == role:
+        flash(_("%(name)s already has this role: nothing changed.", name=user.name), "info")
+        return redirect(url_for("admin.users"), code=303)
     return _commit_unless_last_manager(
-        lambda: change_role(user, Role(form.role.data)),
+        lambda: change_role(user, role),
         _("%(name)s's role is changed.", name=user.name),
     )
 
 
 @bp.post("/users/<int:user_id>/active")
 @manager_required
-def toggle_active(user_id: int):
+def set_account_active(user_id: int):
+    """Deactivate or reactivate, as the form says (``active=0/1``): pressing twice is harmless."""
     user = _user_or_404(user_id)
-    if not ActiveForm().validate_on_submit():
+    form = ActiveForm()
+    if not form.validate_on_submit():
         abort(400)
-    if user.active:
+    active = form.active.data == "1"
+    if user.active == active:
+        if active:
+            message = _("%(name)s's account is already active.", name=user.name)
+        else:
+            message = _("%(name)s's account is already deactivated.", name=user.name)
+        flash(message, "info")
+        return redirect(url_for("admin.users"), code=303)
+    if active:
+        message = _("%(name)s's account is active again.", name=user.name)
+    else:
         message = _("%(name)s's account is deactivated: they can no longer log in.",
                     name=user.name)
-    else:
-        message = _("%(name)s's account is active again.", name=user.name)
-    return _commit_unless_last_manager(lambda: set_active(user, not user.active), message)
+    return _commit_unless_last_manager(lambda: set_active(user, active), message)
 
 
 @bp.post("/users/<int:user_id>/invitation")
@@ -108,15 +122,19 @@ def toggle_active(user_id: int):
 def invite_again(user_id: int):
     """Send a new invitation link (earlier ones die) to someone who has no password yet."""
     user = _user_or_404(user_id)
-    if not ActiveForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
-    if user.has_password or not user.active:
+    if not user.active:
+        flash(_("%(name)s's account is deactivated: reactivate it before sending an "
+                "invitation.", name=user.name), "error")
+    elif user.has_password:
         flash(_("%(name)s already has a password: they can ask for a new one on the login "
                 "page.", name=user.name), "error")
     else:
         send_invitation(user, current_user)
         db.session.commit()
-        record("user.invited", invited_id=user.id, email=user.email, again=True)
+        record("user.invited", target_id=user.id, email=user.email, role=user.role,
+               invited_by_id=current_user.id, again=True)
         flash(_("A new invitation was sent to %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.users"), code=303)
 
@@ -126,15 +144,21 @@ def invite_again(user_id: int):
 def clear_login_delay(user_id: int):
     """Forget an account's failed logins, so its owner can log in again at once."""
     user = _user_or_404(user_id)
-    if not ActiveForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     if throttle.clear(user.email):
         db.session.commit()
         record("login.delay_cleared", account_id=user.id, email=user.email)
-    message = _("%(name)s can log in again without waiting.", name=user.name)
+        message = _("%(name)s can log in again without waiting.", name=user.name)
+        category = "success"
+    else:
+        # A stale list, or another manager was quicker: say so rather than claim a change.
+        message = _("%(name)s had no login delay: they can already log in.", name=user.name)
+        category = "info"
     if is_htmx():
         response = make_response(render_template(
-            "admin/_login_delays.html", delayed=throttle.delayed_accounts(), message=message))
+            "admin/_login_delays.html", delayed=throttle.delayed_accounts(), message=message,
+            message_category=category))
         return vary_on_htmx(response)
-    flash(message, "success")
+    flash(message, category)
     return redirect(url_for("admin.users"), code=303)

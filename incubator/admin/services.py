@@ -21,8 +21,7 @@ class LastManager(ValueError):
 
 def invite_staff(email: str, name: str, role: Role, by: User) -> User:
     """Create an account waiting for its password and e-mail the link (to them only)."""
-    user = create_user(email, name, role, None, invited_by=by)
-    log_event("user.invited", target_id=user.id, email=user.email, role=role.value)
+    user = create_user(email, name, role, None, invited_by=by)  # logs user.invited
     send_invitation(user, by)
     return user
 

@@ -119,7 +119,7 @@ def _login_delayed(form: LoginForm, wait: int):
             time=format_timedelta(timedelta(seconds=wait), threshold=1.1)), "error")
     response = current_app.make_response(
         (render_template("auth/login.html", form=form), 429))
-    # Flask-Limiter's headers may push it to the end of its per-client window, if later.
+    # The same wait as the page says (Flask-Limiter's headers are off, so nothing changes it).
     response.headers["Retry-After"] = str(wait)
     return response
 

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..mail import send_mail
 from ..models import Role, User, utcnow
 from ..passwords import hash_password, needs_rehash, verify_password
+from ..security_log import record
 from ..tokens import KINDS, make_password_token, spend_tokens
 from ..urls import absolute_url
 from . import throttle
@@ -36,7 +37,10 @@ def create_user(
     invited_by: User | None = None,
     privacy_accepted: bool = False,
 ) -> User:
-    """A new account; ``password`` None leaves it waiting for an invitation link."""
+    """A new account; ``password`` None leaves it waiting for an invitation link.
+
+    An account created by someone (``invited_by``) is a ``user.invited`` security event.
+    """
     email = email.strip().lower()
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
@@ -59,6 +63,10 @@ def create_user(
         if find_user_by_email(email) is None:
             raise  # another constraint: not the race this is about
         raise EmailTaken(email) from None
+    if invited_by is not None:
+        # Here, so every way of inviting someone (staff, co-holders) leaves the same trace.
+        record("user.invited", target_id=user.id, email=user.email, role=role.value,
+               invited_by_id=invited_by.id)
     return user
 
 

@@ -47,3 +47,43 @@ def test_a_holder_ends_a_session_left_open_on_another_device(page: Page, browser
     page.locator(".user-menu summary").click()
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
+
+
+FOCUSED = ("() => { const e = document.activeElement;"
+           " return [e.tagName, e.closest('#messages') !== null, e.textContent.trim()]; }")
+
+
+def test_after_ending_a_session_with_the_keyboard_the_focus_is_on_the_message(
+        page: Page, browser, live_server, live_app):
+    with live_app.app_context():
+        factories.user(email="anne@exemple.fr", name="Anne Briand")
+        db.session.commit()
+    others = [browser.new_context(locale="fr-FR") for _ in range(2)]
+    try:
+        for context in others:
+            log_in(context.new_page(), live_server, "anne@exemple.fr",
+                   lands_on=r"/projects/mine$")
+        log_in(page, live_server, "anne@exemple.fr", lands_on=r"/projects/mine$")
+        page.goto(live_server + "/account/sessions")
+        rows = page.locator("#sessions tbody tr")
+        expect(rows).to_have_count(3)
+
+        page.get_by_role("button", name=re.compile("Terminer cette session")).first.focus()
+        page.keyboard.press("Enter")
+        expect(rows).to_have_count(2)
+        expect(page.locator("#messages")).to_contain_text("La session est terminée")
+        expect(page.locator("#messages p")).to_be_focused()  # once htmx has settled
+        tag, in_messages, text = page.evaluate(FOCUSED)
+        assert tag == "P" and in_messages and "La session est terminée" in text
+
+        page.get_by_role("button", name="Terminer toutes les autres sessions").focus()
+        page.keyboard.press("Enter")
+        expect(rows).to_have_count(1)
+        expect(page.locator("#messages")).to_contain_text("autre session terminée")
+        expect(page.locator("#messages p")).to_be_focused()
+        tag, in_messages, text = page.evaluate(FOCUSED)
+        assert tag == "P" and in_messages and "autre session terminée" in text
+        assert axe_violations(page) == []
+    finally:
+        for context in others:
+            context.close()

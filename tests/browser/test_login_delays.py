@@ -38,3 +38,32 @@ def test_a_manager_clears_a_login_delay_in_place(page: Page, live_server, live_a
     assert axe_violations(page) == []
     with live_app.app_context():
         assert throttle.seconds_to_wait("anne@exemple.fr") == 0
+
+
+def test_after_clearing_a_delay_with_the_keyboard_the_focus_is_on_the_message(
+        page: Page, live_server, live_app):
+    with live_app.app_context():
+        factories.user(role="manager", email="claire@cades.example", name="Claire Rouxel")
+        for name in ("Anne Briand", "Yann Le Goff"):
+            holder = factories.user(name=name)
+            for _ in range(6):
+                throttle.record_failure(holder.email)
+        db.session.commit()
+
+    log_in(page, live_server, "claire@cades.example")
+    page.goto(live_server + "/admin/users")
+    section = page.locator("#login-delays")
+    for name, left in (("Anne Briand", 1), ("Yann Le Goff", 0)):
+        section.get_by_role("button", name=f"Lever le délai de connexion de {name}").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#login-delays tbody tr")).to_have_count(left)
+        expect(page.locator("#messages")).to_contain_text(f"{name} peut de nouveau")
+        expect(page.locator("#messages p")).to_be_focused()  # once htmx has settled
+        tag, text = page.evaluate(
+            "() => [document.activeElement.tagName, document.activeElement.textContent]")
+        assert tag == "P" and name in text
+    # After the last one, the section says there is nobody left (heading kept).
+    expect(page.locator("#login-delays")).to_contain_text(
+        "Aucun compte n'est soumis à un délai de connexion.")
+    expect(page.locator("#login-delays h2")).to_be_visible()
+    assert axe_violations(page) == []
