@@ -30,7 +30,7 @@ from wtforms import (
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
-from .params import MAX_ID
+from .params import MAX_ID, parse_int
 
 # Line breaks of every kind (CR, LF, VT, FF, NEL, LS, PS), other C0 controls, DEL and C1.
 _NOT_ONE_LINE = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
@@ -99,7 +99,12 @@ def strip(value: str | None) -> str:
 def optional_int(value) -> int | None:
     if value in (None, "", "None"):
         return None
-    return int(value)
+    if isinstance(value, int):
+        return value
+    number = parse_int(value)
+    if number is None:
+        raise ValueError(value)  # WTForms: "not a valid choice"
+    return number
 
 
 def local_number(value) -> str:
