@@ -448,3 +448,44 @@ def test_a_status_change_with_a_tampered_token_is_answered_without_a_500(client,
     response = client.post(f"/projects/{project.id}/{action}", htmx=True, data=data)
     assert response.status_code == 200
     assert db.session.get(Project, project.id).status != "active"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.parametrize("field, value", [("after_id", "abc"), ("after_id", "9" * 30),
+                                          ("version", "abc"), ("version", "9" * 30),
+                                          ("version", "")])
+def test_a_tampered_hidden_move_field_is_refused_with_a_message(client, login, htmx, field,
+                                                                 value):
+    login("advisor")
+    project = factories.project(title="Garage solidaire")
+    db.session.commit()
+    data = {"stage_id": factories.stage(2).id, "version": 1, "after_id": 0, field: value}
+    response = client.post(f"/projects/{project.id}/move", htmx=htmx, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "This page is out of date or was altered. Reload it and try again." in html
+    # The form sent back carries the project's real version, so trying again works.
+    assert '<input type="hidden" name="version" value="1">' in html
+    assert db.session.get(Project, project.id).stage_id == factories.stage(1).id
+
+
+def test_a_tampered_hidden_status_field_is_refused_with_a_message(client, login):
+    login("manager")
+    project = factories.project(title="AMAP")
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/pause", htmx=True,
+                           data={"version": "abc", "reason": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Reload it and try again." in html
+    assert db.session.get(Project, project.id).status == "active"
+
+
+def test_a_move_with_a_bad_position_names_the_position_not_the_page(client, login):
+    login("advisor")
+    project = factories.project(title="Garage solidaire")
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/move", data={
+        "stage_id": factories.stage(2).id, "version": 1, "position": "0"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter a position from 1 upwards." in html and "Reload it" not in html
