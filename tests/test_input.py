@@ -12,8 +12,10 @@ import ast
 import hashlib
 import importlib
 import io
+import os
 import pkgutil
 import re
+import struct
 import threading
 import zipfile
 from datetime import date
@@ -591,6 +593,105 @@ def test_an_archive_with_too_many_entries_is_refused(monkeypatch):
     monkeypatch.setattr(filetypes, "MAX_ENTRIES", 50)
     assert filetypes.unpacks_too_big(_docx(10, members=60), 10**9)
     assert not filetypes.unpacks_too_big(_docx(10, members=40), 10**9)
+
+
+def _lying_docx(real_bytes: int, claimed: int = 1000, *, local: bool = True,
+                central: bool = True) -> bytes:
+    """A Word file whose document.xml inflates to ``real_bytes`` zeros while its headers (the
+    local one, the central directory's, or both) claim ``claimed`` bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w") as entry:
+            chunk = b"\0" * (1024 * 1024)
+            for start in range(0, real_bytes, len(chunk)):
+                entry.write(chunk[:real_bytes - start])
+    data = bytearray(out.getvalue())
+    name = b"word/document.xml"
+    if local:  # the name follows its local header (30 bytes), then the central entry's (46)
+        struct.pack_into("<I", data, data.index(name) - 30 + 22, claimed)
+    if central:
+        struct.pack_into("<I", data, data.rindex(name) - 46 + 24, claimed)
+    return bytes(data)
+
+
+def test_headers_that_understate_a_members_size_are_caught_by_inflating_it():
+    lying = _lying_docx(30 * 1024 * 1024)  # claims 1,000 bytes, inflates to 30 MB
+    assert len(lying) < 100 * 1024
+    with zipfile.ZipFile(io.BytesIO(lying)) as archive:  # what the old check trusted
+        assert archive.getinfo("word/document.xml").file_size == 1000
+    assert filetypes.unpacks_too_big(lying, 10**9)
+
+
+@pytest.mark.parametrize("which", ["local", "central"])
+def test_a_local_header_that_contradicts_the_central_directory_is_refused(which):
+    honest_size = 5000
+    data = _lying_docx(honest_size, claimed=4000, local=which == "local",
+                       central=which == "central")
+    assert filetypes.unpacks_too_big(data, 10**9)
+    assert not filetypes.unpacks_too_big(_lying_docx(honest_size, claimed=honest_size), 10**9)
+
+
+def test_a_compressed_size_larger_than_the_content_is_refused():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", os.urandom(20_000))
+    data = out.getvalue()
+    assert not filetypes.unpacks_too_big(data, 10**9)  # incompressible, yet honest
+    assert filetypes.unpacks_too_big(_lying_docx(20_000, claimed=10), 10**9)
+
+
+def test_the_inflating_stops_at_the_limit_and_does_not_trust_the_total():
+    # Honest headers, within the ratio, beyond the bound: refused without inflating it all.
+    data = _docx(3 * 1024 * 1024, members=1)
+    assert filetypes.unpacks_too_big(data, 2 * 1024 * 1024)
+    assert not filetypes.unpacks_too_big(_docx(512 * 1024), 2 * 1024 * 1024)
+
+
+def _docx_with(member: str, content: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document>Bonjour</w:document>")
+        archive.writestr(member, content)
+    return out.getvalue()
+
+
+def test_a_document_embedding_a_zip_bomb_is_refused(client, world):
+    from .test_documents import upload
+
+    inner = _lying_docx(30 * 1024 * 1024)  # a bomb whose own headers look innocent
+    outer = _docx_with("word/embeddings/Document.docx", inner)
+    assert filetypes.detect(outer) is filetypes.DOCX
+    assert filetypes.unpacks_too_big(outer, 10**9)
+    response = upload(client, world["project"], outer, "plan.docx")
+    assert response.status_code == 422
+    assert "far more room once opened" in response.get_data(as_text=True)
+
+
+def test_nested_archives_share_the_documents_limit():
+    inner = _docx_with("word/media/noise.txt", os.urandom(1536 * 1024).hex().encode())  # 3 MB
+    outer = _docx_with("word/embeddings/Feuille.xlsx", inner)
+    assert filetypes.unpacks_too_big(outer, 2 * 1024 * 1024)
+    assert not filetypes.unpacks_too_big(outer, 10 * 1024 * 1024)
+
+
+def test_an_archive_two_levels_deep_is_refused_outright():
+    deepest = _docx(100)
+    middle = _docx_with("word/embeddings/a.docx", deepest)
+    outer = _docx_with("word/embeddings/b.docx", middle)
+    assert not filetypes.unpacks_too_big(middle, 10**9)  # one level: a chart's spreadsheet
+    assert filetypes.unpacks_too_big(outer, 10**9)
+
+
+def test_a_lying_upload_is_refused_by_the_route(client, world):
+    from .test_documents import upload
+
+    response = upload(client, world["project"], _lying_docx(30 * 1024 * 1024), "plan.docx",
+                      htmx=True)
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Document)) == 1
 
 
 def test_an_ordinary_word_file_is_still_accepted(client, world):
