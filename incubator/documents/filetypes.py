@@ -206,6 +206,8 @@ def _inflate(raw: memoryview, member: zipfile.ZipInfo, budget: _Budget,
         if content is not None and len(content) > keep:
             raise _Refused
         return content
+    if declared == 0 and not raw:
+        return None  # an empty member some writers leave without even an end marker
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     produced = 0
     kept: list[bytes] | None = None
