@@ -28,7 +28,7 @@ MESSAGES = {
     413: (_l("Too large"), _l("What you sent is larger than allowed. Try a smaller file.")),
     422: (_l("Invalid input"), _l("Some of what you entered is not valid. Correct it and try again.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes, then try again.")),
-    500: (_l("Something went wrong"), _l("An unexpected error happened on our side and nothing was saved. Try again; if it persists, tell the pole's team.")),
+    500: (_l("Something went wrong"), _l("An unexpected error happened on our side. What you did may or may not have been recorded: reload the page to check before trying again. If it persists, tell the pole's team.")),
 }
 CSRF_MESSAGE = _l("Your session has expired or the form is out of date. Reload the page and try again.")
 

@@ -30,7 +30,7 @@ from wtforms import (
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
-from .params import MAX_ID
+from .params import MAX_ID, parse_int
 
 # Line breaks of every kind (CR, LF, VT, FF, NEL, LS, PS), other C0 controls, DEL and C1.
 _NOT_ONE_LINE = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
@@ -92,6 +92,43 @@ class Form(FlaskForm):
         return super().validate(extra_validators=extra)
 
 
+# Fields the page fills itself, never typed: only a stale or altered page gets them wrong,
+# and their label would mean nothing to anyone.
+PAGE_FIELDS = frozenset({"version", "after_id", "next"})
+
+
+def _page_filled(name: str, field) -> bool:
+    return name in PAGE_FIELDS or isinstance(field, HiddenField)
+
+
+def page_error(form) -> str | None:
+    """The message for a form refused because of a field the page fills (not CSRF), else
+    None: the form shows it above its fields, which have nothing to say."""
+    if any(field.errors for name, field in form._fields.items()
+           if _page_filled(name, field) and name != "csrf_token"):
+        return _("This page is out of date or was altered. Reload it and try again.")
+    return None
+
+
+def error_messages(form) -> list[str]:
+    """Every error of a refused form as sentences, for an answer that cannot show the form
+    itself (a flash message after a plain POST): each typed field's label with its errors,
+    one sentence for page-filled fields, and a CSRF failure its own."""
+    messages = []
+    csrf = form._fields.get("csrf_token")
+    if csrf is not None and csrf.errors:
+        messages.append(_("Your session has expired or the form is out of date. "
+                          "Submit it again."))
+    if stale := page_error(form):
+        messages.append(stale)
+    for name, field in form._fields.items():
+        if _page_filled(name, field) or name == "csrf_token":
+            continue
+        messages.extend(_("%(field)s: %(error)s", field=field.label.text, error=error)
+                        for error in field.errors)
+    return messages
+
+
 def strip(value: str | None) -> str:
     return (value or "").strip()
 
@@ -99,7 +136,12 @@ def strip(value: str | None) -> str:
 def optional_int(value) -> int | None:
     if value in (None, "", "None"):
         return None
-    return int(value)
+    if isinstance(value, int):
+        return value
+    number = parse_int(value)
+    if number is None:
+        raise ValueError(value)  # WTForms: "not a valid choice"
+    return number
 
 
 def local_number(value) -> str:

@@ -34,11 +34,15 @@ def register_params(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
 
 
-def parse_int(raw: str | None, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
-    """``raw`` as an int when it is a plain decimal number within the bounds, else None."""
-    text = (raw or "").strip()
+def parse_int(raw: str | None, minimum: int = 1, maximum: int = MAX_ID, *,
+              max_digits: int = _MAX_DIGITS) -> int | None:
+    """``raw`` as an int when it is a plain decimal number (ASCII digits, an optional '-')
+    within the bounds, else None. The one way to read a number from request-derived text
+    (query strings, cookies, headers, tokens, hidden fields): ``str.isdigit`` accepts '²'
+    and other digits ``int`` refuses, and ``int`` reads numbers of any size."""
+    text = (raw or "").strip() if isinstance(raw, str) or raw is None else ""
     digits = text.removeprefix("-")
-    if not digits.isascii() or not digits.isdigit() or len(digits) > _MAX_DIGITS:
+    if not digits.isascii() or not digits.isdigit() or len(digits) > max_digits:
         return None
     value = int(text)
     return value if minimum <= value <= maximum else None

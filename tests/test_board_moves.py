@@ -417,3 +417,75 @@ def test_a_failing_close_form_comes_back_open_with_its_error(client, login):
     assert page.status_code == 422 and "<html" in html
     assert '<details class="status-forms" open>' in html
     assert f'id="move-{project.id}-close-reason-error"' in html
+
+
+def _hostile_token(stage_ids) -> str:
+    """A board token whose numbers are digits for ``str.isdigit`` but not for ``int``."""
+    return ".".join(f"{sid}:²-1-1" for sid in stage_ids)
+
+
+@pytest.mark.parametrize("bad", ["²-1-1", "١-1-1", "1-1-" + "9" * 60, "x-1-1", "1-1"])
+def test_a_move_with_a_tampered_token_is_saved_and_answered_without_a_500(client, login, bad):
+    login("advisor")
+    project = factories.project(title="Garage solidaire")
+    db.session.commit()
+    token = ".".join(f"{factories.stage(n).id}:{bad}" for n in range(1, 6))
+    response = client.post(f"/projects/{project.id}/move", htmx=True, data={
+        "stage_id": factories.stage(3).id, "version": 1, "token": token})
+    assert response.status_code == 200
+    assert db.session.get(Project, project.id).stage_id == factories.stage(3).id
+    # The unusable token is dropped: the next poll refreshes the board.
+    assert 'name="token" value="' not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("action", ["pause", "close"])
+def test_a_status_change_with_a_tampered_token_is_answered_without_a_500(client, login, action):
+    login("manager")
+    project = factories.project(title="AMAP")
+    db.session.commit()
+    data = {"version": 1, "reason": "Fin", "outcome": "abandoned",
+            "token": _hostile_token(factories.stage(n).id for n in range(1, 6))}
+    response = client.post(f"/projects/{project.id}/{action}", htmx=True, data=data)
+    assert response.status_code == 200
+    assert db.session.get(Project, project.id).status != "active"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.parametrize("field, value", [("after_id", "abc"), ("after_id", "9" * 30),
+                                          ("version", "abc"), ("version", "9" * 30),
+                                          ("version", "")])
+def test_a_tampered_hidden_move_field_is_refused_with_a_message(client, login, htmx, field,
+                                                                 value):
+    login("advisor")
+    project = factories.project(title="Garage solidaire")
+    db.session.commit()
+    data = {"stage_id": factories.stage(2).id, "version": 1, "after_id": 0, field: value}
+    response = client.post(f"/projects/{project.id}/move", htmx=htmx, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "This page is out of date or was altered. Reload it and try again." in html
+    # The form sent back carries the project's real version, so trying again works.
+    assert '<input type="hidden" name="version" value="1">' in html
+    assert db.session.get(Project, project.id).stage_id == factories.stage(1).id
+
+
+def test_a_tampered_hidden_status_field_is_refused_with_a_message(client, login):
+    login("manager")
+    project = factories.project(title="AMAP")
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/pause", htmx=True,
+                           data={"version": "abc", "reason": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Reload it and try again." in html
+    assert db.session.get(Project, project.id).status == "active"
+
+
+def test_a_move_with_a_bad_position_names_the_position_not_the_page(client, login):
+    login("advisor")
+    project = factories.project(title="Garage solidaire")
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/move", data={
+        "stage_id": factories.stage(2).id, "version": 1, "position": "0"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter a position from 1 upwards." in html and "Reload it" not in html

@@ -8,14 +8,18 @@ and for real with parallel requests on PostgreSQL) and zip bombs.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import io
+import os
 import pkgutil
 import re
+import struct
 import threading
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask_wtf import FlaskForm
@@ -45,7 +49,7 @@ from incubator.models import (
     ProjectHolder,
     User,
 )
-from incubator.params import MAX_ID, IdConverter
+from incubator.params import MAX_ID, IdConverter, parse_int
 
 from . import factories
 from .conftest import is_postgres, make_app, reset_database
@@ -591,6 +595,105 @@ def test_an_archive_with_too_many_entries_is_refused(monkeypatch):
     assert not filetypes.unpacks_too_big(_docx(10, members=40), 10**9)
 
 
+def _lying_docx(real_bytes: int, claimed: int = 1000, *, local: bool = True,
+                central: bool = True) -> bytes:
+    """A Word file whose document.xml inflates to ``real_bytes`` zeros while its headers (the
+    local one, the central directory's, or both) claim ``claimed`` bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w") as entry:
+            chunk = b"\0" * (1024 * 1024)
+            for start in range(0, real_bytes, len(chunk)):
+                entry.write(chunk[:real_bytes - start])
+    data = bytearray(out.getvalue())
+    name = b"word/document.xml"
+    if local:  # the name follows its local header (30 bytes), then the central entry's (46)
+        struct.pack_into("<I", data, data.index(name) - 30 + 22, claimed)
+    if central:
+        struct.pack_into("<I", data, data.rindex(name) - 46 + 24, claimed)
+    return bytes(data)
+
+
+def test_headers_that_understate_a_members_size_are_caught_by_inflating_it():
+    lying = _lying_docx(30 * 1024 * 1024)  # claims 1,000 bytes, inflates to 30 MB
+    assert len(lying) < 100 * 1024
+    with zipfile.ZipFile(io.BytesIO(lying)) as archive:  # what the old check trusted
+        assert archive.getinfo("word/document.xml").file_size == 1000
+    assert filetypes.unpacks_too_big(lying, 10**9)
+
+
+@pytest.mark.parametrize("which", ["local", "central"])
+def test_a_local_header_that_contradicts_the_central_directory_is_refused(which):
+    honest_size = 5000
+    data = _lying_docx(honest_size, claimed=4000, local=which == "local",
+                       central=which == "central")
+    assert filetypes.unpacks_too_big(data, 10**9)
+    assert not filetypes.unpacks_too_big(_lying_docx(honest_size, claimed=honest_size), 10**9)
+
+
+def test_a_compressed_size_larger_than_the_content_is_refused():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", os.urandom(20_000))
+    data = out.getvalue()
+    assert not filetypes.unpacks_too_big(data, 10**9)  # incompressible, yet honest
+    assert filetypes.unpacks_too_big(_lying_docx(20_000, claimed=10), 10**9)
+
+
+def test_the_inflating_stops_at_the_limit_and_does_not_trust_the_total():
+    # Honest headers, within the ratio, beyond the bound: refused without inflating it all.
+    data = _docx(3 * 1024 * 1024, members=1)
+    assert filetypes.unpacks_too_big(data, 2 * 1024 * 1024)
+    assert not filetypes.unpacks_too_big(_docx(512 * 1024), 2 * 1024 * 1024)
+
+
+def _docx_with(member: str, content: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document>Bonjour</w:document>")
+        archive.writestr(member, content)
+    return out.getvalue()
+
+
+def test_a_document_embedding_a_zip_bomb_is_refused(client, world):
+    from .test_documents import upload
+
+    inner = _lying_docx(30 * 1024 * 1024)  # a bomb whose own headers look innocent
+    outer = _docx_with("word/embeddings/Document.docx", inner)
+    assert filetypes.detect(outer) is filetypes.DOCX
+    assert filetypes.unpacks_too_big(outer, 10**9)
+    response = upload(client, world["project"], outer, "plan.docx")
+    assert response.status_code == 422
+    assert "far more room once opened" in response.get_data(as_text=True)
+
+
+def test_nested_archives_share_the_documents_limit():
+    inner = _docx_with("word/media/noise.txt", os.urandom(1536 * 1024).hex().encode())  # 3 MB
+    outer = _docx_with("word/embeddings/Feuille.xlsx", inner)
+    assert filetypes.unpacks_too_big(outer, 2 * 1024 * 1024)
+    assert not filetypes.unpacks_too_big(outer, 10 * 1024 * 1024)
+
+
+def test_an_archive_two_levels_deep_is_refused_outright():
+    deepest = _docx(100)
+    middle = _docx_with("word/embeddings/a.docx", deepest)
+    outer = _docx_with("word/embeddings/b.docx", middle)
+    assert not filetypes.unpacks_too_big(middle, 10**9)  # one level: a chart's spreadsheet
+    assert filetypes.unpacks_too_big(outer, 10**9)
+
+
+def test_a_lying_upload_is_refused_by_the_route(client, world):
+    from .test_documents import upload
+
+    response = upload(client, world["project"], _lying_docx(30 * 1024 * 1024), "plan.docx",
+                      htmx=True)
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Document)) == 1
+
+
 def test_an_ordinary_word_file_is_still_accepted(client, world):
     from .test_documents import upload
 
@@ -648,3 +751,53 @@ def test_a_project_reopened_while_another_enters_its_column_gets_a_free_place(cl
     project = db.session.get(Project, project.id)
     assert project.status == "active"
     assert project.position is not None and project.position != other.position
+
+
+# -- numbers from request-derived text ----------------------------------------------------
+
+# Every int() in the package, with why its argument cannot come from a request. Text from a
+# request (query strings, cookies, headers, tokens, form values) goes through
+# params.parse_int / query_int: a new int() call fails here until it is reviewed.
+INT_CALLS_REVIEWED = {
+    ("board/queries.py", "int(total)"),  # SQL aggregates
+    ("board/queries.py", "int(matching or 0)"),
+    ("next_steps/queries.py", "int(count)"),
+    ("next_steps/queries.py", "int(overdue or 0)"),
+    ("next_steps/queries.py", "int(count or 0)"),
+    ("projects/services.py", 'int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))'),
+    ("security_log.py", "int(current_user.get_id())"),  # a loaded User's integer id
+    ("config.py", "int(value)"),  # the operator's environment, at start-up
+    ("params.py", "int(text)"),  # the bounded parser itself
+}
+
+
+def _package_sources():
+    root = Path(incubator.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        yield path.relative_to(root).as_posix(), path.read_text(encoding="utf-8")
+
+
+def test_numbers_from_requests_are_read_only_by_the_bounded_parsers():
+    found = set()
+    for name, source in _package_sources():
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Call):
+                continue
+            if isinstance(node.func, ast.Name) and node.func.id == "int":
+                found.add((name, ast.get_source_segment(source, node)))
+            # str.isdigit() accepts '²' and '١', which int() refuses or reads unbounded.
+            if (isinstance(node.func, ast.Attribute) and node.func.attr == "isdigit"
+                    and name != "params.py"):
+                found.add((name, ast.get_source_segment(source, node)))
+    assert found <= INT_CALLS_REVIEWED, sorted(found - INT_CALLS_REVIEWED)
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "1.0", "", None, " ", "-", "9" * 20, "1e3", 12])
+def test_parse_int_takes_only_plain_ascii_numbers_in_range(raw):
+    assert parse_int(raw) is None
+
+
+def test_parse_int_reads_plain_numbers_and_respects_its_bounds():
+    assert parse_int(" 42 ") == 42 and parse_int("-5", -10, 10) == -5
+    assert parse_int(str(2**31)) is None and parse_int("0") is None
+    assert parse_int("1" + "0" * 25, 0, 10**30, max_digits=31) == 10**25

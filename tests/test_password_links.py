@@ -12,11 +12,19 @@ import threading
 
 import pytest
 from sqlalchemy import event, func, select
+from werkzeug.datastructures import MultiDict
 
 from incubator import after_response
 from incubator.auth import routes as auth_routes
 from incubator.auth import services as auth_services
+from incubator.auth.forms import (
+    AccountPasswordForm,
+    PasswordPolicy,
+    SetPasswordForm,
+    new_password_fields,
+)
 from incubator.extensions import db
+from incubator.forms import Form
 from incubator.models import PasswordToken, User
 from incubator.tokens import make_password_token, read_password_token
 
@@ -189,6 +197,49 @@ def test_setting_the_password_spends_every_earlier_link(app, client, auth):
         response = client.get(f"/auth/password/{token}")
         assert response.headers["Location"].endswith("/auth/reset")
     assert all(row.used_at is not None for row in db.session.scalars(select(PasswordToken)))
+
+
+@pytest.mark.parametrize("kind", ["reset", "invite"])
+def test_a_link_refuses_a_password_containing_the_accounts_address(app, client, kind):
+    """The same policy as registration and /account/password, although the form of a link
+    has no e-mail field."""
+    user = factories.user(email="camille.durand@example.org")
+    token = make_password_token(user, kind)
+    db.session.commit()
+    weak = "ma Camille.Durand@example.org chérie"
+    response = client.post(f"/auth/password/{token}", data={"password": weak, "confirm": weak},
+                           headers={"Accept-Language": "fr"})
+    assert response.status_code == 422
+    assert "ne doit pas contenir votre adresse e-mail" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == user.password_hash
+    assert read_password_token(token) == (db.session.get(User, user.id), kind)  # not spent
+    assert client.post(f"/auth/password/{token}",
+                       data={"password": NEW, "confirm": NEW}).status_code == 303
+
+
+def test_every_form_that_sets_a_password_knows_the_accounts_address(app):
+    """A new form setting a password without an e-mail field nor the account's address would
+    silently skip the rule: the policy fails loudly instead."""
+    from .test_input import _app_forms
+
+    with app.test_request_context():
+        setters = [cls for cls in _app_forms() if any(
+            isinstance(v, PasswordPolicy) for field in cls(meta={"csrf": False})
+            for v in field.validators)]
+        assert len(setters) >= 3
+        for cls in setters:
+            form = cls(meta={"csrf": False})
+            assert "email" in form._fields or isinstance(form, AccountPasswordForm), cls
+
+        class Forgetful(Form):
+            password, confirm = new_password_fields()
+
+        typed = MultiDict({"password": NEW, "confirm": NEW})
+        for form in (Forgetful(formdata=typed, meta={"csrf": False}),
+                     SetPasswordForm(formdata=typed, meta={"csrf": False})):  # no account
+            with pytest.raises(TypeError):
+                form.validate()
 
 
 def test_a_link_of_a_deactivated_account_opens_nothing(app, client):

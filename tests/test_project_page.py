@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from incubator.extensions import db
@@ -196,3 +197,76 @@ def test_people_routes_check_project_access(client, login):
     db.session.commit()
     for url in ("/projects/999/advisor", "/projects/999/holders", "/projects/999/holders/1/remove"):
         assert client.post(url, data={"version": 1, "email": "a@b.fr"}).status_code == 404
+
+
+BAD_NAMES = {"une\nligne": "Write this on one line.",
+             "nul\x00": "Remove the invisible control characters",
+             "x" * 100_000: "Field cannot be longer than 120 characters."}
+
+
+@pytest.mark.parametrize("name", list(BAD_NAMES), ids=["line-break", "nul", "long"])
+def test_a_co_holder_with_a_bad_name_is_told_about_the_name_without_javascript(
+        client, login, name):
+    login("advisor")
+    project = factories.project(holders=[])
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/holders",
+                           data={"email": "nouveau@exemple.fr", "name": name})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Name (for a new person): {BAD_NAMES[name]}" in page
+    assert "valid e-mail" not in page
+    assert db.session.scalar(select(User).where(User.email == "nouveau@exemple.fr")) is None
+
+
+@pytest.mark.parametrize("name", list(BAD_NAMES), ids=["line-break", "nul", "long"])
+def test_a_co_holder_with_a_bad_name_is_told_about_the_name_with_htmx(client, login, name):
+    login("advisor")
+    project = factories.project(holders=[])
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/holders", htmx=True,
+                           data={"email": "nouveau@exemple.fr", "name": name})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert BAD_NAMES[name] in html and "valid e-mail" not in html
+    assert f'id="holder-name-project-{project.id}-error"' in html
+
+
+def test_a_co_holder_with_a_bad_address_is_told_about_the_address_in_french(client, login):
+    login("advisor")
+    project = factories.project(holders=[])
+    db.session.commit()
+    client.post("/language", data={"locale": "fr"})
+    response = client.post(f"/projects/{project.id}/holders",
+                           data={"email": "pas-une-adresse", "name": "Léa"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Adresse e-mail de la personne porteuse : " in page
+    assert "Nom (pour une nouvelle personne) :" not in page
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_co_holder_form_without_its_csrf_token_says_so(client, login, htmx):
+    login("advisor")
+    project = factories.project(holders=[])
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/holders", csrf=False, htmx=htmx,
+                           data={"email": "nouveau@exemple.fr", "name": "Léa"})
+    assert response.status_code == 400
+    assert "session has expired or the form is out of date" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "nouveau@exemple.fr")) is None
+
+
+def test_error_messages_name_each_failing_field_and_a_csrf_failure(app):
+    from werkzeug.datastructures import MultiDict
+
+    from incubator.forms import error_messages
+    from incubator.projects.forms import HolderForm
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        form = HolderForm(formdata=MultiDict({"email": "x", "name": "a\nb",
+                                              "csrf_token": "forged"}))
+        assert not form.validate()
+        messages = error_messages(form)
+    assert messages[0].startswith("Your session has expired or the form is out of date")
+    assert any(m.startswith("Holder's e-mail address: ") for m in messages)
+    assert "Name (for a new person): Write this on one line." in messages

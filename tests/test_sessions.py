@@ -131,6 +131,15 @@ def test_flask_logins_old_remember_cookie_is_ignored_and_deleted(client, holder)
     assert any(c.startswith("remember_token=;") for c in response.headers.getlist("Set-Cookie"))
 
 
+@pytest.mark.parametrize("value", ["99999999999999999999999.abc", "2147483648.abc", "².abc",
+                                   "-1.abc", "0.abc", "1", ".", "9" * 40 + ".abc"])
+def test_a_crafted_remember_cookie_is_forgotten_not_a_500(client, holder, value):
+    client.set_cookie("remember", value)
+    response = client.get("/")
+    assert response.status_code < 500
+    assert any(c.startswith("remember=;") for c in response.headers.getlist("Set-Cookie"))
+
+
 # -- stay logged in ----------------------------------------------------------------------
 
 

@@ -115,6 +115,21 @@ def test_an_unexpected_exception_gives_a_500_page_and_rolls_back(app):
     assert "<html" in response.get_data(as_text=True)
 
 
+def test_the_500_page_does_not_promise_that_nothing_was_saved(app):
+    def explode():
+        raise RuntimeError("bug after a commit, maybe")
+
+    app.add_url_rule("/explode", "explode", explode)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    french = client.get("/explode", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "a pu être enregistrée ou non" in french and "rechargez la page" in french
+    assert "rien n" not in french
+    english = client.get("/explode", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "may or may not have been recorded" in english and "reload the page" in english
+    assert "nothing was saved" not in english
+
+
 def test_csrf_is_required_on_posts(client, login):
     login("holder")
     response = client.post("/projects/new", data={"title": "Sans jeton"}, csrf=False)

@@ -6,11 +6,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length
 
-from ..auth.forms import new_password_fields
+from ..auth.forms import AccountPasswordForm, new_password_fields
 from ..forms import Form
 
 
-class PasswordForm(Form):
+class PasswordForm(AccountPasswordForm):
     """Change my password: the current one, then the new one twice (the usual policy)."""
 
     current = PasswordField(

@@ -7,8 +7,6 @@ keeps this one on a new secret and a new cookie.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -88,9 +86,7 @@ def _wrong_current_password(response) -> bool:
                key_func=lambda: f"password:{current_user.get_id()}",
                deduct_when=_wrong_current_password)
 def password():
-    form = PasswordForm()
-    # The policy refuses a password containing the e-mail address it finds on the form.
-    form.email = SimpleNamespace(data=current_user.email)
+    form = PasswordForm(account_email=current_user.email)
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current.data):
             g.wrong_current_password = True

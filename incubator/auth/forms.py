@@ -33,9 +33,21 @@ class PasswordPolicy:
             raise ValidationError(
                 _("This password is too common and easy to guess. Choose another one.")
             )
-        email = getattr(form, "email", None)
-        if email is not None and email.data and normalise_email(email.data) in password.lower():
+        email = _account_email(form)
+        if email and email in password.lower():
             raise ValidationError(_("Your password must not contain your e-mail address."))
+
+
+def _account_email(form) -> str:
+    """The address the new password belongs to: the form's e-mail field (registration) or the
+    account the form was built for (``AccountPasswordForm``). A form with neither is a bug:
+    the policy would silently skip a rule, so it fails loudly instead."""
+    field = getattr(form, "email", None)
+    if field is not None and hasattr(field, "data"):
+        return normalise_email(field.data)
+    if isinstance(form, AccountPasswordForm) and form.account_email:
+        return normalise_email(form.account_email)
+    raise TypeError(f"{type(form).__name__} sets a password but knows no e-mail address")
 
 
 # Texts of the field factories below, which run at import (in class bodies): lazy strings
@@ -115,7 +127,18 @@ class ResetRequestForm(Form):
     email = email_field()
 
 
-class SetPasswordForm(Form):
+class AccountPasswordForm(Form):
+    """A form setting the password of an existing account, which has no e-mail field: it is
+    built for that account so the policy can refuse a password containing its address."""
+
+    def __init__(self, *args, account_email: str | None = None, **kwargs) -> None:
+        self.account_email = account_email
+        super().__init__(*args, **kwargs)
+
+
+class SetPasswordForm(AccountPasswordForm):
+    """Invitation and reset links: the same policy as registration."""
+
     password, confirm = new_password_fields()
 
 

@@ -162,7 +162,7 @@ def set_password(token: str):
               "error")
         return redirect(url_for("auth.reset_request"), code=303)
     user, kind = found
-    form = SetPasswordForm()
+    form = SetPasswordForm(account_email=user.email)
     if form.validate_on_submit():
         store_password(user, form.password.data)
         # Whoever held a session of this account (or a copy of its cookie) is out.

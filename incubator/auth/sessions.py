@@ -35,6 +35,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import EndReason, User, UserSession, utcnow
+from ..params import parse_int
 from ..security_log import record as log_event
 
 # Requests made by a timer, not a person: they never count as activity for the idle
@@ -112,10 +113,11 @@ def _is_background() -> bool:
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the user of a valid, open session, else None."""
     row_id, secret = session.get(SESSION_ID_KEY), session.get(SESSION_SECRET_KEY)
-    if not user_id.isdigit() or not isinstance(row_id, int) or not isinstance(secret, str):
+    user_number = parse_int(user_id)
+    if user_number is None or not isinstance(row_id, int) or not isinstance(secret, str):
         return None
     row = db.session.get(UserSession, row_id, options=[joinedload(UserSession.user)])
-    if (row is None or row.user_id != int(user_id) or row.ended_at is not None
+    if (row is None or row.user_id != user_number or row.ended_at is not None
             or not _same(row.secret_hash, secret)):
         return None
     user = row.user
@@ -241,8 +243,8 @@ def _resume_from_remember_cookie() -> None:
     cookie. Commits (it writes only the session row)."""
     row_id, _, token = request.cookies[_remember_cookie_name()].partition(".")
     row = None
-    if row_id.isdigit() and token:
-        row = db.session.get(UserSession, int(row_id), options=[joinedload(UserSession.user)])
+    if (number := parse_int(row_id)) is not None and token:
+        row = db.session.get(UserSession, number, options=[joinedload(UserSession.user)])
     now = utcnow()
     if row is None or row.ended_at is not None or not row.remember_hash:
         _forget_remember_cookie()
@@ -327,7 +329,7 @@ def logout() -> None:
     """End the current session, forget its cookies, keep the language. Flushes."""
     user_id = current_user.get_id()
     end(EndReason.LOGOUT)
-    log_event("logout", user_id=int(user_id) if user_id else None)
+    log_event("logout", user_id=parse_int(user_id))
     locale = session.get("locale")
     logout_user()
     session.clear()

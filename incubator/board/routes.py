@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..forms import page_error
 from ..htmx import hx_trigger, is_htmx, vary_on_htmx
 from ..models import Project, ProjectStatus, Stage
 from ..params import MAX_BIGINT, parse_int, query_int
@@ -151,10 +152,13 @@ def _render_move_form(project: Project, form: MoveForm, status: int = 200, *,
                "pause_form": pause_form or PauseForm(formdata=None),
                "open_status": bool(close_form or pause_form),
                "stalled_days": current_app.config["STALLED_DAYS"]}
-    for other in (context["close_form"], context["pause_form"]):
-        if other.version.data is None:
+    forms = (form, context["close_form"], context["pause_form"])
+    for other in forms:
+        if other.version.data is None or other.version.errors:  # absent, or not a number
             other.version.data = project.version
         other.next.data = other.next.data or form.next.data
+    # A field the page fills (version, after_id) was refused: say so, the fields cannot.
+    context["page_error"] = next(filter(None, map(page_error, forms)), None)
     template = "board/_move_form.html" if is_htmx() else "board/move.html"
     return vary_on_htmx(make_response(render_template(template, **context), status))
 

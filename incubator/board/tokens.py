@@ -9,17 +9,24 @@ if it had missed someone else's change, it still differs and the poll refreshes 
 from __future__ import annotations
 
 from ..models import Project, ProjectStatus
+from ..params import parse_int
 from .queries import parse_token
+
+# A column's sums: count and versions fit a bigint; id × version sums get a margin.
+_FINGERPRINT_BOUND = 10**30
 
 
 def _shift(fingerprint: str, count: int, versions: int, weighted: int) -> str | None:
     parts = fingerprint.split("-")
     if len(parts) == 1 and parts[0] == "0":
         parts = ["0", "0", "0"]
-    # Bounded length: int() refuses (ValueError) strings of more than 4300 digits.
-    if len(parts) != 3 or not all(p.lstrip("-").isdigit() and len(p) <= 40 for p in parts):
+    if len(parts) != 3:
         return None
-    c, v, w = (int(p) for p in parts)
+    numbers = [parse_int(p, -_FINGERPRINT_BOUND, _FINGERPRINT_BOUND, max_digits=31)
+               for p in parts]
+    if None in numbers:  # e.g. '²' or '١': isdigit() but not ASCII digits
+        return None
+    c, v, w = numbers
     c, v, w = c + count, v + versions, w + weighted
     return "0" if c == 0 else f"{c}-{v}-{w}"
 

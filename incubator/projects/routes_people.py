@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ..auth.services import EmailTaken
 from ..extensions import db
+from ..forms import error_messages
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import Project
 from ..permissions import staff_required
@@ -51,7 +52,8 @@ def set_advisor(project_id: int):
     form.set_staff(staff_members())
     error = None
     if not form.validate_on_submit():
-        error = _("Choose an active advisor or manager.")
+        error = (_("Choose an active advisor or manager.") if form.advisor_id.errors
+                 else " ".join(error_messages(form)))
     else:
         try:
             assign_advisor(project, form.advisor_id.data, current_user, form.version.data)
@@ -104,7 +106,8 @@ def add_holder_route(project_id: int):
             return _back(project)
     if is_htmx():
         return _holders_fragment(project, form, 422)
-    flash(" ".join(form.email.errors) or _("Enter a valid e-mail address."), "error")
+    for message in error_messages(form):
+        flash(message, "error")
     return _back(project)
 
 
