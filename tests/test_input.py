@@ -768,6 +768,7 @@ INT_CALLS_REVIEWED = {
     ("security_log.py", "int(current_user.get_id())"),  # a loaded User's integer id
     ("config.py", "int(value)"),  # the operator's environment, at start-up
     ("params.py", "int(text)"),  # the bounded parser itself
+    ("extensions.py", "int(limit.reset_at - time.time())"),  # Flask-Limiter's own clock
 }
 
 
