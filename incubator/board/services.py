@@ -53,7 +53,6 @@ class MoveResult:
     project: Project
     from_stage_id: int | None
     stage_changed: bool
-    backwards: bool
 
 
 def _sync(project: Project, **values) -> None:
@@ -85,7 +84,7 @@ def active_stage(stage_id: int | None) -> Stage:
 
 def move_project(project: Project, by: User, *, stage_id: int, seen_version: int,
                  after_id: int | None = None, index: int | None = None,
-                 comment: str | None = None, require_comment_backwards: bool = True) -> MoveResult:
+                 comment: str | None = None) -> MoveResult:
     """Put ``project`` in stage ``stage_id``, after card ``after_id`` (0: at the top) or at
     ``index`` (1-based), or at the end. A change of stage records a StageMove; a reorder
     inside the column does not. Writes the project row and, on a change of stage, one
@@ -102,7 +101,7 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
         source = db.session.get(Stage, source_id)
         backwards = source is not None and target.position < source.position
     comment = (comment or "").strip() or None
-    if backwards and require_comment_backwards and not comment:
+    if backwards and not comment:
         raise CommentRequired()
 
     now = utcnow()
@@ -125,7 +124,7 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
     _sync(project, **{**values, "position": position, "version": seen_version + 1})
     if stage_changed:  # a reorder inside the column tells nobody
         notify.project_moved(project, by, target)
-    return MoveResult(project, source_id, stage_changed, backwards)
+    return MoveResult(project, source_id, stage_changed)
 
 
 def _change_status(project: Project, by: User, seen_version: int, to_status: ProjectStatus,
