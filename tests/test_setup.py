@@ -11,7 +11,7 @@ from incubator import config as settings
 from incubator import create_app
 from incubator.extensions import db
 
-from .conftest import make_app
+from .conftest import TEST_DATABASE_URL, make_app, reset_database
 
 
 def test_healthz_says_the_database_is_reachable(client):
@@ -164,6 +164,18 @@ def test_secret_key_and_database_come_from_the_environment(tmp_path, monkeypatch
     assert settings.from_environment(tmp_path)["BABEL_DEFAULT_LOCALE"] == "fr"
 
 
-def test_test_apps_do_not_touch_the_instance_folder():
+def test_test_apps_do_not_touch_the_instance_folder(tmp_path, monkeypatch):
+    """The suite never writes a secret key or a database into the instance folder, even
+    when the environment names none (a developer's real instance stays as it is)."""
+    folder = tmp_path / "instance"
+    monkeypatch.setenv("INCUBATOR_INSTANCE_PATH", str(folder))
+    monkeypatch.delenv("INCUBATOR_SECRET_KEY", raising=False)
+    monkeypatch.delenv("INCUBATOR_DATABASE_URL", raising=False)
     app = make_app()
-    assert app.config["TESTING"]
+    reset_database(app)
+    with app.app_context():
+        response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == TEST_DATABASE_URL
+    assert app.config["SECRET_KEY"] == settings.for_tests(TEST_DATABASE_URL)["SECRET_KEY"]
+    assert not folder.exists() or not any(folder.iterdir())
