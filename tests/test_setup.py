@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import tomllib
+from pathlib import Path
 
 from flask import abort
 from sqlalchemy.exc import OperationalError
@@ -179,3 +181,17 @@ def test_test_apps_do_not_touch_the_instance_folder(tmp_path, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == TEST_DATABASE_URL
     assert app.config["SECRET_KEY"] == settings.for_tests(TEST_DATABASE_URL)["SECRET_KEY"]
     assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_gunicorn_is_a_runtime_extra_named_in_the_production_instructions():
+    """Production installs gunicorn with ``.[production]``; the test extra pulls it in too."""
+    root = Path(settings.ROOT)
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert any(requirement.startswith("gunicorn") for requirement in extras["production"])
+    assert "incubator[production]" in extras["test"]
+    assert not any(requirement.startswith("gunicorn") for requirement in extras["test"])
+    readme = (root / "README.md").read_text()
+    production = readme.split("## Running on PostgreSQL (production)")[1].split("\n## ")[0]
+    assert "pip install -q -e '.[production]'" in production
+    assert "gunicorn" in production
