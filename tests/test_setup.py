@@ -176,7 +176,11 @@ def test_test_apps_do_not_touch_the_instance_folder(tmp_path, monkeypatch):
     app = make_app()
     reset_database(app)
     with app.app_context():
-        response = app.test_client().get("/healthz")
+        try:
+            response = app.test_client().get("/healthz")
+        finally:
+            db.session.remove()
+            db.engine.dispose()
     assert response.status_code == 200
     assert app.config["SQLALCHEMY_DATABASE_URI"] == TEST_DATABASE_URL
     assert app.config["SECRET_KEY"] == settings.for_tests(TEST_DATABASE_URL)["SECRET_KEY"]
