@@ -69,12 +69,6 @@ def can_edit_description(user: User, project: Project, early_stage_ids: Collecti
     return project.status == ProjectStatus.ACTIVE and project.stage_id in early_stage_ids
 
 
-def can_submit(user: User, project: Project) -> bool:
-    return project.status == ProjectStatus.DRAFT and (
-        user.is_staff or is_holder_of(user, project)
-    )
-
-
 def sees_internal(user: User, project: Project) -> bool:
     """Internal notes and documents: staff (mentors of the project once mentorships exist)."""
     return user.is_staff

@@ -178,7 +178,6 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
     for stage in db.session.scalars(select(Stage).order_by(Stage.position)):
         stage.name = mark(f"stage {stage.position} name", 80)
         stage.description = mark(f"stage {stage.position} description", shown=False)
-        stage.exit_checklist = mark(f"stage {stage.position} exit checklist", shown=False)
     theme = db.session.scalars(select(Theme).order_by(Theme.id)).first()
     theme.name = mark("theme name", 80)
     legal_form = db.session.scalars(select(LegalForm).order_by(LegalForm.id)).first()

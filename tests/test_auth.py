@@ -16,7 +16,6 @@ from incubator.passwords import hash_password, is_common
 from incubator.tokens import make_password_token
 
 from . import factories
-from .conftest import make_app, reset_database
 
 GOOD = {
     "name": "Maëlle Guillou",
@@ -286,12 +285,3 @@ def test_create_user_command_asks_for_the_password(app):
     )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User).where(User.email == "yann@example.org")) is not None
-
-
-def test_each_test_gets_a_fresh_database():
-    app = make_app()
-    reset_database(app)
-    with app.app_context():
-        assert _users() == 0
-        db.session.remove()
-        db.engine.dispose()

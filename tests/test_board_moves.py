@@ -14,7 +14,7 @@ from incubator.models import Project, StageMove, StatusChange, User
 
 from . import factories
 from .conftest import is_postgres, make_app, reset_database
-from .test_board import count_statements
+from .helpers import count_statements
 
 
 def _moves(project) -> list[StageMove]:

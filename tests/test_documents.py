@@ -21,7 +21,7 @@ from incubator.models import Document, Notification, utcnow
 from incubator.notify import DOCUMENT_SHARED
 
 from . import factories
-from .test_board import count_statements
+from .helpers import count_statements
 
 # Tiny but real files, built here so the test shows what each one is.
 

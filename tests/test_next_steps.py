@@ -13,7 +13,7 @@ from incubator.next_steps.queries import today
 from incubator.notify import NEXT_STEP_ASSIGNED
 
 from . import factories
-from .test_board import count_statements
+from .helpers import count_statements
 
 
 def step(project, assignee, *, title="Envoyer le budget prévisionnel", days=7, done=False,

@@ -18,7 +18,7 @@ from incubator.notify import NOTE_SHARED
 from incubator.projects.queries import visible_project
 
 from . import factories
-from .test_board import count_statements
+from .helpers import count_statements
 
 
 def _count(model, *where) -> int:

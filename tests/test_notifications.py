@@ -15,7 +15,7 @@ from incubator.extensions import db
 from incubator.models import Notification, OutgoingMail, Project, ProjectHolder, User, utcnow
 
 from . import factories
-from .test_board import count_statements
+from .helpers import count_statements
 
 
 def _notifications(user=None, kind=None) -> list[Notification]:

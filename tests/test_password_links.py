@@ -11,7 +11,7 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from incubator import after_response
@@ -29,6 +29,7 @@ from incubator.models import PasswordToken, User
 from incubator.tokens import make_password_token, read_password_token
 
 from . import factories
+from .helpers import count_statements
 
 LINK = re.compile(r"http://localhost(/auth/password/(\S+))")
 NEW = "une autre phrase bien longue"
@@ -51,19 +52,10 @@ def test_reset_answers_the_same_and_does_the_same_work_for_any_address(
     db.session.commit()
     deferred = []
     monkeypatch.setattr(auth_routes, "send_reset_if_account", deferred.append)
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
     answers = {}
     for email in (user.email, "nobody@example.org"):
-        statements.clear()
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with count_statements() as statements:
             response = client.post("/auth/reset", data={"email": email})
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         page = client.get(response.headers["Location"])
         answers[email] = (response, list(statements), page)
     (known, known_sql, known_page), (unknown, unknown_sql, unknown_page) = answers.values()

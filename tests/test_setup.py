@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import tomllib
+from pathlib import Path
 
 from flask import abort
 from sqlalchemy.exc import OperationalError
@@ -11,7 +13,7 @@ from incubator import config as settings
 from incubator import create_app
 from incubator.extensions import db
 
-from .conftest import make_app
+from .conftest import TEST_DATABASE_URL, make_app, reset_database
 
 
 def test_healthz_says_the_database_is_reachable(client):
@@ -164,6 +166,36 @@ def test_secret_key_and_database_come_from_the_environment(tmp_path, monkeypatch
     assert settings.from_environment(tmp_path)["BABEL_DEFAULT_LOCALE"] == "fr"
 
 
-def test_test_apps_do_not_touch_the_instance_folder():
+def test_test_apps_do_not_touch_the_instance_folder(tmp_path, monkeypatch):
+    """The suite never writes a secret key or a database into the instance folder, even
+    when the environment names none (a developer's real instance stays as it is)."""
+    folder = tmp_path / "instance"
+    monkeypatch.setenv("INCUBATOR_INSTANCE_PATH", str(folder))
+    monkeypatch.delenv("INCUBATOR_SECRET_KEY", raising=False)
+    monkeypatch.delenv("INCUBATOR_DATABASE_URL", raising=False)
     app = make_app()
-    assert app.config["TESTING"]
+    reset_database(app)
+    with app.app_context():
+        try:
+            response = app.test_client().get("/healthz")
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    assert response.status_code == 200
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == TEST_DATABASE_URL
+    assert app.config["SECRET_KEY"] == settings.for_tests(TEST_DATABASE_URL)["SECRET_KEY"]
+    assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_gunicorn_is_a_runtime_extra_named_in_the_production_instructions():
+    """Production installs gunicorn with ``.[production]``; the test extra pulls it in too."""
+    root = Path(settings.ROOT)
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert any(requirement.startswith("gunicorn") for requirement in extras["production"])
+    assert "incubator[production]" in extras["test"]
+    assert not any(requirement.startswith("gunicorn") for requirement in extras["test"])
+    readme = (root / "README.md").read_text()
+    production = readme.split("## Running on PostgreSQL (production)")[1].split("\n## ")[0]
+    assert "pip install -q -e '.[production]'" in production
+    assert "gunicorn" in production

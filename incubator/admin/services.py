@@ -20,7 +20,9 @@ class LastManager(ValueError):
 
 
 def invite_staff(email: str, name: str, role: Role, by: User) -> User:
-    """Create an account waiting for its password and e-mail the link (to them only)."""
+    """Create an account waiting for its password and e-mail the link (to them only).
+
+    Raises EmailTaken when an account already uses ``email``."""
     user = create_user(email, name, role, None, invited_by=by)  # logs user.invited
     send_invitation(user, by)
     return user
@@ -35,6 +37,9 @@ def _other_active_managers(user: User) -> int:
 
 
 def change_role(user: User, role: Role) -> None:
+    """Give ``user`` another role and end their sessions (they log in again with it).
+
+    Raises LastManager when the change would leave no active manager."""
     if user.role == Role.MANAGER and role != Role.MANAGER and not _other_active_managers(user):
         raise LastManager(user.email)
     if user.role == role:
@@ -46,6 +51,9 @@ def change_role(user: User, role: Role) -> None:
 
 
 def set_active(user: User, active: bool) -> None:
+    """Deactivate or reactivate ``user``'s account; either way their sessions end.
+
+    Raises LastManager when deactivating the last active manager."""
     if not active and user.role == Role.MANAGER and not _other_active_managers(user):
         raise LastManager(user.email)
     if user.active == active:

@@ -40,6 +40,8 @@ def create_user(
     """A new account; ``password`` None leaves it waiting for an invitation link.
 
     An account created by someone (``invited_by``) is a ``user.invited`` security event.
+    Raises EmailTaken when an account already uses ``email`` (also when another request
+    creates it at the same moment).
     """
     email = email.strip().lower()
     if find_user_by_email(email) is not None:

@@ -125,11 +125,6 @@ class Column:
     def last_position(self) -> int | None:
         return self.cards[-1].position if self.cards else None
 
-    @property
-    def over_limit(self) -> bool:
-        limit = self.stage.wip_limit
-        return limit is not None and self.stats.total > limit
-
 
 def column_stats(user: User, filters: BoardFilters, stage_ids: list[int]) -> dict[int, ColumnStats]:
     """Per stage: total, filtered count and fingerprint, in one aggregate statement.

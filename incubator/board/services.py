@@ -53,7 +53,6 @@ class MoveResult:
     project: Project
     from_stage_id: int | None
     stage_changed: bool
-    backwards: bool
 
 
 def _sync(project: Project, **values) -> None:
@@ -64,7 +63,8 @@ def _sync(project: Project, **values) -> None:
 
 
 def _claim(project_id: int, seen_version: int, current_status: str, **values) -> None:
-    """Update the project only if it is still at ``seen_version`` and ``current_status``."""
+    """Update the project only if it is still at ``seen_version`` and ``current_status``;
+    raises Conflict otherwise."""
     result = db.session.execute(
         update(Project)
         .where(Project.id == project_id, Project.version == seen_version,
@@ -77,6 +77,7 @@ def _claim(project_id: int, seen_version: int, current_status: str, **values) ->
 
 
 def active_stage(stage_id: int | None) -> Stage:
+    """The active stage ``stage_id``; raises UnknownStage when there is none."""
     stage = db.session.get(Stage, stage_id) if stage_id else None
     if stage is None or not stage.active:
         raise UnknownStage()
@@ -85,11 +86,15 @@ def active_stage(stage_id: int | None) -> Stage:
 
 def move_project(project: Project, by: User, *, stage_id: int, seen_version: int,
                  after_id: int | None = None, index: int | None = None,
-                 comment: str | None = None, require_comment_backwards: bool = True) -> MoveResult:
+                 comment: str | None = None) -> MoveResult:
     """Put ``project`` in stage ``stage_id``, after card ``after_id`` (0: at the top) or at
     ``index`` (1-based), or at the end. A change of stage records a StageMove; a reorder
     inside the column does not. Writes the project row and, on a change of stage, one
-    StageMove (plus, rarely, a renumbering of the target column)."""
+    StageMove (plus, rarely, a renumbering of the target column).
+
+    Raises UnknownStage (no such active stage), NotOnBoard (the project is not active),
+    Conflict (it changed since ``seen_version``) or CommentRequired (a move back a stage
+    without a comment); every one is a BoardError carrying its HTTP status."""
     target = active_stage(stage_id)
     if project.status != ProjectStatus.ACTIVE:
         raise NotOnBoard()
@@ -102,7 +107,7 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
         source = db.session.get(Stage, source_id)
         backwards = source is not None and target.position < source.position
     comment = (comment or "").strip() or None
-    if backwards and require_comment_backwards and not comment:
+    if backwards and not comment:
         raise CommentRequired()
 
     now = utcnow()
@@ -125,13 +130,14 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
     _sync(project, **{**values, "position": position, "version": seen_version + 1})
     if stage_changed:  # a reorder inside the column tells nobody
         notify.project_moved(project, by, target)
-    return MoveResult(project, source_id, stage_changed, backwards)
+    return MoveResult(project, source_id, stage_changed)
 
 
 def _change_status(project: Project, by: User, seen_version: int, to_status: ProjectStatus,
                    *, outcome: str | None = None, reason: str | None = None,
                    values: dict | None = None) -> StatusChange:
-    """Set the status (checking the version in the UPDATE) and record the change."""
+    """Set the status (checking the version in the UPDATE) and record the change.
+    Raises Conflict when the project changed since ``seen_version``."""
     now = utcnow()
     from_status = project.status
     _claim(project.id, seen_version, from_status, status=to_status.value,
@@ -149,7 +155,10 @@ def _change_status(project: Project, by: User, seen_version: int, to_status: Pro
 def close_project(project: Project, by: User, seen_version: int, outcome: str,
                   reason: str) -> StatusChange:
     """Close an active or paused project with an outcome; it leaves the board, keeps its
-    stage and history, and can be reopened."""
+    stage and history, and can be reopened.
+
+    Raises NotOnBoard (the project is a draft or already closed) or Conflict (it changed
+    since ``seen_version``)."""
     if project.status not in (ProjectStatus.ACTIVE, ProjectStatus.PAUSED):
         raise NotOnBoard()
     return _change_status(
@@ -161,7 +170,10 @@ def close_project(project: Project, by: User, seen_version: int, outcome: str,
 
 def pause_project(project: Project, by: User, seen_version: int,
                   reason: str | None) -> StatusChange:
-    """Take an active project off the board for a while, keeping its stage."""
+    """Take an active project off the board for a while, keeping its stage.
+
+    Raises NotOnBoard (the project is not active) or Conflict (it changed since
+    ``seen_version``)."""
     if project.status != ProjectStatus.ACTIVE:
         raise NotOnBoard()
     return _change_status(project, by, seen_version, ProjectStatus.PAUSED, reason=reason,
@@ -170,7 +182,10 @@ def pause_project(project: Project, by: User, seen_version: int,
 
 def reopen_project(project: Project, by: User, seen_version: int) -> StatusChange:
     """Put a paused or closed project back on the board, at the end of its stage's column
-    (or of the first stage if its stage was retired)."""
+    (or of the first stage if its stage was retired).
+
+    Raises NotOnBoard (the project is neither paused nor closed), UnknownStage (no stage is
+    active to take it) or Conflict (it changed since ``seen_version``)."""
     if project.status not in (ProjectStatus.PAUSED, ProjectStatus.CLOSED):
         raise NotOnBoard()
     stage = db.session.get(Stage, project.stage_id) if project.stage_id else None

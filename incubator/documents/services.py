@@ -91,7 +91,11 @@ def safe_filename(raw: str, kind: filetypes.FileType) -> str:
 
 
 def read_upload(storage: FileStorage, max_bytes: int, max_unpacked: int | None = None) -> Upload:
-    """Read and check an uploaded file; raise UploadRefused with the reason.
+    """Read and check an uploaded file.
+
+    Raises UploadRefused (status 422: empty, of a type not accepted, inflating past
+    ``max_unpacked``, or named for another type; 413: larger than ``max_bytes``) with a
+    message for the user.
 
     ``max_unpacked``: what an OpenDocument or Office file may inflate to (20 × ``max_bytes``
     by default)."""

@@ -46,7 +46,6 @@ class Stage(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
     wip_limit: Mapped[int | None]
-    exit_checklist: Mapped[str | None] = mapped_column(Text)
     # Retired stages keep their history but take no new projects.
     active: Mapped[bool] = mapped_column(default=True)
 

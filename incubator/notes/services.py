@@ -42,8 +42,8 @@ def update_note(note: Note, project: Project, editor: User, *, seen_version: int
     NoteRevision. Returns False when nothing changed (no revision, no new version).
 
     The version test is part of the UPDATE itself, so two editors who read the same
-    version cannot both win, even at the same instant: the loser gets StaleNote and its
-    revision row goes with the rolled-back transaction.
+    version cannot both win, even at the same instant. Raises StaleNote when the note is no
+    longer at ``seen_version``; the caller rolls back, and the revision row goes with it.
     """
     if note.version != seen_version:
         raise StaleNote

@@ -81,7 +81,9 @@ def update_project(project: Project, data: dict[str, Any], by: User | None = Non
 
 
 def submit_project(project: Project, by: User) -> StageMove:
-    """Send a draft into the pipeline: first stage, end of its column, one stage move."""
+    """Send a draft into the pipeline: first stage, end of its column, one stage move.
+
+    Raises NotSubmittable when the project is not a draft or no stage is active."""
     if project.status != ProjectStatus.DRAFT:
         raise NotSubmittable("not a draft")
     stage = first_stage()
