@@ -17,9 +17,9 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
-from ..models import Document, Project, ProjectStatus, User, Visibility, utcnow
+from ..models import Document, Project, User, Visibility, utcnow
 from ..notify import DOCUMENT_SHARED, notify
-from ..permissions import can_follow_up, is_holder_of
+from ..permissions import can_follow_up
 from . import filetypes
 
 MAX_NAME_LENGTH = 150  # the column holds 200; long names are shortened, extension kept
@@ -121,24 +121,6 @@ def read_upload(storage: FileStorage, max_bytes: int, max_unpacked: int | None =
             "end in “.%(expected)s”, or choose another file.",
             given=extension[:20], kind=kind.code, expected=kind.extensions[0]))
     return Upload(name, kind.content_type_for(extension), data)
-
-
-def can_upload(user: User, project: Project) -> bool:
-    """Staff, and the project's holders."""
-    return user.is_staff or is_holder_of(user, project)
-
-
-def can_delete(user: User, project: Project, document: Document) -> bool:
-    """Staff; the holder who uploaded a shared document, while the project is open
-    (a draft or active)."""
-    if user.is_staff:
-        return True
-    return (
-        document.uploaded_by_id == user.id
-        and document.is_shared
-        and is_holder_of(user, project)
-        and project.status in (ProjectStatus.DRAFT, ProjectStatus.ACTIVE)
-    )
 
 
 def add_document(project: Project, author: User, upload: Upload, visibility: str) -> Document:

@@ -14,6 +14,7 @@ from ..auth.services import EmailTaken, create_user, find_user_by_email, in_thei
 from ..extensions import db
 from ..mail import send_mail
 from ..models import Project, ProjectEvent, ProjectHolder, Role, User, utcnow
+from ..permissions import can_be_advisor
 from ..tokens import make_password_token
 from ..urls import absolute_url
 
@@ -62,7 +63,7 @@ def assign_advisor(project: Project, advisor_id: int | None, by: User,
     advisor = None
     if advisor_id is not None:
         advisor = db.session.get(User, advisor_id)
-        if advisor is None or not advisor.active or not advisor.is_staff:
+        if advisor is None or not can_be_advisor(advisor):
             raise PeopleError(_("Choose an active advisor or manager."))
     if (advisor.id if advisor else None) == project.advisor_id:
         return
