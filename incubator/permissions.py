@@ -13,11 +13,20 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
-from .models import Document, NextStep, Project, ProjectHolder, ProjectStatus, Role, User
+from .models import (
+    STAFF_ROLES,
+    Document,
+    NextStep,
+    Project,
+    ProjectHolder,
+    ProjectStatus,
+    Role,
+    User,
+)
 
 
 def roles_required(*roles: Role) -> Callable:
@@ -39,7 +48,7 @@ def roles_required(*roles: Role) -> Callable:
 
 IDEA_AUTHORS = (Role.HOLDER, Role.ADVISOR, Role.MANAGER)  # who may submit a project idea
 
-staff_required = roles_required(Role.ADVISOR, Role.MANAGER)
+staff_required = roles_required(*STAFF_ROLES)
 manager_required = roles_required(Role.MANAGER)
 idea_author_required = roles_required(*IDEA_AUTHORS)
 
@@ -67,8 +76,19 @@ def has_next_steps(user: User) -> bool:
 
 
 def can_be_advisor(user: User) -> bool:
-    """Who may be named a project's advisor: active staff."""
+    """Who may be named a project's advisor (or be given a next step as staff): active
+    staff. ``active_staff`` is the same rule in SQL."""
     return user.active and user.is_staff
+
+
+def can_be_holder(user: User) -> bool:
+    """Who may be added as a project's holder: holder accounts only."""
+    return user.is_holder
+
+
+def active_staff() -> ColumnElement[bool]:
+    """``can_be_advisor`` as a WHERE clause on ``User``."""
+    return and_(User.role.in_([r.value for r in STAFF_ROLES]), User.active)
 
 
 def visible_projects(user: User, statement: Select | None = None) -> Select:

@@ -61,6 +61,41 @@ def test_the_import_check_sees_lazy_and_absolute_imports(source, bad):
     assert not _is_allowed(bad)
 
 
+# Python code outside permissions.py testing a role. The models define the roles, and the
+# administration's subject is roles themselves (invitations, role changes, last manager).
+PY_ROLE_TEST = re.compile(
+    r"\.is_(?:staff|manager|holder|mentor|advisor)\b"
+    r"|\.role\s*(?:==|!=|\bin\b|\bnot\s+in\b|\.in_\()"
+    r"|\bSTAFF_ROLES\b"
+)
+PY_ALLOWED = ("incubator/permissions.py", "incubator/models/", "incubator/admin/")
+
+
+def test_code_asks_permissions_instead_of_testing_roles():
+    offenders = {}
+    for path in sorted((ROOT / "incubator").rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        if name.startswith(PY_ALLOWED):
+            continue
+        lines = [f"{number}: {line.strip()}"
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if PY_ROLE_TEST.search(line)]
+        if lines:
+            offenders[name] = lines
+    assert offenders == {}, "write the rule in permissions.py and ask it by name"
+
+
+@pytest.mark.parametrize("line", [
+    "if current_user.is_staff:",
+    "if user.role == Role.MANAGER:",
+    "select(User).where(User.role.in_([Role.ADVISOR.value]))",
+    "select(User).where(User.role.in_([r.value for r in STAFF_ROLES]))",
+    "if not user.is_holder:",
+])
+def test_the_code_check_sees_role_tests(line):
+    assert PY_ROLE_TEST.search(line)
+
+
 # A template testing a role: ``current_user.is_staff``, ``user.role == 'mentor'``,
 # ``Role.MANAGER``, ``role in ('holder', …)``. Showing a user's role as data
 # (``code == user.role`` in the admin's role menu) is not a test of the reader's role.

@@ -138,7 +138,7 @@ def add_document(project: Project, author: User, upload: Upload, visibility: str
     project.last_activity_at = utcnow()
     db.session.flush()
     if document.is_shared:
-        if author.is_staff:
+        if can_follow_up(author, project):  # the team shared it: tell the holders
             recipients = project.holders
         else:
             recipients = [project.advisor] if project.advisor else []

@@ -18,8 +18,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import NextStep, Project, Role, User
-from ..permissions import can_check_step, can_follow_up, visible_projects
+from ..models import NextStep, Project, User
+from ..permissions import active_staff, can_check_step, can_follow_up, visible_projects
 from ..projects.queries import TimelineEntry
 
 DONE_SHOWN = 5  # done steps listed under the open ones on the project page
@@ -75,7 +75,7 @@ def assignees(project: Project) -> list[User]:
     project's holders (inactive accounts left out: they cannot act on it)."""
     staff = db.session.scalars(
         select(User)
-        .where(User.role.in_([Role.ADVISOR.value, Role.MANAGER.value]), User.active)
+        .where(active_staff())
         .order_by(User.name, User.id)
     ).all()
     people: dict[int, User] = {}

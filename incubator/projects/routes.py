@@ -12,7 +12,12 @@ from ..errors import fail
 from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import Project
-from ..permissions import can_edit_description, can_manage_people, idea_author_required
+from ..permissions import (
+    can_be_holder,
+    can_edit_description,
+    can_manage_people,
+    idea_author_required,
+)
 from ..permissions import visible_project_or_404 as _visible_or_404
 from . import bp, queries
 from .forms import HolderForm, ProjectForm
@@ -51,7 +56,7 @@ def _submit(project: Project) -> None:
 def new():
     form = _form()
     if form.validate_on_submit():
-        project = create_project(current_user, form.data, as_holder=current_user.is_holder)
+        project = create_project(current_user, form.data, as_holder=can_be_holder(current_user))
         if form.submit_idea.data:
             _submit(project)
             flash(_("Your idea is submitted. The pole's team will contact you soon."), "success")
