@@ -98,7 +98,7 @@ def _template_context(app: Flask) -> None:
     from .board.cards import card_kit
     from .dom import dom_id
     from .labels import LABELS
-    from .models import Role
+    from .permissions import CurrentUserRules
 
     @app.context_processor
     def inject() -> dict[str, Any]:
@@ -106,7 +106,7 @@ def _template_context(app: Flask) -> None:
             "pole_name": app.config["POLE_NAME"],
             "pole_short_name": app.config["POLE_SHORT_NAME"],
             "current_locale": str(get_locale()),
-            "Role": Role,
+            "can": CurrentUserRules(),
             "labels": LABELS,
             "dom_id": dom_id,
             "card_kit": card_kit,

@@ -21,7 +21,6 @@ from sqlalchemy import and_, func, inspect, or_, select, update
 from . import mail as mailer
 from .extensions import db
 from .models import (
-    STAFF_ROLES,
     Notification,
     OutgoingMail,
     Project,
@@ -30,6 +29,7 @@ from .models import (
     User,
     utcnow,
 )
+from .permissions import active_staff
 from .urls import absolute_url
 
 # What can happen, and to whom it matters (see PRODUCT.md).
@@ -249,7 +249,7 @@ def _holders(project: Project) -> list[User]:
 def idea_submitted(project: Project, by: User) -> None:
     """A draft entered the pipeline: every active advisor and manager is told."""
     staff = db.session.scalars(
-        select(User).where(User.role.in_([role.value for role in STAFF_ROLES]), User.active)
+        select(User).where(active_staff())
         .order_by(User.id)
     ).all()
     notify(staff, IDEA_SUBMITTED, project, by)

@@ -13,9 +13,20 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from .models import Project, ProjectHolder, ProjectStatus, Role, User
+from .extensions import db
+from .models import (
+    STAFF_ROLES,
+    Document,
+    NextStep,
+    Project,
+    ProjectHolder,
+    ProjectStatus,
+    Role,
+    User,
+)
 
 
 def roles_required(*roles: Role) -> Callable:
@@ -35,8 +46,49 @@ def roles_required(*roles: Role) -> Callable:
     return decorator
 
 
-staff_required = roles_required(Role.ADVISOR, Role.MANAGER)
+IDEA_AUTHORS = (Role.HOLDER, Role.ADVISOR, Role.MANAGER)  # who may submit a project idea
+
+staff_required = roles_required(*STAFF_ROLES)
 manager_required = roles_required(Role.MANAGER)
+idea_author_required = roles_required(*IDEA_AUTHORS)
+
+
+# Rules about a role only (the header's links, the home page).
+
+def can_use_board(user: User) -> bool:
+    """The kanban board: staff."""
+    return user.is_staff
+
+
+def can_administer(user: User) -> bool:
+    """The user list, invitations and roles: managers."""
+    return user.is_manager
+
+
+def can_submit_idea(user: User) -> bool:
+    """Submit a project idea: holders and staff (not mentors)."""
+    return user.role in {r.value for r in IDEA_AUTHORS}
+
+
+def has_next_steps(user: User) -> bool:
+    """The "next steps" page across one's projects: staff and holders."""
+    return user.is_staff or user.is_holder
+
+
+def can_be_advisor(user: User) -> bool:
+    """Who may be named a project's advisor (or be given a next step as staff): active
+    staff. ``active_staff`` is the same rule in SQL."""
+    return user.active and user.is_staff
+
+
+def can_be_holder(user: User) -> bool:
+    """Who may be added as a project's holder: holder accounts only."""
+    return user.is_holder
+
+
+def active_staff() -> ColumnElement[bool]:
+    """``can_be_advisor`` as a WHERE clause on ``User``."""
+    return and_(User.role.in_([r.value for r in STAFF_ROLES]), User.active)
 
 
 def visible_projects(user: User, statement: Select | None = None) -> Select:
@@ -79,17 +131,93 @@ def can_follow_up(user: User, project: Project) -> bool:
     return user.is_staff
 
 
+def can_manage_people(user: User, project: Project) -> bool:
+    """Name the advisor, add or remove holders, see holders' e-mail addresses: staff."""
+    return user.is_staff
+
+
+def can_move(user: User, project: Project) -> bool:
+    """Move an active project to another stage, pause or close it: staff."""
+    return user.is_staff and project.status == ProjectStatus.ACTIVE
+
+
+def can_upload_document(user: User, project: Project) -> bool:
+    """Staff, and the project's holders."""
+    return user.is_staff or is_holder_of(user, project)
+
+
+def can_delete_document(user: User, project: Project, document: Document) -> bool:
+    """Staff; the holder who uploaded a shared document, while the project is open
+    (a draft or active)."""
+    if user.is_staff:
+        return True
+    return (
+        document.uploaded_by_id == user.id
+        and document.is_shared
+        and is_holder_of(user, project)
+        and project.status in (ProjectStatus.DRAFT, ProjectStatus.ACTIVE)
+    )
+
+
+def can_check_step(user: User, project: Project, step: NextStep) -> bool:
+    """Mark a next step done or reopen it: staff, or a holder of the project the step is
+    assigned to."""
+    return can_follow_up(user, project) or (
+        step.assignee_id == user.id and is_holder_of(user, project)
+    )
+
+
 def can_manage_note(user: User, author_id: int | None) -> bool:
     """Edit or delete a note: its author, or a manager."""
     return user.is_manager or (author_id is not None and author_id == user.id)
 
 
+def visible_project(user: User, project_id: int) -> Project | None:
+    """The project with everything its page shows (stage, theme, advisor, legal form,
+    holders), if ``user`` may see it. Here rather than in ``projects.queries`` so that this
+    module stays a leaf: it imports models only, and every feature may import it."""
+    statement = visible_projects(user).where(Project.id == project_id).options(
+        joinedload(Project.stage),
+        joinedload(Project.theme),
+        joinedload(Project.advisor),
+        joinedload(Project.legal_form),
+        selectinload(Project.holder_links).joinedload(ProjectHolder.user),
+    )
+    return db.session.scalars(statement).unique().one_or_none()
+
+
 def visible_project_or_404(project_id: int) -> Project:
     """The project with what its page shows, if the current user may see it; else 404
     (the same answer whether it does not exist or is not theirs, so ids cannot be probed)."""
-    from .projects.queries import visible_project  # the query module imports this one
-
     project = visible_project(current_user, project_id)
     if project is None:
         abort(404)
     return project
+
+
+# Rules templates may ask, for the current user: ``can.use_board()``, ``can.move(project)``.
+# Templates never test roles themselves (tests/test_permissions_layout.py checks it).
+TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
+    "use_board": can_use_board,
+    "administer": can_administer,
+    "submit_idea": can_submit_idea,
+    "list_next_steps": has_next_steps,
+    "manage_people": can_manage_people,
+    "move": can_move,
+    "upload_document": can_upload_document,
+}
+
+
+class CurrentUserRules:
+    """``can`` in templates: each rule of ``TEMPLATE_RULES`` asked for the current user
+    (False for a visitor who is not logged in)."""
+
+    def __getattr__(self, name: str) -> Callable[..., bool]:
+        rule = TEMPLATE_RULES.get(name)
+        if rule is None:
+            raise AttributeError(name)
+
+        def ask(*args: Any) -> bool:
+            return bool(current_user.is_authenticated and rule(current_user, *args))
+
+        return ask

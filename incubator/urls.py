@@ -14,11 +14,12 @@ from flask import Response, current_app, flash, redirect, request, url_for
 
 from .htmx import is_htmx
 from .models import User
+from .permissions import can_use_board
 
 
 def home_url(user: User) -> str:
     """Holders land on their projects, staff on the board, mentors on their projects."""
-    if user.is_staff:
+    if can_use_board(user):
         return url_for("board.index")
     return url_for("projects.mine")
 

@@ -15,7 +15,7 @@ from incubator.models import Note, NoteRevision, Notification, OutgoingMail, Pro
 from incubator.notes import queries
 from incubator.notes.services import create_note, update_note
 from incubator.notify import NOTE_SHARED
-from incubator.projects.queries import visible_project
+from incubator.permissions import visible_project
 
 from . import factories
 from .helpers import count_statements

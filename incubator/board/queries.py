@@ -12,8 +12,9 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..models import Project, ProjectHolder, ProjectStatus, Role, Stage, Theme, User
+from ..models import Project, ProjectHolder, ProjectStatus, Stage, Theme, User
 from ..params import parse_int
+from ..permissions import active_staff
 from ..projects.queries import active_stages
 
 
@@ -242,7 +243,7 @@ def matches(user: User, filters: BoardFilters, project: Project) -> bool:
 def filter_choices() -> dict[str, list]:
     """Options of the filter form: staff who advise projects, themes, communes in use."""
     advisors = list(db.session.scalars(
-        select(User).where(User.role.in_([Role.ADVISOR.value, Role.MANAGER.value]), User.active)
+        select(User).where(active_staff())
         .order_by(User.name)
     ))
     themes = list(db.session.scalars(select(Theme).where(Theme.active).order_by(Theme.position)))

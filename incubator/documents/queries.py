@@ -14,10 +14,9 @@ from sqlalchemy.orm import defer, joinedload, undefer
 
 from ..extensions import db
 from ..models import Document, Project, User, Visibility
-from ..permissions import sees_internal
+from ..permissions import can_delete_document, can_upload_document, sees_internal
 from ..projects.queries import TimelineEntry
 from .forms import document_form
-from .services import can_delete, can_upload
 
 
 def _visible(user: User, project: Project) -> Select:
@@ -68,8 +67,8 @@ def section(user: User, project: Project) -> dict[str, Any]:
     return {
         "documents": documents,
         "document_form": document_form(user, project, blank=True)
-        if can_upload(user, project) else None,
-        "deletable_documents": {d.id for d in documents if can_delete(user, project, d)},
+        if can_upload_document(user, project) else None,
+        "deletable_documents": {d.id for d in documents if can_delete_document(user, project, d)},
     }
 
 

@@ -28,8 +28,8 @@ from ..errors import fail, render_error
 from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import Project, Visibility
+from ..permissions import can_delete_document, can_upload_document, visible_project
 from ..permissions import visible_project_or_404 as _visible_or_404
-from ..projects.queries import visible_project
 from . import bp, queries, services
 from .forms import DeleteDocumentForm, DocumentForm, accept_attribute, document_form
 
@@ -70,7 +70,7 @@ def _render_changed(project_id: int, message: str, target: str):
 @login_required
 def upload(project_id: int):
     project = _visible_or_404(project_id)
-    if not services.can_upload(current_user, project):
+    if not can_upload_document(current_user, project):
         abort(403)
     form = document_form(current_user, project)
     if not form.validate_on_submit():
@@ -103,7 +103,7 @@ def too_large(error):
     project_id = (request.view_args or {}).get("project_id")
     if request.endpoint == "documents.upload" and current_user.is_authenticated and project_id:
         project = visible_project(current_user, project_id)
-        if project is not None and services.can_upload(current_user, project):
+        if project is not None and can_upload_document(current_user, project):
             form = document_form(current_user, project, blank=True)
             form.file.errors = [message]
             return _render_form(project, form, 413)
@@ -135,7 +135,7 @@ def delete(project_id: int, document_id: int):
     document = queries.document_of(current_user, project, document_id)
     if document is None:
         abort(404)
-    if not services.can_delete(current_user, project, document):
+    if not can_delete_document(current_user, project, document):
         fail(403, _("Only the pole's team, or the holder who added it while the project is "
                     "open, may delete this document."))
     if not DeleteDocumentForm().validate_on_submit():

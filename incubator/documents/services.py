@@ -17,9 +17,9 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
-from ..models import Document, Project, ProjectStatus, User, Visibility, utcnow
+from ..models import Document, Project, User, Visibility, utcnow
 from ..notify import DOCUMENT_SHARED, notify
-from ..permissions import can_follow_up, is_holder_of
+from ..permissions import can_follow_up
 from . import filetypes
 
 MAX_NAME_LENGTH = 150  # the column holds 200; long names are shortened, extension kept
@@ -127,24 +127,6 @@ def read_upload(storage: FileStorage, max_bytes: int, max_unpacked: int | None =
     return Upload(name, kind.content_type_for(extension), data)
 
 
-def can_upload(user: User, project: Project) -> bool:
-    """Staff, and the project's holders."""
-    return user.is_staff or is_holder_of(user, project)
-
-
-def can_delete(user: User, project: Project, document: Document) -> bool:
-    """Staff; the holder who uploaded a shared document, while the project is open
-    (a draft or active)."""
-    if user.is_staff:
-        return True
-    return (
-        document.uploaded_by_id == user.id
-        and document.is_shared
-        and is_holder_of(user, project)
-        and project.status in (ProjectStatus.DRAFT, ProjectStatus.ACTIVE)
-    )
-
-
 def add_document(project: Project, author: User, upload: Upload, visibility: str) -> Document:
     """Store a checked upload and tell who should know: the holders when staff share a
     document, the advisor when a holder adds one. Internal only if the author may choose it."""
@@ -160,7 +142,7 @@ def add_document(project: Project, author: User, upload: Upload, visibility: str
     project.last_activity_at = utcnow()
     db.session.flush()
     if document.is_shared:
-        if author.is_staff:
+        if can_follow_up(author, project):  # the team shared it: tell the holders
             recipients = project.holders
         else:
             recipients = [project.advisor] if project.advisor else []

@@ -18,8 +18,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import NextStep, Project, Role, User
-from ..permissions import can_follow_up, is_holder_of, visible_projects
+from ..models import NextStep, Project, User
+from ..permissions import active_staff, can_check_step, can_follow_up, visible_projects
 from ..projects.queries import TimelineEntry
 
 DONE_SHOWN = 5  # done steps listed under the open ones on the project page
@@ -29,13 +29,6 @@ MINE_PER_PAGE = 50
 def today() -> date:
     """Today in the pole's time zone: what "overdue" is measured against."""
     return datetime.now(get_timezone()).date()
-
-
-def may_check(user: User, project: Project, step: NextStep) -> bool:
-    """Mark done or reopen: staff, or a holder of the project the step is assigned to."""
-    return can_follow_up(user, project) or (
-        step.assignee_id == user.id and is_holder_of(user, project)
-    )
 
 
 @dataclass
@@ -73,7 +66,7 @@ def project_steps(user: User, project: Project) -> ProjectSteps:
         .limit(DONE_SHOWN)
     )).all()
     steps = ProjectSteps(list(open_steps), list(done_steps), today())
-    steps.checkable = {s.id for s in steps.open + steps.done if may_check(user, project, s)}
+    steps.checkable = {s.id for s in steps.open + steps.done if can_check_step(user, project, s)}
     return steps
 
 
@@ -82,7 +75,7 @@ def assignees(project: Project) -> list[User]:
     project's holders (inactive accounts left out: they cannot act on it)."""
     staff = db.session.scalars(
         select(User)
-        .where(User.role.in_([Role.ADVISOR.value, Role.MANAGER.value]), User.active)
+        .where(active_staff())
         .order_by(User.name, User.id)
     ).all()
     people: dict[int, User] = {}

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import NextStep, Project
 from ..params import query_int
-from ..permissions import can_follow_up
+from ..permissions import can_check_step, can_follow_up
 from ..permissions import visible_project_or_404 as _project_or_404
 from ..urls import safe_next
 from . import bp, queries, services
@@ -67,7 +67,7 @@ def _check(project_id: int, step_id: int, change) -> object:
     step = queries.step_of(project, step_id)
     if step is None:
         abort(404)
-    if not queries.may_check(current_user, project, step):
+    if not can_check_step(current_user, project, step):
         abort(403)
     form = CheckForm()
     if not form.validate_on_submit():

@@ -14,6 +14,7 @@ from ..auth.services import EmailTaken, create_user, find_user_by_email, in_thei
 from ..extensions import db
 from ..mail import send_mail
 from ..models import Project, ProjectEvent, ProjectHolder, Role, User, utcnow
+from ..permissions import active_staff, can_be_advisor, can_be_holder
 from ..tokens import make_password_token
 from ..urls import absolute_url
 
@@ -51,7 +52,7 @@ def record(project: Project, kind: str, actor: User | None, subject: User | None
 def staff_members() -> list[User]:
     """Active advisors and managers, who may be assigned to a project."""
     return list(db.session.scalars(
-        select(User).where(User.role.in_([Role.ADVISOR.value, Role.MANAGER.value]), User.active)
+        select(User).where(active_staff())
         .order_by(User.name)
     ))
 
@@ -62,7 +63,7 @@ def assign_advisor(project: Project, advisor_id: int | None, by: User,
     advisor = None
     if advisor_id is not None:
         advisor = db.session.get(User, advisor_id)
-        if advisor is None or not advisor.active or not advisor.is_staff:
+        if advisor is None or not can_be_advisor(advisor):
             raise PeopleError(_("Choose an active advisor or manager."))
     if (advisor.id if advisor else None) == project.advisor_id:
         return
@@ -103,7 +104,7 @@ def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User,
                          "Choose your password here to see it:\n%(link)s\n",
                          name=user.name, inviter=by.name, title=project.title, link=link)
             send_mail(user.email, subject, body)
-    if not user.is_holder:
+    if not can_be_holder(user):
         raise PeopleError(_("This address belongs to a staff or mentor account, which cannot "
                             "be a holder."))
     if not user.active:

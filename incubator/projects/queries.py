@@ -76,13 +76,6 @@ def projects_of(user: User) -> list[Project]:
     return list(db.session.scalars(statement).unique())
 
 
-def visible_project(user: User, project_id: int) -> Project | None:
-    """The project with everything its page shows, if ``user`` may see it."""
-    statement = with_card_details(visible_projects(user).where(Project.id == project_id))
-    statement = statement.options(joinedload(Project.legal_form))
-    return db.session.scalars(statement).unique().one_or_none()
-
-
 @dataclass
 class TimelineEntry:
     kind: str  # "move", "status", "event", or a feature's own ("note", "document"…)

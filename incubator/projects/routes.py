@@ -11,8 +11,13 @@ from flask_login import current_user, login_required
 from ..errors import fail
 from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
-from ..models import Project, Role
-from ..permissions import can_edit_description, roles_required
+from ..models import Project
+from ..permissions import (
+    can_be_holder,
+    can_edit_description,
+    can_manage_people,
+    idea_author_required,
+)
 from ..permissions import visible_project_or_404 as _visible_or_404
 from . import bp, queries
 from .forms import HolderForm, ProjectForm
@@ -47,11 +52,11 @@ def _submit(project: Project) -> None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.HOLDER, Role.ADVISOR, Role.MANAGER)
+@idea_author_required
 def new():
     form = _form()
     if form.validate_on_submit():
-        project = create_project(current_user, form.data, as_holder=current_user.is_holder)
+        project = create_project(current_user, form.data, as_holder=can_be_holder(current_user))
         if form.submit_idea.data:
             _submit(project)
             flash(_("Your idea is submitted. The pole's team will contact you soon."), "success")
@@ -80,8 +85,9 @@ def show(project_id: int):
         history=queries.timeline(current_user, project),
         stages=queries.active_stages(),
         can_edit=can_edit_description(current_user, project, queries.early_stage_ids()),
-        advisor_form=advisor_form(project) if current_user.is_staff else None,
-        holder_form=HolderForm(formdata=None) if current_user.is_staff else None,
+        advisor_form=advisor_form(project) if can_manage_people(current_user, project) else None,
+        holder_form=(HolderForm(formdata=None) if can_manage_people(current_user, project)
+                     else None),
         **page_sections(current_user, project),
     )
 
