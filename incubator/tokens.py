@@ -22,8 +22,10 @@ from .models import PasswordToken, User, utcnow
 KINDS = {"invite": "INVITATION_HOURS", "reset": "RESET_HOURS"}
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def digest(secret: str) -> str:
+    """The SHA-256 hex digest kept in the database in place of a secret (password links,
+    session and remember tokens): 64 characters."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def make_password_token(user: User, kind: str) -> str:
@@ -32,7 +34,7 @@ def make_password_token(user: User, kind: str) -> str:
         raise ValueError(kind)
     token = secrets.token_urlsafe(32)
     hours = current_app.config[KINDS[kind]]
-    db.session.add(PasswordToken(user_id=user.id, kind=kind, token_hash=_digest(token),
+    db.session.add(PasswordToken(user_id=user.id, kind=kind, token_hash=digest(token),
                                  expires_at=utcnow() + timedelta(hours=hours)))
     db.session.flush()
     return token
@@ -44,7 +46,7 @@ def read_password_token(token: str) -> tuple[User, str] | None:
         return None
     found = db.session.execute(
         select(PasswordToken.user_id, PasswordToken.kind).where(
-            PasswordToken.token_hash == _digest(token),
+            PasswordToken.token_hash == digest(token),
             PasswordToken.used_at.is_(None),
             PasswordToken.expires_at > utcnow(),
         )

@@ -23,7 +23,6 @@ prefix: Secure, Path=/, no Domain.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
@@ -37,6 +36,7 @@ from ..extensions import db
 from ..models import EndReason, User, UserSession, utcnow
 from ..params import parse_int
 from ..security_log import record as log_event
+from ..tokens import digest
 
 # Requests made by a timer, not a person: they never count as activity for the idle
 # timeout. Any endpoint answering an ``hx-trigger="every …"`` belongs here (a test checks).
@@ -55,12 +55,8 @@ SESSION_SECRET_KEY = "skey"  # noqa: S105  (a key name, not a secret)
 LEGACY_REMEMBER_COOKIE = "remember_token"  # Flask-Login's, from before this module
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def _same(stored: str | None, secret: str) -> bool:
-    return stored is not None and hmac.compare_digest(stored, _hash(secret))
+    return stored is not None and hmac.compare_digest(stored, digest(secret))
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -170,7 +166,7 @@ def _fresh_flask_session(user: User, row: UserSession, secret: str, *, fresh: bo
 def _new_lease(row: UserSession, now: datetime) -> str:
     """A new session secret and absolute end for ``row``; returns the clear secret."""
     secret = secrets.token_urlsafe(32)
-    row.secret_hash = _hash(secret)
+    row.secret_hash = digest(secret)
     row.last_seen_at = now
     row.expires_at = now + timedelta(hours=current_app.config["SESSION_HOURS"])
     if row.remember_expires_at is not None:
@@ -181,7 +177,7 @@ def _new_lease(row: UserSession, now: datetime) -> str:
 def _rotate_remember(row: UserSession, now: datetime) -> None:
     token = secrets.token_urlsafe(32)
     row.remember_previous_hash = row.remember_hash
-    row.remember_hash = _hash(token)
+    row.remember_hash = digest(token)
     row.remember_rotated_at = now
     g.remember_cookie = (f"{row.id}.{token}", row.remember_expires_at)
 
