@@ -53,7 +53,6 @@ from sqlalchemy import MetaData, create_engine, event, insert, select, text
 
 from incubator import config as settings
 from incubator import create_app
-from incubator.board.positions import GAP
 from incubator.extensions import db
 from incubator.models import (
     Project,
@@ -66,6 +65,7 @@ from incubator.models import (
     User,
 )
 from incubator.passwords import hash_password
+from incubator.positions import GAP
 from incubator.reference import TERRITORY_COMMUNES, seed_reference_data
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -44,7 +44,7 @@ def register_extensions(app: Flask) -> None:
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .i18n import register_i18n, select_locale
     from .models.types import render_migration_item
-    from .notify import register_notify
+    from .outbox import register_outbox
     from .security import register_security, register_trusted_hosts
     from .security_log import register_security_log
 
@@ -73,7 +73,7 @@ def register_extensions(app: Flask) -> None:
     register_sessions(app)  # server-side sessions: checked before every view
     register_i18n(app)
     register_security(app)
-    register_notify(app)
+    register_outbox(app)
     register_after_response(app)
     _template_context(app)
 
@@ -114,16 +114,23 @@ def _template_context(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .account import bp as account_bp
-    from .admin import bp as admin_bp
-    from .auth import bp as auth_bp
-    from .board import bp as board_bp
-    from .documents import bp as documents_bp
-    from .main import bp as main_bp
-    from .next_steps import bp as next_steps_bp
-    from .notes import bp as notes_bp
-    from .notifications import bp as notifications_bp
-    from .projects import bp as projects_bp
+    # Each blueprint is taken from its routes module, which adds its views to it: a package's
+    # ``__init__`` only creates the blueprint, so importing a feature's queries or services
+    # loads no routes.
+    from .account.routes import bp as account_bp
+    from .admin.routes import bp as admin_bp
+    from .auth.routes import bp as auth_bp
+    from .board.routes import bp as board_bp
+    from .documents.routes import bp as documents_bp
+    from .main.routes import bp as main_bp
+    from .next_steps.routes import bp as next_steps_bp
+    from .notes.routes import bp as notes_bp
+    from .notifications.routes import bp as notifications_bp
+
+    # The project page sits above the features it shows; its module adds it (endpoint
+    # ``projects.show``) to the projects blueprint.
+    from .project_page import routes as _project_page  # noqa: F401
+    from .projects.routes import bp as projects_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")

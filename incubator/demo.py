@@ -17,7 +17,6 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from .auth.services import create_user, find_user_by_email
-from .board.positions import GAP
 from .extensions import db
 from .models import (
     LegalForm,
@@ -32,6 +31,7 @@ from .models import (
     User,
     utcnow,
 )
+from .positions import GAP
 from .reference import DEFAULT_STAGES
 
 MANAGER_EMAIL = "claire.rouxel@cades-redon.fr"

@@ -1,7 +1,8 @@
-"""Default reference data: support stages, themes (filières) and legal forms.
+"""Reference data: support stages, themes (filières), legal forms, communes, active staff.
 
-Seeded on first run and by the demo; editable by managers later. Names are the pole's own
-French vocabulary (data, not interface strings).
+The one place that reads them (every feature asks here), and the defaults seeded on first run
+and by the demo; editable by managers later. Names are the pole's own French vocabulary
+(data, not interface strings). A shared primitive: it imports only the models and the rules.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import LegalForm, Stage, Theme
+from .extensions import db
+from .models import LegalForm, Project, Stage, Theme, User
+from .permissions import active_staff
 
 DEFAULT_STAGES: list[tuple[str, str]] = [
     ("Accueil", "Idée déposée, à qualifier."),
@@ -86,3 +89,47 @@ def seed_reference_data(session: Session) -> bool:
     if added:
         session.flush()
     return added
+
+
+# Reading what is in use.
+
+def active_stages() -> list[Stage]:
+    """The board's columns, in order."""
+    return list(db.session.scalars(select(Stage).where(Stage.active).order_by(Stage.position)))
+
+
+def first_stage() -> Stage | None:
+    """Where a submitted idea enters the pipeline."""
+    return db.session.scalar(
+        select(Stage).where(Stage.active).order_by(Stage.position).limit(1)
+    )
+
+
+def early_stage_ids() -> set[int]:
+    """The first two active stages: where holders may still edit their description."""
+    return {stage.id for stage in active_stages()[:2]}
+
+
+def themes() -> list[Theme]:
+    """Active themes (filières), in the pole's order."""
+    return list(db.session.scalars(select(Theme).where(Theme.active).order_by(Theme.position)))
+
+
+def legal_forms() -> list[LegalForm]:
+    """Active envisaged legal forms, in the pole's order."""
+    return list(
+        db.session.scalars(select(LegalForm).where(LegalForm.active).order_by(LegalForm.position))
+    )
+
+
+def commune_suggestions() -> list[str]:
+    """The territory's communes plus every commune already used, sorted the French way."""
+    used = db.session.scalars(select(Project.commune).where(Project.commune != "").distinct())
+    names = set(TERRITORY_COMMUNES) | {name for name in used if name}
+    return sorted(names, key=lambda n: n.casefold().replace("é", "e").replace("è", "e"))
+
+
+def staff_members() -> list[User]:
+    """Active advisors and managers (who may advise a project, be given a step, hear of a
+    new idea), by name."""
+    return list(db.session.scalars(select(User).where(active_staff()).order_by(User.name, User.id)))

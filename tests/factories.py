@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from incubator.board.positions import end_position
 from incubator.extensions import db
 from incubator.models import (
     Project,
@@ -22,6 +21,7 @@ from incubator.models import (
     utcnow,
 )
 from incubator.passwords import hash_password
+from incubator.positions import end_position
 
 PASSWORD = "a quiet river under the bridge"
 _counter = itertools.count(1)

@@ -18,7 +18,7 @@ from incubator.documents import filetypes
 from incubator.documents.services import safe_filename
 from incubator.extensions import db
 from incubator.models import Document, Notification, utcnow
-from incubator.notify import DOCUMENT_SHARED
+from incubator.notifications.services import DOCUMENT_SHARED
 
 from . import factories
 from .helpers import count_statements

@@ -15,9 +15,10 @@ from flask import url_for
 from sqlalchemy import select
 
 from incubator import config as settings
-from incubator import create_app, notify
+from incubator import create_app
 from incubator.extensions import db
 from incubator.models import OutgoingMail
+from incubator.notifications import services as notify
 from incubator.urls import absolute_url
 
 from . import factories

@@ -473,7 +473,7 @@ def test_an_invitation_losing_the_race_gets_the_forms_message(client, world, mon
 
 def test_a_co_holder_created_at_the_same_moment_is_linked(client, world, monkeypatch):
     from incubator.auth import services
-    from incubator.projects import people
+    from incubator.projects import services as people
 
     other = factories.user("holder", email="dom@example.org")
     db.session.commit()
@@ -490,7 +490,7 @@ def test_a_co_holder_created_at_the_same_moment_is_linked(client, world, monkeyp
 
 def test_a_holder_added_twice_at_the_same_moment_is_said_already_there(client, world,
                                                                         monkeypatch):
-    from incubator.projects import people
+    from incubator.projects import services as people
 
     project = world["project"]
     holder = factories.user("holder")
@@ -708,7 +708,7 @@ def test_an_ordinary_word_file_is_still_accepted(client, world):
 def _collide_once(monkeypatch, taken: int) -> list:
     """The end of the column is read before another project, entering at the same moment,
     takes it: the first read returns the place that is already taken."""
-    from incubator.board import positions
+    from incubator import positions
 
     real = positions.end_position
     calls = []

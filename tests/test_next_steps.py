@@ -10,7 +10,7 @@ from sqlalchemy import select
 from incubator.extensions import db
 from incubator.models import NextStep, Notification, OutgoingMail, utcnow
 from incubator.next_steps.queries import today
-from incubator.notify import NEXT_STEP_ASSIGNED
+from incubator.notifications.services import NEXT_STEP_ASSIGNED
 
 from . import factories
 from .helpers import count_statements

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from incubator.extensions import db
 from incubator.models import Note, NoteRevision, Notification, OutgoingMail, ProjectHolder
 from incubator.notes import queries
+from incubator.notes.forms import section_forms
 from incubator.notes.services import create_note, update_note
-from incubator.notify import NOTE_SHARED
+from incubator.notifications.services import NOTE_SHARED
 from incubator.permissions import visible_project
 
 from . import factories
@@ -453,7 +454,8 @@ def test_the_section_costs_the_same_statements_at_2_and_20_notes(app, followed):
     def cost() -> int:
         db.session.refresh(project), db.session.refresh(advisor)  # expired by the commits
         with app.test_request_context(), count_statements() as statements:
-            context = queries.section(advisor, project)
+            context = {**queries.section(advisor, project),
+                       **section_forms(advisor, project)}
             assert context["note_form"] is not None
             for note in context["notes"]:
                 _ = note.author.name

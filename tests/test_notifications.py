@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from incubator import mail, notify
+from incubator import mail, outbox
 from incubator.board.services import move_project
 from incubator.extensions import db
 from incubator.models import Notification, OutgoingMail, Project, ProjectHolder, User, utcnow
+from incubator.notifications import services as notify
 
 from . import factories
 from .helpers import count_statements
@@ -633,12 +634,12 @@ def test_the_command_leaves_fresh_untried_mail_to_its_request_and_gives_up_after
                          last_error="Connection refused")
     db.session.add_all([fresh, old, spent])
     db.session.commit()
-    assert notify.send_queued() == (1, 0)
+    assert outbox.send_queued() == (1, 0)
     assert db.session.get(OutgoingMail, old.id).sent_at is not None
     assert db.session.get(OutgoingMail, fresh.id).sent_at is None
     assert db.session.get(OutgoingMail, spent.id).attempts == 5
-    assert notify.send_queued([fresh.id]) == (1, 0)
-    assert notify.send_queued([fresh.id]) == (0, 0)  # never twice
+    assert outbox.send_queued([fresh.id]) == (1, 0)
+    assert outbox.send_queued([fresh.id]) == (0, 0)  # never twice
 
 
 def test_an_unexpected_error_for_one_mail_does_not_stop_the_others(app, monkeypatch):
@@ -654,7 +655,7 @@ def test_an_unexpected_error_for_one_mail_does_not_stop_the_others(app, monkeypa
         return real(to, subject, body)
 
     monkeypatch.setattr(mail, "send_mail", flaky)
-    assert notify.send_queued([first.id, second.id]) == (1, 1)
+    assert outbox.send_queued([first.id, second.id]) == (1, 1)
     assert "UnicodeEncodeError" in db.session.get(OutgoingMail, first.id).last_error
     assert db.session.scalar(select(func.count()).select_from(OutgoingMail).where(
         OutgoingMail.sent_at.is_not(None))) == 1

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from incubator.board.positions import GAP
 from incubator.extensions import db
 from incubator.models import Project, ProjectHolder, StageMove
+from incubator.positions import GAP
 
 from . import factories
 

@@ -20,9 +20,9 @@ from flask import Flask, url_for
 from markupsafe import escape
 from sqlalchemy import event
 
-from incubator import notify
 from incubator.extensions import db
 from incubator.models import Notification
+from incubator.notifications import services as notify
 
 from . import factories
 from .test_documents import document

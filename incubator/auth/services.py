@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..mail import send_mail
 from ..models import Role, User, utcnow
+from ..outbox import queue_mail, send_queued
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..security_log import record
 from ..tokens import KINDS, make_password_token, spend_tokens
@@ -113,8 +113,9 @@ def in_their_language(user: User):
 
 
 def send_invitation(user: User, invited_by: User) -> None:
-    """E-mail a set-your-password link to an invited person (staff or mentor). The link is
-    never returned: only the invited person may see it. Earlier invitation links die."""
+    """E-mail a set-your-password link to an invited person (staff or mentor): queued in
+    the caller's transaction, sent after the response, its row deleted once sent. The link
+    is never returned: only the invited person may see it. Earlier invitation links die."""
     spend_tokens(user, "invite")
     with in_their_language(user):
         link, until = _link_and_expiry(user, "invite")
@@ -125,7 +126,7 @@ def send_invitation(user: User, invited_by: User) -> None:
             "\n%(link)s\n",
             name=user.name, inviter=invited_by.name, link=link, until=until,
         )
-    send_mail(user.email, subject, body)
+    queue_mail(user.email, subject, body, secret=True)
 
 
 def password_reset_mail(user: User) -> tuple[str, str]:
@@ -145,11 +146,13 @@ def password_reset_mail(user: User) -> tuple[str, str]:
 
 def send_reset_if_account(email: str) -> None:
     """After the response to a reset request: mail a link if an active account uses
-    ``email``, else nothing. This job commits (the token, before the mail goes). The mail is
-    sent directly, not through the mail queue: a live link must not sit in a table."""
+    ``email``, else nothing. This job commits (the token and the queued mail, before the
+    mail goes), then sends it at once: a secret mail, whose row (and link) is deleted once
+    sent; if the server fails, ``send-mail`` retries it."""
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
     subject, body = password_reset_mail(user)
+    mail = queue_mail(user.email, subject, body, secret=True)
     db.session.commit()
-    send_mail(user.email, subject, body)
+    send_queued([mail.id])

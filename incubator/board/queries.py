@@ -12,10 +12,9 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..models import Project, ProjectHolder, ProjectStatus, Stage, Theme, User
+from ..models import Project, ProjectHolder, ProjectStatus, Stage, User
 from ..params import parse_int
-from ..permissions import active_staff
-from ..projects.queries import active_stages
+from ..reference import active_stages, staff_members, themes
 
 
 @dataclass
@@ -242,16 +241,12 @@ def matches(user: User, filters: BoardFilters, project: Project) -> bool:
 
 def filter_choices() -> dict[str, list]:
     """Options of the filter form: staff who advise projects, themes, communes in use."""
-    advisors = list(db.session.scalars(
-        select(User).where(active_staff())
-        .order_by(User.name)
-    ))
-    themes = list(db.session.scalars(select(Theme).where(Theme.active).order_by(Theme.position)))
+    advisors = staff_members()
     communes = list(db.session.scalars(
         select(Project.commune).where(*_on_board(), Project.commune != "")
         .distinct().order_by(Project.commune)
     ))
-    return {"advisors": advisors, "themes": themes, "communes": communes}
+    return {"advisors": advisors, "themes": themes(), "communes": communes}
 
 
 def off_board(page: int, per_page: int = 50):

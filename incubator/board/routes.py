@@ -26,7 +26,7 @@ from ..htmx import hx_trigger, is_htmx, vary_on_htmx
 from ..models import Project, ProjectStatus, Stage
 from ..params import MAX_BIGINT, parse_int, query_int
 from ..permissions import staff_required
-from ..projects.queries import active_stages
+from ..reference import active_stages
 from ..urls import safe_next
 from . import bp, queries
 from .forms import CloseForm, MoveForm, PauseForm, ReopenForm

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import notify
 from ..extensions import db
 from ..models import Project, ProjectStatus, Stage, StageMove, StatusChange, User, utcnow
-from .positions import free_position, place_at_end
+from ..notifications.services import project_moved
+from ..positions import free_position, place_at_end
 
 
 class BoardError(Exception):
@@ -129,7 +129,7 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
     db.session.flush()
     _sync(project, **{**values, "position": position, "version": seen_version + 1})
     if stage_changed:  # a reorder inside the column tells nobody
-        notify.project_moved(project, by, target)
+        project_moved(project, by, target)
     return MoveResult(project, source_id, stage_changed)
 
 

@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectChoice
 
 from ..forms import Form
 from ..models import Project, User, Visibility
-from ..permissions import can_follow_up
+from ..permissions import can_follow_up, can_upload_document
 from .filetypes import ACCEPTED_EXTENSIONS
 from .services import human_size
 
@@ -44,6 +44,13 @@ def document_form(user: User, project: Project, *, blank: bool = False) -> Docum
         "JPEG, GIF, WebP), text or CSV; at most %(limit)s.",
         limit=human_size(current_app.config["DOCUMENT_MAX_BYTES"]))
     return form
+
+
+def section_forms(user: User, project: Project) -> dict[str, DocumentForm | None]:
+    """The section's form on the project page: a blank upload form, or None for who may
+    not add a document."""
+    allowed = can_upload_document(user, project)
+    return {"document_form": document_form(user, project, blank=True) if allowed else None}
 
 
 def accept_attribute() -> str:

@@ -14,9 +14,8 @@ from sqlalchemy.orm import defer, joinedload, undefer
 
 from ..extensions import db
 from ..models import Document, Project, User, Visibility
-from ..permissions import can_delete_document, can_upload_document, sees_internal
-from ..projects.queries import TimelineEntry
-from .forms import document_form
+from ..permissions import can_delete_document, sees_internal
+from ..timeline import TimelineEntry
 
 
 def _visible(user: User, project: Project) -> Select:
@@ -61,13 +60,11 @@ def document_of(user: User, project: Project, document_id: int) -> Document | No
 
 
 def section(user: User, project: Project) -> dict[str, Any]:
-    """What the section shows on the project page (template context): the documents, the
-    upload form (None for who may not add one) and the ids of those ``user`` may delete."""
+    """What the section shows on the project page (template context): the documents and the
+    ids of those ``user`` may delete (its form: ``documents.forms.section_forms``)."""
     documents = visible_documents(user, project)
     return {
         "documents": documents,
-        "document_form": document_form(user, project, blank=True)
-        if can_upload_document(user, project) else None,
         "deletable_documents": {d.id for d in documents if can_delete_document(user, project, d)},
     }
 

@@ -31,7 +31,13 @@ from ..models import Project, Visibility
 from ..permissions import can_delete_document, can_upload_document, visible_project
 from ..permissions import visible_project_or_404 as _visible_or_404
 from . import bp, queries, services
-from .forms import DeleteDocumentForm, DocumentForm, accept_attribute, document_form
+from .forms import (
+    DeleteDocumentForm,
+    DocumentForm,
+    accept_attribute,
+    document_form,
+    section_forms,
+)
 
 
 @bp.app_template_filter("filesize")
@@ -60,7 +66,8 @@ def _render_changed(project_id: int, message: str, target: str):
     """After a change, for htmx: the fresh form (after an upload) or the list (after a
     deletion), the list out of band when it is not the target, and the message."""
     project = _visible_or_404(project_id)
-    context = queries.section(current_user, project)
+    context = {**queries.section(current_user, project),
+               **section_forms(current_user, project)}
     return vary_on_htmx(make_response(render_template(
         "documents/_changed.html", project=project, message=message, target=target,
         **context)))

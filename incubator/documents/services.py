@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
 from ..models import Document, Project, User, Visibility, utcnow
-from ..notify import DOCUMENT_SHARED, notify
+from ..notifications.services import DOCUMENT_SHARED, notify
 from ..permissions import can_follow_up
 from . import filetypes
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -181,7 +182,9 @@ class Notification(db.Model):
 
 class OutgoingMail(db.Model):
     """An e-mail waiting to be sent: written in the same transaction as what caused it,
-    sent after the response (and retried by ``flask send-mail`` when the server failed)."""
+    sent after the response (and retried by ``flask send-mail`` when the server failed).
+    A ``secret`` one holds a live link (invitation, password reset): its row is deleted
+    once sent (see ``incubator.outbox``)."""
 
     __tablename__ = "outgoing_mail"
     __table_args__ = (Index("ix_outgoing_mail_pending", "sent_at", "attempts"),)
@@ -194,3 +197,4 @@ class OutgoingMail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[bool] = mapped_column(default=False, server_default=false())

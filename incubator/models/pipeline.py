@@ -111,7 +111,7 @@ class Project(db.Model):
 
     status: Mapped[str] = mapped_column(String(10), default=ProjectStatus.DRAFT.value)
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
-    # Sparse ordering key inside the column (see board.positions): gaps let a move write one row.
+    # Sparse ordering key inside the column (see incubator.positions): gaps let a move write one row.
     position: Mapped[int | None] = mapped_column(BigInteger)
     stage_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     advisor_id: Mapped[int | None] = mapped_column(

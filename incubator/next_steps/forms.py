@@ -9,6 +9,8 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..forms import Form, strip
 from ..models import Project, User
+from ..permissions import can_follow_up
+from .queries import assignees
 
 
 class NextStepForm(Form):
@@ -58,3 +60,11 @@ class CheckForm(Form):
 
     view = HiddenField()  # "mine" on the page of one's own steps, else the project page
     next = HiddenField()
+
+
+def section_forms(user: User, project: Project) -> dict[str, NextStepForm | None]:
+    """The section's form on the project page: a blank step for staff, else None."""
+    if not can_follow_up(user, project):
+        return {"next_step_form": None}
+    return {"next_step_form": NextStepForm.for_project(project, user, assignees(project),
+                                                       formdata=None)}

@@ -19,8 +19,9 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import NextStep, Project, User
-from ..permissions import active_staff, can_check_step, can_follow_up, visible_projects
-from ..projects.queries import TimelineEntry
+from ..permissions import can_check_step, visible_projects
+from ..reference import staff_members
+from ..timeline import TimelineEntry
 
 DONE_SHOWN = 5  # done steps listed under the open ones on the project page
 MINE_PER_PAGE = 50
@@ -73,11 +74,7 @@ def project_steps(user: User, project: Project) -> ProjectSteps:
 def assignees(project: Project) -> list[User]:
     """Who a step can be given to: the project's advisor, every active staff member, the
     project's holders (inactive accounts left out: they cannot act on it)."""
-    staff = db.session.scalars(
-        select(User)
-        .where(active_staff())
-        .order_by(User.name, User.id)
-    ).all()
+    staff = staff_members()
     people: dict[int, User] = {}
     for person in [project.advisor, *staff, *project.holders]:
         if person is not None and person.active:
@@ -86,15 +83,9 @@ def assignees(project: Project) -> list[User]:
 
 
 def section(user: User, project: Project) -> dict[str, Any]:
-    """What the section shows on the project page: the steps, and for staff the form."""
-    from .forms import NextStepForm
-
-    context: dict[str, Any] = {"next_steps": project_steps(user, project), "today": today(),
-                               "next_step_form": None}
-    if can_follow_up(user, project):
-        context["next_step_form"] = NextStepForm.for_project(project, user, assignees(project),
-                                                             formdata=None)
-    return context
+    """What the section shows on the project page: the steps (its form is built by the
+    page, see ``next_steps.forms.section_forms``)."""
+    return {"next_steps": project_steps(user, project), "today": today()}
 
 
 def timeline_entries(user: User, project: Project) -> list[TimelineEntry]:

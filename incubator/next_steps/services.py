@@ -12,7 +12,7 @@ from datetime import date
 
 from ..extensions import db
 from ..models import NextStep, Project, User, utcnow
-from ..notify import NEXT_STEP_ASSIGNED, notify
+from ..notifications.services import NEXT_STEP_ASSIGNED, notify
 
 
 def add_step(project: Project, by: User, *, title: str, due_on: date,

@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from wtforms.widgets import HiddenInput
 
 from ..forms import Form, strip
-from ..models import NoteKind, Visibility
+from ..models import NoteKind, Project, User, Visibility
+from ..permissions import can_follow_up
 
 BODY_MAX = 20_000
 
@@ -85,3 +86,8 @@ class NoteForm(Form):
 class NoteEditForm(NoteForm):
     # The version the writer started from: a newer one in the database means a conflict.
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+def section_forms(user: User, project: Project) -> dict[str, NoteForm | None]:
+    """The section's form on the project page: a blank note, or None for who may not write."""
+    return {"note_form": NoteForm(formdata=None) if can_follow_up(user, project) else None}

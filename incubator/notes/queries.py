@@ -17,8 +17,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Note, NoteRevision, Project, User, Visibility
 from ..permissions import can_follow_up, can_manage_note, sees_internal
-from ..projects.queries import TimelineEntry
-from .forms import NoteForm
+from ..timeline import TimelineEntry
 
 
 def _visible(user: User, project: Project) -> Select:
@@ -71,11 +70,11 @@ def note_context(user: User, project: Project, notes: list[Note]) -> dict[str, A
 
 
 def section(user: User, project: Project) -> dict[str, Any]:
-    """What the section shows on the project page (template context)."""
+    """What the section shows on the project page (template context; its form is built by
+    the page, see ``notes.forms.section_forms``)."""
     notes = notes_of(user, project)
     return {
         "notes": notes,
-        "note_form": NoteForm(formdata=None) if can_follow_up(user, project) else None,
         **note_context(user, project, notes),
     }
 

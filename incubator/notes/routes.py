@@ -20,7 +20,7 @@ from ..htmx import is_htmx, vary_on_htmx
 from ..models import Note, Project
 from ..permissions import can_follow_up, can_manage_note
 from ..permissions import visible_project_or_404 as _project
-from ..projects.queries import timeline
+from ..timeline import project_timeline
 from . import bp, queries
 from .forms import NOTE_KIND_LABELS, VISIBILITY_LABELS, NoteEditForm, NoteForm
 from .services import StaleNote, create_note, delete_note, update_note
@@ -76,7 +76,7 @@ def _changed(project_id: int, template: str, message: str,
     """htmx answer after a change: the fragment ``build`` gives the context of, the
     project's history (the forms take it with ``hx-select-oob``) and a message."""
     project = _project(project_id)  # read again: the commit expired what was loaded
-    return _render(template, history=timeline(current_user, project), notes_message=message,
+    return _render(template, history=project_timeline(current_user, project), notes_message=message,
                    **build(project))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from ..extensions import db
 from ..models import Note, NoteRevision, Project, User, Visibility, utcnow
-from ..notify import NOTE_SHARED, notify
+from ..notifications.services import NOTE_SHARED, notify
 
 
 class StaleNote(Exception):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -45,3 +45,11 @@ def linkable(user: User, notifications: Iterable[Notification]) -> set[int]:
         return set()
     return set(db.session.scalars(visible_projects(user, select(Project.id))
                                   .where(Project.id.in_(ids))))
+
+
+def unread_count(user: User) -> int:
+    """The bell's number: one COUNT on the (user_id, read_at) index."""
+    return db.session.scalar(
+        select(func.count()).select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0

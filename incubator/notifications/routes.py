@@ -26,12 +26,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import notify
 from ..extensions import db
 from ..htmx import hx_redirect, is_htmx, vary_on_htmx
 from ..models import Notification
 from ..params import parse_int, query_int
-from . import bp, queries
+from . import bp, queries, services
 from .forms import MarkAllReadForm, PreferencesForm
 
 
@@ -39,7 +38,7 @@ def bell_context(count: int | None = None) -> dict[str, Any] | None:
     """What ``_bell.html`` shows: the unread count and how often to ask again."""
     if count is None:
         try:
-            count = notify.unread_count(current_user)
+            count = queries.unread_count(current_user)
         except SQLAlchemyError:  # an error page while the database is down: no bell
             current_app.logger.warning("No notification count: database error")
             return None
@@ -54,7 +53,7 @@ def _header_bell() -> dict[str, Any]:
 
 @bp.context_processor
 def _sentences() -> dict[str, Any]:
-    return {"notification_message": notify.message, "notification_link": notify.link}
+    return {"notification_message": services.message, "notification_link": services.link}
 
 
 def _unread(notifications: list[Notification]) -> set[int]:
@@ -115,7 +114,7 @@ def bell():
     saying the menu is open when it is: ``open``)."""
     if not is_htmx():
         return vary_on_htmx(redirect(url_for("notifications.index"), code=303))
-    count = notify.unread_count(current_user)
+    count = queries.unread_count(current_user)
     if parse_int(request.args.get("shown"), 0) == count:
         return vary_on_htmx(make_response("", 204))
     return vary_on_htmx(make_response(render_template(
@@ -129,7 +128,7 @@ def mark_all_read():
     form = MarkAllReadForm()
     if not form.validate_on_submit():
         abort(400)  # only a tampered page number gets here (CSRF is checked app-wide)
-    notify.mark_read(current_user)
+    services.mark_read(current_user)
     db.session.commit()
     message = _("All your notifications are marked as read.")
     if is_htmx() and request.args.get("menu"):
@@ -152,11 +151,11 @@ def open_link(notification_id: int):
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != current_user.id:
         abort(404)
-    notify.mark_read(current_user, [notification.id])
+    services.mark_read(current_user, [notification.id])
     db.session.commit()
     target = None
     if notification.project_id in queries.linkable(current_user, [notification]):
-        target = notify.link(notification)
+        target = services.link(notification)
     return vary_on_htmx(hx_redirect(target or url_for("notifications.index")))
 
 

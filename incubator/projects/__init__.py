@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("projects", __name__)
-
-from . import routes, routes_people  # noqa: E402,F401

@@ -24,7 +24,9 @@ from ..forms import (
     local_number,
     strip,
 )
-from ..models import ProjectKind
+from ..models import Project, ProjectKind, User
+from ..permissions import can_manage_people
+from ..reference import staff_members
 
 
 def _submitting(form: ProjectForm) -> bool:
@@ -142,3 +144,17 @@ class HolderForm(Form):
 
 class RemoveHolderForm(Form):
     """Remove a holder (a button with CSRF)."""
+
+
+def advisor_form(project: Project) -> AdvisorForm:
+    """The advisor picker as the project stands (its advisor, its version)."""
+    form = AdvisorForm(formdata=None, advisor_id=project.advisor_id, version=project.version)
+    form.set_staff(staff_members())
+    return form
+
+
+def section_forms(user: User, project: Project) -> dict[str, Form | None]:
+    """The people section's forms on the project page (None for who may not change them)."""
+    if not can_manage_people(user, project):
+        return {"advisor_form": None, "holder_form": None}
+    return {"advisor_form": advisor_form(project), "holder_form": HolderForm(formdata=None)}

@@ -1,7 +1,9 @@
-"""Writes around projects: creating, editing and submitting an idea.
+"""Writes around projects: creating, editing and submitting an idea; its people (holders
+and advisor).
 
-Services flush and record history themselves (a submission always writes its StageMove);
-the route commits once.
+Services flush and record history themselves (a submission always writes its StageMove, a
+change of people a ProjectEvent, which the timeline reads, and bumps the project's version,
+which the board's cards show); the route commits once.
 """
 
 from __future__ import annotations
@@ -9,19 +11,29 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .. import notify
-from ..board.positions import place_at_end
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.services import EmailTaken, create_user, find_user_by_email, in_their_language
 from ..extensions import db
 from ..models import (
     Project,
     ProjectEvent,
     ProjectHolder,
     ProjectStatus,
+    Role,
     StageMove,
     User,
     utcnow,
 )
-from .queries import first_stage
+from ..notifications.services import idea_submitted
+from ..outbox import queue_mail
+from ..permissions import can_be_advisor, can_be_holder
+from ..positions import place_at_end
+from ..reference import first_stage
+from ..tokens import make_password_token
+from ..urls import absolute_url
 
 EDITABLE_FIELDS = (
     "title", "pitch", "need", "target_public", "planned_activity", "theme_id", "commune",
@@ -103,5 +115,122 @@ def submit_project(project: Project, by: User) -> StageMove:
     db.session.add(move)
     db.session.flush()
     place_at_end(project, stage.id)
-    notify.idea_submitted(project, by)
+    idea_submitted(project, by)
     return move
+
+
+class PeopleError(ValueError):
+    """A change of holders or advisor that cannot be made (message for the user)."""
+
+
+class StaleProject(PeopleError):
+    """The project changed since the user's page was rendered."""
+
+
+def _bump(project: Project, seen_version: int | None = None) -> None:
+    """Bump the version (checked in the UPDATE when the user's version is given). Raises
+    StaleProject when the project changed since that version (or is gone)."""
+    statement = update(Project).where(Project.id == project.id)
+    if seen_version is not None:
+        statement = statement.where(Project.version == seen_version)
+    result = db.session.execute(
+        statement.values(version=Project.version + 1, last_activity_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleProject()
+    db.session.refresh(project)
+
+
+def record(project: Project, kind: str, actor: User | None, subject: User | None = None,
+           **detail) -> ProjectEvent:
+    event = ProjectEvent(project_id=project.id, kind=kind, actor_id=actor.id if actor else None,
+                         subject_id=subject.id if subject else None, detail=detail)
+    db.session.add(event)
+    return event
+
+
+def assign_advisor(project: Project, advisor_id: int | None, by: User,
+                   seen_version: int) -> None:
+    """Give the project an advisor (or none). Raises PeopleError when ``advisor_id`` is not
+    an active advisor or manager, StaleProject when the project changed since
+    ``seen_version``."""
+    advisor = None
+    if advisor_id is not None:
+        advisor = db.session.get(User, advisor_id)
+        if advisor is None or not can_be_advisor(advisor):
+            raise PeopleError(_("Choose an active advisor or manager."))
+    if (advisor.id if advisor else None) == project.advisor_id:
+        return
+    _bump(project, seen_version)
+    db.session.execute(update(Project).where(Project.id == project.id)
+                       .values(advisor_id=advisor.id if advisor else None)
+                       .execution_options(synchronize_session=False))
+    record(project, "advisor_changed", by, advisor, name=advisor.name if advisor else None)
+    db.session.flush()
+    db.session.refresh(project)
+
+
+def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User, bool]:
+    """Link an account to the project as a holder, creating (and inviting) a new person.
+
+    Returns the holder and whether they were invited (the link goes to them only, in a
+    secret mail of the outbox). Raises PeopleError when the address cannot be a holder
+    (staff or mentor, deactivated, already a holder), StaleProject if the project is gone.
+    """
+    user = find_user_by_email(email)
+    invited = False
+    if user is None:
+        try:
+            user = create_user(email, name or email.split("@")[0], Role.HOLDER, None,
+                               invited_by=by)
+        except EmailTaken:
+            # Created at this very moment by someone else: that account is the one to link.
+            user = find_user_by_email(email)
+            if user is None:
+                raise PeopleError(_("Someone changed this in the meantime. Try again.")) from None
+        else:
+            invited = True
+            with in_their_language(user):
+                link = absolute_url("auth.set_password",
+                                    token=make_password_token(user, "invite"))
+                subject = _("You are invited to follow “%(title)s” on Incubateur",
+                            title=project.title)
+                body = _("Hello %(name)s,\n\n%(inviter)s added you as a holder of the project "
+                         "“%(title)s” on Incubateur, the follow-up tool of the pole.\n\n"
+                         "Choose your password here to see it:\n%(link)s\n",
+                         name=user.name, inviter=by.name, title=project.title, link=link)
+            queue_mail(user.email, subject, body, secret=True)  # sent after the response
+    if not can_be_holder(user):
+        raise PeopleError(_("This address belongs to a staff or mentor account, which cannot "
+                            "be a holder."))
+    if not user.active:
+        raise PeopleError(_("This account is deactivated."))
+    already = _("%(name)s is already a holder of this project.", name=user.name)
+    if db.session.get(ProjectHolder, (project.id, user.id)) is not None:
+        raise PeopleError(already)
+    # Two people adding the same holder at once: the primary key decides, in a savepoint.
+    try:
+        with db.session.begin_nested():
+            db.session.add(ProjectHolder(project_id=project.id, user_id=user.id,
+                                         added_by_id=by.id))
+    except IntegrityError:
+        raise PeopleError(already) from None
+    _bump(project)
+    record(project, "holder_added", by, user, name=user.name)
+    db.session.flush()
+    return user, invited
+
+
+def remove_holder(project: Project, user_id: int, by: User) -> User:
+    """Unlink a holder (their account stays). Raises PeopleError when they are not a holder
+    of the project, StaleProject if the project is gone."""
+    link = db.session.get(ProjectHolder, (project.id, user_id))
+    if link is None:
+        raise PeopleError(_("This person is not a holder of the project."))
+    user = db.session.get(User, user_id)
+    db.session.delete(link)
+    _bump(project)
+    record(project, "holder_removed", by, user, name=user.name if user else "")
+    db.session.flush()
+    return user

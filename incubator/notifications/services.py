@@ -1,26 +1,24 @@
-"""Notifications: in-app rows and queued e-mails, written in the caller's transaction.
+"""What to tell whom: in-app notifications and their e-mails, written in the caller's
+transaction.
 
 ``notify`` records one Notification per recipient and, for those who did not turn e-mails
-off, one OutgoingMail rendered in the recipient's language. The mails are sent after the
-response (in a thread, or inline when MAIL_ASYNC is off, as in tests) so a slow or broken
-mail server never delays or breaks the request; failures stay queued with their error and
-``flask --app incubator send-mail`` retries them.
+off, one mail rendered in the recipient's language, queued in the outbox (``incubator.outbox``
+sends it after the response). The features' services call it, or one of the named events
+below; the bell's reads are in ``queries``.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
-from datetime import timedelta
 
-from flask import Flask, current_app, g, url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, inspect, or_, select, update
+from sqlalchemy import inspect, select, update
 
-from . import mail as mailer
-from .extensions import db
-from .models import (
+from .. import outbox
+from ..extensions import db
+from ..models import (
     Notification,
     OutgoingMail,
     Project,
@@ -29,8 +27,8 @@ from .models import (
     User,
     utcnow,
 )
-from .permissions import active_staff
-from .urls import absolute_url
+from ..reference import staff_members
+from ..urls import absolute_url
 
 # What can happen, and to whom it matters (see PRODUCT.md).
 STAGE_CHANGED = "stage_changed"  # holders: their project changed stage
@@ -84,7 +82,8 @@ def notify(recipients: Iterable[User], kind: str, project: Project | None, actor
     """Tell ``recipients`` (never the actor themself, never an inactive account).
 
     ``detail`` keeps what the sentence needs as it was at the time (the project's title is
-    added); the first four are positional so that ``actor="a name"`` can be one of them."""
+    added); the first four are positional so that ``actor="a name"`` can be one of them.
+    Raises ValueError for a ``kind`` not in KINDS."""
     if kind not in KINDS:
         raise ValueError(kind)
     if project is not None:
@@ -106,11 +105,9 @@ def notify(recipients: Iterable[User], kind: str, project: Project | None, actor
         created.append(notification)
         if user.email_notifications:
             mails.append(_mail_for(user, notification))
-    db.session.add_all(mails)
-    # One flush: the rows of each table go in one batched INSERT, whatever their number.
-    db.session.flush()
-    if mails:
-        g.setdefault("queued_mail", []).extend(mail.id for mail in mails)
+    # One flush (the outbox's): the rows of each table go in one batched INSERT, whatever
+    # their number.
+    outbox.queue(mails)
     return created
 
 
@@ -123,113 +120,16 @@ def _mail_for(user: User, notification: Notification) -> OutgoingMail:
         if settings_url := _url("notifications.index", True):
             body += "\n" + _("You can turn these e-mails off on your notifications page: "
                              "%(url)s", url=settings_url) + "\n"
-        subject = mailer.one_line(_("Incubateur: %(text)s", text=text))[:200]
-    return OutgoingMail(to=user.email, subject=subject, body=body)
-
-
-# A mail never tried is the business of the request that queued it for this long; after it,
-# ``send-mail`` takes it over. One claimed but neither sent nor failed is being sent: left
-# alone, unless it is old enough for its sender to have died.
-UNTRIED_GRACE = timedelta(minutes=2)
-STUCK_AFTER = timedelta(hours=1)
-
-
-def send_queued(ids: Iterable[int] | None = None, max_attempts: int = 5) -> tuple[int, int]:
-    """Send queued e-mails (those given, or every pending one). Returns (sent, failed).
-
-    Each mail is claimed before it is sent (attempts + 1 in an UPDATE that checks the count
-    it read, committed), so two senders running at once (the thread of a request and a cron
-    ``send-mail``, or two cron runs) never both send it. The outcome is committed mail by
-    mail (so call it outside a request's own transaction): a failure keeps the mail queued
-    with its error, and the rest carries on.
-    """
-    statement = select(OutgoingMail.id, OutgoingMail.attempts).where(
-        OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < max_attempts)
-    if ids is not None:
-        statement = statement.where(OutgoingMail.id.in_(list(ids)))
-    else:
-        now = utcnow()
-        statement = statement.where(or_(
-            OutgoingMail.last_error.is_not(None),
-            and_(OutgoingMail.attempts == 0, OutgoingMail.created_at <= now - UNTRIED_GRACE),
-            OutgoingMail.created_at <= now - STUCK_AFTER,
-        ))
-    pending = db.session.execute(statement.order_by(OutgoingMail.id)).all()
-    sent = failed = 0
-    for mail_id, attempts in pending:
-        claimed = db.session.execute(
-            update(OutgoingMail)
-            .where(OutgoingMail.id == mail_id, OutgoingMail.attempts == attempts,
-                   OutgoingMail.sent_at.is_(None))
-            .values(attempts=attempts + 1, last_error=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        db.session.commit()
-        if claimed != 1:
-            continue  # another sender has it
-        mail = db.session.get(OutgoingMail, mail_id)
-        error = _deliver(mail)
-        if error is None:
-            mail.sent_at = utcnow()
-            sent += 1
-        else:
-            mail.last_error = error
-            failed += 1
-        db.session.commit()
-    return sent, failed
-
-
-def _deliver(mail: OutgoingMail) -> str | None:
-    """Hand one mail to the mail server (or the log); the error, or None when it went."""
-    try:
-        if mailer.send_mail(mail.to, mail.subject, mail.body):
-            return None
-    except Exception as error:  # noqa: BLE001 — one bad mail must not stop the others
-        current_app.logger.exception("Could not send mail %s", mail.id)
-        return f"{type(error).__name__}: {error}"[:1000]
-    return "The mail server could not be reached or refused the message (see the log)."
-
-
-def _dispatch(response):
-    """After the request: send the mails it queued, without making the user wait."""
-    ids = g.pop("queued_mail", None)
-    if not ids or response.status_code >= 400:
-        return response
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def work() -> None:
-        with app.app_context():
-            try:
-                send_queued(ids)
-            except Exception:  # noqa: BLE001 — never let mail break anything
-                app.logger.exception("Sending queued mail failed")
-            finally:
-                db.session.remove()
-
-    if app.config.get("MAIL_ASYNC", True):
-        threading.Thread(target=work, daemon=True).start()
-    else:  # tests: inline, once the request has committed, before the client reads the answer
-        work()
-    return response
-
-
-def register_notify(app: Flask) -> None:
-    app.after_request(_dispatch)
-
-    @app.cli.command("send-mail")
-    def send_mail_command() -> None:
-        """Send the queued e-mails that are still pending (run it from cron)."""
-        import click
-
-        sent, failed = send_queued()
-        click.echo(f"{sent} sent, {failed} failed.")
+        subject = _("Incubateur: %(text)s", text=text)
+    return outbox.compose(user.email, subject, body)
 
 
 # What sets notifications off outside the features that call ``notify`` themselves.
 
 def project_moved(project: Project, by: User, stage: Stage) -> None:
     """``project`` changed stage on the board: its holders are told, and its advisor when
-    someone else moved it. Two reads at most (holders, advisor) and the rows it writes."""
+    someone else moved it. Two reads at most (holders, advisor) and the rows it writes.
+    Raises ValueError only as ``notify`` does (its kinds are known: never)."""
     notify(_holders(project), STAGE_CHANGED, project, by, stage=stage.name)
     if project.advisor_id is not None and project.advisor_id != by.id:
         advisor = db.session.get(User, project.advisor_id)
@@ -247,22 +147,9 @@ def _holders(project: Project) -> list[User]:
 
 
 def idea_submitted(project: Project, by: User) -> None:
-    """A draft entered the pipeline: every active advisor and manager is told."""
-    staff = db.session.scalars(
-        select(User).where(active_staff())
-        .order_by(User.id)
-    ).all()
-    notify(staff, IDEA_SUBMITTED, project, by)
-
-
-# Reading.
-
-def unread_count(user: User) -> int:
-    """The bell's number: one COUNT on the (user_id, read_at) index."""
-    return db.session.scalar(
-        select(func.count()).select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    """A draft entered the pipeline: every active advisor and manager is told. Raises
+    ValueError only as ``notify`` does (its kind is known: never)."""
+    notify(staff_members(), IDEA_SUBMITTED, project, by)
 
 
 def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:

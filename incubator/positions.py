@@ -1,4 +1,5 @@
-"""Card order inside a board column.
+"""Card order inside a board column (a shared primitive: the board moves cards, a submission
+places a new one at the end of its column).
 
 Positions are sparse integers (a gap of 65,536 between neighbours when renumbered), so placing
 a card between two others writes one row: the midpoint of its neighbours. Only when a gap is
@@ -13,8 +14,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..extensions import db
-from ..models import Project, ProjectStatus
+from .extensions import db
+from .models import Project, ProjectStatus
 
 GAP = 1 << 16
 
