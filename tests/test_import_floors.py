@@ -1,0 +1,237 @@
+"""The code keeps its floors (docs/architecture.md): imports only go down, and nothing imports
+in a circle, lazy imports inside functions included (a lazy import hides a cycle, it does
+not remove it). The check reads the source (ast), so it sees every import, run or not.
+
+Floors, top to bottom:
+  app          ``incubator`` (create_app), ``cli``, ``demo``: wiring and scripts;
+  composers    pages made of several features (``project_page``);
+  features     one package each: routes · forms · queries · services. A feature may use
+               another's forms, queries or services, never its routes, and only its own
+               routes module imports routes;
+  shared       primitives every feature may use (timeline, positions, reference, outbox…);
+  permissions  every access rule, over the models;
+  models
+  base         ``extensions``, ``config``, ``security_log``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import incubator
+
+PACKAGE = Path(incubator.__file__).parent
+
+FLOORS = ("app", "composers", "features", "shared", "permissions", "models", "base")
+APP = {"incubator", "incubator.cli", "incubator.demo"}
+COMPOSERS = {"project_page"}
+FEATURES = {"account", "admin", "auth", "board", "documents", "main", "next_steps", "notes",
+            "notifications", "projects"}
+SHARED = {"after_response", "dom", "errors", "forms", "htmx", "i18n", "labels", "mail",
+          "outbox", "params", "passwords", "positions", "reference", "security", "timeline",
+          "tokens", "urls"}
+BASE = {"config", "extensions", "security_log"}
+
+
+def floor(module: str) -> str:
+    """The floor of ``module`` (a dotted name under ``incubator``)."""
+    if module in APP:
+        return "app"
+    top = module.split(".")[1]
+    if top in COMPOSERS:
+        return "composers"
+    if top in FEATURES:
+        return "features"
+    if top in SHARED:
+        return "shared"
+    if top == "permissions":
+        return "permissions"
+    if top == "models":
+        return "models"
+    if top in BASE:
+        return "base"
+    raise LookupError(f"{module} is on no floor: add it to one in {__name__}")
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def imports_of(module: str, source: str, known: set[str], is_package: bool = False) -> set[str]:
+    """The ``incubator`` modules ``source`` imports, anywhere in it (functions included).
+    ``from a import b`` counts as importing ``a.b`` when that is a module, else ``a``."""
+    package = module if is_package else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parts = parts[:len(parts) - node.level + 1]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
+                     for alias in node.names]
+        else:
+            continue
+        for name in names:
+            while name not in known and "." in name:
+                name = name.rpartition(".")[0]
+            if name in known and name != module:
+                found.add(name)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    found = modules()
+    known = set(found)
+    return {name: imports_of(name, path.read_text(encoding="utf-8"), known,
+                             path.name == "__init__.py")
+            for name, path in found.items()}
+
+
+def _feature(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in FEATURES else None
+
+
+def _is_routes(module: str) -> bool:
+    return module.split(".")[-1] == "routes"
+
+
+def wrong_imports(graph: dict[str, set[str]]) -> list[str]:
+    """``a -> b: why`` for each import that breaks a floor rule."""
+    wrong = []
+    for module, targets in sorted(graph.items()):
+        for target in sorted(targets):
+            if FLOORS.index(floor(target)) < FLOORS.index(floor(module)):
+                wrong.append(f"{module} -> {target}: {floor(module)} import {floor(target)}")
+            elif _feature(module) and _feature(target) and _is_routes(target):
+                if _feature(module) != _feature(target):
+                    wrong.append(f"{module} -> {target}: another feature's routes")
+                elif not _is_routes(module):
+                    wrong.append(f"{module} -> {target}: only routes import routes")
+    return wrong
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every group of modules that import each other in a circle (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def test_every_module_is_on_a_floor():
+    for module in modules():
+        floor(module)
+
+
+def test_imports_only_go_down():
+    assert wrong_imports(import_graph()) == []
+
+
+def test_no_module_imports_in_a_circle():
+    assert cycles(import_graph()) == []
+
+
+# The checks themselves: each catches what it is for.
+
+KNOWN = {"incubator.notes.queries", "incubator.notes.routes", "incubator.notes",
+         "incubator.projects.queries", "incubator.project_page.queries", "incubator.timeline",
+         "incubator.permissions", "incubator.models", "incubator.board.routes"}
+
+
+@pytest.mark.parametrize("module, source, expected", [
+    ("incubator.notes.queries", "def f():\n    from ..project_page import queries",
+     "incubator.project_page.queries"),
+    ("incubator.notes.queries", "from ..timeline import TimelineEntry", "incubator.timeline"),
+    ("incubator.notes.queries", "import incubator.permissions", "incubator.permissions"),
+    ("incubator.notes.routes", "from . import bp, queries", "incubator.notes.queries"),
+    ("incubator.notes.routes", "from . import bp", "incubator.notes"),
+])
+def test_the_reader_sees_lazy_relative_and_absolute_imports(module, source, expected):
+    assert expected in imports_of(module, source, KNOWN)
+
+
+@pytest.mark.parametrize("graph, why", [
+    ({"incubator.permissions": {"incubator.notes.queries"}}, "permissions import features"),
+    ({"incubator.timeline": {"incubator.projects.queries"}}, "shared import features"),
+    ({"incubator.notes.queries": {"incubator.project_page.queries"}},
+     "features import composers"),
+    ({"incubator.notes.routes": {"incubator.board.routes"}}, "another feature's routes"),
+    ({"incubator.notes.queries": {"incubator.notes.routes"}}, "only routes import routes"),
+])
+def test_an_upward_import_is_refused(graph, why):
+    [problem] = wrong_imports(graph)
+    assert problem.endswith(why)
+
+
+def test_a_circle_is_found_even_through_several_modules():
+    graph = {"incubator.a": {"incubator.b"}, "incubator.b": {"incubator.c"},
+             "incubator.c": {"incubator.a"}, "incubator.d": {"incubator.a"}}
+    assert cycles(graph) == [["incubator.a", "incubator.b", "incubator.c"]]
+
+
+# What importing one feature's reads costs: its own floor and those below, no routes.
+
+def _loaded_by(module: str) -> list[str]:
+    code = (f"import sys, json; import {module}; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('incubator'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=PACKAGE.parent)
+    return json.loads(result.stdout)
+
+
+def test_importing_the_notes_queries_loads_a_few_modules_and_no_routes():
+    loaded = _loaded_by("incubator.notes.queries")
+    assert [m for m in loaded if _is_routes(m)] == []
+    assert len(loaded) <= 15, loaded  # 44 before issue 8 (5 of them routes), 14 after
+
+
+@pytest.mark.parametrize("module", sorted(
+    name for name in modules() if _feature(name) and name.rpartition(".")[2] == "queries"))
+def test_no_feature_reads_load_routes(module):
+    loaded = _loaded_by(module)
+    assert [m for m in loaded if m != "incubator"  # a package always loads its parent
+            and (_is_routes(m) or floor(m) in ("app", "composers"))] == []
