@@ -1,0 +1,104 @@
+"""The outbox sends every e-mail: invitations and password links too. A mail holding a live
+link is queued like the others (so a broken mail server loses nothing) and its row, with the
+link, is deleted once sent. Notification mails: see test_notifications.py."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from incubator import mail, outbox
+from incubator.extensions import db
+from incubator.models import OutgoingMail
+
+from . import factories
+
+LINK = re.compile(r"http://localhost/auth/password/\S+")
+
+
+def _staff_invitation(client, login):
+    login("manager")
+    client.post("/admin/users/invite", data={
+        "name": "Sophie Maillard", "email": "sophie@cades.example", "role": "advisor"})
+    return "sophie@cades.example"
+
+
+def _holder_invitation(client, login):
+    login("advisor")
+    project = factories.project(holders=[])
+    db.session.commit()
+    client.post(f"/projects/{project.id}/holders",
+                data={"email": "nouveau@exemple.fr", "name": "Léa Jouan"})
+    return "nouveau@exemple.fr"
+
+
+def _password_reset(client, login):
+    holder = factories.user(email="maelle@exemple.fr")
+    db.session.commit()
+    client.post("/auth/reset", data={"email": holder.email})
+    return holder.email
+
+
+SECRET_MAILS = pytest.mark.parametrize(
+    "send", [_staff_invitation, _holder_invitation, _password_reset],
+    ids=["staff invitation", "holder invitation", "password reset"])
+
+
+def _rows() -> int:
+    return db.session.scalar(select(func.count()).select_from(OutgoingMail))
+
+
+@SECRET_MAILS
+def test_a_mail_with_a_link_is_queued_sent_and_its_row_deleted(app, client, login,
+                                                               monkeypatch, send):
+    queued = []
+    real = mail.send_mail
+
+    def watching(to, subject, body):
+        # While it is being sent, the mail is a secret row of the outbox.
+        queued.extend(db.session.execute(
+            select(OutgoingMail.to, OutgoingMail.secret, OutgoingMail.body)).all())
+        return real(to, subject, body)
+
+    monkeypatch.setattr(mail, "send_mail", watching)
+    address = send(client, login)
+    [(to, secret, body)] = queued
+    assert to == address and secret and LINK.search(body)
+    message = app.extensions["outbox"][-1]
+    assert message["To"] == address and LINK.search(message.get_content())
+    assert _rows() == 0  # the link left with the mail, not a copy in a table
+
+
+@SECRET_MAILS
+def test_a_mail_with_a_link_waits_for_a_broken_server_then_goes(app, client, login,
+                                                                monkeypatch, send):
+    app.config["MAIL_SERVER"] = "smtp.example.org"
+
+    def broken(message):
+        raise OSError("Connection refused")
+
+    monkeypatch.setattr(mail, "_send_smtp", broken)
+    address = send(client, login)
+    [queued] = db.session.scalars(select(OutgoingMail)).all()
+    assert queued.to == address and queued.secret and queued.last_error
+    assert queued.sent_at is None and LINK.search(queued.body)
+
+    sent = []
+    monkeypatch.setattr(mail, "_send_smtp", lambda message: sent.append(message["To"]))
+    result = app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.exit_code == 0 and "1 sent, 0 failed." in result.output
+    assert sent == [address]
+    assert _rows() == 0
+
+
+def test_a_notification_mail_stays_as_a_record_once_sent(app):
+    with app.test_request_context():
+        queued = outbox.queue_mail("a@example.org", "Incubateur : une\nnouvelle", "…")
+        db.session.commit()
+        assert queued.subject == "Incubateur : une nouvelle"  # one line, whatever it held
+        assert not queued.secret
+        assert outbox.send_queued([queued.id]) == (1, 0)
+    kept = db.session.get(OutgoingMail, queued.id)
+    assert kept is not None and kept.sent_at is not None
