@@ -111,7 +111,7 @@ def is_holder_of(user: User, project: Project) -> bool:
 
 def can_edit_description(user: User, project: Project, early_stage_ids: Collection[int]) -> bool:
     """Staff always; holders while the project is a draft or in one of the first stages
-    (``early_stage_ids``: the first two active stages, see ``projects.queries``)."""
+    (``early_stage_ids``: the first two active stages, see ``reference.early_stage_ids``)."""
     if user.is_staff:
         return True
     if not is_holder_of(user, project):
