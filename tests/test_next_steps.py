@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from incubator.extensions import db
 from incubator.models import NextStep, Notification, OutgoingMail, utcnow
+from incubator.next_steps import services
 from incubator.next_steps.queries import today
 from incubator.notify import NEXT_STEP_ASSIGNED
 
@@ -21,11 +22,10 @@ def step(project, assignee, *, title="Envoyer le budget prévisionnel", days=7, 
     item = NextStep(project_id=project.id, title=title, due_on=today() + timedelta(days=days),
                     assignee_id=assignee.id if assignee else None,
                     created_by_id=by.id if by else None)
-    if done:
-        item.done_at = utcnow()
-        item.done_by_id = (by or assignee).id
     db.session.add(item)
     db.session.flush()
+    if done:  # through the service, so the timeline's history has the tick
+        services.mark_done(project, item, by or assignee)
     return item
 
 
