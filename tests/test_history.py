@@ -47,19 +47,16 @@ LANGUAGES = sorted(WORDS)
 
 
 @pytest.fixture
-def team(app, login):
-    """An advisor (logged in) and a holder on the advisor's project, loaded with its holders
-    as the routes load it; services run in a request context, as in the routes."""
-    advisor = login("advisor", name="Claire Rouxel")
-    holder = factories.user(name="Anne Briand")
-    project = factories.project(holders=[holder], advisor=advisor, title="Épicerie vrac")
-    db.session.commit()
+def followed(app, team, auth):
+    """The team's advisor logged in; the project loaded with its holders as the routes load
+    it; services run in a request context, as in the routes."""
+    assert auth.login(team.advisor).status_code == 303
     project = db.session.scalars(
-        select(Project).where(Project.id == project.id)
+        select(Project).where(Project.id == team.project.id)
         .options(selectinload(Project.holder_links).joinedload(ProjectHolder.user))
     ).one()
     with app.test_request_context():
-        yield advisor, holder, project
+        yield team.advisor, team.holder, project
 
 
 def _timeline(client, project, language: str) -> str:
@@ -76,8 +73,8 @@ def _as(auth, user) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_deleted_note_stays_in_the_timeline_with_who_deleted_it_never_its_body(
-        client, auth, team, language):
-    advisor, holder, project = team
+        client, auth, followed, language):
+    advisor, holder, project = followed
     written, deleted, *_ = WORDS[language]
     shared = create_note(project, advisor, kind="meeting", happened_on=date(2026, 11, 3),
                          body="Budget confidentiel partagé", visibility="shared")
@@ -90,7 +87,7 @@ def test_a_deleted_note_stays_in_the_timeline_with_who_deleted_it_never_its_body
 
     staff_view = _timeline(client, project, language)
     assert staff_view.count(written) == 2 and staff_view.count(deleted) == 2
-    assert f"{deleted} · " in staff_view and "— Claire Rouxel" in staff_view
+    assert f"{deleted} · " in staff_view and "— Yann Le Goff" in staff_view
     assert "Budget confidentiel" not in staff_view and "Avis interne" not in staff_view
     assert f'href="#note-{shared.id}"' not in staff_view  # no link to what is gone
 
@@ -99,14 +96,14 @@ def test_a_deleted_note_stays_in_the_timeline_with_who_deleted_it_never_its_body
     # The holder saw the shared note: they see it was deleted, and by whom; the internal
     # note was never theirs to see, and neither is its deletion.
     assert holder_view.count(written) == 1 and holder_view.count(deleted) == 1
-    assert "— Claire Rouxel" in holder_view and "Budget confidentiel" not in holder_view
+    assert "— Yann Le Goff" in holder_view and "Budget confidentiel" not in holder_view
 
 
 @pytest.mark.parametrize("htmx", [False, True])
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_reopening_a_step_keeps_its_done_entry_and_adds_a_reopened_one(
-        client, team, language, htmx):
-    advisor, _holder, project = team
+        client, followed, language, htmx):
+    advisor, _holder, project = followed
     _, _, done, reopened, _ = WORDS[language]
     step = add_step(project, advisor, title="Visiter le local", due_on=date.today(),
                     assignee=advisor)
@@ -119,7 +116,7 @@ def test_reopening_a_step_keeps_its_done_entry_and_adds_a_reopened_one(
     view = _timeline(client, project, language)
     assert view.count(f"{done}Visiter le local") == 2
     assert view.count(f"{reopened}Visiter le local") == 1
-    assert view.count("— Claire Rouxel") == 3
+    assert view.count("— Yann Le Goff") == 3
     kinds = [change.kind for change in db.session.scalars(
         select(NextStepChange).order_by(NextStepChange.id))]
     assert kinds == ["done", "reopened", "done"]
@@ -127,8 +124,8 @@ def test_reopening_a_step_keeps_its_done_entry_and_adds_a_reopened_one(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_deleted_document_keeps_its_entry_and_gets_one_for_its_deletion(
-        client, auth, team, language):
-    advisor, holder, project = team
+        client, auth, followed, language):
+    advisor, holder, project = followed
     *_, deleted = WORDS[language]
     shared = add_document(project, advisor, Upload("charte.pdf", "application/pdf", PDF),
                           "shared")
@@ -144,12 +141,12 @@ def test_a_deleted_document_keeps_its_entry_and_gets_one_for_its_deletion(
     assert f"{deleted}charte.pdf" in staff_view and f"{deleted}secret.pdf" in staff_view
     _as(auth, holder)
     holder_view = _timeline(client, project, language)
-    assert f"{deleted}charte.pdf" in holder_view and "— Claire Rouxel" in holder_view
+    assert f"{deleted}charte.pdf" in holder_view and "— Yann Le Goff" in holder_view
     assert "secret.pdf" not in holder_view
 
 
-def test_undoing_people_status_and_stage_changes_keeps_every_entry(app, team):
-    advisor, holder, project = team
+def test_undoing_people_status_and_stage_changes_keeps_every_entry(app, followed):
+    advisor, holder, project = followed
     colleague = factories.user(role="advisor", name="Yann Le Goff")
     stages = factories.stages()
     people.remove_holder(project, holder.id, advisor)
@@ -177,9 +174,9 @@ def test_undoing_people_status_and_stage_changes_keeps_every_entry(app, team):
 
 
 @pytest.fixture
-def history(team):
+def history(followed):
     """A project with a row in every history table."""
-    advisor, holder, project = team
+    advisor, holder, project = followed
     note = create_note(project, advisor, kind="meeting", happened_on=date.today(), body="Un",
                        visibility="internal")
     update_note(note, project, advisor, seen_version=note.version, kind="meeting",
@@ -215,8 +212,8 @@ def test_history_rows_are_never_edited_nor_deleted(history, model, column, value
 
 
 @pytest.mark.parametrize("model", [Note, Document])
-def test_notes_and_documents_are_marked_deleted_never_deleted_nor_undeleted(team, model):
-    advisor, _holder, project = team
+def test_notes_and_documents_are_marked_deleted_never_deleted_nor_undeleted(followed, model):
+    advisor, _holder, project = followed
     if model is Note:
         row = create_note(project, advisor, kind="call", happened_on=date.today(), body="x",
                           visibility="internal")

@@ -16,6 +16,9 @@ from incubator.notify import NEXT_STEP_ASSIGNED
 from . import factories
 from .helpers import count_statements
 
+# The version of a project the factory just submitted (written, then submitted).
+V = factories.SUBMITTED_VERSION
+
 
 def step(project, assignee, *, title="Envoyer le budget prévisionnel", days=7, done=False,
          by=None) -> NextStep:
@@ -153,7 +156,7 @@ def test_adding_a_step_counts_as_activity_without_touching_the_version(client, l
     client.post(f"/projects/{project.id}/next-steps", data=form(me))
     db.session.refresh(project)
     assert utcnow() - project.last_activity_at < timedelta(minutes=1)
-    assert project.version == 1
+    assert project.version == V
 
 
 # Ticking done and undoing ---------------------------------------------------------------
