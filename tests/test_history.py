@@ -145,7 +145,19 @@ def test_a_deleted_document_keeps_its_entry_and_gets_one_for_its_deletion(
     assert "secret.pdf" not in holder_view
 
 
-def test_undoing_people_status_and_stage_changes_keeps_every_entry(app, followed):
+# What the timeline says of each undone change: (holder left, holder joined, advisor,
+# moved forward, moved back, paused, reopened, closed).
+UNDONE = {
+    "en": ("is no longer a holder of the project", "joined the project as a holder",
+           "Advisor: ", "Moved from", "Moved back from", "Paused", "Reopened", "Closed: "),
+    "fr": ("ne porte plus le projet", "a rejoint le projet comme porteur·se",
+           "Chargé·e d", "Passage de l", "Retour de l", "En pause", "Rouvert", "Clôturé : "),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_undoing_people_status_and_stage_changes_keeps_every_entry(client, followed,
+                                                                   language):
     advisor, holder, project = followed
     colleague = factories.user(role="advisor", name="Yann Le Goff")
     stages = factories.stages()
@@ -168,6 +180,12 @@ def test_undoing_people_status_and_stage_changes_keeps_every_entry(app, followed
     assert kinds["status"] == 4  # paused, reopened, closed, reopened
     events = Counter(entry.item.kind for entry in entries if entry.kind == "event")
     assert events == {"holder_removed": 1, "holder_added": 1, "advisor_changed": 2}
+    view = _timeline(client, project, language)
+    left, joined, advisor_is, forward, back, paused, reopened, closed = UNDONE[language]
+    counts = [view.count(text) for text in (left, joined, advisor_is, forward, back, paused,
+                                             reopened, closed)]
+    assert counts == [1, 1, 2, 1, 1, 1, 2, 1]
+    assert "Collectif à reconstituer" in view and "Plus de local" in view
 
 
 # The guard: history is inserted, never rewritten.
