@@ -35,6 +35,7 @@ from .models import (
     Visibility,
     utcnow,
 )
+from .next_steps.services import add_step, mark_done
 from .notes.services import create_note
 from .projects.services import create_project, submit_project
 from .reference import DEFAULT_STAGES
@@ -516,6 +517,14 @@ RECENT_NOTES = (
     ("visit", "Visite du local envisagé avec la mairie : surface suffisante, travaux légers."),
     ("email", "Échange de courriels sur le budget prévisionnel, version corrigée reçue."),
 )
+# Next steps an advisor agrees on with the holders, and in how many days they are due.
+NEXT_STEPS = (
+    ("Envoyer le budget prévisionnel", 10),
+    ("Prendre rendez-vous avec la mairie", 7),
+    ("Compléter le dossier France Active", 21),
+    ("Rencontrer une structure adhérente pour le parrainage", 14),
+    ("Préparer le passage en comité d'appui", 28),
+)
 PAUSE_REASON = "Les porteurs mettent le projet entre parenthèses quelques mois."
 
 
@@ -676,7 +685,20 @@ def _story(
             story.append((last, _note_call(made, mover, rng, last)))
     else:
         recent = max(now - timedelta(hours=rng.randint(2, 20 * 24)), times[-1])
+        if len(path) > 1:  # the step agreed when it entered its stage, done since
+            done_title, _ = rng.choice(NEXT_STEPS)
+            agreed, done = times[-1], times[-1] + (recent - times[-1]) / 2
+            step: list = []
+            story.append((agreed, lambda: step.append(add_step(
+                made[0], mover, title=done_title, due_on=(agreed + timedelta(days=14)).date(),
+                assignee=mover, now=agreed))))
+            story.append((done, lambda: mark_done(made[0], step[0], mover, now=done)))
         story.append((recent, _note_call(made, mover, rng, recent)))
+        title, days = rng.choice(NEXT_STEPS)
+        assignee = holders[0] if holders else mover
+        story.append((recent, lambda: add_step(
+            made[0], mover, title=title, due_on=(now + timedelta(days=days)).date(),
+            assignee=assignee, now=recent)))
     return story
 
 

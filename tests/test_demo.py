@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 from incubator.demo import DEMO_LOGINS
 from incubator.extensions import db
 from incubator.models import (
+    NextStep,
+    NextStepChange,
     Note,
     Notification,
     OutgoingMail,
@@ -92,3 +94,6 @@ def test_demo_projects_have_the_history_their_services_write(app):
             assert changes[0].outcome == project.outcome and project.closed_at is not None
     assert _count(Notification) == 0 and _count(OutgoingMail) == 0
     assert _count(Note) > 0  # the last activity of a followed project is a note
+    done = db.session.scalars(select(NextStep).where(NextStep.done_at.is_not(None))).all()
+    assert done and _count(NextStepChange) == len(done)  # each tick is in the history
+    assert _count(NextStep) > len(done)  # and open steps wait for the next meeting
