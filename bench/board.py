@@ -49,23 +49,25 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import MetaData, create_engine, event, insert, select, text
+from sqlalchemy import MetaData, create_engine, delete, event, insert, select, text
 
 from incubator import config as settings
 from incubator import create_app
+from incubator.board.services import move_project
 from incubator.extensions import db
 from incubator.models import (
+    Notification,
     Project,
     ProjectHolder,
     ProjectStatus,
     Role,
     Stage,
-    StageMove,
     Theme,
     User,
 )
+from incubator.notes.services import create_note
 from incubator.passwords import hash_password
-from incubator.positions import GAP
+from incubator.projects.services import create_project, submit_project
 from incubator.reference import TERRITORY_COMMUNES, seed_reference_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,12 +141,16 @@ def _bulk_insert(table, rows: list[dict]) -> list[int]:
 
 
 def seed(app: Flask, projects: int, rng: random.Random) -> None:
-    """Reference data, advisors, holders (N/3) and ``projects`` active projects, in bulk."""
+    """Reference data, advisors, holders (N/3) in bulk, then ``projects`` active projects
+    built through the services users call (written, submitted, moved to their stage, a note
+    for their last activity), back-dated with ``now=``, so they carry the history real ones
+    have. Accounts get no e-mail; the in-app notifications the services write are dropped
+    (the advisor's bell would otherwise count thousands)."""
     now = datetime.now(UTC)
     with app.app_context():
         seed_reference_data(db.session)
         db.session.flush()
-        stage_ids = list(db.session.scalars(select(Stage.id).order_by(Stage.position)))
+        stages = list(db.session.scalars(select(Stage).order_by(Stage.position)))
         theme_ids = list(db.session.scalars(select(Theme.id)))
         password_hash = hash_password(PASSWORD)
 
@@ -155,26 +161,29 @@ def seed(app: Flask, projects: int, rng: random.Random) -> None:
         advisor_ids = _bulk_insert(users, [
             {"email": ADVISOR_EMAIL if n == 0 else f"advisor{n}@bench.example.org",
              "name": person(n + 3), "role": Role.ADVISOR.value, "active": True,
-             "password_hash": password_hash if n == 0 else None, "created_at": now}
+             "password_hash": password_hash if n == 0 else None, "created_at": now,
+             "email_notifications": False}
             for n in range(ADVISORS)
         ])
         holder_ids = _bulk_insert(users, [
             {"email": f"holder{n}@bench.example.org", "name": person(n),
              "role": Role.HOLDER.value, "active": True, "password_hash": None,
-             "created_at": now}
+             "created_at": now, "email_notifications": False}
             for n in range(max(1, projects // 3))
         ])
+        people = {user.id: user for user in db.session.scalars(select(User))}
 
-        rows, places = [], {stage_id: 0 for stage_id in stage_ids}
         for n in range(projects):
-            stage_id = rng.choices(stage_ids, weights=STAGE_WEIGHTS)[0]
-            places[stage_id] += 1
+            stage = rng.choices(stages, weights=STAGE_WEIGHTS)[0]
             commune = rng.choice(TERRITORY_COMMUNES)
             entered = now - timedelta(seconds=rng.uniform(0, 365 * 86400))
             # Some cards idle for longer than STALLED_DAYS: the board marks them.
             active = entered + (now - entered) * rng.random()
             submitted = entered - timedelta(days=rng.randint(0, 200))
-            rows.append({
+            holders = [people[i] for i in
+                       rng.sample(holder_ids, k=min(len(holder_ids), rng.randint(1, 2)))]
+            advisor = people[rng.choice(advisor_ids)]
+            project = create_project(holders[0], {
                 "title": f"{rng.choice(PROJECT_NAMES)} de {commune}",
                 "pitch": f"Projet n° {n + 1} : une activité d'utilité sociale à {commune}.",
                 # A filled-in description, as the project page asks for (the board never
@@ -184,23 +193,20 @@ def seed(app: Flask, projects: int, rng: random.Random) -> None:
                 "theme_id": rng.choice(theme_ids), "commune": commune,
                 "kind": rng.choice(("individual", "collective")),
                 "jobs_envisaged": Decimal(rng.randint(0, 40)) / 10,
-                "status": ProjectStatus.ACTIVE.value, "stage_id": stage_id,
-                "position": places[stage_id] * GAP, "stage_entered_at": entered,
-                "advisor_id": rng.choice(advisor_ids), "created_at": submitted,
-                "submitted_at": submitted, "last_activity_at": active, "version": 1,
-            })
-        project_ids = _bulk_insert(Project.__table__, rows)
-
-        links, moves = [], []
-        for project_id, row in zip(project_ids, rows, strict=True):
-            for holder_id in rng.sample(holder_ids, k=min(len(holder_ids), rng.randint(1, 2))):
-                links.append({"project_id": project_id, "user_id": holder_id,
-                              "added_at": row["submitted_at"]})
-            moves.append({"project_id": project_id, "from_stage_id": None,
-                          "to_stage_id": row["stage_id"], "moved_by_id": row["advisor_id"],
-                          "moved_at": row["stage_entered_at"]})
-        db.session.execute(insert(ProjectHolder.__table__), links)
-        db.session.execute(insert(StageMove.__table__), moves)
+            }, now=submitted)
+            project.advisor_id = advisor.id
+            for holder in holders[1:]:
+                db.session.add(ProjectHolder(project_id=project.id, user_id=holder.id,
+                                             added_at=submitted))
+            if stage.id == stages[0].id:  # still in the first stage: entered on submission
+                submit_project(project, holders[0], now=entered)
+            else:
+                submit_project(project, holders[0], now=submitted)
+                move_project(project, advisor, stage_id=stage.id,
+                             seen_version=project.version, now=entered)
+            create_note(project, advisor, kind="call", happened_on=active.date(),
+                        body="Point d'étape.", visibility="internal", now=active)
+        db.session.execute(delete(Notification))
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             # Fresh statistics, as autovacuum would have them a minute later.

@@ -9,29 +9,35 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from flask import g
+from sqlalchemy import delete, func, select
 
 from .auth.services import create_user, find_user_by_email
+from .board.services import close_project, move_project, pause_project
 from .extensions import db
 from .models import (
     LegalForm,
+    Notification,
+    OutgoingMail,
     Project,
     ProjectHolder,
     ProjectKind,
     ProjectStatus,
     Role,
     Stage,
-    StageMove,
     Theme,
     User,
+    Visibility,
     utcnow,
 )
-from .positions import GAP
+from .next_steps.services import add_step, mark_done
+from .notes.services import create_note
+from .projects.services import create_project, submit_project
 from .reference import DEFAULT_STAGES
 
 MANAGER_EMAIL = "claire.rouxel@cades-redon.fr"
@@ -503,15 +509,40 @@ AGE_DAYS = {1: (2, 40), 2: (60, 220), 3: (180, 400), 4: (330, 520), 5: (420, 540
 IN_STAGE_DAYS = {1: (0, 0), 2: (10, 40), 3: (15, 44), 4: (20, 44), 5: (30, 44)}
 
 
+# What an advisor writes after a meeting, for the last activity of an active project.
+RECENT_NOTES = (
+    ("meeting", "Point d'étape avec les porteurs : le calendrier tient, prochain rendez-vous "
+                "fixé."),
+    ("call", "Appel pour préparer le dossier de financement ; pièces à compléter."),
+    ("visit", "Visite du local envisagé avec la mairie : surface suffisante, travaux légers."),
+    ("email", "Échange de courriels sur le budget prévisionnel, version corrigée reçue."),
+)
+# Next steps an advisor agrees on with the holders, and in how many days they are due.
+NEXT_STEPS = (
+    ("Envoyer le budget prévisionnel", 10),
+    ("Prendre rendez-vous avec la mairie", 7),
+    ("Compléter le dossier France Active", 21),
+    ("Rencontrer une structure adhérente pour le parrainage", 14),
+    ("Préparer le passage en comité d'appui", 28),
+)
+PAUSE_REASON = "Les porteurs mettent le projet entre parenthèses quelques mois."
+
+
 def load_demo() -> bool:
     """Add the demo accounts and projects; False (nothing added) when already loaded.
 
-    Flushes, does not commit.
+    The story goes through the services users call, each back-dated with ``now=`` and played
+    in time order across projects, so every project has the history a real one would have
+    (a StageMove per passage, a StatusChange per pause or close) and the columns' order is
+    their order of arrival. The notifications and e-mails those services queue for a past
+    that never happened are dropped. Flushes, does not commit.
     """
     if find_user_by_email(MANAGER_EMAIL) is not None:
         return False
     rng = random.Random(2026)
     now = utcnow()
+    last_notification = db.session.scalar(select(func.max(Notification.id))) or 0
+    last_mail = db.session.scalar(select(func.max(OutgoingMail.id))) or 0
     users = _create_people(now)
     stages = _by_name(Stage, [name for name, _ in DEFAULT_STAGES])
     themes = _by_name(Theme, {i.theme for i in IDEAS if i.theme})
@@ -522,14 +553,20 @@ def load_demo() -> bool:
     stages["Étude de faisabilité"].wip_limit = 5
 
     first_seen: dict[str, datetime] = {}
-    for idea in IDEAS:
-        _add_project(idea, rng, now, users, stage_ids, themes, forms, first_seen)
-    _number_columns(stage_ids)
+    actions: list[tuple[datetime, int, int, Callable[[], object]]] = []
+    for number, idea in enumerate(IDEAS):
+        story = _story(idea, rng, now, users, stage_ids, themes, forms, first_seen)
+        actions += [(at, number, order, act) for order, (at, act) in enumerate(story)]
+    for _at, _number, _order, act in sorted(actions, key=lambda a: a[:3]):
+        act()
 
     # Holders registered a little before writing their first idea.
     for key, when in first_seen.items():
         users[key].created_at = when - timedelta(days=1)
         users[key].privacy_accepted_at = when - timedelta(days=1)
+    db.session.execute(delete(Notification).where(Notification.id > last_notification))
+    db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
+    g.pop("queued_mail", None)
     db.session.flush()
     return True
 
@@ -559,7 +596,7 @@ def _office_time(rng: random.Random, day: datetime) -> datetime:
                        microsecond=0)
 
 
-def _add_project(
+def _story(
     idea: Idea,
     rng: random.Random,
     now: datetime,
@@ -568,28 +605,35 @@ def _add_project(
     themes: dict,
     forms: dict,
     first_seen: dict[str, datetime],
-) -> None:
+) -> list[tuple[datetime, Callable[[], object]]]:
+    """What happens to ``idea``'s project, as (when, service call) in its own order: written,
+    submitted, moved, paused or closed, followed up. The first call creates the project;
+    the others use it."""
     manager = users["claire"]
     advisor = users[idea.advisor] if idea.advisor else None
     holders = [users[key] for key in idea.holders]
-    project = Project(
-        title=idea.title, pitch=idea.pitch, need=idea.need, target_public=idea.target,
-        planned_activity=idea.activity, commune=idea.commune, kind=idea.kind,
-        theme_id=themes[idea.theme].id if idea.theme else None,
-        legal_form_id=forms[idea.legal_form].id if idea.legal_form else None,
-        jobs_envisaged=Decimal(idea.jobs) if idea.jobs else None,
-        funding_need_cents=idea.funding * 100 if idea.funding is not None else None,
-        status=idea.status, advisor_id=advisor.id if advisor else None,
-        created_by_id=(holders[0] if holders else manager).id,
-    )
+    author = holders[0] if holders else manager
+    data = {
+        "title": idea.title, "pitch": idea.pitch, "need": idea.need,
+        "target_public": idea.target, "planned_activity": idea.activity,
+        "commune": idea.commune, "kind": idea.kind,
+        "theme_id": themes[idea.theme].id if idea.theme else None,
+        "legal_form_id": forms[idea.legal_form].id if idea.legal_form else None,
+        "jobs_envisaged": Decimal(idea.jobs) if idea.jobs else None,
+        "funding_need": Decimal(idea.funding) if idea.funding is not None else None,
+    }
+    made: list[Project] = []
+
+    def write(at: datetime) -> None:
+        project = create_project(author, data, as_holder=bool(holders), now=at)
+        # Co-holders and the advisor are set as the pole found them when the demo starts.
+        project.advisor_id = advisor.id if advisor else None
+        _link_holders(project, holders, at, first_seen)
+        made.append(project)
 
     if idea.stage is None:  # a draft: written, not submitted
-        project.created_at = now - timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 12))
-        project.last_activity_at = project.created_at + timedelta(hours=rng.randint(1, 48))
-        db.session.add(project)
-        db.session.flush()
-        _link_holders(project, holders, project.created_at, first_seen)
-        return
+        written = now - timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 12))
+        return [(written, lambda: write(written))]
 
     # The day the story ends: now, or the closing day for closed projects.
     end = now
@@ -609,64 +653,75 @@ def _add_project(
         days_ago.append(in_stage)
     times = [_office_time(rng, end - timedelta(days=d)) for d in days_ago]
     times = [min(t, end) for t in times]
-
-    project.submitted_at = times[0]
-    project.created_at = times[0] - (
+    created = times[0] - (
         timedelta(days=rng.randint(1, 20), hours=rng.randint(1, 6))
         if holders else timedelta(hours=rng.randint(1, 4))
     )
-    project.stage_id = stage_ids[path[-1] - 1]
-    project.stage_entered_at = times[-1]
-    if idea.status == ProjectStatus.CLOSED:
-        project.closed_at = project.last_activity_at = end
-        project.outcome, project.outcome_reason = idea.outcome, idea.reason
-    elif idea.stalled or idea.status == ProjectStatus.PAUSED:
-        project.last_activity_at = times[-1] + timedelta(days=rng.randint(1, 10))
-    else:
-        recent = now - timedelta(hours=rng.randint(2, 20 * 24))
-        project.last_activity_at = max(recent, times[-1])
-    db.session.add(project)
-    db.session.flush()
-    _link_holders(project, holders, project.created_at, first_seen)
-
     mover = advisor or manager
-    entry_by = holders[0] if holders else manager
-    previous = None
-    for step, (stage, moved_at) in enumerate(zip(path, times, strict=True)):
+    story: list[tuple[datetime, Callable[[], object]]] = [
+        (created, lambda: write(created)),
+        (times[0], lambda: submit_project(made[0], author, now=times[0])),
+    ]
+    for step in range(1, len(path)):
         comment = None
-        if step and stage < path[step - 1]:
+        if path[step] < path[step - 1]:
             comment = idea.back
-        elif step and rng.random() < 0.55:
-            comment = rng.choice(FORWARD_COMMENTS[stage])
-        db.session.add(StageMove(
-            project_id=project.id, from_stage_id=previous, to_stage_id=stage_ids[stage - 1],
-            moved_by_id=(mover if step else entry_by).id, moved_at=moved_at, comment=comment,
-        ))
-        previous = stage_ids[stage - 1]
+        elif rng.random() < 0.55:
+            comment = rng.choice(FORWARD_COMMENTS[path[step]])
+        stage_id, at = stage_ids[path[step] - 1], times[step]
+        story.append((at, lambda stage_id=stage_id, at=at, comment=comment: move_project(
+            made[0], mover, stage_id=stage_id, seen_version=made[0].version, comment=comment,
+            now=at)))
+
+    if idea.status == ProjectStatus.CLOSED:
+        story.append((end, lambda: close_project(made[0], mover, made[0].version,
+                                                 idea.outcome, idea.reason, now=end)))
+    elif idea.stalled or idea.status == ProjectStatus.PAUSED:
+        last = times[-1] + timedelta(days=rng.randint(1, 10))
+        if idea.status == ProjectStatus.PAUSED:
+            story.append((last, lambda: pause_project(made[0], mover, made[0].version,
+                                                      idea.reason or PAUSE_REASON, now=last)))
+        else:
+            story.append((last, _note_call(made, mover, rng, last)))
+    else:
+        recent = max(now - timedelta(hours=rng.randint(2, 20 * 24)), times[-1])
+        if len(path) > 1:  # the step agreed when it entered its stage, done since
+            done_title, _ = rng.choice(NEXT_STEPS)
+            agreed, done = times[-1], times[-1] + (recent - times[-1]) / 2
+            step: list = []
+            story.append((agreed, lambda: step.append(add_step(
+                made[0], mover, title=done_title, due_on=(agreed + timedelta(days=14)).date(),
+                assignee=mover, now=agreed))))
+            story.append((done, lambda: mark_done(made[0], step[0], mover, now=done)))
+        story.append((recent, _note_call(made, mover, rng, recent)))
+        title, days = rng.choice(NEXT_STEPS)
+        assignee = holders[0] if holders else mover
+        story.append((recent, lambda: add_step(
+            made[0], mover, title=title, due_on=(now + timedelta(days=days)).date(),
+            assignee=assignee, now=recent)))
+    return story
+
+
+def _note_call(made: list[Project], author: User, rng: random.Random,
+               at: datetime) -> Callable[[], object]:
+    """The advisor's note of a meeting: the project's last activity."""
+    kind, body = rng.choice(RECENT_NOTES)
+    return lambda: create_note(made[0], author, kind=kind, happened_on=at.date(), body=body,
+                               visibility=Visibility.INTERNAL.value, now=at)
 
 
 def _link_holders(
     project: Project, holders: list[User], created_at: datetime, first_seen: dict[str, datetime]
 ) -> None:
-    """The first holder wrote the idea; a second one joined a few days later."""
+    """The first holder wrote the idea (``create_project`` linked them); a second one joined
+    a few days later."""
     for index, holder in enumerate(holders):
         added_at = created_at + timedelta(days=3 * index)
-        db.session.add(ProjectHolder(
-            project_id=project.id, user_id=holder.id, added_at=added_at,
-            added_by_id=holders[0].id,
-        ))
+        if index:
+            db.session.add(ProjectHolder(
+                project_id=project.id, user_id=holder.id, added_at=added_at,
+                added_by_id=holders[0].id,
+            ))
         key = next(k for k, _, _, email in PEOPLE if email == holder.email)
         first_seen[key] = min(first_seen.get(key, added_at), added_at)
-
-
-def _number_columns(stage_ids: list[int]) -> None:
-    """Positions 1..n in each column for active projects, oldest arrival first."""
     db.session.flush()
-    for stage_id in stage_ids:
-        column = db.session.scalars(
-            select(Project)
-            .where(Project.stage_id == stage_id, Project.status == ProjectStatus.ACTIVE.value)
-            .order_by(Project.stage_entered_at, Project.id)
-        )
-        for position, project in enumerate(column, start=1):
-            project.position = position * GAP

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from flask import Flask, has_app_context
@@ -22,6 +23,7 @@ from sqlalchemy.pool import StaticPool
 from incubator import config as settings
 from incubator import create_app
 from incubator.extensions import db
+from incubator.models import Project, User
 from incubator.reference import seed_reference_data
 
 from . import factories
@@ -167,6 +169,26 @@ def login(auth: Auth):
         return user
 
     return _login
+
+
+@dataclass
+class Team:
+    """A project followed by an advisor, with one holder (see the ``team`` fixture)."""
+
+    advisor: User
+    holder: User
+    project: Project
+
+
+@pytest.fixture
+def team(app: Flask) -> Team:
+    """Yann Le Goff (advisor) follows "Épicerie vrac", held by Anne Briand; nobody is logged
+    in (``auth.login(team.advisor)``)."""
+    advisor = factories.user(role="advisor", name="Yann Le Goff")
+    holder = factories.user(name="Anne Briand")
+    project = factories.project(holders=[holder], advisor=advisor, title="Épicerie vrac")
+    db.session.commit()
+    return Team(advisor, holder, project)
 
 
 class SecurityEvents(list):

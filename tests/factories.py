@@ -6,24 +6,31 @@ import itertools
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from flask import g, has_app_context
+from sqlalchemy import delete, func, select
 
+from incubator.board import services as board
 from incubator.extensions import db
 from incubator.models import (
+    STAFF_ROLES,
+    Notification,
+    OutgoingMail,
     Project,
     ProjectHolder,
     ProjectStatus,
     Role,
     Stage,
-    StageMove,
     Theme,
     User,
     utcnow,
 )
 from incubator.passwords import hash_password
-from incubator.positions import end_position
+from incubator.projects.services import EDITABLE_FIELDS, create_project, submit_project
 
 PASSWORD = "a quiet river under the bridge"
+# A project the factory made active in the first stage was written (version 1), then
+# submitted (2); each change since adds one.
+SUBMITTED_VERSION = 2
 _counter = itertools.count(1)
 
 
@@ -76,34 +83,50 @@ def complete_idea(**overrides) -> dict:
 def project(*, holders: list[User] | None = None, stage_position: int | None = 1,
             status: str = ProjectStatus.ACTIVE.value, title: str | None = None,
             advisor: User | None = None, days_in_stage: int = 3, **fields) -> Project:
-    """A project; active ones sit in a stage with an entry stage move."""
-    now = utcnow()
+    """A project, built through the services users call, ``days_in_stage`` days ago: written
+    by its first holder (else its advisor, else a staff member), submitted, moved to its
+    stage, paused or closed. So it has the history a real one has (an entry StageMove, one
+    more per stage passed, a StatusChange when paused or closed). The notifications and mails
+    those services queue are dropped: a test counts those its own actions cause."""
     n = next(_counter)
-    entered = now - timedelta(days=days_in_stage)
-    in_stage = stage(stage_position) if stage_position and status != "draft" else None
-    item = Project(
-        title=title or f"Projet {n}",
-        pitch=fields.pop("pitch", f"Pitch du projet {n}"),
-        commune=fields.pop("commune", "Redon"),
-        kind=fields.pop("kind", "collective"),
-        jobs_envisaged=fields.pop("jobs_envisaged", Decimal("1.0")),
-        status=status,
-        stage_id=in_stage.id if in_stage else None,
-        position=None,
-        advisor_id=advisor.id if advisor else None,
-        stage_entered_at=entered if in_stage else None,
-        submitted_at=entered if in_stage else None,
-        last_activity_at=entered,
-        **fields,
-    )
-    db.session.add(item)
+    entered = utcnow() - timedelta(days=days_in_stage)
+    author = (holders or [None])[0] or advisor or _staff_member()
+    data = {"title": title or f"Projet {n}", "pitch": fields.pop("pitch", f"Pitch du projet {n}"),
+            "commune": fields.pop("commune", "Redon"), "kind": fields.pop("kind", "collective"),
+            "jobs_envisaged": fields.pop("jobs_envisaged", Decimal("1.0"))}
+    data.update({name: fields.pop(name) for name in EDITABLE_FIELDS if name in fields})
+    last_notification = db.session.scalar(select(func.max(Notification.id))) or 0
+    last_mail = db.session.scalar(select(func.max(OutgoingMail.id))) or 0
+
+    item = create_project(author, data, as_holder=bool(holders), now=entered)
+    for name, value in fields.items():  # columns no form sets (funding_need_cents…)
+        setattr(item, name, value)
+    item.advisor_id = advisor.id if advisor else None
+    for holder in (holders or [])[1:]:
+        db.session.add(ProjectHolder(project_id=item.id, user_id=holder.id, added_at=entered))
     db.session.flush()
-    if in_stage is not None:
-        if status == ProjectStatus.ACTIVE.value:
-            item.position = end_position(in_stage.id, exclude_id=item.id)
-        db.session.add(StageMove(project_id=item.id, from_stage_id=None, to_stage_id=in_stage.id,
-                                 moved_at=entered))
-    for holder in holders or []:
-        db.session.add(ProjectHolder(project_id=item.id, user_id=holder.id))
+    if status != ProjectStatus.DRAFT.value and stage_position:
+        mover = advisor or author
+        submit_project(item, author, now=entered)
+        if stage_position != 1:
+            board.move_project(item, mover, stage_id=stage(stage_position).id,
+                               seen_version=item.version, now=entered)
+        if status == ProjectStatus.PAUSED.value:
+            board.pause_project(item, mover, item.version, None, now=entered)
+        elif status == ProjectStatus.CLOSED.value:
+            board.close_project(item, mover, item.version, item.outcome or "abandoned",
+                                item.outcome_reason or "Projet abandonné.", now=entered)
+    db.session.execute(delete(Notification).where(Notification.id > last_notification))
+    db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
+    if has_app_context():
+        g.pop("queued_mail", None)
     db.session.flush()
     return item
+
+
+def _staff_member() -> User:
+    """The first active staff account (the one a test logged in, usually), else a new
+    manager: projects are always written by someone."""
+    found = db.session.scalar(
+        select(User).where(User.role.in_(STAFF_ROLES), User.active).order_by(User.id).limit(1))
+    return found or user("manager")

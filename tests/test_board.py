@@ -8,6 +8,7 @@ import pytest
 
 from incubator.extensions import db
 from incubator.models import utcnow
+from incubator.notes.services import create_note
 
 from . import factories
 from .helpers import count_statements
@@ -43,10 +44,12 @@ def test_cards_show_what_an_advisor_needs(client, login):
 
 
 def test_stalled_projects_are_marked(app, client, login):
-    login("advisor")
+    me = login("advisor")
     quiet = factories.project(title="Silencieux", days_in_stage=50)
     busy = factories.project(title="Actif", days_in_stage=50)
-    busy.last_activity_at = utcnow() - timedelta(days=2)
+    two_days_ago = utcnow() - timedelta(days=2)
+    create_note(busy, me, kind="call", happened_on=two_days_ago.date(), body="Appel",
+                visibility="internal", now=two_days_ago)
     db.session.commit()
     html = client.get("/board").get_data(as_text=True)
     assert f'class="card stalled" id="project-{quiet.id}"' in html

@@ -16,6 +16,9 @@ from . import factories
 from .conftest import is_postgres, make_app, reset_database
 from .helpers import count_statements
 
+# The version of a project the factory just submitted (written, then submitted).
+V = factories.SUBMITTED_VERSION
+
 
 def _moves(project) -> list[StageMove]:
     return list(db.session.scalars(select(StageMove).where(StageMove.project_id == project.id)
@@ -44,7 +47,7 @@ def test_a_plain_form_moves_a_project_to_another_stage(client, login):
         "next": "/board?q=garage"})
     assert response.status_code == 303 and response.headers["Location"] == "/board?q=garage"
     moved = db.session.get(Project, project.id)
-    assert moved.stage_id == factories.stage(2).id and moved.version == 2
+    assert moved.stage_id == factories.stage(2).id and moved.version == V + 1
     assert _column(2) == ["Déjà là", "Garage solidaire"]
     last = _moves(project)[-1]
     assert (last.from_stage_id, last.to_stage_id, last.moved_by_id) == (
@@ -59,13 +62,13 @@ def test_an_htmx_move_answers_with_the_card_and_out_of_band_headers(client, logi
     db.session.commit()
     token = _token(client)
     response = client.post(f"/projects/{project.id}/move", htmx=True, data={
-        "stage_id": factories.stage(2).id, "version": 1, "after_id": 0, "token": token,
+        "stage_id": factories.stage(2).id, "version": V, "after_id": 0, "token": token,
         f"last-{factories.stage(2).id}": "all"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert response.headers["HX-Reswap"] == "delete"
     assert f'hx-swap-oob="beforebegin:#project-{below.id}"' in html
-    assert f'id="project-{project.id}"' in html and 'data-version="2"' in html
+    assert f'id="project-{project.id}"' in html and f'data-version="{V + 1}"' in html
     assert f'id="head-stage-{factories.stage(1).id}" hx-swap-oob="true"' in html
     assert f'id="head-stage-{factories.stage(2).id}" hx-swap-oob="true"' in html
     assert 'id="board-announcer" hx-swap-oob="innerHTML">“Garage solidaire” moved to Émergence' in html
@@ -86,13 +89,13 @@ def test_the_moved_card_is_not_placed_where_the_page_does_not_show_it(client, lo
     first = db.session.scalar(select(func.min(Project.position)).where(
         Project.stage_id == factories.stage(2).id))
     response = client.post(f"/projects/{project.id}/move", htmx=True, data={
-        "stage_id": factories.stage(2).id, "version": 1,  # to the end…
+        "stage_id": factories.stage(2).id, "version": V,  # to the end…
         f"last-{factories.stage(2).id}": str(first)})  # …but only one card is loaded
     assert "hx-swap-oob=\"beforeend" not in response.get_data(as_text=True)
     filtered = factories.project(title="Ferme")
     db.session.commit()
     response = client.post(f"/projects/{filtered.id}/move?q=zzz", htmx=True, data={
-        "stage_id": factories.stage(2).id, "version": 1, "q": "zzz"})
+        "stage_id": factories.stage(2).id, "version": V, "q": "zzz"})
     assert "<ol hx-swap-oob" not in response.get_data(as_text=True)
 
 
@@ -101,18 +104,18 @@ def test_reordering_within_a_column_records_no_stage_move(client, login):
     a, b, c = (factories.project(title=t) for t in "ABC")
     db.session.commit()
     response = client.post(f"/projects/{c.id}/move", htmx=True, data={
-        "stage_id": factories.stage(1).id, "version": 1, "after_id": a.id})
+        "stage_id": factories.stage(1).id, "version": V, "after_id": a.id})
     assert response.status_code == 200
     assert _column(1) == ["A", "C", "B"]
     assert len(_moves(c)) == 1  # only its entry
     client.post(f"/projects/{b.id}/move", data={
-        "stage_id": factories.stage(1).id, "version": 1, "position": 1})
+        "stage_id": factories.stage(1).id, "version": V, "position": 1})
     assert _column(1) == ["B", "A", "C"]
     client.post(f"/projects/{b.id}/move", data={
-        "stage_id": factories.stage(1).id, "version": 2, "position": 2})
+        "stage_id": factories.stage(1).id, "version": V + 1, "position": 2})
     assert _column(1) == ["A", "B", "C"]
     client.post(f"/projects/{a.id}/move", data={
-        "stage_id": factories.stage(1).id, "version": 1, "position": 99})
+        "stage_id": factories.stage(1).id, "version": V, "position": 99})
     assert _column(1) == ["B", "C", "A"]
 
 
@@ -121,14 +124,14 @@ def test_moving_back_asks_for_a_comment(client, login):
     project = factories.project(stage_position=3)
     db.session.commit()
     response = client.post(f"/projects/{project.id}/move", htmx=True, data={
-        "stage_id": factories.stage(2).id, "version": 1})
+        "stage_id": factories.stage(2).id, "version": V + 1})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Say why the project goes back a stage." in html
     assert 'class="card editing"' in html and "<html" not in html
     assert db.session.get(Project, project.id).stage_id == factories.stage(3).id
     response = client.post(f"/projects/{project.id}/move", data={
-        "stage_id": factories.stage(2).id, "version": 1, "comment": "Plan de financement à revoir"})
+        "stage_id": factories.stage(2).id, "version": V + 1, "comment": "Plan de financement à revoir"})
     assert response.status_code == 303
     assert _moves(project)[-1].comment == "Plan de financement à revoir"
 
@@ -138,9 +141,9 @@ def test_a_stale_version_gets_409_and_the_card_as_it_really_is(client, login):
     project = factories.project(title="Conflit")
     db.session.commit()
     client.post(f"/projects/{project.id}/move", data={
-        "stage_id": factories.stage(3).id, "version": 1})
+        "stage_id": factories.stage(3).id, "version": V})
     response = client.post(f"/projects/{project.id}/move", htmx=True, data={
-        "stage_id": factories.stage(2).id, "version": 1})
+        "stage_id": factories.stage(2).id, "version": V})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Someone changed this project in the meantime" in html
@@ -149,7 +152,7 @@ def test_a_stale_version_gets_409_and_the_card_as_it_really_is(client, login):
     assert db.session.get(Project, project.id).stage_id == factories.stage(3).id
     assert len(_moves(project)) == 2
     plain = client.post(f"/projects/{project.id}/move", data={
-        "stage_id": factories.stage(2).id, "version": 1})
+        "stage_id": factories.stage(2).id, "version": V})
     assert plain.status_code == 409 and "<html" in plain.get_data(as_text=True)
 
 
@@ -162,9 +165,9 @@ def test_unknown_or_retired_stages_are_refused(client, login, stage):
     db.session.commit()
     stage_id = retired.id if stage == "retired" else stage
     response = client.post(f"/projects/{project.id}/move", data={
-        "stage_id": stage_id, "version": 1})
+        "stage_id": stage_id, "version": V})
     assert response.status_code == 422
-    assert db.session.get(Project, project.id).version == 1
+    assert db.session.get(Project, project.id).version == V
 
 
 def test_missing_projects_and_off_board_projects_are_refused(client, login):
@@ -172,9 +175,9 @@ def test_missing_projects_and_off_board_projects_are_refused(client, login):
     closed = factories.project(status="closed")
     db.session.commit()
     assert client.post("/projects/99999/move", data={
-        "stage_id": factories.stage(1).id, "version": 1}).status_code == 404
+        "stage_id": factories.stage(1).id, "version": V}).status_code == 404
     response = client.post(f"/projects/{closed.id}/move", htmx=True, data={
-        "stage_id": factories.stage(2).id, "version": 1})
+        "stage_id": factories.stage(2).id, "version": V})
     assert response.status_code == 409
     assert db.session.get(Project, closed.id).stage_id == factories.stage(1).id
 
@@ -186,7 +189,7 @@ def test_only_staff_move_projects(client, login, role):
     db.session.commit()
     for url in (f"/projects/{project.id}/move", f"/projects/{project.id}/close",
                 f"/projects/{project.id}/pause"):
-        assert client.post(url, data={"stage_id": factories.stage(2).id, "version": 1,
+        assert client.post(url, data={"stage_id": factories.stage(2).id, "version": V,
                                       "outcome": "launched", "reason": "x"}).status_code == 403
     assert client.get(f"/projects/{project.id}/move").status_code == 403
     assert db.session.get(Project, project.id).stage_id == factories.stage(1).id
@@ -197,7 +200,7 @@ def test_moves_need_the_csrf_token(client, login):
     project = factories.project()
     db.session.commit()
     response = client.post(f"/projects/{project.id}/move", csrf=False, data={
-        "stage_id": factories.stage(2).id, "version": 1})
+        "stage_id": factories.stage(2).id, "version": V})
     assert response.status_code == 400
 
 
@@ -271,7 +274,7 @@ def test_a_move_writes_a_bounded_number_of_rows(client, login):
     db.session.commit()
     with count_statements() as statements:
         response = client.post(f"/projects/{project.id}/move", htmx=True, data={
-            "stage_id": factories.stage(2).id, "version": 1, "after_id": 0})
+            "stage_id": factories.stage(2).id, "version": V, "after_id": 0})
     assert response.status_code == 200
     writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT",
                                                                         "DELETE"))]
@@ -297,7 +300,7 @@ def test_two_processes_moving_the_same_version_cannot_both_win():
             item = db.session.get(Project, ids[1])
             barrier.wait()
             try:
-                move_project(item, user, stage_id=target_stage, seen_version=1)
+                move_project(item, user, stage_id=target_stage, seen_version=V)
                 db.session.commit()
                 results.append("won")
             except Conflict:
@@ -321,7 +324,7 @@ def test_closing_a_project_takes_it_off_the_board_with_its_history(client, login
     project = factories.project(title="Conserverie", stage_position=2)
     db.session.commit()
     response = client.post(f"/projects/{project.id}/close", htmx=True, data={
-        "outcome": "redirected", "reason": "Orienté vers le DLA", "version": 1})
+        "outcome": "redirected", "reason": "Orienté vers le DLA", "version": V + 1})
     assert response.status_code == 200 and response.headers["HX-Reswap"] == "delete"
     assert "<ol hx-swap-oob" not in response.get_data(as_text=True)
     closed = db.session.get(Project, project.id)
@@ -341,7 +344,7 @@ def test_closing_needs_a_reason(client, login):
     project = factories.project()
     db.session.commit()
     response = client.post(f"/projects/{project.id}/close", htmx=True, data={
-        "outcome": "abandoned", "reason": "", "version": 1})
+        "outcome": "abandoned", "reason": "", "version": V})
     assert response.status_code == 422
     assert "Say in a few words why the project is closed." in response.get_data(as_text=True)
     assert db.session.get(Project, project.id).status == "active"
@@ -352,17 +355,17 @@ def test_pausing_and_reopening(client, login):
     project = factories.project(title="AMAP", stage_position=2)
     factories.project(title="Autre", stage_position=2)
     db.session.commit()
-    response = client.post(f"/projects/{project.id}/pause", data={"reason": "", "version": 1})
+    response = client.post(f"/projects/{project.id}/pause", data={"reason": "", "version": V + 1})
     assert response.status_code == 303
     assert db.session.get(Project, project.id).status == "paused"
     assert "AMAP" in client.get("/board/closed").get_data(as_text=True)
-    response = client.post(f"/projects/{project.id}/reopen", data={"version": 2})
+    response = client.post(f"/projects/{project.id}/reopen", data={"version": V + 2})
     assert response.status_code == 303
     reopened = db.session.get(Project, project.id)
     assert reopened.status == "active" and _column(2) == ["Autre", "AMAP"]
     statuses = list(db.session.scalars(select(StatusChange.to_status).order_by(StatusChange.id)))
     assert statuses == ["paused", "active"]
-    stale = client.post(f"/projects/{project.id}/reopen", data={"version": 2})
+    stale = client.post(f"/projects/{project.id}/reopen", data={"version": V + 2})
     assert stale.status_code == 303
     assert "in the meantime" in client.get("/board/closed").get_data(as_text=True)
 
@@ -372,8 +375,8 @@ def test_the_project_page_shows_closing_and_reopening(client, login):
     project = factories.project(title="Friperie")
     db.session.commit()
     client.post(f"/projects/{project.id}/close", data={
-        "outcome": "abandoned", "reason": "Le collectif s'est dispersé", "version": 1})
-    client.post(f"/projects/{project.id}/reopen", data={"version": 2})
+        "outcome": "abandoned", "reason": "Le collectif s'est dispersé", "version": V})
+    client.post(f"/projects/{project.id}/reopen", data={"version": V + 1})
     html = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert "Closed: Abandoned" in html and "Le collectif s&#39;est dispersé" in html
     assert html.index("Reopened") < html.index("Closed: Abandoned") < html.index("Idea submitted")
@@ -384,7 +387,7 @@ def test_reopening_a_project_whose_stage_was_retired_records_the_move(client, lo
     project = factories.project(stage_position=3, status="paused")
     factories.stage(3).active = False
     db.session.commit()
-    client.post(f"/projects/{project.id}/reopen", data={"version": 1})
+    client.post(f"/projects/{project.id}/reopen", data={"version": V + 2})
     reopened = db.session.get(Project, project.id)
     assert reopened.status == "active" and reopened.stage_id == factories.stage(1).id
     last = _moves(project)[-1]
@@ -398,10 +401,10 @@ def test_plain_requests_get_pages_or_redirects(client, login):
     db.session.commit()
     assert client.get(f"/projects/{project.id}/card").status_code == 303
     response = client.post(f"/projects/{project.id}/close", data={
-        "outcome": "launched", "reason": "SCIC créée", "version": 1, "next": "/board?q=f"})
+        "outcome": "launched", "reason": "SCIC créée", "version": V, "next": "/board?q=f"})
     assert response.status_code == 303 and response.headers["Location"] == "/board?q=f"
     failing = client.post(f"/projects/{project.id}/close", data={
-        "outcome": "launched", "reason": "", "version": 2})
+        "outcome": "launched", "reason": "", "version": V + 1})
     # Already closed: not on the board any more; the user is sent to the project page.
     assert failing.status_code == 303
     assert failing.headers["Location"] == f"/projects/{project.id}"
@@ -412,7 +415,7 @@ def test_a_failing_close_form_comes_back_open_with_its_error(client, login):
     project = factories.project()
     db.session.commit()
     page = client.post(f"/projects/{project.id}/close", data={
-        "outcome": "launched", "reason": "", "version": 1})
+        "outcome": "launched", "reason": "", "version": V})
     html = page.get_data(as_text=True)
     assert page.status_code == 422 and "<html" in html
     assert '<details class="status-forms" open>' in html
@@ -431,7 +434,7 @@ def test_a_move_with_a_tampered_token_is_saved_and_answered_without_a_500(client
     db.session.commit()
     token = ".".join(f"{factories.stage(n).id}:{bad}" for n in range(1, 6))
     response = client.post(f"/projects/{project.id}/move", htmx=True, data={
-        "stage_id": factories.stage(3).id, "version": 1, "token": token})
+        "stage_id": factories.stage(3).id, "version": V, "token": token})
     assert response.status_code == 200
     assert db.session.get(Project, project.id).stage_id == factories.stage(3).id
     # The unusable token is dropped: the next poll refreshes the board.
@@ -443,7 +446,7 @@ def test_a_status_change_with_a_tampered_token_is_answered_without_a_500(client,
     login("manager")
     project = factories.project(title="AMAP")
     db.session.commit()
-    data = {"version": 1, "reason": "Fin", "outcome": "abandoned",
+    data = {"version": V, "reason": "Fin", "outcome": "abandoned",
             "token": _hostile_token(factories.stage(n).id for n in range(1, 6))}
     response = client.post(f"/projects/{project.id}/{action}", htmx=True, data=data)
     assert response.status_code == 200
@@ -459,13 +462,13 @@ def test_a_tampered_hidden_move_field_is_refused_with_a_message(client, login, h
     login("advisor")
     project = factories.project(title="Garage solidaire")
     db.session.commit()
-    data = {"stage_id": factories.stage(2).id, "version": 1, "after_id": 0, field: value}
+    data = {"stage_id": factories.stage(2).id, "version": V, "after_id": 0, field: value}
     response = client.post(f"/projects/{project.id}/move", htmx=htmx, data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "This page is out of date or was altered. Reload it and try again." in html
     # The form sent back carries the project's real version, so trying again works.
-    assert '<input type="hidden" name="version" value="1">' in html
+    assert f'<input type="hidden" name="version" value="{V}">' in html
     assert db.session.get(Project, project.id).stage_id == factories.stage(1).id
 
 
@@ -485,7 +488,7 @@ def test_a_move_with_a_bad_position_names_the_position_not_the_page(client, logi
     project = factories.project(title="Garage solidaire")
     db.session.commit()
     response = client.post(f"/projects/{project.id}/move", data={
-        "stage_id": factories.stage(2).id, "version": 1, "position": "0"})
+        "stage_id": factories.stage(2).id, "version": V, "position": "0"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Enter a position from 1 upwards." in html and "Reload it" not in html

@@ -6,7 +6,17 @@ from sqlalchemy import func, select
 
 from incubator.demo import DEMO_LOGINS
 from incubator.extensions import db
-from incubator.models import Project, StageMove, User
+from incubator.models import (
+    NextStep,
+    NextStepChange,
+    Note,
+    Notification,
+    OutgoingMail,
+    Project,
+    StageMove,
+    StatusChange,
+    User,
+)
 from incubator.passwords import is_common
 
 
@@ -52,3 +62,38 @@ def test_demo_logins_work_and_use_good_passwords(app, auth):
         assert len(password) >= 12 and not is_common(password)
         assert auth.login(email, password).status_code == 303
         auth.logout()
+
+
+def test_demo_projects_have_the_history_their_services_write(app):
+    """The demo goes through the services: every submitted project has its entry move,
+    every closed or paused one its StatusChange, and no notification or e-mail is left for
+    a past that never happened."""
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    projects = db.session.scalars(select(Project)).all()
+    statuses = {p.status for p in projects}
+    assert {"draft", "active", "paused", "closed"} <= statuses
+    for project in projects:
+        moves = db.session.scalars(
+            select(StageMove).where(StageMove.project_id == project.id)
+            .order_by(StageMove.moved_at, StageMove.id)).all()
+        changes = db.session.scalars(
+            select(StatusChange).where(StatusChange.project_id == project.id)).all()
+        if project.status == "draft":
+            assert moves == [] and changes == [] and project.submitted_at is None
+            continue
+        assert moves[0].from_stage_id is None and moves[0].moved_at == project.submitted_at
+        assert moves[-1].to_stage_id == project.stage_id
+        assert moves[-1].moved_at == project.stage_entered_at
+        if project.status in ("closed", "paused"):
+            assert [c.to_status for c in changes] == [project.status]
+            assert changes[0].changed_at == project.last_activity_at
+            assert changes[0].changed_by_id is not None
+        else:
+            assert changes == []
+        if project.status == "closed":
+            assert changes[0].outcome == project.outcome and project.closed_at is not None
+    assert _count(Notification) == 0 and _count(OutgoingMail) == 0
+    assert _count(Note) > 0  # the last activity of a followed project is a note
+    done = db.session.scalars(select(NextStep).where(NextStep.done_at.is_not(None))).all()
+    assert done and _count(NextStepChange) == len(done)  # each tick is in the history
+    assert _count(NextStep) > len(done)  # and open steps wait for the next meeting

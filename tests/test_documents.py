@@ -159,13 +159,10 @@ def document(project, *, uploader=None, name: str = "plan.pdf", content: bytes |
 
 
 @pytest.fixture
-def holder_project(login):
+def holder_project(team, auth):
     """A logged-in holder and their project, with an advisor."""
-    holder = login("holder", name="Anne Briand")
-    advisor = factories.user(role="advisor", name="Yann Le Goff")
-    project = factories.project(holders=[holder], advisor=advisor, title="Épicerie vrac")
-    db.session.commit()
-    return holder, project, advisor
+    assert auth.login(team.holder).status_code == 303
+    return team.holder, team.project, team.advisor
 
 
 # Uploading

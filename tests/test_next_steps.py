@@ -9,11 +9,15 @@ from sqlalchemy import select
 
 from incubator.extensions import db
 from incubator.models import NextStep, Notification, OutgoingMail, utcnow
+from incubator.next_steps import services
 from incubator.next_steps.queries import today
 from incubator.notifications.services import NEXT_STEP_ASSIGNED
 
 from . import factories
 from .helpers import count_statements
+
+# The version of a project the factory just submitted (written, then submitted).
+V = factories.SUBMITTED_VERSION
 
 
 def step(project, assignee, *, title="Envoyer le budget prévisionnel", days=7, done=False,
@@ -21,11 +25,10 @@ def step(project, assignee, *, title="Envoyer le budget prévisionnel", days=7, 
     item = NextStep(project_id=project.id, title=title, due_on=today() + timedelta(days=days),
                     assignee_id=assignee.id if assignee else None,
                     created_by_id=by.id if by else None)
-    if done:
-        item.done_at = utcnow()
-        item.done_by_id = (by or assignee).id
     db.session.add(item)
     db.session.flush()
+    if done:  # through the service, so the timeline's history has the tick
+        services.mark_done(project, item, by or assignee)
     return item
 
 
@@ -153,7 +156,7 @@ def test_adding_a_step_counts_as_activity_without_touching_the_version(client, l
     client.post(f"/projects/{project.id}/next-steps", data=form(me))
     db.session.refresh(project)
     assert utcnow() - project.last_activity_at < timedelta(minutes=1)
-    assert project.version == 1
+    assert project.version == V
 
 
 # Ticking done and undoing ---------------------------------------------------------------

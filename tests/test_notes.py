@@ -14,7 +14,7 @@ from incubator.extensions import db
 from incubator.models import Note, NoteRevision, Notification, OutgoingMail, ProjectHolder
 from incubator.notes import queries
 from incubator.notes.forms import section_forms
-from incubator.notes.services import create_note, update_note
+from incubator.notes.services import create_note, delete_note, update_note
 from incubator.notifications.services import NOTE_SHARED
 from incubator.permissions import visible_project
 
@@ -367,7 +367,10 @@ def test_a_plain_delete_removes_the_note_from_the_page_but_keeps_its_row(client,
     assert _count(NoteRevision) == 1  # the history stays
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert "Note deleted." in page and "À supprimer" not in page
-    assert f'id="note-{note.id}"' not in page and "Note written" not in page
+    assert f'id="note-{note.id}"' not in page and f'href="#note-{note.id}"' not in page
+    timeline = page[page.index(f'id="timeline-project-{project.id}"'):]
+    assert "Note written" in timeline and "(deleted since)" in timeline
+    assert "Note deleted" in timeline and advisor.name in timeline
     assert client.get(_notes_url(project, note), htmx=True).status_code == 404
     assert client.get(_notes_url(project, note, "edit")).status_code == 404
     assert client.post(_notes_url(project, note), data=_edit(note)).status_code == 404
@@ -422,21 +425,30 @@ def test_staff_see_every_note_with_its_badge_author_and_date(client, followed):
     assert "by Yann Le Goff" in html and "Mar 2, 2025" in html
 
 
-def test_the_timeline_has_one_entry_per_visible_note(app, followed):
+def test_the_timeline_has_one_entry_per_visible_note_and_one_per_deletion(app, followed):
     advisor, holder, project = followed
     internal = _note(project, advisor, body="Interne")
     shared = _note(project, advisor, body="Partagée", visibility="shared", kind="visit")
     deleted = _note(project, advisor, body="Supprimée", visibility="shared")
-    deleted.deleted_at = deleted.created_at
+    gone_internal = _note(project, advisor, body="Interne supprimée")
+    delete_note(deleted, advisor)
+    delete_note(gone_internal, advisor)
     db.session.commit()
     with app.test_request_context():
         staff = queries.timeline_entries(advisor, project)
         holders = queries.timeline_entries(holder, project)
-    assert {e.item.id for e in staff} == {internal.id, shared.id}
-    assert [e.item.id for e in holders] == [shared.id]
-    entry = holders[0]
+    assert sorted((e.kind, e.item.id) for e in staff) == sorted([
+        ("note", internal.id), ("note", shared.id), ("note", deleted.id),
+        ("note", gone_internal.id), ("note_deleted", deleted.id),
+        ("note_deleted", gone_internal.id)])
+    # A holder never learns that an internal note existed, nor that it was deleted.
+    assert sorted((e.kind, e.item.id) for e in holders) == sorted([
+        ("note", shared.id), ("note", deleted.id), ("note_deleted", deleted.id)])
+    entry = next(e for e in holders if e.item.id == shared.id)
     assert (entry.kind, entry.template, entry.at) == ("note", "notes/_timeline_entry.html",
                                                        shared.created_at)
+    entry = next(e for e in holders if e.kind == "note_deleted")
+    assert (entry.template, entry.at) == ("notes/_timeline_deleted.html", deleted.deleted_at)
 
 
 def test_the_project_timeline_shows_who_wrote_which_kind_of_note(client, followed):

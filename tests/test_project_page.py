@@ -12,6 +12,9 @@ from incubator.models import Project, ProjectEvent, ProjectHolder, User
 
 from . import factories
 
+# The version of a project the factory just submitted (written, then submitted).
+V = factories.SUBMITTED_VERSION
+
 
 def _events(project) -> list[str]:
     return list(db.session.scalars(select(ProjectEvent.kind).where(
@@ -26,7 +29,7 @@ def test_staff_assign_the_advisor_in_place(client, login):
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert 'name="advisor_id"' in page
     response = client.post(f"/projects/{project.id}/advisor", htmx=True,
-                           data={"advisor_id": advisor.id, "version": 1})
+                           data={"advisor_id": advisor.id, "version": V})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith(f'<div class="advisor-field" id="advisor-project-{project.id}"')
@@ -42,9 +45,9 @@ def test_advisor_change_with_a_stale_version_is_refused(client, login):
     other = factories.user(role="advisor")
     project = factories.project()
     db.session.commit()
-    client.post(f"/projects/{project.id}/advisor", data={"advisor_id": other.id, "version": 1})
+    client.post(f"/projects/{project.id}/advisor", data={"advisor_id": other.id, "version": V})
     response = client.post(f"/projects/{project.id}/advisor", htmx=True,
-                           data={"advisor_id": "", "version": 1})
+                           data={"advisor_id": "", "version": V})
     assert response.status_code == 409
     assert "in the meantime" in response.get_data(as_text=True)
     assert db.session.get(Project, project.id).advisor_id == other.id
@@ -55,7 +58,7 @@ def test_only_staff_can_be_assigned_and_only_staff_assign(client, login):
     project = factories.project(holders=[holder])
     db.session.commit()
     assert client.post(f"/projects/{project.id}/advisor",
-                       data={"advisor_id": holder.id, "version": 1}).status_code == 403
+                       data={"advisor_id": holder.id, "version": V}).status_code == 403
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert 'name="advisor_id"' not in page and "Add a holder" not in page
 
@@ -66,7 +69,7 @@ def test_assigning_a_holder_as_advisor_is_refused(client, login):
     project = factories.project()
     db.session.commit()
     response = client.post(f"/projects/{project.id}/advisor", htmx=True,
-                           data={"advisor_id": holder.id, "version": 1})
+                           data={"advisor_id": holder.id, "version": V})
     assert response.status_code == 409
     assert db.session.get(Project, project.id).advisor_id is None
 
@@ -196,7 +199,7 @@ def test_people_routes_check_project_access(client, login):
     login("advisor")
     db.session.commit()
     for url in ("/projects/999/advisor", "/projects/999/holders", "/projects/999/holders/1/remove"):
-        assert client.post(url, data={"version": 1, "email": "a@b.fr"}).status_code == 404
+        assert client.post(url, data={"version": V, "email": "a@b.fr"}).status_code == 404
 
 
 BAD_NAMES = {"une\nligne": "Write this on one line.",

@@ -10,6 +10,7 @@ StatusChange), never by the caller. Services flush; the route commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -86,11 +87,12 @@ def active_stage(stage_id: int | None) -> Stage:
 
 def move_project(project: Project, by: User, *, stage_id: int, seen_version: int,
                  after_id: int | None = None, index: int | None = None,
-                 comment: str | None = None) -> MoveResult:
+                 comment: str | None = None, now: datetime | None = None) -> MoveResult:
     """Put ``project`` in stage ``stage_id``, after card ``after_id`` (0: at the top) or at
     ``index`` (1-based), or at the end. A change of stage records a StageMove; a reorder
     inside the column does not. Writes the project row and, on a change of stage, one
-    StageMove (plus, rarely, a renumbering of the target column).
+    StageMove (plus, rarely, a renumbering of the target column). ``now`` back-dates the
+    move (demo data only).
 
     Raises UnknownStage (no such active stage), NotOnBoard (the project is not active),
     Conflict (it changed since ``seen_version``) or CommentRequired (a move back a stage
@@ -110,7 +112,7 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
     if backwards and not comment:
         raise CommentRequired()
 
-    now = utcnow()
+    now = now or utcnow()
     values = {"stage_id": target.id, "position": None, "last_activity_at": now}
     if stage_changed:
         values["stage_entered_at"] = now
@@ -135,10 +137,10 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
 
 def _change_status(project: Project, by: User, seen_version: int, to_status: ProjectStatus,
                    *, outcome: str | None = None, reason: str | None = None,
-                   values: dict | None = None) -> StatusChange:
+                   values: dict | None = None, now: datetime | None = None) -> StatusChange:
     """Set the status (checking the version in the UPDATE) and record the change.
     Raises Conflict when the project changed since ``seen_version``."""
-    now = utcnow()
+    now = now or utcnow()
     from_status = project.status
     _claim(project.id, seen_version, from_status, status=to_status.value,
            last_activity_at=now, **(values or {}))
@@ -153,31 +155,33 @@ def _change_status(project: Project, by: User, seen_version: int, to_status: Pro
 
 
 def close_project(project: Project, by: User, seen_version: int, outcome: str,
-                  reason: str) -> StatusChange:
+                  reason: str, *, now: datetime | None = None) -> StatusChange:
     """Close an active or paused project with an outcome; it leaves the board, keeps its
-    stage and history, and can be reopened.
+    stage and history, and can be reopened. ``now`` back-dates it (demo data only).
 
     Raises NotOnBoard (the project is a draft or already closed) or Conflict (it changed
     since ``seen_version``)."""
     if project.status not in (ProjectStatus.ACTIVE, ProjectStatus.PAUSED):
         raise NotOnBoard()
+    now = now or utcnow()
     return _change_status(
         project, by, seen_version, ProjectStatus.CLOSED, outcome=outcome, reason=reason,
         values={"position": None, "outcome": outcome, "outcome_reason": reason,
-                "closed_at": utcnow()},
+                "closed_at": now}, now=now,
     )
 
 
 def pause_project(project: Project, by: User, seen_version: int,
-                  reason: str | None) -> StatusChange:
-    """Take an active project off the board for a while, keeping its stage.
+                  reason: str | None, *, now: datetime | None = None) -> StatusChange:
+    """Take an active project off the board for a while, keeping its stage. ``now``
+    back-dates it (demo data only).
 
     Raises NotOnBoard (the project is not active) or Conflict (it changed since
     ``seen_version``)."""
     if project.status != ProjectStatus.ACTIVE:
         raise NotOnBoard()
     return _change_status(project, by, seen_version, ProjectStatus.PAUSED, reason=reason,
-                          values={"position": None})
+                          values={"position": None}, now=now)
 
 
 def reopen_project(project: Project, by: User, seen_version: int) -> StatusChange:

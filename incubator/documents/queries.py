@@ -71,11 +71,16 @@ def section(user: User, project: Project) -> dict[str, Any]:
 
 def timeline_entries(user: User, project: Project) -> list[TimelineEntry]:
     """"Document added" entries the user may see; a document deleted since stays in the
-    history, marked as deleted."""
+    history, marked as deleted, and its deletion is an entry of its own (by whom, when)."""
     statement = _visible(user, project).options(
-        defer(Document.content, raiseload=True), joinedload(Document.uploaded_by)
+        defer(Document.content, raiseload=True), joinedload(Document.uploaded_by),
+        joinedload(Document.deleted_by),
     )
-    return [
-        TimelineEntry("document", document.created_at, document, "documents/_timeline_entry.html")
-        for document in db.session.scalars(statement)
-    ]
+    entries = []
+    for document in db.session.scalars(statement):
+        entries.append(TimelineEntry("document", document.created_at, document,
+                                     "documents/_timeline_entry.html"))
+        if document.deleted_at is not None:
+            entries.append(TimelineEntry("document_deleted", document.deleted_at, document,
+                                         "documents/_timeline_deleted.html"))
+    return entries

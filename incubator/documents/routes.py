@@ -149,7 +149,7 @@ def delete(project_id: int, document_id: int):
         abort(400)
     message = _("Document deleted: %(name)s.", name=document.filename)
     section_url = _section_url(project)
-    services.delete_document(document)
+    services.delete_document(document, current_user)
     db.session.commit()
     if is_htmx():
         return _render_changed(project_id, message, "list")

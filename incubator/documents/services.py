@@ -150,7 +150,8 @@ def add_document(project: Project, author: User, upload: Upload, visibility: str
     return document
 
 
-def delete_document(document: Document) -> None:
-    """Soft delete: the row stays so the project's history keeps it."""
+def delete_document(document: Document, by: User) -> None:
+    """Soft delete: the row stays so the project's history keeps it, with who deleted it."""
     document.deleted_at = utcnow()
+    document.deleted_by_id = by.id
     db.session.flush()

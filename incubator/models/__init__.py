@@ -5,6 +5,7 @@ from .credentials import LoginFailure, PasswordToken
 from .followup import (
     Document,
     NextStep,
+    NextStepChange,
     Note,
     NoteKind,
     NoteRevision,
@@ -31,6 +32,7 @@ from .types import utcnow
 __all__ = [
     "Document",
     "NextStep",
+    "NextStepChange",
     "Note",
     "NoteKind",
     "NoteRevision",

@@ -1,5 +1,9 @@
 """Follow-up of a project: notes, next steps, documents, project events, notifications and
-the outgoing mail queue."""
+the outgoing mail queue.
+
+History is never rewritten (see docs/architecture.md, "History"): NoteRevision,
+NextStepChange and ProjectEvent are append-only, and notes and documents are never deleted,
+only marked deleted (by whom, when), once."""
 
 from __future__ import annotations
 
@@ -59,11 +63,14 @@ class Note(db.Model):
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.INTERNAL.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set once (the append-only guard compares with the stored value: active history).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), active_history=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                      active_history=True)
     version: Mapped[int] = mapped_column(default=1)
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    deleted_by: Mapped[User | None] = relationship(foreign_keys=[deleted_by_id])
 
     @property
     def is_shared(self) -> bool:
@@ -113,6 +120,28 @@ class NextStep(db.Model):
         return self.done_at is None and self.due_on < today
 
 
+class NextStepChange(db.Model):
+    """A next step ticked done or reopened, by whom and when. Append-only: reopening a step
+    adds a "reopened" row and keeps the "done" one, so the timeline keeps both."""
+
+    __tablename__ = "next_step_changes"
+    __table_args__ = (
+        CheckConstraint("kind IN ('done', 'reopened')", name="kind_known"),
+        Index("ix_next_step_changes_project_at", "project_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(ForeignKey("next_steps.id", ondelete="CASCADE"),
+                                         index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    step: Mapped[NextStep] = relationship()
+    by: Mapped[User | None] = relationship(foreign_keys=[by_id])
+
+
 class Document(db.Model):
     """A file attached to a project, stored in the database (see README: every app
     instance reads it, backups include it). The content is loaded only on download."""
@@ -132,10 +161,14 @@ class Document(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.SHARED.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set once (the append-only guard compares with the stored value: active history).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), active_history=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                      active_history=True)
     content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
 
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    deleted_by: Mapped[User | None] = relationship(foreign_keys=[deleted_by_id])
 
     @property
     def is_shared(self) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -217,18 +218,35 @@ class AppendOnlyError(RuntimeError):
 
 
 def _append_only_models() -> tuple[type, ...]:
-    from .followup import NoteRevision, ProjectEvent
+    from .followup import NextStepChange, NoteRevision, ProjectEvent
 
-    return (StageMove, StatusChange, NoteRevision, ProjectEvent)
+    return (StageMove, StatusChange, NoteRevision, ProjectEvent, NextStepChange)
+
+
+def _soft_deleted_models() -> tuple[type, ...]:
+    """Rows the timeline tells about even after their deletion: marked deleted, once."""
+    from .followup import Document, Note
+
+    return (Note, Document)
 
 
 @event.listens_for(Session, "before_flush")
 def _history_is_append_only(session: Session, flush_context, instances) -> None:
+    """History tables take inserts only; notes and documents are marked deleted, never
+    deleted, and a deletion is never undone or rewritten (docs/architecture.md, History)."""
     for obj in session.dirty:
         if isinstance(obj, _append_only_models()) and session.is_modified(
             obj, include_collections=False
         ):
             raise AppendOnlyError(f"{type(obj).__name__} rows are never edited")
+        if isinstance(obj, _soft_deleted_models()):
+            state = inspect(obj)
+            for name in ("deleted_at", "deleted_by_id"):
+                history = state.attrs[name].history
+                if history.deleted and history.deleted[0] is not None:
+                    raise AppendOnlyError(f"a {type(obj).__name__}'s deletion is never undone")
     for obj in session.deleted:
         if isinstance(obj, _append_only_models()):
             raise AppendOnlyError(f"{type(obj).__name__} rows are never deleted")
+        if isinstance(obj, _soft_deleted_models()):
+            raise AppendOnlyError(f"{type(obj).__name__} rows are marked deleted, never deleted")

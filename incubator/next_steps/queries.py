@@ -18,7 +18,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import NextStep, Project, User
+from ..models import NextStep, NextStepChange, Project, User
 from ..permissions import can_check_step, visible_projects
 from ..reference import staff_members
 from ..timeline import TimelineEntry
@@ -89,14 +89,16 @@ def section(user: User, project: Project) -> dict[str, Any]:
 
 
 def timeline_entries(user: User, project: Project) -> list[TimelineEntry]:
-    """One entry per done step (by whom, when). Holders see the steps too: none is internal."""
-    done = db.session.scalars(
-        select(NextStep)
-        .where(NextStep.project_id == project.id, NextStep.done_at.is_not(None))
-        .options(joinedload(NextStep.done_by))
+    """One entry per tick and per reopening of a step (by whom, when): a step reopened
+    since keeps its "done" entry. Holders see the steps too: none is internal."""
+    changes = db.session.scalars(
+        select(NextStepChange)
+        .where(NextStepChange.project_id == project.id)
+        .options(joinedload(NextStepChange.step), joinedload(NextStepChange.by))
     )
-    return [TimelineEntry("next_step", step.done_at, step, "next_steps/_timeline_entry.html")
-            for step in done]
+    return [TimelineEntry("next_step" if change.kind == "done" else "next_step_reopened",
+                          change.at, change, "next_steps/_timeline_entry.html")
+            for change in changes]
 
 
 def step_of(project: Project, step_id: int) -> NextStep | None:

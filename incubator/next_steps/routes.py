@@ -109,7 +109,7 @@ def done(project_id: int, step_id: int):
 @bp.post("/projects/<int:project_id>/next-steps/<int:step_id>/undo")
 @login_required
 def undo(project_id: int, step_id: int):
-    return _check(project_id, step_id, lambda project, step: services.reopen(step))
+    return _check(project_id, step_id, lambda project, step: services.reopen(step, current_user))
 
 
 @bp.get("/next-steps")

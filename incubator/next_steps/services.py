@@ -1,5 +1,8 @@
 """Writes of next steps: add one (telling its assignee), mark it done, reopen it.
 
+Ticking and reopening each add a NextStepChange (append-only): the timeline keeps the "done"
+entry of a step reopened since, and shows the reopening beside it.
+
 Services flush, never commit. A step added or done counts as activity on the project (its
 "stalled" mark on the board clears), without bumping the project's version: that version
 guards moves on the board, and a ticked step must not turn an advisor's open move into a
@@ -8,17 +11,18 @@ conflict.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from ..extensions import db
-from ..models import NextStep, Project, User, utcnow
+from ..models import NextStep, NextStepChange, Project, User, utcnow
 from ..notifications.services import NEXT_STEP_ASSIGNED, notify
 
 
 def add_step(project: Project, by: User, *, title: str, due_on: date,
-             assignee: User) -> NextStep:
-    """A new open step; its assignee is notified (unless they wrote it themselves)."""
-    now = utcnow()
+             assignee: User, now: datetime | None = None) -> NextStep:
+    """A new open step; its assignee is notified (unless they wrote it themselves).
+    ``now`` back-dates it (demo data only)."""
+    now = now or utcnow()
     step = NextStep(project_id=project.id, title=title, due_on=due_on, assignee_id=assignee.id,
                     created_by_id=by.id, created_at=now)
     db.session.add(step)
@@ -28,25 +32,32 @@ def add_step(project: Project, by: User, *, title: str, due_on: date,
     return step
 
 
-def mark_done(project: Project, step: NextStep, by: User) -> bool:
-    """Tick the step done (by ``by``, now). False when it already was: the first tick stays."""
+def mark_done(project: Project, step: NextStep, by: User,
+              now: datetime | None = None) -> bool:
+    """Tick the step done (by ``by``, now or at ``now`` for demo data) and record it.
+    False when it already was: the first tick stays."""
     if step.done_at is not None:
         return False
-    now = utcnow()
+    now = now or utcnow()
     step.done_at = now
     step.done_by_id = by.id
     step.done_by = by
     project.last_activity_at = now
+    db.session.add(NextStepChange(project_id=project.id, step_id=step.id, kind="done",
+                                  by_id=by.id, at=now))
     db.session.flush()
     return True
 
 
-def reopen(step: NextStep) -> bool:
-    """Untick a done step (a mistaken tick, or work to do again). False when it was open."""
+def reopen(step: NextStep, by: User) -> bool:
+    """Untick a done step (a mistaken tick, or work to do again) and record the reopening;
+    the "done" record stays. False when it was open."""
     if step.done_at is None:
         return False
     step.done_at = None
     step.done_by_id = None
     step.done_by = None
+    db.session.add(NextStepChange(project_id=step.project_id, step_id=step.id,
+                                  kind="reopened", by_id=by.id, at=utcnow()))
     db.session.flush()
     return True

@@ -1,7 +1,8 @@
 """Reads of the notes: what a user may see of a project's notes, their previous versions,
 and the notes' place in the project timeline.
 
-Holders see shared notes only; staff see every note. Deleted notes are never listed. Each
+Holders see shared notes only; staff see every note. Deleted notes are never listed; the
+timeline still says they existed and who deleted them, never what they said. Each
 read states its eager loading, so the section costs at most two statements whatever the
 number of notes or edits.
 """
@@ -20,8 +21,10 @@ from ..permissions import can_follow_up, can_manage_note, sees_internal
 from ..timeline import TimelineEntry
 
 
-def _visible(user: User, project: Project) -> Select:
-    statement = select(Note).where(Note.project_id == project.id, Note.deleted_at.is_(None))
+def _visible(user: User, project: Project, *, deleted_too: bool = False) -> Select:
+    statement = select(Note).where(Note.project_id == project.id)
+    if not deleted_too:
+        statement = statement.where(Note.deleted_at.is_(None))
     if not sees_internal(user, project):
         statement = statement.where(Note.visibility == Visibility.SHARED.value)
     return statement.options(joinedload(Note.author))
@@ -80,6 +83,14 @@ def section(user: User, project: Project) -> dict[str, Any]:
 
 
 def timeline_entries(user: User, project: Project) -> list[TimelineEntry]:
-    """One entry per note the user may read: "note written", its kind, who wrote it."""
-    return [TimelineEntry("note", note.created_at, note, "notes/_timeline_entry.html")
-            for note in db.session.scalars(_visible(user, project))]
+    """One entry per note the user may read, deleted ones included ("note written", its kind,
+    who wrote it), and one per deletion (by whom, when). A holder sees neither for an
+    internal note; no entry shows a body."""
+    statement = _visible(user, project, deleted_too=True).options(joinedload(Note.deleted_by))
+    entries = []
+    for note in db.session.scalars(statement):
+        entries.append(TimelineEntry("note", note.created_at, note, "notes/_timeline_entry.html"))
+        if note.deleted_at is not None:
+            entries.append(TimelineEntry("note_deleted", note.deleted_at, note,
+                                         "notes/_timeline_deleted.html"))
+    return entries

@@ -6,7 +6,7 @@ Services flush and never commit; they tell the holders when a note becomes share
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import update
 
@@ -24,12 +24,14 @@ def _tell_holders(project: Project, actor: User) -> None:
 
 
 def create_note(project: Project, author: User, *, kind: str, happened_on: date, body: str,
-                visibility: str) -> Note:
-    """A new note on ``project``; a shared one is announced to the holders."""
+                visibility: str, now: datetime | None = None) -> Note:
+    """A new note on ``project``; a shared one is announced to the holders. ``now``
+    back-dates it (demo data only)."""
+    now = now or utcnow()
     note = Note(project_id=project.id, author_id=author.id, kind=kind, happened_on=happened_on,
-                body=body, visibility=visibility, version=1)
+                body=body, visibility=visibility, version=1, created_at=now)
     db.session.add(note)
-    project.last_activity_at = utcnow()
+    project.last_activity_at = now
     db.session.flush()
     if note.visibility == Visibility.SHARED:
         _tell_holders(project, author)

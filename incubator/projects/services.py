@@ -8,6 +8,7 @@ which the board's cards show); the route commits once.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -65,9 +66,11 @@ def apply_fields(project: Project, data: dict[str, Any]) -> None:
         project.jobs_envisaged = project.jobs_envisaged.quantize(Decimal("0.1"))
 
 
-def create_project(author: User, data: dict[str, Any], *, as_holder: bool = True) -> Project:
-    """A new draft written by ``author`` (linked as its holder when ``as_holder``)."""
-    now = utcnow()
+def create_project(author: User, data: dict[str, Any], *, as_holder: bool = True,
+                   now: datetime | None = None) -> Project:
+    """A new draft written by ``author`` (linked as its holder when ``as_holder``).
+    ``now`` back-dates it (demo data only)."""
+    now = now or utcnow()
     project = Project(
         status=ProjectStatus.DRAFT.value, created_by_id=author.id, created_at=now,
         last_activity_at=now,
@@ -76,7 +79,8 @@ def create_project(author: User, data: dict[str, Any], *, as_holder: bool = True
     db.session.add(project)
     db.session.flush()
     if as_holder:
-        db.session.add(ProjectHolder(project_id=project.id, user_id=author.id, added_by_id=author.id))
+        db.session.add(ProjectHolder(project_id=project.id, user_id=author.id,
+                                     added_by_id=author.id, added_at=now))
         db.session.flush()
     return project
 
@@ -92,8 +96,9 @@ def update_project(project: Project, data: dict[str, Any], by: User | None = Non
     db.session.flush()
 
 
-def submit_project(project: Project, by: User) -> StageMove:
+def submit_project(project: Project, by: User, *, now: datetime | None = None) -> StageMove:
     """Send a draft into the pipeline: first stage, end of its column, one stage move.
+    ``now`` back-dates it (demo data only).
 
     Raises NotSubmittable when the project is not a draft or no stage is active."""
     if project.status != ProjectStatus.DRAFT:
@@ -101,7 +106,7 @@ def submit_project(project: Project, by: User) -> StageMove:
     stage = first_stage()
     if stage is None:
         raise NotSubmittable("no active stage")
-    now = utcnow()
+    now = now or utcnow()
     project.status = ProjectStatus.ACTIVE.value
     project.stage_id = stage.id
     project.submitted_at = now
