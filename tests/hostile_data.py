@@ -324,7 +324,7 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
         "body": mark("deleted note body")}))
     extra_note = db.session.scalars(select(Note.id).order_by(Note.id.desc())).first()
     keep("note deleted", advisor.post(f"/projects/{project}/notes/{extra_note}/delete",
-                                      htmx=True))
+                                      data={"version": 1}, htmx=True))
     keep("extra document", advisor.post(
         f"/projects/{project}/documents", htmx=True, content_type="multipart/form-data",
         data={"document-visibility": "shared", "document-file": (

@@ -13,6 +13,7 @@ from .followup import (
     ProjectEvent,
     Visibility,
 )
+from .form_tokens import UsedFormToken
 from .pipeline import (
     AppendOnlyError,
     LegalForm,
@@ -54,6 +55,7 @@ __all__ = [
     "Theme",
     "User",
     "UserSession",
+    "UsedFormToken",
     "EndReason",
     "utcnow",
 ]

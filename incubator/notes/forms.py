@@ -85,3 +85,10 @@ class NoteForm(Form):
 class NoteEditForm(NoteForm):
     # The version the writer started from: a newer one in the database means a conflict.
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class NoteDeleteForm(Form):
+    """Delete a note: the version it was read at (one does not delete a text one has not
+    seen)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
