@@ -310,7 +310,8 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
         title=mark("edited title", 160), pitch=mark("edited pitch", 600),
         need=mark("edited need"), target_public=mark("edited target public"),
         planned_activity=mark("edited planned activity"), commune=mark("edited commune", 100),
-        theme_id=str(theme.id), legal_form_id=str(legal_form.id), save_draft="y"))
+        theme_id=str(theme.id), legal_form_id=str(legal_form.id), save_draft="y",
+        version=_version(project)))
     assert response.status_code == 303, response.get_data(as_text=True)
     keep("description edited", holder.get(response.location))
     # The other changes, for their messages and fragments (flashes carry names and titles).

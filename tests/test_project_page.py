@@ -164,7 +164,8 @@ def test_the_description_is_edited_in_place(client, login):
     assert form.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith(f'<div class="description-block editing" id="description-project-{project.id}"')
     response = client.post(f"/projects/{project.id}/edit", htmx=True,
-                           data=factories.complete_idea(title="Ferme pédagogique", save_draft="y"))
+                           data=factories.complete_idea(title="Ferme pédagogique", save_draft="y",
+                                                        version=project.version))
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Changes saved." in html
     assert 'class="description-block" id=' in html
@@ -172,7 +173,7 @@ def test_the_description_is_edited_in_place(client, login):
     assert db.session.get(Project, project.id).title == "Ferme pédagogique"
     assert _events(project) == ["description_edited"]
     bad = client.post(f"/projects/{project.id}/edit", htmx=True,
-                      data=factories.complete_idea(title="", save_draft="y"))
+                      data=factories.complete_idea(title="", save_draft="y", version=2))
     assert bad.status_code == 422 and 'id="title-error"' in bad.get_data(as_text=True)
     cancel = client.get(f"/projects/{project.id}/description", htmx=True)
     assert cancel.status_code == 200 and "Une épicerie à prix solidaires" in cancel.get_data(

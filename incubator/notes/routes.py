@@ -22,8 +22,8 @@ from ..models import Note, Project
 from ..permissions import can_follow_up, can_manage_note
 from ..permissions import visible_project_or_404 as _project
 from ..projects.queries import timeline
-from . import bp, queries
 from ..versions import StaleVersion
+from . import bp, queries
 from .forms import NOTE_KIND_LABELS, VISIBILITY_LABELS, NoteDeleteForm, NoteEditForm, NoteForm
 from .services import create_note, delete_note, update_note
 

@@ -13,6 +13,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from ..auth.forms import email_field
 from ..forms import (
@@ -108,6 +109,9 @@ class ProjectForm(Form):
             example=local_number(25000))),
         render_kw={"inputmode": "decimal"},
     )
+    # The version the editor's form was rendered from (editing only): a newer one in the
+    # database means someone changed the project since (409, input kept).
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     save_draft = SubmitField(_l("Save as draft"))
     submit_idea = SubmitField(_l("Submit my idea to the pole"))
 

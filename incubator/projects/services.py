@@ -21,6 +21,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..versions import StaleVersion, save_version
 from .queries import first_stage
 
 EDITABLE_FIELDS = (
@@ -39,18 +40,26 @@ def euros_to_cents(amount: Decimal | None) -> int | None:
     return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
-def apply_fields(project: Project, data: dict[str, Any]) -> None:
-    """Copy the idea form's values onto ``project``."""
+def field_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The project's column values from the idea form's data."""
+    values: dict[str, Any] = {}
     for name in EDITABLE_FIELDS:
         if name in data:
             value = data[name]
             if name in ("pitch", "need", "target_public", "planned_activity", "commune"):
                 value = value or ""
-            setattr(project, name, value)
+            if name == "jobs_envisaged" and value is not None:
+                value = value.quantize(Decimal("0.1"))
+            values[name] = value
     if "funding_need" in data:
-        project.funding_need_cents = euros_to_cents(data["funding_need"])
-    if project.jobs_envisaged is not None:
-        project.jobs_envisaged = project.jobs_envisaged.quantize(Decimal("0.1"))
+        values["funding_need_cents"] = euros_to_cents(data["funding_need"])
+    return values
+
+
+def apply_fields(project: Project, data: dict[str, Any]) -> None:
+    """Copy the idea form's values onto ``project``."""
+    for name, value in field_values(data).items():
+        setattr(project, name, value)
 
 
 def create_project(author: User, data: dict[str, Any], *, as_holder: bool = True) -> Project:
@@ -69,11 +78,15 @@ def create_project(author: User, data: dict[str, Any], *, as_holder: bool = True
     return project
 
 
-def update_project(project: Project, data: dict[str, Any], by: User | None = None) -> None:
-    """Save the description; once submitted, the edit is recorded in the timeline."""
-    apply_fields(project, data)
-    project.last_activity_at = utcnow()
-    project.version += 1
+def update_project(project: Project, data: dict[str, Any], by: User | None = None, *,
+                   seen_version: int | None) -> None:
+    """Save the description and key facts if the project is still at ``seen_version`` (the
+    version the editor's form was rendered from); once submitted, the edit is recorded in
+    the timeline.
+
+    Raises versions.StaleVersion when someone changed the project since: the holder and
+    the advisor editing from the same version do not both get "saved"."""
+    save_version(project, seen_version, **field_values(data), last_activity_at=utcnow())
     if by is not None and not project.is_draft:
         db.session.add(ProjectEvent(project_id=project.id, kind="description_edited",
                                     actor_id=by.id, detail={}))
@@ -90,12 +103,13 @@ def submit_project(project: Project, by: User) -> StageMove:
     if stage is None:
         raise NotSubmittable("no active stage")
     now = utcnow()
-    project.status = ProjectStatus.ACTIVE.value
-    project.stage_id = stage.id
-    project.submitted_at = now
-    project.stage_entered_at = now
-    project.last_activity_at = now
-    project.version += 1
+    try:  # a second submission of the same draft (another tab) finds it submitted
+        save_version(project, project.version,
+                     where=(Project.status == ProjectStatus.DRAFT.value,),
+                     status=ProjectStatus.ACTIVE.value, stage_id=stage.id, submitted_at=now,
+                     stage_entered_at=now, last_activity_at=now)
+    except StaleVersion:
+        raise NotSubmittable("not a draft any more") from None
     move = StageMove(
         project_id=project.id, from_stage_id=None, to_stage_id=stage.id, moved_by_id=by.id,
         moved_at=now,

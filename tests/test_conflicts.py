@@ -1,0 +1,95 @@
+"""No edit is silently lost: two people editing a shared object from the same version.
+
+The second to save gets 409 with what they typed kept in the form and the current values
+shown beside it; the database keeps the first edit. Each edit is tested as a plain form
+(the form page again, 409) and as htmx (the form fragment, 409). The notes have theirs in
+test_notes.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from incubator.extensions import db
+from incubator.models import Project, ProjectEvent, ProjectHolder
+
+from . import factories
+
+CONFLICT = "Someone changed this since you opened it."
+
+
+def _switch(auth, user) -> None:
+    auth.logout()
+    assert auth.login(user).status_code == 303
+
+
+@pytest.fixture
+def shared(login, auth):
+    """A project in the first stage, with a holder and an advisor who both may edit its
+    description; the advisor is logged in."""
+    holder = factories.user(name="Anne Briand")
+    project = factories.project(holders=[holder], title="Épicerie vrac", stage_position=1)
+    db.session.commit()
+    advisor = login("advisor", name="Yann Le Goff")
+    project.advisor_id = advisor.id
+    db.session.commit()
+    return advisor, holder, project
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_second_description_edit_from_the_same_version_gets_409(client, auth, shared,
+                                                                   htmx):
+    advisor, holder, project = shared
+    seen = project.version
+    _switch(auth, holder)
+    first = client.post(f"/projects/{project.id}/edit", htmx=htmx, data=factories.complete_idea(
+        need="Le besoin selon Anne.", save_draft="y", version=seen))
+    assert first.status_code in (200, 303)
+    _switch(auth, advisor)
+    second = client.post(f"/projects/{project.id}/edit", htmx=htmx, data=factories.complete_idea(
+        need="Le besoin selon Yann.", save_draft="y", version=seen))
+    html = second.get_data(as_text=True)
+    assert second.status_code == 409
+    assert ("<html" in html) is not htmx
+    assert CONFLICT in html
+    assert "Le besoin selon Yann.</textarea>" in html  # what the advisor typed, kept
+    assert "Le besoin selon Anne." in html  # the current value, shown
+    current = db.session.get(Project, project.id)
+    assert f'name="version" type="hidden" value="{current.version}"' in html
+    assert current.need == "Le besoin selon Anne." and current.version == seen + 1
+    events = db.session.scalar(select(func.count()).select_from(ProjectEvent).where(
+        ProjectEvent.kind == "description_edited"))
+    assert events == 1
+    if htmx:
+        assert html.lstrip().startswith('<div class="description-block editing"')
+
+
+def test_saving_again_after_reading_the_conflict_replaces_the_description(client, shared):
+    advisor, _, project = shared
+    seen = project.version
+    project.need = "Changé ailleurs"
+    project.version = seen + 1
+    db.session.commit()
+    refused = client.post(f"/projects/{project.id}/edit", htmx=True, data=factories.complete_idea(
+        need="Ma version", save_draft="y", version=seen))
+    assert refused.status_code == 409
+    again = client.post(f"/projects/{project.id}/edit", htmx=True, data=factories.complete_idea(
+        need="Ma version", save_draft="y", version=seen + 1))
+    assert again.status_code == 200
+    assert db.session.get(Project, project.id).need == "Ma version"
+
+
+def test_an_edit_without_its_version_is_refused_not_guessed(client, shared):
+    _, _, project = shared
+    response = client.post(f"/projects/{project.id}/edit",
+                           data=factories.complete_idea(need="Sans version", save_draft="y"))
+    assert response.status_code == 409
+    assert db.session.get(Project, project.id).need != "Sans version"
+
+
+def test_the_edit_form_carries_the_version_it_was_rendered_from(client, shared):
+    _, _, project = shared
+    for htmx in (False, True):
+        html = client.get(f"/projects/{project.id}/edit", htmx=htmx).get_data(as_text=True)
+        assert f'name="version" type="hidden" value="{project.version}"' in html
