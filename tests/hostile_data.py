@@ -255,7 +255,8 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
         data.links[f"coholder{n}"] = link.group(1).rsplit("/", 1)[-1]  # the token
     coholder2 = db.session.scalar(select(User.id).where(User.email == "coholder2@example.org"))
     keep("co-holder removed", staff.post(
-        f"/projects/{project}/holders/{coholder2}/remove", follow_redirects=True))
+        f"/projects/{project}/holders/{coholder2}/remove", follow_redirects=True,
+        data={"version": _version(project)}))
     today = date.today().isoformat()
     for visibility, use_htmx in (("shared", True), ("internal", False)):
         keep(f"{visibility} note", advisor.post(

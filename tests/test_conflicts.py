@@ -93,3 +93,44 @@ def test_the_edit_form_carries_the_version_it_was_rendered_from(client, shared):
     for htmx in (False, True):
         html = client.get(f"/projects/{project.id}/edit", htmx=htmx).get_data(as_text=True)
         assert f'name="version" type="hidden" value="{project.version}"' in html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_second_advisor_choice_from_the_same_version_gets_409(client, auth, shared, htmx):
+    advisor, _, project = shared
+    colleague = factories.user(role="advisor", name="Morgane Le Bihan")
+    manager = factories.user(role="manager", name="Paul Hamon")
+    db.session.commit()
+    seen = project.version
+    first = client.post(f"/projects/{project.id}/advisor", htmx=htmx,
+                        data={"advisor_id": colleague.id, "version": seen})
+    assert first.status_code in (200, 303)
+    _switch(auth, manager)
+    second = client.post(f"/projects/{project.id}/advisor", htmx=htmx,
+                         data={"advisor_id": manager.id, "version": seen})
+    html = second.get_data(as_text=True)
+    assert second.status_code == 409 and ("<html" in html) is not htmx
+    assert CONFLICT in html and "Advisor now: Morgane Le Bihan" in html
+    assert f'<option value="{manager.id}" selected>' in html  # the second's choice, kept
+    assert db.session.get(Project, project.id).advisor_id == colleague.id
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_removing_a_holder_from_an_old_page_gets_409_with_the_current_holders(
+        client, shared, htmx):
+    _, holder, project = shared
+    seen = project.version
+    newcomer = factories.user(name="Loïc Guérin")
+    db.session.commit()
+    added = client.post(f"/projects/{project.id}/holders", data={"email": newcomer.email})
+    assert added.status_code == 303
+    response = client.post(f"/projects/{project.id}/holders/{holder.id}/remove", htmx=htmx,
+                           data={"version": seen})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and ("<html" in html) is not htmx
+    assert CONFLICT in html and "The holders now: Anne Briand, Loïc Guérin" in html
+    assert db.session.get(ProjectHolder, (project.id, holder.id)) is not None
+    fresh = db.session.get(Project, project.id).version
+    assert client.post(f"/projects/{project.id}/holders/{holder.id}/remove", htmx=htmx,
+                       data={"version": fresh}).status_code == (200 if htmx else 303)
+    assert db.session.get(ProjectHolder, (project.id, holder.id)) is None

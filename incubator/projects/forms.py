@@ -128,7 +128,7 @@ class AdvisorForm(Form):
     """Assign the project's advisor in place."""
 
     advisor_id = NullableSelectField(_l("Advisor"), validators=[Optional()])
-    version = IntegerField(validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
     def set_staff(self, staff) -> None:
         self.advisor_id.choices = [SelectChoice("", _("Not assigned"))] + [
@@ -145,4 +145,6 @@ class HolderForm(Form):
 
 
 class RemoveHolderForm(Form):
-    """Remove a holder (a button with CSRF)."""
+    """Remove a holder (a button with CSRF and the project's version)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])

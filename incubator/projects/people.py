@@ -1,13 +1,15 @@
 """Who carries and who follows a project: its holders and its advisor.
 
-Each change is recorded as a ProjectEvent (the timeline reads them) and bumps the project's
-version (the board's cards show holders and advisor). Flush, never commit.
+Each change is recorded as a ProjectEvent (the timeline reads them) and is made from the
+project's version the user saw (``versions.save_version``: the board's cards show holders
+and advisor, and two people changing them from the same page cannot both win). Flush, never
+commit.
 """
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.services import EmailTaken, create_user, find_user_by_email, in_their_language
@@ -17,28 +19,11 @@ from ..models import Project, ProjectEvent, ProjectHolder, Role, User, utcnow
 from ..permissions import active_staff, can_be_advisor, can_be_holder
 from ..tokens import make_password_token
 from ..urls import absolute_url
+from ..versions import check_version, save_version
 
 
 class PeopleError(ValueError):
     """A change of holders or advisor that cannot be made (message for the user)."""
-
-
-class StaleProject(PeopleError):
-    """The project changed since the user's page was rendered."""
-
-
-def _bump(project: Project, seen_version: int | None = None) -> None:
-    """Bump the version (checked in the UPDATE when the user's version is given)."""
-    statement = update(Project).where(Project.id == project.id)
-    if seen_version is not None:
-        statement = statement.where(Project.version == seen_version)
-    result = db.session.execute(
-        statement.values(version=Project.version + 1, last_activity_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise StaleProject()
-    db.session.refresh(project)
 
 
 def record(project: Project, kind: str, actor: User | None, subject: User | None = None,
@@ -58,8 +43,12 @@ def staff_members() -> list[User]:
 
 
 def assign_advisor(project: Project, advisor_id: int | None, by: User,
-                   seen_version: int) -> None:
-    """Give the project an advisor (or none)."""
+                   seen_version: int | None) -> None:
+    """Give the project an advisor (or none).
+
+    Raises PeopleError (not an active advisor or manager) or versions.StaleVersion (the
+    project changed since ``seen_version``)."""
+    check_version(project, seen_version)
     advisor = None
     if advisor_id is not None:
         advisor = db.session.get(User, advisor_id)
@@ -67,19 +56,20 @@ def assign_advisor(project: Project, advisor_id: int | None, by: User,
             raise PeopleError(_("Choose an active advisor or manager."))
     if (advisor.id if advisor else None) == project.advisor_id:
         return
-    _bump(project, seen_version)
-    db.session.execute(update(Project).where(Project.id == project.id)
-                       .values(advisor_id=advisor.id if advisor else None)
-                       .execution_options(synchronize_session=False))
+    save_version(project, seen_version, advisor_id=advisor.id if advisor else None,
+                 last_activity_at=utcnow())
     record(project, "advisor_changed", by, advisor, name=advisor.name if advisor else None)
     db.session.flush()
-    db.session.refresh(project)
 
 
 def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User, bool]:
     """Link an account to the project as a holder, creating (and inviting) a new person.
 
     Returns the holder and whether they were invited (the link goes to them only).
+    Adding overwrites nothing, so it is not made from a version (a replay of the form is
+    refused by its one-time token, the same person added twice by the primary key); it
+    still bumps the version, which the board's cards and open forms rely on.
+    Raises PeopleError (a staff or mentor account, a deactivated one, already a holder).
     """
     user = find_user_by_email(email)
     invited = False
@@ -119,19 +109,25 @@ def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User,
                                          added_by_id=by.id))
     except IntegrityError:
         raise PeopleError(already) from None
-    _bump(project)
+    save_version(project, project.version, last_activity_at=utcnow())
     record(project, "holder_added", by, user, name=user.name)
     db.session.flush()
     return user, invited
 
 
-def remove_holder(project: Project, user_id: int, by: User) -> User:
+def remove_holder(project: Project, user_id: int, by: User, *,
+                  seen_version: int | None) -> User:
+    """Unlink a holder from the project.
+
+    Raises PeopleError (not a holder of the project) or versions.StaleVersion (the project
+    changed since ``seen_version``)."""
+    check_version(project, seen_version)
     link = db.session.get(ProjectHolder, (project.id, user_id))
     if link is None:
         raise PeopleError(_("This person is not a holder of the project."))
     user = db.session.get(User, user_id)
+    save_version(project, seen_version, last_activity_at=utcnow())
     db.session.delete(link)
-    _bump(project)
     record(project, "holder_removed", by, user, name=user.name if user else "")
     db.session.flush()
     return user
