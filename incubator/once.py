@@ -18,13 +18,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, request
+from flask import Response, current_app, flash, request
+from flask_babel import gettext
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
+from .htmx import hx_redirect
 from .models import UsedFormToken, utcnow
 from .tokens import digest
 
@@ -95,6 +97,18 @@ def created(used: UsedFormToken | None, obj: object) -> None:
     used.object_kind = type(obj).__name__.lower()
     used.object_id = obj.id  # type: ignore[attr-defined]
     db.session.flush()
+
+
+def stale_message() -> str:
+    """What a refused token means for the user (the form shows it above its fields)."""
+    return gettext("This page is out of date or was altered. Reload it and try again.")
+
+
+def replayed(location: str, message: str) -> Response:
+    """The answer to a replay: the user is sent to what the first submission created, with
+    ``message`` saying so (``HX-Redirect`` for htmx, 303 otherwise)."""
+    flash(message, "info")
+    return hx_redirect(location)
 
 
 def _forget_old() -> None:

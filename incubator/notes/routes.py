@@ -14,6 +14,7 @@ from flask import abort, flash, make_response, redirect, render_template, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import once
 from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
@@ -115,10 +116,24 @@ def create(project_id: int):
     project = _project(project_id)
     _may_write(project)
     form = NoteForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid:
+        try:
+            ticket = once.claim("note")
+        except once.AlreadyUsed as used:
+            db.session.rollback()
+            return once.replayed(
+                url_for("projects.show", project_id=project.id,
+                        _anchor=f"note-{used.id}" if used.id else dom_id(project, "notes")),
+                _("This note was already added: here it is."))
+        except once.InvalidFormToken:
+            form.form_errors.append(once.stale_message())
+            valid = False
+    if not valid:
         template = "notes/_form.html" if is_htmx() else "notes/new.html"
         return _render(template, 422, project=project, note_form=form, inline=is_htmx())
     note = create_note(project, current_user, **form.values())
+    once.created(ticket, note)
     db.session.commit()
     message = _("Note added.")
     if not is_htmx():

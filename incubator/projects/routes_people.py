@@ -13,6 +13,7 @@ from flask import abort, flash, make_response, redirect, render_template, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import once
 from ..auth.services import EmailTaken
 from ..extensions import db
 from ..forms import error_messages
@@ -105,9 +106,18 @@ def add_holder_route(project_id: int):
     form = HolderForm()
     if form.validate_on_submit():
         try:
+            ticket = once.claim("holder")
             holder, invited = add_holder(project, form.email.data, form.name.data,
                                          current_user)
+            once.created(ticket, holder)
             db.session.commit()
+        except once.AlreadyUsed:
+            db.session.rollback()
+            return once.replayed(url_for("projects.show", project_id=project.id),
+                                 _("This holder was already added: see the holders below."))
+        except once.InvalidFormToken:
+            db.session.rollback()
+            form.form_errors.append(once.stale_message())
         except (PeopleError, EmailTaken) as problem:
             db.session.rollback()
             form.email.errors.append(str(problem))
