@@ -8,6 +8,7 @@ and points at what the first submission created.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -28,6 +29,7 @@ from incubator.models import (
 )
 
 from . import factories
+from .conftest import is_postgres, make_app, reset_database
 from .test_documents import pdf
 
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
@@ -199,3 +201,39 @@ def test_showing_a_form_writes_nothing(client, project_page):
     client.get(f"/projects/{project.id}")
     client.get("/projects/new")
     assert _count(UsedFormToken) == 0
+
+
+@pytest.mark.skipif(not is_postgres(), reason="real parallel transactions need PostgreSQL")
+def test_four_parallel_sends_of_one_idea_form_create_one_project_and_no_500():
+    app = make_app()
+    reset_database(app)
+    with app.app_context():
+        holder = factories.user(role="holder")
+        db.session.commit()
+        email = holder.email
+        idea = factories.complete_idea(submit_idea="y")
+    clients = [app.test_client() for _ in range(4)]
+    for each in clients:
+        assert each.post("/auth/login", data={"email": email,
+                                              "password": factories.PASSWORD}).status_code == 303
+    token = TOKEN.search(clients[0].get("/projects/new").get_data(as_text=True)).group(1)
+    barrier = threading.Barrier(len(clients))
+    answers: list[tuple[int, str]] = []
+
+    def send(each) -> None:
+        barrier.wait()
+        response = each.post("/projects/new", data={**idea, "form_token": token})
+        answers.append((response.status_code, response.headers.get("Location", "")))
+
+    threads = [threading.Thread(target=send, args=(each,)) for each in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    with app.app_context():
+        project_id = db.session.scalar(select(Project.id))
+        assert db.session.scalar(select(func.count()).select_from(Project)) == 1
+        db.session.remove()
+        db.engine.dispose()
+    assert [status for status, _ in answers] == [303] * 4, answers
+    assert all(location.endswith(f"/projects/{project_id}") for _, location in answers)
