@@ -98,6 +98,7 @@ def _template_context(app: Flask) -> None:
     from .board.cards import card_kit
     from .dom import dom_id
     from .labels import LABELS
+    from .once import form_token
     from .permissions import CurrentUserRules
 
     @app.context_processor
@@ -110,6 +111,7 @@ def _template_context(app: Flask) -> None:
             "labels": LABELS,
             "dom_id": dom_id,
             "card_kit": card_kit,
+            "form_token": form_token,
         }
 
 

@@ -121,6 +121,7 @@ def error_messages(form) -> list[str]:
                           "Submit it again."))
     if stale := page_error(form):
         messages.append(stale)
+    messages.extend(form.form_errors)
     for name, field in form._fields.items():
         if _page_filled(name, field) or name == "csrf_token":
             continue

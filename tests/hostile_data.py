@@ -255,7 +255,8 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
         data.links[f"coholder{n}"] = link.group(1).rsplit("/", 1)[-1]  # the token
     coholder2 = db.session.scalar(select(User.id).where(User.email == "coholder2@example.org"))
     keep("co-holder removed", staff.post(
-        f"/projects/{project}/holders/{coholder2}/remove", follow_redirects=True))
+        f"/projects/{project}/holders/{coholder2}/remove", follow_redirects=True,
+        data={"version": _version(project)}))
     today = date.today().isoformat()
     for visibility, use_htmx in (("shared", True), ("internal", False)):
         keep(f"{visibility} note", advisor.post(
@@ -310,7 +311,8 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
         title=mark("edited title", 160), pitch=mark("edited pitch", 600),
         need=mark("edited need"), target_public=mark("edited target public"),
         planned_activity=mark("edited planned activity"), commune=mark("edited commune", 100),
-        theme_id=str(theme.id), legal_form_id=str(legal_form.id), save_draft="y"))
+        theme_id=str(theme.id), legal_form_id=str(legal_form.id), save_draft="y",
+        version=_version(project)))
     assert response.status_code == 303, response.get_data(as_text=True)
     keep("description edited", holder.get(response.location))
     # The other changes, for their messages and fragments (flashes carry names and titles).
@@ -324,7 +326,7 @@ def build(app: Flask, *, pages: bool = True) -> HostileData:
         "body": mark("deleted note body")}))
     extra_note = db.session.scalars(select(Note.id).order_by(Note.id.desc())).first()
     keep("note deleted", advisor.post(f"/projects/{project}/notes/{extra_note}/delete",
-                                      htmx=True))
+                                      data={"version": 1}, htmx=True))
     keep("extra document", advisor.post(
         f"/projects/{project}/documents", htmx=True, content_type="multipart/form-data",
         data={"document-visibility": "shared", "document-file": (

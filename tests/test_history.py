@@ -161,7 +161,7 @@ def test_undoing_people_status_and_stage_changes_keeps_every_entry(client, follo
     advisor, holder, project = followed
     colleague = factories.user(role="advisor", name="Yann Le Goff")
     stages = factories.stages()
-    people.remove_holder(project, holder.id, advisor)
+    people.remove_holder(project, holder.id, advisor, seen_version=project.version)
     people.add_holder(project, holder.email, holder.name, advisor)
     people.assign_advisor(project, colleague.id, advisor, project.version)
     people.assign_advisor(project, advisor.id, advisor, project.version)

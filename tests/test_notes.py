@@ -333,10 +333,38 @@ def test_a_stale_version_gets_409_with_the_current_note(client, followed, htmx):
     assert _count(NoteRevision) == 1
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_deleting_a_note_changed_since_it_was_read_gets_409_and_keeps_it(client, followed,
+                                                                           htmx):
+    advisor, _, project = followed
+    note = _note(project, advisor, body="Premier jet")
+    client.post(_notes_url(project, note), data=_edit(note, body="Relue par un collègue"))
+    response = client.post(_notes_url(project, note, "delete"), data={"version": 1},
+                           htmx=htmx)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone changed this note since you opened it: it is not deleted." in html
+    if htmx:  # the list as it is now, with the changed note in it
+        assert html.lstrip().startswith(f'<div id="note-list-project-{project.id}"')
+        assert "Relue par un collègue" in html
+    note = db.session.get(Note, note.id)
+    assert note.deleted_at is None and note.body == "Relue par un collègue"
+
+
+def test_a_note_deleted_twice_from_the_same_page_is_deleted_once(client, followed):
+    advisor, _, project = followed
+    note = _note(project, advisor)
+    assert client.post(_notes_url(project, note, "delete"), data={"version": 1},
+                       htmx=True).status_code == 200
+    assert client.post(_notes_url(project, note, "delete"), data={"version": 1},
+                       htmx=True).status_code == 404
+    assert db.session.get(Note, note.id).version == 2
+
+
 def test_two_editors_of_the_same_version_cannot_both_win(app, followed):
     """The version is checked inside the UPDATE: even when both read version 1 before
     either wrote, only one edit lands."""
-    from incubator.notes.services import StaleNote
+    from incubator.versions import StaleVersion
 
     advisor, _, project = followed
     note = _note(project, advisor, body="Premier jet")
@@ -345,7 +373,7 @@ def test_two_editors_of_the_same_version_cannot_both_win(app, followed):
         db.session.execute(
             Note.__table__.update().where(Note.id == note.id).values(version=2, body="Autre")
         )
-        with pytest.raises(StaleNote):
+        with pytest.raises(StaleVersion):
             update_note(first, project, advisor, seen_version=1, kind="meeting",
                         happened_on=date(2025, 3, 14), body="Le mien", visibility="internal")
         db.session.rollback()
@@ -359,7 +387,7 @@ def test_a_plain_delete_removes_the_note_from_the_page_but_keeps_its_row(client,
     advisor, _, project = followed
     note = _note(project, advisor, body="À supprimer")
     client.post(_notes_url(project, note), data=_edit(note, body="À supprimer, relu"))
-    response = client.post(_notes_url(project, note, "delete"))
+    response = client.post(_notes_url(project, note, "delete"), data={"version": note.version})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/projects/{project.id}#notes-project-{project.id}")
     note = db.session.get(Note, note.id)
@@ -381,7 +409,7 @@ def test_an_htmx_delete_answers_with_the_list_and_the_history(client, followed):
     advisor, _, project = followed
     kept = _note(project, advisor, body="À garder")
     gone = _note(project, advisor, body="À supprimer")
-    response = client.post(_notes_url(project, gone, "delete"), htmx=True)
+    response = client.post(_notes_url(project, gone, "delete"), data={"version": 1}, htmx=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert "HX-Request" in response.headers["Vary"]
@@ -431,8 +459,8 @@ def test_the_timeline_has_one_entry_per_visible_note_and_one_per_deletion(app, f
     shared = _note(project, advisor, body="Partagée", visibility="shared", kind="visit")
     deleted = _note(project, advisor, body="Supprimée", visibility="shared")
     gone_internal = _note(project, advisor, body="Interne supprimée")
-    delete_note(deleted, advisor)
-    delete_note(gone_internal, advisor)
+    delete_note(deleted, advisor, seen_version=deleted.version)
+    delete_note(gone_internal, advisor, seen_version=gone_internal.version)
     db.session.commit()
     with app.test_request_context():
         staff = queries.timeline_entries(advisor, project)
@@ -629,7 +657,8 @@ def test_a_manager_may_change_and_delete_anyones_note(client, auth, followed):
                        data=_edit(note, body="Corrigée")).status_code == 303
     revision = db.session.scalar(select(NoteRevision))
     assert revision.edited_by_id == manager.id and revision.body == "Note de Yann"
-    assert client.post(_notes_url(project, note, "delete")).status_code == 303
+    assert client.post(_notes_url(project, note, "delete"),
+                       data={"version": 2}).status_code == 303
     assert db.session.get(Note, note.id).deleted_by_id == manager.id
 
 

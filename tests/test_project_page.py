@@ -49,7 +49,11 @@ def test_advisor_change_with_a_stale_version_is_refused(client, login):
     response = client.post(f"/projects/{project.id}/advisor", htmx=True,
                            data={"advisor_id": "", "version": V})
     assert response.status_code == 409
-    assert "in the meantime" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Someone changed this since you opened it." in html
+    assert f"Advisor now: {other.name}" in html  # the current value, shown
+    assert '<option value="" selected>' in html  # the user's choice, kept
+    assert f'name="version" value="{V + 1}"' in html  # saving again is now deliberate
     assert db.session.get(Project, project.id).advisor_id == other.id
 
 
@@ -70,7 +74,7 @@ def test_assigning_a_holder_as_advisor_is_refused(client, login):
     db.session.commit()
     response = client.post(f"/projects/{project.id}/advisor", htmx=True,
                            data={"advisor_id": holder.id, "version": V})
-    assert response.status_code == 409
+    assert response.status_code == 422
     assert db.session.get(Project, project.id).advisor_id is None
 
 
@@ -139,11 +143,13 @@ def test_staff_remove_a_holder_who_then_loses_access(client, login, auth):
     holder = factories.user(role="holder")
     project = factories.project(holders=[holder])
     db.session.commit()
-    response = client.post(f"/projects/{project.id}/holders/{holder.id}/remove", htmx=True)
+    response = client.post(f"/projects/{project.id}/holders/{holder.id}/remove", htmx=True,
+                           data={"version": project.version})
     assert response.status_code == 200
     assert "is no longer a holder" in response.get_data(as_text=True)
     assert _events(project) == ["holder_removed"]
-    assert client.post(f"/projects/{project.id}/holders/{holder.id}/remove").status_code == 404
+    assert client.post(f"/projects/{project.id}/holders/{holder.id}/remove",
+                       data={"version": project.version}).status_code == 404
     auth.logout()
     auth.login(holder)
     assert client.get(f"/projects/{project.id}").status_code == 404
@@ -167,7 +173,8 @@ def test_the_description_is_edited_in_place(client, login):
     assert form.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith(f'<div class="description-block editing" id="description-project-{project.id}"')
     response = client.post(f"/projects/{project.id}/edit", htmx=True,
-                           data=factories.complete_idea(title="Ferme pédagogique", save_draft="y"))
+                           data=factories.complete_idea(title="Ferme pédagogique", save_draft="y",
+                                                        version=project.version))
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Changes saved." in html
     assert 'class="description-block" id=' in html
@@ -175,7 +182,7 @@ def test_the_description_is_edited_in_place(client, login):
     assert db.session.get(Project, project.id).title == "Ferme pédagogique"
     assert _events(project) == ["description_edited"]
     bad = client.post(f"/projects/{project.id}/edit", htmx=True,
-                      data=factories.complete_idea(title="", save_draft="y"))
+                      data=factories.complete_idea(title="", save_draft="y", version=2))
     assert bad.status_code == 422 and 'id="title-error"' in bad.get_data(as_text=True)
     cancel = client.get(f"/projects/{project.id}/description", htmx=True)
     assert cancel.status_code == 200 and "Une épicerie à prix solidaires" in cancel.get_data(

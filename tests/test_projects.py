@@ -123,7 +123,7 @@ def test_a_draft_is_completed_then_submitted(client, login):
     form = client.get(f"/projects/{draft.id}/edit").get_data(as_text=True)
     assert 'name="submit_idea"' in form and 'value="Brouillon"' in form
     response = client.post(f"/projects/{draft.id}/edit",
-                           data=factories.complete_idea(submit_idea="y"))
+                           data=factories.complete_idea(submit_idea="y", version=1))
     assert response.status_code == 303
     project = db.session.get(Project, draft.id)
     assert project.status == "active" and project.stage_id == factories.stage(1).id
@@ -204,7 +204,8 @@ def test_holders_edit_only_in_the_first_two_stages(client, login):
     assert client.get(f"/projects/{early.id}/edit").status_code == 200
     assert client.get(f"/projects/{late.id}/edit").status_code == 403
     response = client.post(f"/projects/{early.id}/edit",
-                           data=factories.complete_idea(title="Nouveau nom", save_draft="y"))
+                           data=factories.complete_idea(title="Nouveau nom", save_draft="y",
+                                                        version=early.version))
     assert response.status_code == 303
     project = db.session.get(Project, early.id)
     assert project.title == "Nouveau nom" and project.status == "active"
@@ -218,6 +219,7 @@ def test_submission_without_any_open_stage_keeps_the_draft(client, login):
         stage.active = False
     db.session.commit()
     response = client.post(f"/projects/{draft.id}/edit",
-                           data=factories.complete_idea(submit_idea="y"))
+                           data=factories.complete_idea(submit_idea="y", version=1))
     assert response.status_code == 409
+    assert "no open stage" in response.get_data(as_text=True)
     assert db.session.get(Project, draft.id).status == "draft"

@@ -1,7 +1,7 @@
 """Writes on the board: moving a project between or within stages, pausing, closing and
 reopening it. Both the htmx endpoints and the plain forms call these.
 
-Each service checks the project's version in the UPDATE itself (``WHERE version = :seen``),
+Each service checks the project's version in the UPDATE itself (``versions.save_version``),
 so two advisors moving the same card from the same version cannot both win, even across
 app processes; the loser gets ``Conflict``. History is recorded here (StageMove,
 StatusChange), never by the caller. Services flush; the route commits.
@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import Project, ProjectStatus, Stage, StageMove, StatusChange, User, utcnow
 from ..notifications.services import project_moved
 from ..positions import free_position, place_at_end
+from ..versions import StaleVersion, save_version
 
 
 class BoardError(Exception):
@@ -56,25 +57,14 @@ class MoveResult:
     stage_changed: bool
 
 
-def _sync(project: Project, **values) -> None:
-    """Tell the loaded ``project`` what our UPDATE statements wrote, without reading it back
-    (its eager-loaded holders, theme and advisor stay as they are)."""
-    for name, value in values.items():
-        set_committed_value(project, name, value)
-
-
-def _claim(project_id: int, seen_version: int, current_status: str, **values) -> None:
-    """Update the project only if it is still at ``seen_version`` and ``current_status``;
-    raises Conflict otherwise."""
-    result = db.session.execute(
-        update(Project)
-        .where(Project.id == project_id, Project.version == seen_version,
-               Project.status == current_status)
-        .values(version=Project.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise Conflict()
+def _claim(project: Project, seen_version: int, current_status: str, **values) -> None:
+    """Update the project only if it is still at ``seen_version`` and ``current_status``
+    (the loaded project is told the new values); raises Conflict otherwise."""
+    try:
+        save_version(project, seen_version, where=(Project.status == current_status,),
+                     **values)
+    except StaleVersion:
+        raise Conflict() from None
 
 
 def active_stage(stage_id: int | None) -> Stage:
@@ -117,7 +107,7 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
     if stage_changed:
         values["stage_entered_at"] = now
     # 1. Claim the row at the version the user saw (the concurrency check), leaving its place.
-    _claim(project.id, seen_version, ProjectStatus.ACTIVE.value, **values)
+    _claim(project, seen_version, ProjectStatus.ACTIVE.value, **values)
     # 2. Find the free place among the other cards and take it.
     position = free_position(target.id, project.id, after_id=after_id, index=index)
     db.session.execute(
@@ -129,7 +119,7 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
                                  to_stage_id=target.id, moved_by_id=by.id, moved_at=now,
                                  comment=comment))
     db.session.flush()
-    _sync(project, **{**values, "position": position, "version": seen_version + 1})
+    set_committed_value(project, "position", position)
     if stage_changed:  # a reorder inside the column tells nobody
         project_moved(project, by, target)
     return MoveResult(project, source_id, stage_changed)
@@ -142,15 +132,13 @@ def _change_status(project: Project, by: User, seen_version: int, to_status: Pro
     Raises Conflict when the project changed since ``seen_version``."""
     now = now or utcnow()
     from_status = project.status
-    _claim(project.id, seen_version, from_status, status=to_status.value,
+    _claim(project, seen_version, from_status, status=to_status.value,
            last_activity_at=now, **(values or {}))
     change = StatusChange(project_id=project.id, from_status=from_status,
                           to_status=to_status.value, outcome=outcome, reason=reason,
                           changed_by_id=by.id, changed_at=now)
     db.session.add(change)
     db.session.flush()
-    _sync(project, **{**(values or {}), "status": to_status.value, "last_activity_at": now,
-                      "version": seen_version + 1})
     return change
 
 

@@ -23,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import once
 from ..dom import dom_id
 from ..errors import fail, render_error
 from ..extensions import db
@@ -83,6 +84,15 @@ def upload(project_id: int):
     if not form.validate_on_submit():
         return _render_form(project, form, 422)
     try:
+        ticket = once.claim("document")
+    except once.AlreadyUsed:
+        db.session.rollback()
+        return once.replayed(_section_url(project),
+                             _("This document was already added: here it is."))
+    except once.InvalidFormToken:
+        form.form_errors.append(once.stale_message())
+        return _render_form(project, form, 422)
+    try:
         checked = services.read_upload(
             form.file.data, current_app.config["DOCUMENT_MAX_BYTES"],
             current_app.config.get("DOCUMENT_MAX_UNPACKED_BYTES"))
@@ -91,6 +101,7 @@ def upload(project_id: int):
         return _render_form(project, form, refusal.status)
     visibility = form.visibility.data if "visibility" in form else Visibility.SHARED.value
     document = services.add_document(project, current_user, checked, visibility)
+    once.created(ticket, document)
     message = _("Document added: %(name)s.", name=document.filename)
     section_url = _section_url(project)
     db.session.commit()

@@ -14,6 +14,7 @@ from .followup import (
     ProjectEvent,
     Visibility,
 )
+from .form_tokens import UsedFormToken
 from .pipeline import (
     AppendOnlyError,
     LegalForm,
@@ -56,6 +57,7 @@ __all__ = [
     "Theme",
     "User",
     "UserSession",
+    "UsedFormToken",
     "EndReason",
     "utcnow",
 ]

@@ -11,6 +11,7 @@ from flask import abort, flash, make_response, redirect, render_template, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import once
 from ..dom import dom_id
 from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
@@ -45,13 +46,25 @@ def add(project_id: int):
         abort(403)
     people = queries.assignees(project)
     form = NextStepForm.for_project(project, current_user, people)
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid:
+        try:
+            ticket = once.claim("next_step")
+        except once.AlreadyUsed:
+            db.session.rollback()
+            return once.replayed(_section_url(project),
+                                 _("This next step was already added: here it is."))
+        except once.InvalidFormToken:
+            form.form_errors.append(once.stale_message())
+            valid = False
+    if not valid:
         if is_htmx():
             return _section(project, form, 422)
         return vary_on_htmx(make_response(render_template(
             "next_steps/new.html", project=project, next_step_form=form), 422))
     step = services.add_step(project, current_user, title=form.title.data,
                              due_on=form.due_on.data, assignee=form.assignee(people))
+    once.created(ticket, step)
     db.session.commit()
     message = _("Next step added: %(title)s.", title=step.title)
     if is_htmx():

@@ -88,6 +88,13 @@ class NoteEditForm(NoteForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
+class NoteDeleteForm(Form):
+    """Delete a note: the version it was read at (one does not delete a text one has not
+    seen)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
 def section_forms(user: User, project: Project) -> dict[str, NoteForm | None]:
     """The section's form on the project page: a blank note, or None for who may not write."""
     return {"note_form": NoteForm(formdata=None) if can_follow_up(user, project) else None}

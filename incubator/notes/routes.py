@@ -14,16 +14,19 @@ from flask import abort, flash, make_response, redirect, render_template, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import once
 from ..dom import dom_id
+from ..errors import fail
 from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import Note, Project
 from ..permissions import can_follow_up, can_manage_note
 from ..permissions import visible_project_or_404 as _project
 from ..timeline import project_timeline
+from ..versions import StaleVersion
 from . import bp, queries
-from .forms import NOTE_KIND_LABELS, VISIBILITY_LABELS, NoteEditForm, NoteForm
-from .services import StaleNote, create_note, delete_note, update_note
+from .forms import NOTE_KIND_LABELS, VISIBILITY_LABELS, NoteDeleteForm, NoteEditForm, NoteForm
+from .services import create_note, delete_note, update_note
 
 
 @bp.app_context_processor
@@ -113,10 +116,24 @@ def create(project_id: int):
     project = _project(project_id)
     _may_write(project)
     form = NoteForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid:
+        try:
+            ticket = once.claim("note")
+        except once.AlreadyUsed as used:
+            db.session.rollback()
+            return once.replayed(
+                url_for("projects.show", project_id=project.id,
+                        _anchor=f"note-{used.id}" if used.id else dom_id(project, "notes")),
+                _("This note was already added: here it is."))
+        except once.InvalidFormToken:
+            form.form_errors.append(once.stale_message())
+            valid = False
+    if not valid:
         template = "notes/_form.html" if is_htmx() else "notes/new.html"
         return _render(template, 422, project=project, note_form=form, inline=is_htmx())
     note = create_note(project, current_user, **form.values())
+    once.created(ticket, note)
     db.session.commit()
     message = _("Note added.")
     if not is_htmx():
@@ -156,7 +173,7 @@ def update(project_id: int, note_id: int):
         changed = update_note(note, project, current_user, seen_version=form.version.data,
                               **form.values())
         db.session.commit()
-    except StaleNote:
+    except StaleVersion:
         db.session.rollback()
         project = _project(project_id)
         note = _note(project, note_id)  # deleted in the meantime: 404
@@ -179,8 +196,22 @@ def delete(project_id: int, note_id: int):
     project = _project(project_id)
     note = _note(project, note_id)
     _may_change(project, note)
-    delete_note(note, current_user)
-    db.session.commit()
+    form = NoteDeleteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        delete_note(note, current_user, seen_version=form.version.data)
+        db.session.commit()
+    except StaleVersion:
+        db.session.rollback()
+        message = _("Someone changed this note since you opened it: it is not deleted. "
+                    "Here it is as it is now; delete it again if you still want to.")
+        if not is_htmx():
+            fail(409, message)
+        project = _project(project_id)
+        _note(project, note_id)  # deleted in the meantime: 404
+        return _render("notes/_list.html", 409, notes_conflict=message,
+                       **_list_context(project))
     message = _("Note deleted.")
     if not is_htmx():
         flash(message, "success")

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import update
-
 from ..extensions import db
 from ..models import Note, NoteRevision, Project, User, Visibility, utcnow
 from ..notifications.services import NOTE_SHARED, notify
-
-
-class StaleNote(Exception):
-    """The note changed since the writer read it (another edit got there first)."""
+from ..versions import check_version, save_version
 
 
 def _tell_holders(project: Project, actor: User) -> None:
@@ -44,37 +39,32 @@ def update_note(note: Note, project: Project, editor: User, *, seen_version: int
     NoteRevision. Returns False when nothing changed (no revision, no new version).
 
     The version test is part of the UPDATE itself, so two editors who read the same
-    version cannot both win, even at the same instant. Raises StaleNote when the note is no
-    longer at ``seen_version``; the caller rolls back, and the revision row goes with it.
+    version cannot both win, even at the same instant. Raises versions.StaleVersion when the note is no
+    longer at ``seen_version`` (see versions.save_version); the caller rolls back, and the
+    revision row goes with it.
     """
-    if note.version != seen_version:
-        raise StaleNote
+    check_version(note, seen_version)
     before = {"kind": note.kind, "happened_on": note.happened_on, "body": note.body,
               "visibility": note.visibility}
     after = {"kind": kind, "happened_on": happened_on, "body": body, "visibility": visibility}
     if before == after:
         return False
     now = utcnow()
-    result = db.session.execute(
-        update(Note)
-        .where(Note.id == note.id, Note.version == seen_version, Note.deleted_at.is_(None))
-        .values(**after, version=Note.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise StaleNote
+    save_version(note, seen_version, where=(Note.deleted_at.is_(None),), **after,
+                 updated_at=now)
     db.session.add(NoteRevision(note_id=note.id, edited_by_id=editor.id, edited_at=now,
                                 **before))
     db.session.flush()
-    db.session.refresh(note)
     if before["visibility"] != Visibility.SHARED and visibility == Visibility.SHARED:
         _tell_holders(project, editor)
     return True
 
 
-def delete_note(note: Note, actor: User) -> None:
-    """Soft delete: the row stays (with its revisions) but no list shows it any more."""
-    note.deleted_at = utcnow()
-    note.deleted_by_id = actor.id
-    note.version += 1
+def delete_note(note: Note, actor: User, *, seen_version: int | None) -> None:
+    """Soft delete: the row stays (with its revisions) but no list shows it any more.
+
+    Raises versions.StaleVersion when the note changed (or was deleted) since ``seen_version``: one does
+    not delete a text one has not read."""
+    save_version(note, seen_version, where=(Note.deleted_at.is_(None),),
+                 deleted_at=utcnow(), deleted_by_id=actor.id)
     db.session.flush()

@@ -13,6 +13,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from ..auth.forms import email_field
 from ..forms import (
@@ -110,6 +111,9 @@ class ProjectForm(Form):
             example=local_number(25000))),
         render_kw={"inputmode": "decimal"},
     )
+    # The version the editor's form was rendered from (editing only): a newer one in the
+    # database means someone changed the project since (409, input kept).
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     save_draft = SubmitField(_l("Save as draft"))
     submit_idea = SubmitField(_l("Submit my idea to the pole"))
 
@@ -126,7 +130,7 @@ class AdvisorForm(Form):
     """Assign the project's advisor in place."""
 
     advisor_id = NullableSelectField(_l("Advisor"), validators=[Optional()])
-    version = IntegerField(validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
     def set_staff(self, staff) -> None:
         self.advisor_id.choices = [SelectChoice("", _("Not assigned"))] + [
@@ -143,7 +147,9 @@ class HolderForm(Form):
 
 
 class RemoveHolderForm(Form):
-    """Remove a holder (a button with CSRF)."""
+    """Remove a holder (a button with CSRF and the project's version)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 def advisor_form(project: Project) -> AdvisorForm:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import once
 from ..auth.services import EmailTaken
 from ..errors import fail
 from ..extensions import db
 from ..forms import error_messages
-from ..htmx import is_htmx, vary_on_htmx
+from ..htmx import hx_redirect, is_htmx, vary_on_htmx
 from ..models import Project
 from ..permissions import (
     can_be_holder,
@@ -28,12 +29,12 @@ from ..permissions import (
 )
 from ..permissions import visible_project_or_404 as _visible_or_404
 from ..reference import commune_suggestions, early_stage_ids, legal_forms, staff_members, themes
+from ..versions import StaleVersion
 from . import bp, queries
 from .forms import AdvisorForm, HolderForm, ProjectForm, RemoveHolderForm, advisor_form
 from .services import (
     NotSubmittable,
     PeopleError,
-    StaleProject,
     add_holder,
     assign_advisor,
     create_project,
@@ -51,10 +52,12 @@ def _form(project: Project | None = None) -> ProjectForm:
     return form
 
 
-def _render_form(form: ProjectForm, project: Project | None):
-    status = 422 if form.is_submitted() else 200
+def _render_form(form: ProjectForm, project: Project | None, status: int | None = None,
+                 conflict: bool = False):
+    if status is None:
+        status = 422 if form.is_submitted() else 200
     return render_template(
-        "projects/form.html", form=form, project=project,
+        "projects/form.html", form=form, project=project, conflict=conflict,
         communes=commune_suggestions(),
     ), status
 
@@ -62,10 +65,21 @@ def _render_form(form: ProjectForm, project: Project | None):
 def _submit(project: Project) -> None:
     try:
         submit_project(project, current_user)
-    except NotSubmittable:
+    except NotSubmittable as refusal:
         db.session.rollback()
-        fail(409, _("This idea cannot be submitted now: the pole has no open stage to "
-                    "receive it. Your draft is kept; contact the pole's team."))
+        if str(refusal) == "no active stage" or project.is_draft:
+            fail(409, _("This idea cannot be submitted now: the pole has no open stage to "
+                        "receive it. Your draft is kept; contact the pole's team."))
+        fail(409, _("This idea has already been submitted."))
+
+
+def _already_created(used: once.AlreadyUsed):
+    """The answer to a replay of the idea form: what the first submission created."""
+    if used.kind == "project" and used.id is not None:
+        flash(_("Your idea has already been submitted: here it is."), "success")
+        return hx_redirect(url_for("projects.show", project_id=used.id))
+    fail(409, _("This form was already sent. Look at your projects before sending it "
+                "again."))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -73,7 +87,17 @@ def _submit(project: Project) -> None:
 def new():
     form = _form()
     if form.validate_on_submit():
+        try:
+            ticket = once.claim("idea")
+        except once.AlreadyUsed as used:
+            db.session.rollback()
+            return _already_created(used)
+        except once.InvalidFormToken:
+            form.form_errors.append(_("This page is out of date or was altered. Reload it "
+                                      "and try again."))
+            return _render_form(form, None)
         project = create_project(current_user, form.data, as_holder=can_be_holder(current_user))
+        once.created(ticket, project)
         if form.submit_idea.data:
             _submit(project)
             flash(_("Your idea is submitted. The pole's team will contact you soon."), "success")
@@ -117,7 +141,12 @@ def edit(project_id: int):
         form.save_draft.label.text = _("Save changes")
     inline = is_htmx() and not project.is_draft
     if form.validate_on_submit():
-        update_project(project, form.data, by=current_user)
+        try:
+            # Absent from the request, WTForms would fall back on the current version.
+            seen = form.version.data if "version" in request.form else None
+            update_project(project, form.data, by=current_user, seen_version=seen)
+        except StaleVersion:
+            return _conflict(project_id, form, inline)
         if inline:  # edited in place on the project page
             db.session.commit()
             project = _visible_or_404(project_id)
@@ -134,20 +163,59 @@ def edit(project_id: int):
         return redirect(url_for("projects.show", project_id=project.id), code=303)
     if inline:
         status = 422 if form.is_submitted() else 200
-        return vary_on_htmx(make_response(render_template(
-            "projects/_description_form.html", project=project, form=form,
-            communes=commune_suggestions(),
-        ), status))
+        return _inline_form(project, form, status)
     return _render_form(form, project)
 
 
+def _inline_form(project: Project, form: ProjectForm, status: int, conflict: bool = False):
+    return vary_on_htmx(make_response(render_template(
+        "projects/_description_form.html", project=project, form=form, conflict=conflict,
+        communes=commune_suggestions(),
+    ), status))
+
+
+def _conflict(project_id: int, form: ProjectForm, inline: bool):
+    """Someone changed the project since the form was rendered: 409, the form with what the
+    user typed, now based on the current version (saving again is a deliberate choice made
+    after reading the current values shown beside it)."""
+    db.session.rollback()
+    project = _visible_or_404(project_id)
+    if not can_edit_description(current_user, project, early_stage_ids()):
+        fail(409, _("Someone changed this project since you opened it, and its description "
+                    "can no longer be edited here."))
+    form.version.data = project.version
+    form.version.raw_data = [str(project.version)]
+    if not project.is_draft and "submit_idea" in form:
+        del form.submit_idea
+        form.save_draft.label.text = _("Save changes")
+    if inline:
+        return _inline_form(project, form, 409, conflict=True)
+    return _render_form(form, project, 409, conflict=True)
+
+
+# The project page's people: assigning the advisor in place, adding and removing holders.
+# Every change carries the project's version the page was rendered from: when someone
+# changed the project since, the answer is 409 with the fragment (htmx) or a page holding it
+# (plain), showing the current advisor or holders and keeping what the user chose or typed,
+# now based on the current version.
+
 def _fragment(template: str, project: Project, status: int = 200, **context):
+    """The fragment for htmx; for a plain request refused with 409, a page holding it."""
+    if status == 409 and not is_htmx():
+        template = "projects/people.html"
     response = make_response(render_template(template, project=project, **context), status)
     return vary_on_htmx(response)
 
 
 def _back(project: Project):
     return redirect(url_for("projects.show", project_id=project.id), code=303)
+
+
+def _rebase(form, project: Project) -> None:
+    """Keep the user's input, now based on the current version: saving it again is a
+    deliberate choice made after seeing the current values."""
+    form.version.data = project.version
+    form.version.raw_data = [str(project.version)]
 
 
 @bp.post("/<int:project_id>/advisor")
@@ -157,6 +225,7 @@ def set_advisor(project_id: int):
     form = AdvisorForm()
     form.set_staff(staff_members())
     error = None
+    conflict = False
     if not form.validate_on_submit():
         error = (_("Choose an active advisor or manager.") if form.advisor_id.errors
                  else " ".join(error_messages(form)))
@@ -164,16 +233,19 @@ def set_advisor(project_id: int):
         try:
             assign_advisor(project, form.advisor_id.data, current_user, form.version.data)
             db.session.commit()
-        except StaleProject:
+        except StaleVersion:
             db.session.rollback()
-            error = _("Someone changed this project in the meantime: here is its current "
-                      "advisor. Try again if needed.")
+            conflict = True
         except PeopleError as problem:
             db.session.rollback()
             error = str(problem)
     project = _visible_or_404(project_id)
+    if conflict:
+        _rebase(form, project)
+        return _fragment("projects/_advisor.html", project, 409, advisor_form=form,
+                         advisor_conflict=True, people_part="advisor")
     if is_htmx():
-        return _fragment("projects/_advisor.html", project, 409 if error else 200,
+        return _fragment("projects/_advisor.html", project, 422 if error else 200,
                          advisor_form=advisor_form(project), advisor_error=error,
                          saved=not error)
     flash(error or _("Advisor saved."), "error" if error else "success")
@@ -181,9 +253,10 @@ def set_advisor(project_id: int):
 
 
 def _holders_fragment(project: Project, form: HolderForm | None = None, status: int = 200,
-                      message: str | None = None):
+                      message: str | None = None, conflict: bool = False):
     return _fragment("projects/_holders.html", project, status,
-                     holder_form=form or HolderForm(formdata=None), holders_message=message)
+                     holder_form=form or HolderForm(formdata=None), holders_message=message,
+                     holders_conflict=conflict, people_part="holders")
 
 
 @bp.post("/<int:project_id>/holders")
@@ -193,9 +266,18 @@ def add_holder_route(project_id: int):
     form = HolderForm()
     if form.validate_on_submit():
         try:
+            ticket = once.claim("holder")
             holder, invited = add_holder(project, form.email.data, form.name.data,
                                          current_user)
+            once.created(ticket, holder)
             db.session.commit()
+        except once.AlreadyUsed:
+            db.session.rollback()
+            return once.replayed(url_for("projects.show", project_id=project.id),
+                                 _("This holder was already added: see the holders below."))
+        except once.InvalidFormToken:
+            db.session.rollback()
+            form.form_errors.append(once.stale_message())
         except (PeopleError, EmailTaken) as problem:
             db.session.rollback()
             form.email.errors.append(str(problem))
@@ -221,11 +303,15 @@ def add_holder_route(project_id: int):
 @staff_required
 def remove_holder_route(project_id: int, user_id: int):
     project = _visible_or_404(project_id)
-    if not RemoveHolderForm().validate_on_submit():
+    form = RemoveHolderForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
-        holder = remove_holder(project, user_id, current_user)
+        holder = remove_holder(project, user_id, current_user, seen_version=form.version.data)
         db.session.commit()
+    except StaleVersion:
+        db.session.rollback()
+        return _holders_fragment(_visible_or_404(project_id), status=409, conflict=True)
     except PeopleError:
         db.session.rollback()
         abort(404)

@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.services import EmailTaken, create_user, find_user_by_email, in_their_language
@@ -35,6 +34,7 @@ from ..positions import place_at_end
 from ..reference import first_stage
 from ..tokens import make_password_token
 from ..urls import absolute_url
+from ..versions import StaleVersion, check_version, save_version
 
 EDITABLE_FIELDS = (
     "title", "pitch", "need", "target_public", "planned_activity", "theme_id", "commune",
@@ -52,18 +52,26 @@ def euros_to_cents(amount: Decimal | None) -> int | None:
     return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
-def apply_fields(project: Project, data: dict[str, Any]) -> None:
-    """Copy the idea form's values onto ``project``."""
+def field_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The project's column values from the idea form's data."""
+    values: dict[str, Any] = {}
     for name in EDITABLE_FIELDS:
         if name in data:
             value = data[name]
             if name in ("pitch", "need", "target_public", "planned_activity", "commune"):
                 value = value or ""
-            setattr(project, name, value)
+            if name == "jobs_envisaged" and value is not None:
+                value = value.quantize(Decimal("0.1"))
+            values[name] = value
     if "funding_need" in data:
-        project.funding_need_cents = euros_to_cents(data["funding_need"])
-    if project.jobs_envisaged is not None:
-        project.jobs_envisaged = project.jobs_envisaged.quantize(Decimal("0.1"))
+        values["funding_need_cents"] = euros_to_cents(data["funding_need"])
+    return values
+
+
+def apply_fields(project: Project, data: dict[str, Any]) -> None:
+    """Copy the idea form's values onto ``project``."""
+    for name, value in field_values(data).items():
+        setattr(project, name, value)
 
 
 def create_project(author: User, data: dict[str, Any], *, as_holder: bool = True,
@@ -85,11 +93,15 @@ def create_project(author: User, data: dict[str, Any], *, as_holder: bool = True
     return project
 
 
-def update_project(project: Project, data: dict[str, Any], by: User | None = None) -> None:
-    """Save the description; once submitted, the edit is recorded in the timeline."""
-    apply_fields(project, data)
-    project.last_activity_at = utcnow()
-    project.version += 1
+def update_project(project: Project, data: dict[str, Any], by: User | None = None, *,
+                   seen_version: int | None) -> None:
+    """Save the description and key facts if the project is still at ``seen_version`` (the
+    version the editor's form was rendered from); once submitted, the edit is recorded in
+    the timeline.
+
+    Raises versions.StaleVersion when someone changed the project since: the holder and
+    the advisor editing from the same version do not both get "saved"."""
+    save_version(project, seen_version, **field_values(data), last_activity_at=utcnow())
     if by is not None and not project.is_draft:
         db.session.add(ProjectEvent(project_id=project.id, kind="description_edited",
                                     actor_id=by.id, detail={}))
@@ -107,12 +119,13 @@ def submit_project(project: Project, by: User, *, now: datetime | None = None) -
     if stage is None:
         raise NotSubmittable("no active stage")
     now = now or utcnow()
-    project.status = ProjectStatus.ACTIVE.value
-    project.stage_id = stage.id
-    project.submitted_at = now
-    project.stage_entered_at = now
-    project.last_activity_at = now
-    project.version += 1
+    try:  # a second submission of the same draft (another tab) finds it submitted
+        save_version(project, project.version,
+                     where=(Project.status == ProjectStatus.DRAFT.value,),
+                     status=ProjectStatus.ACTIVE.value, stage_id=stage.id, submitted_at=now,
+                     stage_entered_at=now, last_activity_at=now)
+    except StaleVersion:
+        raise NotSubmittable("not a draft any more") from None
     move = StageMove(
         project_id=project.id, from_stage_id=None, to_stage_id=stage.id, moved_by_id=by.id,
         moved_at=now,
@@ -128,25 +141,6 @@ class PeopleError(ValueError):
     """A change of holders or advisor that cannot be made (message for the user)."""
 
 
-class StaleProject(PeopleError):
-    """The project changed since the user's page was rendered."""
-
-
-def _bump(project: Project, seen_version: int | None = None) -> None:
-    """Bump the version (checked in the UPDATE when the user's version is given). Raises
-    StaleProject when the project changed since that version (or is gone)."""
-    statement = update(Project).where(Project.id == project.id)
-    if seen_version is not None:
-        statement = statement.where(Project.version == seen_version)
-    result = db.session.execute(
-        statement.values(version=Project.version + 1, last_activity_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise StaleProject()
-    db.session.refresh(project)
-
-
 def record(project: Project, kind: str, actor: User | None, subject: User | None = None,
            **detail) -> ProjectEvent:
     event = ProjectEvent(project_id=project.id, kind=kind, actor_id=actor.id if actor else None,
@@ -156,10 +150,12 @@ def record(project: Project, kind: str, actor: User | None, subject: User | None
 
 
 def assign_advisor(project: Project, advisor_id: int | None, by: User,
-                   seen_version: int) -> None:
-    """Give the project an advisor (or none). Raises PeopleError when ``advisor_id`` is not
-    an active advisor or manager, StaleProject when the project changed since
-    ``seen_version``."""
+                   seen_version: int | None) -> None:
+    """Give the project an advisor (or none).
+
+    Raises PeopleError (not an active advisor or manager) or versions.StaleVersion (the
+    project changed since ``seen_version``)."""
+    check_version(project, seen_version)
     advisor = None
     if advisor_id is not None:
         advisor = db.session.get(User, advisor_id)
@@ -167,13 +163,10 @@ def assign_advisor(project: Project, advisor_id: int | None, by: User,
             raise PeopleError(_("Choose an active advisor or manager."))
     if (advisor.id if advisor else None) == project.advisor_id:
         return
-    _bump(project, seen_version)
-    db.session.execute(update(Project).where(Project.id == project.id)
-                       .values(advisor_id=advisor.id if advisor else None)
-                       .execution_options(synchronize_session=False))
+    save_version(project, seen_version, advisor_id=advisor.id if advisor else None,
+                 last_activity_at=utcnow())
     record(project, "advisor_changed", by, advisor, name=advisor.name if advisor else None)
     db.session.flush()
-    db.session.refresh(project)
 
 
 def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User, bool]:
@@ -181,7 +174,10 @@ def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User,
 
     Returns the holder and whether they were invited (the link goes to them only, in a
     secret mail of the outbox). Raises PeopleError when the address cannot be a holder
-    (staff or mentor, deactivated, already a holder), StaleProject if the project is gone.
+    (staff or mentor, deactivated, already a holder), versions.StaleVersion if the project
+    is gone. Adding overwrites nothing, so it is not made from a version (a replay of the form
+    is refused by its one-time token, the same person added twice by the primary key); it
+    still bumps the version, which the board's cards and open forms rely on.
     """
     user = find_user_by_email(email)
     invited = False
@@ -221,21 +217,25 @@ def add_holder(project: Project, email: str, name: str, by: User) -> tuple[User,
                                          added_by_id=by.id))
     except IntegrityError:
         raise PeopleError(already) from None
-    _bump(project)
+    save_version(project, project.version, last_activity_at=utcnow())
     record(project, "holder_added", by, user, name=user.name)
     db.session.flush()
     return user, invited
 
 
-def remove_holder(project: Project, user_id: int, by: User) -> User:
-    """Unlink a holder (their account stays). Raises PeopleError when they are not a holder
-    of the project, StaleProject if the project is gone."""
+def remove_holder(project: Project, user_id: int, by: User, *,
+                  seen_version: int | None) -> User:
+    """Unlink a holder (their account stays).
+
+    Raises PeopleError (not a holder of the project) or versions.StaleVersion (the project
+    changed since ``seen_version``)."""
+    check_version(project, seen_version)
     link = db.session.get(ProjectHolder, (project.id, user_id))
     if link is None:
         raise PeopleError(_("This person is not a holder of the project."))
     user = db.session.get(User, user_id)
+    save_version(project, seen_version, last_activity_at=utcnow())
     db.session.delete(link)
-    _bump(project)
     record(project, "holder_removed", by, user, name=user.name if user else "")
     db.session.flush()
     return user

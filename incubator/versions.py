@@ -1,0 +1,55 @@
+"""Optimistic locking: the one version-checked UPDATE every edit of shared data goes through.
+
+An edit carries the version of the object the user read (a hidden field in the form). The
+UPDATE writes only while the row is still at that version and bumps it in the same
+statement (``… SET …, version = version + 1 WHERE id = :id AND version = :seen``), so two
+people editing from the same version cannot both win, even in two app processes at the same
+instant; the loser gets ``StaleVersion`` and the route answers 409 with their input kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from .extensions import db
+
+
+class StaleVersion(Exception):
+    """The object changed (or went away) since the version the user saw."""
+
+    status = 409
+
+
+def check_version(obj: Any, seen_version: int | None) -> None:
+    """Fail early, before any other write, when the loaded ``obj`` is already newer than
+    ``seen_version``. Raises StaleVersion. (The UPDATE checks again: this only saves work.)"""
+    if seen_version is None or obj.version != seen_version:
+        raise StaleVersion()
+
+
+def save_version(obj: Any, seen_version: int | None, *,
+                 where: tuple[ColumnElement[bool], ...] = (), **values: Any) -> int:
+    """Write ``values`` on ``obj``'s row and bump its version, if the row is still at
+    ``seen_version`` (and matches the extra ``where`` conditions, e.g. a status or "not
+    deleted"). The loaded ``obj`` is told what was written without reading it back (its
+    eager-loaded relationships stay). Returns the new version.
+
+    Raises StaleVersion when no row matched: someone changed or deleted it since."""
+    if seen_version is None:
+        raise StaleVersion()
+    model = type(obj)
+    result = db.session.execute(
+        update(model)
+        .where(model.id == obj.id, model.version == seen_version, *where)
+        .values(version=model.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleVersion()
+    new_version = seen_version + 1
+    for name, value in {**values, "version": new_version}.items():
+        set_committed_value(obj, name, value)
+    return new_version
