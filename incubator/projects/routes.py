@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
-from ..htmx import is_htmx, vary_on_htmx
+from ..htmx import back_to_project, is_htmx, project_done, render
 from ..models import Project
 from ..permissions import (
     can_be_holder,
@@ -92,17 +93,28 @@ def show(project_id: int):
     )
 
 
+@bp.get("/<int:project_id>/history")
+@login_required
+def history(project_id: int):
+    """The project's history (htmx: reloaded on "project-changed" after every change)."""
+    project = _visible_or_404(project_id)
+    if not is_htmx():
+        return back_to_project(project, dom_id(project, "timeline"))
+    return render("projects/_timeline.html", project=project,
+                  history=queries.timeline(current_user, project))
+
+
 @bp.get("/<int:project_id>/description")
 @login_required
 def description(project_id: int):
     """The description block (htmx: closing the in-place editor)."""
     project = _visible_or_404(project_id)
     if not is_htmx():
-        return redirect(url_for("projects.show", project_id=project.id), code=303)
-    return vary_on_htmx(make_response(render_template(
+        return back_to_project(project)
+    return render(
         "projects/_description.html", project=project,
         can_edit=can_edit_description(current_user, project, queries.early_stage_ids()),
-    )))
+    )
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
@@ -121,10 +133,8 @@ def edit(project_id: int):
         if inline:  # edited in place on the project page
             db.session.commit()
             project = _visible_or_404(project_id)
-            return vary_on_htmx(make_response(render_template(
-                "projects/_description.html", project=project, can_edit=True,
-                saved_message=_("Changes saved."),
-            )))
+            return project_done(_("Changes saved."), project, "projects/_description.html",
+                                can_edit=True, saved=True)
         if project.is_draft and form.submit_idea.data:
             _submit(project)
             flash(_("Your idea is submitted. The pole's team will contact you soon."), "success")
@@ -134,8 +144,6 @@ def edit(project_id: int):
         return redirect(url_for("projects.show", project_id=project.id), code=303)
     if inline:
         status = 422 if form.is_submitted() else 200
-        return vary_on_htmx(make_response(render_template(
-            "projects/_description_form.html", project=project, form=form,
-            communes=queries.commune_suggestions(),
-        ), status))
+        return render("projects/_description_form.html", status, project=project, form=form,
+                      communes=queries.commune_suggestions())
     return _render_form(form, project)

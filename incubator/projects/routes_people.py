@@ -6,14 +6,14 @@ the project page.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.services import EmailTaken
 from ..extensions import db
 from ..forms import error_messages
-from ..htmx import is_htmx, vary_on_htmx
+from ..htmx import back_to_project, is_htmx, project_done, render
 from ..models import Project
 from ..permissions import staff_required
 from ..permissions import visible_project_or_404 as _project
@@ -33,15 +33,6 @@ def advisor_form(project: Project) -> AdvisorForm:
     form = AdvisorForm(formdata=None, advisor_id=project.advisor_id, version=project.version)
     form.set_staff(staff_members())
     return form
-
-
-def _fragment(template: str, project: Project, status: int = 200, **context):
-    response = make_response(render_template(template, project=project, **context), status)
-    return vary_on_htmx(response)
-
-
-def _back(project: Project):
-    return redirect(url_for("projects.show", project_id=project.id), code=303)
 
 
 @bp.post("/<int:project_id>/advisor")
@@ -66,18 +57,19 @@ def set_advisor(project_id: int):
             db.session.rollback()
             error = str(problem)
     project = _project(project_id)
+    if not error:
+        return project_done(_("Advisor saved."), project, "projects/_advisor.html",
+                            advisor_form=advisor_form(project))
     if is_htmx():
-        return _fragment("projects/_advisor.html", project, 409 if error else 200,
-                         advisor_form=advisor_form(project), advisor_error=error,
-                         saved=not error)
-    flash(error or _("Advisor saved."), "error" if error else "success")
-    return _back(project)
+        return render("projects/_advisor.html", 409, project=project,
+                      advisor_form=advisor_form(project), advisor_error=error)
+    flash(error, "error")
+    return back_to_project(project)
 
 
-def _holders_fragment(project: Project, form: HolderForm | None = None, status: int = 200,
-                      message: str | None = None):
-    return _fragment("projects/_holders.html", project, status,
-                     holder_form=form or HolderForm(formdata=None), holders_message=message)
+def _holders_done(message: str, project: Project):
+    return project_done(message, project, "projects/_holders.html",
+                        holder_form=HolderForm(formdata=None))
 
 
 @bp.post("/<int:project_id>/holders")
@@ -99,16 +91,12 @@ def add_holder_route(project_id: int):
                             "%(email)s.", name=holder.name, email=holder.email)
             else:
                 message = _("%(name)s is now a holder of the project.", name=holder.name)
-            project = _project(project_id)
-            if is_htmx():
-                return _holders_fragment(project, message=message)
-            flash(message, "success")
-            return _back(project)
+            return _holders_done(message, _project(project_id))
     if is_htmx():
-        return _holders_fragment(project, form, 422)
+        return render("projects/_holders.html", 422, project=project, holder_form=form)
     for message in error_messages(form):
         flash(message, "error")
-    return _back(project)
+    return back_to_project(project)
 
 
 @bp.post("/<int:project_id>/holders/<int:user_id>/remove")
@@ -124,8 +112,4 @@ def remove_holder_route(project_id: int, user_id: int):
         db.session.rollback()
         abort(404)
     message = _("%(name)s is no longer a holder of the project.", name=holder.name)
-    project = _project(project_id)
-    if is_htmx():
-        return _holders_fragment(project, message=message)
-    flash(message, "success")
-    return _back(project)
+    return _holders_done(message, _project(project_id))
