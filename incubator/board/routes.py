@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..forms import page_error
-from ..htmx import is_htmx, vary_on_htmx
+from ..htmx import is_htmx, page_or_fragment, vary_on_htmx
 from ..models import Project, ProjectStatus, Stage
 from ..params import MAX_BIGINT, query_int
 from ..permissions import staff_required
@@ -92,9 +92,7 @@ def column(stage_id: int):
         "stalled_days": current_app.config["STALLED_DAYS"], "board_url": board_url(filters),
         "step_counts": queries.step_counts([p.id for p in cards]),
     }
-    if is_htmx():
-        return vary_on_htmx(make_response(render_template("board/_more.html", **context)))
-    return vary_on_htmx(make_response(render_template("board/column.html", **context)))
+    return page_or_fragment("board/column.html", "board/_more.html", **context)
 
 
 @bp.get("/board/changes")
@@ -156,8 +154,7 @@ def _render_move_form(project: Project, form: MoveForm, status: int = 200, *,
         other.next.data = other.next.data or form.next.data
     # A field the page fills (version, after_id) was refused: say so, the fields cannot.
     context["page_error"] = next(filter(None, map(page_error, forms)), None)
-    template = "board/_move_form.html" if is_htmx() else "board/move.html"
-    return vary_on_htmx(make_response(render_template(template, **context), status))
+    return page_or_fragment("board/move.html", "board/_move_form.html", status, **context)
 
 
 @bp.get("/projects/<int:project_id>/move")
@@ -209,7 +206,8 @@ def move(project_id: int):
     form = _move_form(project)
     # Check.
     if not form.validate_on_submit():
-        if project.status != ProjectStatus.ACTIVE or (is_htmx() and set(form.errors) == {"stage_id"}):
+        dropped_off = is_htmx() and set(form.errors) == {"stage_id"}
+        if project.status != ProjectStatus.ACTIVE or dropped_off:
             # Off the board, or dropped on a column retired since: the card goes back.
             return _refused(project_id, BoardError(), filters)
         return _render_move_form(project, form, 422)
