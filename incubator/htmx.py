@@ -65,7 +65,7 @@ def done(message: str, to: str, fragment: str | None = None, /, *, oob: tuple[st
     ``events`` in ``HX-Trigger``. Plain: ``message`` flashed and a 303 to ``to``."""
     if not is_htmx():
         flash(message, category)
-        return redirect(to, code=303)
+        return vary_on_htmx(redirect(to, code=303))
     parts = [render_template(fragment, **context)] if fragment else []
     parts += [render_template(name, **{**context, "oob": True}) for name in oob]
     parts.append(message_fragment(message, category, focus))

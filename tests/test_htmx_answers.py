@@ -161,6 +161,7 @@ def test_done_flashes_and_redirects_a_plain_request(app):
         response = answers.done("Saved.", "/somewhere", "_message.html")
         assert response.status_code == 303 and response.headers["Location"] == "/somewhere"
         assert get_flashed_messages(with_categories=True) == [("success", "Saved.")]
+        assert "HX-Request" in response.headers["Vary"]
 
 
 def test_done_answers_htmx_with_the_fragment_the_message_and_the_events(app):

@@ -10,7 +10,16 @@ move form again, after a refusal).
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, make_response, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -76,8 +85,8 @@ def changed(project: Project, message: str, filters: BoardFilters, stage_ids: li
         return placed(project, filters, status=200, announce=message, stage_ids=stage_ids,
                       token=token)
     flash(message, "success")
-    return vary_on_htmx(make_response(
-        "", 303, {"Location": safe_next(request.form.get("next")) or board_url(filters)}))
+    return vary_on_htmx(redirect(safe_next(request.form.get("next")) or board_url(filters),
+                                 code=303))
 
 
 REFUSALS = {
