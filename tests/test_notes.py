@@ -106,7 +106,7 @@ def test_an_htmx_note_comes_back_with_a_fresh_form_the_list_and_the_history(clie
     form = html.split("</form>")[0]
     assert "Elle a trouvé un local." not in form
     assert f'value="{date.today().isoformat()}"' in form
-    assert f'checked id="new-note-{project.id}-visibility-internal"' in form
+    assert f'checked id="new-note-project-{project.id}-visibility-internal"' in form
 
 
 def test_the_project_page_offers_the_form_to_staff_with_its_defaults(client, followed):

@@ -112,7 +112,7 @@ def test_a_form_whose_request_fails_keeps_what_was_typed(page: Page, live_server
     page.goto(f"{live_server}/projects/{project_id}")
     page.route("**/notes", _fail_with(502))  # a proxy's error page, not the app's
     page.locator(f"#notes-project-{project_id} details.note-new > summary").click()
-    body = page.locator(f"#new-note-{project_id}-body")
+    body = page.locator(f"#new-note-project-{project_id}-body")
     body.fill("Rencontre avec Anne.")
     page.locator("[data-note-submit]").click()
     expect(page.locator("#messages")).to_contain_text("erreur 502")
@@ -125,7 +125,7 @@ def test_a_note_typed_before_logging_in_again_elsewhere_is_sent_again(page: Page
     first = _quiet_page(page, live_server)
     first.goto(f"{live_server}/projects/{project_id}")
     first.locator(f"#notes-project-{project_id} details.note-new > summary").click()
-    body = first.locator(f"#new-note-{project_id}-body")
+    body = first.locator(f"#new-note-project-{project_id}-body")
     body.fill("Rencontre avec Anne au garage.")
 
     # In another tab of the same browser: log out, then log in again.
