@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import Flask, g, make_response, render_template, session
+from flask import Flask, g, make_response, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -33,15 +33,18 @@ MESSAGES = {
 CSRF_MESSAGE = _l("Your session has expired or the form is out of date. Reload the page and try again.")
 # For htmx: the page is still there with what the user typed; the answer carries a fresh token
 # (the "csrf-token" event, app.js puts it in the page), so sending again works.
+LOGGED_OUT_MESSAGE = _l("You are logged out (maybe in another tab). What you typed is kept: log in again in another tab, then send it again.")
 STALE_PAGE_MESSAGE = _l("This page was loaded before your session changed (a new login, maybe in another tab). What you typed is kept: send it again.")
 
 
-def render_error(status: int, detail: str | None = None, *, resend: bool = False):
+def render_error(status: int, detail: str | None = None, *, resend: bool = False,
+                 login_link: str | None = None):
     """The error page, or for htmx its fragment in the page's message area (the part the user
     worked in, a form with their input, stays as it was); ``resend`` offers to send again."""
     title, message = MESSAGES.get(status, MESSAGES[500])
     context = {"status": status, "title": title, "message": detail or message,
-               "incident": request_id() if status >= 500 else None, "resend": resend}
+               "incident": request_id() if status >= 500 else None, "resend": resend,
+               "login_link": login_link}
     if is_htmx():
         response = vary_on_htmx(
             make_response(render_template("errors/_error.html", **context), status)
@@ -81,9 +84,14 @@ def _csrf_error(error: CSRFError):
     # the login page, as for any protected route (htmx: 401 + HX-Redirect), not a 400.
     if not current_user.is_authenticated and "csrf_token" not in session:
         return login_required_answer()
-    if is_htmx() and current_user.is_authenticated:
-        # Logged in again since the page was loaded: its token belongs to the old session.
-        response = render_error(400, str(STALE_PAGE_MESSAGE), resend=True)
+    if is_htmx():
+        # Logged out or in again since the page was loaded: its token belongs to the old
+        # session. The page keeps what was typed; the answer brings the current token.
+        if current_user.is_authenticated:
+            response = render_error(400, str(STALE_PAGE_MESSAGE), resend=True)
+        else:
+            response = render_error(400, str(LOGGED_OUT_MESSAGE), resend=True,
+                                    login_link=url_for("auth.login"))
         return hx_trigger(response, "csrf-token", {"token": generate_csrf()})
     return render_error(400, str(CSRF_MESSAGE))
 

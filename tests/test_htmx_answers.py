@@ -196,3 +196,21 @@ def test_the_page_shows_flashed_messages_in_the_one_live_region(client, login, a
     page = client.get("/board").get_data(as_text=True)
     assert page.count('id="messages"') == 1
     assert '<div id="messages" class="messages" aria-live="polite" role="status">' in page
+
+
+def test_a_form_sent_after_logging_out_elsewhere_offers_to_log_in_and_send_again(client,
+                                                                                  login):
+    """The session's CSRF token changed (logged out in another tab): htmx keeps the page
+    and what was typed; the answer says what to do and brings the current token."""
+    login("advisor")
+    project = factories.project()
+    db.session.commit()
+    client.post("/auth/logout")
+    client.get("/auth/login")  # the login page of the other tab: a new session token
+    response = client.post(f"/projects/{project.id}/notes", csrf=False, htmx=True,
+                           data={"body": "Gardé"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and response.headers["HX-Retarget"] == "#messages"
+    assert "log in again in another tab" in html and "data-resend" in html
+    assert 'href="/auth/login" target="_blank"' in html
+    assert "csrf-token" in response.headers["HX-Trigger"]
