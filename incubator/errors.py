@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import Flask, g, make_response, render_template, session
+from flask import Flask, g, make_response, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from .extensions import db
-from .htmx import is_htmx, vary_on_htmx
+from .htmx import hx_trigger, is_htmx, vary_on_htmx
 from .security_log import record, request_id
 from .urls import login_required_answer
 
@@ -31,12 +31,20 @@ MESSAGES = {
     500: (_l("Something went wrong"), _l("An unexpected error happened on our side. What you did may or may not have been recorded: reload the page to check before trying again. If it persists, tell the pole's team.")),
 }
 CSRF_MESSAGE = _l("Your session has expired or the form is out of date. Reload the page and try again.")
+# For htmx: the page is still there with what the user typed; the answer carries a fresh token
+# (the "csrf-token" event, app.js puts it in the page), so sending again works.
+LOGGED_OUT_MESSAGE = _l("You are logged out (maybe in another tab). What you typed is kept: log in again in another tab, then send it again.")
+STALE_PAGE_MESSAGE = _l("This page was loaded before your session changed (a new login, maybe in another tab). What you typed is kept: send it again.")
 
 
-def render_error(status: int, detail: str | None = None):
+def render_error(status: int, detail: str | None = None, *, resend: bool = False,
+                 login_link: str | None = None):
+    """The error page, or for htmx its fragment in the page's message area (the part the user
+    worked in, a form with their input, stays as it was); ``resend`` offers to send again."""
     title, message = MESSAGES.get(status, MESSAGES[500])
     context = {"status": status, "title": title, "message": detail or message,
-               "incident": request_id() if status >= 500 else None}
+               "incident": request_id() if status >= 500 else None, "resend": resend,
+               "login_link": login_link}
     if is_htmx():
         response = vary_on_htmx(
             make_response(render_template("errors/_error.html", **context), status)
@@ -76,6 +84,15 @@ def _csrf_error(error: CSRFError):
     # the login page, as for any protected route (htmx: 401 + HX-Redirect), not a 400.
     if not current_user.is_authenticated and "csrf_token" not in session:
         return login_required_answer()
+    if is_htmx():
+        # Logged out or in again since the page was loaded: its token belongs to the old
+        # session. The page keeps what was typed; the answer brings the current token.
+        if current_user.is_authenticated:
+            response = render_error(400, str(STALE_PAGE_MESSAGE), resend=True)
+        else:
+            response = render_error(400, str(LOGGED_OUT_MESSAGE), resend=True,
+                                    login_link=url_for("auth.login"))
+        return hx_trigger(response, "csrf-token", {"token": generate_csrf()})
     return render_error(400, str(CSRF_MESSAGE))
 
 

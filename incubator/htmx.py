@@ -1,11 +1,27 @@
-"""Small helpers for answering htmx requests (see django-htmx for the conventions)."""
+"""The few answers every route gives, for htmx and for plain requests alike.
+
+- ``page_or_fragment``: a GET (or a refused form) answers the whole page to a plain request
+  and its fragment to htmx, with ``Vary: HX-Request``;
+- ``done``: after a successful change, htmx gets the changed fragment(s), the one message
+  fragment out of band (``_message.html`` into ``#messages``) and the events the page listens
+  for; a plain request gets the message flashed and a 303 to where the user goes next;
+- ``hx_redirect``: ``HX-Redirect`` for htmx, 303 otherwise (never a 302 htmx would follow);
+- ``back_to_project``: the project page (at an anchor), the same way for every feature.
+
+A 409 or 422 is a fragment too (``render``): htmx swaps them (``htmx-config`` in base.html),
+so a refused form comes back with the user's input and its errors.
+(See django-htmx for the conventions.)
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from flask import Response, redirect, request
+from flask import Response, flash, make_response, redirect, render_template, request, url_for
+
+#: The event every change of a project triggers: its history (timeline) reloads on it.
+PROJECT_CHANGED = "project-changed"
 
 
 def is_htmx() -> bool:
@@ -15,13 +31,74 @@ def is_htmx() -> bool:
     )
 
 
+def vary_on_htmx(response: Response) -> Response:
+    response.vary.add("HX-Request")
+    return response
+
+
+def render(template: str, status: int = 200, /, **context: Any) -> Response:
+    """``template`` rendered with ``status`` and ``Vary: HX-Request``."""
+    return vary_on_htmx(make_response(render_template(template, **context), status))
+
+
+def page_or_fragment(page: str, fragment: str, status: int = 200, /, **context: Any) -> Response:
+    """The whole ``page`` for a plain request, its ``fragment`` for htmx (``inline`` tells the
+    templates which one they are in)."""
+    inline = is_htmx()
+    return render(fragment if inline else page, status, inline=inline, **context)
+
+
+def message_fragment(message: str, category: str = "success", focus: bool = False) -> str:
+    """The one message fragment, out of band into the page's message area (``focus``: the
+    keyboard focus goes to it, for an action whose button went away)."""
+    return render_template("_message.html", message=message, category=category, oob=True,
+                           focus=focus)
+
+
+def done(message: str, to: str, fragment: str | None = None, /, *, oob: tuple[str, ...] = (),
+         category: str = "success", events: tuple[str, ...] = (), status: int = 200,
+         focus: bool = False, **context: Any) -> Response:
+    """The answer to a change that worked.
+
+    htmx: ``fragment`` (what the request targets) and the ``oob`` fragments (rendered with
+    ``oob=True``: they carry ``hx-swap-oob``) with ``context``, the message out of band, and
+    ``events`` in ``HX-Trigger``. Plain: ``message`` flashed and a 303 to ``to``."""
+    if not is_htmx():
+        flash(message, category)
+        return vary_on_htmx(redirect(to, code=303))
+    parts = [render_template(fragment, **context)] if fragment else []
+    parts += [render_template(name, **{**context, "oob": True}) for name in oob]
+    parts.append(message_fragment(message, category, focus))
+    response = vary_on_htmx(make_response("".join(parts), status))
+    for event in events:
+        hx_trigger(response, event)
+    return response
+
+
+def project_done(message: str, project: Any, fragment: str | None = None, /, *,
+                 anchor: str | None = None, **context: Any) -> Response:
+    """``done`` for a change of a project: back to its page, and its history refreshed."""
+    context["project"] = project  # the fragments' context may name it too
+    return done(message, project_url(project, anchor), fragment, events=(PROJECT_CHANGED,),
+                **context)
+
+
+def project_url(project: Any, anchor: str | None = None) -> str:
+    return url_for("projects.show", project_id=project.id, _anchor=anchor)
+
+
+def back_to_project(project: Any, anchor: str | None = None) -> Response:
+    """The project page (at ``anchor``): 303, or ``HX-Redirect`` for htmx."""
+    return hx_redirect(project_url(project, anchor))
+
+
 def hx_redirect(location: str) -> Response:
     """Send the browser to ``location``: ``HX-Redirect`` for htmx, 303 otherwise."""
     if is_htmx():
         response = Response(status=204)
         response.headers["HX-Redirect"] = location
-        return response
-    return redirect(location, code=303)
+        return vary_on_htmx(response)
+    return vary_on_htmx(redirect(location, code=303))
 
 
 def hx_trigger(response: Response, event: str, detail: Any = None) -> Response:
@@ -34,9 +111,4 @@ def hx_trigger(response: Response, event: str, detail: Any = None) -> Response:
             events = {name.strip(): None for name in existing.split(",")}
     events[event] = detail
     response.headers["HX-Trigger"] = json.dumps(events)
-    return response
-
-
-def vary_on_htmx(response: Response) -> Response:
-    response.vary.add("HX-Request")
     return response

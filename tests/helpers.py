@@ -23,3 +23,14 @@ def count_statements() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+#: The one message fragment, out of band into the page's message area.
+MESSAGE_OOB = '<div id="messages" hx-swap-oob="innerHTML">'
+
+
+def project_changed(response) -> bool:
+    """True when the htmx answer triggers "project-changed" (the timeline reloads on it)."""
+    import json
+
+    return "project-changed" in json.loads(response.headers.get("HX-Trigger") or "{}")

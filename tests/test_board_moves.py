@@ -419,7 +419,7 @@ def test_a_failing_close_form_comes_back_open_with_its_error(client, login):
     html = page.get_data(as_text=True)
     assert page.status_code == 422 and "<html" in html
     assert '<details class="status-forms" open>' in html
-    assert f'id="move-{project.id}-close-reason-error"' in html
+    assert f'id="move-project-{project.id}-close-reason-error"' in html
 
 
 def _hostile_token(stage_ids) -> str:

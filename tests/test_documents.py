@@ -21,7 +21,7 @@ from incubator.models import Document, Notification, utcnow
 from incubator.notifications.services import DOCUMENT_SHARED
 
 from . import factories
-from .helpers import count_statements
+from .helpers import MESSAGE_OOB, count_statements, project_changed
 
 # Tiny but real files, built here so the test shows what each one is.
 
@@ -195,7 +195,8 @@ def test_an_htmx_upload_answers_the_fresh_form_and_the_list_out_of_band(client, 
     assert f'<div id="document-list-project-{project.id}" class="document-list" hx-swap-oob="true">' in html
     [row] = stored(project)
     assert f'id="document-{row.id}"' in html and "budget.pdf" in html
-    assert 'hx-swap-oob="innerHTML:#messages"' in html and "Document added: budget.pdf." in html
+    assert MESSAGE_OOB in html and "Document added: budget.pdf." in html
+    assert project_changed(response)
     assert "HX-Request" in response.headers["Vary"]
 
 

@@ -82,7 +82,8 @@ def test_a_deleted_note_stays_in_the_timeline_with_who_deleted_it_never_its_body
                            body="Avis interne sur le collectif", visibility="internal")
     db.session.commit()
     for note in (shared, internal):
-        response = client.post(f"/projects/{project.id}/notes/{note.id}/delete")
+        response = client.post(f"/projects/{project.id}/notes/{note.id}/delete",
+                               data={"version": note.version})
         assert response.status_code == 303
 
     staff_view = _timeline(client, project, language)

@@ -40,6 +40,7 @@ URLS = [
     ("projects.edit", {"project_id": "@project"}, READERS, BOTH),
     ("projects.edit", {"project_id": "@draft"}, READERS, PAGE),
     ("projects.description", {"project_id": "@project"}, READERS, FRAGMENT),
+    ("projects.history", {"project_id": "@project"}, READERS, FRAGMENT),
     ("notes.index", {"project_id": "@project"}, READERS, BOTH),
     ("notes.show", {"project_id": "@project", "note_id": "@shared_note"}, READERS, BOTH),
     ("notes.edit", {"project_id": "@project", "note_id": "@note"}, (ADVISOR,), BOTH),

@@ -19,7 +19,7 @@ from incubator.notifications.services import NOTE_SHARED
 from incubator.permissions import visible_project
 
 from . import factories
-from .helpers import count_statements
+from .helpers import MESSAGE_OOB, count_statements, project_changed
 
 
 def _count(model, *where) -> int:
@@ -101,13 +101,13 @@ def test_an_htmx_note_comes_back_with_a_fresh_form_the_list_and_the_history(clie
     assert html.lstrip().startswith(f'<form id="note-form-project-{project.id}"')
     assert f'<div id="note-list-project-{project.id}" class="note-list" hx-swap-oob="true">' in html
     assert f'<article id="note-{note.id}"' in html
-    assert f'<section id="timeline-project-{project.id}"' in html  # taken by hx-select-oob
-    assert 'hx-swap-oob="innerHTML:#messages"' in html and "Note added." in html
+    assert project_changed(response)  # the history reloads itself
+    assert MESSAGE_OOB in html and "Note added." in html
     # The form is reset: empty text, today's date, internal.
     form = html.split("</form>")[0]
     assert "Elle a trouvé un local." not in form
     assert f'value="{date.today().isoformat()}"' in form
-    assert f'checked id="new-note-{project.id}-visibility-internal"' in form
+    assert f'checked id="new-note-project-{project.id}-visibility-internal"' in form
 
 
 def test_the_project_page_offers_the_form_to_staff_with_its_defaults(client, followed):
@@ -116,7 +116,7 @@ def test_the_project_page_offers_the_form_to_staff_with_its_defaults(client, fol
     assert f'id="notes-project-{project.id}"' in page
     assert f'<form id="note-form-project-{project.id}"' in page
     assert f'hx-post="/projects/{project.id}/notes"' in page
-    assert f'hx-select-oob="#timeline-project-{project.id}"' in page
+    assert 'hx-trigger="project-changed from:body"' in page
     assert f'value="{date.today().isoformat()}"' in page
     assert "No notes yet." in page
 
@@ -285,7 +285,7 @@ def test_an_htmx_edit_replaces_the_note_in_place(client, followed):
     assert "Second jet" in html and ">edited<" in html
     assert '<details class="note-revisions">' in html and "1 previous version" in html
     assert "Premier jet" in html and "Yann Le Goff" in html
-    assert f'<section id="timeline-project-{project.id}"' in html and "Note saved." in html
+    assert project_changed(response) and MESSAGE_OOB in html and "Note saved." in html
     second = client.post(_notes_url(project, note), data=_edit(
         db.session.get(Note, note.id), body="Troisième jet"), htmx=True)
     assert "2 previous versions" in second.get_data(as_text=True)
@@ -416,7 +416,7 @@ def test_an_htmx_delete_answers_with_the_list_and_the_history(client, followed):
     assert html.lstrip().startswith(f'<div id="note-list-project-{project.id}" class="note-list">')
     assert f'id="note-{kept.id}"' in html and f'id="note-{gone.id}"' not in html
     assert "À supprimer" not in html and "Note deleted." in html
-    assert f'<section id="timeline-project-{project.id}"' in html
+    assert project_changed(response) and MESSAGE_OOB in html
     assert db.session.get(Note, gone.id).deleted_at is not None
 
 

@@ -23,6 +23,7 @@ from incubator.tokens import make_password_token
 
 from . import factories
 from .conftest import Auth, make_app, reset_database
+from .helpers import MESSAGE_OOB
 
 COOKIES = ("session", "remember")
 NEW_PASSWORD = "le canal de nantes à brest"
@@ -631,7 +632,7 @@ def test_ending_another_session_with_htmx(client, other_client, two_devices):
     assert html.startswith('<div id="sessions"')
     assert f'id="user-session-{other.id}"' not in html
     assert f'id="user-session-{this.id}"' in html
-    assert 'hx-swap-oob="innerHTML:#messages"' in html
+    assert MESSAGE_OOB in html
     # The button pressed is gone: the message takes the keyboard focus (htmx autofocus).
     assert 'tabindex="-1" autofocus>The session is ended' in html
     assert "HX-Request" in response.headers["Vary"]

@@ -7,7 +7,7 @@ keeps this one on a new secret and a new cookie.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, make_response, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from ..auth import sessions
 from ..auth.services import set_password
 from ..extensions import db, limiter
-from ..htmx import is_htmx, vary_on_htmx
+from ..htmx import done, page_or_fragment
 from ..models import EndReason
 from ..passwords import verify_password
 from ..security_log import record as log_event
@@ -34,23 +34,17 @@ def _sessions_context() -> dict:
     }
 
 
-def _render(template: str, status: int = 200, **context):
-    return vary_on_htmx(make_response(render_template(template, **context), status))
-
-
 @bp.get("/sessions")
 @login_required
 def sessions_page():
     """My open sessions: a page, or the list fragment for htmx."""
-    template = "account/_sessions.html" if is_htmx() else "account/sessions.html"
-    return _render(template, **_sessions_context())
+    return page_or_fragment("account/sessions.html", "account/_sessions.html",
+                            **_sessions_context())
 
 
 def _ended(message: str):
-    if not is_htmx():
-        flash(message, "success")
-        return vary_on_htmx(redirect(url_for("account.sessions_page"), code=303))
-    return _render("account/_sessions.html", sessions_message=message, **_sessions_context())
+    return done(message, url_for("account.sessions_page"), "account/_sessions.html",
+                focus=True, **_sessions_context())
 
 
 @bp.post("/sessions/<int:session_id>/end")

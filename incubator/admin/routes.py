@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth import throttle
 from ..auth.services import EmailTaken, send_invitation
 from ..extensions import db
-from ..htmx import is_htmx, vary_on_htmx
+from ..htmx import done
 from ..models import Role, User
 from ..params import query_int
 from ..permissions import manager_required
@@ -155,10 +155,5 @@ def clear_login_delay(user_id: int):
         # A stale list, or another manager was quicker: say so rather than claim a change.
         message = _("%(name)s had no login delay: they can already log in.", name=user.name)
         category = "info"
-    if is_htmx():
-        response = make_response(render_template(
-            "admin/_login_delays.html", delayed=throttle.delayed_accounts(), message=message,
-            message_category=category))
-        return vary_on_htmx(response)
-    flash(message, category)
-    return redirect(url_for("admin.users"), code=303)
+    return done(message, url_for("admin.users"), "admin/_login_delays.html", category=category,
+                focus=True, delayed=throttle.delayed_accounts())

@@ -22,13 +22,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..forms import page_error
-from ..htmx import hx_trigger, is_htmx, vary_on_htmx
+from ..htmx import is_htmx, page_or_fragment, vary_on_htmx
 from ..models import Project, ProjectStatus, Stage
-from ..params import MAX_BIGINT, parse_int, query_int
+from ..params import MAX_BIGINT, query_int
 from ..permissions import staff_required
 from ..reference import active_stages
 from ..urls import safe_next
-from . import bp, queries
+from . import answers, bp, queries
+from .answers import board_url
 from .forms import CloseForm, MoveForm, PauseForm, ReopenForm
 from .queries import BoardFilters, board_columns, board_token, column_stats, parse_token
 from .services import (
@@ -46,10 +47,6 @@ def _filters() -> BoardFilters:
     return BoardFilters.from_args(request.values)
 
 
-def _board_url(filters: BoardFilters) -> str:
-    return url_for("board.index", **filters.as_args())
-
-
 def _context(filters: BoardFilters, columns) -> dict:
     return {
         "columns": columns,
@@ -59,7 +56,7 @@ def _context(filters: BoardFilters, columns) -> dict:
         "shown": sum(c.stats.shown for c in columns),
         "stalled_days": current_app.config["STALLED_DAYS"],
         "poll_seconds": current_app.config["BOARD_POLL_SECONDS"],
-        "board_url": _board_url(filters),
+        "board_url": board_url(filters),
         "step_counts": queries.step_counts([p.id for c in columns for p in c.cards]),
     }
 
@@ -92,12 +89,10 @@ def column(stage_id: int):
     context = {
         "stage": stage, "cards": cards, "has_more": has_more, "filters": filters,
         "last_position": cards[-1].position if cards else after,
-        "stalled_days": current_app.config["STALLED_DAYS"], "board_url": _board_url(filters),
+        "stalled_days": current_app.config["STALLED_DAYS"], "board_url": board_url(filters),
         "step_counts": queries.step_counts([p.id for p in cards]),
     }
-    if is_htmx():
-        return vary_on_htmx(make_response(render_template("board/_more.html", **context)))
-    return vary_on_htmx(make_response(render_template("board/column.html", **context)))
+    return page_or_fragment("board/column.html", "board/_more.html", **context)
 
 
 @bp.get("/board/changes")
@@ -159,8 +154,7 @@ def _render_move_form(project: Project, form: MoveForm, status: int = 200, *,
         other.next.data = other.next.data or form.next.data
     # A field the page fills (version, after_id) was refused: say so, the fields cannot.
     context["page_error"] = next(filter(None, map(page_error, forms)), None)
-    template = "board/_move_form.html" if is_htmx() else "board/move.html"
-    return vary_on_htmx(make_response(render_template(template, **context), status))
+    return page_or_fragment("board/move.html", "board/_move_form.html", status, **context)
 
 
 @bp.get("/projects/<int:project_id>/move")
@@ -178,87 +172,46 @@ def card(project_id: int):
     """The card as the server has it, put back in its true place (closing a move form)."""
     project = _project_or_404(project_id)
     if not is_htmx():
-        return redirect(_board_url(_filters()), code=303)
-    return _placed(project, _filters(), status=200)
-
-
-def _placement(project: Project, filters: BoardFilters) -> str | None:
-    """Where the card goes in the page that asked: an htmx out-of-band swap spec, or None
-    when the page does not show it (filtered out, not on the board, or not loaded yet)."""
-    if project.status != ProjectStatus.ACTIVE or project.stage_id is None:
-        return None
-    if not queries.matches(current_user, filters, project):
-        return None
-    loaded = request.values.get(f"last-{project.stage_id}", "all")
-    last = None if loaded == "all" else parse_int(loaded, -MAX_BIGINT, MAX_BIGINT)
-    if loaded != "all":
-        if last is None or project.position > last:
-            return None  # below what the page has loaded: "load more" will bring it
-    following = queries.next_card_after(current_user, filters, project)
-    if following is not None and (last is None or following.position <= last):
-        return f"beforebegin:#project-{following.id}"
-    return f"beforeend:#cards-stage-{project.stage_id}"
-
-
-def _placed(project: Project, filters: BoardFilters, *, status: int, message: str | None = None,
-            announce: str | None = None, stage_ids: list[int] | None = None,
-            token: str | None = None):
-    """htmx answer that removes the card where the user has it and puts the server's version
-    in its true place, with refreshed column headers, a message and an announcement."""
-    stage_ids = [sid for sid in (stage_ids or [project.stage_id]) if sid]
-    stats = column_stats(current_user, filters, stage_ids) if stage_ids else {}
-    stages = {s.id: s for s in active_stages() if s.id in stats}
-    headers = [(stages[sid], stats[sid]) for sid in stage_ids if sid in stages]
-    place = _placement(project, filters)
-    response = make_response(render_template(
-        "board/_placed.html", project=project, place=place,
-        headers=headers, message=message, announce=announce, token=token,
-        stalled_days=current_app.config["STALLED_DAYS"], filters=filters,
-        step_counts=queries.step_counts([project.id]) if place else {},
-    ), status)
-    response.headers["HX-Reswap"] = "delete"
-    return hx_trigger(response, "board:focus", {"id": f"project-{project.id}"})
-
-
-def _done(project: Project, message: str, filters: BoardFilters, stage_ids: list[int],
-          token: str | None):
-    if is_htmx():
-        return _placed(project, filters, status=200, announce=message, stage_ids=stage_ids,
-                       token=token)
-    flash(message, "success")
-    return redirect(safe_next(request.form.get("next")) or _board_url(filters), code=303)
+        return redirect(board_url(_filters()), code=303)
+    return answers.placed(project, _filters(), status=200)
 
 
 def _refused(project_id: int, error: BoardError, filters: BoardFilters):
     """The change was refused: say why, and show the card as it really is."""
     db.session.rollback()
-    messages = {
-        409: _("Someone changed this project in the meantime: it is shown as it is now. "
-               "Check it, then try again."),
-        422: _("This stage does not exist or is no longer in use."),
-    }
-    message = messages.get(error.status, messages[409])
+    message = answers.refusal_message(error.status)
     project = _project_or_404(project_id)
     if is_htmx():
-        return _placed(project, filters, status=error.status, message=message,
-                       stage_ids=[project.stage_id])
+        return answers.placed(project, filters, status=error.status, message=message,
+                              stage_ids=[project.stage_id])
     flash(message, "error")
     if project.status == ProjectStatus.ACTIVE:
-        form = _move_form(project)
-        return _render_move_form(project, form, error.status)
+        return _render_move_form(project, _move_form(project), error.status)
     return redirect(url_for("projects.show", project_id=project.id), code=303)
+
+
+def _moved_message(project: Project, stage_changed: bool) -> str:
+    stage = db.session.get(Stage, project.stage_id)
+    if stage_changed:
+        return _("“%(title)s” moved to %(stage)s.", title=project.title, stage=stage.name)
+    return _("“%(title)s” moved within %(stage)s.", title=project.title, stage=stage.name)
 
 
 @bp.post("/projects/<int:project_id>/move")
 @staff_required
 def move(project_id: int):
+    # Parse.
     project = _project_or_404(project_id)
     filters = _filters()
     form = _move_form(project)
+    # Check.
     if not form.validate_on_submit():
-        if project.status != ProjectStatus.ACTIVE:
+        dropped_off = is_htmx() and set(form.errors) == {"stage_id"}
+        if project.status != ProjectStatus.ACTIVE or dropped_off:
+            # Off the board, or dropped on a column retired since: the card goes back.
             return _refused(project_id, BoardError(), filters)
         return _render_move_form(project, form, 422)
+    # Call the service, commit.
     target = form.stage_id.data
     for attempt in range(2):
         try:
@@ -283,16 +236,12 @@ def move(project_id: int):
             project = _project_or_404(project_id)
             if attempt:
                 raise
+    # Answer.
     project = result.project
-    stage = db.session.get(Stage, project.stage_id)
-    if result.stage_changed:
-        message = _("“%(title)s” moved to %(stage)s.", title=project.title, stage=stage.name)
-    else:
-        message = _("“%(title)s” moved within %(stage)s.", title=project.title,
-                    stage=stage.name)
     token = shift_token(request.form.get("token"), project, result.from_stage_id)
     stage_ids = list(dict.fromkeys([result.from_stage_id, project.stage_id]))
-    return _done(project, message, filters, stage_ids, token)
+    return answers.changed(project, _moved_message(project, result.stage_changed), filters,
+                           stage_ids, token)
 
 
 def _status_change(project_id: int, form_class, change, message: str):
@@ -313,7 +262,8 @@ def _status_change(project_id: int, form_class, change, message: str):
         return _refused(project_id, error, filters)
     token = shift_token(request.form.get("token"), project, old_stage,
                         was_on_board=was_on_board, old_version=old_version)
-    return _done(project, message % {"title": project.title}, filters, [old_stage], token)
+    return answers.changed(project, message % {"title": project.title}, filters, [old_stage],
+                           token)
 
 
 @bp.post("/projects/<int:project_id>/close")

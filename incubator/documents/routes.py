@@ -9,17 +9,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import abort, current_app, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -27,7 +17,7 @@ from .. import once
 from ..dom import dom_id
 from ..errors import fail, render_error
 from ..extensions import db
-from ..htmx import is_htmx, vary_on_htmx
+from ..htmx import page_or_fragment, project_done, project_url
 from ..models import Project, Visibility
 from ..permissions import can_delete_document, can_upload_document, visible_project
 from ..permissions import visible_project_or_404 as _visible_or_404
@@ -52,26 +42,21 @@ def _document_helpers() -> dict:
 
 
 
-def _section_url(project: Project) -> str:
-    return url_for("projects.show", project_id=project.id, _anchor=dom_id(project, "documents"))
-
-
 def _render_form(project: Project, form: DocumentForm, status: int):
     """The form with its errors: in place for htmx, as a page of its own otherwise."""
-    template = "documents/_form.html" if is_htmx() else "documents/upload.html"
-    return vary_on_htmx(make_response(
-        render_template(template, project=project, document_form=form), status))
+    return page_or_fragment("documents/upload.html", "documents/_form.html", status,
+                            project=project, document_form=form)
 
 
-def _render_changed(project_id: int, message: str, target: str):
-    """After a change, for htmx: the fresh form (after an upload) or the list (after a
-    deletion), the list out of band when it is not the target, and the message."""
-    project = _visible_or_404(project_id)
-    context = {**queries.section(current_user, project),
-               **section_forms(current_user, project)}
-    return vary_on_htmx(make_response(render_template(
-        "documents/_changed.html", project=project, message=message, target=target,
-        **context)))
+def _done(project_id: int, message: str, *fragments: str):
+    """After a change: the fresh form (after an upload, the list out of band) or the list
+    (after a deletion), and the message; the section for a plain request."""
+    project = _visible_or_404(project_id)  # read again: the commit expired what was loaded
+    target, *oob = fragments
+    return project_done(message, project, target, oob=tuple(oob),
+                        anchor=dom_id(project, "documents"),
+                        **queries.section(current_user, project),
+                        **section_forms(current_user, project))
 
 
 @bp.post("/projects/<int:project_id>/documents")
@@ -87,7 +72,7 @@ def upload(project_id: int):
         ticket = once.claim("document")
     except once.AlreadyUsed:
         db.session.rollback()
-        return once.replayed(_section_url(project),
+        return once.replayed(project_url(project, dom_id(project, "documents")),
                              _("This document was already added: here it is."))
     except once.InvalidFormToken:
         form.form_errors.append(once.stale_message())
@@ -103,12 +88,8 @@ def upload(project_id: int):
     document = services.add_document(project, current_user, checked, visibility)
     once.created(ticket, document)
     message = _("Document added: %(name)s.", name=document.filename)
-    section_url = _section_url(project)
     db.session.commit()
-    if is_htmx():
-        return _render_changed(project_id, message, "form")
-    flash(message, "success")
-    return redirect(section_url, code=303)
+    return _done(project_id, message, "documents/_form.html", "documents/_list.html")
 
 
 @bp.errorhandler(413)
@@ -159,10 +140,6 @@ def delete(project_id: int, document_id: int):
     if not DeleteDocumentForm().validate_on_submit():
         abort(400)
     message = _("Document deleted: %(name)s.", name=document.filename)
-    section_url = _section_url(project)
     services.delete_document(document, current_user)
     db.session.commit()
-    if is_htmx():
-        return _render_changed(project_id, message, "list")
-    flash(message, "success")
-    return redirect(section_url, code=303)
+    return _done(project_id, message, "documents/_list.html")

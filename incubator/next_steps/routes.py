@@ -7,15 +7,15 @@ out of band; plain requests get a page (a form with its errors) or a 303 back.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import once
+from .. import htmx, once
 from ..dom import dom_id
 from ..extensions import db
-from ..htmx import is_htmx, vary_on_htmx
-from ..models import NextStep, Project
+from ..htmx import PROJECT_CHANGED, page_or_fragment, project_done, project_url
+from ..models import Project
 from ..params import query_int
 from ..permissions import can_check_step, can_follow_up
 from ..permissions import visible_project_or_404 as _project_or_404
@@ -24,18 +24,10 @@ from . import bp, queries, services
 from .forms import CheckForm, NextStepForm
 
 
-def _section_url(project: Project) -> str:
-    return url_for("projects.show", project_id=project.id,
-                   _anchor=dom_id(project, "next-steps"))
-
-
-def _section(project: Project, form: NextStepForm, status: int = 200, message: str = ""):
-    """The whole section (list, counters, form) as htmx swaps it."""
-    return vary_on_htmx(make_response(render_template(
-        "next_steps/_section.html", project=project, today=queries.today(),
-        next_steps=queries.project_steps(current_user, project), next_step_form=form,
-        next_step_message=message,
-    ), status))
+def _section_context(project: Project, form: NextStepForm) -> dict:
+    """What the whole section (list, counters, form) needs."""
+    return {"project": project, "today": queries.today(), "next_step_form": form,
+            "next_steps": queries.project_steps(current_user, project)}
 
 
 @bp.post("/projects/<int:project_id>/next-steps")
@@ -52,26 +44,22 @@ def add(project_id: int):
             ticket = once.claim("next_step")
         except once.AlreadyUsed:
             db.session.rollback()
-            return once.replayed(_section_url(project),
+            return once.replayed(project_url(project, dom_id(project, "next-steps")),
                                  _("This next step was already added: here it is."))
         except once.InvalidFormToken:
             form.form_errors.append(once.stale_message())
             valid = False
     if not valid:
-        if is_htmx():
-            return _section(project, form, 422)
-        return vary_on_htmx(make_response(render_template(
-            "next_steps/new.html", project=project, next_step_form=form), 422))
+        return page_or_fragment("next_steps/new.html", "next_steps/_section.html", 422,
+                                **_section_context(project, form))
     step = services.add_step(project, current_user, title=form.title.data,
                              due_on=form.due_on.data, assignee=form.assignee(people))
     once.created(ticket, step)
     db.session.commit()
-    message = _("Next step added: %(title)s.", title=step.title)
-    if is_htmx():
-        fresh = NextStepForm.for_project(project, current_user, people, formdata=None)
-        return _section(project, fresh, message=message)
-    flash(message, "success")
-    return redirect(_section_url(project), code=303)
+    fresh = NextStepForm.for_project(project, current_user, people, formdata=None)
+    return project_done(_("Next step added: %(title)s.", title=step.title), project,
+                        "next_steps/_section.html", anchor=dom_id(project, "next-steps"),
+                        focus_form=True, **_section_context(project, fresh))
 
 
 def _check(project_id: int, step_id: int, change) -> object:
@@ -88,17 +76,13 @@ def _check(project_id: int, step_id: int, change) -> object:
     mine = form.view.data == "mine"
     change(project, step)
     db.session.commit()
-    if is_htmx():
-        return _checked(project, step, mine, safe_next(form.next.data))
     if step.done_at is not None:
-        flash(_("Done: %(title)s.", title=step.title), "success")
+        message = _("Done: %(title)s.", title=step.title)
     else:
-        flash(_("Open again: %(title)s.", title=step.title), "success")
-    default = url_for("next_steps.mine") if mine else _section_url(project)
-    return redirect(safe_next(form.next.data) or default, code=303)
-
-
-def _checked(project: Project, step: NextStep, mine: bool, next_url: str | None):
+        message = _("Open again: %(title)s.", title=step.title)
+    next_url = safe_next(form.next.data)
+    default = (url_for("next_steps.mine") if mine
+               else project_url(project, dom_id(project, "next-steps")))
     today = queries.today()
     if mine:
         counts = queries.my_counts(current_user, today)
@@ -106,10 +90,10 @@ def _checked(project: Project, step: NextStep, mine: bool, next_url: str | None)
     else:
         counts = queries.open_counts([project.id], today).get(project.id, (0, 0))
         counters_id = dom_id(project, "next-steps-counters")
-    return vary_on_htmx(make_response(render_template(
-        "next_steps/_checked.html", project=project, step=step, today=today, mine=mine,
-        can_check=True, counts=counts, counters_id=counters_id, next_url=next_url,
-    )))
+    return htmx.done(message, next_url or default, "next_steps/_step.html",
+                oob=("next_steps/_counters.html",), events=(PROJECT_CHANGED,),
+                project=project, step=step, today=today, mine=mine, can_check=True,
+                counts=counts, counters_id=counters_id, next_url=next_url)
 
 
 @bp.post("/projects/<int:project_id>/next-steps/<int:step_id>/done")

@@ -8,9 +8,7 @@ the user is a holder), then checks the right to write (403). htmx requests get f
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,11 +16,10 @@ from .. import once
 from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
-from ..htmx import is_htmx, vary_on_htmx
+from ..htmx import back_to_project, is_htmx, page_or_fragment, project_done, project_url, render
 from ..models import Note, Project
 from ..permissions import can_follow_up, can_manage_note
 from ..permissions import visible_project_or_404 as _project
-from ..timeline import project_timeline
 from ..versions import StaleVersion
 from . import bp, queries
 from .forms import NOTE_KIND_LABELS, VISIBILITY_LABELS, NoteDeleteForm, NoteEditForm, NoteForm
@@ -54,15 +51,6 @@ def _may_change(project: Project, note: Note) -> None:
         abort(403)
 
 
-def _project_page(project: Project, anchor: str | None = None):
-    url = url_for("projects.show", project_id=project.id, _anchor=anchor)
-    return redirect(url, code=303)
-
-
-def _render(template: str, status: int = 200, **context):
-    return vary_on_htmx(make_response(render_template(template, **context), status))
-
-
 def _list_context(project: Project) -> dict:
     notes = queries.notes_of(current_user, project)
     return {"project": project, "notes": notes,
@@ -74,15 +62,6 @@ def _note_context(project: Project, note: Note) -> dict:
             **queries.note_context(current_user, project, [note])}
 
 
-def _changed(project_id: int, template: str, message: str,
-             build: Callable[[Project], dict]):
-    """htmx answer after a change: the fragment ``build`` gives the context of, the
-    project's history (the forms take it with ``hx-select-oob``) and a message."""
-    project = _project(project_id)  # read again: the commit expired what was loaded
-    return _render(template, history=project_timeline(current_user, project), notes_message=message,
-                   **build(project))
-
-
 # Reading
 
 
@@ -92,8 +71,8 @@ def index(project_id: int):
     """The list of notes: a fragment for htmx, the project page otherwise."""
     project = _project(project_id)
     if not is_htmx():
-        return _project_page(project, dom_id(project, "notes"))
-    return _render("notes/_list.html", **_list_context(project))
+        return back_to_project(project, dom_id(project, "notes"))
+    return render("notes/_list.html", **_list_context(project))
 
 
 @bp.get("/projects/<int:project_id>/notes/<int:note_id>")
@@ -103,8 +82,8 @@ def show(project_id: int, note_id: int):
     project = _project(project_id)
     note = _note(project, note_id)
     if not is_htmx():
-        return _project_page(project, dom_id(note))
-    return _render("notes/_note.html", **_note_context(project, note))
+        return back_to_project(project, dom_id(note))
+    return render("notes/_note.html", **_note_context(project, note))
 
 
 # Writing
@@ -123,31 +102,29 @@ def create(project_id: int):
         except once.AlreadyUsed as used:
             db.session.rollback()
             return once.replayed(
-                url_for("projects.show", project_id=project.id,
-                        _anchor=f"note-{used.id}" if used.id else dom_id(project, "notes")),
+                project_url(project, dom_id(Note, id=used.id) if used.id
+                                else dom_id(project, "notes")),
                 _("This note was already added: here it is."))
         except once.InvalidFormToken:
             form.form_errors.append(once.stale_message())
             valid = False
     if not valid:
-        template = "notes/_form.html" if is_htmx() else "notes/new.html"
-        return _render(template, 422, project=project, note_form=form, inline=is_htmx())
+        return page_or_fragment("notes/new.html", "notes/_form.html", 422, project=project,
+                                note_form=form)
     note = create_note(project, current_user, **form.values())
     once.created(ticket, note)
     db.session.commit()
-    message = _("Note added.")
-    if not is_htmx():
-        flash(message, "success")
-        return _project_page(project, dom_id(note))
-    return _changed(project_id, "notes/_created.html", message,
-                    lambda p: {**_list_context(p), "note_form": NoteForm(formdata=None)})
+    project = _project(project_id)  # read again: the commit expired what was loaded
+    return project_done(_("Note added."), project, "notes/_form.html",
+                        oob=("notes/_list.html",), anchor=dom_id(note), inline=True,
+                        note_form=NoteForm(formdata=None), **_list_context(project))
 
 
 def _render_edit(project: Project, note: Note, form: NoteEditForm, status: int = 200,
                  conflict: bool = False):
-    template = "notes/_edit_form.html" if is_htmx() else "notes/edit.html"
-    return _render(template, status, project=project, note=note, form=form, conflict=conflict,
-                   inline=is_htmx(), **queries.note_context(current_user, project, [note]))
+    return page_or_fragment("notes/edit.html", "notes/_edit_form.html", status,
+                            project=project, note=note, form=form, conflict=conflict,
+                            **queries.note_context(current_user, project, [note]))
 
 
 @bp.get("/projects/<int:project_id>/notes/<int:note_id>/edit")
@@ -183,11 +160,10 @@ def update(project_id: int, note_id: int):
         form.version.raw_data = [str(note.version)]
         return _render_edit(project, note, form, 409, conflict=True)
     message = _("Note saved.") if changed else _("Nothing changed.")
-    if not is_htmx():
-        flash(message, "success")
-        return _project_page(project, f"note-{note_id}")
-    return _changed(project_id, "notes/_saved.html", message,
-                    lambda p: _note_context(p, _note(p, note_id)))
+    project = _project(project_id)
+    note = _note(project, note_id)
+    return project_done(message, project, "notes/_note.html", anchor=dom_id(note),
+                        **_note_context(project, note))
 
 
 @bp.post("/projects/<int:project_id>/notes/<int:note_id>/delete")
@@ -210,10 +186,8 @@ def delete(project_id: int, note_id: int):
             fail(409, message)
         project = _project(project_id)
         _note(project, note_id)  # deleted in the meantime: 404
-        return _render("notes/_list.html", 409, notes_conflict=message,
-                       **_list_context(project))
-    message = _("Note deleted.")
-    if not is_htmx():
-        flash(message, "success")
-        return _project_page(project, dom_id(project, "notes"))
-    return _changed(project_id, "notes/_deleted.html", message, _list_context)
+        return render("notes/_list.html", 409, notes_conflict=message,
+                      **_list_context(project))
+    project = _project(project_id)
+    return project_done(_("Note deleted."), project, "notes/_list.html",
+                        anchor=dom_id(project, "notes"), **_list_context(project))

@@ -15,7 +15,6 @@ from typing import Any
 from flask import (
     abort,
     current_app,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -27,7 +26,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..htmx import hx_redirect, is_htmx, vary_on_htmx
+from ..htmx import done, hx_redirect, is_htmx, render, vary_on_htmx
 from ..models import Notification
 from ..params import parse_int, query_int
 from . import bp, queries, services
@@ -95,16 +94,15 @@ def menu():
     if request.args.get("close"):  # with the bell, so that it opens the menu again
         return vary_on_htmx(make_response(render_template(
             "notifications/_menu.html", open=False, oob_bell=True, bell=bell_context())))
-    return vary_on_htmx(make_response(_open_menu()))
+    return render("notifications/_menu.html", **_menu_context())
 
 
-def _open_menu(**extra) -> str:
+def _menu_context() -> dict:
+    """The open menu: the latest notifications, with the bell out of band."""
     notifications = queries.latest(current_user)
-    return render_template(
-        "notifications/_menu.html", open=True, notifications=notifications,
-        unread=_unread(notifications), linkable=queries.linkable(current_user, notifications),
-        oob_bell=True, bell=bell_context(), **extra,
-    )
+    return {"open": True, "notifications": notifications, "unread": _unread(notifications),
+            "linkable": queries.linkable(current_user, notifications), "oob_bell": True,
+            "bell": bell_context()}
 
 
 @bp.get("/notifications/bell")
@@ -131,15 +129,11 @@ def mark_all_read():
     services.mark_read(current_user)
     db.session.commit()
     message = _("All your notifications are marked as read.")
-    if is_htmx() and request.args.get("menu"):
-        return vary_on_htmx(make_response(_open_menu(notice=message)))
-    if is_htmx():
-        context = _list_context(form.page.data or 1, unread=set())
-        return vary_on_htmx(make_response(render_template(
-            "notifications/_list.html", notice=message, oob_bell=True, bell=bell_context(0),
-            **context)))
-    flash(message, "success")
-    return redirect(url_for("notifications.index"), code=303)
+    to = url_for("notifications.index")
+    if request.args.get("menu"):
+        return done(message, to, "notifications/_menu.html", **_menu_context())
+    return done(message, to, "notifications/_list.html", oob_bell=True, bell=bell_context(0),
+                **_list_context(form.page.data or 1, unread=set()))
 
 
 @bp.post("/notifications/<int:notification_id>/open")
@@ -164,15 +158,11 @@ def open_link(notification_id: int):
 def preferences():
     form = PreferencesForm()
     if not form.validate_on_submit():
-        return vary_on_htmx(make_response(render_template(
-            "notifications/_preferences.html", preferences=form), 422))
+        return render("notifications/_preferences.html", 422, preferences=form)
     current_user.email_notifications = bool(form.email_notifications.data)
     db.session.commit()
     message = (_("You will receive your notifications by e-mail too.")
                if current_user.email_notifications
                else _("You will no longer receive notifications by e-mail. They stay here."))
-    if is_htmx():
-        return vary_on_htmx(make_response(render_template(
-            "notifications/_preferences.html", preferences=form, saved=message)))
-    flash(message, "success")
-    return redirect(url_for("notifications.index"), code=303)
+    return done(message, url_for("notifications.index"), "notifications/_preferences.html",
+                preferences=form)

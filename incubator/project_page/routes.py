@@ -2,8 +2,8 @@
 
 It is composed here, above the features it shows, and served under the projects blueprint so
 that its address and endpoint stay those of a project (``create_app`` imports this module
-before registering that blueprint). The features below it that show the whole timeline get
-it through ``incubator.timeline.project_timeline``, registered here.
+before registering that blueprint). Its timeline reloads itself (``history``) on the
+``project-changed`` event that every change on the page triggers.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user, login_required
 
+from ..dom import dom_id
+from ..htmx import back_to_project, is_htmx, render
 from ..permissions import can_edit_description, visible_project_or_404
 from ..projects import bp
 from ..reference import active_stages, early_stage_ids
@@ -33,5 +35,13 @@ def show(project_id: int):
     )
 
 
-# The features below the page ask ``incubator.timeline.project_timeline`` for it.
-bp.record_once(lambda state: state.app.extensions.setdefault("project_timeline", timeline))
+@bp.get("/<int:project_id>/history")
+@login_required
+def history(project_id: int):
+    """The project's history (htmx: reloaded on "project-changed" after every change; a
+    plain request goes to the page's timeline)."""
+    project = visible_project_or_404(project_id)
+    if not is_htmx():
+        return back_to_project(project, dom_id(project, "timeline"))
+    return render("projects/_timeline.html", project=project,
+                  history=timeline(current_user, project))

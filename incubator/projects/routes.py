@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,7 +19,7 @@ from ..auth.services import EmailTaken
 from ..errors import fail
 from ..extensions import db
 from ..forms import error_messages
-from ..htmx import hx_redirect, is_htmx, vary_on_htmx
+from ..htmx import back_to_project, hx_redirect, is_htmx, project_done, project_url, render
 from ..models import Project
 from ..permissions import (
     can_be_holder,
@@ -122,11 +122,11 @@ def description(project_id: int):
     """The description block (htmx: closing the in-place editor)."""
     project = _visible_or_404(project_id)
     if not is_htmx():
-        return redirect(url_for("projects.show", project_id=project.id), code=303)
-    return vary_on_htmx(make_response(render_template(
+        return back_to_project(project)
+    return render(
         "projects/_description.html", project=project,
         can_edit=can_edit_description(current_user, project, early_stage_ids()),
-    )))
+    )
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
@@ -150,10 +150,8 @@ def edit(project_id: int):
         if inline:  # edited in place on the project page
             db.session.commit()
             project = _visible_or_404(project_id)
-            return vary_on_htmx(make_response(render_template(
-                "projects/_description.html", project=project, can_edit=True,
-                saved_message=_("Changes saved."),
-            )))
+            return project_done(_("Changes saved."), project, "projects/_description.html",
+                                can_edit=True, saved=True)
         if project.is_draft and form.submit_idea.data:
             _submit(project)
             flash(_("Your idea is submitted. The pole's team will contact you soon."), "success")
@@ -168,10 +166,8 @@ def edit(project_id: int):
 
 
 def _inline_form(project: Project, form: ProjectForm, status: int, conflict: bool = False):
-    return vary_on_htmx(make_response(render_template(
-        "projects/_description_form.html", project=project, form=form, conflict=conflict,
-        communes=commune_suggestions(),
-    ), status))
+    return render("projects/_description_form.html", status, project=project, form=form,
+                  conflict=conflict, communes=commune_suggestions())
 
 
 def _conflict(project_id: int, form: ProjectForm, inline: bool):
@@ -199,16 +195,12 @@ def _conflict(project_id: int, form: ProjectForm, inline: bool):
 # (plain), showing the current advisor or holders and keeping what the user chose or typed,
 # now based on the current version.
 
-def _fragment(template: str, project: Project, status: int = 200, **context):
-    """The fragment for htmx; for a plain request refused with 409, a page holding it."""
+def _fragment(template: str, project: Project, status: int, **context):
+    """A refusal: the fragment for htmx; for a plain request refused with 409, a page
+    holding it."""
     if status == 409 and not is_htmx():
         template = "projects/people.html"
-    response = make_response(render_template(template, project=project, **context), status)
-    return vary_on_htmx(response)
-
-
-def _back(project: Project):
-    return redirect(url_for("projects.show", project_id=project.id), code=303)
+    return render(template, status, project=project, **context)
 
 
 def _rebase(form, project: Project) -> None:
@@ -244,19 +236,19 @@ def set_advisor(project_id: int):
         _rebase(form, project)
         return _fragment("projects/_advisor.html", project, 409, advisor_form=form,
                          advisor_conflict=True, people_part="advisor")
+    if not error:
+        return project_done(_("Advisor saved."), project, "projects/_advisor.html",
+                            advisor_form=advisor_form(project))
     if is_htmx():
-        return _fragment("projects/_advisor.html", project, 422 if error else 200,
-                         advisor_form=advisor_form(project), advisor_error=error,
-                         saved=not error)
-    flash(error or _("Advisor saved."), "error" if error else "success")
-    return _back(project)
+        return render("projects/_advisor.html", 422, project=project,
+                      advisor_form=advisor_form(project), advisor_error=error)
+    flash(error, "error")
+    return back_to_project(project)
 
 
-def _holders_fragment(project: Project, form: HolderForm | None = None, status: int = 200,
-                      message: str | None = None, conflict: bool = False):
-    return _fragment("projects/_holders.html", project, status,
-                     holder_form=form or HolderForm(formdata=None), holders_message=message,
-                     holders_conflict=conflict, people_part="holders")
+def _holders_done(message: str, project: Project):
+    return project_done(message, project, "projects/_holders.html",
+                        holder_form=HolderForm(formdata=None))
 
 
 @bp.post("/<int:project_id>/holders")
@@ -273,7 +265,7 @@ def add_holder_route(project_id: int):
             db.session.commit()
         except once.AlreadyUsed:
             db.session.rollback()
-            return once.replayed(url_for("projects.show", project_id=project.id),
+            return once.replayed(project_url(project),
                                  _("This holder was already added: see the holders below."))
         except once.InvalidFormToken:
             db.session.rollback()
@@ -287,16 +279,13 @@ def add_holder_route(project_id: int):
                             "%(email)s.", name=holder.name, email=holder.email)
             else:
                 message = _("%(name)s is now a holder of the project.", name=holder.name)
-            project = _visible_or_404(project_id)
-            if is_htmx():
-                return _holders_fragment(project, message=message)
-            flash(message, "success")
-            return _back(project)
+            return _holders_done(message, _visible_or_404(project_id))
     if is_htmx():
-        return _holders_fragment(project, form, 422)
+        return render("projects/_holders.html", 422, project=project, holder_form=form,
+                      people_part="holders")
     for message in error_messages(form):
         flash(message, "error")
-    return _back(project)
+    return back_to_project(project)
 
 
 @bp.post("/<int:project_id>/holders/<int:user_id>/remove")
@@ -311,13 +300,11 @@ def remove_holder_route(project_id: int, user_id: int):
         db.session.commit()
     except StaleVersion:
         db.session.rollback()
-        return _holders_fragment(_visible_or_404(project_id), status=409, conflict=True)
+        return _fragment("projects/_holders.html", _visible_or_404(project_id), 409,
+                         holder_form=HolderForm(formdata=None), holders_conflict=True,
+                         people_part="holders")
     except PeopleError:
         db.session.rollback()
         abort(404)
     message = _("%(name)s is no longer a holder of the project.", name=holder.name)
-    project = _visible_or_404(project_id)
-    if is_htmx():
-        return _holders_fragment(project, message=message)
-    flash(message, "success")
-    return _back(project)
+    return _holders_done(message, _visible_or_404(project_id))

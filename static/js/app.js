@@ -39,9 +39,47 @@
     });
   });
 
-  // A request that never reached the server (network down, server stopped).
+  // A request that never reached the server (network down, server stopped). What the user
+  // typed stays in place: nothing was swapped.
   document.addEventListener("htmx:sendError", function () {
     // The text comes translated from the page (data-msg-network on <body>).
     showMessage(document.body.dataset.msgNetwork || "Network error");
+  });
+
+  // An error answer that does not say where it goes (the app's own errors go to #messages
+  // with HX-Retarget; a proxy's error page does not) is not swapped: what the user typed
+  // stays in place, and the message says what happened.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var xhr = evt.detail.xhr;
+    if (evt.detail.isError && !xhr.getResponseHeader("HX-Retarget")) {
+      evt.detail.shouldSwap = false;
+      showMessage((document.body.dataset.msgFailed || "Error %(status)s")
+        .replace("%(status)s", String(xhr.status)));
+    }
+  });
+
+  // The last request that failed, for the "Send again" button of the error message.
+  var failed = null;
+  document.addEventListener("htmx:responseError", function (evt) { failed = evt.detail.elt; });
+
+  // A new login (maybe in another tab) changed the session's CSRF token: the server sends the
+  // new one with its refusal; the page's forms and htmx headers take it.
+  document.body.addEventListener("csrf-token", function (evt) {
+    var token = evt.detail.token;
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    headers["X-CSRFToken"] = token;
+    document.body.setAttribute("hx-headers", JSON.stringify(headers));
+    document.querySelectorAll("input[name=csrf_token]").forEach(function (input) {
+      input.value = token;
+    });
+  });
+
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-resend]");
+    if (!button || !failed || !failed.isConnected) { return; }
+    var elt = failed;
+    failed = null;
+    button.closest(".error-fragment").remove();
+    htmx.trigger(elt, elt.tagName === "FORM" ? "submit" : "click");
   });
 })();

@@ -18,7 +18,8 @@
   var origin = null;
 
   function putBack(card, from) {
-    if (from.list.isConnected && card.isConnected) {
+    // (Unless the answer replaced the card with the server's version.)
+    if (from.list.isConnected && (card.isConnected || !document.getElementById(card.id))) {
       from.list.insertBefore(card, from.next && from.next.parentNode === from.list
         ? from.next : null);
     }
@@ -30,12 +31,15 @@
     var from = origin;
     origin = null;
     if (evt.from === evt.to && evt.oldIndex === evt.newIndex) { return; }
-    // A refused move (409, 422) comes back with the card as it really is; any other failure
-    // (session ended: 401 and the login page opens; server error; network down) leaves the
-    // card where it was dropped, so it goes back to its true place here.
+    // A refused move (409, 422) comes back with the card as it really is (HX-Reswap: delete,
+    // the server's card out of band); any other failure (network down, 401 and the login
+    // page opens, 403, 500, a proxy's error page) leaves the card where it was dropped, so it
+    // goes back to its true place here (app.js says why).
     card.addEventListener("htmx:afterRequest", function (done) {
-      var status = done.detail.xhr ? done.detail.xhr.status : 0;
-      if (done.detail.successful || status === 409 || status === 422) { return; }
+      var xhr = done.detail.xhr;
+      var status = xhr ? xhr.status : 0;
+      if (status >= 200 && status < 300) { return; }
+      if (xhr && xhr.getResponseHeader("HX-Reswap") === "delete") { return; }
       if (from) { putBack(card, from); }
     }, { once: true });
     var above = card.previousElementSibling;

@@ -86,7 +86,7 @@ def test_move_a_card_with_the_keyboard_alone(page, live_server, live_app, board)
     epicerie = board["projects"]["Épicerie vrac"]
     page.locator(f"#project-{epicerie} .card-move").focus()
     page.keyboard.press("Enter")
-    stage = page.locator(f"#move-{epicerie}-stage")
+    stage = page.locator(f"#move-project-{epicerie}-stage")
     expect(stage).to_be_focused()
     expect(page.locator(".htmx-settling, .htmx-swapping")).to_have_count(0)
     page.keyboard.press("ArrowDown")  # Accueil → Émergence
@@ -110,10 +110,10 @@ def test_moving_back_with_the_keyboard_asks_why(page, live_server, live_app, boa
     log_in(page, live_server, "yann@cades.example")
     gite = board["projects"]["Gîte de groupe"]
     page.locator(f"#project-{gite} .card-move").click()
-    page.locator(f"#move-{gite}-stage").select_option(str(board["stages"][1]))
+    page.locator(f"#move-project-{gite}-stage").select_option(str(board["stages"][1]))
     page.get_by_role("button", name="Déplacer", exact=True).click()
-    expect(page.locator(f"#move-{gite}-comment-error")).to_be_visible()
-    page.locator(f"#move-{gite}-comment").fill("Le modèle économique est à reprendre")
+    expect(page.locator(f"#move-project-{gite}-comment-error")).to_be_visible()
+    page.locator(f"#move-project-{gite}-comment").fill("Le modèle économique est à reprendre")
     page.get_by_role("button", name="Déplacer", exact=True).click()
     expect(page.locator(f"#cards-stage-{board['stages'][1]} #project-{gite}")).to_be_visible()
     with live_app.app_context():
@@ -142,7 +142,7 @@ def test_the_second_advisor_gets_a_conflict_and_sees_the_true_state(colleagues, 
     garage = board["projects"]["Garage solidaire"]
     # Yann moves the project to Émergence with the keyboard control…
     yann.locator(f"#project-{garage} .card-move").click()
-    yann.locator(f"#move-{garage}-stage").select_option(str(board["stages"][2]))
+    yann.locator(f"#move-project-{garage}-stage").select_option(str(board["stages"][2]))
     yann.get_by_role("button", name="Déplacer", exact=True).click()
     expect(yann.locator(f"#cards-stage-{board['stages'][2]} #project-{garage}")).to_be_visible()
     # …while Sophie, whose page is older, drags it to Étude de faisabilité.
@@ -162,7 +162,7 @@ def test_the_board_refreshes_itself_when_a_colleague_moves_a_card(colleagues, li
     log_in(sophie, live_server, "sophie@cades.example")
     recyclerie = board["projects"]["Recyclerie"]
     yann.locator(f"#project-{recyclerie} .card-move").click()
-    yann.locator(f"#move-{recyclerie}-stage").select_option(str(board["stages"][4]))
+    yann.locator(f"#move-project-{recyclerie}-stage").select_option(str(board["stages"][4]))
     yann.get_by_role("button", name="Déplacer", exact=True).click()
     expect(sophie.locator(f"#cards-stage-{board['stages'][4]} #project-{recyclerie}")).to_be_visible(
         timeout=5000)
@@ -174,7 +174,7 @@ def test_the_board_has_no_serious_accessibility_violation(page, live_server, boa
     assert axe_violations(page) == []
     garage = board["projects"]["Garage solidaire"]
     page.locator(f"#project-{garage} .card-move").click()
-    expect(page.locator(f"#move-{garage}-stage")).to_be_focused()
+    expect(page.locator(f"#move-project-{garage}-stage")).to_be_focused()
     assert axe_violations(page) == []
 
 
@@ -186,13 +186,13 @@ def test_the_refresh_leaves_an_open_move_control_alone(colleagues, live_server, 
     log_in(sophie, live_server, "sophie@cades.example")
     garage, epicerie = board["projects"]["Garage solidaire"], board["projects"]["Épicerie vrac"]
     sophie.locator(f"#project-{garage} .card-move").click()
-    sophie.locator(f"#move-{garage}-comment").fill("en cours de saisie")
+    sophie.locator(f"#move-project-{garage}-comment").fill("en cours de saisie")
     # Yann changes the same column meanwhile.
     yann.locator(f"#project-{epicerie} .card-move").click()
-    yann.locator(f"#move-{epicerie}-stage").select_option(str(board["stages"][2]))
+    yann.locator(f"#move-project-{epicerie}-stage").select_option(str(board["stages"][2]))
     yann.get_by_role("button", name="Déplacer", exact=True).click()
     sophie.wait_for_timeout(2500)  # two polls
-    expect(sophie.locator(f"#move-{garage}-comment")).to_have_value("en cours de saisie")
+    expect(sophie.locator(f"#move-project-{garage}-comment")).to_have_value("en cours de saisie")
     # Once the control is closed, the refresh catches up.
     sophie.get_by_role("button", name="Annuler").click()
     expect(sophie.locator(f"#cards-stage-{board['stages'][2]} #project-{epicerie}")).to_be_visible(

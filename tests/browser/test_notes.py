@@ -40,17 +40,17 @@ def test_an_advisor_writes_then_edits_a_note_without_a_page_reload(page: Page, l
 
     section = page.locator(f"#notes-project-{project_id}")
     section.locator("details.note-new > summary").click()
-    page.locator(f"#new-note-{project_id}-kind").select_option("visit")
-    page.locator(f"#new-note-{project_id}-body").fill(
+    page.locator(f"#new-note-project-{project_id}-kind").select_option("visit")
+    page.locator(f"#new-note-project-{project_id}-body").fill(
         "Visite du garage avec Anne.\nLe local convient <b>bien</b>.")
-    page.locator(f"#new-note-{project_id}-visibility-shared").check()
+    page.locator(f"#new-note-project-{project_id}-visibility-shared").check()
     page.locator("[data-note-submit]").click()
 
     note = page.locator(f"#note-list-project-{project_id} article.note").first
     expect(note.locator(".note-body")).to_have_text(
         "Visite du garage avec Anne.\nLe local convient <b>bien</b>.")
     expect(note.locator(".badge-shared")).to_be_visible()
-    expect(page.locator(f"#new-note-{project_id}-body")).to_have_value("")  # form reset
+    expect(page.locator(f"#new-note-project-{project_id}-body")).to_have_value("")  # form reset
     assert page.url == url
     assert page.evaluate("window.notesTestMarker") == "still the same page"
     with live_app.app_context():

@@ -44,7 +44,7 @@ def test_the_holder_sees_a_stage_change_arrive_on_the_bell(page: Page, browser, 
         board = context.new_page()
         log_in_on_the_board(board, live_server, "yann@cades.example")
         board.locator(f"#project-{project_id} .card-move").click()
-        board.locator(f"#move-{project_id}-stage").select_option(str(next_stage_id))
+        board.locator(f"#move-project-{project_id}-stage").select_option(str(next_stage_id))
         board.get_by_role("button", name="Déplacer", exact=True).click()
         expect(board.locator(f"#cards-stage-{next_stage_id} #project-{project_id}")).to_be_visible()
     finally:

@@ -22,13 +22,14 @@ def test_advisor_and_description_change_in_place(page: Page, live_server, live_a
     page.goto(f"{live_server}/projects/{project_id}")
     url = page.url
     page.locator(f"#advisor-select-project-{project_id}").select_option(label="Sophie Maillard")
-    expect(page.locator(f"#advisor-project-{project_id} [role=status]")).to_be_visible()
+    expect(page.locator("#messages")).to_contain_text("Chargé·e d'accompagnement enregistré·e.")
     page.locator(f"#description-project-{project_id} .section-head a").click()
     title = page.locator(f"#description-project-{project_id} input[name=title]")
     expect(title).to_be_focused()
     title.fill("Ferme pédagogique de Renac")
     page.locator(f"#description-project-{project_id} input[name=save_draft]").click()
     expect(page.locator(f"#title-project-{project_id}")).to_have_text("Ferme pédagogique de Renac")
+    expect(page.locator("#messages")).to_contain_text("Modifications enregistrées")
     assert page.url == url  # no page load
     assert axe_violations(page) == []
     with live_app.app_context():

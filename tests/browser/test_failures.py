@@ -1,0 +1,148 @@
+"""A failed request never leaves the page showing what the server does not hold, and every
+change of the project page refreshes its history.
+
+Pages of failing requests are opened beside the watched one (``context.new_page()``): htmx
+rightly logs a failed request as a console error there."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select, update
+
+from incubator.extensions import db
+from incubator.models import Note, Project, Stage
+from incubator.next_steps.queries import today
+
+from .. import factories
+from .conftest import log_in
+from .test_board import board, drag  # noqa: F401 (a fixture)
+from .test_documents import PDF
+
+
+def _quiet_page(page: Page, live_server: str, email: str = "yann@cades.example",
+                lands_on: str = r"/board$") -> Page:
+    other = page.context.new_page()
+    other.set_default_timeout(10_000)
+    log_in(other, live_server, email, lands_on=lands_on)
+    return other
+
+
+def _fail_with(status: int):
+    return lambda route: route.fulfill(status=status, body="", content_type="text/html")
+
+
+# For each failure: how to make the next move fail, run once the board is shown.
+FAILURES = {
+    "network down": lambda page, app, ids: page.route("**/move", lambda route: route.abort()),
+    "403": lambda page, app, ids: page.route("**/move", _fail_with(403)),
+    "500": lambda page, app, ids: page.route("**/move", _fail_with(500)),
+    "409 (a colleague moved it)": lambda page, app, ids: _bump_version(app, ids["garage"]),
+    "422 (the column was retired)": lambda page, app, ids: _retire(app, ids["target"]),
+}
+
+
+def _bump_version(app, project_id: int) -> None:
+    with app.app_context():
+        db.session.execute(update(Project).where(Project.id == project_id)
+                           .values(version=Project.version + 1))
+        db.session.commit()
+
+
+def _retire(app, stage_id: int) -> None:
+    with app.app_context():
+        db.session.execute(update(Stage).where(Stage.id == stage_id).values(active=False))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("failure", list(FAILURES))
+def test_a_failed_drop_puts_the_card_back_and_says_why(page: Page, live_server, live_app,
+                                                       board, failure):  # noqa: F811
+    page = _quiet_page(page, live_server)
+    garage = board["projects"]["Garage solidaire"]
+    first, second = (f"#cards-stage-{board['stages'][n]}" for n in (1, 2))
+    expect(page.locator(f"{first} #project-{garage}")).to_be_visible()
+    FAILURES[failure](page, live_app, {"garage": garage, "target": board["stages"][2]})
+    drag(page, page.locator(f"#project-{garage}"), page.locator(f"{second} .card").first)
+    expect(page.locator("#messages p, #messages .error-fragment")).not_to_have_count(0)
+    expect(page.locator(f"{first} #project-{garage}")).to_be_visible()
+    expect(page.locator(f"{second} #project-{garage}")).to_have_count(0)
+    expect(page.locator(f"#project-{garage}")).to_have_count(1)
+    with live_app.app_context():
+        assert db.session.get(Project, garage).stage_id == board["stages"][1]
+
+
+@pytest.fixture
+def followed(live_app):
+    with live_app.app_context():
+        advisor = factories.user(role="advisor", email="yann@cades.example", name="Yann")
+        project = factories.project(title="Garage solidaire", advisor=advisor,
+                                    holders=[factories.user(name="Anne Briand")])
+        db.session.commit()
+        return project.id, (today() + timedelta(days=5)).isoformat()
+
+
+def test_the_history_follows_an_upload_and_a_ticked_step(page: Page, live_server, followed):
+    project_id, due = followed
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    history = page.locator(f"#timeline-project-{project_id}")
+
+    form = page.locator(f"#document-form-project-{project_id}")
+    form.locator("#document-file").set_input_files(
+        {"name": "Budget.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    form.locator("button[type=submit]").click()
+    expect(history).to_contain_text("Budget.pdf")
+
+    page.locator("#next-step-title").fill("Appeler la mairie")
+    page.locator("#next-step-due").fill(due)
+    page.locator(".next-step-form button[type=submit]").click()
+    step = page.locator(f"#next-steps-open-project-{project_id} .next-step")
+    expect(step).to_have_count(1)
+    step.locator(".step-toggle").click()
+    expect(history.locator("li", has_text="Appeler la mairie")).not_to_have_count(0)
+    expect(page.locator("#messages")).to_contain_text("Appeler la mairie")
+
+
+def test_a_form_whose_request_fails_keeps_what_was_typed(page: Page, live_server, followed):
+    project_id, _due = followed
+    page = _quiet_page(page, live_server)
+    page.goto(f"{live_server}/projects/{project_id}")
+    page.route("**/notes", _fail_with(502))  # a proxy's error page, not the app's
+    page.locator(f"#notes-project-{project_id} details.note-new > summary").click()
+    body = page.locator(f"#new-note-project-{project_id}-body")
+    body.fill("Rencontre avec Anne.")
+    page.locator("[data-note-submit]").click()
+    expect(page.locator("#messages")).to_contain_text("erreur 502")
+    expect(body).to_have_value("Rencontre avec Anne.")
+
+
+def test_a_note_typed_before_logging_in_again_elsewhere_is_sent_again(page: Page, live_server,
+                                                                      live_app, followed):
+    project_id, _due = followed
+    first = _quiet_page(page, live_server)
+    first.goto(f"{live_server}/projects/{project_id}")
+    first.locator(f"#notes-project-{project_id} details.note-new > summary").click()
+    body = first.locator(f"#new-note-project-{project_id}-body")
+    body.fill("Rencontre avec Anne au garage.")
+
+    # In another tab of the same browser: log out, then log in again.
+    second = page.context.new_page()
+    second.goto(f"{live_server}/board")
+    second.locator("form[action$='/auth/logout']").evaluate("form => form.submit()")
+    expect(second.get_by_role("link", name="Se connecter")).to_be_visible()
+    log_in(second, live_server, "yann@cades.example")
+
+    first.locator("[data-note-submit]").click()
+    message = first.locator("#messages")
+    expect(message).to_contain_text("envoyez-le à nouveau")
+    expect(body).to_have_value("Rencontre avec Anne au garage.")
+    with live_app.app_context():
+        assert db.session.scalar(select(Note)) is None
+    message.get_by_role("button", name="Envoyer à nouveau").click()
+    expect(first.locator(f"#note-list-project-{project_id} article.note")).to_have_count(1)
+    expect(first.locator("#messages")).to_contain_text("Note")
+    with live_app.app_context():
+        assert db.session.scalar(select(Note)).body == "Rencontre avec Anne au garage."

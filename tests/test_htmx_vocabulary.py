@@ -1,0 +1,54 @@
+"""House rules of the htmx answers, read from the source: one message fragment, only
+``hx-swap-oob`` out of band, element ids from ``dom_id`` (never built by hand)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
+PYTHON = sorted((ROOT / "incubator").rglob("*.py"))
+
+
+def _offenders(files, pattern: re.Pattern, allowed: tuple[str, ...] = ()) -> list[str]:
+    found = []
+    for path in files:
+        name = path.relative_to(ROOT).as_posix()
+        if name in allowed:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                found.append(f"{name}:{number}: {line.strip()}")
+    return found
+
+
+def test_only_the_message_fragment_writes_into_the_message_area():
+    pattern = re.compile(r'id="messages"|hx-(swap-oob|target)="[^"]*#messages')
+    assert _offenders(TEMPLATES, pattern, ("templates/_message.html",)) == []
+
+
+def test_out_of_band_parts_use_hx_swap_oob_only():
+    pattern = re.compile(r"hx-select-oob|HX-Reselect|selectOOB")
+    assert _offenders(TEMPLATES + PYTHON, pattern) == []
+
+
+def test_ids_of_rows_come_from_dom_id():
+    by_hand_in_templates = re.compile(
+        r'(?<![\w-])(id|for|hx-target)="#?[a-z-]+\{\{\s*([a-z_]+\.id|[a-z]+_id|pid)\s*\}\}|~\s*[a-z_]+\.id\b')
+    # A selector, or a model's name and its id ("project-{…}", "note-{…}").
+    models = "project|note|next-step|step|document|stage|user|notification|user-session"
+    by_hand_in_python = re.compile(rf'f"(#[a-z-]+|({models}))-?\{{')
+    assert _offenders(TEMPLATES, by_hand_in_templates) == []
+    assert _offenders(PYTHON, by_hand_in_python) == []
+
+
+def test_routes_end_a_change_with_the_helpers_of_htmx_py():
+    """No route writes "fragment if htmx, else flash and 303" itself (htmx.done does)."""
+    routes = [p for p in PYTHON if p.name.startswith("routes")]
+    offenders = []
+    for path in routes:
+        for function in re.split(r"\n(?=def |@)", path.read_text(encoding="utf-8")):
+            if "is_htmx()" in function and 'flash(message, "success")' in function:
+                offenders.append(f"{path.relative_to(ROOT)}: {function.split('(')[0]}")
+    assert offenders == []
