@@ -48,7 +48,7 @@ def _money(cents: int | None) -> str:
 def _number(value: Decimal | float | int | None) -> str:
     if value is None:
         return ""
-    return format_decimal(value, format="#,##0.#")
+    return format_decimal(value, format="#,##0.##")
 
 
 def days_since(value: datetime | None) -> int | None:
