@@ -178,6 +178,10 @@ class LazyText:
     def __repr__(self) -> str:
         return f"LazyText({str(self)!r})"
 
+    def __mod__(self, values) -> str:
+        """WTForms formats a validator's message with ``message % {...}``."""
+        return str(self) % values
+
 
 class LocalDecimalField(DecimalField):
     """A decimal typed the way people type it, read by ``numbers.parse_decimal`` (never
