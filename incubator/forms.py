@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -29,7 +29,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
-from .numbers import NumberRefused, parse_decimal
+from .numbers import NumberRefused, local_number, parse_decimal
 from .params import MAX_ID, parse_int
 
 # Line breaks of every kind (CR, LF, VT, FF, NEL, LS, PS), other C0 controls, DEL and C1.
@@ -143,11 +143,6 @@ def optional_int(value) -> int | None:
     if number is None:
         raise ValueError(value)  # WTForms: "not a valid choice"
     return number
-
-
-def local_number(value) -> str:
-    """``value`` formatted for the current language (for help texts and messages)."""
-    return format_decimal(value, format="#,##0.##")
 
 
 class LazyText:

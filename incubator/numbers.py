@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_decimal, ngettext
+from babel.numbers import get_group_symbol
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")
@@ -39,9 +40,15 @@ def _grouped(integer: str, mark: str) -> bool:
     return re.fullmatch(r"\d{1,3}(?:" + re.escape(mark) + r"\d{3})+", integer) is not None
 
 
-def grouped_example(value: int | Decimal) -> str:
-    """``value`` grouped by narrow no-break spaces, a form the reader accepts in any language."""
-    return f"{value:,}".replace(",", "\u202f")
+def local_number(value: Decimal | float | int, decimals: int = 0) -> str:
+    """``value`` for people to read and type back (help texts, messages, a field's value):
+    the language's decimal mark, thousands grouped by narrow no-break spaces, which the
+    reader takes in any language ("25,000" would be ambiguous), at least ``decimals``
+    decimals and at most two ("2 500,50")."""
+    pattern = "#,##0." + "0" * decimals + "#" * max(0, 2 - decimals)
+    text = format_decimal(value, format=pattern)
+    group = get_group_symbol(get_locale())
+    return text if group == "\u202f" else text.replace(group, "\u202f")
 
 
 def parse_decimal(raw: str | None, *, places: int, maximum: Decimal | int | None = None,
@@ -94,7 +101,7 @@ def parse_decimal(raw: str | None, *, places: int, maximum: Decimal | int | None
 
 def _invalid(example: str | None) -> str:
     return _("Enter a number, for example %(big)s or %(small)s.",
-             big=grouped_example(12500), small=example or format_decimal(1.5))
+             big=local_number(12500), small=example or local_number(1.5))
 
 
 def _too_precise(places: int, example: str | None) -> str:
@@ -102,12 +109,11 @@ def _too_precise(places: int, example: str | None) -> str:
         return _("Enter a whole number.")
     return ngettext("Enter at most %(num)d decimal, for example %(example)s.",
                     "Enter at most %(num)d decimals, for example %(example)s.", places,
-                    example=example or format_decimal(1.5))
+                    example=example or local_number(1.5))
 
 
 def _ambiguous(typed: str, thousands: Decimal, decimal: Decimal, places: int) -> str:
-    shown = decimal.quantize(Decimal(1).scaleb(-places)) if places else decimal
     return _("“%(typed)s” can be read two ways: write %(plain)s or %(grouped)s for "
              "thousands, or %(decimal)s for a decimal number.",
-             typed=typed, plain=str(thousands), grouped=grouped_example(thousands),
-             decimal=format_decimal(shown, format="#,##0." + "0" * places if places else "#"))
+             typed=typed, plain=str(thousands), grouped=local_number(thousands),
+             decimal=local_number(decimal, decimals=places))

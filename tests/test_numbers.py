@@ -111,3 +111,29 @@ def test_a_too_precise_job_count_is_refused_with_an_example(client, login):
         jobs_envisaged="2,255", submit_idea="y"), headers={"Accept-Language": "fr"})
     assert response.status_code == 422
     assert "Écrivez au plus 2 décimales, par exemple 0,75." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_a_saved_amount_comes_back_in_the_form_as_a_value_that_reads_the_same(client, login,
+                                                                            locale):
+    """The edit form shows 25 000 € as "25 000" (narrow no-break space) in both languages:
+    "25,000" in English would come back ambiguous."""
+    holder = login("holder")
+    draft = factories.project(holders=[holder], status="draft", title="Brouillon",
+                              funding_need_cents=2_500_050, jobs_envisaged=Decimal("2.25"))
+    db.session.commit()
+    headers = {"Accept-Language": locale}
+    html = client.get(f"/projects/{draft.id}/edit", headers=headers).get_data(as_text=True)
+    mark = "," if locale == "fr" else "."
+    assert f'value="25{NNBSP}000{mark}5"' in html
+    assert f'value="2{mark}25"' in html
+    assert ("25\u202f000" if locale == "fr" else f"25{NNBSP}000") in html  # help text example
+    response = client.post(f"/projects/{draft.id}/edit", headers=headers,
+                           data=factories.complete_idea(
+                               funding_need=f"25{NNBSP}000{mark}5", jobs_envisaged=f"2{mark}25",
+                               save_draft="y", version=draft.version))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    project = db.session.get(Project, draft.id)
+    db.session.refresh(project)
+    assert project.funding_need_cents == 2_500_050
+    assert project.jobs_envisaged == Decimal("2.25")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -113,7 +112,7 @@ class ProjectForm(Form):
             "Your first estimate of what is needed to start, for example %(example)s.",
             example=local_number(25000))),
         places=2,  # stored in cents
-        example=lambda: format_decimal(2500.5, format="#,##0.00"),
+        example=lambda: local_number(2500.5, decimals=2),
         render_kw={"inputmode": "decimal"},
     )
     # The version the editor's form was rendered from (editing only): a newer one in the
