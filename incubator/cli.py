@@ -64,4 +64,12 @@ def register_commands(app: Flask) -> None:
         for role, email, password in DEMO_LOGINS:
             click.echo(f"  {role:<9} {email:<36} {password}")
         click.echo("")
-        click.echo(f"Open {current_app.config['BASE_URL']} once the server has started.")
+        click.echo("Then start the server (flask --app incubator run) and open "
+                   f"{current_app.config['BASE_URL']}")
+        if current_app.config["BASE_URL"].startswith("http://127.0.0.1:"):
+            click.echo("Another port: set FLASK_RUN_PORT for both commands "
+                       "(export FLASK_RUN_PORT=5001).")
+        database = current_app.config["SQLALCHEMY_DATABASE_URI"]
+        if database.startswith("sqlite:///"):
+            click.echo("To start again from empty demo data: stop the server, delete "
+                       f"{database.removeprefix('sqlite:///')} and run this command again.")

@@ -34,7 +34,16 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
-DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"  # where ``flask run`` serves
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"  # where ``flask run`` serves by default
+
+
+def development_base_url() -> str:
+    """Where ``flask run`` serves: port 5000, or ``FLASK_RUN_PORT`` (which ``flask run``
+    reads too, so the demo command and the links in e-mails name the port really used)."""
+    port = (os.environ.get("FLASK_RUN_PORT") or "").strip()
+    if port.isascii() and port.isdecimal() and len(port) <= 5 and 0 < int(port) < 65536:
+        return f"http://127.0.0.1:{port}"
+    return DEVELOPMENT_BASE_URL
 
 
 NO_BASE_URL = (
@@ -73,8 +82,8 @@ def resolve_hosts(config: MutableMapping[str, Any]) -> None:
             raise MissingSetting(NO_BASE_URL)
         logging.getLogger("incubator").warning(
             "INCUBATOR_BASE_URL is not set: links are built on %s (development only).",
-            DEVELOPMENT_BASE_URL)
-        base_url = DEVELOPMENT_BASE_URL
+            development_base_url())
+        base_url = development_base_url()
         extra.append("localhost")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \

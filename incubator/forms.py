@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -27,9 +26,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import NumberRange, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
+from .numbers import NumberRefused, local_number, parse_decimal
 from .params import MAX_ID, parse_int
 
 # Line breaks of every kind (CR, LF, VT, FF, NEL, LS, PS), other C0 controls, DEL and C1.
@@ -145,11 +145,6 @@ def optional_int(value) -> int | None:
     return number
 
 
-def local_number(value) -> str:
-    """``value`` formatted for the current language (for help texts and messages)."""
-    return format_decimal(value, format="#,##0.##")
-
-
 class LazyText:
     """A text computed when shown, so in the reader's language, and escaped like plain text.
 
@@ -178,63 +173,47 @@ class LazyText:
     def __repr__(self) -> str:
         return f"LazyText({str(self)!r})"
 
-
-GROUPED = re.compile(r"^[1-9]\d{0,2}([.,]\d{3})+$")
-# What people type once normalised: digits and a decimal point, nothing Decimal() would
-# read beyond that ("1e999999", "NaN"), which no column could store.
-PLAIN_DECIMAL = re.compile(r"^[+-]?(\d{1,30}(\.\d{0,30})?|\.\d{1,30})$")
-
-
-def normalise_number(raw: str) -> str:
-    """Read a number however it was typed, French or English: "12 500,50", "12,500.50",
-    "12.500", "1,5" and "1.5" all mean what a person means by them.
-
-    Spaces and "€" go; with both "," and "." the last one is the decimal mark; a lone mark
-    followed by groups of exactly three digits ("12,500", "1.250.000") groups thousands;
-    otherwise it is the decimal mark.
-    """
-    for char in (" ", "\u00a0", "\u202f", "€", "'"):
-        raw = raw.replace(char, "")
-    if "," in raw and "." in raw:
-        decimal = "," if raw.rfind(",") > raw.rfind(".") else "."
-        grouping = "." if decimal == "," else ","
-        return raw.replace(grouping, "").replace(decimal, ".")
-    if GROUPED.match(raw):
-        return raw.replace(",", "").replace(".", "")
-    return raw.replace(",", ".")
+    def __mod__(self, values) -> str:
+        """WTForms formats a validator's message with ``message % {...}``."""
+        return str(self) % values
 
 
 class LocalDecimalField(DecimalField):
-    """A decimal typed the way people type it (see ``normalise_number``), shown the local
-    way ("12 500,5" in French). A text input: a number input refuses "12 500,50"."""
+    """A decimal typed the way people type it, read by ``numbers.parse_decimal`` (never
+    rounded nor guessed: "2,25" is 2.25, "2,500" euros asks which one was meant), shown the
+    local way ("12 500,5" in French). A text input: a number input refuses "12 500,50".
+
+    ``places``: the decimals the column keeps; ``example``: a value for the messages
+    (called at request time, so in the reader's language). The largest value of a
+    ``NumberRange`` validator tells whether "2,500" could mean thousands."""
 
     widget = TextInput()
+
+    def __init__(self, label=None, validators=None, places: int = 2,
+                 example: Callable[[], str] | None = None, **kwargs):
+        super().__init__(label, validators, places=places, **kwargs)
+        self.example = example
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:
             return
-        raw = normalise_number(valuelist[0])
-        if raw == "":
-            self.data = None
-            self.raw_data = [""]
-            return
+        maximum = next((v.max for v in self.validators
+                        if isinstance(v, NumberRange) and v.max is not None), None)
         try:
-            if not PLAIN_DECIMAL.match(raw):
-                raise InvalidOperation
-            self.data = Decimal(raw)
-        except (InvalidOperation, ValueError) as error:
+            self.data = parse_decimal(valuelist[0], places=self.places, maximum=maximum,
+                                      example=self.example() if self.example else None)
+        except NumberRefused as error:
             self.data = None
-            raise ValueError(
-                _("Enter a number, for example %(big)s or %(small)s.",
-                  big=local_number(12500), small=local_number(1.5))
-            ) from error
+            raise ValueError(str(error)) from error
+        if self.data is None:
+            self.raw_data = [""]
 
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
         if self.data is None:
             return ""
-        return format_decimal(self.data, format="#,##0.##")
+        return local_number(self.data)
 
 
 class NullableSelectField(SelectField):

@@ -124,7 +124,7 @@ def test_deactivating_twice_leaves_the_account_deactivated(client, login, securi
                                follow_redirects=True)
         assert response.status_code == 200
         assert not db.session.get(User, person.id).active
-    assert "Deux Fois&#39;s account is already deactivated." in response.get_data(as_text=True)
+    assert "The account of Deux Fois is already deactivated." in response.get_data(as_text=True)
     assert len(security_events.of("user.deactivated")) == 1
     assert security_events.of("user.reactivated") == []
 
@@ -137,7 +137,7 @@ def test_reactivating_twice_leaves_the_account_active(client, login, security_ev
         response = client.post(f"/admin/users/{person.id}/active", data={"active": "1"},
                                follow_redirects=True)
         assert db.session.get(User, person.id).active
-    assert "Deux Fois&#39;s account is already active." in response.get_data(as_text=True)
+    assert "The account of Deux Fois is already active." in response.get_data(as_text=True)
     assert len(security_events.of("user.reactivated")) == 1
 
 
@@ -165,7 +165,7 @@ def test_no_invitation_is_sent_to_a_deactivated_account(app, client, login):
     person = factories.user(role="advisor", name="Sans Compte", active=False, password=None)
     db.session.commit()
     response = client.post(f"/admin/users/{person.id}/invitation", follow_redirects=True)
-    assert "Sans Compte&#39;s account is deactivated" in response.get_data(as_text=True)
+    assert "The account of Sans Compte is deactivated" in response.get_data(as_text=True)
     assert app.extensions.get("outbox", []) == []
 
 

@@ -104,7 +104,7 @@ def test_filters_by_advisor_and_theme(client, login):
     db.session.commit()
     html = client.get(f"/board?advisor={advisor.id}&theme={culture.id}").get_data(as_text=True)
     assert "Festival" in html and ">Garage<" not in html
-    assert "1 of 2 active projects match the filters" in html
+    assert "1 active project of 2 matches the filters" in html
 
 
 def test_filtering_with_htmx_returns_only_the_board(client, login):

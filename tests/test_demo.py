@@ -30,7 +30,7 @@ def test_demo_fills_the_database_once_and_prints_the_logins(app):
     assert first.exit_code == 0, first.output
     for _role, email, password in DEMO_LOGINS:
         assert email in first.output and password in first.output
-    assert f"Open {app.config['BASE_URL']} once" in first.output
+    assert f"and open {app.config['BASE_URL']}" in first.output
     counts = (_count(User), _count(Project), _count(StageMove))
     assert counts[1] >= 30
     roles = set(db.session.scalars(select(User.role)))

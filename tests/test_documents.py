@@ -70,6 +70,11 @@ def odf(kind: str) -> bytes:
                    "content.xml": b"<?xml version='1.0'?><office:document-content/>"})
 
 
+EXCEL_CSV = ("Nom;Commune;Besoin de financement\r\nÉpicerie solidaire;Guémené-Penfao;2 500\r\n"
+             "Café associatif;Redon;12 000\r\nRecyclerie;Bains-sur-Oust;à définir\r\n"
+             ).encode("cp1252")
+EXCEL_UNICODE = "\ufeffNom\tCommune\r\nÉpicerie solidaire\tGuémené-Penfao\r\n".encode("utf-16-le")
+
 ACCEPTED = [
     ("statuts.pdf", pdf, "application/pdf"),
     ("logo.png", png, "image/png"),
@@ -87,8 +92,15 @@ ACCEPTED = [
     ("budget.ods", lambda: odf("spreadsheet"), "application/vnd.oasis.opendocument.spreadsheet"),
     ("slides.odp", lambda: odf("presentation"),
      "application/vnd.oasis.opendocument.presentation"),
-    ("notes.txt", lambda: "Réunion du 3 mars : tout va bien.\n".encode(), "text/plain"),
-    ("adherents.csv", lambda: b"nom;commune\nAnne;Redon\n", "text/csv"),
+    ("notes.txt", lambda: "Réunion du 3 mars : tout va bien.\n".encode(),
+     "text/plain; charset=utf-8"),
+    ("adherents.csv", lambda: b"nom;commune\nAnne;Redon\n", "text/csv; charset=utf-8"),
+    # Excel in French, "CSV (séparateur : point-virgule)": Windows-1252, "é" is 0xE9
+    ("adherents-excel.csv", lambda: EXCEL_CSV, "text/csv; charset=windows-1252"),
+    # Excel's "Texte Unicode": UTF-16 LE with its byte order mark, tab-separated
+    ("adherents-unicode.txt", lambda: EXCEL_UNICODE, "text/plain; charset=utf-16"),
+    ("utf16.txt", lambda: "bonjour".encode("utf-16"), "text/plain; charset=utf-16"),
+    ("latin1.txt", lambda: "Réunion".encode("latin-1"), "text/plain; charset=windows-1252"),
 ]
 
 REFUSED = [
@@ -102,8 +114,10 @@ REFUSED = [
     ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 32),
     ("archive.pdf", zipped({"readme.txt": b"hello"})),
     ("macros.docx", ooxml("word", {"word/vbaProject.bin": b"\x00\x01"})),
-    ("utf16.txt", "bonjour".encode("utf-16")),
-    ("latin1.txt", "Réunion".encode("latin-1")),
+    ("page-utf16.txt", "<!DOCTYPE html><script>alert(1)</script>".encode("utf-16")),
+    ("no-bom-utf16.txt", "Nom\tCommune\r\n".encode("utf-16-le")),  # binary-looking
+    ("random.csv", bytes(range(256)) * 8),
+    ("nul.csv", "Nom;Commune\r\nÉpicerie\x00;Redon\r\n".encode("cp1252")),
 ]
 
 
@@ -443,6 +457,15 @@ def test_a_text_file_is_sent_as_text_not_as_html(client, holder_project):
     assert response.headers["Content-Disposition"].startswith("attachment;")
 
 
+def test_an_excel_csv_comes_back_as_sent_with_its_encoding(client, holder_project):
+    _holder, project, _advisor = holder_project
+    assert b"\xe9" in EXCEL_CSV and b";" in EXCEL_CSV  # the real bytes of a French Excel
+    upload(client, project, EXCEL_CSV, "adherents.csv")
+    response = client.get(url(project, stored()[0]))
+    assert response.data == EXCEL_CSV
+    assert response.headers["Content-Type"] == "text/csv; charset=windows-1252"
+
+
 @pytest.mark.parametrize(("given", "kept"), [
     ("../../etc/passwd", "passwd.pdf"),
     ("..\\..\\Windows\\system.ini.pdf", "system.ini.pdf"),
@@ -778,7 +801,7 @@ def test_detection_reads_the_content_not_the_name():
     assert filetypes.detect(odf("presentation")) is filetypes.ODP
     assert filetypes.detect(odf("graphics")) is None
     assert filetypes.detect(b"PK\x03\x04 not really a zip") is None
-    assert filetypes.detect(b"a,b\n") is filetypes.TEXT
+    assert filetypes.detect(b"a,b\n").code == filetypes.TEXT.code
     assert filetypes.detect(b"\xef\xbb\xbf<svg/>") is None
     assert filetypes.detect(b"") is None
 

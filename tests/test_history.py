@@ -4,6 +4,7 @@ both entries. History tables refuse updates and deletes."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, timedelta
 
@@ -251,3 +252,26 @@ def test_notes_and_documents_are_marked_deleted_never_deleted_nor_undeleted(foll
     with pytest.raises(AppendOnlyError, match="never undone"):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_history_entry_has_a_space_before_the_dash_that_names_who(client, followed,
+                                                                        language):
+    """"Note rédigée — Yann", never "Note rédigée— Yann" (issue 9): whatever the entry."""
+    advisor, holder, project = followed
+    stages = factories.stages()
+    note = create_note(project, advisor, kind="meeting", happened_on=date.today(), body="Un",
+                       visibility="shared")
+    add_step(project, advisor, title="Visiter le local", due_on=date.today(), assignee=advisor)
+    add_document(project, advisor, Upload("charte.pdf", "application/pdf", PDF), "shared")
+    people.remove_holder(project, holder.id, advisor, seen_version=project.version)
+    people.add_holder(project, holder.email, holder.name, advisor)
+    board.move_project(project, advisor, stage_id=stages[1].id, seen_version=project.version)
+    board.pause_project(project, advisor, project.version, "Été")
+    db.session.commit()
+    client.post(f"/projects/{project.id}/notes/{note.id}/delete", data={"version": note.version})
+    view = _timeline(client, project, language)
+    dashes = re.findall(r"(.)<span class=\"muted\">—", view, flags=re.S)
+    assert len(dashes) >= 8, view
+    glued = re.findall(r"\S<span class=\"muted\">—", view)
+    assert not glued and all(before.isspace() for before in dashes), glued

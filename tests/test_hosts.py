@@ -211,7 +211,8 @@ def test_a_malformed_base_url_is_refused_at_start_up(monkeypatch, tmp_path, url)
 
 
 def _clean_environment(monkeypatch, tmp_path) -> None:
-    for name in ("INCUBATOR_ENV", "INCUBATOR_BASE_URL", "INCUBATOR_TRUSTED_HOSTS"):
+    for name in ("INCUBATOR_ENV", "INCUBATOR_BASE_URL", "INCUBATOR_TRUSTED_HOSTS",
+                 "FLASK_RUN_PORT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INCUBATOR_INSTANCE_PATH", str(tmp_path))
 
@@ -237,6 +238,24 @@ def test_development_defaults_to_flask_run_address_with_a_warning(monkeypatch, t
     client = app.test_client()
     for host in ("127.0.0.1:5000", "localhost:5000"):
         assert client.get("/healthz", headers={"Host": host}).status_code == 200
+    _close(app)
+
+
+@pytest.mark.parametrize(("port", "base_url"), [
+    ("5055", "http://127.0.0.1:5055"), ("8000", "http://127.0.0.1:8000"),
+    ("", "http://127.0.0.1:5000"), ("abc", "http://127.0.0.1:5000"),
+    ("99999", "http://127.0.0.1:5000"), ("0", "http://127.0.0.1:5000"),
+])
+def test_development_follows_the_port_flask_run_uses(monkeypatch, tmp_path, port, base_url):
+    """README starts the demo with ``FLASK_RUN_PORT``: ``flask run`` serves there, and the
+    demo command and the links in e-mails name that address."""
+    _clean_environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("FLASK_RUN_PORT", port)
+    app = create_app()
+    assert app.config["BASE_URL"] == base_url
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert f"open {base_url}" in result.output
     _close(app)
 
 

@@ -34,8 +34,8 @@ COMPOSERS = {"project_page"}
 FEATURES = {"account", "admin", "auth", "board", "documents", "main", "next_steps", "notes",
             "notifications", "projects"}
 SHARED = {"after_response", "dom", "errors", "forms", "htmx", "i18n", "labels", "mail",
-          "once", "outbox", "params", "passwords", "positions", "reference", "security", "timeline",
-          "tokens", "urls", "versions"}
+          "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
+          "textfiles", "timeline", "tokens", "urls", "versions"}
 BASE = {"config", "extensions", "security_log"}
 
 

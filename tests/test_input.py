@@ -767,6 +767,7 @@ INT_CALLS_REVIEWED = {
     ("projects/services.py", 'int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))'),
     ("security_log.py", "int(current_user.get_id())"),  # a loaded User's integer id
     ("config.py", "int(value)"),  # the operator's environment, at start-up
+    ("config.py", "int(port)"),  # FLASK_RUN_PORT, digits only, at start-up
     ("params.py", "int(text)"),  # the bounded parser itself
     ("extensions.py", "int(limit.reset_at - time.time())"),  # Flask-Limiter's own clock
 }

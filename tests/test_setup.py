@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import stat
 import tomllib
 from pathlib import Path
 
+from babel.messages.pofile import read_po
 from flask import abort
 from sqlalchemy.exc import OperationalError
 
@@ -199,3 +201,28 @@ def test_gunicorn_is_a_runtime_extra_named_in_the_production_instructions():
     production = readme.split("## Running on PostgreSQL (production)")[1].split("\n## ")[0]
     assert "pip install -q -e '.[production]'" in production
     assert "gunicorn" in production
+
+
+def test_readme_names_pages_as_the_menu_does():
+    """Each page the README names in bold with its English name in italics, "**Mes projets**
+    (*My projects*)", is the French translation of that menu label, which the menu shows."""
+    root = Path(settings.ROOT)
+    readme = (root / "README.md").read_text()
+    base = (root / "templates" / "base.html").read_text()
+    with open(root / "incubator/translations/fr/LC_MESSAGES/messages.po", "rb") as handle:
+        catalog = read_po(handle, locale="fr")
+    named = re.findall(r"\*\*([^*]+)\*\*,? \(?\*([^*]+)\*", readme)
+    assert len(named) >= 5, named
+    for french, english in named:
+        assert f'_("{english}")' in base, f"{english!r} is not a menu label"
+        assert catalog.get(english).string == french, (french, english)
+
+
+def test_readme_quick_start_names_the_port_flask_run_uses():
+    """The demo prints the address of ``FLASK_RUN_PORT``, which ``flask run`` reads too."""
+    readme = (Path(settings.ROOT) / "README.md").read_text()
+    quick = readme.split("## Quick start")[1].split("\n## ")[0]
+    command = quick.split("```sh\n")[1].split("\n```")[0]
+    assert "export FLASK_RUN_PORT=5000 && " in command
+    assert command.index("FLASK_RUN_PORT") < command.index("demo") < command.index(" run")
+    assert "rm instance/incubator.sqlite3" in quick  # starting again from empty demo data

@@ -10,6 +10,7 @@ from ..auth import throttle
 from ..auth.services import EmailTaken, send_invitation
 from ..extensions import db
 from ..htmx import done
+from ..i18n import de
 from ..models import Role, User
 from ..params import query_int
 from ..permissions import manager_required
@@ -89,7 +90,7 @@ def set_role(user_id: int):
         return redirect(url_for("admin.users"), code=303)
     return _commit_unless_last_manager(
         lambda: change_role(user, role),
-        _("%(name)s's role is changed.", name=user.name),
+        _("The role %(of_name)s is changed.", of_name=de(user.name)),
     )
 
 
@@ -104,16 +105,17 @@ def set_account_active(user_id: int):
     active = form.active.data == "1"
     if user.active == active:
         if active:
-            message = _("%(name)s's account is already active.", name=user.name)
+            message = _("The account %(of_name)s is already active.", of_name=de(user.name))
         else:
-            message = _("%(name)s's account is already deactivated.", name=user.name)
+            message = _("The account %(of_name)s is already deactivated.",
+                        of_name=de(user.name))
         flash(message, "info")
         return redirect(url_for("admin.users"), code=303)
     if active:
-        message = _("%(name)s's account is active again.", name=user.name)
+        message = _("The account %(of_name)s is active again.", of_name=de(user.name))
     else:
-        message = _("%(name)s's account is deactivated: they can no longer log in.",
-                    name=user.name)
+        message = _("The account %(of_name)s is deactivated: they can no longer log in.",
+                    of_name=de(user.name))
     return _commit_unless_last_manager(lambda: set_active(user, active), message)
 
 
@@ -125,8 +127,8 @@ def invite_again(user_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     if not user.active:
-        flash(_("%(name)s's account is deactivated: reactivate it before sending an "
-                "invitation.", name=user.name), "error")
+        flash(_("The account %(of_name)s is deactivated: reactivate it before sending an "
+                "invitation.", of_name=de(user.name)), "error")
     elif user.has_password:
         flash(_("%(name)s already has a password: they can ask for a new one on the login "
                 "page.", name=user.name), "error")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
@@ -24,8 +25,10 @@ class PasswordPolicy:
         minimum = current_app.config["PASSWORD_MIN_LENGTH"]
         if len(password) < minimum:
             raise ValidationError(
-                _("Choose at least %(num)d characters. A short sentence is easy to remember.",
-                  num=minimum)
+                ngettext("Choose at least %(num)d character. A short sentence is easy to "
+                         "remember.",
+                         "Choose at least %(num)d characters. A short sentence is easy to "
+                         "remember.", minimum)
             )
         if len(password) > 256:
             raise ValidationError(_("Choose at most 256 characters."))
@@ -79,9 +82,10 @@ def new_password_fields(label=None):
     password = PasswordField(
         label or PASSWORD_LABEL,
         validators=[InputRequired(PASSWORD_REQUIRED), PasswordPolicy()],
-        description=LazyText(lambda: _(
+        description=LazyText(lambda: ngettext(
+            "At least %(num)d character. A few words strung together work well.",
             "At least %(num)d characters. A few words strung together work well.",
-            num=current_app.config["PASSWORD_MIN_LENGTH"],
+            current_app.config["PASSWORD_MIN_LENGTH"],
         )),
         render_kw={"autocomplete": "new-password"},
     )

@@ -2,8 +2,10 @@
 
 Standard library only, on bytes already in memory (the upload is read once). Accepted: PDF,
 PNG, JPEG, GIF, WebP, OpenDocument (text, spreadsheet, presentation), Office Open XML (docx,
-xlsx, pptx, without macros) and plain UTF-8 text or CSV. Everything else is refused, notably
-executables, HTML and SVG (both can carry scripts) and the legacy binary Office formats.
+xlsx, pptx, without macros) and plain text or CSV in the encodings people's tools write
+(UTF-8, Windows-1252 from a French Excel, UTF-16 "Texte Unicode": ``textfiles``). Everything
+else is refused, notably executables, HTML and SVG (both can carry scripts) and the legacy
+binary Office formats.
 
 OpenDocument and Office Open XML files are zip archives: ``unpacks_too_big`` refuses one that
 would inflate far beyond any real document (a "zip bomb" that would exhaust a server or a
@@ -19,7 +21,9 @@ import io
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from ..textfiles import NotText, read_text_file
 
 
 @dataclass(frozen=True)
@@ -27,15 +31,17 @@ class FileType:
     code: str  # a format name readable in any language: "PDF", "DOCX"…
     content_type: str
     extensions: tuple[str, ...]  # lower case, without the dot; the first one is the usual one
+    charset: str | None = None  # text only: the encoding read from the content
 
     def accepts(self, extension: str) -> bool:
         return extension.lower() in self.extensions
 
     def content_type_for(self, extension: str) -> str:
-        """The type to store and send: a text file named .csv is CSV."""
-        if self is TEXT and extension.lower() == "csv":
-            return "text/csv"
-        return self.content_type
+        """The type to store and send: a text file named .csv is CSV, with its encoding."""
+        content_type = self.content_type
+        if self.code == TEXT.code and extension.lower() == "csv":
+            content_type = "text/csv"
+        return f"{content_type}; charset={self.charset}" if self.charset else content_type
 
 
 PDF = FileType("PDF", "application/pdf", ("pdf",))
@@ -83,9 +89,7 @@ _EXECUTABLES = (
 )
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .xls, .ppt (and .msi)
 # What browsers sniff as HTML, plus XML (SVG): text that is really markup is refused.
-_MARKUP = (b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<svg", b"<?xml",
-           b"<iframe")
-_UTF8_BOM = b"\xef\xbb\xbf"
+_MARKUP = ("<!doctype", "<html", "<head", "<body", "<script", "<svg", "<?xml", "<iframe")
 
 
 def detect(data: bytes) -> FileType | None:
@@ -99,9 +103,7 @@ def detect(data: bytes) -> FileType | None:
         return WEBP
     if data.startswith(b"PK\x03\x04"):
         return _zip_type(data)
-    if _is_plain_text(data):
-        return TEXT
-    return None
+    return _text_type(data)
 
 
 def unpacks_too_big(data: bytes, max_total: int) -> bool:
@@ -271,15 +273,14 @@ def _zip_type(data: bytes) -> FileType | None:
     return None
 
 
-def _is_plain_text(data: bytes) -> bool:
-    """UTF-8 without NUL bytes, and not markup a browser could render (HTML, SVG, XML)."""
-    if b"\x00" in data:
-        return False
+def _text_type(data: bytes) -> FileType | None:
+    """TEXT with its encoding, when ``data`` is text (``textfiles.read_text_file``) and not
+    markup a browser could render (HTML, SVG, XML)."""
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    head = data.removeprefix(_UTF8_BOM).lstrip()[:1024].lower()
-    if head.startswith(b"<"):
-        return False
-    return not any(marker in head for marker in _MARKUP)
+        text, encoding = read_text_file(data)
+    except NotText:
+        return None
+    head = text.lstrip()[:1024].lower()
+    if head.startswith("<") or any(marker in head for marker in _MARKUP):
+        return None
+    return replace(TEXT, charset=encoding)

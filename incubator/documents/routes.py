@@ -121,6 +121,9 @@ def download(project_id: int, document_id: int):
         download_name=document.filename, etag=False, conditional=False, max_age=None,
         last_modified=document.created_at,
     )
+    # The stored type as is: a text file's charset is the one read at upload (Werkzeug
+    # would add "charset=utf-8" to any text type).
+    response.headers["Content-Type"] = document.content_type
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"

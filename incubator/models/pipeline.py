@@ -107,7 +107,7 @@ class Project(db.Model):
     commune: Mapped[str] = mapped_column(String(100), default="")
     kind: Mapped[str | None] = mapped_column(String(12))
     legal_form_id: Mapped[int | None] = mapped_column(ForeignKey("legal_forms.id"))
-    jobs_envisaged: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    jobs_envisaged: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))  # FTE, e.g. 0.75
     funding_need_cents: Mapped[int | None] = mapped_column(BigInteger)
 
     status: Mapped[str] = mapped_column(String(10), default=ProjectStatus.DRAFT.value)

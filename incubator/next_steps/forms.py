@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..forms import Form, strip
+from ..forms import Form, LazyText, strip
 from ..models import Project, User
 from ..permissions import can_follow_up
 from .queries import assignees
@@ -17,7 +18,8 @@ class NextStepForm(Form):
     title = StringField(
         _l("What is to be done"), filters=[strip],
         validators=[DataRequired(_l("Say what is to be done.")),
-                    Length(max=200, message=_l("At most %(max)d characters."))],
+                    Length(max=200, message=LazyText(lambda: ngettext(
+                        "At most %(num)d character.", "At most %(num)d characters.", 200)))],
         render_kw={"maxlength": 200, "autocomplete": "off"},
     )
     due_on = DateField(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,7 +12,7 @@ from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectFie
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import Form, strip
+from ..forms import Form, LazyText, strip
 from ..models import NoteKind, Project, User, Visibility
 from ..permissions import can_follow_up
 
@@ -67,7 +67,9 @@ class NoteForm(Form):
     body = TextAreaField(
         _l("Note"), filters=[strip],
         validators=[DataRequired(_l("Write the note.")),
-                    Length(max=BODY_MAX, message=_l("A note is at most %(max)d characters."))],
+                    Length(max=BODY_MAX, message=LazyText(lambda: ngettext(
+                        "A note is at most %(num)d character.",
+                        "A note is at most %(num)d characters.", BODY_MAX)))],
         description=_l("Plain text; line breaks are kept."),
         render_kw={"maxlength": BODY_MAX},
     )

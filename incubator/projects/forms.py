@@ -100,6 +100,8 @@ class ProjectForm(Form):
         description=LazyText(lambda: _(
             "For example %(example)s for one full-time and one half-time job.",
             example=local_number(1.5))),
+        places=2,  # FTE: 0,75 or 2,25 is the usual precision
+        example=lambda: local_number(0.75),
         render_kw={"inputmode": "decimal"},
     )
     funding_need = LocalDecimalField(
@@ -109,6 +111,8 @@ class ProjectForm(Form):
         description=LazyText(lambda: _(
             "Your first estimate of what is needed to start, for example %(example)s.",
             example=local_number(25000))),
+        places=2,  # stored in cents
+        example=lambda: local_number(2500.5, decimals=2),
         render_kw={"inputmode": "decimal"},
     )
     # The version the editor's form was rendered from (editing only): a newer one in the

@@ -61,7 +61,7 @@ def field_values(data: dict[str, Any]) -> dict[str, Any]:
             if name in ("pitch", "need", "target_public", "planned_activity", "commune"):
                 value = value or ""
             if name == "jobs_envisaged" and value is not None:
-                value = value.quantize(Decimal("0.1"))
+                value = value.quantize(Decimal("0.01"))  # the form refuses more decimals
             values[name] = value
     if "funding_need" in data:
         values["funding_need_cents"] = euros_to_cents(data["funding_need"])

@@ -30,7 +30,7 @@ def test_a_manager_clears_a_login_delay_in_place(page: Page, live_server, live_a
     assert axe_violations(page) == []
 
     page.evaluate("window.notReloaded = true")
-    section.get_by_role("button", name="Lever le délai de connexion de Anne Briand").click()
+    section.get_by_role("button", name="Lever le délai de connexion d’Anne Briand").click()
     expect(page.locator("#messages")).to_contain_text(
         "Anne Briand peut de nouveau se connecter sans attendre.")
     expect(page.locator(f"#{row_id}")).to_have_count(0)
@@ -53,8 +53,9 @@ def test_after_clearing_a_delay_with_the_keyboard_the_focus_is_on_the_message(
     log_in(page, live_server, "claire@cades.example")
     page.goto(live_server + "/admin/users")
     section = page.locator("#login-delays")
-    for name, left in (("Anne Briand", 1), ("Yann Le Goff", 0)):
-        section.get_by_role("button", name=f"Lever le délai de connexion de {name}").focus()
+    for name, of_name, left in (("Anne Briand", "d’Anne Briand", 1),
+                                ("Yann Le Goff", "de Yann Le Goff", 0)):
+        section.get_by_role("button", name=f"Lever le délai de connexion {of_name}").focus()
         page.keyboard.press("Enter")
         expect(page.locator("#login-delays tbody tr")).to_have_count(left)
         expect(page.locator("#messages")).to_contain_text(f"{name} peut de nouveau")
