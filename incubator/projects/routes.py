@@ -19,7 +19,15 @@ from ..auth.services import EmailTaken
 from ..errors import fail
 from ..extensions import db
 from ..forms import error_messages
-from ..htmx import back_to_project, hx_redirect, is_htmx, project_done, project_url, render
+from ..htmx import (
+    back_to_project,
+    hx_redirect,
+    is_htmx,
+    project_done,
+    project_url,
+    render,
+    version_moved,
+)
 from ..models import Project
 from ..permissions import (
     can_be_holder,
@@ -150,8 +158,9 @@ def edit(project_id: int):
         if inline:  # edited in place on the project page
             db.session.commit()
             project = _visible_or_404(project_id)
-            return project_done(_("Changes saved."), project, "projects/_description.html",
-                                can_edit=True, saved=True)
+            return version_moved(
+                project_done(_("Changes saved."), project, "projects/_description.html",
+                             can_edit=True, saved=True), project, seen)
         if project.is_draft and form.submit_idea.data:
             _submit(project)
             flash(_("Your idea is submitted. The pole's team will contact you soon."), "success")
@@ -237,8 +246,9 @@ def set_advisor(project_id: int):
         return _fragment("projects/_advisor.html", project, 409, advisor_form=form,
                          advisor_conflict=True, people_part="advisor")
     if not error:
-        return project_done(_("Advisor saved."), project, "projects/_advisor.html",
-                            advisor_form=advisor_form(project))
+        return version_moved(
+            project_done(_("Advisor saved."), project, "projects/_advisor.html",
+                         advisor_form=advisor_form(project)), project, form.version.data)
     if is_htmx():
         return render("projects/_advisor.html", 422, project=project,
                       advisor_form=advisor_form(project), advisor_error=error)
@@ -255,6 +265,7 @@ def _holders_done(message: str, project: Project):
 @staff_required
 def add_holder_route(project_id: int):
     project = _visible_or_404(project_id)
+    before = project.version  # adding is not made from a version; the page's forms follow
     form = HolderForm()
     if form.validate_on_submit():
         try:
@@ -270,6 +281,10 @@ def add_holder_route(project_id: int):
         except once.InvalidFormToken:
             db.session.rollback()
             form.form_errors.append(once.stale_message())
+        except StaleVersion:  # a colleague changed the project during this very request
+            db.session.rollback()
+            return _fragment("projects/_holders.html", _visible_or_404(project_id), 409,
+                             holder_form=form, holders_conflict=True, people_part="holders")
         except (PeopleError, EmailTaken) as problem:
             db.session.rollback()
             form.email.errors.append(str(problem))
@@ -279,7 +294,8 @@ def add_holder_route(project_id: int):
                             "%(email)s.", name=holder.name, email=holder.email)
             else:
                 message = _("%(name)s is now a holder of the project.", name=holder.name)
-            return _holders_done(message, _visible_or_404(project_id))
+            project = _visible_or_404(project_id)
+            return version_moved(_holders_done(message, project), project, before)
     if is_htmx():
         return render("projects/_holders.html", 422, project=project, holder_form=form,
                       people_part="holders")
@@ -307,4 +323,5 @@ def remove_holder_route(project_id: int, user_id: int):
         db.session.rollback()
         abort(404)
     message = _("%(name)s is no longer a holder of the project.", name=holder.name)
-    return _holders_done(message, _visible_or_404(project_id))
+    project = _visible_or_404(project_id)
+    return version_moved(_holders_done(message, project), project, form.version.data)
