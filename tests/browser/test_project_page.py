@@ -69,3 +69,31 @@ def test_the_users_own_changes_never_conflict_with_each_other(page: Page, live_s
         assert saved.title == "Ferme pédagogique de Renac"
         assert saved.advisor_id == sophie_id
         assert db.session.get(ProjectHolder, (project_id, anne_id)) is None
+
+
+def test_a_conflict_takes_the_focus_and_keeps_the_text_on_a_phone(page: Page, live_server,
+                                                                   live_app):
+    """A 409 on a narrow screen: the notice is where the focus goes (so it is in view and
+    read first), what the user typed stays in the form, and the view passes axe."""
+    page.set_viewport_size({"width": 375, "height": 740})
+    with live_app.app_context():
+        factories.user(role="advisor", email="yann@cades.example", name="Yann Le Goff")
+        project = factories.project(title="Ferme pédagogique", stage_position=1)
+        db.session.commit()
+        project_id = project.id
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    description = page.locator(f"#description-project-{project_id}")
+    description.locator(".section-head a").click()
+    description.locator("textarea[name=need]").fill("Le besoin selon Yann")
+    with live_app.app_context():  # a colleague saves first
+        saved = db.session.get(Project, project_id)
+        saved.need, saved.version = "Le besoin selon Sophie", saved.version + 1
+        db.session.commit()
+    description.locator("input[name=save_draft]").click()
+    notice = description.locator(".conflict-notice")
+    expect(notice).to_be_focused()
+    expect(notice).to_be_in_viewport()
+    expect(notice).to_contain_text("Le besoin selon Sophie")
+    expect(description.locator("textarea[name=need]")).to_have_value("Le besoin selon Yann")
+    assert axe_violations(page) == []
