@@ -100,8 +100,11 @@ def created(used: UsedFormToken | None, obj: object) -> None:
 
 
 def stale_message() -> str:
-    """What a refused token means for the user (the form shows it above its fields)."""
-    return gettext("This page is out of date or was altered. Reload it and try again.")
+    """What a refused token means for the user (the form shows it above its fields). The
+    form comes back with the user's input and a fresh token, so sending it again works;
+    reloading would lose the input."""
+    return gettext("This form could not be accepted as it was (open for more than a day, or "
+                   "altered). What you typed is kept: check it and send it again.")
 
 
 def replayed(location: str, message: str) -> Response:

@@ -101,8 +101,7 @@ def new():
             db.session.rollback()
             return _already_created(used)
         except once.InvalidFormToken:
-            form.form_errors.append(_("This page is out of date or was altered. Reload it "
-                                      "and try again."))
+            form.form_errors.append(once.stale_message())
             return _render_form(form, None)
         project = create_project(current_user, form.data, as_holder=can_be_holder(current_user))
         once.created(ticket, project)
