@@ -295,12 +295,10 @@ def add_holder_route(project_id: int):
                 message = _("%(name)s is now a holder of the project.", name=holder.name)
             project = _visible_or_404(project_id)
             return version_moved(_holders_done(message, project), project, before)
-    if is_htmx():
-        return render("projects/_holders.html", 422, project=project, holder_form=form,
-                      people_part="holders")
-    for message in error_messages(form):
-        flash(message, "error")
-    return back_to_project(project)
+    # Refused: the form with what was typed and its errors (htmx: the fragment; plain: a
+    # page holding it, as for a conflict).
+    return render("projects/_holders.html" if is_htmx() else "projects/people.html", 422,
+                  project=project, holder_form=form, people_part="holders")
 
 
 @bp.post("/<int:project_id>/holders/<int:user_id>/remove")
