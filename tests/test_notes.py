@@ -347,6 +347,8 @@ def test_deleting_a_note_changed_since_it_was_read_gets_409_and_keeps_it(client,
     if htmx:  # the list as it is now, with the changed note in it
         assert html.lstrip().startswith(f'<div id="note-list-project-{project.id}"')
         assert "Relue par un collègue" in html
+        # the delete button went away: the focus goes to the message, not to the page's top
+        assert 'role="alert" tabindex="-1" autofocus>Someone changed this note' in html
     note = db.session.get(Note, note.id)
     assert note.deleted_at is None and note.body == "Relue par un collègue"
 
