@@ -260,3 +260,20 @@ def test_a_form_left_open_past_its_token_keeps_the_text_and_is_sent_again_with_o
     again = client.post(f"/projects/{project.id}/notes", htmx=htmx,
                         data={**data, "form_token": TOKEN.findall(html)[-1]})
     assert again.status_code in (200, 303) and _count(Note) == 1
+
+
+def test_a_token_of_one_projects_form_is_refused_on_another_project(client, project_page):
+    """A project's creating forms are bound to it: a note form's token sent to another
+    project's address is refused (its replay would point at a note of the first one)."""
+    _, holder, project = project_page
+    other = factories.project(holders=[holder], title="Recyclerie")
+    db.session.commit()
+    token = _page_token(client, project, 'id="note-form-')
+    data = {"kind": "call", "happened_on": date.today().isoformat(), "body": "Appel.",
+            "visibility": "shared", "form_token": token}
+    elsewhere = client.post(f"/projects/{other.id}/notes", data=data, htmx=True)
+    assert elsewhere.status_code == 422
+    assert "check it and send it again" in elsewhere.get_data(as_text=True)
+    assert client.post(f"/projects/{project.id}/notes", data=data,
+                       htmx=True).status_code == 200
+    assert _count(Note, Note.project_id == other.id) == 0 and _count(Note) == 1

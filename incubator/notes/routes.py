@@ -98,7 +98,7 @@ def create(project_id: int):
     valid = form.validate_on_submit()
     if valid:
         try:
-            ticket = once.claim("note")
+            ticket = once.claim("note", project.id)
         except once.AlreadyUsed as used:
             db.session.rollback()
             return once.replayed(

@@ -268,7 +268,7 @@ def add_holder_route(project_id: int):
     form = HolderForm()
     if form.validate_on_submit():
         try:
-            ticket = once.claim("holder")
+            ticket = once.claim("holder", project.id)
             holder, invited = add_holder(project, form.email.data, form.name.data,
                                          current_user)
             once.created(ticket, holder)
