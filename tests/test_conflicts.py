@@ -163,3 +163,24 @@ def test_a_change_of_the_project_tells_the_page_its_version_moved_on(client, sha
     plain = client.post(f"/projects/{project.id}/advisor",
                         data={"advisor_id": "", "version": seen + 4})
     assert plain.status_code == 303 and "HX-Trigger" not in plain.headers
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_holder_added_while_a_colleague_changes_the_project_gets_409_not_500(
+        client, shared, htmx, monkeypatch):
+    """Adding bumps the version of the project loaded at the request's start: a colleague's
+    change committed in between makes that UPDATE miss (StaleVersion). The answer is the
+    holders as they are now with the typed address kept, not a server error."""
+    _, _, project = shared
+    from incubator.projects import routes
+    from incubator.versions import StaleVersion
+
+    def colleague_was_faster(*args, **kwargs):
+        raise StaleVersion()
+
+    monkeypatch.setattr(routes, "add_holder", colleague_was_faster)
+    response = client.post(f"/projects/{project.id}/holders", htmx=htmx,
+                           data={"email": "loic@example.org", "name": "Loïc"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and CONFLICT in html
+    assert 'value="loic@example.org"' in html
