@@ -22,6 +22,10 @@ from flask import Response, flash, make_response, redirect, render_template, req
 
 #: The event every change of a project triggers: its history (timeline) reloads on it.
 PROJECT_CHANGED = "project-changed"
+#: A change of the project's own row (its version went from ``from`` to ``to``): the page's
+#: other forms made from ``from`` follow (static/js/app.js), so the user's next change is not
+#: refused as a conflict with their own.
+PROJECT_VERSION = "project-version"
 
 
 def is_htmx() -> bool:
@@ -99,6 +103,15 @@ def hx_redirect(location: str) -> Response:
         response.headers["HX-Redirect"] = location
         return vary_on_htmx(response)
     return vary_on_htmx(redirect(location, code=303))
+
+
+def version_moved(response: Response, project: Any, seen: int | None) -> Response:
+    """Tell an htmx page that ``project`` went from version ``seen`` to the one after by the
+    user's own change (``PROJECT_VERSION``); nothing for a plain request or no change."""
+    if is_htmx() and seen is not None and project.version == seen + 1:
+        hx_trigger(response, PROJECT_VERSION,
+                   {"project": project.id, "from": seen, "to": seen + 1})
+    return response
 
 
 def hx_trigger(response: Response, event: str, detail: Any = None) -> Response:

@@ -8,6 +8,7 @@ inserted into ``used_form_tokens`` (unique), in the same transaction as the crea
 ``created`` records what it made. A replay of the same rendered form (double click, resend
 after a slow answer, a second tab) finds the row, or loses the race on the unique index, and
 raises ``AlreadyUsed`` with what the first submission created, so the answer can point at it.
+A project's creating forms are bound to the project too (``form_token("note", project.id)``).
 A submission without a token (a script, a page rendered before this existed) is accepted
 without this protection; a forged, foreign or expired token is refused like a stale page.
 """
@@ -52,14 +53,20 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def form_token(form: str) -> str:
-    """A fresh token for ``form`` rendered for the current user (templates call it)."""
+def _name(form: str, scope: int | None) -> str:
+    return form if scope is None else f"{form}:{scope}"
+
+
+def form_token(form: str, scope: int | None = None) -> str:
+    """A fresh token for ``form`` rendered for the current user (templates call it);
+    ``scope``, the project a form belongs to, binds it to that project too."""
     user_id = current_user.id if current_user.is_authenticated else None
-    return _serializer().dumps([user_id, form, secrets.token_urlsafe(16)])
+    return _serializer().dumps([user_id, _name(form, scope), secrets.token_urlsafe(16)])
 
 
-def claim(form: str) -> UsedFormToken | None:
-    """Spend the request's token for ``form`` (flushed, committed with the creation).
+def claim(form: str, scope: int | None = None) -> UsedFormToken | None:
+    """Spend the request's token for ``form`` (of project ``scope``, if given: the same as
+    when it was rendered) (flushed, committed with the creation).
     Returns the spent row, to pass to ``created``; None when the form carried no token.
 
     Raises InvalidFormToken (forged, another user's or form's, older than
@@ -72,6 +79,7 @@ def claim(form: str) -> UsedFormToken | None:
             token, max_age=FORM_TOKEN_HOURS * 3600)
     except (BadSignature, ValueError, TypeError):
         raise InvalidFormToken() from None
+    form = _name(form, scope)
     if name != form or user_id != current_user.id:
         raise InvalidFormToken()
     token_hash = digest(token)
@@ -100,8 +108,11 @@ def created(used: UsedFormToken | None, obj: object) -> None:
 
 
 def stale_message() -> str:
-    """What a refused token means for the user (the form shows it above its fields)."""
-    return gettext("This page is out of date or was altered. Reload it and try again.")
+    """What a refused token means for the user (the form shows it above its fields). The
+    form comes back with the user's input and a fresh token, so sending it again works;
+    reloading would lose the input."""
+    return gettext("This form could not be accepted as it was (open for more than a day, or "
+                   "altered). What you typed is kept: check it and send it again.")
 
 
 def replayed(location: str, message: str) -> Response:

@@ -8,6 +8,8 @@ test_notes.py.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -134,3 +136,51 @@ def test_removing_a_holder_from_an_old_page_gets_409_with_the_current_holders(
     assert client.post(f"/projects/{project.id}/holders/{holder.id}/remove", htmx=htmx,
                        data={"version": fresh}).status_code == (200 if htmx else 303)
     assert db.session.get(ProjectHolder, (project.id, holder.id)) is None
+
+
+def test_a_change_of_the_project_tells_the_page_its_version_moved_on(client, shared):
+    """The page's other forms made from the version before follow (static/js/app.js): the
+    user's own changes, one after another, are never refused as conflicts."""
+    _, holder, project = shared
+    colleague = factories.user(role="advisor", name="Morgane Le Bihan")
+    db.session.commit()
+    seen = project.version
+    changes = [
+        (f"/projects/{project.id}/advisor", {"advisor_id": colleague.id, "version": seen}),
+        (f"/projects/{project.id}/holders", {"email": "loic@example.org"}),
+        (f"/projects/{project.id}/holders/{holder.id}/remove", {"version": seen + 2}),
+        (f"/projects/{project.id}/edit", factories.complete_idea(save_draft="y",
+                                                                 version=seen + 3)),
+    ]
+    for step, (url, data) in enumerate(changes):
+        response = client.post(url, htmx=True, data=data)
+        assert response.status_code == 200, url
+        events = json.loads(response.headers["HX-Trigger"])
+        assert events["project-version"] == {"project": project.id, "from": seen + step,
+                                             "to": seen + step + 1}
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert f'value="{seen + 4}" data-project-version="{project.id}"' in page
+    plain = client.post(f"/projects/{project.id}/advisor",
+                        data={"advisor_id": "", "version": seen + 4})
+    assert plain.status_code == 303 and "HX-Trigger" not in plain.headers
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_holder_added_while_a_colleague_changes_the_project_gets_409_not_500(
+        client, shared, htmx, monkeypatch):
+    """Adding bumps the version of the project loaded at the request's start: a colleague's
+    change committed in between makes that UPDATE miss (StaleVersion). The answer is the
+    holders as they are now with the typed address kept, not a server error."""
+    _, _, project = shared
+    from incubator.projects import routes
+    from incubator.versions import StaleVersion
+
+    def colleague_was_faster(*args, **kwargs):
+        raise StaleVersion()
+
+    monkeypatch.setattr(routes, "add_holder", colleague_was_faster)
+    response = client.post(f"/projects/{project.id}/holders", htmx=htmx,
+                           data={"email": "loic@example.org", "name": "Loïc"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and CONFLICT in html
+    assert 'value="loic@example.org"' in html

@@ -15,6 +15,7 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
+from incubator import once
 from incubator.extensions import db
 from incubator.models import (
     Document,
@@ -178,7 +179,7 @@ def test_a_token_of_another_form_or_user_or_a_forged_one_is_refused(client, logi
     for response in (theirs, forged):
         html = response.get_data(as_text=True)
         assert response.status_code == 422
-        assert "This page is out of date or was altered." in html
+        assert "What you typed is kept: check it and send it again." in html
         assert 'value="Épicerie solidaire de Redon"' in html  # the input, kept
     assert _count(Project) == 0 and holder.id != other.id
 
@@ -237,3 +238,42 @@ def test_four_parallel_sends_of_one_idea_form_create_one_project_and_no_500():
         db.engine.dispose()
     assert [status for status, _ in answers] == [303] * 4, answers
     assert all(location.endswith(f"/projects/{project_id}") for _, location in answers)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_form_left_open_past_its_token_keeps_the_text_and_is_sent_again_with_one_click(
+        client, project_page, htmx, monkeypatch):
+    """A note typed over a long weekend: its token has expired. The answer keeps the text and
+    says to send it again (not to reload, which would lose it); sending the answer's form
+    again works."""
+    _, _, project = project_page
+    token = _page_token(client, project, 'id="note-form-')
+    monkeypatch.setattr(once, "FORM_TOKEN_HOURS", -1)  # every token is past its lifetime
+    data = {"kind": "call", "happened_on": date.today().isoformat(),
+            "body": "Compte rendu du lundi.", "visibility": "shared", "form_token": token}
+    refused = client.post(f"/projects/{project.id}/notes", data=data, htmx=htmx)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Compte rendu du lundi.</textarea>" in html
+    assert "What you typed is kept: check it and send it again." in html
+    assert "Reload" not in html
+    monkeypatch.setattr(once, "FORM_TOKEN_HOURS", 24)
+    again = client.post(f"/projects/{project.id}/notes", htmx=htmx,
+                        data={**data, "form_token": TOKEN.findall(html)[-1]})
+    assert again.status_code in (200, 303) and _count(Note) == 1
+
+
+def test_a_token_of_one_projects_form_is_refused_on_another_project(client, project_page):
+    """A project's creating forms are bound to it: a note form's token sent to another
+    project's address is refused (its replay would point at a note of the first one)."""
+    _, holder, project = project_page
+    other = factories.project(holders=[holder], title="Recyclerie")
+    db.session.commit()
+    token = _page_token(client, project, 'id="note-form-')
+    data = {"kind": "call", "happened_on": date.today().isoformat(), "body": "Appel.",
+            "visibility": "shared", "form_token": token}
+    elsewhere = client.post(f"/projects/{other.id}/notes", data=data, htmx=True)
+    assert elsewhere.status_code == 422
+    assert "check it and send it again" in elsewhere.get_data(as_text=True)
+    assert client.post(f"/projects/{project.id}/notes", data=data,
+                       htmx=True).status_code == 200
+    assert _count(Note, Note.project_id == other.id) == 0 and _count(Note) == 1

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from incubator.extensions import db
-from incubator.models import NextStep, Notification, OutgoingMail, utcnow
+from incubator.models import NextStep, NextStepChange, Notification, OutgoingMail, utcnow
 from incubator.next_steps import services
 from incubator.next_steps.queries import today
 from incubator.notifications.services import NEXT_STEP_ASSIGNED
@@ -225,6 +226,28 @@ def test_ticking_twice_keeps_the_first_tick(client, login):
     assert client.post(f"/projects/{project.id}/next-steps/{item.id}/done").status_code == 303
     db.session.refresh(item)
     assert (item.done_at, item.done_by_id) == (first, other.id)
+
+
+@pytest.mark.parametrize("first", ["done", "reopened"])
+def test_two_ticks_sent_at_once_record_one_change(client, login, first):
+    """A double click without JavaScript sends two requests that both read the step before
+    either writes: the second must not record the tick (or the reopening) a second time."""
+    me = login("advisor")
+    project = factories.project()
+    item = step(project, me, done=first == "reopened")
+    db.session.commit()
+    # The other request read the step as it was; this one wrote meanwhile (no ORM sync).
+    db.session.execute(update(NextStep).where(NextStep.id == item.id).values(
+        done_at=utcnow() if first == "done" else None)
+        .execution_options(synchronize_session=False))
+    if first == "done":
+        assert services.mark_done(project, item, me) is False
+    else:
+        assert services.reopen(item, me) is False
+    db.session.commit()
+    kinds = db.session.scalars(select(NextStepChange.kind).where(
+        NextStepChange.step_id == item.id)).all()
+    assert kinds == ([] if first == "done" else ["done"])
 
 
 def test_overdue_steps_stand_out_with_a_word_not_only_a_colour(client, login):

@@ -347,8 +347,32 @@ def test_deleting_a_note_changed_since_it_was_read_gets_409_and_keeps_it(client,
     if htmx:  # the list as it is now, with the changed note in it
         assert html.lstrip().startswith(f'<div id="note-list-project-{project.id}"')
         assert "Relue par un collègue" in html
+        # the delete button went away: the focus goes to the message, not to the page's top
+        assert 'role="alert" tabindex="-1" autofocus>Someone changed this note' in html
     note = db.session.get(Note, note.id)
     assert note.deleted_at is None and note.body == "Relue par un collègue"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_editing_a_note_deleted_meanwhile_says_so_and_keeps_the_text(client, followed, htmx):
+    """A colleague deleted the note while it was being edited: not a bare 404 ("page not
+    found") that loses the text, but a 409 saying what happened; without JavaScript, the
+    text comes back in a new-note form, ready to send."""
+    advisor, _, project = followed
+    note = _note(project, advisor, body="Premier jet")
+    typed = _edit(note, body="Mon compte rendu complet")
+    client.post(_notes_url(project, note, "delete"), data={"version": note.version})
+    response = client.post(_notes_url(project, note), data=typed, htmx=htmx)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "This note was deleted since you opened it" in html
+    assert "Premier jet" not in html  # deleted content is never shown again
+    if htmx:  # to the message area: the edit form, with the text, stays in the page
+        assert response.headers["HX-Retarget"] == "#messages"
+    else:
+        assert "Mon compte rendu complet</textarea>" in html
+        assert f'action="/projects/{project.id}/notes"' in html and 'name="form_token"' in html
+    assert _count(Note) == 1
 
 
 def test_a_note_deleted_twice_from_the_same_page_is_deleted_once(client, followed):
@@ -401,7 +425,8 @@ def test_a_plain_delete_removes_the_note_from_the_page_but_keeps_its_row(client,
     assert "Note deleted" in timeline and advisor.name in timeline
     assert client.get(_notes_url(project, note), htmx=True).status_code == 404
     assert client.get(_notes_url(project, note, "edit")).status_code == 404
-    assert client.post(_notes_url(project, note), data=_edit(note)).status_code == 404
+    # an edit sent late is told the note went (409, see below), never saved
+    assert client.post(_notes_url(project, note), data=_edit(note)).status_code == 409
     assert client.post(_notes_url(project, note, "delete")).status_code == 404
 
 

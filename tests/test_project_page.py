@@ -222,9 +222,10 @@ def test_a_co_holder_with_a_bad_name_is_told_about_the_name_without_javascript(
     db.session.commit()
     response = client.post(f"/projects/{project.id}/holders",
                            data={"email": "nouveau@exemple.fr", "name": name})
-    assert response.status_code == 303
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"Name (for a new person): {BAD_NAMES[name]}" in page
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<html" in page
+    assert BAD_NAMES[name] in page and f'id="holder-name-project-{project.id}-error"' in page
+    assert 'value="nouveau@exemple.fr"' in page  # what was typed, kept
     assert "valid e-mail" not in page
     assert db.session.scalar(select(User).where(User.email == "nouveau@exemple.fr")) is None
 
@@ -249,9 +250,11 @@ def test_a_co_holder_with_a_bad_address_is_told_about_the_address_in_french(clie
     client.post("/language", data={"locale": "fr"})
     response = client.post(f"/projects/{project.id}/holders",
                            data={"email": "pas-une-adresse", "name": "Léa"})
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Adresse e-mail de la personne porteuse : " in page
-    assert "Nom (pour une nouvelle personne) :" not in page
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="pas-une-adresse"' in page and 'value="Léa"' in page
+    assert f'id="holder-email-project-{project.id}-error" class="field-error">Saisissez une ' \
+        "adresse e-mail valide" in page
 
 
 @pytest.mark.parametrize("htmx", [False, True])

@@ -69,7 +69,7 @@ def upload(project_id: int):
     if not form.validate_on_submit():
         return _render_form(project, form, 422)
     try:
-        ticket = once.claim("document")
+        ticket = once.claim("document", project.id)
     except once.AlreadyUsed:
         db.session.rollback()
         return once.replayed(project_url(project, dom_id(project, "documents")),

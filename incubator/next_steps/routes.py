@@ -41,7 +41,7 @@ def add(project_id: int):
     valid = form.validate_on_submit()
     if valid:
         try:
-            ticket = once.claim("next_step")
+            ticket = once.claim("next_step", project.id)
         except once.AlreadyUsed:
             db.session.rollback()
             return once.replayed(project_url(project, dom_id(project, "next-steps")),

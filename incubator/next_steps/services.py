@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import ColumnElement, update
+from sqlalchemy.orm.attributes import set_committed_value
+
 from ..extensions import db
 from ..models import NextStep, NextStepChange, Project, User, utcnow
 from ..notifications.services import NEXT_STEP_ASSIGNED, notify
@@ -32,16 +35,30 @@ def add_step(project: Project, by: User, *, title: str, due_on: date,
     return step
 
 
+def _switch(step: NextStep, still: ColumnElement[bool], **values) -> bool:
+    """Write ``values`` on the step's row only while ``still`` holds, in one UPDATE: of two
+    requests that read the step at once, only one changes it (and records the change)."""
+    result = db.session.execute(
+        update(NextStep).where(NextStep.id == step.id, still).values(**values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    for name, value in values.items():
+        set_committed_value(step, name, value)
+    return True
+
+
 def mark_done(project: Project, step: NextStep, by: User,
               now: datetime | None = None) -> bool:
     """Tick the step done (by ``by``, now or at ``now`` for demo data) and record it.
-    False when it already was: the first tick stays."""
+    False when it already was, even ticked a moment ago by another request: the first
+    tick stays, recorded once."""
     if step.done_at is not None:
         return False
     now = now or utcnow()
-    step.done_at = now
-    step.done_by_id = by.id
-    step.done_by = by
+    if not _switch(step, NextStep.done_at.is_(None), done_at=now, done_by_id=by.id):
+        return False  # ticked by a request that read it at the same time (a double click)
+    set_committed_value(step, "done_by", by)
     project.last_activity_at = now
     db.session.add(NextStepChange(project_id=project.id, step_id=step.id, kind="done",
                                   by_id=by.id, at=now))
@@ -54,9 +71,9 @@ def reopen(step: NextStep, by: User) -> bool:
     the "done" record stays. False when it was open."""
     if step.done_at is None:
         return False
-    step.done_at = None
-    step.done_by_id = None
-    step.done_by = None
+    if not _switch(step, NextStep.done_at.is_not(None), done_at=None, done_by_id=None):
+        return False  # reopened by a request that read it at the same time
+    set_committed_value(step, "done_by", None)
     db.session.add(NextStepChange(project_id=step.project_id, step_id=step.id,
                                   kind="reopened", by_id=by.id, at=utcnow()))
     db.session.flush()

@@ -43,6 +43,13 @@ def note_of(user: User, project: Project, note_id: int) -> Note | None:
     return db.session.scalars(_visible(user, project).where(Note.id == note_id)).one_or_none()
 
 
+def deleted_note_of(user: User, project: Project, note_id: int) -> Note | None:
+    """A deleted note of ``project`` that ``user`` could read before (an edit of it arriving
+    late is told so); None otherwise."""
+    return db.session.scalars(_visible(user, project, deleted_too=True).where(
+        Note.id == note_id, Note.deleted_at.is_not(None))).one_or_none()
+
+
 def revisions_of(user: User, project: Project, notes: list[Note]) -> dict[int, list[NoteRevision]]:
     """Previous versions of the edited ``notes``, newest first, for staff only: a holder
     never reads them (an earlier version may have been internal)."""

@@ -98,7 +98,7 @@ def create(project_id: int):
     valid = form.validate_on_submit()
     if valid:
         try:
-            ticket = once.claim("note")
+            ticket = once.claim("note", project.id)
         except once.AlreadyUsed as used:
             db.session.rollback()
             return once.replayed(
@@ -137,11 +137,31 @@ def edit(project_id: int, note_id: int):
     return _render_edit(project, note, NoteEditForm(formdata=None, obj=note))
 
 
+def _deleted_meanwhile(project: Project, note_id: int):
+    """An edit of a note deleted since the editor opened it: 409 saying so. htmx: in the
+    message area (the form with the text stays); plain: the text in a new-note form."""
+    deleted = queries.deleted_note_of(current_user, project, note_id)
+    if deleted is None:
+        abort(404)
+    _may_change(project, deleted)
+    if is_htmx():
+        fail(409, _("This note was deleted since you opened it, so your changes cannot be "
+                    "saved. What you typed is still in the form: copy it into a new note if "
+                    "you still need it."))
+    form = NoteForm()
+    form.form_errors.append(_("This note was deleted since you opened it. What you typed is "
+                              "below, as a new note: send it if you still need it."))
+    return page_or_fragment("notes/new.html", "notes/_form.html", 409, project=project,
+                            note_form=form)
+
+
 @bp.post("/projects/<int:project_id>/notes/<int:note_id>")
 @login_required
 def update(project_id: int, note_id: int):
     project = _project(project_id)
-    note = _note(project, note_id)
+    note = queries.note_of(current_user, project, note_id)
+    if note is None:
+        return _deleted_meanwhile(project, note_id)
     _may_change(project, note)
     form = NoteEditForm()
     if not form.validate_on_submit():
@@ -153,7 +173,9 @@ def update(project_id: int, note_id: int):
     except StaleVersion:
         db.session.rollback()
         project = _project(project_id)
-        note = _note(project, note_id)  # deleted in the meantime: 404
+        note = queries.note_of(current_user, project, note_id)
+        if note is None:
+            return _deleted_meanwhile(project, note_id)
         # Keep what the user typed, now based on the current version: saving again is a
         # deliberate choice made after reading the current text.
         form.version.data = note.version

@@ -19,7 +19,15 @@ from ..auth.services import EmailTaken
 from ..errors import fail
 from ..extensions import db
 from ..forms import error_messages
-from ..htmx import back_to_project, hx_redirect, is_htmx, project_done, project_url, render
+from ..htmx import (
+    back_to_project,
+    hx_redirect,
+    is_htmx,
+    project_done,
+    project_url,
+    render,
+    version_moved,
+)
 from ..models import Project
 from ..permissions import (
     can_be_holder,
@@ -93,8 +101,7 @@ def new():
             db.session.rollback()
             return _already_created(used)
         except once.InvalidFormToken:
-            form.form_errors.append(_("This page is out of date or was altered. Reload it "
-                                      "and try again."))
+            form.form_errors.append(once.stale_message())
             return _render_form(form, None)
         project = create_project(current_user, form.data, as_holder=can_be_holder(current_user))
         once.created(ticket, project)
@@ -150,8 +157,9 @@ def edit(project_id: int):
         if inline:  # edited in place on the project page
             db.session.commit()
             project = _visible_or_404(project_id)
-            return project_done(_("Changes saved."), project, "projects/_description.html",
-                                can_edit=True, saved=True)
+            return version_moved(
+                project_done(_("Changes saved."), project, "projects/_description.html",
+                             can_edit=True, saved=True), project, seen)
         if project.is_draft and form.submit_idea.data:
             _submit(project)
             flash(_("Your idea is submitted. The pole's team will contact you soon."), "success")
@@ -237,8 +245,9 @@ def set_advisor(project_id: int):
         return _fragment("projects/_advisor.html", project, 409, advisor_form=form,
                          advisor_conflict=True, people_part="advisor")
     if not error:
-        return project_done(_("Advisor saved."), project, "projects/_advisor.html",
-                            advisor_form=advisor_form(project))
+        return version_moved(
+            project_done(_("Advisor saved."), project, "projects/_advisor.html",
+                         advisor_form=advisor_form(project)), project, form.version.data)
     if is_htmx():
         return render("projects/_advisor.html", 422, project=project,
                       advisor_form=advisor_form(project), advisor_error=error)
@@ -255,10 +264,11 @@ def _holders_done(message: str, project: Project):
 @staff_required
 def add_holder_route(project_id: int):
     project = _visible_or_404(project_id)
+    before = project.version  # adding is not made from a version; the page's forms follow
     form = HolderForm()
     if form.validate_on_submit():
         try:
-            ticket = once.claim("holder")
+            ticket = once.claim("holder", project.id)
             holder, invited = add_holder(project, form.email.data, form.name.data,
                                          current_user)
             once.created(ticket, holder)
@@ -270,6 +280,10 @@ def add_holder_route(project_id: int):
         except once.InvalidFormToken:
             db.session.rollback()
             form.form_errors.append(once.stale_message())
+        except StaleVersion:  # a colleague changed the project during this very request
+            db.session.rollback()
+            return _fragment("projects/_holders.html", _visible_or_404(project_id), 409,
+                             holder_form=form, holders_conflict=True, people_part="holders")
         except (PeopleError, EmailTaken) as problem:
             db.session.rollback()
             form.email.errors.append(str(problem))
@@ -279,13 +293,12 @@ def add_holder_route(project_id: int):
                             "%(email)s.", name=holder.name, email=holder.email)
             else:
                 message = _("%(name)s is now a holder of the project.", name=holder.name)
-            return _holders_done(message, _visible_or_404(project_id))
-    if is_htmx():
-        return render("projects/_holders.html", 422, project=project, holder_form=form,
-                      people_part="holders")
-    for message in error_messages(form):
-        flash(message, "error")
-    return back_to_project(project)
+            project = _visible_or_404(project_id)
+            return version_moved(_holders_done(message, project), project, before)
+    # Refused: the form with what was typed and its errors (htmx: the fragment; plain: a
+    # page holding it, as for a conflict).
+    return render("projects/_holders.html" if is_htmx() else "projects/people.html", 422,
+                  project=project, holder_form=form, people_part="holders")
 
 
 @bp.post("/<int:project_id>/holders/<int:user_id>/remove")
@@ -307,4 +320,5 @@ def remove_holder_route(project_id: int, user_id: int):
         db.session.rollback()
         abort(404)
     message = _("%(name)s is no longer a holder of the project.", name=holder.name)
-    return _holders_done(message, _visible_or_404(project_id))
+    project = _visible_or_404(project_id)
+    return version_moved(_holders_done(message, project), project, form.version.data)

@@ -74,6 +74,19 @@
     });
   });
 
+  // The user's own change of a project (advisor, holders, description) moved its version on:
+  // the page's other forms made from the version before follow, so the next change is not
+  // refused as a conflict with the user's own. Forms older than that keep their version.
+  document.body.addEventListener("project-version", function (evt) {
+    var moved = evt.detail;
+    document.querySelectorAll("input[name=version][data-project-version]").forEach(function (input) {
+      if (input.dataset.projectVersion === String(moved.project) &&
+          input.value === String(moved.from)) {
+        input.value = String(moved.to);
+      }
+    });
+  });
+
   document.addEventListener("click", function (evt) {
     var button = evt.target.closest && evt.target.closest("[data-resend]");
     if (!button || !failed || !failed.isConnected) { return; }

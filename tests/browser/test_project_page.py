@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from incubator.extensions import db
-from incubator.models import Project
+from incubator.models import Project, ProjectHolder
 
 from .. import factories
 from .conftest import axe_violations, log_in
@@ -38,3 +38,62 @@ def test_advisor_and_description_change_in_place(page: Page, live_server, live_a
         assert saved.advisor_id == sophie_id
     page.reload()
     expect(page.locator(f"#advisor-select-project-{project_id}")).to_have_value(str(sophie_id))
+
+
+def test_the_users_own_changes_never_conflict_with_each_other(page: Page, live_server, live_app):
+    """Each change of the project moves its version on: the page's other forms follow, so
+    the advisor, the holders and an open description editor stay usable one after another."""
+    with live_app.app_context():
+        factories.user(role="advisor", email="yann@cades.example", name="Yann Le Goff")
+        sophie = factories.user(role="advisor", name="Sophie Maillard")
+        anne = factories.user(name="Anne Briand")
+        loic = factories.user(name="Loïc Guérin")
+        project = factories.project(holders=[anne, loic], title="Ferme pédagogique",
+                                    stage_position=1)
+        db.session.commit()
+        project_id, anne_id, sophie_id = project.id, anne.id, sophie.id
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    description = page.locator(f"#description-project-{project_id}")
+    description.locator(".section-head a").click()
+    description.locator("input[name=title]").fill("Ferme pédagogique de Renac")
+    page.locator(f"#advisor-select-project-{project_id}").select_option(label="Sophie Maillard")
+    expect(page.locator("#messages")).to_contain_text("Chargé·e d'accompagnement enregistré·e.")
+    page.get_by_role("button", name="Retirer Anne Briand des porteur·ses").click()
+    expect(page.locator("#messages")).to_contain_text("Anne Briand ne porte plus le projet.")
+    description.locator("input[name=save_draft]").click()
+    expect(page.locator("#messages")).to_contain_text("Modifications enregistrées")
+    expect(page.locator(".conflict-notice")).to_have_count(0)
+    with live_app.app_context():
+        saved = db.session.get(Project, project_id)
+        assert saved.title == "Ferme pédagogique de Renac"
+        assert saved.advisor_id == sophie_id
+        assert db.session.get(ProjectHolder, (project_id, anne_id)) is None
+
+
+def test_a_conflict_takes_the_focus_and_keeps_the_text_on_a_phone(page: Page, live_server,
+                                                                   live_app):
+    """A 409 on a narrow screen: the notice is where the focus goes (so it is in view and
+    read first), what the user typed stays in the form, and the view passes axe."""
+    page.set_viewport_size({"width": 375, "height": 740})
+    with live_app.app_context():
+        factories.user(role="advisor", email="yann@cades.example", name="Yann Le Goff")
+        project = factories.project(title="Ferme pédagogique", stage_position=1)
+        db.session.commit()
+        project_id = project.id
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    description = page.locator(f"#description-project-{project_id}")
+    description.locator(".section-head a").click()
+    description.locator("textarea[name=need]").fill("Le besoin selon Yann")
+    with live_app.app_context():  # a colleague saves first
+        saved = db.session.get(Project, project_id)
+        saved.need, saved.version = "Le besoin selon Sophie", saved.version + 1
+        db.session.commit()
+    description.locator("input[name=save_draft]").click()
+    notice = description.locator(".conflict-notice")
+    expect(notice).to_be_focused()
+    expect(notice).to_be_in_viewport()
+    expect(notice).to_contain_text("Le besoin selon Sophie")
+    expect(description.locator("textarea[name=need]")).to_have_value("Le besoin selon Yann")
+    assert axe_violations(page) == []
