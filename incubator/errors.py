@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import Flask, g, make_response, render_template, session, url_for
+from flask import Flask, g, make_response, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -93,7 +93,40 @@ def _csrf_error(error: CSRFError):
             response = render_error(400, str(LOGGED_OUT_MESSAGE), resend=True,
                                     login_link=url_for("auth.login"))
         return hx_trigger(response, "csrf-token", {"token": generate_csrf()})
+    if current_user.is_authenticated and request.method == "POST" and _sent_from_here():
+        return _resend_page()
     return render_error(400, str(CSRF_MESSAGE))
+
+
+def _sent_from_here() -> bool:
+    """The refused form was sent by one of our own pages (``Sec-Fetch-Site: same-origin``, or
+    an ``Origin`` equal to ours where the browser sends no fetch metadata). A form posted
+    from another site never gets the resend page: its button would turn a forged request
+    into one the user confirms."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    return origin is not None and origin.rstrip("/") == request.host_url.rstrip("/")
+
+
+_NOT_SHOWN = {"version", "form_token", "next", "view"}  # technical fields, kept but not shown
+
+
+def _resend_page():
+    """Without JavaScript, after a new login (maybe in another tab) the page's form carried
+    the old session's token: a page shows what was sent and offers to send it again with
+    the current token (files cannot be kept: the user chooses them again). 400."""
+    fields = [(name, value) for name, values in request.form.lists() if name != "csrf_token"
+              for value in values]
+    # Shown: the free text (a sentence, several lines); codes of choices and dates are only
+    # kept, like every field, in the form sent again.
+    shown = [value for name, value in fields
+             if name not in _NOT_SHOWN and any(space in value.strip() for space in " \n")]
+    context = {"status": 400, "title": MESSAGES[400][0], "message": str(STALE_PAGE_MESSAGE),
+               "fields": fields, "shown": shown, "action": request.path,
+               "had_files": bool(request.files)}
+    return vary_on_htmx(make_response(render_template("errors/resend.html", **context), 400))
 
 
 def _server_error(error: InternalServerError):

@@ -9,7 +9,7 @@ from io import BytesIO
 
 import pytest
 from flask import flash, get_flashed_messages
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from incubator import htmx as answers
 from incubator.extensions import db
@@ -218,3 +218,64 @@ def test_a_form_sent_after_logging_out_elsewhere_offers_to_log_in_and_send_again
     assert "log in again in another tab" in html and "data-resend" in html
     assert 'href="/auth/login" target="_blank"' in html
     assert "csrf-token" in response.headers["HX-Trigger"]
+
+
+def html_fields(html: str, form_marker: str) -> dict[str, str]:
+    """The inputs of the form whose tag holds ``form_marker``, as a browser would send them."""
+    from html.parser import HTMLParser
+
+    form = html[html.index(form_marker):]
+    form = form[:form.index("</form>")]
+    fields: dict[str, str] = {}
+
+    class Inputs(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "input" and "name" in attrs:
+                fields[attrs["name"]] = attrs.get("value", "")
+
+    Inputs().feed(form)
+    return fields
+
+
+def _stale_note_post(client, project, **headers):
+    """A note sent without JavaScript with a token of an older session (a new login since,
+    maybe in another tab)."""
+    return client.post(f"/projects/{project.id}/notes", csrf=False, headers=headers, data={
+        "csrf_token": "jeton-d-une-autre-session", "kind": "call",
+        "happened_on": date.today().isoformat(), "body": "Appel <b>important</b>\nà Anne",
+        "visibility": "internal"})
+
+
+def test_without_javascript_a_form_of_an_older_session_is_shown_and_can_be_sent_again(
+        client, login):
+    login("advisor")
+    project = factories.project()
+    db.session.commit()
+    response = _stale_note_post(client, project, **{"Sec-Fetch-Site": "same-origin"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "What you typed is kept: send it again." in html
+    # What was typed is shown as text (escaped) and kept in the form sent again.
+    assert "Appel &lt;b&gt;important&lt;/b&gt;\nà Anne" in html and "<b>important" not in html
+    assert f'action="/projects/{project.id}/notes"' in html
+    assert db.session.scalar(select(func.count()).select_from(Note)) == 0
+    resend = html_fields(html, f'action="/projects/{project.id}/notes"')
+    assert resend["csrf_token"] != "jeton-d-une-autre-session"
+    again = client.post(f"/projects/{project.id}/notes", csrf=False, data=resend)
+    assert again.status_code == 303
+    assert db.session.scalar(select(Note.body)) == "Appel <b>important</b>\nà Anne"
+
+
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "cross-site"},
+                                     {"Origin": "https://attaquant.example"}, {}])
+def test_a_form_posted_from_another_site_never_gets_the_resend_page(client, login, headers):
+    """Its button would turn a forged request into one the user confirms."""
+    login("advisor")
+    project = factories.project()
+    db.session.commit()
+    response = _stale_note_post(client, project, **headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "session has expired or the form is out of date" in html
+    assert "important" not in html and 'name="body"' not in html

@@ -6,6 +6,7 @@ rightly logs a failed request as a console error there."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -146,3 +147,40 @@ def test_a_note_typed_before_logging_in_again_elsewhere_is_sent_again(page: Page
     expect(first.locator("#messages")).to_contain_text("Note")
     with live_app.app_context():
         assert db.session.scalar(select(Note)).body == "Rencontre avec Anne au garage."
+
+
+def test_without_javascript_a_note_typed_before_logging_in_again_elsewhere_is_sent_again(
+        browser, live_server, live_app, followed):
+    """No htmx to keep the page: the refused form comes back as a page showing what was
+    typed, with a button that sends it again under the new session."""
+    project_id, _due = followed
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR",
+                                  timezone_id="Europe/Paris")
+    context.set_default_timeout(10_000)
+    try:
+        first = context.new_page()
+        log_in(first, live_server, "yann@cades.example")
+        first.goto(f"{live_server}/projects/{project_id}")
+        first.locator(f"#notes-project-{project_id} details.note-new > summary").click()
+        first.locator(f"#new-note-project-{project_id}-body").fill(
+            "Rencontre avec Anne au garage.\nÀ rappeler lundi.")
+
+        second = context.new_page()
+        second.goto(f"{live_server}/board")
+        second.locator("form[action$='/auth/logout'] button").dispatch_event("click")
+        expect(second.get_by_role("link", name="Se connecter")).to_be_visible()
+        log_in(second, live_server, "yann@cades.example")
+
+        first.locator("[data-note-submit]").click()
+        expect(first.locator("main")).to_contain_text("envoyez-le à nouveau")
+        expect(first.locator(".resend-value")).to_have_text(
+            "Rencontre avec Anne au garage.\nÀ rappeler lundi.")
+        with live_app.app_context():
+            assert db.session.scalar(select(Note)) is None
+        first.get_by_role("button", name="Envoyer à nouveau").click()
+        expect(first).to_have_url(re.compile(rf"/projects/{project_id}#note-\d+$"))
+        with live_app.app_context():
+            assert db.session.scalar(select(Note)).body == (
+                "Rencontre avec Anne au garage.\r\nÀ rappeler lundi.")
+    finally:
+        context.close()
