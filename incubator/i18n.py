@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask import Flask, current_app, request, session
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 
@@ -62,3 +62,21 @@ def register_i18n(app: Flask) -> None:
         date=_date, datetime=_datetime, money=_money, number=_number
     )
     app.jinja_env.globals["days_since"] = days_since
+
+
+def localized(item: object | None, field: str = "name") -> str:
+    """A reference row's ``field`` (a stage's name or description, a theme, a legal form) in
+    the interface's language: its ``<field>_en`` column in English when filled, else the
+    pole's French wording. The rows stay data the pole edits; this only picks the column."""
+    if item is None:
+        return ""
+    french = getattr(item, field) or ""
+    locale = get_locale()
+    if locale is not None and locale.language != "fr":
+        return getattr(item, f"{field}_{locale.language}", "") or french
+    return french
+
+
+def register_reference_labels(app: Flask) -> None:
+    """``{{ stage|localized }}``, ``{{ stage|localized('description') }}`` in templates."""
+    app.jinja_env.filters["localized"] = localized
