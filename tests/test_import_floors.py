@@ -11,7 +11,8 @@ Floors, top to bottom:
   shared       primitives every feature may use (timeline, positions, reference, outbox…);
   permissions  every access rule, over the models;
   models
-  base         ``extensions``, ``config``, ``security_log``.
+  base         ``extensions``, ``config``, ``security_log``, ``text`` (pure French text
+               helpers the models use for their search keys).
 """
 
 from __future__ import annotations
