@@ -88,7 +88,7 @@ def one_spelling(counts: Iterable[tuple[str, int]], reference: Iterable[str] = (
     for spelling, count in counts:
         spelling = " ".join((spelling or "").split())
         if search_key(spelling):
-            used[spelling] = used.get(spelling, 0) + int(count)
+            used[spelling] = used.get(spelling, 0) + count
     chosen: dict[str, str] = {search_key(spelling): spelling for spelling in reference}
     known = {search_key(spelling): spelling for spelling in (*spellings, *reference)}
     groups: dict[str, list[tuple[int, tuple, str]]] = {}
