@@ -72,7 +72,7 @@ def test_a_double_click_on_add_the_note_adds_one_note_and_the_button_comes_back(
     log_in(page, live_server, "yann@cades.example")
     page.goto(f"{live_server}/projects/{project_id}")
     page.locator(f"#notes-project-{project_id} details.note-new > summary").click()
-    page.locator(f"#new-note-{project_id}-body").fill("Visite du garage.")
+    page.locator(f"#new-note-project-{project_id}-body").fill("Visite du garage.")
     held = _hold(page, rf"/projects/{project_id}/notes$")
     button = page.locator("[data-note-submit]")
     button.dblclick(no_wait_after=True)
