@@ -69,6 +69,7 @@ from incubator.notes.services import create_note
 from incubator.passwords import hash_password
 from incubator.projects.services import create_project, submit_project
 from incubator.reference import TERRITORY_COMMUNES, seed_reference_data
+from incubator.text import search_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,13 +161,15 @@ def seed(app: Flask, projects: int, rng: random.Random) -> None:
         users = User.__table__
         advisor_ids = _bulk_insert(users, [
             {"email": ADVISOR_EMAIL if n == 0 else f"advisor{n}@bench.example.org",
-             "name": person(n + 3), "role": Role.ADVISOR.value, "active": True,
+             "name": person(n + 3), "name_key": search_key(person(n + 3)),
+             "role": Role.ADVISOR.value, "active": True,
              "password_hash": password_hash if n == 0 else None, "created_at": now,
              "email_notifications": False}
             for n in range(ADVISORS)
         ])
         holder_ids = _bulk_insert(users, [
             {"email": f"holder{n}@bench.example.org", "name": person(n),
+             "name_key": search_key(person(n)),
              "role": Role.HOLDER.value, "active": True, "password_hash": None,
              "created_at": now, "email_notifications": False}
             for n in range(max(1, projects // 3))
@@ -298,6 +301,28 @@ def measure_board(client, statements: list[int], requests: int) -> dict[str, Any
     return {"board_ms_median": statistics.median(times), "board_ms_p95": percentile(times, 0.95),
             "board_bytes": size, "board_sql": int(statistics.median(sql)),
             "board_sql_max": max(sql)}
+
+
+# Searches as advisors type them: no accents, capitals, a holder's name, a commune filter.
+SEARCHES = ("/board?q=epicerie", "/board?q=ECOLIEU", "/board?q=vilaine%20energies",
+            "/board?q=guemene", "/board?commune=guemene-penfao")
+
+
+def measure_search(client, statements: list[int], requests: int) -> dict[str, Any]:
+    """The board filtered (text search and commune, accents and case aside): times and SQL
+    statements per render, over ``SEARCHES`` in turn."""
+    for url in SEARCHES:
+        client.get(url)
+    times, sql = [], []
+    for n in range(requests):
+        before = statements[0]
+        response, ms = timed(client.get, SEARCHES[n % len(SEARCHES)])
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {SEARCHES[n % len(SEARCHES)]} answered {response.status_code}")
+        times.append(ms)
+        sql.append(statements[0] - before)
+    return {"search_ms_median": statistics.median(times), "search_ms_p95": percentile(times, 0.95),
+            "search_sql": int(statistics.median(sql)), "search_sql_max": max(sql)}
 
 
 def load_every_card(client) -> tuple[set[int], int]:
@@ -562,6 +587,7 @@ def run_size(projects: int, args: argparse.Namespace, workdir: Path) -> dict[str
         csrf = log_in(client)
         with counting_statements(app) as statements:
             result |= measure_board(client, statements, args.board_requests)
+            result |= measure_search(client, statements, args.board_requests)
             result |= measure_all_cards(client, projects)
             result |= measure_moves(app, client, csrf, statements, args.moves, rng)
         if projects in args.throughput_sizes:
@@ -574,6 +600,7 @@ def run_size(projects: int, args: argparse.Namespace, workdir: Path) -> dict[str
 
 
 JSON_KEYS = ("projects", "board_ms_median", "board_ms_p95", "board_bytes", "board_sql",
+             "search_ms_median", "search_ms_p95", "search_sql",
              "all_cards_ms", "move_ms_median", "move_ms_p95", "move_bytes", "move_sql",
              "throughput_rps")
 
@@ -594,6 +621,8 @@ def print_table(r: dict[str, Any]) -> None:
          f"≤ {BOARD_MS:.0f} ms median", r["board_ms_median"] <= BOARD_MS, at),
         ("", f"{kb:,.1f} KB, {r['board_sql']} SQL statements", f"≤ {BOARD_KB:.0f} KB",
          kb <= BOARD_KB, at),
+        ("search", f"median {r['search_ms_median']:.1f} ms, p95 {r['search_ms_p95']:.1f} ms, "
+         f"{r['search_sql']} SQL (max {r['search_sql_max']})", "", True, False),
         ("all cards", f"{r['all_cards_ms']:,.1f} ms ({r['all_cards_count']:,} cards, "
          f"{requests} request{'s' if requests != 1 else ''})", f"≤ {ALL_CARDS_MS:.0f} ms",
          r["all_cards_ms"] <= ALL_CARDS_MS, at),

@@ -42,7 +42,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (tables known to SQLAlchemy and Alembic)
     from .after_response import register_after_response
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from .i18n import register_i18n, select_locale
+    from .i18n import register_i18n, register_reference_labels, select_locale
     from .models.types import render_migration_item
     from .outbox import register_outbox
     from .security import register_security, register_trusted_hosts
@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
 
     register_sessions(app)  # server-side sessions: checked before every view
     register_i18n(app)
+    register_reference_labels(app)
     register_security(app)
     register_outbox(app)
     register_after_response(app)

@@ -72,7 +72,7 @@ PEOPLE: list[tuple[str, Role, str, str]] = [
 
 COLL, INDIV = ProjectKind.COLLECTIVE.value, ProjectKind.INDIVIDUAL.value
 ASSO, SCOP, SCIC, COOP = "Association loi 1901", "SCOP", "SCIC", "Coopérative (autre)"
-ESUS, UNDECIDED = "Entreprise commerciale ESUS", "Pas encore décidé"
+ESUS, UNDECIDED = "Entreprise commerciale ESUS", None  # not decided yet: no legal form
 
 
 @dataclass(frozen=True)
@@ -544,10 +544,10 @@ def load_demo() -> bool:
     last_notification = db.session.scalar(select(func.max(Notification.id))) or 0
     last_mail = db.session.scalar(select(func.max(OutgoingMail.id))) or 0
     users = _create_people(now)
-    stages = _by_name(Stage, [name for name, _ in DEFAULT_STAGES])
+    stages = _by_name(Stage, [stage[0] for stage in DEFAULT_STAGES])
     themes = _by_name(Theme, {i.theme for i in IDEAS if i.theme})
     forms = _by_name(LegalForm, {i.legal_form for i in IDEAS if i.legal_form})
-    stage_ids = [stages[name].id for name, _ in DEFAULT_STAGES]
+    stage_ids = [stages[stage[0]].id for stage in DEFAULT_STAGES]
     # WIP limits the pole set on its busiest stages (the feasibility column is over it).
     stages["Accueil"].wip_limit = 10
     stages["Étude de faisabilité"].wip_limit = 5

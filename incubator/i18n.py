@@ -85,3 +85,21 @@ def register_i18n(app: Flask) -> None:
     )
     app.jinja_env.globals["days_since"] = days_since
     app.jinja_env.globals["de"] = de
+
+
+def localized(item: object | None, field: str = "name") -> str:
+    """A reference row's ``field`` (a stage's name or description, a theme, a legal form) in
+    the interface's language: its ``<field>_en`` column in English when filled, else the
+    pole's French wording. The rows stay data the pole edits; this only picks the column."""
+    if item is None:
+        return ""
+    french = getattr(item, field) or ""
+    locale = get_locale()
+    if locale is not None and locale.language != "fr":
+        return getattr(item, f"{field}_{locale.language}", "") or french
+    return french
+
+
+def register_reference_labels(app: Flask) -> None:
+    """``{{ stage|localized }}``, ``{{ stage|localized('description') }}`` in templates."""
+    app.jinja_env.filters["localized"] = localized

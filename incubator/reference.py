@@ -13,44 +13,52 @@ from sqlalchemy.orm import Session
 from .extensions import db
 from .models import LegalForm, Project, Stage, Theme, User
 from .permissions import active_staff
+from .text import one_spelling, sorted_french
 
-DEFAULT_STAGES: list[tuple[str, str]] = [
-    ("Accueil", "Idée déposée, à qualifier."),
-    ("Émergence", "Besoin, collectif et premiers partenaires clarifiés."),
-    ("Étude de faisabilité", "Modèle économique, forme juridique, plan de financement."),
-    ("Lancement", "Structure créée, premiers financements et première activité."),
-    ("Développement", "Consolidation, premiers emplois."),
+# (French name, French description, English name, English description).
+DEFAULT_STAGES: list[tuple[str, str, str, str]] = [
+    ("Accueil", "Idée déposée, à qualifier.",
+     "Welcome", "Idea submitted, to be qualified."),
+    ("Émergence", "Besoin, collectif et premiers partenaires clarifiés.",
+     "Emergence", "Need, collective and first partners clarified."),
+    ("Étude de faisabilité", "Modèle économique, forme juridique, plan de financement.",
+     "Feasibility study", "Economic model, legal form, funding plan."),
+    ("Lancement", "Structure créée, premiers financements et première activité.",
+     "Launch", "Structure created, first funding and first activity."),
+    ("Développement", "Consolidation, premiers emplois.",
+     "Development", "Consolidation, first jobs."),
 ]
 
-DEFAULT_THEMES: list[str] = [
-    "Éco-construction",
-    "Restauration bio hors domicile",
-    "Alimentation et circuits courts",
-    "Services à la personne",
-    "Hébergement et accueil de groupe",
-    "Culture",
-    "Mobilité",
-    "Réemploi et économie circulaire",
-    "Énergie",
-    "Insertion par l'activité économique",
-    "Tourisme",
-    "Numérique",
-    "Agriculture",
-    "Éducation populaire",
-    "Santé et solidarités",
-    "Autre",
+# (French, English).
+DEFAULT_THEMES: list[tuple[str, str]] = [
+    ("Éco-construction", "Eco-construction"),
+    ("Restauration bio hors domicile", "Organic catering"),
+    ("Alimentation et circuits courts", "Food and short supply chains"),
+    ("Services à la personne", "Personal care services"),
+    ("Hébergement et accueil de groupe", "Group accommodation and hosting"),
+    ("Culture", "Culture"),
+    ("Mobilité", "Mobility"),
+    ("Réemploi et économie circulaire", "Reuse and circular economy"),
+    ("Énergie", "Energy"),
+    ("Insertion par l'activité économique", "Work integration"),
+    ("Tourisme", "Tourism"),
+    ("Numérique", "Digital"),
+    ("Agriculture", "Agriculture"),
+    ("Éducation populaire", "Popular education"),
+    ("Santé et solidarités", "Health and solidarity"),
+    ("Autre", "Other"),
 ]
 
-DEFAULT_LEGAL_FORMS: list[str] = [
-    "Association loi 1901",
-    "SCOP",
-    "SCIC",
-    "Coopérative (autre)",
-    "CAE (entrepreneur salarié)",
-    "Entreprise commerciale ESUS",
-    "Mutuelle",
-    "Fondation / fonds de dotation",
-    "Pas encore décidé",
+# (French, English). "Not decided yet" is no row: the form's empty choice says it (once).
+DEFAULT_LEGAL_FORMS: list[tuple[str, str]] = [
+    ("Association loi 1901", "Non-profit association (1901 law)"),
+    ("SCOP", "SCOP (workers' cooperative)"),
+    ("SCIC", "SCIC (multi-stakeholder cooperative)"),
+    ("Coopérative (autre)", "Cooperative (other)"),
+    ("CAE (entrepreneur salarié)", "CAE (salaried entrepreneur)"),
+    ("Entreprise commerciale ESUS", "ESUS-certified business"),
+    ("Mutuelle", "Mutual society"),
+    ("Fondation / fonds de dotation", "Foundation / endowment fund"),
 ]
 
 # Communes of the Pays de Redon et de Vilaine, offered as suggestions.
@@ -71,19 +79,22 @@ def seed_reference_data(session: Session) -> bool:
     added = False
     if not session.scalar(select(func.count()).select_from(Stage)):
         session.add_all(
-            Stage(name=name, description=description, position=index)
-            for index, (name, description) in enumerate(DEFAULT_STAGES, start=1)
+            Stage(name=name, description=description, name_en=name_en,
+                  description_en=description_en, position=index)
+            for index, (name, description, name_en, description_en)
+            in enumerate(DEFAULT_STAGES, start=1)
         )
         added = True
     if not session.scalar(select(func.count()).select_from(Theme)):
         session.add_all(
-            Theme(name=name, position=index) for index, name in enumerate(DEFAULT_THEMES, 1)
+            Theme(name=name, name_en=name_en, position=index)
+            for index, (name, name_en) in enumerate(DEFAULT_THEMES, 1)
         )
         added = True
     if not session.scalar(select(func.count()).select_from(LegalForm)):
         session.add_all(
-            LegalForm(name=name, position=index)
-            for index, name in enumerate(DEFAULT_LEGAL_FORMS, 1)
+            LegalForm(name=name, name_en=name_en, position=index)
+            for index, (name, name_en) in enumerate(DEFAULT_LEGAL_FORMS, 1)
         )
         added = True
     if added:
@@ -123,13 +134,17 @@ def legal_forms() -> list[LegalForm]:
 
 
 def commune_suggestions() -> list[str]:
-    """The territory's communes plus every commune already used, sorted the French way."""
-    used = db.session.scalars(select(Project.commune).where(Project.commune != "").distinct())
-    names = set(TERRITORY_COMMUNES) | {name for name in used if name}
-    return sorted(names, key=lambda n: n.casefold().replace("é", "e").replace("è", "e"))
+    """The territory's communes plus every commune already used, one spelling each (the
+    territory's, else the most used), in French order."""
+    used = db.session.execute(
+        select(Project.commune, func.count()).where(Project.commune_key != "")
+        .group_by(Project.commune)
+    )
+    return one_spelling(used.all(), reference=TERRITORY_COMMUNES)
 
 
 def staff_members() -> list[User]:
     """Active advisors and managers (who may advise a project, be given a step, hear of a
     new idea), by name."""
-    return list(db.session.scalars(select(User).where(active_staff()).order_by(User.name, User.id)))
+    staff = db.session.scalars(select(User).where(active_staff()).order_by(User.name_key, User.id))
+    return sorted_french(staff, key=lambda user: user.name)

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
+from .models import derived_keys
 
 
 class StaleVersion(Exception):
@@ -41,6 +42,7 @@ def save_version(obj: Any, seen_version: int | None, *,
     if seen_version is None:
         raise StaleVersion()
     model = type(obj)
+    values.update(derived_keys(obj, values))  # search keys of the texts written
     result = db.session.execute(
         update(model)
         .where(model.id == obj.id, model.version == seen_version, *where)

@@ -52,7 +52,7 @@ def test_a_plain_form_moves_a_project_to_another_stage(client, login):
     last = _moves(project)[-1]
     assert (last.from_stage_id, last.to_stage_id, last.moved_by_id) == (
         factories.stage(1).id, factories.stage(2).id, advisor.id)
-    assert "moved to Émergence" in client.get("/board").get_data(as_text=True)
+    assert "moved to Emergence" in client.get("/board").get_data(as_text=True)
 
 
 def test_an_htmx_move_answers_with_the_card_and_out_of_band_headers(client, login):
@@ -71,7 +71,7 @@ def test_an_htmx_move_answers_with_the_card_and_out_of_band_headers(client, logi
     assert f'id="project-{project.id}"' in html and f'data-version="{V + 1}"' in html
     assert f'id="head-stage-{factories.stage(1).id}" hx-swap-oob="true"' in html
     assert f'id="head-stage-{factories.stage(2).id}" hx-swap-oob="true"' in html
-    assert 'id="board-announcer" hx-swap-oob="innerHTML">“Garage solidaire” moved to Émergence' in html
+    assert 'id="board-announcer" hx-swap-oob="innerHTML">“Garage solidaire” moved to Emergence' in html
     assert "board:focus" in response.headers["HX-Trigger"]
     assert len(response.data) < 4096
     assert _column(2) == ["Garage solidaire", "Tiers-lieu"]

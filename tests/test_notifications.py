@@ -74,11 +74,11 @@ def test_a_stage_change_tells_the_holders_and_the_advisor_who_did_not_move_it(cl
 
     assert _move(client, project, 2).status_code == 303
 
-    stage = factories.stage(2).name
+    stage, stage_en = factories.stage(2).name, factories.stage(2).name_en
     for holder in (anne, paul):
         [told] = _notifications(holder)
         assert told.kind == notify.STAGE_CHANGED and told.project_id == project.id
-        assert told.detail == {"title": "Garage solidaire", "stage": stage}
+        assert told.detail == {"title": "Garage solidaire", "stage": stage, "stage_en": stage_en}
         assert told.actor_id == mover.id
     [moved] = _notifications(advisor)
     assert moved.kind == notify.PROJECT_MOVED
@@ -417,7 +417,7 @@ def test_the_page_shows_who_did_it(client, auth):
     auth.logout()
     auth.login(holder)
     html = client.get("/notifications").get_data(as_text=True)
-    assert f"“Recyclerie” moved to the stage {factories.stage(2).name}." in html
+    assert f"“Recyclerie” moved to the stage {factories.stage(2).name_en}." in html
     assert "Sophie Maillard · <time" in html
 
 

@@ -25,7 +25,8 @@ def test_the_idea_form_shows_every_field(client, login):
     for name in ("title", "pitch", "need", "target_public", "planned_activity", "theme_id",
                  "commune", "kind", "legal_form_id", "jobs_envisaged", "funding_need"):
         assert f'name="{name}"' in html, name
-    assert "Éco-construction" in html and "SCIC" in html
+    # Reference data in the interface's language (English here), editable French data.
+    assert "Eco-construction" in html and "SCIC (multi-stakeholder cooperative)" in html
     assert '<datalist id="commune-suggestions">' in html and "Guémené-Penfao" in html
 
 
@@ -137,7 +138,7 @@ def test_my_projects_lists_the_holders_projects_with_their_stage(client, login):
     factories.project(holders=[factories.user()], title="Le projet d'un autre")
     db.session.commit()
     html = client.get("/projects/mine").get_data(as_text=True)
-    assert "Recyclerie de Pipriac" in html and "Émergence" in html
+    assert "Recyclerie de Pipriac" in html and "Emergence" in html
     assert "Mon brouillon" in html and "Draft" in html
     assert "Le projet d&#39;un autre" not in html and "Le projet d'un autre" not in html
 
@@ -152,7 +153,7 @@ def test_the_project_page_shows_the_stage_history(client, login):
     html = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert "Garage solidaire" in html
     assert "Idea submitted" in html
-    assert "Moved from “Accueil” to “Émergence”" in html
+    assert "Moved from “Welcome” to “Emergence”" in html
     assert "Yann Le Goff" in html and "Collectif constitué" in html
     assert 'aria-current="step"' in html
 

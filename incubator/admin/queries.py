@@ -14,8 +14,9 @@ ROLE_ORDER = case(
 
 
 def users_page(page: int, per_page: int = 50, role: str | None = None):
-    """A page of users, staff first, then by name."""
-    statement = select(User).order_by(ROLE_ORDER, User.name, User.id)
+    """A page of users, staff first, then by name in French order: the name's search key
+    (accents and case aside, the same on SQLite and PostgreSQL), then its spelling."""
+    statement = select(User).order_by(ROLE_ORDER, User.name_key, User.name, User.id)
     if role:
         statement = statement.where(User.role == role)
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)

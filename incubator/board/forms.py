@@ -7,6 +7,7 @@ from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, TextAr
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import Form, NullableSelectField, strip
+from ..i18n import localized
 from ..labels import OUTCOME_LABELS
 
 
@@ -34,7 +35,7 @@ class MoveForm(Form):
         # Kept on the form: the session's identity map holds objects weakly, and the move
         # service looks the stages up again (no second SELECT while they are alive).
         self.stages = list(stages)
-        self.stage_id.choices = [SelectChoice(str(s.id), s.name) for s in self.stages]
+        self.stage_id.choices = [SelectChoice(str(s.id), localized(s)) for s in self.stages]
 
 
 class CloseForm(Form):

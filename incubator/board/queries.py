@@ -14,7 +14,8 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import db
 from ..models import Project, ProjectHolder, ProjectStatus, Stage, User
 from ..params import parse_int
-from ..reference import active_stages, staff_members, themes
+from ..reference import TERRITORY_COMMUNES, active_stages, staff_members, themes
+from ..text import like_key, one_spelling, search_key
 
 
 @dataclass
@@ -69,20 +70,14 @@ class BoardFilters:
         if self.theme:
             conditions.append(Project.theme_id == self.theme)
         if self.commune:
-            conditions.append(func.lower(Project.commune) == self.commune.lower())
+            conditions.append(Project.commune_key == search_key(self.commune))
         if self.q:
-            pattern = "%" + self.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
-                "_", "\\_") + "%"
             holder_match = exists().where(
                 ProjectHolder.project_id == Project.id,
                 ProjectHolder.user_id == User.id,
-                func.lower(User.name).like(pattern, escape="\\"),
+                like_key(User.name_key, self.q),
             )
-            conditions.append(or_(
-                func.lower(Project.title).like(pattern, escape="\\"),
-                func.lower(Project.pitch).like(pattern, escape="\\"),
-                holder_match,
-            ))
+            conditions.append(or_(like_key(Project.search_text, self.q), holder_match))
         return conditions
 
 
@@ -242,10 +237,11 @@ def matches(user: User, filters: BoardFilters, project: Project) -> bool:
 def filter_choices() -> dict[str, list]:
     """Options of the filter form: staff who advise projects, themes, communes in use."""
     advisors = staff_members()
-    communes = list(db.session.scalars(
-        select(Project.commune).where(*_on_board(), Project.commune != "")
-        .distinct().order_by(Project.commune)
-    ))
+    used = db.session.execute(
+        select(Project.commune, func.count()).where(*_on_board(), Project.commune_key != "")
+        .group_by(Project.commune)
+    )
+    communes = one_spelling(used.all(), spellings=TERRITORY_COMMUNES)
     return {"advisors": advisors, "themes": themes(), "communes": communes}
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..forms import page_error
 from ..htmx import is_htmx, page_or_fragment, vary_on_htmx
+from ..i18n import localized
 from ..models import Project, ProjectStatus, Stage
 from ..params import MAX_BIGINT, query_int
 from ..permissions import staff_required
@@ -193,8 +194,8 @@ def _refused(project_id: int, error: BoardError, filters: BoardFilters):
 def _moved_message(project: Project, stage_changed: bool) -> str:
     stage = db.session.get(Stage, project.stage_id)
     if stage_changed:
-        return _("“%(title)s” moved to %(stage)s.", title=project.title, stage=stage.name)
-    return _("“%(title)s” moved within %(stage)s.", title=project.title, stage=stage.name)
+        return _("“%(title)s” moved to %(stage)s.", title=project.title, stage=localized(stage))
+    return _("“%(title)s” moved within %(stage)s.", title=project.title, stage=localized(stage))
 
 
 @bp.post("/projects/<int:project_id>/move")

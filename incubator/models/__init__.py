@@ -15,6 +15,7 @@ from .followup import (
     Visibility,
 )
 from .form_tokens import UsedFormToken
+from .keys import derived_keys
 from .pipeline import (
     AppendOnlyError,
     LegalForm,
@@ -60,4 +61,5 @@ __all__ = [
     "UsedFormToken",
     "EndReason",
     "utcnow",
+    "derived_keys",
 ]

@@ -29,6 +29,7 @@ STAFF_ROLES = (Role.ADVISOR, Role.MANAGER)
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __search_keys__ = {"name_key": ("name",)}
     __table_args__ = (
         CheckConstraint(
             "role IN ('holder', 'mentor', 'advisor', 'manager')", name="role_known"
@@ -38,6 +39,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # search_key(name), kept by the models (models/keys.py): search and French order.
+    name_key: Mapped[str] = mapped_column(String(120), default="", server_default="", index=True)
     # None until an invited person chooses a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.HOLDER.value)

@@ -45,6 +45,9 @@ class Stage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
+    # The English interface's wording (empty: the French one is shown); see i18n.localized.
+    name_en: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     wip_limit: Mapped[int | None]
     # Retired stages keep their history but take no new projects.
@@ -61,6 +64,7 @@ class Theme(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    name_en: Mapped[str] = mapped_column(String(80), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -72,12 +76,15 @@ class LegalForm(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    name_en: Mapped[str] = mapped_column(String(80), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
 
 
 class Project(db.Model):
     __tablename__ = "projects"
+    # Search keys (models/keys.py): the board's text search and commune filter.
+    __search_keys__ = {"search_text": ("title", "pitch", "commune"), "commune_key": ("commune",)}
     __table_args__ = (
         CheckConstraint(
             "status IN ('draft', 'active', 'paused', 'closed')", name="status_known"
@@ -105,6 +112,10 @@ class Project(db.Model):
     planned_activity: Mapped[str] = mapped_column(Text, default="")
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
     commune: Mapped[str] = mapped_column(String(100), default="")
+    # Kept by the models (models/keys.py): casefolded, accents dropped; never shown.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
+    commune_key: Mapped[str] = mapped_column(String(100), default="", server_default="",
+                                             index=True)
     kind: Mapped[str | None] = mapped_column(String(12))
     legal_form_id: Mapped[int | None] = mapped_column(ForeignKey("legal_forms.id"))
     jobs_envisaged: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))  # FTE, e.g. 0.75

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import current_app, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select, update
 
@@ -41,13 +41,22 @@ KINDS = (STAGE_CHANGED, NOTE_SHARED, DOCUMENT_SHARED, NEXT_STEP_ASSIGNED, IDEA_S
          PROJECT_MOVED)
 
 
+def _stage(detail: dict) -> str:
+    """The stage's name as it was then, in the reader's language (French when the stage had
+    no English name)."""
+    locale = get_locale()
+    if locale is not None and locale.language != "fr":
+        return detail.get(f"stage_{locale.language}") or detail.get("stage", "")
+    return detail.get("stage", "")
+
+
 def message(notification: Notification) -> str:
     """The notification's sentence, in the current language."""
     detail = notification.detail or {}
     title = detail.get("title", "")
     if notification.kind == STAGE_CHANGED:
         return _("“%(title)s” moved to the stage %(stage)s.", title=title,
-                 stage=detail.get("stage", ""))
+                 stage=_stage(detail))
     if notification.kind == NOTE_SHARED:
         return _("A note on “%(title)s” was shared with you.", title=title)
     if notification.kind == DOCUMENT_SHARED:
@@ -60,7 +69,7 @@ def message(notification: Notification) -> str:
         return _("New idea submitted: “%(title)s”.", title=title)
     if notification.kind == PROJECT_MOVED:
         return _("“%(title)s”, which you follow, was moved to %(stage)s by %(actor)s.",
-                 title=title, stage=detail.get("stage", ""), actor=detail.get("actor", ""))
+                 title=title, stage=_stage(detail), actor=detail.get("actor", ""))
     return title
 
 
@@ -130,10 +139,12 @@ def project_moved(project: Project, by: User, stage: Stage) -> None:
     """``project`` changed stage on the board: its holders are told, and its advisor when
     someone else moved it. Two reads at most (holders, advisor) and the rows it writes.
     Raises ValueError only as ``notify`` does (its kinds are known: never)."""
-    notify(_holders(project), STAGE_CHANGED, project, by, stage=stage.name)
+    notify(_holders(project), STAGE_CHANGED, project, by, stage=stage.name,
+           stage_en=stage.name_en)
     if project.advisor_id is not None and project.advisor_id != by.id:
         advisor = db.session.get(User, project.advisor_id)
-        notify([advisor], PROJECT_MOVED, project, by, stage=stage.name, actor=by.name)
+        notify([advisor], PROJECT_MOVED, project, by, stage=stage.name,
+               stage_en=stage.name_en, actor=by.name)
 
 
 def _holders(project: Project) -> list[User]:

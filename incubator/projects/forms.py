@@ -25,6 +25,7 @@ from ..forms import (
     local_number,
     strip,
 )
+from ..i18n import localized
 from ..models import Project, ProjectKind, User
 from ..permissions import can_manage_people
 from ..reference import staff_members
@@ -123,10 +124,10 @@ class ProjectForm(Form):
 
     def set_choices(self, themes, legal_forms) -> None:
         self.theme_id.choices = [SelectChoice("", _("— Choose —"))] + [
-            SelectChoice(str(t.id), t.name) for t in themes
+            SelectChoice(str(t.id), localized(t)) for t in themes
         ]
         self.legal_form_id.choices = [SelectChoice("", _("Not decided yet / I don't know"))] + [
-            SelectChoice(str(f.id), f.name) for f in legal_forms
+            SelectChoice(str(f.id), localized(f)) for f in legal_forms
         ]
 
 
