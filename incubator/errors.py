@@ -7,8 +7,9 @@ failed click tells the user what went wrong without replacing the part they clic
 from __future__ import annotations
 
 from typing import NoReturn
+from urllib.parse import urlsplit
 
-from flask import Flask, g, make_response, render_template, request, session, url_for
+from flask import Flask, current_app, g, make_response, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -100,14 +101,15 @@ def _csrf_error(error: CSRFError):
 
 def _sent_from_here() -> bool:
     """The refused form was sent by one of our own pages (``Sec-Fetch-Site: same-origin``, or
-    an ``Origin`` equal to ours where the browser sends no fetch metadata). A form posted
+    an ``Origin`` equal to that of ``BASE_URL`` where the browser sends no fetch metadata). A form posted
     from another site never gets the resend page: its button would turn a forged request
     into one the user confirms."""
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
         return site == "same-origin"
     origin = request.headers.get("Origin")
-    return origin is not None and origin.rstrip("/") == request.host_url.rstrip("/")
+    base = urlsplit(current_app.config["BASE_URL"])
+    return origin is not None and origin.rstrip("/") == f"{base.scheme}://{base.netloc}"
 
 
 _NOT_SHOWN = {"version", "form_token", "next", "view"}  # technical fields, kept but not shown

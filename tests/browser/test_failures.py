@@ -142,7 +142,7 @@ def test_a_note_typed_before_logging_in_again_elsewhere_is_sent_again(page: Page
     expect(body).to_have_value("Rencontre avec Anne au garage.")
     with live_app.app_context():
         assert db.session.scalar(select(Note)) is None
-    message.get_by_role("button", name="Renvoyer").click()
+    message.get_by_role("button", name="Envoyer à nouveau").click()
     expect(first.locator(f"#note-list-project-{project_id} article.note")).to_have_count(1)
     expect(first.locator("#messages")).to_contain_text("Note")
     with live_app.app_context():

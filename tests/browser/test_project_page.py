@@ -85,7 +85,13 @@ def test_a_conflict_takes_the_focus_and_keeps_the_text_on_a_phone(page: Page, li
     page.goto(f"{live_server}/projects/{project_id}")
     description = page.locator(f"#description-project-{project_id}")
     description.locator(".section-head a").click()
-    description.locator("textarea[name=need]").fill("Le besoin selon Yann")
+    # Typed once htmx has finished swapping the form in (under load, text typed into the
+    # element being swapped is lost with it).
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    need = description.locator("textarea[name=need]")
+    need.fill("Le besoin selon Yann")
+    expect(need).to_have_value("Le besoin selon Yann")
     with live_app.app_context():  # a colleague saves first
         saved = db.session.get(Project, project_id)
         saved.need, saved.version = "Le besoin selon Sophie", saved.version + 1
