@@ -23,7 +23,7 @@ PO = "incubator/translations/fr/LC_MESSAGES/messages.po"
 NNBSP = "\u202f"
 NBSP = "\u00a0"
 NUMBER = r"(?:\d|%\(\w+\)[sd]|%[sd])"
-UNITS = r"(?:Mo|Ko|Go|€|jours?|semaines?|mois|ans?|h|min)"
+UNITS = r"(?:Mo|Ko|Go|€|km|jours?|semaines?|mois|ans?|h|min)"
 
 
 def french(text: str) -> str:

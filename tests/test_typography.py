@@ -16,7 +16,7 @@ ENGLISH = ROOT / "incubator/translations/en/LC_MESSAGES/messages.po"
 NNBSP = "\u202f"
 UNIT = re.compile(
     r"(?:\d|%\(\w+\)[sd]|%[sd])[ \t\u2009\u200a\u2002-\u2008]"
-    r"(?:Mo|Ko|Go|€|jours?|semaines?|mois|ans?|h|min)(?!\w)"
+    r"(?:Mo|Ko|Go|€|km|jours?|semaines?|mois|ans?|h|min)(?!\w)"
 )
 
 
