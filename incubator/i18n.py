@@ -15,7 +15,7 @@ import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from babel import Locale, dates
+from babel import dates
 from flask import Flask, current_app, request, session
 from flask_babel import format_currency, format_decimal, get_locale, to_user_timezone
 from flask_login import current_user
@@ -68,7 +68,9 @@ def date_short(value: date | datetime | None) -> str:
 def _with_time(value: datetime, length: str, day: str) -> str:
     locale = _babel_locale()
     time = dates.format_time(to_user_timezone(value).time(), "HH:mm", locale=locale)
-    return Locale.parse(locale).datetime_formats[length].format(time, day)
+    # as babel.dates.format_datetime joins them: CLDR's "{1} 'à' {0}" quotes literal text
+    pattern = dates.get_datetime_format(length, locale=locale).replace("'", "")
+    return pattern.replace("{0}", time).replace("{1}", day)
 
 
 def datetime_long(value: datetime | None) -> str:
