@@ -107,8 +107,8 @@ IDEAS: list[Idea] = [
         "Repair café itinérant du pays de Redon", "Réemploi et économie circulaire",
         "Saint-Nicolas-de-Redon", COLL, ASSO, "0.5", 8000,
         "Un atelier de réparation gratuit qui tourne chaque mois dans une commune différente.",
-        "Beaucoup d'appareils partent à la déchetterie pour une panne simple ; les communes "
-        "rurales n'ont aucun lieu pour apprendre à réparer.",
+        "Beaucoup d’appareils partent à la déchetterie pour une panne simple ; les communes "
+        "rurales n’ont aucun lieu pour apprendre à réparer.",
         "Habitants des communes rurales, retraités bricoleurs prêts à transmettre.",
         "Un samedi par mois dans une salle communale, avec des bénévoles réparateurs et un "
         "outillage transporté dans une remorque.",
@@ -116,19 +116,19 @@ IDEAS: list[Idea] = [
     ),
     Idea(
         "Tiers-lieu de la gare de Pipriac", "Numérique", "Pipriac", COLL, SCIC, "2.0", 120000,
-        "Transformer l'ancienne halle de la gare en tiers-lieu : coworking, atelier partagé et "
+        "Transformer l’ancienne halle de la gare en tiers-lieu : coworking, atelier partagé et "
         "café.",
-        "Les télétravailleurs et indépendants du sud du pays n'ont pas d'espace de travail "
-        "partagé à moins de 25 km.",
-        "Télétravailleurs, indépendants, associations locales, jeunes en recherche d'emploi.",
-        "Location de postes de travail, ateliers d'initiation au numérique, programmation "
+        "Les télétravailleurs et indépendants du sud du pays n’ont pas d’espace de travail "
+        "partagé à moins de 25 km.",
+        "Télétravailleurs, indépendants, associations locales, jeunes en recherche d’emploi.",
+        "Location de postes de travail, ateliers d’initiation au numérique, programmation "
         "associative le week-end.",
         1, "sophie", ("aurelie",),
     ),
     Idea(
         "Conciergerie solidaire en milieu rural", "Services à la personne", "Guémené-Penfao",
         INDIV, ESUS, "1.0", 15000,
-        "Une conciergerie qui rend de petits services aux habitants isolés : courses, "
+        "Une conciergerie qui rend de petits services aux habitants isolés : courses, "
         "démarches, petits dépannages.",
         "Les personnes âgées sans voiture renoncent à des démarches et à des achats faute de "
         "transport.",
@@ -141,29 +141,29 @@ IDEAS: list[Idea] = [
         COLL, SCOP, "3.0", 90000,
         "Trois paysans-boulangers veulent produire leur blé, le moudre et vendre leur pain "
         "au bourg.",
-        "Le bourg a perdu sa boulangerie en 2023 ; les habitants font 10 km pour acheter du "
+        "Le bourg a perdu sa boulangerie en 2023 ; les habitants font 10 km pour acheter du "
         "pain.",
         "Habitants de Peillac et des communes voisines, cantines scolaires.",
         "Fournil au levain, vente au bourg trois jours par semaine et sur deux marchés.",
         1, "yann", ("pierre-yves",),
     ),
     Idea(
-        "Garde d'enfants en horaires décalés", "Services à la personne", "Redon", COLL,
+        "Garde d’enfants en horaires décalés", "Services à la personne", "Redon", COLL,
         UNDECIDED, "4.0", None,
-        "Besoin repéré par le pôle avec les employeurs de la zone d'activités : une solution de "
+        "Besoin repéré par le pôle avec les employeurs de la zone d’activités : une solution de "
         "garde tôt le matin et le soir.",
         "Les salariés en horaires postés, souvent des mères seules, refusent des emplois faute "
-        "de garde avant 7 h et après 19 h.",
+        "de garde avant 7 h et après 19 h.",
         "Familles dont les parents travaillent en horaires décalés.",
         "À construire avec les entreprises, la CAF et les assistantes maternelles du secteur.",
         1, "sophie", (),
     ),
     Idea(
         "Atelier vélo participatif", "Mobilité", "Redon", COLL, ASSO, "1.0", 12000,
-        "Un atelier où chacun répare son vélo avec l'aide d'un mécanicien et de bénévoles.",
+        "Un atelier où chacun répare son vélo avec l’aide d’un mécanicien et de bénévoles.",
         "Des vélos dorment dans les garages alors que beaucoup de jeunes et de demandeurs "
-        "d'emploi n'ont pas de moyen de transport.",
-        "Lycéens, demandeurs d'emploi, habitants de Redon.",
+        "d’emploi n’ont pas de moyen de transport.",
+        "Lycéens, demandeurs d’emploi, habitants de Redon.",
         "Permanences trois fois par semaine, vente de vélos reconditionnés, marquage "
         "antivol.",
         1, None, ("mathieu",),
@@ -171,21 +171,21 @@ IDEAS: list[Idea] = [
     Idea(
         "Ferme pédagogique et accueil paysan", "Agriculture", "Renac", INDIV, UNDECIDED, "1.0",
         35000,
-        "Ouvrir une petite ferme d'élevage aux écoles et aux familles, avec des nuitées à la "
+        "Ouvrir une petite ferme d’élevage aux écoles et aux familles, avec des nuitées à la "
         "ferme.",
         "Les écoles du secteur cherchent des sorties nature proches et abordables.",
         "Écoles primaires, centres de loisirs, familles en vacances.",
-        "Visites pédagogiques, ateliers soins aux animaux, deux chambres d'accueil paysan.",
+        "Visites pédagogiques, ateliers soins aux animaux, deux chambres d’accueil paysan.",
         1, "yann", ("gwenaelle",),
     ),
     Idea(
-        "Laverie solidaire et lieu d'entraide", "Santé et solidarités", "Guipry-Messac", COLL,
+        "Laverie solidaire et lieu d’entraide", "Santé et solidarités", "Guipry-Messac", COLL,
         ASSO, "1.5", 40000,
-        "Une laverie à petit prix qui sert aussi de lieu d'accueil et d'orientation.",
-        "Des familles mal logées n'ont pas de machine à laver ; la laverie la plus proche est "
+        "Une laverie à petit prix qui sert aussi de lieu d’accueil et d’orientation.",
+        "Des familles mal logées n’ont pas de machine à laver ; la laverie la plus proche est "
         "à Redon.",
         "Familles précaires, personnes hébergées, saisonniers.",
-        "Laverie en libre-service accompagné, permanences sociales, café d'entraide.",
+        "Laverie en libre-service accompagné, permanences sociales, café d’entraide.",
         1, "sophie", ("samuel",), stalled=True,
     ),
     # Émergence
@@ -194,40 +194,40 @@ IDEAS: list[Idea] = [
         "Bains-sur-Oust", COLL, ASSO, "2.0", 45000,
         "Une épicerie ouverte à tous, avec des prix adaptés aux revenus pour les ménages "
         "orientés par les travailleurs sociaux.",
-        "L'aide alimentaire locale ne propose que des colis ; les familles veulent choisir "
+        "L’aide alimentaire locale ne propose que des colis ; les familles veulent choisir "
         "leurs produits.",
         "Ménages aux revenus modestes, et tous les habitants en double tarif.",
         "Épicerie avec produits locaux, ateliers cuisine et accompagnement budgétaire.",
         2, "sophie", ("marion",),
     ),
     Idea(
-        "Ressourcerie textile « Fil à fil »", "Réemploi et économie circulaire", "Redon", COLL,
+        "Ressourcerie textile « Fil à fil »", "Réemploi et économie circulaire", "Redon", COLL,
         ASSO, "4.0", 110000,
-        "Collecter, trier et revendre les textiles du pays, en créant des emplois d'insertion.",
-        "Les bornes textiles partent vers des centres de tri lointains ; rien n'est valorisé "
+        "Collecter, trier et revendre les textiles du pays, en créant des emplois d’insertion.",
+        "Les bornes textiles partent vers des centres de tri lointains ; rien n’est valorisé "
         "sur place.",
-        "Personnes éloignées de l'emploi, habitants, associations de couture.",
-        "Collecte, tri, boutique, atelier de retouche et d'upcycling.",
+        "Personnes éloignées de l’emploi, habitants, associations de couture.",
+        "Collecte, tri, boutique, atelier de retouche et d’upcycling.",
         2, "yann", ("samuel", "lea"),
     ),
     Idea(
-        "Chantier d'éco-construction en terre-paille", "Éco-construction", "Malansac", COLL,
+        "Chantier d’éco-construction en terre-paille", "Éco-construction", "Malansac", COLL,
         SCOP, "3.0", 60000,
-        "Une équipe d'artisans qui construit et rénove en terre-paille, avec des chantiers "
+        "Une équipe d’artisans qui construit et rénove en terre-paille, avec des chantiers "
         "participatifs.",
-        "La demande en rénovation écologique augmente mais peu d'entreprises locales maîtrisent "
+        "La demande en rénovation écologique augmente mais peu d’entreprises locales maîtrisent "
         "les techniques terre et paille.",
         "Particuliers, communes, bailleurs sociaux.",
         "Chantiers de rénovation, formations courtes, chantiers participatifs encadrés.",
         2, "yann", ("erwan",),
-        back="Retour en émergence : deux associés se sont retirés, le collectif est à "
-        "reconstituer avant l'étude.",
+        back="Retour en émergence : deux associés se sont retirés, le collectif est à "
+        "reconstituer avant l’étude.",
     ),
     Idea(
         "Café associatif de Sixt-sur-Aff", "Culture", "Sixt-sur-Aff", COLL, ASSO, "1.0", 30000,
-        "Rouvrir le dernier café du bourg en lieu associatif : bar, petite restauration et "
+        "Rouvrir le dernier café du bourg en lieu associatif : bar, petite restauration et "
         "concerts.",
-        "Le café a fermé il y a deux ans ; il n'y a plus de lieu de rencontre dans la commune.",
+        "Le café a fermé il y a deux ans ; il n’y a plus de lieu de rencontre dans la commune.",
         "Habitants de tous âges, associations, artistes locaux.",
         "Bar ouvert cinq jours sur sept, épicerie de dépannage, programmation culturelle.",
         2, "sophie", ("lea",), stalled=True,
@@ -235,11 +235,11 @@ IDEAS: list[Idea] = [
     Idea(
         "Habitat partagé pour personnes âgées", "Santé et solidarités", "Allaire", COLL, SCIC,
         "2.5", 250000,
-        "Besoin porté par la commune : une maison partagée pour huit personnes âgées, au cœur "
+        "Besoin porté par la commune : une maison partagée pour huit personnes âgées, au cœur "
         "du bourg.",
-        "Des personnes âgées quittent la commune pour un EHPAD alors qu'elles pourraient vivre "
+        "Des personnes âgées quittent la commune pour un EHPAD alors qu’elles pourraient vivre "
         "en autonomie accompagnée.",
-        "Personnes âgées autonomes ou en légère perte d'autonomie, et leurs familles.",
+        "Personnes âgées autonomes ou en légère perte d’autonomie, et leurs familles.",
         "Logements privatifs, espaces communs, animatrice de vie sociale.",
         2, "sophie", (),
     ),
@@ -247,7 +247,7 @@ IDEAS: list[Idea] = [
         "Légumerie pour la restauration collective", "Restauration bio hors domicile",
         "Saint-Nicolas-de-Redon", COLL, SCIC, "3.0", 180000,
         "Laver, éplucher et découper les légumes bio locaux pour les cantines du territoire.",
-        "Les cantines veulent du bio local mais n'ont ni le temps ni le personnel pour les "
+        "Les cantines veulent du bio local mais n’ont ni le temps ni le personnel pour les "
         "légumes bruts.",
         "Cantines scolaires, EHPAD, maraîchers du pays de Redon.",
         "Atelier de transformation de quatrième gamme, logistique de livraison.",
@@ -259,7 +259,7 @@ IDEAS: list[Idea] = [
         "Des permanences et des ateliers pour que les seniors fassent leurs démarches en "
         "ligne sans dépendre de leurs proches.",
         "La dématérialisation des services publics laisse de nombreux retraités sans solution.",
-        "Personnes de plus de 65 ans, aidants familiaux.",
+        "Personnes de plus de 65 ans, aidants familiaux.",
         "Permanences itinérantes dans les mairies, ateliers collectifs, prêt de tablettes.",
         2, "sophie", ("aurelie",),
     ),
@@ -276,7 +276,7 @@ IDEAS: list[Idea] = [
         3, "yann", ("pierre-yves",),
     ),
     Idea(
-        "SCIC d'énergie citoyenne « Vilaine Énergies »", "Énergie", "Fégréac", COLL, SCIC, "1.0",
+        "SCIC d’énergie citoyenne « Vilaine Énergies »", "Énergie", "Fégréac", COLL, SCIC, "1.0",
         450000,
         "Des habitants, des communes et des entreprises investissent ensemble dans des toitures "
         "solaires.",
@@ -285,11 +285,11 @@ IDEAS: list[Idea] = [
         "Habitants, communes, entreprises et associations du pays de Redon.",
         "Installation et exploitation de centrales photovoltaïques, animation citoyenne.",
         3, "yann", ("erwan",),
-        back="Retour en faisabilité : permis refusé sur la toiture de la salle des sports, le "
-        "plan de financement est à refaire avec d'autres toitures.",
+        back="Retour en faisabilité : permis refusé sur la toiture de la salle des sports, le "
+        "plan de financement est à refaire avec d’autres toitures.",
     ),
     Idea(
-        "Service d'aide à domicile en SCOP", "Services à la personne", "Redon", COLL, SCOP,
+        "Service d’aide à domicile en SCOP", "Services à la personne", "Redon", COLL, SCOP,
         "8.0", 140000,
         "Des aides à domicile créent leur propre coopérative pour mieux organiser leur travail.",
         "Turnover élevé dans le secteur et demandes non pourvues dans les communes rurales.",
@@ -302,28 +302,28 @@ IDEAS: list[Idea] = [
         70000,
         "Des voitures partagées dans les bourgs et des chauffeurs bénévoles pour ceux qui ne "
         "conduisent pas.",
-        "Sans voiture, l'accès à l'emploi et aux soins est très difficile hors de Redon.",
-        "Demandeurs d'emploi, personnes âgées, jeunes sans permis.",
+        "Sans voiture, l’accès à l’emploi et aux soins est très difficile hors de Redon.",
+        "Demandeurs d’emploi, personnes âgées, jeunes sans permis.",
         "Flotte de véhicules en libre-service, réservation par téléphone, transport solidaire.",
         3, "sophie", ("mathieu",), stalled=True,
     ),
     Idea(
-        "Gîte de groupe de l'ancien presbytère", "Hébergement et accueil de groupe", "Langon",
+        "Gîte de groupe de l’ancien presbytère", "Hébergement et accueil de groupe", "Langon",
         COLL, SCIC, "2.0", 380000,
         "Rénover le presbytère de Langon en gîte de groupe de 30 places, en éco-construction.",
-        "Aucune capacité d'hébergement de groupe pour les classes vertes et les associations "
+        "Aucune capacité d’hébergement de groupe pour les classes vertes et les associations "
         "sur la vallée de la Vilaine.",
         "Écoles, associations sportives et culturelles, familles, randonneurs.",
-        "Gîte de groupe, salle d'activités, partenariats avec les acteurs du tourisme.",
+        "Gîte de groupe, salle d’activités, partenariats avec les acteurs du tourisme.",
         3, "yann", ("gwenaelle",),
     ),
     Idea(
         "Drive fermier des producteurs de Carentoir", "Alimentation et circuits courts",
         "Carentoir", COLL, COOP, "1.0", 50000,
-        "Besoin repéré avec la chambre d'agriculture : un point de retrait commun pour les "
+        "Besoin repéré avec la chambre d’agriculture : un point de retrait commun pour les "
         "commandes en ligne des producteurs.",
-        "Les producteurs perdent du temps en livraisons dispersées ; les actifs n'ont pas le "
-        "temps d'aller au marché.",
+        "Les producteurs perdent du temps en livraisons dispersées ; les actifs n’ont pas le "
+        "temps d’aller au marché.",
         "Actifs du territoire, producteurs locaux.",
         "Boutique en ligne commune, retrait le vendredi soir dans un local partagé.",
         3, "yann", (),
@@ -334,17 +334,17 @@ IDEAS: list[Idea] = [
         "5.0", 160000,
         "Collecter, remettre en état et revendre meubles et objets, et sensibiliser au "
         "réemploi.",
-        "Des tonnes d'objets réutilisables finissent enfouies ; pas de recyclerie sur le "
+        "Des tonnes d’objets réutilisables finissent enfouies ; pas de recyclerie sur le "
         "territoire.",
         "Habitants, intercommunalité, personnes en insertion.",
         "Collecte en déchetterie, atelier de valorisation, boutique solidaire, animations.",
         4, "yann", ("thomas",),
     ),
     Idea(
-        "Garage solidaire de l'Oust", "Insertion par l'activité économique", "Peillac", COLL,
+        "Garage solidaire de l’Oust", "Insertion par l'activité économique", "Peillac", COLL,
         ASSO, "3.0", 95000,
         "Un garage qui répare à prix coûtant les véhicules des personnes aux revenus modestes.",
-        "Une panne de voiture fait perdre un emploi ; les réparations sont trop chères pour "
+        "Une panne de voiture fait perdre un emploi ; les réparations sont trop chères pour "
         "les ménages précaires.",
         "Ménages modestes orientés par les prescripteurs, salariés en insertion.",
         "Entretien et réparation, location de véhicules à petit prix, formation mécanique.",
@@ -355,7 +355,7 @@ IDEAS: list[Idea] = [
         "1.0", 20000,
         "Une compagnie qui joue dans les salles des fêtes et crée des spectacles avec les "
         "habitants.",
-        "Peu d'offre culturelle vivante hors de Redon, surtout pour les adolescents.",
+        "Peu d’offre culturelle vivante hors de Redon, surtout pour les adolescents.",
         "Habitants des petites communes, collèges, EHPAD.",
         "Tournée de spectacles, ateliers théâtre, créations participatives.",
         4, "sophie", ("lea",), stalled=True,
@@ -363,9 +363,9 @@ IDEAS: list[Idea] = [
     Idea(
         "Maraîchage bio en insertion", "Insertion par l'activité économique", "Avessac", COLL,
         ASSO, "6.0", 130000,
-        "Un chantier d'insertion maraîcher qui vend des paniers bio et forme aux métiers "
+        "Un chantier d’insertion maraîcher qui vend des paniers bio et forme aux métiers "
         "agricoles.",
-        "Les personnes éloignées de l'emploi manquent de supports d'insertion dans le nord du "
+        "Les personnes éloignées de l’emploi manquent de supports d’insertion dans le nord du "
         "territoire.",
         "Personnes en insertion, consommateurs de paniers, cantines.",
         "Production de légumes bio sur 3 hectares, paniers hebdomadaires, accompagnement "
@@ -374,19 +374,19 @@ IDEAS: list[Idea] = [
     ),
     # Développement
     Idea(
-        "Festival des Rives de l'Oust", "Culture", "Bains-sur-Oust", COLL, ASSO, "1.0", 45000,
-        "Un festival de musique et d'arts de rue éco-conçu, porté par des bénévoles.",
-        "Les jeunes du territoire partent l'été faute d'événements ; les associations "
+        "Festival des Rives de l’Oust", "Culture", "Bains-sur-Oust", COLL, ASSO, "1.0", 45000,
+        "Un festival de musique et d’arts de rue éco-conçu, porté par des bénévoles.",
+        "Les jeunes du territoire partent l’été faute d’événements ; les associations "
         "veulent mutualiser leurs forces.",
         "Jeunes, familles, touristes, associations locales.",
-        "Festival de deux jours en juillet, actions culturelles à l'année.",
+        "Festival de deux jours en juillet, actions culturelles à l’année.",
         5, "sophie", ("lea", "aurelie"),
     ),
     Idea(
         "Épicerie vrac coopérative de La Gacilly", "Alimentation et circuits courts",
         "La Gacilly", COLL, COOP, "2.0", 80000,
         "Une épicerie en vrac gérée par ses clients-sociétaires, avec des produits locaux.",
-        "Pas d'offre de vrac ni de produits bio locaux accessibles dans le bourg.",
+        "Pas d’offre de vrac ni de produits bio locaux accessibles dans le bourg.",
         "Habitants, touristes, producteurs locaux.",
         "Épicerie ouverte six jours sur sept, commandes groupées, ateliers zéro déchet.",
         5, "yann", ("marion",),
@@ -413,23 +413,23 @@ IDEAS: list[Idea] = [
     Idea(
         "Accueil de jour pour personnes isolées", "Santé et solidarités", "Pipriac", COLL, ASSO,
         "2.0", 60000,
-        "Un lieu d'accueil de jour pour rompre l'isolement des personnes âgées et de leurs "
+        "Un lieu d’accueil de jour pour rompre l’isolement des personnes âgées et de leurs "
         "aidants.",
-        "Les aidants familiaux s'épuisent et n'ont pas de relais en journée.",
+        "Les aidants familiaux s’épuisent et n’ont pas de relais en journée.",
         "Personnes âgées isolées, aidants familiaux.",
         "Accueil deux jours par semaine, activités, transport depuis le domicile.",
         3, "yann", ("nadia",), status=ProjectStatus.PAUSED.value,
     ),
     # Clos
     Idea(
-        "Bar-restaurant coopératif « Le Quai »", "Alimentation et circuits courts", "Redon",
+        "Bar-restaurant coopératif « Le Quai »", "Alimentation et circuits courts", "Redon",
         COLL, SCOP, "4.0", 200000,
         "Un bar-restaurant sur le port, en SCOP, qui cuisine les produits du pays.",
-        "Le port manquait d'un lieu de restauration ouvert à l'année et accessible.",
+        "Le port manquait d’un lieu de restauration ouvert à l’année et accessible.",
         "Habitants, salariés du centre-ville, plaisanciers.",
         "Restauration du midi, bar le soir, concerts le week-end.",
         5, "yann", ("gwenaelle",), status=ProjectStatus.CLOSED.value, outcome="launched",
-        reason="Activité consolidée : quatre postes en CDI, sortie de l'accompagnement.",
+        reason="Activité consolidée : quatre postes en CDI, sortie de l’accompagnement.",
     ),
     Idea(
         "Conserverie de légumes locaux", "Alimentation et circuits courts", "Sainte-Marie",
@@ -439,18 +439,18 @@ IDEAS: list[Idea] = [
         "Maraîchers, épiceries, restauration collective.",
         "Atelier de transformation à façon, vente en épiceries.",
         2, "sophie", ("samuel",), status=ProjectStatus.CLOSED.value, outcome="redirected",
-        reason="Orientée vers une coopérative d'activité et d'emploi pour tester l'activité "
+        reason="Orientée vers une coopérative d’activité et d’emploi pour tester l’activité "
         "en entrepreneur salarié.",
     ),
     Idea(
         "Friperie et atelier de couture", "Réemploi et économie circulaire", "Guipry-Messac",
         COLL, ASSO, "1.0", 25000,
         "Une friperie associée à un atelier de couture et de retouche.",
-        "Pas de friperie dans la commune ; des habitantes savent coudre et veulent transmettre.",
+        "Pas de friperie dans la commune ; des habitantes savent coudre et veulent transmettre.",
         "Habitants, familles, jeunes.",
         "Boutique trois jours par semaine, ateliers couture.",
         3, "sophie", ("nadia",), status=ProjectStatus.CLOSED.value, outcome="abandoned",
-        reason="Pas de local à un loyer soutenable ; les porteuses ont retrouvé un emploi "
+        reason="Pas de local à un loyer soutenable ; les porteuses ont retrouvé un emploi "
         "salarié.",
     ),
     Idea(
@@ -462,7 +462,7 @@ IDEAS: list[Idea] = [
         "Touristes, randonneurs, habitants.",
         "Navette saisonnière, visites commentées, location de bateaux électriques.",
         2, "yann", ("gwenaelle",), status=ProjectStatus.CLOSED.value, outcome="abandoned",
-        reason="Investissement trop lourd pour une activité de quatre mois par an ; l'idée "
+        reason="Investissement trop lourd pour une activité de quatre mois par an ; l’idée "
         "rejoint la réflexion du groupe tourisme.",
     ),
     # Brouillons
@@ -470,7 +470,7 @@ IDEAS: list[Idea] = [
         "Jardin partagé et compostage de quartier", "Agriculture", "Bains-sur-Oust", COLL, None,
         None, None,
         "Un jardin partagé au pied des logements sociaux, avec un composteur collectif.",
-        "Les habitants des immeubles n'ont pas de jardin.",
+        "Les habitants des immeubles n’ont pas de jardin.",
         "", "", None, None, ("marion",), status=ProjectStatus.DRAFT.value,
     ),
     Idea(
@@ -484,13 +484,13 @@ IDEAS: list[Idea] = [
 # Comments an advisor may leave when moving a project forward, by destination stage.
 FORWARD_COMMENTS: dict[int, list[str]] = {
     2: [
-        "Premier rendez-vous fait : besoin confirmé, collectif à étoffer.",
-        "Idée qualifiée en réunion d'équipe.",
+        "Premier rendez-vous fait : besoin confirmé, collectif à étoffer.",
+        "Idée qualifiée en réunion d’équipe.",
         "Rencontre positive avec la mairie.",
     ],
     3: [
         "Collectif constitué, premiers partenaires identifiés.",
-        "Passage validé en comité d'appui.",
+        "Passage validé en comité d’appui.",
         "Étude de marché à mener avec une structure adhérente.",
     ],
     4: [
@@ -511,10 +511,10 @@ IN_STAGE_DAYS = {1: (0, 0), 2: (10, 40), 3: (15, 44), 4: (20, 44), 5: (30, 44)}
 
 # What an advisor writes after a meeting, for the last activity of an active project.
 RECENT_NOTES = (
-    ("meeting", "Point d'étape avec les porteurs : le calendrier tient, prochain rendez-vous "
+    ("meeting", "Point d’étape avec les porteurs : le calendrier tient, prochain rendez-vous "
                 "fixé."),
-    ("call", "Appel pour préparer le dossier de financement ; pièces à compléter."),
-    ("visit", "Visite du local envisagé avec la mairie : surface suffisante, travaux légers."),
+    ("call", "Appel pour préparer le dossier de financement ; pièces à compléter."),
+    ("visit", "Visite du local envisagé avec la mairie : surface suffisante, travaux légers."),
     ("email", "Échange de courriels sur le budget prévisionnel, version corrigée reçue."),
 )
 # Next steps an advisor agrees on with the holders, and in how many days they are due.
@@ -523,7 +523,7 @@ NEXT_STEPS = (
     ("Prendre rendez-vous avec la mairie", 7),
     ("Compléter le dossier France Active", 21),
     ("Rencontrer une structure adhérente pour le parrainage", 14),
-    ("Préparer le passage en comité d'appui", 28),
+    ("Préparer le passage en comité d’appui", 28),
 )
 PAUSE_REASON = "Les porteurs mettent le projet entre parenthèses quelques mois."
 

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -29,6 +28,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
+from .i18n import date_long
 from .numbers import NumberRefused, local_number, parse_decimal
 from .params import MAX_ID, parse_int
 
@@ -62,7 +62,7 @@ def _whole_number(form, field) -> None:
 def _date_span(form, field) -> None:
     if isinstance(field.data, date) and not FIRST_DATE <= field.data <= LAST_DATE:
         raise ValidationError(_("Enter a date between %(first)s and %(last)s.",
-                                first=format_date(FIRST_DATE), last=format_date(LAST_DATE)))
+                                first=date_long(FIRST_DATE), last=date_long(LAST_DATE)))
 
 
 def _checks(field) -> list:

@@ -1,5 +1,9 @@
 """Language choice and French formatting of dates, numbers, money and names in sentences.
 
+Dates have one style per kind of place: the long form in sentences (``date_long``,
+``datetime_long``: "30 novembre 2026"), the short form in tables, lists and cards
+(``date_short``, ``datetime_short``: "30 nov. 2026, 14:05"); times in the pole's time zone.
+
 French is the default. The language comes from, in order: the user's explicit choice (the
 switch in the page, kept in the session and on the account), the browser's preference,
 French.
@@ -11,8 +15,9 @@ import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from babel import dates
 from flask import Flask, current_app, request, session
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_decimal, get_locale, to_user_timezone
 from flask_login import current_user
 
 
@@ -26,16 +31,56 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
-def _date(value: date | datetime | None, format: str = "medium") -> str:
-    if value is None:
-        return ""
-    return format_date(value, format)
+def _babel_locale() -> str:
+    """The locale dates are written in: English reads British forms ("30 Nov 2026", 14:05),
+    never US ones ("Nov 30, 2026", "11/30/26", 2:05 PM)."""
+    locale = get_locale()
+    if locale is None:
+        return "fr"
+    return "en_GB" if locale.language == "en" else str(locale)
 
 
-def _datetime(value: datetime | None, format: str = "medium") -> str:
+def _day(value: date | datetime) -> date:
+    """A datetime's day in the pole's time zone (INCUBATOR_TIMEZONE), a date as it is."""
+    return to_user_timezone(value).date() if isinstance(value, datetime) else value
+
+
+def date_long(value: date | datetime | None) -> str:
+    """A date in a sentence: "30 novembre 2026", "1er décembre 2026", "30 November 2026"."""
     if value is None:
         return ""
-    return format_datetime(value, format)
+    day = _day(value)
+    locale = _babel_locale()
+    text = dates.format_date(day, "long", locale=locale)
+    if day.day == 1 and locale.startswith("fr"):
+        text = text.replace("1", "1er", 1)  # French writes the first of a month as an ordinal
+    return text
+
+
+def date_short(value: date | datetime | None) -> str:
+    """A date in a table, a list or a card: "30 nov. 2026", "30 Nov 2026" (never figures
+    only, which French and US readers read differently)."""
+    if value is None:
+        return ""
+    return dates.format_date(_day(value), "medium", locale=_babel_locale())
+
+
+def _with_time(value: datetime, length: str, day: str) -> str:
+    locale = _babel_locale()
+    time = dates.format_time(to_user_timezone(value).time(), "HH:mm", locale=locale)
+    # as babel.dates.format_datetime joins them: CLDR's "{1} 'à' {0}" quotes literal text
+    pattern = dates.get_datetime_format(length, locale=locale).replace("'", "")
+    return pattern.replace("{0}", time).replace("{1}", day)
+
+
+def datetime_long(value: datetime | None) -> str:
+    """A moment in a sentence, in the pole's time zone: "30 novembre 2026, 14:05"."""
+    return "" if value is None else _with_time(value, "long", date_long(value))
+
+
+def datetime_short(value: datetime | None) -> str:
+    """A moment in a table, a list or a card, in the pole's time zone: "30 nov. 2026, 14:05"."""
+    return "" if value is None else _with_time(value, "medium", date_short(value))
 
 
 def _money(cents: int | None) -> str:
@@ -81,7 +126,8 @@ def de(name: str) -> str:
 
 def register_i18n(app: Flask) -> None:
     app.jinja_env.filters.update(
-        date=_date, datetime=_datetime, money=_money, number=_number
+        date_long=date_long, date_short=date_short, datetime_long=datetime_long,
+        datetime_short=datetime_short, money=_money, number=_number
     )
     app.jinja_env.globals["days_since"] = days_since
     app.jinja_env.globals["de"] = de

@@ -208,8 +208,8 @@ def test_the_project_page_shows_reference_data_in_the_interface_language(client,
     french = _as(client, "fr", f"/projects/{project.id}")
     for shown in ("Emergence", "Energy", "SCOP (workers&#39; cooperative)", "“Welcome”"):
         assert shown in english, shown
-    for shown in ("Émergence", "Énergie", "SCOP", "« Accueil »"):
-        assert shown in french or shown.replace("« ", "“").replace(" »", "”") in french, shown
+    for shown in ("Émergence", "Énergie", "SCOP", "«\u202fAccueil\u202f»"):
+        assert shown in french or shown.replace("«\u202f", "“").replace("\u202f»", "”") in french, shown
     assert "Emergence" not in french
 
 

@@ -41,8 +41,8 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 WORDS = {
     "en": ("Note written", "Note deleted", "Next step done: ", "Next step reopened: ",
            "Document deleted: "),
-    "fr": ("Note rédigée", "Note supprimée", "Prochaine étape faite : ",
-           "Prochaine étape rouverte : ", "Document supprimé : "),
+    "fr": ("Note rédigée", "Note supprimée", "Prochaine étape faite\u202f: ",
+           "Prochaine étape rouverte\u202f: ", "Document supprimé\u202f: "),
 }
 LANGUAGES = sorted(WORDS)
 
@@ -153,7 +153,7 @@ UNDONE = {
     "en": ("is no longer a holder of the project", "joined the project as a holder",
            "Advisor: ", "Moved from", "Moved back from", "Paused", "Reopened", "Closed: "),
     "fr": ("ne porte plus le projet", "a rejoint le projet comme porteur·se",
-           "Chargé·e d", "Passage de l", "Retour de l", "En pause", "Rouvert", "Clôturé : "),
+           "Chargé·e d", "Passage de l", "Retour de l", "En pause", "Rouvert", "Clôturé\u202f: "),
 }
 
 

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
 from incubator.extensions import db
-from incubator.i18n import _date, _money, _number
+from incubator.i18n import _money, _number, date_short
 
 from . import factories
 
@@ -62,11 +62,11 @@ def test_formatting_helpers_in_both_languages(app):
     moment = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)  # already the 28th in Paris
     with app.test_request_context():
         with force_locale("fr"):
-            assert _date(moment) == "28 nov. 2026"
+            assert date_short(moment) == "28 nov. 2026"
             assert _money(150_000) == "1\u202f500\u00a0€"
             assert _number(1.5) == "1,5"
         with force_locale("en"):
-            assert _date(moment) == "Nov 28, 2026"
+            assert date_short(moment) == "28 Nov 2026"
             assert _number(1.5) == "1.5"
 
 

@@ -475,7 +475,7 @@ def test_staff_see_every_note_with_its_badge_author_and_date(client, followed):
     assert html.index("Note partagée") < html.index("Note interne")  # latest first
     assert '<span class="badge badge-internal">internal</span>' in html
     assert '<span class="badge badge-shared">shared</span>' in html
-    assert "by Yann Le Goff" in html and "Mar 2, 2025" in html
+    assert "by Yann Le Goff" in html and "2 Mar 2025" in html
 
 
 def test_the_timeline_has_one_entry_per_visible_note_and_one_per_deletion(app, followed):

@@ -431,7 +431,7 @@ def test_the_current_password_is_refused_in_french(client, auth, holder):
     response = client.post("/account/password", headers={"Accept-Language": "fr"}, data={
         "current": factories.PASSWORD, "password": factories.PASSWORD,
         "confirm": factories.PASSWORD})
-    assert "déjà votre mot de passe : choisissez-en un nouveau" in response.get_data(as_text=True)
+    assert "déjà votre mot de passe\u202f: choisissez-en un nouveau" in response.get_data(as_text=True)
 
 
 def test_a_wrong_current_password_is_a_security_event(client, auth, holder, security_events):

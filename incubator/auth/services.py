@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import datetime_long
 from ..models import Role, User, utcnow
 from ..outbox import queue_mail, send_queued
 from ..passwords import hash_password, needs_rehash, verify_password
@@ -104,7 +105,7 @@ def set_password(user: User, password: str) -> None:
 def _link_and_expiry(user: User, kind: str) -> tuple[str, str]:
     link = absolute_url("auth.set_password", token=make_password_token(user, kind))
     hours = current_app.config[KINDS[kind]]
-    return link, format_datetime(utcnow() + timedelta(hours=hours), "short")
+    return link, datetime_long(utcnow() + timedelta(hours=hours))
 
 
 def in_their_language(user: User):

@@ -16,7 +16,7 @@ from .conftest import axe_violations
 def test_holder_registers_submits_an_idea_and_sees_it(page: Page, live_server, live_app):
     page.goto(live_server + "/")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    page.get_by_role("button", name="J'ai une idée de projet").click()
+    page.get_by_role("button", name="J’ai une idée de projet").click()
 
     page.get_by_label("Votre nom").fill("Maëlle Guillou")
     page.get_by_label("Adresse e-mail").fill("maelle@exemple.fr")

@@ -65,6 +65,6 @@ def test_after_clearing_a_delay_with_the_keyboard_the_focus_is_on_the_message(
         assert tag == "P" and name in text
     # After the last one, the section says there is nobody left (heading kept).
     expect(page.locator("#login-delays")).to_contain_text(
-        "Aucun compte n'est soumis à un délai de connexion.")
+        "Aucun compte n’est soumis à un délai de connexion.")
     expect(page.locator("#login-delays h2")).to_be_visible()
     assert axe_violations(page) == []

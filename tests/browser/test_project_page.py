@@ -22,7 +22,7 @@ def test_advisor_and_description_change_in_place(page: Page, live_server, live_a
     page.goto(f"{live_server}/projects/{project_id}")
     url = page.url
     page.locator(f"#advisor-select-project-{project_id}").select_option(label="Sophie Maillard")
-    expect(page.locator("#messages")).to_contain_text("Chargé·e d'accompagnement enregistré·e.")
+    expect(page.locator("#messages")).to_contain_text("Chargé·e d’accompagnement enregistré·e.")
     page.locator(f"#description-project-{project_id} .section-head a").click()
     title = page.locator(f"#description-project-{project_id} input[name=title]")
     expect(title).to_be_focused()
@@ -58,7 +58,7 @@ def test_the_users_own_changes_never_conflict_with_each_other(page: Page, live_s
     description.locator(".section-head a").click()
     description.locator("input[name=title]").fill("Ferme pédagogique de Renac")
     page.locator(f"#advisor-select-project-{project_id}").select_option(label="Sophie Maillard")
-    expect(page.locator("#messages")).to_contain_text("Chargé·e d'accompagnement enregistré·e.")
+    expect(page.locator("#messages")).to_contain_text("Chargé·e d’accompagnement enregistré·e.")
     page.get_by_role("button", name="Retirer Anne Briand des porteur·ses").click()
     expect(page.locator("#messages")).to_contain_text("Anne Briand ne porte plus le projet.")
     description.locator("input[name=save_draft]").click()
