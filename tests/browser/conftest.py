@@ -106,6 +106,18 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     return [v for v in result["violations"] if v["impact"] in impacts]
 
 
+def press_enter_on(page, button) -> None:
+    """Focus ``button`` and press Enter once htmx is idle: under load, a swap still settling
+    moves the focus (the ``autofocus`` of its message) after ours, and Enter would go there."""
+    from playwright.sync_api import expect
+
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    button.focus()
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+
+
 def log_in(page, base: str, email: str, lands_on: str = r"/board$") -> None:
     """Log in through the French login form and wait until the landing page has loaded
     (htmx binds its triggers on load: typing earlier would send nothing)."""

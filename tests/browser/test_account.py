@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from incubator.extensions import db
 
 from .. import factories
-from .conftest import axe_violations, log_in
+from .conftest import axe_violations, log_in, press_enter_on
 
 
 def test_a_holder_ends_a_session_left_open_on_another_device(page: Page, browser, live_server,
@@ -53,16 +53,6 @@ FOCUSED = ("() => { const e = document.activeElement;"
            " return [e.tagName, e.closest('#messages') !== null, e.textContent.trim()]; }")
 
 
-def _press_enter_on(page: Page, button) -> None:
-    """Focus ``button`` and press Enter once htmx is idle: under load, a swap still settling
-    moves the focus (``autofocus`` of its message) after ours, and Enter would go there."""
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
-    button.focus()
-    expect(button).to_be_focused()
-    page.keyboard.press("Enter")
-
-
 def test_after_ending_a_session_with_the_keyboard_the_focus_is_on_the_message(
         page: Page, browser, live_server, live_app):
     with live_app.app_context():
@@ -78,7 +68,7 @@ def test_after_ending_a_session_with_the_keyboard_the_focus_is_on_the_message(
         rows = page.locator("#sessions tbody tr")
         expect(rows).to_have_count(3)
 
-        _press_enter_on(page, page.get_by_role("button",
+        press_enter_on(page, page.get_by_role("button",
                                                 name=re.compile("Terminer cette session")).first)
         expect(rows).to_have_count(2, timeout=10_000)
         expect(page.locator("#messages")).to_contain_text("La session est terminée")
@@ -86,7 +76,7 @@ def test_after_ending_a_session_with_the_keyboard_the_focus_is_on_the_message(
         tag, in_messages, text = page.evaluate(FOCUSED)
         assert tag == "P" and in_messages and "La session est terminée" in text
 
-        _press_enter_on(page, page.get_by_role("button",
+        press_enter_on(page, page.get_by_role("button",
                                                 name="Terminer toutes les autres sessions"))
         expect(rows).to_have_count(1, timeout=10_000)
         expect(page.locator("#messages")).to_contain_text("autre session terminée")

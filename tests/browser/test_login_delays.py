@@ -9,7 +9,7 @@ from incubator.auth import throttle
 from incubator.extensions import db
 
 from .. import factories
-from .conftest import axe_violations, log_in
+from .conftest import axe_violations, log_in, press_enter_on
 
 
 def test_a_manager_clears_a_login_delay_in_place(page: Page, live_server, live_app):
@@ -55,9 +55,9 @@ def test_after_clearing_a_delay_with_the_keyboard_the_focus_is_on_the_message(
     section = page.locator("#login-delays")
     for name, of_name, left in (("Anne Briand", "d’Anne Briand", 1),
                                 ("Yann Le Goff", "de Yann Le Goff", 0)):
-        section.get_by_role("button", name=f"Lever le délai de connexion {of_name}").focus()
-        page.keyboard.press("Enter")
-        expect(page.locator("#login-delays tbody tr")).to_have_count(left)
+        press_enter_on(page, section.get_by_role(
+            "button", name=f"Lever le délai de connexion {of_name}"))
+        expect(page.locator("#login-delays tbody tr")).to_have_count(left, timeout=10_000)
         expect(page.locator("#messages")).to_contain_text(f"{name} peut de nouveau")
         expect(page.locator("#messages p")).to_be_focused()  # once htmx has settled
         tag, text = page.evaluate(
