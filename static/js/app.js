@@ -87,6 +87,98 @@
     });
   });
 
+  // ---- Keyboard: Escape and the shortcuts list (issue 9, part C) ------------------------
+  // Escape closes the innermost thing open around the focus: an open <details> (menus,
+  // folded forms; the focus goes to its summary), or a control opened in place (an element
+  // marked data-escape: its [data-cancel] button is pressed, and the server's answer puts
+  // the focus back). With the focus elsewhere, it closes the open menus (the user menu, the
+  // notifications), the focus going to their toggle. An open <dialog> handles Escape itself.
+  var typing = "input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit])" +
+    ":not([type=reset]), textarea, select, [contenteditable]:not([contenteditable=false])";
+
+  function closeDetails(details) {
+    details.open = false;
+    var summary = details.querySelector("summary");
+    if (summary) { summary.focus(); }
+  }
+
+  function closeNotificationMenu() {
+    var link = document.getElementById("notification-bell-link");
+    if (!link || link.getAttribute("aria-expanded") !== "true") { return false; }
+    document.addEventListener("htmx:afterSettle", function () {
+      var again = document.getElementById("notification-bell-link");
+      if (again) { again.focus(); }
+    }, { once: true });
+    link.click();  // the bell toggles the menu (hx-get …?close=1 while open)
+    return true;
+  }
+
+  function closeAround() {
+    var node = document.activeElement;
+    for (; node && node !== document.body && node !== document.documentElement;
+         node = node.parentElement) {
+      if (node.tagName === "DETAILS" && node.open) { closeDetails(node); return true; }
+      if (node.hasAttribute("data-escape")) {
+        var cancel = node.querySelector("[data-cancel]");
+        if (cancel) { cancel.click(); return true; }
+      }
+      if (node.id === "notification-menu" || node.id === "notification-bell") {
+        return closeNotificationMenu();
+      }
+    }
+    if (closeNotificationMenu()) { return true; }
+    var menu = document.querySelector("details.dropdown[open]");
+    if (menu) { closeDetails(menu); return true; }
+    return false;
+  }
+
+  var shortcuts = document.getElementById("shortcuts");
+  var shortcutsOpener = null;
+
+  function openShortcuts() {
+    if (!shortcuts || shortcuts.open) { return; }
+    shortcutsOpener = document.activeElement;
+    shortcuts.showModal();
+    var close = shortcuts.querySelector("[data-shortcuts-close]");
+    if (close) { close.focus(); }
+  }
+
+  if (shortcuts) {
+    document.querySelectorAll("[data-shortcuts], [data-needs-js]").forEach(function (elt) {
+      elt.hidden = false;
+    });
+    shortcuts.addEventListener("close", function () {
+      var back = shortcutsOpener;
+      shortcutsOpener = null;
+      if (back && back.isConnected && back !== document.body) { back.focus(); }
+    });
+    // A click on the backdrop (outside the box) closes the list too.
+    shortcuts.addEventListener("click", function (evt) {
+      if (evt.target === shortcuts) { shortcuts.close(); }
+    });
+  }
+
+  document.addEventListener("click", function (evt) {
+    if (!evt.target.closest) { return; }
+    if (evt.target.closest("[data-shortcuts]")) { openShortcuts(); }
+    if (evt.target.closest("[data-shortcuts-close]")) { shortcuts.close(); }
+  });
+
+  document.addEventListener("keydown", function (evt) {
+    if (evt.defaultPrevented || evt.ctrlKey || evt.metaKey || evt.altKey) { return; }
+    if (evt.key === "Escape") {
+      if (document.querySelector("dialog[open]")) { return; }
+      if (closeAround()) { evt.preventDefault(); }
+    } else if (evt.key === "?") {
+      // Shift+/ (Shift+, on a French keyboard), never while typing in a field.
+      if (evt.target.closest && evt.target.closest(typing)) { return; }
+      if (!shortcuts || shortcuts.open) { return; }
+      evt.preventDefault();
+      openShortcuts();
+    }
+  });
+  // ---- end of keyboard ------------------------------------------------------------------
+
   document.addEventListener("click", function (evt) {
     var button = evt.target.closest && evt.target.closest("[data-resend]");
     if (!button || !failed || !failed.isConnected) { return; }

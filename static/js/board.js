@@ -103,6 +103,120 @@
       if (again) { again.focus(); }
     }
   });
+  // ---- Keyboard: one tab stop for the board, arrow keys, M to move (issue 9, part C) ----
+  // Roving focus: one card of the board has tabindex 0 (the last one the user was on, else
+  // the first) and the links inside cards are out of the tab order, so Tab enters the board
+  // once and leaves it. On a card: arrow keys go to the card above or below, or to the
+  // nearest card of the previous or next column; Home and End to the first and last card of
+  // the column; Enter opens the project (the card's link); M opens the move control (its
+  // "Move…" link). Enter is left to the link, as everywhere else; M is the same key on
+  // French and English keyboards. A card opened for moving keeps its natural tab order.
+  var current = null;
+
+  function cardsOf(list) {
+    return Array.prototype.filter.call(list.children, function (child) {
+      return child.classList.contains("card") && !child.classList.contains("editing");
+    });
+  }
+
+  function rove(card) {
+    var board = document.getElementById("board");
+    if (!board) { return; }
+    var cards = board.querySelectorAll(".card:not(.editing)");
+    if (!card || !board.contains(card) || card.classList.contains("editing")) {
+      card = (current && document.getElementById(current)) || null;
+      if (!card || !board.contains(card) || card.classList.contains("editing")) {
+        card = cards[0] || null;
+      }
+    }
+    cards.forEach(function (each) {
+      each.setAttribute("tabindex", each === card ? "0" : "-1");
+      if (!each.hasAttribute("aria-describedby") && document.getElementById("board-keys")) {
+        each.setAttribute("aria-describedby", "board-keys");
+      }
+      each.querySelectorAll("a[href], button").forEach(function (inner) {
+        inner.setAttribute("tabindex", "-1");
+      });
+    });
+    current = card ? card.id : current;
+    // A board without any card is a scrolling region that takes the focus itself.
+    if (card || board.querySelector(".card")) { board.removeAttribute("tabindex"); }
+    else { board.setAttribute("tabindex", "0"); }
+  }
+
+  function goTo(card) {
+    if (!card) { return; }
+    rove(card);
+    card.focus();
+  }
+
+  function neighbour(card, step) {
+    var lists = Array.prototype.slice.call(
+      document.querySelectorAll("#board .cards[data-stage-id]"));
+    var index = lists.indexOf(card.parentElement);
+    var box = card.getBoundingClientRect();
+    var middle = box.top + box.height / 2;
+    for (var i = index + step; i >= 0 && i < lists.length; i += step) {
+      var cards = cardsOf(lists[i]);
+      if (!cards.length) { continue; }  // an empty column is skipped
+      var best = null, distance = Infinity;
+      cards.forEach(function (other) {
+        var b = other.getBoundingClientRect();
+        var d = Math.abs(b.top + b.height / 2 - middle);
+        if (d < distance) { best = other; distance = d; }
+      });
+      return best;
+    }
+    return null;
+  }
+
+  document.addEventListener("keydown", function (evt) {
+    if (evt.defaultPrevented || evt.ctrlKey || evt.metaKey || evt.altKey) { return; }
+    var target = evt.target;
+    if (!target.closest) { return; }
+    // Enter on the stage list of an open move control moves the card (a list does not
+    // submit its form by itself).
+    if (evt.key === "Enter" && target.tagName === "SELECT" &&
+        target.closest("#board .card.editing .move-form")) {
+      evt.preventDefault();
+      target.form.requestSubmit();
+      return;
+    }
+    var card = target.closest("#board .card:not(.editing)");
+    if (!card) { return; }
+    var cards = cardsOf(card.parentElement);
+    var at = cards.indexOf(card);
+    var next;
+    switch (evt.key) {
+      case "ArrowDown": next = cards[at + 1]; break;
+      case "ArrowUp": next = cards[at - 1]; break;
+      case "Home": next = cards[0]; break;
+      case "End": next = cards[cards.length - 1]; break;
+      case "ArrowRight": next = neighbour(card, 1); break;
+      case "ArrowLeft": next = neighbour(card, -1); break;
+      case "m": case "M":
+        evt.preventDefault();
+        var move = card.querySelector(".card-move");
+        if (move) { move.click(); }
+        return;
+      case "Enter":
+        if (target !== card) { return; }  // a link inside does its own job
+        evt.preventDefault();
+        card.querySelector(".card-title").click();
+        return;
+      default: return;
+    }
+    evt.preventDefault();  // no page scroll, even at the end of a column
+    goTo(next);
+  });
+
+  document.addEventListener("focusin", function (evt) {
+    var card = evt.target.closest && evt.target.closest("#board .card:not(.editing)");
+    if (card && card.getAttribute("tabindex") !== "0") { rove(card); }
+  });
+  htmx.onLoad(function () { rove(null); });
+  // ---- end of keyboard --------------------------------------------------------------
+
   // After a move, the server names the card to focus (it has a new place in the page).
   document.body.addEventListener("board:focus", function (evt) {
     window.setTimeout(function () {
