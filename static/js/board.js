@@ -111,21 +111,28 @@
   // the column; Enter opens the project (the card's link); M opens the move control (its
   // "Move…" link). Enter is left to the link, as everywhere else; M is the same key on
   // French and English keyboards. A card opened for moving keeps its natural tab order.
+  // (An open move control is told by its data-escape: its class says "editing" only once
+  // htmx has settled it.)
   var current = null;
+  var PLAIN = ".card:not(.editing):not([data-escape])";
+
+  function editing(card) {
+    return card.classList.contains("editing") || card.hasAttribute("data-escape");
+  }
 
   function cardsOf(list) {
     return Array.prototype.filter.call(list.children, function (child) {
-      return child.classList.contains("card") && !child.classList.contains("editing");
+      return child.classList.contains("card") && !editing(child);
     });
   }
 
   function rove(card) {
     var board = document.getElementById("board");
     if (!board) { return; }
-    var cards = board.querySelectorAll(".card:not(.editing)");
-    if (!card || !board.contains(card) || card.classList.contains("editing")) {
+    var cards = board.querySelectorAll(PLAIN);
+    if (!card || !board.contains(card) || editing(card)) {
       card = (current && document.getElementById(current)) || null;
-      if (!card || !board.contains(card) || card.classList.contains("editing")) {
+      if (!card || !board.contains(card) || editing(card)) {
         card = cards[0] || null;
       }
     }
@@ -177,12 +184,12 @@
     // Enter on the stage list of an open move control moves the card (a list does not
     // submit its form by itself).
     if (evt.key === "Enter" && target.tagName === "SELECT" &&
-        target.closest("#board .card.editing .move-form")) {
+        target.closest("#board .card[data-escape] .move-form")) {
       evt.preventDefault();
       target.form.requestSubmit();
       return;
     }
-    var card = target.closest("#board .card:not(.editing)");
+    var card = target.closest("#board " + PLAIN);
     if (!card) { return; }
     var cards = cardsOf(card.parentElement);
     var at = cards.indexOf(card);
@@ -211,7 +218,7 @@
   });
 
   document.addEventListener("focusin", function (evt) {
-    var card = evt.target.closest && evt.target.closest("#board .card:not(.editing)");
+    var card = evt.target.closest && evt.target.closest("#board " + PLAIN);
     if (card && card.getAttribute("tabindex") !== "0") { rove(card); }
   });
   htmx.onLoad(function () { rove(null); });
