@@ -113,6 +113,24 @@
     return true;
   }
 
+  function cancelInPlace(control, cancel) {
+    // What comes back in its place (same id) gets the focus, on its first link or button
+    // (the "Edit" that opened it), unless the answer placed the focus itself (a card).
+    var id = control.id;
+    document.addEventListener("htmx:afterSettle", function () {
+      window.setTimeout(function () {
+        var active = document.activeElement;
+        if (active && active !== document.body) { return; }
+        var back = id && document.getElementById(id);
+        if (!back) { return; }
+        var first = back.querySelector("[hx-target='#" + id + "']") ||
+          back.querySelector("a[href], button, summary");
+        if (first) { first.focus(); }
+      }, 0);
+    }, { once: true });
+    cancel.click();
+  }
+
   function closeAround() {
     var node = document.activeElement;
     for (; node && node !== document.body && node !== document.documentElement;
@@ -120,7 +138,7 @@
       if (node.tagName === "DETAILS" && node.open) { closeDetails(node); return true; }
       if (node.hasAttribute("data-escape")) {
         var cancel = node.querySelector("[data-cancel]");
-        if (cancel) { cancel.click(); return true; }
+        if (cancel) { cancelInPlace(node, cancel); return true; }
       }
       if (node.id === "notification-menu" || node.id === "notification-bell") {
         return closeNotificationMenu();

@@ -221,7 +221,14 @@
     var card = evt.target.closest && evt.target.closest("#board " + PLAIN);
     if (card && card.getAttribute("tabindex") !== "0") { rove(card); }
   });
-  htmx.onLoad(function () { rove(null); });
+  // After any swap (a move, a filter, the poll, "load more": htmx calls this once per new
+  // element), once per turn of the event loop however many cards came.
+  var roving = false;
+  htmx.onLoad(function () {
+    if (roving) { return; }
+    roving = true;
+    window.setTimeout(function () { roving = false; rove(null); }, 0);
+  });
   // ---- end of keyboard --------------------------------------------------------------
 
   // After a move, the server names the card to focus (it has a new place in the page).

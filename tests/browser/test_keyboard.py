@@ -6,9 +6,15 @@ in French and in English."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from incubator.extensions import db
+from incubator.models import Project, User
+from incubator.notes.services import create_note
 
 from .. import factories
 from .conftest import axe_violations, log_in
@@ -189,6 +195,46 @@ def test_escape_closes_the_notification_menu_back_to_the_bell(page, live_server,
     expect(menu).to_be_hidden()
     expect(page.locator("#notification-bell-link")).to_have_attribute("aria-expanded", "false")
     expect(page.locator("#notification-bell-link")).to_be_focused()
+
+
+def test_escape_closes_the_description_editor_and_a_note_editor_on_the_project_page(
+        page, live_server, live_app, board):
+    project_id = board["projects"]["Garage solidaire"]
+    with live_app.app_context():
+        project = db.session.get(Project, project_id)
+        author = db.session.scalar(select(User).where(User.email == "yann@cades.example"))
+        create_note(project, author, kind="call", happened_on=date(2026, 11, 2),
+                    body="Appel avec Anne", visibility="internal")
+        db.session.commit()
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    block = page.locator(f"#description-project-{project_id}")
+    block.locator(".section-head a").click()
+    title = block.locator("input[name=title]")
+    expect(title).to_be_focused()
+    wait_idle(page)
+    title.fill("Un autre titre")
+    page.keyboard.press("Escape")
+    expect(block.locator("input[name=title]")).to_have_count(0)
+    expect(block.locator(".section-head a")).to_be_focused()
+    with live_app.app_context():
+        assert db.session.get(Project, project_id).title == "Garage solidaire"
+    # A note being edited: Escape gives it back as it was, the focus on its "Edit".
+    note = page.locator(f"#note-list-project-{project_id} article.note").first
+    note.locator("[data-note-edit]").click()
+    body = page.locator("article.note.editing textarea")
+    expect(body).to_be_focused()
+    wait_idle(page)
+    page.keyboard.press("Escape")
+    expect(page.locator("article.note.editing")).to_have_count(0)
+    expect(note.locator("[data-note-edit]")).to_be_focused()
+    # The folded "new note" form: Escape folds it, the focus on its summary.
+    new_note = page.locator("details.note-new")
+    new_note.locator("> summary").click()
+    page.locator(f"#new-note-project-{project_id}-body").focus()
+    page.keyboard.press("Escape")
+    expect(new_note).not_to_have_attribute("open", "")
+    expect(new_note.locator("> summary")).to_be_focused()
 
 
 # ---- "?" ----------------------------------------------------------------------------------
