@@ -177,6 +177,21 @@
     return null;
   }
 
+  function loadMoreThenGo(card, index) {
+    // Past the last card loaded in a column that has more: load them (the column's "Load
+    // more" control), then go to the one at ``index`` ("down": the next; "end": the last).
+    var column = card.closest(".column");
+    var more = column && column.querySelector(".load-more [hx-get]");
+    if (!more) { return false; }
+    var list = card.parentElement;
+    list.addEventListener("htmx:afterSettle", function () {
+      var cards = cardsOf(list);
+      goTo(index === "end" ? cards[cards.length - 1] : cards[index]);
+    }, { once: true });
+    if (!more.classList.contains("htmx-request")) { htmx.trigger(more, "click"); }
+    return true;
+  }
+
   document.addEventListener("keydown", function (evt) {
     if (evt.defaultPrevented || evt.ctrlKey || evt.metaKey || evt.altKey) { return; }
     var target = evt.target;
@@ -214,6 +229,8 @@
       default: return;
     }
     evt.preventDefault();  // no page scroll, even at the end of a column
+    if (!next && evt.key === "ArrowDown" && loadMoreThenGo(card, at + 1)) { return; }
+    if (evt.key === "End" && next === card && loadMoreThenGo(card, "end")) { return; }
     goTo(next);
   });
 

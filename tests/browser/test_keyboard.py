@@ -132,6 +132,28 @@ def test_m_opens_the_move_control_and_enter_moves_the_card(page, live_server, li
     expect(card(page, board, "Gîte de groupe")).to_be_focused()
 
 
+def test_arrow_down_past_the_last_loaded_card_loads_the_rest_of_the_column(page, live_server,
+                                                                           live_app, board):
+    live_app.config["BOARD_COLUMN_CARDS"] = 2
+    with live_app.app_context():
+        factories.project(title="Atelier vélo", stage_position=1)
+        factories.project(title="Café associatif", stage_position=1)
+        db.session.commit()
+    page.set_viewport_size({"width": 1280, "height": 400})  # "load more" out of view
+    log_in(page, live_server, "yann@cades.example")
+    wait_idle(page)
+    column = page.locator(f"#cards-stage-{board['stages'][1]} .card")
+    column.nth(0).focus()
+    page.keyboard.press("ArrowDown")
+    expect(column.nth(1)).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(column).to_have_count(4)
+    expect(column.nth(2)).to_be_focused()
+    page.keyboard.press("End")
+    expect(column.nth(3)).to_be_focused()
+    expect(page.locator("#board [tabindex='0']")).to_have_count(1)
+
+
 # ---- Escape -------------------------------------------------------------------------------
 
 def test_escape_closes_the_move_control_and_its_close_form_back_to_the_card(page, live_server,
