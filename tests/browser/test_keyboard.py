@@ -29,8 +29,8 @@ def wait_idle(page: Page) -> None:
     page.wait_for_function(IDLE)
 
 
-def card(page: Page, board, title: str):
-    return page.locator(f"#project-{board['projects'][title]}")
+def card(page: Page, data, title: str):
+    return page.locator(f"#project-{data['projects'][title]}")
 
 
 def focused_id(page: Page) -> str:
@@ -56,7 +56,7 @@ def rgb(css: str) -> tuple[float, ...]:
 # ---- arrow keys, one tab stop --------------------------------------------------------------
 
 def test_the_board_is_one_tab_stop_and_arrow_keys_go_from_card_to_card(page, live_server,
-                                                                         board):
+                                                                         board):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
     wait_idle(page)
     # One card takes the tab stop; the links inside the cards are out of the tab order.
@@ -108,7 +108,7 @@ def test_the_board_is_one_tab_stop_and_arrow_keys_go_from_card_to_card(page, liv
     expect(page).to_have_url(re.compile(rf"/projects/{board['projects']['Tiers-lieu de Pipriac']}$"))
 
 
-def test_m_opens_the_move_control_and_enter_moves_the_card(page, live_server, live_app, board):
+def test_m_opens_the_move_control_and_enter_moves_the_card(page, live_server, live_app, board):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
     epicerie = board["projects"]["Épicerie vrac"]
     page.locator(f"#project-{epicerie}").focus()
@@ -133,7 +133,7 @@ def test_m_opens_the_move_control_and_enter_moves_the_card(page, live_server, li
 
 
 def test_arrow_down_past_the_last_loaded_card_loads_the_rest_of_the_column(page, live_server,
-                                                                           live_app, board):
+                                                                           live_app, board):  # noqa: F811
     live_app.config["BOARD_COLUMN_CARDS"] = 2
     with live_app.app_context():
         factories.project(title="Atelier vélo", stage_position=1)
@@ -157,7 +157,7 @@ def test_arrow_down_past_the_last_loaded_card_loads_the_rest_of_the_column(page,
 # ---- Escape -------------------------------------------------------------------------------
 
 def test_escape_closes_the_move_control_and_its_close_form_back_to_the_card(page, live_server,
-                                                                            live_app, board):
+                                                                            live_app, board):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
     garage = board["projects"]["Garage solidaire"]
     page.locator(f"#project-{garage}").focus()
@@ -185,7 +185,7 @@ def test_escape_closes_the_move_control_and_its_close_form_back_to_the_card(page
     assert stage_of(live_app, garage) == board["stages"][1]
 
 
-def test_escape_closes_the_user_menu_back_to_its_toggle(page, live_server, board):
+def test_escape_closes_the_user_menu_back_to_its_toggle(page, live_server, board):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
     menu = page.locator("details.user-menu")
     summary = menu.locator("summary")
@@ -204,7 +204,7 @@ def test_escape_closes_the_user_menu_back_to_its_toggle(page, live_server, board
     expect(menu).not_to_have_attribute("open", "")
 
 
-def test_escape_closes_the_notification_menu_back_to_the_bell(page, live_server, board):
+def test_escape_closes_the_notification_menu_back_to_the_bell(page, live_server, board):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
     bell = page.locator("#notification-bell-link")
     bell.focus()
@@ -220,7 +220,7 @@ def test_escape_closes_the_notification_menu_back_to_the_bell(page, live_server,
 
 
 def test_escape_closes_the_description_editor_and_a_note_editor_on_the_project_page(
-        page, live_server, live_app, board):
+        page, live_server, live_app, board):  # noqa: F811
     project_id = board["projects"]["Garage solidaire"]
     with live_app.app_context():
         project = db.session.get(Project, project_id)
@@ -262,7 +262,7 @@ def test_escape_closes_the_description_editor_and_a_note_editor_on_the_project_p
 # ---- "?" ----------------------------------------------------------------------------------
 
 def test_question_mark_lists_the_shortcuts_and_escape_brings_the_focus_back(page, live_server,
-                                                                             board):
+                                                                             board):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
     wait_idle(page)
     garage = card(page, board, "Garage solidaire")
@@ -280,7 +280,7 @@ def test_question_mark_lists_the_shortcuts_and_escape_brings_the_focus_back(page
 
 
 def test_typing_a_question_mark_in_the_search_box_does_not_open_the_list(page, live_server,
-                                                                          board):
+                                                                          board):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
     search = page.locator("#filter-q")
     search.focus()
@@ -290,7 +290,7 @@ def test_typing_a_question_mark_in_the_search_box_does_not_open_the_list(page, l
 
 
 def test_the_shortcuts_button_opens_the_list_on_any_page_and_close_returns(page, live_server,
-                                                                            board):
+                                                                            board):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
     page.goto(live_server + "/next-steps")
     button = page.locator("footer [data-shortcuts]")
@@ -319,7 +319,7 @@ RING = """(el) => {
 }"""
 
 
-def test_the_focus_ring_has_at_least_3_to_1_contrast_everywhere(page, live_server, board):
+def test_the_focus_ring_has_at_least_3_to_1_contrast_everywhere(page, live_server, board):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
     wait_idle(page)
     garage = board["projects"]["Garage solidaire"]
@@ -365,7 +365,7 @@ def switch_to(page: Page, locale: str) -> None:
 
 @pytest.mark.parametrize("locale", ["fr", "en"])
 def test_the_board_states_have_no_accessibility_violation_of_any_impact(page, live_server,
-                                                                         board, locale):
+                                                                         board, locale):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
     switch_to(page, locale)
     wait_idle(page)
@@ -403,7 +403,7 @@ def test_the_board_states_have_no_accessibility_violation_of_any_impact(page, li
 
 
 def test_the_move_page_still_moves_a_project_without_javascript(browser, live_server, live_app,
-                                                                 board):
+                                                                 board):  # noqa: F811
     context = browser.new_context(locale="fr-FR", java_script_enabled=False)
     try:
         page = context.new_page()
