@@ -116,7 +116,7 @@ def create(project_id: int):
     db.session.commit()
     project = _project(project_id)  # read again: the commit expired what was loaded
     return project_done(_("Note added."), project, "notes/_form.html",
-                        oob=("notes/_list.html",), anchor=dom_id(note), inline=True,
+                        oob=("notes/_list.html",), anchor=dom_id(note), focus=dom_id(note), inline=True,
                         note_form=NoteForm(formdata=None), **_list_context(project))
 
 
@@ -212,4 +212,5 @@ def delete(project_id: int, note_id: int):
                       **_list_context(project))
     project = _project(project_id)
     return project_done(_("Note deleted."), project, "notes/_list.html",
-                        anchor=dom_id(project, "notes"), **_list_context(project))
+                        anchor=dom_id(project, "notes"),
+                        focus=dom_id(project, "notes") + "-title", **_list_context(project))

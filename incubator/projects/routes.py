@@ -159,7 +159,7 @@ def edit(project_id: int):
             project = _visible_or_404(project_id)
             return version_moved(
                 project_done(_("Changes saved."), project, "projects/_description.html",
-                             can_edit=True, saved=True), project, seen)
+                             focus="description-title", can_edit=True, saved=True), project, seen)
         if project.is_draft and form.submit_idea.data:
             _submit(project)
             flash(_("Your idea is submitted. The pole's team will contact you soon."), "success")
