@@ -136,6 +136,28 @@
   document.body.addEventListener("focus-target", function (evt) {
     if (evt.detail && evt.detail.id) { focusTarget(evt.detail.id); }
   });
+
+  // A form refused with errors shows a summary at its top ([data-error-summary], the
+  // form_errors macro): the keyboard focus goes to it when the page loads and when htmx
+  // swaps it in; each of its links moves the focus into its field.
+  function focusSummary(root) {
+    var summary = root.matches && root.matches("[data-error-summary]") ? root
+      : root.querySelector && root.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  }
+  focusSummary(document);
+  document.addEventListener("htmx:afterSettle", function (evt) { focusSummary(evt.target); });
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest && evt.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) { return; }
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) { return; }
+    evt.preventDefault();
+    if (!field.matches(FOCUSABLE)) {
+      field = field.querySelector("input, select, textarea, button") || field;
+    }
+    field.focus();
+  });
   // ---- end of part B (focus after htmx changes) ----
 
   document.addEventListener("click", function (evt) {
