@@ -5,7 +5,6 @@ reloads on it), and a plain request with a flashed message and a 303 back to the
 from __future__ import annotations
 
 import json
-
 from datetime import date, timedelta
 from io import BytesIO
 

@@ -8,9 +8,8 @@ whoever stole them must be anonymous then.
 
 from __future__ import annotations
 
-import json
-
 import hashlib
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
