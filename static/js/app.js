@@ -90,8 +90,8 @@
   // ---- Focus after an htmx change, its message beside it (issue 9, part B) ----
   // The server names the element the keyboard focus goes to ("focus-target", fired once the
   // swap has settled; incubator/htmx.py focus_on). The message it swapped into #messages for
-  // that change (data-near) moves beside the element: a sighted user sees it where they
-  // work, and a screen reader reads it with the focused element (aria-describedby).
+  // that change (data-near) is also shown beside the element: a sighted user sees it where
+  // they work, and a screen reader reads it with the focused element (aria-describedby).
   var NEAR = "near-status";
   var CONTROL = /^(A|BUTTON|INPUT|SELECT|TEXTAREA|SUMMARY)$/;
   var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
@@ -121,9 +121,10 @@
     document.querySelectorAll("[aria-describedby~=" + NEAR + "]").forEach(function (el) {
       describedBy(el, NEAR, false);
     });
-    var note = document.querySelector("#messages [data-near]");
-    if (note) {
-      note.removeAttribute("data-near");
+    var message = document.querySelector("#messages [data-near]");
+    if (message) {
+      message.removeAttribute("data-near");
+      var note = message.cloneNode(true);
       note.removeAttribute("tabindex");
       note.id = NEAR;
       note.classList.add(NEAR);
