@@ -167,3 +167,35 @@ def test_closing_the_description_editor_focuses_its_edit_link(client, project_pa
     assert f'id="description-edit-project-{project.id}"' in response.get_data(as_text=True)
     response = client.get(f"/projects/{project.id}/description")
     assert response.status_code == 303 and "HX-Trigger-After-Settle" not in response.headers
+
+
+def test_closing_a_card_focuses_the_heading_of_its_column_with_the_message(client, login):
+    login("advisor")
+    project = factories.project(title="Conserverie", stage_position=2)
+    db.session.commit()
+    data = {"outcome": "redirected", "reason": "Orienté vers le DLA",
+            "version": project.version}
+    response = client.post(f"/projects/{project.id}/close", htmx=True, data=data)
+    assert response.status_code == 200
+    heading = f"heading-stage-{factories.stage(2).id}"
+    assert _focus(response) == heading
+    html = response.get_data(as_text=True)
+    assert f'data-near="{heading}">“Conserverie” is closed.' in html
+    # A refusal is not a confirmation: it stays in the message area, near nothing.
+    response = client.post(f"/projects/{project.id}/close", htmx=True, data=data)
+    assert response.status_code == 409
+    assert "data-near" not in response.get_data(as_text=True)
+
+
+def test_a_refused_close_shows_the_summary_linking_to_the_reason(client, login):
+    login("advisor")
+    project = factories.project(title="Conserverie")
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/close", htmx=True, data={
+        "outcome": "abandoned", "reason": "", "version": project.version})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    # (The label may say "required": part A of issue 9.)
+    assert re.search(rf'<a href="#move-project-{project.id}-close-reason">Reason[^<:]*: Say in '
+                     r"a few words why the project is closed.</a>", html)
+    assert f'id="move-project-{project.id}-close-reason"' in html
