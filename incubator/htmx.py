@@ -8,6 +8,11 @@
 - ``hx_redirect``: ``HX-Redirect`` for htmx, 303 otherwise (never a 302 htmx would follow);
 - ``back_to_project``: the project page (at an anchor), the same way for every feature.
 
+After a change (``done``), the keyboard focus goes to a named element (``focus_on``: the
+``focus-target`` event, after the swap settles) and the message is shown beside it
+(static/js/app.js moves it there from ``#messages``), so the user is never left on
+``<body>`` with the confirmation out of view.
+
 A 409 or 422 is a fragment too (``render``): htmx swaps them (``htmx-config`` in base.html),
 so a refused form comes back with the user's input and its errors.
 (See django-htmx for the conventions.)
@@ -16,6 +21,7 @@ so a refused form comes back with the user's input and its errors.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Response, flash, make_response, redirect, render_template, request, url_for
@@ -26,6 +32,10 @@ PROJECT_CHANGED = "project-changed"
 #: other forms made from ``from`` follow (static/js/app.js), so the user's next change is not
 #: refused as a conflict with their own.
 PROJECT_VERSION = "project-version"
+#: Where the keyboard focus goes after an htmx change (an element id), fired once the swap
+#: has settled; the message marked ``data-near`` is shown beside it (static/js/app.js).
+FOCUS_TARGET = "focus-target"
+_FIRST_ID = re.compile(r'\bid="([^"]+)"')
 
 
 def is_htmx() -> bool:
@@ -52,36 +62,52 @@ def page_or_fragment(page: str, fragment: str, status: int = 200, /, **context: 
     return render(fragment if inline else page, status, inline=inline, **context)
 
 
-def message_fragment(message: str, category: str = "success", focus: bool = False) -> str:
-    """The one message fragment, out of band into the page's message area (``focus``: the
-    keyboard focus goes to it, for an action whose button went away)."""
+def message_fragment(message: str, category: str = "success", near: str | None = None) -> str:
+    """The one message fragment, out of band into the page's message area (``near``: the id
+    of the element the focus goes to; the message is then shown beside it)."""
     return render_template("_message.html", message=message, category=category, oob=True,
-                           focus=focus)
+                           near=near)
+
+
+def first_id(html: str) -> str | None:
+    """The id of the first element of ``html`` (a fragment's root)."""
+    found = _FIRST_ID.search(html)
+    return found.group(1) if found else None
+
+
+def focus_on(response: Response, target: str) -> Response:
+    """After the swap settles, the keyboard focus goes to the element whose id is ``target``
+    (made focusable if it is not) and the message marked ``data-near`` is shown beside it."""
+    return hx_trigger(response, FOCUS_TARGET, {"id": target}, when="settle")
 
 
 def done(message: str, to: str, fragment: str | None = None, /, *, oob: tuple[str, ...] = (),
          category: str = "success", events: tuple[str, ...] = (), status: int = 200,
-         focus: bool = False, **context: Any) -> Response:
+         focus: str | None = None, **context: Any) -> Response:
     """The answer to a change that worked.
 
     htmx: ``fragment`` (what the request targets) and the ``oob`` fragments (rendered with
     ``oob=True``: they carry ``hx-swap-oob``) with ``context``, the message out of band, and
-    ``events`` in ``HX-Trigger``. Plain: ``message`` flashed and a 303 to ``to``."""
+    ``events`` in ``HX-Trigger``; the focus goes to the element ``focus`` (an id; by default
+    the root of ``fragment``, the changed part) with the message beside it.
+    Plain: ``message`` flashed and a 303 to ``to``."""
     if not is_htmx():
         flash(message, category)
         return vary_on_htmx(redirect(to, code=303))
     parts = [render_template(fragment, **context)] if fragment else []
     parts += [render_template(name, **{**context, "oob": True}) for name in oob]
-    parts.append(message_fragment(message, category, focus))
+    target = focus or (first_id(parts[0]) if parts else None) or "main"
+    parts.append(message_fragment(message, category, target))
     response = vary_on_htmx(make_response("".join(parts), status))
     for event in events:
         hx_trigger(response, event)
-    return response
+    return focus_on(response, target)
 
 
 def project_done(message: str, project: Any, fragment: str | None = None, /, *,
                  anchor: str | None = None, **context: Any) -> Response:
-    """``done`` for a change of a project: back to its page, and its history refreshed."""
+    """``done`` for a change of a project: back to its page, and its history refreshed
+    (``focus`` as for ``done``)."""
     context["project"] = project  # the fragments' context may name it too
     return done(message, project_url(project, anchor), fragment, events=(PROJECT_CHANGED,),
                 **context)
@@ -114,14 +140,20 @@ def version_moved(response: Response, project: Any, seen: int | None) -> Respons
     return response
 
 
-def hx_trigger(response: Response, event: str, detail: Any = None) -> Response:
-    """Add an event to the ``HX-Trigger`` header, merging with those already there."""
+_TRIGGER_HEADERS = {"received": "HX-Trigger", "settle": "HX-Trigger-After-Settle"}
+
+
+def hx_trigger(response: Response, event: str, detail: Any = None,
+               when: str = "received") -> Response:
+    """Add an event to the ``HX-Trigger`` header (``when="settle"``: to
+    ``HX-Trigger-After-Settle``), merging with those already there."""
+    header = _TRIGGER_HEADERS[when]
     events: dict[str, Any] = {}
-    if existing := response.headers.get("HX-Trigger"):
+    if existing := response.headers.get(header):
         try:
             events = json.loads(existing)
         except ValueError:
             events = {name.strip(): None for name in existing.split(",")}
     events[event] = detail
-    response.headers["HX-Trigger"] = json.dumps(events)
+    response.headers[header] = json.dumps(events)
     return response

@@ -4,6 +4,7 @@ reloads on it), and a plain request with a flashed message and a 303 back to the
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -175,9 +176,26 @@ def test_done_answers_htmx_with_the_fragment_the_message_and_the_events(app):
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
         assert html.startswith(MESSAGE_OOB)
-        assert '<p class="flash flash-info" tabindex="-1">Saved &lt;b&gt;</p>' in html
+        assert ('<p class="flash flash-info" tabindex="-1" data-near="main">Saved &lt;b&gt;</p>'
+                in html)
         assert project_changed(response)
         assert get_flashed_messages() == []
+
+
+def test_done_sends_the_focus_to_the_changed_fragment_and_the_message_beside_it(app):
+    with app.test_request_context(method="POST", headers={"HX-Request": "true"}):
+        response = answers.done("Saved.", "/somewhere", "_message.html")
+        # The fragment's root (here the message area) is the changed part: the focus goes there.
+        settle = json.loads(response.headers["HX-Trigger-After-Settle"])
+        assert settle == {"focus-target": {"id": "messages"}}
+        assert 'data-near="messages"' in response.get_data(as_text=True)
+        response = answers.done("Saved.", "/somewhere", "_message.html", focus="note-3")
+        settle = json.loads(response.headers["HX-Trigger-After-Settle"])
+        assert settle == {"focus-target": {"id": "note-3"}}
+        assert 'data-near="note-3"' in response.get_data(as_text=True)
+    with app.test_request_context(method="POST"):
+        response = answers.done("Saved.", "/somewhere", "_message.html", focus="note-3")
+        assert "HX-Trigger-After-Settle" not in response.headers
 
 
 def test_back_to_project_sends_htmx_an_hx_redirect(app):

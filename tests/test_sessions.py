@@ -9,6 +9,7 @@ whoever stole them must be anonymous then.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -633,8 +634,10 @@ def test_ending_another_session_with_htmx(client, other_client, two_devices):
     assert f'id="user-session-{other.id}"' not in html
     assert f'id="user-session-{this.id}"' in html
     assert MESSAGE_OOB in html
-    # The button pressed is gone: the message takes the keyboard focus (htmx autofocus).
-    assert 'tabindex="-1" autofocus>The session is ended' in html
+    # The button pressed is gone: the focus goes to the list, the message beside it.
+    assert 'data-near="sessions">The session is ended' in html
+    assert json.loads(response.headers["HX-Trigger-After-Settle"]) == {
+        "focus-target": {"id": "sessions"}}
     assert "HX-Request" in response.headers["Vary"]
     assert not logged_in(other_client)
 

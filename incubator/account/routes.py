@@ -44,7 +44,7 @@ def sessions_page():
 
 def _ended(message: str):
     return done(message, url_for("account.sessions_page"), "account/_sessions.html",
-                focus=True, **_sessions_context())
+                **_sessions_context())
 
 
 @bp.post("/sessions/<int:session_id>/end")

@@ -158,4 +158,4 @@ def clear_login_delay(user_id: int):
         message = _("%(name)s had no login delay: they can already log in.", name=user.name)
         category = "info"
     return done(message, url_for("admin.users"), "admin/_login_delays.html", category=category,
-                focus=True, delayed=throttle.delayed_accounts())
+                focus="login-delays-title", delayed=throttle.delayed_accounts())

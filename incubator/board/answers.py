@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..dom import dom_id
-from ..htmx import PROJECT_CHANGED, hx_trigger, is_htmx, vary_on_htmx
+from ..htmx import PROJECT_CHANGED, focus_on, hx_trigger, is_htmx, vary_on_htmx
 from ..models import Project, ProjectStatus, Stage
 from ..params import MAX_BIGINT, parse_int
 from ..reference import active_stages
@@ -65,14 +65,19 @@ def placed(project: Project, filters: BoardFilters, *, status: int, message: str
     stages = {s.id: s for s in active_stages() if s.id in stats}
     headers = [(stages[sid], stats[sid]) for sid in stage_ids if sid in stages]
     place = placement(project, filters)
+    # The focus stays on the card; when it left the page (closed, paused, filtered out), on
+    # the heading of the column it was in; the confirmation is shown beside it.
+    focus = dom_id(project) if place else (
+        dom_id(Stage, "heading", id=stage_ids[0]) if stage_ids else "board")
     response = make_response(render_template(
-        "board/_placed.html", project=project, place=place,
+        "board/_placed.html", project=project, place=place, focus=focus,
         headers=headers, message=message, announce=announce, token=token,
         stalled_days=current_app.config["STALLED_DAYS"], filters=filters,
         step_counts=queries.step_counts([project.id]) if place else {},
     ), status)
     response.headers["HX-Reswap"] = "delete"
     hx_trigger(response, "board:focus", {"id": dom_id(project)})
+    focus_on(response, focus)
     if status < 400:
         hx_trigger(response, PROJECT_CHANGED)
     return vary_on_htmx(response)

@@ -48,13 +48,14 @@ def _render_form(project: Project, form: DocumentForm, status: int):
                             project=project, document_form=form)
 
 
-def _done(project_id: int, message: str, *fragments: str):
+def _done(project_id: int, message: str, focus: str, *fragments: str):
     """After a change: the fresh form (after an upload, the list out of band) or the list
-    (after a deletion), and the message; the section for a plain request."""
+    (after a deletion), the message, and the focus on ``focus`` (an id); the section for a
+    plain request."""
     project = _visible_or_404(project_id)  # read again: the commit expired what was loaded
     target, *oob = fragments
     return project_done(message, project, target, oob=tuple(oob),
-                        anchor=dom_id(project, "documents"),
+                        anchor=dom_id(project, "documents"), focus=focus,
                         **queries.section(current_user, project),
                         **section_forms(current_user, project))
 
@@ -89,7 +90,8 @@ def upload(project_id: int):
     once.created(ticket, document)
     message = _("Document added: %(name)s.", name=document.filename)
     db.session.commit()
-    return _done(project_id, message, "documents/_form.html", "documents/_list.html")
+    return _done(project_id, message, dom_id(document), "documents/_form.html",
+                 "documents/_list.html")
 
 
 @bp.errorhandler(413)
@@ -145,4 +147,5 @@ def delete(project_id: int, document_id: int):
     message = _("Document deleted: %(name)s.", name=document.filename)
     services.delete_document(document, current_user)
     db.session.commit()
-    return _done(project_id, message, "documents/_list.html")
+    return _done(project_id, message, dom_id(project, "documents") + "-title",
+                 "documents/_list.html")

@@ -59,7 +59,7 @@ def add(project_id: int):
     fresh = NextStepForm.for_project(project, current_user, people, formdata=None)
     return project_done(_("Next step added: %(title)s.", title=step.title), project,
                         "next_steps/_section.html", anchor=dom_id(project, "next-steps"),
-                        focus_form=True, **_section_context(project, fresh))
+                        focus=dom_id(step), **_section_context(project, fresh))
 
 
 def _check(project_id: int, step_id: int, change) -> object:
@@ -92,7 +92,7 @@ def _check(project_id: int, step_id: int, change) -> object:
         counters_id = dom_id(project, "next-steps-counters")
     return htmx.done(message, next_url or default, "next_steps/_step.html",
                 oob=("next_steps/_counters.html",), events=(PROJECT_CHANGED,),
-                project=project, step=step, today=today, mine=mine, can_check=True,
+                focus=dom_id(step) + "-check", project=project, step=step, today=today, mine=mine, can_check=True,
                 counts=counts, counters_id=counters_id, next_url=next_url)
 
 

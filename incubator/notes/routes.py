@@ -16,7 +16,15 @@ from .. import once
 from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
-from ..htmx import back_to_project, is_htmx, page_or_fragment, project_done, project_url, render
+from ..htmx import (
+    back_to_project,
+    focus_on,
+    is_htmx,
+    page_or_fragment,
+    project_done,
+    project_url,
+    render,
+)
 from ..models import Note, Project
 from ..permissions import can_follow_up, can_manage_note
 from ..permissions import visible_project_or_404 as _project
@@ -78,12 +86,14 @@ def index(project_id: int):
 @bp.get("/projects/<int:project_id>/notes/<int:note_id>")
 @login_required
 def show(project_id: int, note_id: int):
-    """One note: a fragment for htmx (closing its edit form), the project page otherwise."""
+    """One note: a fragment for htmx (closing its edit form; the focus goes back to its
+    "Edit" link), the project page otherwise."""
     project = _project(project_id)
     note = _note(project, note_id)
     if not is_htmx():
         return back_to_project(project, dom_id(note))
-    return render("notes/_note.html", **_note_context(project, note))
+    return focus_on(render("notes/_note.html", **_note_context(project, note)),
+                    dom_id(note, "edit"))
 
 
 # Writing
@@ -116,7 +126,7 @@ def create(project_id: int):
     db.session.commit()
     project = _project(project_id)  # read again: the commit expired what was loaded
     return project_done(_("Note added."), project, "notes/_form.html",
-                        oob=("notes/_list.html",), anchor=dom_id(note), inline=True,
+                        oob=("notes/_list.html",), anchor=dom_id(note), focus=dom_id(note), inline=True,
                         note_form=NoteForm(formdata=None), **_list_context(project))
 
 
@@ -212,4 +222,5 @@ def delete(project_id: int, note_id: int):
                       **_list_context(project))
     project = _project(project_id)
     return project_done(_("Note deleted."), project, "notes/_list.html",
-                        anchor=dom_id(project, "notes"), **_list_context(project))
+                        anchor=dom_id(project, "notes"),
+                        focus=dom_id(project, "notes") + "-title", **_list_context(project))

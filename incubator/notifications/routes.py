@@ -26,7 +26,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..htmx import done, hx_redirect, is_htmx, render, vary_on_htmx
+from ..htmx import done, focus_on, hx_redirect, is_htmx, render, vary_on_htmx
 from ..models import Notification
 from ..params import parse_int, query_int
 from . import bp, queries, services
@@ -76,11 +76,11 @@ def index():
     """The page (or, for htmx paging, the list and the bell)."""
     context = _list_context(query_int("page", 1))
     context["bell"] = bell_context()
-    if is_htmx():
+    if is_htmx():  # another page of the list: the focus goes to the list
         html = render_template("notifications/_list.html", oob_bell=True, **context)
-    else:
-        form = PreferencesForm(formdata=None, obj=current_user)
-        html = render_template("notifications/index.html", preferences=form, **context)
+        return focus_on(vary_on_htmx(make_response(html)), "notification-list")
+    form = PreferencesForm(formdata=None, obj=current_user)
+    html = render_template("notifications/index.html", preferences=form, **context)
     return vary_on_htmx(make_response(html))
 
 
@@ -91,10 +91,13 @@ def menu():
     Without JavaScript the bell is a link to the page, so a plain request goes there."""
     if not is_htmx():
         return vary_on_htmx(redirect(url_for("notifications.index"), code=303))
+    # The bell comes with it (out of band): the focus goes back to its link.
     if request.args.get("close"):  # with the bell, so that it opens the menu again
-        return vary_on_htmx(make_response(render_template(
-            "notifications/_menu.html", open=False, oob_bell=True, bell=bell_context())))
-    return render("notifications/_menu.html", **_menu_context())
+        return focus_on(vary_on_htmx(make_response(render_template(
+            "notifications/_menu.html", open=False, oob_bell=True, bell=bell_context()))),
+            "notification-bell-link")
+    return focus_on(render("notifications/_menu.html", **_menu_context()),
+                    "notification-bell-link")
 
 
 def _menu_context() -> dict:

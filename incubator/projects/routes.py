@@ -16,11 +16,13 @@ from flask_login import current_user, login_required
 
 from .. import once
 from ..auth.services import EmailTaken
+from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
 from ..forms import error_messages
 from ..htmx import (
     back_to_project,
+    focus_on,
     hx_redirect,
     is_htmx,
     project_done,
@@ -126,14 +128,15 @@ def mine():
 @bp.get("/<int:project_id>/description")
 @login_required
 def description(project_id: int):
-    """The description block (htmx: closing the in-place editor)."""
+    """The description block (htmx: closing the in-place editor; the focus goes back to the
+    link that opened it)."""
     project = _visible_or_404(project_id)
     if not is_htmx():
         return back_to_project(project)
-    return render(
+    return focus_on(render(
         "projects/_description.html", project=project,
         can_edit=can_edit_description(current_user, project, early_stage_ids()),
-    )
+    ), dom_id(project, "description-edit"))
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
@@ -159,7 +162,7 @@ def edit(project_id: int):
             project = _visible_or_404(project_id)
             return version_moved(
                 project_done(_("Changes saved."), project, "projects/_description.html",
-                             can_edit=True, saved=True), project, seen)
+                             focus="description-title", can_edit=True, saved=True), project, seen)
         if project.is_draft and form.submit_idea.data:
             _submit(project)
             flash(_("Your idea is submitted. The pole's team will contact you soon."), "success")

@@ -196,6 +196,79 @@
     }
   });
   // ---- end of keyboard ------------------------------------------------------------------
+  // ---- Focus after an htmx change, its message beside it (issue 9, part B) ----
+  // The server names the element the keyboard focus goes to ("focus-target", fired once the
+  // swap has settled; incubator/htmx.py focus_on). The message it swapped into #messages for
+  // that change (data-near) is also shown beside the element: a sighted user sees it where
+  // they work, and a screen reader reads it with the focused element (aria-describedby).
+  var NEAR = "near-status";
+  var CONTROL = /^(A|BUTTON|INPUT|SELECT|TEXTAREA|SUMMARY)$/;
+  var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+
+  function placeNear(target, note) {
+    if (CONTROL.test(target.tagName)) {
+      (target.closest("form") || target).insertAdjacentElement("afterend", note);
+    } else if (/^H[1-6]$/.test(target.tagName)) {
+      target.insertAdjacentElement("afterend", note);
+    } else {
+      target.insertAdjacentElement("afterbegin", note);
+    }
+  }
+
+  function describedBy(element, id, add) {
+    var ids = (element.getAttribute("aria-describedby") || "").split(/\s+/)
+      .filter(function (one) { return one && one !== id; });
+    if (add) { ids.push(id); }
+    if (ids.length) { element.setAttribute("aria-describedby", ids.join(" ")); }
+    else { element.removeAttribute("aria-describedby"); }
+  }
+
+  function focusTarget(id) {
+    var target = document.getElementById(id);
+    if (!target) { return; }
+    document.querySelectorAll("." + NEAR).forEach(function (old) { old.remove(); });
+    document.querySelectorAll("[aria-describedby~=" + NEAR + "]").forEach(function (el) {
+      describedBy(el, NEAR, false);
+    });
+    var message = document.querySelector("#messages [data-near]");
+    if (message) {
+      message.removeAttribute("data-near");
+      var note = message.cloneNode(true);
+      note.removeAttribute("tabindex");
+      note.id = NEAR;
+      note.classList.add(NEAR);
+      placeNear(target, note);
+      describedBy(target, NEAR, true);
+    }
+    if (!target.matches(FOCUSABLE)) { target.setAttribute("tabindex", "-1"); }
+    target.focus();
+  }
+  document.body.addEventListener("focus-target", function (evt) {
+    if (evt.detail && evt.detail.id) { focusTarget(evt.detail.id); }
+  });
+
+  // A form refused with errors shows a summary at its top ([data-error-summary], the
+  // form_errors macro): the keyboard focus goes to it when the page loads and when htmx
+  // swaps it in; each of its links moves the focus into its field.
+  function focusSummary(root) {
+    var summary = root.matches && root.matches("[data-error-summary]") ? root
+      : root.querySelector && root.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  }
+  focusSummary(document);
+  document.addEventListener("htmx:afterSettle", function (evt) { focusSummary(evt.target); });
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest && evt.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) { return; }
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) { return; }
+    evt.preventDefault();
+    if (!field.matches(FOCUSABLE)) {
+      field = field.querySelector("input, select, textarea, button") || field;
+    }
+    field.focus();
+  });
+  // ---- end of part B (focus after htmx changes) ----
 
   document.addEventListener("click", function (evt) {
     var button = evt.target.closest && evt.target.closest("[data-resend]");

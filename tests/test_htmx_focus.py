@@ -1,0 +1,201 @@
+"""Where the keyboard focus goes after each htmx action of the product (issue 9, part B).
+
+Every ``hx-get``/``hx-post``/… of the templates is listed here with the way its answer
+places the focus, so that a new action without one fails: the answer names an element
+(``htmx.done``/``project_done``/``focus_on``: the ``focus-target`` event), the swapped
+fragment carries an ``autofocus``, the answer sends the browser elsewhere, or nothing is
+replaced under the user (a poll, a history reload, a list swapped beside the control).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from incubator.extensions import db
+
+from . import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
+
+#: The answer names the element to focus (and shows its message beside it).
+NAMED = "named"
+#: The swapped fragment carries ``autofocus`` (an editor opening in place).
+AUTOFOCUS = "autofocus"
+#: The answer is a redirection (``HX-Redirect``): a new page loads.
+REDIRECT = "redirect"
+#: Nothing the user is on is replaced (the reason says why).
+UNTOUCHED = "untouched"
+
+ACTIONS: dict[str, tuple[str, str]] = {
+    "account.end_session": (NAMED, "the list of sessions, the message at its top"),
+    "account.end_other_sessions": (NAMED, "the list of sessions, the message at its top"),
+    "admin.clear_login_delay": (NAMED, "the section's heading, the message after it"),
+    "board.move_form": (AUTOFOCUS, "the stage select of the move panel"),
+    "board.move": (NAMED, "the card in its new place"),
+    "board.close": (NAMED, "the heading of the column the card left"),
+    "board.pause": (NAMED, "the heading of the column the card left"),
+    "board.card": (UNTOUCHED, "cancel: board.js focuses the card again (same id)"),
+    "board.index": (UNTOUCHED, "filters: the board is swapped beside the filter form"),
+    "board.column": (UNTOUCHED, "load more: also loads on scroll, the focus must not jump"),
+    "board.changes": (UNTOUCHED, "the poll: skipped while the user is busy on the board"),
+    "documents.upload": (NAMED, "the new document in the list"),
+    "documents.delete": (NAMED, "the heading of the documents section"),
+    "next_steps.add": (NAMED, "the new step in the list"),
+    "next_steps.done": (NAMED, "the step's check button (to undo at once)"),
+    "next_steps.undo": (NAMED, "the step's check button"),
+    "notes.create": (NAMED, "the new note in the list"),
+    "notes.edit": (AUTOFOCUS, "the body of the note's edit form"),
+    "notes.update": (NAMED, "the note saved"),
+    "notes.show": (NAMED, "cancel: the note's Edit link"),
+    "notes.delete": (NAMED, "the heading of the notes section"),
+    "notifications.bell": (UNTOUCHED, "the bell's poll: 204 while unchanged"),
+    "notifications.menu": (NAMED, "the bell's link (the menu opens or closes below it)"),
+    "notifications.open_link": (REDIRECT, "the project page loads"),
+    "notifications.mark_all_read": (NAMED, "the list or the menu, the message at its top"),
+    "notifications.preferences": (NAMED, "the preferences section, the message at its top"),
+    "notifications.index": (NAMED, "another page of the list: the list"),
+    "projects.set_advisor": (NAMED, "the advisor block, the message at its top"),
+    "projects.edit": (AUTOFOCUS, "GET: the title of the editor; POST: the heading"),
+    "projects.description": (NAMED, "cancel: the 'Edit the description' link"),
+    "projects.add_holder_route": (NAMED, "the holders block, the message at its top"),
+    "projects.remove_holder_route": (NAMED, "the holders block, the message at its top"),
+    "projects.history": (UNTOUCHED, "the history reloads on project-changed"),
+}
+
+#: hx attributes whose URL is not a url_for in the attribute itself.
+INDIRECT = {"kit.move_form_url(pid)": ["board.move_form"],
+            # the pagination macro: its htmx callers
+            "url": ["notifications.index"]}
+
+HX = re.compile(r'hx-(?:get|post|put|patch|delete)="\{\{\s*(.+?)\s*\}\}"')
+URL_FOR = re.compile(r"url_for\('([\w.]+)'")
+SET = re.compile(r"\{%-?\s*set\s+(\w+)\s*=\s*(url_for\(.+?)%\}")
+ENDPOINT = re.compile(r"'(\w+\.\w+)'")
+
+
+def htmx_actions() -> dict[str, list[str]]:
+    """Endpoint → the templates that call it with an hx attribute."""
+    found: dict[str, list[str]] = {}
+    for path in TEMPLATES:
+        text = path.read_text(encoding="utf-8")
+        variables = {name: ENDPOINT.findall(expr) for name, expr in SET.findall(text)}
+        for expr in HX.findall(text):
+            if expr.startswith("url_for("):
+                endpoints = URL_FOR.findall(expr)
+            elif expr in INDIRECT:
+                endpoints = INDIRECT[expr]
+            elif expr in variables:
+                endpoints = variables[expr]
+            else:
+                endpoints = [f"<unknown: {expr}>"]
+            for endpoint in endpoints:
+                found.setdefault(endpoint, []).append(path.relative_to(ROOT).as_posix())
+    return found
+
+
+def test_every_htmx_action_says_where_the_focus_goes():
+    missing = {e: where for e, where in htmx_actions().items() if e not in ACTIONS}
+    assert missing == {}, "declare in ACTIONS where the focus goes after these actions"
+
+
+def test_the_list_has_no_action_that_is_gone():
+    assert sorted(set(ACTIONS) - set(htmx_actions())) == []
+
+
+def test_actions_that_name_the_focus_answer_through_the_helpers_that_do(app):
+    """Their routes answer with done/project_done/focus_on (or the board's placed)."""
+    helpers = re.compile(r"\b(done|project_done|focus_on|_holders_done|_done|_check|_ended|"
+                         r"answers\.changed|_status_change)\(")
+    offenders = []
+    for endpoint, (how, _why) in ACTIONS.items():
+        if how != NAMED:
+            continue
+        source = inspect.getsource(app.view_functions[endpoint])
+        if not helpers.search(source):
+            offenders.append(endpoint)
+    assert offenders == []
+
+
+def test_editors_opened_in_place_carry_an_autofocus():
+    for name in ("board/_move_panel.html", "notes/_edit_form.html",
+                 "projects/_description_form.html"):
+        assert "autofocus=" in (ROOT / "templates" / name).read_text(encoding="utf-8")
+
+
+def _focus(response) -> str:
+    return json.loads(response.headers["HX-Trigger-After-Settle"])["focus-target"]["id"]
+
+
+@pytest.fixture
+def project_page(client, login):
+    advisor = login("advisor")
+    project = factories.project(title="Ferme", advisor=advisor)
+    db.session.commit()
+    return project
+
+
+def test_adding_a_note_focuses_the_new_note_with_its_message(client, project_page):
+    project = project_page
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    form = page[page.index('id="note-form-'):]
+    token = re.search(r'name="form_token" value="([^"]+)"', form).group(1)
+    response = client.post(f"/projects/{project.id}/notes", htmx=True, data={
+        "kind": "meeting", "happened_on": "2026-11-02", "body": "Rendez-vous",
+        "visibility": "internal", "form_token": token})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    note_id = re.search(r'id="(note-\d+)"', response.get_data(as_text=True)).group(1)
+    assert _focus(response) == note_id
+    assert f'data-near="{note_id}">' in response.get_data(as_text=True)
+    # Without htmx: the message flashed, a 303 to the note.
+    response = client.post(f"/projects/{project.id}/notes", data={
+        "kind": "meeting", "happened_on": "2026-11-02", "body": "Autre", "visibility": "internal",
+        "form_token": token})
+    assert "HX-Trigger-After-Settle" not in response.headers
+
+
+def test_closing_the_description_editor_focuses_its_edit_link(client, project_page):
+    project = project_page
+    response = client.get(f"/projects/{project.id}/description", htmx=True)
+    assert response.status_code == 200
+    assert _focus(response) == f"description-edit-project-{project.id}"
+    assert f'id="description-edit-project-{project.id}"' in response.get_data(as_text=True)
+    response = client.get(f"/projects/{project.id}/description")
+    assert response.status_code == 303 and "HX-Trigger-After-Settle" not in response.headers
+
+
+def test_closing_a_card_focuses_the_heading_of_its_column_with_the_message(client, login):
+    login("advisor")
+    project = factories.project(title="Conserverie", stage_position=2)
+    db.session.commit()
+    data = {"outcome": "redirected", "reason": "Orienté vers le DLA",
+            "version": project.version}
+    response = client.post(f"/projects/{project.id}/close", htmx=True, data=data)
+    assert response.status_code == 200
+    heading = f"heading-stage-{factories.stage(2).id}"
+    assert _focus(response) == heading
+    html = response.get_data(as_text=True)
+    assert f'data-near="{heading}">“Conserverie” is closed.' in html
+    # A refusal is not a confirmation: it stays in the message area, near nothing.
+    response = client.post(f"/projects/{project.id}/close", htmx=True, data=data)
+    assert response.status_code == 409
+    assert "data-near" not in response.get_data(as_text=True)
+
+
+def test_a_refused_close_shows_the_summary_linking_to_the_reason(client, login):
+    login("advisor")
+    project = factories.project(title="Conserverie")
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/close", htmx=True, data={
+        "outcome": "abandoned", "reason": "", "version": project.version})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    # (The label may say "required": part A of issue 9.)
+    assert re.search(rf'<a href="#move-project-{project.id}-close-reason">Reason[^<:]*: Say in '
+                     r"a few words why the project is closed.</a>", html)
+    assert f'id="move-project-{project.id}-close-reason"' in html
