@@ -11,10 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ..hostile_data import LongText, build
-from .conftest import axe_violations, log_in
+from .conftest import ALL_IMPACTS, axe_violations, log_in
 from .test_narrow_screens import OVERFLOWING
 
-ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
 NARROW, WIDE = 375, 1280
 # Known and fixed in another part of issue 9 (board keyboard, part C): the move page has no
 # <h1>. Remove once that part is merged.
