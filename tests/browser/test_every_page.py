@@ -10,6 +10,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from incubator.extensions import db
+from incubator.models import ProjectHolder, utcnow
+
+from .. import factories
 from ..hostile_data import LongText, build
 from .conftest import ALL_IMPACTS, axe_violations, log_in
 from .test_narrow_screens import OVERFLOWING
@@ -85,6 +89,11 @@ def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(
         page: Page, live_server, live_app, role):
     with live_app.app_context():
         data = build(live_app, pages=False, markers=LongText())
+        # A 100-character e-mail address, shown on the project page and the users' list.
+        holder = factories.user(email="a" * 88 + "@exemple.org", name=LongText()("co-holder"))
+        db.session.add(ProjectHolder(project_id=data.ids["project"], user_id=holder.id,
+                                     added_at=utcnow()))
+        db.session.commit()
     if role != "anonymous":
         log_in(page, live_server, data.emails[role],
                lands_on=r"/projects/mine$" if role == "holder" else r"/board$")
