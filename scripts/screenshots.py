@@ -23,6 +23,7 @@ CHROMIUM = os.environ.get("INCUBATOR_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--lang=fr-FR",  # the browser's own widgets (date fields) in French too
 ]
 WIDTHS = {375: 812, 1280: 900}  # width: height of the window
 MAX_HEIGHT = 1800
