@@ -90,7 +90,7 @@ def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(
     with live_app.app_context():
         data = build(live_app, pages=False, markers=LongText())
         # A 100-character e-mail address, shown on the project page and the users' list.
-        holder = factories.user(email="a" * 88 + "@exemple.org", name=LongText()("co-holder"))
+        holder = factories.user(email="a" * 88 + "@exemple.org", name=LongText()("co-holder", 120))
         db.session.add(ProjectHolder(project_id=data.ids["project"], user_id=holder.id,
                                      added_at=utcnow()))
         db.session.commit()
