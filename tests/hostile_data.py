@@ -156,16 +156,30 @@ class HostileData:
     answers: list[tuple[str, str]] = field(default_factory=list)
 
 
+class LongText(Markers):
+    """Hands out texts as long as each field allows, without a single space: the layout must
+    wrap them (a 160-character title, a 100-character commune, a 120-character name…)."""
+
+    WORD = "Longuesuitedelettressansespace"
+
+    def __call__(self, what: str, max_length: int = 200, *, shown: bool = True,
+                 payloads: list[str] = PAYLOADS) -> str:
+        super().__call__(what, max_length, shown=shown, payloads=payloads)  # records it
+        marker = f"qz{len(self.fields) - 1:02d}q"
+        return (marker + self.WORD * (max_length // len(self.WORD) + 1))[:max_length]
+
+
 def _version(project_id: int) -> int:
     db.session.expire_all()
     return db.session.get(Project, project_id).version
 
 
-def build(app: Flask, *, pages: bool = True) -> HostileData:
+def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> HostileData:
     """Create the data set through the real forms where one exists (as a user would), directly
     for what no form reaches yet (reference data a manager will edit). With ``pages``, keep
-    every answer (flash messages, fragments) for the checker. Needs an app context."""
-    mark = Markers()
+    every answer (flash messages, fragments) for the checker. ``markers`` may hand out other
+    texts (``LongText``: long words for the layout tests). Needs an app context."""
+    mark = markers or Markers()
     data = HostileData(mark)
 
     def keep(what: str, response, *statuses: int) -> None:

@@ -1,0 +1,101 @@
+"""Every page each role reaches, with texts as long as the fields allow and without a space
+(tests/hostile_data.py's data set, ``LongText``): at 375 px no page scrolls sideways as a
+whole, and at 1280 px axe-core finds no violation of any impact, in French and in English.
+
+One crawl per role (anonymous, holder, advisor, manager); each page is also seen in the
+states a user opens on it (the board's move control, the notification menu)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from incubator.extensions import db
+from incubator.models import ProjectHolder, utcnow
+
+from .. import factories
+from ..hostile_data import LongText, build
+from .conftest import ALL_IMPACTS, axe_violations, log_in
+from .test_narrow_screens import OVERFLOWING
+
+NARROW, WIDE = 375, 1280
+
+
+def _pages(role: str, ids: dict, links: dict) -> list[str]:
+    project = f"/projects/{ids['project']}"
+    common = ["/", "/privacy", "/no-such-page"]
+    if role == "anonymous":
+        return common + ["/auth/login", "/auth/register", "/auth/reset",
+                         f"/auth/password/{links['coholder1']}", "/board"]
+    account = ["/account/sessions", "/account/password", "/notifications", "/next-steps"]
+    if role == "holder":
+        return common + account + [
+            "/projects/mine", project, f"{project}/history", f"{project}/edit",
+            f"/projects/{ids['draft']}", f"/projects/{ids['draft']}/edit", "/projects/new",
+            "/board"]
+    staff = common + account + [
+        "/board", "/board?q=qz", "/board?q=aucun-projet-ne-porte-ce-nom", "/board/closed",
+        f"/board/stages/{ids['stage2']}", project, f"{project}/history", f"{project}/edit",
+        f"{project}/move", f"{project}/notes", f"{project}/notes/{ids['shared_note']}/edit",
+        f"/projects/{ids['closed']}", f"/projects/{ids['paused']}"]
+    if role == "manager":
+        staff += ["/admin/users", "/admin/users?role=holder"]
+    return staff
+
+
+def _states(page: Page, path: str):
+    """Yield a name for the page as loaded, then for each state a user opens on it."""
+    yield path
+    if path == "/board" and page.locator(".card-move").count():
+        page.locator(".card-move").first.click()
+        page.locator("form.move-form").first.wait_for()
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+        yield path + " (move control open)"
+    bell = page.locator(".notification-bell-link")
+    if path == "/" and bell.count():
+        bell.first.click()
+        expect(page.locator("#notification-menu")).to_be_visible()
+        yield path + " (notification menu open)"
+
+
+def _crawl(page: Page, base: str, paths: list[str], language: str) -> dict[str, object]:
+    problems: dict[str, object] = {}
+    for path in paths:
+        page.set_viewport_size({"width": NARROW, "height": 740})
+        page.goto(base + path)
+        page.wait_for_load_state("load")
+        for state in _states(page, path):
+            page.set_viewport_size({"width": NARROW, "height": 740})
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            if width > NARROW:
+                problems[f"{language} {state} at {NARROW} px"] = (
+                    width, page.evaluate(OVERFLOWING, NARROW))
+            page.set_viewport_size({"width": WIDE, "height": 900})
+            found = axe_violations(page, impacts=ALL_IMPACTS)
+            if found:
+                problems[f"{language} {state} axe"] = [
+                    (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:4]) for v in found]
+    return problems
+
+
+@pytest.mark.parametrize("role", ["anonymous", "holder", "advisor", "manager"])
+def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(
+        page: Page, live_server, live_app, role):
+    with live_app.app_context():
+        data = build(live_app, pages=False, markers=LongText())
+        # A 100-character e-mail address, shown on the project page and the users' list.
+        holder = factories.user(email="a" * 88 + "@exemple.org", name=LongText()("co-holder", 120))
+        db.session.add(ProjectHolder(project_id=data.ids["project"], user_id=holder.id,
+                                     added_at=utcnow()))
+        db.session.commit()
+    if role != "anonymous":
+        log_in(page, live_server, data.emails[role],
+               lands_on=r"/projects/mine$" if role == "holder" else r"/board$")
+    paths = _pages(role, data.ids, data.links)
+    problems = _crawl(page, live_server, paths, "fr")
+    page.goto(live_server + "/privacy")
+    page.locator(".lang-switch button[value=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    problems.update(_crawl(page, live_server, paths, "en"))
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
