@@ -90,17 +90,33 @@
     }
   });
 
-  // Keep the keyboard focus on the card the user was working on across swaps.
-  var focusedId = null;
+  // Keep the keyboard focus on the card the user was working on across swaps; if the card
+  // left the page (closed or paused, moved below what a column has loaded, filtered out,
+  // closed by someone else), on the card next to it in its column, else the one above it,
+  // else the board's tab stop (a card of another column, or the empty board itself).
+  var focusedId = null, nearIds = [];
   document.addEventListener("htmx:beforeSwap", function () {
     var active = document.activeElement;
-    var card = active && active.closest ? active.closest(".card") : null;
+    var card = active && active.closest ? active.closest("#board .card") : null;
     focusedId = card ? card.id : null;
+    nearIds = [];
+    for (var step = 0; card && step < 2; step++) {
+      var near = card;
+      do { near = step ? near.previousElementSibling : near.nextElementSibling; }
+      while (near && !near.classList.contains("card"));
+      if (near) { nearIds.push(near.id); }
+    }
   });
   document.addEventListener("htmx:afterSettle", function () {
     if (focusedId && (document.activeElement === document.body || !document.activeElement)) {
-      var again = document.getElementById(focusedId);
-      if (again) { again.focus(); }
+      var ids = [focusedId].concat(nearIds);
+      for (var i = 0; i < ids.length; i++) {
+        var again = document.getElementById(ids[i]);
+        if (again && again.closest("#board")) { again.focus(); return; }
+      }
+      var stop = document.querySelector("#board .card[tabindex='0']") ||
+        document.querySelector("#board " + PLAIN) || document.querySelector("#board[tabindex]");
+      if (stop) { stop.focus(); }
     }
   });
   // ---- Keyboard: one tab stop for the board, arrow keys, M to move (issue 9, part C) ----

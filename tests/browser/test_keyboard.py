@@ -154,6 +154,67 @@ def test_arrow_down_past_the_last_loaded_card_loads_the_rest_of_the_column(page,
     expect(page.locator("#board [tabindex='0']")).to_have_count(1)
 
 
+def test_a_move_back_without_a_comment_puts_the_focus_on_the_comment_it_asks_for(
+        page, live_server, live_app, board):  # noqa: F811
+    log_in(page, live_server, "yann@cades.example")
+    tiers = board["projects"]["Tiers-lieu de Pipriac"]
+    page.locator(f"#project-{tiers}").focus()
+    page.keyboard.press("m")
+    stage = page.locator(f"#move-project-{tiers}-stage")
+    expect(stage).to_be_focused()
+    wait_idle(page)
+    page.keyboard.press("ArrowUp")  # Émergence → Accueil: a step back needs a reason
+    page.keyboard.press("Enter")
+    comment = page.locator(f"#move-project-{tiers}-comment")
+    expect(comment).to_have_attribute("aria-invalid", "true")
+    expect(comment).to_be_focused()
+    page.keyboard.type("Le porteur revoit son idée")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(stage).to_be_focused()
+    expect(stage).to_have_value(str(board["stages"][1]))
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#cards-stage-{board['stages'][1]} #project-{tiers}")).to_be_focused()
+    assert stage_of(live_app, tiers) == board["stages"][1]
+
+
+def test_a_card_that_leaves_the_page_gives_the_focus_to_its_neighbour(page, live_server,
+                                                                      live_app, board):  # noqa: F811
+    live_app.config["BOARD_COLUMN_CARDS"] = 2
+    with live_app.app_context():
+        factories.project(title="Atelier vélo", stage_position=2)
+        db.session.commit()
+    log_in(page, live_server, "yann@cades.example")
+    garage, epicerie = card(page, board, "Garage solidaire"), card(page, board, "Épicerie vrac")
+    # Moved below what the next column has loaded ("load more" will bring it).
+    garage.focus()
+    page.keyboard.press("m")
+    expect(page.locator(f"#move-project-{board['projects']['Garage solidaire']}-stage")
+           ).to_be_focused()
+    wait_idle(page)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator("#board-announcer")).to_contain_text("Émergence")
+    expect(garage).to_have_count(0)
+    expect(epicerie).to_be_focused()
+    expect(page.locator("#board [tabindex='0']")).to_have_count(1)
+    # Closed from its move control, alone in its column: the focus goes to the board's tab
+    # stop.
+    page.keyboard.press("m")
+    reason = page.locator(f"#move-project-{board['projects']['Épicerie vrac']}-close-reason")
+    wait_idle(page)
+    page.locator(f"#project-{board['projects']['Épicerie vrac']} .status-forms summary").focus()
+    page.keyboard.press("Enter")
+    reason.focus()
+    page.keyboard.type("Le porteur arrête")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(epicerie).to_have_count(0)
+    expect(card(page, board, "Tiers-lieu de Pipriac")).to_have_count(1)
+    expect(page.locator("#board .card[tabindex='0']")).to_be_focused()
+    expect(page.locator("#board [tabindex='0']")).to_have_count(1)
+
+
 # ---- Escape -------------------------------------------------------------------------------
 
 def test_escape_closes_the_move_control_and_its_close_form_back_to_the_card(page, live_server,
