@@ -171,6 +171,9 @@
     if (!card) { return; }
     rove(card);
     card.focus();
+    // The browser scrolls a focused element into view only if none of it shows: a card the
+    // arrows reach half hidden in the sideways-scrolling board (a narrow screen) is shown whole.
+    card.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   function neighbour(card, step) {
@@ -268,7 +271,7 @@
   document.body.addEventListener("board:focus", function (evt) {
     window.setTimeout(function () {
       var card = document.getElementById(evt.detail.id);
-      if (card) { card.focus(); }
+      if (card) { card.focus(); card.scrollIntoView({ block: "nearest", inline: "nearest" }); }
     }, 0);
   });
 })();

@@ -154,6 +154,37 @@ def test_arrow_down_past_the_last_loaded_card_loads_the_rest_of_the_column(page,
     expect(page.locator("#board [tabindex='0']")).to_have_count(1)
 
 
+VISIBLE = """(card) => {
+  const c = card.getBoundingClientRect(), b = document.getElementById("board").getBoundingClientRect();
+  return c.left >= b.left && c.right <= b.right && c.top >= 0 && c.bottom <= innerHeight;
+}"""
+
+
+def test_on_a_narrow_screen_the_arrow_keys_scroll_the_card_they_reach_into_view(
+        page, live_server, board):  # noqa: F811
+    page.set_viewport_size({"width": 375, "height": 700})
+    log_in(page, live_server, "yann@cades.example")
+    wait_idle(page)
+    garage, tiers = card(page, board, "Garage solidaire"), card(page, board, "Tiers-lieu de Pipriac")
+    gite = card(page, board, "Gîte de groupe")
+    garage.focus()
+    for key, reached in [("ArrowRight", tiers), ("ArrowRight", gite), ("ArrowLeft", tiers),
+                         ("ArrowLeft", garage)]:
+        page.keyboard.press(key)
+        expect(reached).to_be_focused()
+        assert reached.evaluate(VISIBLE), key
+    # A card moved with M lands in view in its new column.
+    page.keyboard.press("m")
+    expect(page.locator(f"#move-project-{board['projects']['Garage solidaire']}-stage")
+           ).to_be_focused()
+    wait_idle(page)
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    moved = page.locator(f"#cards-stage-{board['stages'][5]} .card")
+    expect(moved).to_be_focused()
+    assert moved.evaluate(VISIBLE)
+
+
 def test_a_move_back_without_a_comment_puts_the_focus_on_the_comment_it_asks_for(
         page, live_server, live_app, board):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
