@@ -94,12 +94,19 @@
   // left the page (closed or paused, moved below what a column has loaded, filtered out,
   // closed by someone else), on the card next to it in its column, else the one above it,
   // else the board's tab stop (a card of another column, or the empty board itself).
-  var focusedId = null, nearIds = [];
+  // A column's "Load more" the focus was on (it loads when it comes into view) goes away
+  // with the load: the focus goes to the first card it brought.
+  var focusedId = null, nearIds = [], moreOf = null;
   document.addEventListener("htmx:beforeSwap", function () {
     var active = document.activeElement;
     var card = active && active.closest ? active.closest("#board .card") : null;
     focusedId = card ? card.id : null;
     nearIds = [];
+    var more = active && active.closest ? active.closest("#board .load-more") : null;
+    var list = more && more.closest(".column").querySelector(".cards[data-stage-id]");
+    var loaded = list ? cardsOf(list) : [];
+    moreOf = list ? { list: list.id, last: loaded.length ? loaded[loaded.length - 1].id : null }
+      : null;
     for (var step = 0; card && step < 2; step++) {
       var near = card;
       do { near = step ? near.previousElementSibling : near.nextElementSibling; }
@@ -108,7 +115,17 @@
     }
   });
   document.addEventListener("htmx:afterSettle", function () {
-    if (focusedId && (document.activeElement === document.body || !document.activeElement)) {
+    var lost = document.activeElement === document.body || !document.activeElement;
+    var from = moreOf;
+    moreOf = null;
+    if (from && lost) {
+      var list = document.getElementById(from.list);
+      var last = from.last && document.getElementById(from.last);
+      var first = last ? last.nextElementSibling : list && list.querySelector(PLAIN);
+      while (first && !first.matches(PLAIN)) { first = first.nextElementSibling; }
+      if (first) { goTo(first); return; }
+    }
+    if (focusedId && lost) {
       var ids = [focusedId].concat(nearIds);
       for (var i = 0; i < ids.length; i++) {
         var again = document.getElementById(ids[i]);

@@ -246,6 +246,23 @@ def test_a_card_that_leaves_the_page_gives_the_focus_to_its_neighbour(page, live
     expect(page.locator("#board [tabindex='0']")).to_have_count(1)
 
 
+def test_tab_to_load_more_loads_the_column_and_puts_the_focus_on_the_first_card_it_brought(
+        page, live_server, live_app, board):  # noqa: F811
+    live_app.config["BOARD_COLUMN_CARDS"] = 2
+    with live_app.app_context():
+        factories.project(title="Atelier vélo", stage_position=1)
+        db.session.commit()
+    page.set_viewport_size({"width": 1280, "height": 400})  # "load more" out of view
+    log_in(page, live_server, "yann@cades.example")
+    wait_idle(page)
+    column = page.locator(f"#cards-stage-{board['stages'][1]} .card")
+    column.nth(0).focus()
+    page.keyboard.press("Tab")  # onto "Load more": it comes into view and loads (the last)
+    expect(column).to_have_count(3)
+    expect(column.nth(2)).to_be_focused()
+    expect(page.locator("#board [tabindex='0']")).to_have_count(1)
+
+
 # ---- Escape -------------------------------------------------------------------------------
 
 def test_escape_closes_the_move_control_and_its_close_form_back_to_the_card(page, live_server,
