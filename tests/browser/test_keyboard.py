@@ -388,6 +388,29 @@ def test_question_mark_lists_the_shortcuts_and_escape_brings_the_focus_back(page
     expect(garage).to_be_focused()
 
 
+def test_on_a_small_screen_the_shortcuts_open_at_their_top_and_the_arrow_keys_scroll_them(
+        page, live_server, board):  # noqa: F811
+    page.set_viewport_size({"width": 320, "height": 480})  # WCAG's reflow width
+    log_in(page, live_server, "yann@cades.example")
+    wait_idle(page)
+    garage = card(page, board, "Garage solidaire")
+    garage.focus()
+    page.keyboard.press("?")
+    box = page.locator("#shortcuts article")
+    expect(box).to_be_focused()
+    assert box.evaluate("b => b.scrollTop") == 0
+    expect(page.locator("#shortcuts-title")).to_be_in_viewport()
+    page.keyboard.press("PageDown")
+    page.wait_for_function("() => document.querySelector('#shortcuts article').scrollTop > 0")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Fermer")).to_be_focused()
+    expect(page.get_by_role("button", name="Fermer")).to_be_in_viewport()
+    assert axe_violations(page, impacts=ALL_IMPACTS) == []
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcuts")).to_be_hidden()
+    expect(garage).to_be_focused()
+
+
 def test_typing_a_question_mark_in_the_search_box_does_not_open_the_list(page, live_server,
                                                                           board):  # noqa: F811
     log_in(page, live_server, "yann@cades.example")
