@@ -179,6 +179,8 @@
     shortcuts.addEventListener("close", function () {
       var back = shortcutsOpener;
       shortcutsOpener = null;
+      // Replaced while the list was open (the board's refresh): its new version.
+      if (back && !back.isConnected && back.id) { back = document.getElementById(back.id); }
       if (back && back.isConnected && back !== document.body) { back.focus(); }
     });
     // A click on the backdrop (outside the box) closes the list too.

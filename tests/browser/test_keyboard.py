@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from incubator.board.services import move_project
 from incubator.extensions import db
 from incubator.models import Project, User
 from incubator.notes.services import create_note
@@ -408,6 +409,27 @@ def test_on_a_small_screen_the_shortcuts_open_at_their_top_and_the_arrow_keys_sc
     assert axe_violations(page, impacts=ALL_IMPACTS) == []
     page.keyboard.press("Escape")
     expect(page.locator("#shortcuts")).to_be_hidden()
+    expect(garage).to_be_focused()
+
+
+def test_closing_the_shortcuts_finds_the_card_again_after_the_board_refreshed_behind_them(
+        page, live_server, live_app, board):  # noqa: F811
+    live_app.config["BOARD_POLL_SECONDS"] = 1
+    log_in(page, live_server, "yann@cades.example")
+    wait_idle(page)
+    garage = card(page, board, "Garage solidaire")
+    garage.focus()
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_be_visible()
+    with live_app.app_context():  # a colleague moves a card of the same column
+        epicerie = db.session.get(Project, board["projects"]["Épicerie vrac"])
+        sophie = db.session.scalar(select(User).where(User.email == "sophie@cades.example"))
+        move_project(epicerie, sophie, stage_id=board["stages"][2], seen_version=epicerie.version,
+                     after_id=None, index=None, comment="")
+        db.session.commit()
+    expect(page.locator(f"#cards-stage-{board['stages'][2]} "
+                        f"#project-{board['projects']['Épicerie vrac']}")).to_have_count(1)
+    page.keyboard.press("Escape")
     expect(garage).to_be_focused()
 
 
