@@ -83,3 +83,35 @@ def test_the_focus_ring_colour_has_3_to_1_contrast_on_every_background_of_app_cs
     assert len(backgrounds) > 5
     ratios = {colour: round(_contrast(ring, colour), 2) for colour in backgrounds}
     assert min(ratios.values()) >= 3, ratios
+
+
+def test_a_refused_move_or_close_form_gives_the_focus_to_its_error_summary(client, login):
+    """The stage list takes the focus when the move control opens; a refused move or close
+    gives it to the error summary (issue 9: focus on the summary, each error a link to its
+    field), and no field competes for it with autofocus."""
+    login("advisor")
+    project = factories.project(title="Garage solidaire", stage_position=2)
+    db.session.commit()
+    p = f"move-project-{project.id}"
+
+    def focused(html: str) -> list[str]:
+        return re.findall(r'<[^>]*\bautofocus\b[^>]*\bid="([^"]+)"|'
+                          r'<[^>]*\bid="([^"]+)"[^>]*\bautofocus\b', html)
+
+    def ids(html: str) -> list[str]:
+        return [a or b for a, b in focused(html)]
+
+    opened = client.get(f"/projects/{project.id}/move", htmx=True).get_data(as_text=True)
+    assert ids(opened) == [f"{p}-stage"]
+    back = client.post(f"/projects/{project.id}/move", htmx=True, data={
+        "stage_id": factories.stage(1).id, "version": project.version})
+    assert back.status_code == 422
+    html = back.get_data(as_text=True)
+    assert ids(html) == []
+    assert "data-error-summary" in html and f'href="#{p}-comment"' in html
+    closing = client.post(f"/projects/{project.id}/close", data={
+        "outcome": "launched", "reason": "", "version": project.version})
+    assert closing.status_code == 422
+    html = closing.get_data(as_text=True)
+    assert ids(html) == []
+    assert "data-error-summary" in html and f'href="#{p}-close-reason"' in html

@@ -157,8 +157,19 @@
     if (!shortcuts || shortcuts.open) { return; }
     shortcutsOpener = document.activeElement;
     shortcuts.showModal();
+    // A list taller than the screen (a phone, a zoomed page) opens at its top with the focus
+    // on its box, where the arrow keys scroll it (the "Close" button below is the next Tab);
+    // focusing "Close" would scroll the list to its end, out of reach of the arrow keys.
+    var box = shortcuts.querySelector("article");
     var close = shortcuts.querySelector("[data-shortcuts-close]");
-    if (close) { close.focus(); }
+    if (box && box.scrollHeight > box.clientHeight + 1) {
+      box.setAttribute("tabindex", "0");
+      box.scrollTop = 0;
+      box.focus({ preventScroll: true });
+    } else {
+      if (box) { box.removeAttribute("tabindex"); }
+      if (close) { close.focus(); }
+    }
   }
 
   if (shortcuts) {
@@ -168,6 +179,8 @@
     shortcuts.addEventListener("close", function () {
       var back = shortcutsOpener;
       shortcutsOpener = null;
+      // Replaced while the list was open (the board's refresh): its new version.
+      if (back && !back.isConnected && back.id) { back = document.getElementById(back.id); }
       if (back && back.isConnected && back !== document.body) { back.focus(); }
     });
     // A click on the backdrop (outside the box) closes the list too.

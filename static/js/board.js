@@ -90,17 +90,50 @@
     }
   });
 
-  // Keep the keyboard focus on the card the user was working on across swaps.
-  var focusedId = null;
+  // Keep the keyboard focus on the card the user was working on across swaps; if the card
+  // left the page (closed or paused, moved below what a column has loaded, filtered out,
+  // closed by someone else), on the card next to it in its column, else the one above it,
+  // else the board's tab stop (a card of another column, or the empty board itself).
+  // A column's "Load more" the focus was on (it loads when it comes into view) goes away
+  // with the load: the focus goes to the first card it brought.
+  var focusedId = null, nearIds = [], moreOf = null;
   document.addEventListener("htmx:beforeSwap", function () {
     var active = document.activeElement;
-    var card = active && active.closest ? active.closest(".card") : null;
+    var card = active && active.closest ? active.closest("#board .card") : null;
     focusedId = card ? card.id : null;
+    nearIds = [];
+    var more = active && active.closest ? active.closest("#board .load-more") : null;
+    var list = more && more.closest(".column").querySelector(".cards[data-stage-id]");
+    var loaded = list ? cardsOf(list) : [];
+    moreOf = list ? { list: list.id, last: loaded.length ? loaded[loaded.length - 1].id : null }
+      : null;
+    for (var step = 0; card && step < 2; step++) {
+      var near = card;
+      do { near = step ? near.previousElementSibling : near.nextElementSibling; }
+      while (near && !near.classList.contains("card"));
+      if (near) { nearIds.push(near.id); }
+    }
   });
   document.addEventListener("htmx:afterSettle", function () {
-    if (focusedId && (document.activeElement === document.body || !document.activeElement)) {
-      var again = document.getElementById(focusedId);
-      if (again) { again.focus(); }
+    var lost = document.activeElement === document.body || !document.activeElement;
+    var from = moreOf;
+    moreOf = null;
+    if (from && lost) {
+      var list = document.getElementById(from.list);
+      var last = from.last && document.getElementById(from.last);
+      var first = last ? last.nextElementSibling : list && list.querySelector(PLAIN);
+      while (first && !first.matches(PLAIN)) { first = first.nextElementSibling; }
+      if (first) { goTo(first); return; }
+    }
+    if (focusedId && lost) {
+      var ids = [focusedId].concat(nearIds);
+      for (var i = 0; i < ids.length; i++) {
+        var again = document.getElementById(ids[i]);
+        if (again && again.closest("#board")) { again.focus(); return; }
+      }
+      var stop = document.querySelector("#board .card[tabindex='0']") ||
+        document.querySelector("#board " + PLAIN) || document.querySelector("#board[tabindex]");
+      if (stop) { stop.focus(); }
     }
   });
   // ---- Keyboard: one tab stop for the board, arrow keys, M to move (issue 9, part C) ----
@@ -155,6 +188,9 @@
     if (!card) { return; }
     rove(card);
     card.focus();
+    // The browser scrolls a focused element into view only if none of it shows: a card the
+    // arrows reach half hidden in the sideways-scrolling board (a narrow screen) is shown whole.
+    card.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   function neighbour(card, step) {
@@ -252,7 +288,7 @@
   document.body.addEventListener("board:focus", function (evt) {
     window.setTimeout(function () {
       var card = document.getElementById(evt.detail.id);
-      if (card) { card.focus(); }
+      if (card) { card.focus(); card.scrollIntoView({ block: "nearest", inline: "nearest" }); }
     }, 0);
   });
 })();

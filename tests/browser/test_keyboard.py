@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from incubator.board.services import move_project
 from incubator.extensions import db
 from incubator.models import Project, User
 from incubator.notes.services import create_note
@@ -154,6 +155,120 @@ def test_arrow_down_past_the_last_loaded_card_loads_the_rest_of_the_column(page,
     expect(page.locator("#board [tabindex='0']")).to_have_count(1)
 
 
+VISIBLE = """(card) => {
+  const c = card.getBoundingClientRect(), b = document.getElementById("board").getBoundingClientRect();
+  return c.left >= b.left && c.right <= b.right && c.top >= 0 && c.bottom <= innerHeight;
+}"""
+
+
+def test_on_a_narrow_screen_the_arrow_keys_scroll_the_card_they_reach_into_view(
+        page, live_server, board):  # noqa: F811
+    page.set_viewport_size({"width": 375, "height": 700})
+    log_in(page, live_server, "yann@cades.example")
+    wait_idle(page)
+    garage, tiers = card(page, board, "Garage solidaire"), card(page, board, "Tiers-lieu de Pipriac")
+    gite = card(page, board, "Gîte de groupe")
+    garage.focus()
+    for key, reached in [("ArrowRight", tiers), ("ArrowRight", gite), ("ArrowLeft", tiers),
+                         ("ArrowLeft", garage)]:
+        page.keyboard.press(key)
+        expect(reached).to_be_focused()
+        assert reached.evaluate(VISIBLE), key
+    # A card moved with M lands in view in its new column.
+    page.keyboard.press("m")
+    expect(page.locator(f"#move-project-{board['projects']['Garage solidaire']}-stage")
+           ).to_be_focused()
+    wait_idle(page)
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    moved = page.locator(f"#cards-stage-{board['stages'][5]} .card")
+    expect(moved).to_be_focused()
+    assert moved.evaluate(VISIBLE)
+
+
+def test_a_move_back_without_a_comment_leads_from_the_error_summary_to_the_comment(
+        page, live_server, live_app, board):  # noqa: F811
+    log_in(page, live_server, "yann@cades.example")
+    tiers = board["projects"]["Tiers-lieu de Pipriac"]
+    page.locator(f"#project-{tiers}").focus()
+    page.keyboard.press("m")
+    stage = page.locator(f"#move-project-{tiers}-stage")
+    expect(stage).to_be_focused()
+    wait_idle(page)
+    page.keyboard.press("ArrowUp")  # Émergence → Accueil: a step back needs a reason
+    page.keyboard.press("Enter")
+    comment = page.locator(f"#move-project-{tiers}-comment")
+    expect(comment).to_have_attribute("aria-invalid", "true")
+    summary = page.locator(f"#move-project-{tiers}-errors")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(summary.locator(f"a[href='#move-project-{tiers}-comment']")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(comment).to_be_focused()
+    page.keyboard.type("Le porteur revoit son idée")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(stage).to_be_focused()
+    expect(stage).to_have_value(str(board["stages"][1]))
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#cards-stage-{board['stages'][1]} #project-{tiers}")).to_be_focused()
+    assert stage_of(live_app, tiers) == board["stages"][1]
+
+
+def test_a_card_that_leaves_the_page_gives_the_focus_to_its_neighbour(page, live_server,
+                                                                      live_app, board):  # noqa: F811
+    live_app.config["BOARD_COLUMN_CARDS"] = 2
+    with live_app.app_context():
+        factories.project(title="Atelier vélo", stage_position=2)
+        db.session.commit()
+    log_in(page, live_server, "yann@cades.example")
+    garage, epicerie = card(page, board, "Garage solidaire"), card(page, board, "Épicerie vrac")
+    # Moved below what the next column has loaded ("load more" will bring it).
+    garage.focus()
+    page.keyboard.press("m")
+    expect(page.locator(f"#move-project-{board['projects']['Garage solidaire']}-stage")
+           ).to_be_focused()
+    wait_idle(page)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator("#board-announcer")).to_contain_text("Émergence")
+    expect(garage).to_have_count(0)
+    expect(epicerie).to_be_focused()
+    expect(page.locator("#board [tabindex='0']")).to_have_count(1)
+    # Closed from its move control, alone in its column: the focus goes to the board's tab
+    # stop.
+    page.keyboard.press("m")
+    reason = page.locator(f"#move-project-{board['projects']['Épicerie vrac']}-close-reason")
+    wait_idle(page)
+    page.locator(f"#project-{board['projects']['Épicerie vrac']} .status-forms summary").focus()
+    page.keyboard.press("Enter")
+    reason.focus()
+    page.keyboard.type("Le porteur arrête")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(epicerie).to_have_count(0)
+    expect(card(page, board, "Tiers-lieu de Pipriac")).to_have_count(1)
+    expect(page.locator("#board .card[tabindex='0']")).to_be_focused()
+    expect(page.locator("#board [tabindex='0']")).to_have_count(1)
+
+
+def test_tab_to_load_more_loads_the_column_and_puts_the_focus_on_the_first_card_it_brought(
+        page, live_server, live_app, board):  # noqa: F811
+    live_app.config["BOARD_COLUMN_CARDS"] = 2
+    with live_app.app_context():
+        factories.project(title="Atelier vélo", stage_position=1)
+        db.session.commit()
+    page.set_viewport_size({"width": 1280, "height": 400})  # "load more" out of view
+    log_in(page, live_server, "yann@cades.example")
+    wait_idle(page)
+    column = page.locator(f"#cards-stage-{board['stages'][1]} .card")
+    column.nth(0).focus()
+    page.keyboard.press("Tab")  # onto "Load more": it comes into view and loads (the last)
+    expect(column).to_have_count(3)
+    expect(column.nth(2)).to_be_focused()
+    expect(page.locator("#board [tabindex='0']")).to_have_count(1)
+
+
 # ---- Escape -------------------------------------------------------------------------------
 
 def test_escape_closes_the_move_control_and_its_close_form_back_to_the_card(page, live_server,
@@ -276,6 +391,50 @@ def test_question_mark_lists_the_shortcuts_and_escape_brings_the_focus_back(page
     expect(dialog.get_by_role("button", name="Fermer")).to_be_focused()
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+    expect(garage).to_be_focused()
+
+
+def test_on_a_small_screen_the_shortcuts_open_at_their_top_and_the_arrow_keys_scroll_them(
+        page, live_server, board):  # noqa: F811
+    page.set_viewport_size({"width": 320, "height": 480})  # WCAG's reflow width
+    log_in(page, live_server, "yann@cades.example")
+    wait_idle(page)
+    garage = card(page, board, "Garage solidaire")
+    garage.focus()
+    page.keyboard.press("?")
+    box = page.locator("#shortcuts article")
+    expect(box).to_be_focused()
+    assert box.evaluate("b => b.scrollTop") == 0
+    expect(page.locator("#shortcuts-title")).to_be_in_viewport()
+    page.keyboard.press("PageDown")
+    page.wait_for_function("() => document.querySelector('#shortcuts article').scrollTop > 0")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Fermer")).to_be_focused()
+    expect(page.get_by_role("button", name="Fermer")).to_be_in_viewport()
+    assert axe_violations(page, impacts=ALL_IMPACTS) == []
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcuts")).to_be_hidden()
+    expect(garage).to_be_focused()
+
+
+def test_closing_the_shortcuts_finds_the_card_again_after_the_board_refreshed_behind_them(
+        page, live_server, live_app, board):  # noqa: F811
+    live_app.config["BOARD_POLL_SECONDS"] = 1
+    log_in(page, live_server, "yann@cades.example")
+    wait_idle(page)
+    garage = card(page, board, "Garage solidaire")
+    garage.focus()
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_be_visible()
+    with live_app.app_context():  # a colleague moves a card of the same column
+        epicerie = db.session.get(Project, board["projects"]["Épicerie vrac"])
+        sophie = db.session.scalar(select(User).where(User.email == "sophie@cades.example"))
+        move_project(epicerie, sophie, stage_id=board["stages"][2], seen_version=epicerie.version,
+                     after_id=None, index=None, comment="")
+        db.session.commit()
+    expect(page.locator(f"#cards-stage-{board['stages'][2]} "
+                        f"#project-{board['projects']['Épicerie vrac']}")).to_have_count(1)
+    page.keyboard.press("Escape")
     expect(garage).to_be_focused()
 
 
