@@ -38,8 +38,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "admin.clear_login_delay": (NAMED, "the section's heading, the message after it"),
     "board.move_form": (AUTOFOCUS, "the stage select of the move panel"),
     "board.move": (NAMED, "the card in its new place"),
-    "board.close": (NAMED, "the heading of the column the card left"),
-    "board.pause": (NAMED, "the heading of the column the card left"),
+    "board.close": (NAMED, "board.js: the card next to it in its column (it left the page)"),
+    "board.pause": (NAMED, "board.js: the card next to it in its column (it left the page)"),
     "board.card": (UNTOUCHED, "cancel: board.js focuses the card again (same id)"),
     "board.index": (UNTOUCHED, "filters: the board is swapped beside the filter form"),
     "board.column": (UNTOUCHED, "load more: also loads on scroll, the focus must not jump"),
@@ -169,7 +169,10 @@ def test_closing_the_description_editor_focuses_its_edit_link(client, project_pa
     assert response.status_code == 303 and "HX-Trigger-After-Settle" not in response.headers
 
 
-def test_closing_a_card_focuses_the_heading_of_its_column_with_the_message(client, login):
+def test_closing_a_card_leaves_the_focus_to_the_board_with_the_message_marked_near(client,
+                                                                                   login):
+    """The card left the page: board.js, which knows the cards the page has loaded, gives
+    the focus to the card next to it and shows the marked message there."""
     login("advisor")
     project = factories.project(title="Conserverie", stage_position=2)
     db.session.commit()
@@ -177,10 +180,9 @@ def test_closing_a_card_focuses_the_heading_of_its_column_with_the_message(clien
             "version": project.version}
     response = client.post(f"/projects/{project.id}/close", htmx=True, data=data)
     assert response.status_code == 200
-    heading = f"heading-stage-{factories.stage(2).id}"
-    assert _focus(response) == heading
+    assert "focus-target" not in response.headers.get("HX-Trigger-After-Settle", "")
     html = response.get_data(as_text=True)
-    assert f'data-near="{heading}">“Conserverie” is closed.' in html
+    assert 'data-near="board">“Conserverie” is closed.' in html
     # A refusal is not a confirmation: it stays in the message area, near nothing.
     response = client.post(f"/projects/{project.id}/close", htmx=True, data=data)
     assert response.status_code == 409

@@ -65,10 +65,12 @@ def placed(project: Project, filters: BoardFilters, *, status: int, message: str
     stages = {s.id: s for s in active_stages() if s.id in stats}
     headers = [(stages[sid], stats[sid]) for sid in stage_ids if sid in stages]
     place = placement(project, filters)
-    # The focus stays on the card; when it left the page (closed, paused, filtered out), on
-    # the heading of the column it was in; the confirmation is shown beside it.
-    focus = dom_id(project) if place else (
-        dom_id(Stage, "heading", id=stage_ids[0]) if stage_ids else "board")
+    # The focus stays on the card, the confirmation beside it. When the card left the page
+    # (closed, paused, filtered out, moved below what its column has loaded), board.js gives
+    # the focus to the card next to it in its column (else the one above, else the board's
+    # tab stop) and shows the confirmation there: the server does not know which cards the
+    # page has loaded, and the keyboard user stays where they work.
+    focus = dom_id(project) if place else "board"
     response = make_response(render_template(
         "board/_placed.html", project=project, place=place, focus=focus,
         headers=headers, message=message, announce=announce, token=token,
@@ -77,7 +79,8 @@ def placed(project: Project, filters: BoardFilters, *, status: int, message: str
     ), status)
     response.headers["HX-Reswap"] = "delete"
     hx_trigger(response, "board:focus", {"id": dom_id(project)})
-    focus_on(response, focus)
+    if place:
+        focus_on(response, focus)
     if status < 400:
         hx_trigger(response, PROJECT_CHANGED)
     return vary_on_htmx(response)

@@ -114,6 +114,12 @@
       if (near) { nearIds.push(near.id); }
     }
   });
+  // The focus goes to `element` through app.js's "focus-target" (the confirmation of the
+  // change that took the card away, if any, is shown beside it).
+  function focusWithMessage(element) {
+    if (!element.id) { element.focus(); return; }
+    document.body.dispatchEvent(new CustomEvent("focus-target", { detail: { id: element.id } }));
+  }
   document.addEventListener("htmx:afterSettle", function () {
     var lost = document.activeElement === document.body || !document.activeElement;
     var from = moreOf;
@@ -129,11 +135,11 @@
       var ids = [focusedId].concat(nearIds);
       for (var i = 0; i < ids.length; i++) {
         var again = document.getElementById(ids[i]);
-        if (again && again.closest("#board")) { again.focus(); return; }
+        if (again && again.closest("#board")) { focusWithMessage(again); return; }
       }
       var stop = document.querySelector("#board .card[tabindex='0']") ||
         document.querySelector("#board " + PLAIN) || document.querySelector("#board[tabindex]");
-      if (stop) { stop.focus(); }
+      if (stop) { focusWithMessage(stop); }
     }
   });
   // ---- Keyboard: one tab stop for the board, arrow keys, M to move (issue 9, part C) ----

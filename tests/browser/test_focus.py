@@ -180,7 +180,7 @@ def board(live_app):
 
 
 @pytest.mark.parametrize("action", ["close", "pause"])
-def test_closing_or_pausing_a_card_focuses_its_column_with_the_confirmation(
+def test_closing_or_pausing_a_card_focuses_the_card_next_to_it_with_the_confirmation(
         page: Page, live_server, live_app, board, action):
     ids, stages = board
     garage = ids["Garage solidaire"]
@@ -197,7 +197,7 @@ def test_closing_or_pausing_a_card_focuses_its_column_with_the_confirmation(
         page.get_by_role("button", name="Mettre le projet en pause").click()
         text = "en pause"
     expect(page.locator(f"#project-{garage}")).to_have_count(0)
-    expect_focus_with_message(page, f"heading-stage-{stages[1]}", text)
+    expect_focus_with_message(page, f"project-{ids['Épicerie vrac']}", text)
     with live_app.app_context():
         assert db.session.get(Project, garage).status == ("closed" if action == "close"
                                                           else "paused")
