@@ -227,8 +227,7 @@ def set_advisor(project_id: int):
     error = None
     conflict = False
     if not form.validate_on_submit():
-        error = (_("Choose an active advisor or manager.") if form.advisor_id.errors
-                 else " ".join(error_messages(form)))
+        error = " ".join(error_messages(form))
     else:
         try:
             assign_advisor(project, form.advisor_id.data, current_user, form.version.data)
@@ -248,11 +247,11 @@ def set_advisor(project_id: int):
         return version_moved(
             project_done(_("Advisor saved."), project, "projects/_advisor.html",
                          advisor_form=advisor_form(project)), project, form.version.data)
-    if is_htmx():
-        return render("projects/_advisor.html", 422, project=project,
-                      advisor_form=advisor_form(project), advisor_error=error)
-    flash(error, "error")
-    return back_to_project(project)
+    # Refused (not someone who may advise, e.g. an invitation still pending): the picker as
+    # the project stands with the reason (htmx: the fragment; plain: a page holding it).
+    return render("projects/_advisor.html" if is_htmx() else "projects/people.html", 422,
+                  project=project, advisor_form=advisor_form(project), advisor_error=error,
+                  people_part="advisor")
 
 
 def _holders_done(message: str, project: Project):

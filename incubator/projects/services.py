@@ -159,6 +159,10 @@ def assign_advisor(project: Project, advisor_id: int | None, by: User,
     advisor = None
     if advisor_id is not None:
         advisor = db.session.get(User, advisor_id)
+        if advisor is not None and advisor.active and advisor.is_staff \
+                and not advisor.has_password:
+            raise PeopleError(_("%(name)s has not accepted their invitation yet: choose "
+                                "someone whose account is set up.", name=advisor.name))
         if advisor is None or not can_be_advisor(advisor):
             raise PeopleError(_("Choose an active advisor or manager."))
     if (advisor.id if advisor else None) == project.advisor_id:
