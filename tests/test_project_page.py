@@ -205,12 +205,12 @@ def test_staff_remove_a_holder_who_then_loses_access(client, login, auth):
     project = factories.project(holders=[holder])
     db.session.commit()
     response = client.post(f"/projects/{project.id}/holders/{holder.id}/remove", htmx=True,
-                           data={"version": project.version})
+                           data={"confirm": "1", "version": project.version})
     assert response.status_code == 200
     assert "is no longer a holder" in response.get_data(as_text=True)
     assert _events(project) == ["holder_removed"]
     assert client.post(f"/projects/{project.id}/holders/{holder.id}/remove",
-                       data={"version": project.version}).status_code == 404
+                       data={"confirm": "1", "version": project.version}).status_code == 404
     auth.logout()
     auth.login(holder)
     assert client.get(f"/projects/{project.id}").status_code == 404

@@ -16,6 +16,8 @@ from flask_login import current_user, login_required
 
 from .. import once
 from ..auth.services import EmailTaken
+from ..confirm import ask_first, confirmed
+from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
 from ..forms import error_messages
@@ -28,7 +30,7 @@ from ..htmx import (
     render,
     version_moved,
 )
-from ..models import Project
+from ..models import Project, ProjectHolder
 from ..permissions import (
     can_be_holder,
     can_edit_description,
@@ -307,6 +309,14 @@ def remove_holder_route(project_id: int, user_id: int):
     form = RemoveHolderForm()
     if not form.validate_on_submit():
         abort(400)
+    if not confirmed():
+        holder = db.session.get(ProjectHolder, (project.id, user_id))
+        if holder is None:
+            abort(404)
+        return ask_first(_("Remove %(name)s from the holders of “%(title)s”?",
+                           name=holder.user.name, title=project.title),
+                         project_url(project, dom_id(project, "holders")),
+                         action_label=_("Remove"))
     try:
         holder = remove_holder(project, user_id, current_user, seen_version=form.version.data)
         db.session.commit()
