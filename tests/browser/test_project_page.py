@@ -106,6 +106,7 @@ def test_the_users_own_changes_never_conflict_with_each_other(page: Page, live_s
     page.locator(f"#advisor-project-{project_id} button[type=submit]").click()
     expect(page.locator("#messages")).to_contain_text("Chargé·e d’accompagnement enregistré·e.")
     page.get_by_role("button", name="Retirer Anne Briand des porteur·ses").click()
+    page.locator(f"#holders-project-{project_id} details[open] [data-confirm-yes]").click()
     expect(page.locator("#messages")).to_contain_text("Anne Briand ne porte plus le projet.")
     description.locator("input[name=save_draft]").click()
     expect(page.locator("#messages")).to_contain_text("Modifications enregistrées")
