@@ -82,6 +82,12 @@ def can_be_advisor(user: User) -> bool:
     return user.active and user.is_staff and user.has_password
 
 
+def is_pending_staff(user: User) -> bool:
+    """Active staff invited by a manager who have not chosen a password yet (the reason,
+    told to the user, why they may not be named advisor)."""
+    return user.active and user.is_staff and not user.has_password
+
+
 def can_be_assigned(user: User) -> bool:
     """Whether anyone (staff or holder) may be given work: an active account whose
     invitation is no longer pending."""
