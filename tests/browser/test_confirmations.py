@@ -81,7 +81,7 @@ def test_reopening_and_deactivating_without_javascript_ask_then_act(browser, liv
         page.goto(f"{live_server}/admin/users")
         row = page.locator(f"#user-{person_id}")
         row.get_by_role("button", name=re.compile("Désactiver le compte")).click()
-        expect(row.locator("details[open] [role=group]")).to_contain_text("Paul Guého")
+        expect(row.locator("details[open] fieldset")).to_contain_text("Paul Guého")
         row.locator("[data-confirm-yes]").click()
         expect(page.locator("#messages")).to_contain_text("désactivé")
         with live_app.app_context():
