@@ -77,8 +77,21 @@ def has_next_steps(user: User) -> bool:
 
 def can_be_advisor(user: User) -> bool:
     """Who may be named a project's advisor (or be given a next step as staff): active
-    staff. ``active_staff`` is the same rule in SQL."""
-    return user.active and user.is_staff
+    staff whose invitation is accepted (a password chosen): someone who cannot log in yet
+    is never handed work. ``active_staff`` is the same rule in SQL."""
+    return user.active and user.is_staff and user.has_password
+
+
+def is_pending_staff(user: User) -> bool:
+    """Active staff invited by a manager who have not chosen a password yet (the reason,
+    told to the user, why they may not be named advisor)."""
+    return user.active and user.is_staff and not user.has_password
+
+
+def can_be_assigned(user: User) -> bool:
+    """Whether anyone (staff or holder) may be given work: an active account whose
+    invitation is no longer pending."""
+    return user.active and user.has_password
 
 
 def can_be_holder(user: User) -> bool:
@@ -88,7 +101,8 @@ def can_be_holder(user: User) -> bool:
 
 def active_staff() -> ColumnElement[bool]:
     """``can_be_advisor`` as a WHERE clause on ``User``."""
-    return and_(User.role.in_([r.value for r in STAFF_ROLES]), User.active)
+    return and_(User.role.in_([r.value for r in STAFF_ROLES]), User.active,
+                User.password_hash.is_not(None))
 
 
 def visible_projects(user: User, statement: Select | None = None) -> Select:

@@ -144,7 +144,7 @@ def commune_suggestions() -> list[str]:
 
 
 def staff_members() -> list[User]:
-    """Active advisors and managers (who may advise a project, be given a step, hear of a
-    new idea), by name."""
+    """Active advisors and managers whose invitation is accepted (who may advise a project,
+    be given a step, hear of a new idea), by name."""
     staff = db.session.scalars(select(User).where(active_staff()).order_by(User.name_key, User.id))
     return sorted_french(staff, key=lambda user: user.name)

@@ -270,7 +270,7 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
     coholder2 = db.session.scalar(select(User.id).where(User.email == "coholder2@example.org"))
     keep("co-holder removed", staff.post(
         f"/projects/{project}/holders/{coholder2}/remove", follow_redirects=True,
-        data={"version": _version(project)}))
+        data={"version": _version(project), "confirm": "1"}))
     today = date.today().isoformat()
     for visibility, use_htmx in (("shared", True), ("internal", False)):
         keep(f"{visibility} note", advisor.post(
@@ -340,7 +340,7 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
         "body": mark("deleted note body")}))
     extra_note = db.session.scalars(select(Note.id).order_by(Note.id.desc())).first()
     keep("note deleted", advisor.post(f"/projects/{project}/notes/{extra_note}/delete",
-                                      data={"version": 1}, htmx=True))
+                                      data={"confirm": "1", "version": 1}, htmx=True))
     keep("extra document", advisor.post(
         f"/projects/{project}/documents", htmx=True, content_type="multipart/form-data",
         data={"document-visibility": "shared", "document-file": (
@@ -348,11 +348,12 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
             mark("deleted document name", 140, payloads=FILE_NAME_PAYLOADS) + ".txt")}))
     extra_document = db.session.scalars(select(Document.id).order_by(Document.id.desc())).first()
     keep("document deleted", advisor.post(
-        f"/projects/{project}/documents/{extra_document}/delete", htmx=True))
+        f"/projects/{project}/documents/{extra_document}/delete", htmx=True,
+        data={"confirm": "1"}))
     coholder1 = db.session.scalar(select(User.id).where(User.email == "coholder1@example.org"))
     for path, form in ((f"/admin/users/{data.ids['mentor']}/role", {"role": "mentor"}),
-                       (f"/admin/users/{coholder1}/active", {"active": "0"}),
-                       (f"/admin/users/{coholder1}/active", {"active": "1"})):
+                       (f"/admin/users/{coholder1}/active", {"active": "0", "confirm": "1"}),
+                       (f"/admin/users/{coholder1}/active", {"active": "1", "confirm": "1"})):
         keep(f"admin {path} {form}", staff.post(path, data=form, follow_redirects=True))
     keep("notifications read", holder.post("/notifications/read", htmx=True, data={"page": 1}))
 

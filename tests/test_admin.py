@@ -85,7 +85,7 @@ def test_the_last_manager_cannot_be_demoted_or_deactivated(client, login):
     manager = login("manager")
     client.post(f"/admin/users/{manager.id}/role", data={"role": "advisor"})
     assert db.session.get(User, manager.id).role == "manager"
-    client.post(f"/admin/users/{manager.id}/active", data={"active": "0"})
+    client.post(f"/admin/users/{manager.id}/active", data={"confirm": "1", "active": "0"})
     assert db.session.get(User, manager.id).active
     other = factories.user(role="manager")
     db.session.commit()
@@ -97,9 +97,9 @@ def test_a_deactivated_account_cannot_log_in_and_can_be_reactivated(client, logi
     login("manager")
     person = factories.user(role="advisor")
     db.session.commit()
-    client.post(f"/admin/users/{person.id}/active", data={"active": "0"})
+    client.post(f"/admin/users/{person.id}/active", data={"confirm": "1", "active": "0"})
     assert not db.session.get(User, person.id).active
-    client.post(f"/admin/users/{person.id}/active", data={"active": "1"})
+    client.post(f"/admin/users/{person.id}/active", data={"confirm": "1", "active": "1"})
     assert db.session.get(User, person.id).active
 
 
@@ -120,7 +120,7 @@ def test_deactivating_twice_leaves_the_account_deactivated(client, login, securi
     person = factories.user(role="advisor", name="Deux Fois")
     db.session.commit()
     for _ in range(2):  # a stale tab, or a second manager, presses the same button
-        response = client.post(f"/admin/users/{person.id}/active", data={"active": "0"},
+        response = client.post(f"/admin/users/{person.id}/active", data={"confirm": "1", "active": "0"},
                                follow_redirects=True)
         assert response.status_code == 200
         assert not db.session.get(User, person.id).active
@@ -134,7 +134,7 @@ def test_reactivating_twice_leaves_the_account_active(client, login, security_ev
     person = factories.user(role="advisor", name="Deux Fois", active=False)
     db.session.commit()
     for _ in range(2):
-        response = client.post(f"/admin/users/{person.id}/active", data={"active": "1"},
+        response = client.post(f"/admin/users/{person.id}/active", data={"confirm": "1", "active": "1"},
                                follow_redirects=True)
         assert db.session.get(User, person.id).active
     assert "The account of Deux Fois is already active." in response.get_data(as_text=True)
@@ -172,7 +172,7 @@ def test_no_invitation_is_sent_to_a_deactivated_account(app, client, login):
 def test_unknown_user_ids_are_404(client, login):
     login("manager")
     assert client.post("/admin/users/99999/role", data={"role": "mentor"}).status_code == 404
-    assert client.post("/admin/users/99999/active", data={"active": "0"}).status_code == 404
+    assert client.post("/admin/users/99999/active", data={"confirm": "1", "active": "0"}).status_code == 404
 
 
 def test_the_user_list_is_paginated(client, login):

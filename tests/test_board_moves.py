@@ -359,13 +359,13 @@ def test_pausing_and_reopening(client, login):
     assert response.status_code == 303
     assert db.session.get(Project, project.id).status == "paused"
     assert "AMAP" in client.get("/board/closed").get_data(as_text=True)
-    response = client.post(f"/projects/{project.id}/reopen", data={"version": V + 2})
+    response = client.post(f"/projects/{project.id}/reopen", data={"confirm": "1", "version": V + 2})
     assert response.status_code == 303
     reopened = db.session.get(Project, project.id)
     assert reopened.status == "active" and _column(2) == ["Autre", "AMAP"]
     statuses = list(db.session.scalars(select(StatusChange.to_status).order_by(StatusChange.id)))
     assert statuses == ["paused", "active"]
-    stale = client.post(f"/projects/{project.id}/reopen", data={"version": V + 2})
+    stale = client.post(f"/projects/{project.id}/reopen", data={"confirm": "1", "version": V + 2})
     assert stale.status_code == 303
     assert "in the meantime" in client.get("/board/closed").get_data(as_text=True)
 
@@ -376,7 +376,7 @@ def test_the_project_page_shows_closing_and_reopening(client, login):
     db.session.commit()
     client.post(f"/projects/{project.id}/close", data={
         "outcome": "abandoned", "reason": "Le collectif s'est dispersé", "version": V})
-    client.post(f"/projects/{project.id}/reopen", data={"version": V + 1})
+    client.post(f"/projects/{project.id}/reopen", data={"confirm": "1", "version": V + 1})
     html = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert "Closed: Abandoned" in html and "Le collectif s&#39;est dispersé" in html
     assert html.index("Reopened") < html.index("Closed: Abandoned") < html.index("Idea submitted")
@@ -387,7 +387,7 @@ def test_reopening_a_project_whose_stage_was_retired_records_the_move(client, lo
     project = factories.project(stage_position=3, status="paused")
     factories.stage(3).active = False
     db.session.commit()
-    client.post(f"/projects/{project.id}/reopen", data={"version": V + 2})
+    client.post(f"/projects/{project.id}/reopen", data={"confirm": "1", "version": V + 2})
     reopened = db.session.get(Project, project.id)
     assert reopened.status == "active" and reopened.stage_id == factories.stage(1).id
     last = _moves(project)[-1]

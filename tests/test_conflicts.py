@@ -127,14 +127,14 @@ def test_removing_a_holder_from_an_old_page_gets_409_with_the_current_holders(
     added = client.post(f"/projects/{project.id}/holders", data={"email": newcomer.email})
     assert added.status_code == 303
     response = client.post(f"/projects/{project.id}/holders/{holder.id}/remove", htmx=htmx,
-                           data={"version": seen})
+                           data={"confirm": "1", "version": seen})
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and ("<html" in html) is not htmx
     assert CONFLICT in html and "The holders now: Anne Briand, Loïc Guérin" in html
     assert db.session.get(ProjectHolder, (project.id, holder.id)) is not None
     fresh = db.session.get(Project, project.id).version
     assert client.post(f"/projects/{project.id}/holders/{holder.id}/remove", htmx=htmx,
-                       data={"version": fresh}).status_code == (200 if htmx else 303)
+                       data={"confirm": "1", "version": fresh}).status_code == (200 if htmx else 303)
     assert db.session.get(ProjectHolder, (project.id, holder.id)) is None
 
 
@@ -148,7 +148,8 @@ def test_a_change_of_the_project_tells_the_page_its_version_moved_on(client, sha
     changes = [
         (f"/projects/{project.id}/advisor", {"advisor_id": colleague.id, "version": seen}),
         (f"/projects/{project.id}/holders", {"email": "loic@example.org"}),
-        (f"/projects/{project.id}/holders/{holder.id}/remove", {"version": seen + 2}),
+        (f"/projects/{project.id}/holders/{holder.id}/remove", {"version": seen + 2,
+                                                               "confirm": "1"}),
         (f"/projects/{project.id}/edit", factories.complete_idea(save_draft="y",
                                                                  version=seen + 3)),
     ]

@@ -23,6 +23,9 @@ from incubator.notifications.services import DOCUMENT_SHARED
 from . import factories
 from .helpers import MESSAGE_OOB, count_statements, project_changed
 
+# The explicit confirmation a delete needs (see incubator/confirm.py).
+CONFIRM = {"confirm": "1"}
+
 # Tiny but real files, built here so the test shows what each one is.
 
 
@@ -573,7 +576,7 @@ def test_a_holder_deletes_their_own_upload_while_the_project_is_active(client, h
     _holder, project, _advisor = holder_project
     upload(client, project, pdf(), "erreur.pdf")
     [row] = stored(project)
-    response = client.post(url(project, row, "/delete"))
+    response = client.post(url(project, row, "/delete"), data=CONFIRM)
     assert response.status_code == 303
     assert db.session.get(Document, row.id).deleted_at is not None
     html = client.get(f"/projects/{project.id}").get_data(as_text=True)
@@ -586,7 +589,7 @@ def test_an_htmx_delete_answers_the_list_without_the_document(client, holder_pro
     upload(client, project, pdf(), "un.pdf")
     upload(client, project, pdf(), "deux.pdf")
     first, second = stored(project)
-    response = client.post(url(project, first, "/delete"), htmx=True)
+    response = client.post(url(project, first, "/delete"), data=CONFIRM, htmx=True)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith(f'<div id="document-list-project-{project.id}"')
@@ -599,7 +602,7 @@ def test_a_holder_cannot_delete_what_the_team_shared(client, holder_project):
     _holder, project, advisor = holder_project
     theirs = document(project, uploader=advisor)
     db.session.commit()
-    response = client.post(url(project, theirs, "/delete"))
+    response = client.post(url(project, theirs, "/delete"), data=CONFIRM)
     assert response.status_code == 403
     assert db.session.get(Document, theirs.id).deleted_at is None
 
@@ -608,7 +611,7 @@ def test_a_holder_cannot_delete_an_internal_document_they_cannot_see(client, hol
     _holder, project, advisor = holder_project
     internal = document(project, uploader=advisor, visibility="internal")
     db.session.commit()
-    assert client.post(url(project, internal, "/delete")).status_code == 404
+    assert client.post(url(project, internal, "/delete"), data=CONFIRM).status_code == 404
     assert db.session.get(Document, internal.id).deleted_at is None
 
 
@@ -618,7 +621,7 @@ def test_a_holder_cannot_delete_their_upload_once_the_project_is_closed(client, 
     project.status = "closed"
     project.position = None
     db.session.commit()
-    assert client.post(url(project, mine, "/delete"), htmx=True).status_code == 403
+    assert client.post(url(project, mine, "/delete"), data=CONFIRM, htmx=True).status_code == 403
     assert db.session.get(Document, mine.id).deleted_at is None
 
 
@@ -627,12 +630,12 @@ def test_others_cannot_delete(client, login, auth):
     project = factories.project(holders=[owner])
     item = document(project, uploader=owner)
     db.session.commit()
-    assert client.post(url(project, item, "/delete")).status_code == 302  # anonymous: login
+    assert client.post(url(project, item, "/delete"), data=CONFIRM).status_code == 302  # anonymous: login
     login("holder")
-    assert client.post(url(project, item, "/delete")).status_code == 404
+    assert client.post(url(project, item, "/delete"), data=CONFIRM).status_code == 404
     auth.logout()
     login("mentor")
-    assert client.post(url(project, item, "/delete")).status_code == 404
+    assert client.post(url(project, item, "/delete"), data=CONFIRM).status_code == 404
     assert db.session.get(Document, item.id).deleted_at is None
 
 
@@ -644,7 +647,7 @@ def test_staff_delete_any_document(client, login, role):
     items = [document(project, uploader=owner), document(project, visibility="internal")]
     db.session.commit()
     for item in items:
-        assert client.post(url(project, item, "/delete")).status_code == 303
+        assert client.post(url(project, item, "/delete"), data=CONFIRM).status_code == 303
         assert db.session.get(Document, item.id).deleted_at is not None
 
 
@@ -653,7 +656,7 @@ def test_deleting_twice_is_a_404(client, login):
     project = factories.project()
     gone = document(project, deleted=True)
     db.session.commit()
-    assert client.post(url(project, gone, "/delete")).status_code == 404
+    assert client.post(url(project, gone, "/delete"), data=CONFIRM).status_code == 404
 
 
 # The section and the timeline

@@ -100,7 +100,7 @@ def test_the_users_page_and_its_messages_elide_de_before_a_vowel(client, login):
     html = client.get("/admin/users", headers=french).get_data(as_text=True)
     assert "Désactiver le compte d’Aurélie Guérin" in html
     assert "Rôle d’Aurélie Guérin" in html and "de Aurélie" not in html
-    response = client.post(f"/admin/users/{person.id}/active", data={"active": "0"},
+    response = client.post(f"/admin/users/{person.id}/active", data={"confirm": "1", "active": "0"},
                            headers=french, follow_redirects=True)
     assert "Le compte d’Aurélie Guérin est désactivé" in response.get_data(as_text=True)
     english = client.get("/admin/users", headers={"Accept-Language": "en"})

@@ -84,7 +84,7 @@ def test_a_deleted_note_stays_in_the_timeline_with_who_deleted_it_never_its_body
     db.session.commit()
     for note in (shared, internal):
         response = client.post(f"/projects/{project.id}/notes/{note.id}/delete",
-                               data={"version": note.version})
+                               data={"confirm": "1", "version": note.version})
         assert response.status_code == 303
 
     staff_view = _timeline(client, project, language)
@@ -135,7 +135,8 @@ def test_a_deleted_document_keeps_its_entry_and_gets_one_for_its_deletion(
                             "internal")
     db.session.commit()
     for document in (shared, internal):
-        response = client.post(f"/projects/{project.id}/documents/{document.id}/delete")
+        response = client.post(f"/projects/{project.id}/documents/{document.id}/delete",
+                               data={"confirm": "1"})
         assert response.status_code == 303
     assert db.session.get(Document, shared.id).deleted_by_id == advisor.id
 
@@ -269,7 +270,7 @@ def test_every_history_entry_has_a_space_before_the_dash_that_names_who(client, 
     board.move_project(project, advisor, stage_id=stages[1].id, seen_version=project.version)
     board.pause_project(project, advisor, project.version, "Été")
     db.session.commit()
-    client.post(f"/projects/{project.id}/notes/{note.id}/delete", data={"version": note.version})
+    client.post(f"/projects/{project.id}/notes/{note.id}/delete", data={"confirm": "1", "version": note.version})
     view = _timeline(client, project, language)
     dashes = re.findall(r"(.)<span class=\"muted\">—", view, flags=re.S)
     assert len(dashes) >= 8, view

@@ -60,7 +60,7 @@ CHANGES = {
         "kind": "call", "happened_on": date.today().isoformat(), "body": "Modifié",
         "visibility": "internal", "version": _version(Note, d["note"].id)}),
     "note deleted": lambda d: (f"/projects/{d['project'].id}/notes/{d['note'].id}/delete", {
-        "version": _version(Note, d["note"].id)}),
+        "version": _version(Note, d["note"].id), "confirm": "1"}),
     "next step added": lambda d: (f"/projects/{d['project'].id}/next-steps", {
         "title": "Rappeler", "due_on": (date.today() + timedelta(days=5)).isoformat(),
         "assignee_id": str(d["advisor"].id)}),
@@ -71,7 +71,7 @@ CHANGES = {
     "document added": lambda d: (f"/projects/{d['project'].id}/documents", {
         "document-file": (BytesIO(pdf()), "plan.pdf"), "document-visibility": "shared"}),
     "document deleted": lambda d: (
-        f"/projects/{d['project'].id}/documents/{d['document'].id}/delete", {}),
+        f"/projects/{d['project'].id}/documents/{d['document'].id}/delete", {"confirm": "1"}),
     "description edited": lambda d: (f"/projects/{d['project'].id}/edit",
                                      factories.complete_idea(
                                          title="Épicerie", save_draft="y",
@@ -82,7 +82,7 @@ CHANGES = {
         "email": "leo@exemple.fr", "name": "Léo"}),
     "holder removed": lambda d: (
         f"/projects/{d['project'].id}/holders/{d['holder'].id}/remove", {
-            "version": _version(Project, d["project"].id)}),
+            "version": _version(Project, d["project"].id), "confirm": "1"}),
 }
 
 

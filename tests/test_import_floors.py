@@ -35,7 +35,7 @@ COMPOSERS = {"project_page"}
 FEATURES = {"account", "admin", "auth", "board", "documents", "main", "next_steps", "notes",
             "notifications", "projects"}
 SHARED = {"after_response", "dom", "errors", "forms", "htmx", "i18n", "labels", "mail",
-          "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
+          "confirm", "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
           "textfiles", "timeline", "tokens", "urls", "versions"}
 BASE = {"config", "extensions", "security_log", "text"}
 

@@ -746,7 +746,7 @@ def test_a_project_reopened_while_another_enters_its_column_gets_a_free_place(cl
     project = db.session.get(Project, project.id)
     _collide_once(monkeypatch, other.position)
     response = client.post(f"/projects/{project.id}/reopen",
-                           data={"version": str(project.version)})
+                           data={"confirm": "1", "version": str(project.version)})
     assert response.status_code == 303
     project = db.session.get(Project, project.id)
     assert project.status == "active"

@@ -339,7 +339,7 @@ def test_deleting_a_note_changed_since_it_was_read_gets_409_and_keeps_it(client,
     advisor, _, project = followed
     note = _note(project, advisor, body="Premier jet")
     client.post(_notes_url(project, note), data=_edit(note, body="Relue par un collègue"))
-    response = client.post(_notes_url(project, note, "delete"), data={"version": 1},
+    response = client.post(_notes_url(project, note, "delete"), data={"confirm": "1", "version": 1},
                            htmx=htmx)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -361,7 +361,7 @@ def test_editing_a_note_deleted_meanwhile_says_so_and_keeps_the_text(client, fol
     advisor, _, project = followed
     note = _note(project, advisor, body="Premier jet")
     typed = _edit(note, body="Mon compte rendu complet")
-    client.post(_notes_url(project, note, "delete"), data={"version": note.version})
+    client.post(_notes_url(project, note, "delete"), data={"confirm": "1", "version": note.version})
     response = client.post(_notes_url(project, note), data=typed, htmx=htmx)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -378,9 +378,9 @@ def test_editing_a_note_deleted_meanwhile_says_so_and_keeps_the_text(client, fol
 def test_a_note_deleted_twice_from_the_same_page_is_deleted_once(client, followed):
     advisor, _, project = followed
     note = _note(project, advisor)
-    assert client.post(_notes_url(project, note, "delete"), data={"version": 1},
+    assert client.post(_notes_url(project, note, "delete"), data={"confirm": "1", "version": 1},
                        htmx=True).status_code == 200
-    assert client.post(_notes_url(project, note, "delete"), data={"version": 1},
+    assert client.post(_notes_url(project, note, "delete"), data={"confirm": "1", "version": 1},
                        htmx=True).status_code == 404
     assert db.session.get(Note, note.id).version == 2
 
@@ -411,7 +411,7 @@ def test_a_plain_delete_removes_the_note_from_the_page_but_keeps_its_row(client,
     advisor, _, project = followed
     note = _note(project, advisor, body="À supprimer")
     client.post(_notes_url(project, note), data=_edit(note, body="À supprimer, relu"))
-    response = client.post(_notes_url(project, note, "delete"), data={"version": note.version})
+    response = client.post(_notes_url(project, note, "delete"), data={"confirm": "1", "version": note.version})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/projects/{project.id}#notes-project-{project.id}")
     note = db.session.get(Note, note.id)
@@ -434,7 +434,7 @@ def test_an_htmx_delete_answers_with_the_list_and_the_history(client, followed):
     advisor, _, project = followed
     kept = _note(project, advisor, body="À garder")
     gone = _note(project, advisor, body="À supprimer")
-    response = client.post(_notes_url(project, gone, "delete"), data={"version": 1}, htmx=True)
+    response = client.post(_notes_url(project, gone, "delete"), data={"confirm": "1", "version": 1}, htmx=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert "HX-Request" in response.headers["Vary"]
@@ -683,7 +683,7 @@ def test_a_manager_may_change_and_delete_anyones_note(client, auth, followed):
     revision = db.session.scalar(select(NoteRevision))
     assert revision.edited_by_id == manager.id and revision.body == "Note de Yann"
     assert client.post(_notes_url(project, note, "delete"),
-                       data={"version": 2}).status_code == 303
+                       data={"version": 2, "confirm": "1"}).status_code == 303
     assert db.session.get(Note, note.id).deleted_by_id == manager.id
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from incubator.extensions import db
-from incubator.models import Project, ProjectEvent, ProjectHolder, User
+from incubator.models import NextStep, Project, ProjectEvent, ProjectHolder, User
 
 from . import factories
 
@@ -78,6 +78,67 @@ def test_assigning_a_holder_as_advisor_is_refused(client, login):
     assert db.session.get(Project, project.id).advisor_id is None
 
 
+def test_the_advisor_picker_saves_only_on_submit(client, login):
+    login("advisor")
+    project = factories.project()
+    db.session.commit()
+    html = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    picker = html[html.index(f'id="advisor-project-{project.id}"'):].split("</form>")[0]
+    assert "hx-trigger" not in picker  # htmx posts a form on submit only: no "change"
+    assert 'type="submit"' in picker
+
+
+def _pending_staff():
+    """A colleague invited by a manager who has not chosen a password yet."""
+    return factories.user(role="advisor", name="Invitée Enattente", password=None)
+
+
+def test_staff_whose_invitation_is_pending_are_offered_nowhere(client, login):
+    login("manager")
+    _pending_staff()
+    factories.user(role="advisor", name="Sophie Maillard")
+    pending_holder = factories.user(name="Porteur Invité", password=None)
+    project = factories.project(holders=[pending_holder])
+    db.session.commit()
+    html = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    picker = html[html.index(f'id="advisor-select-project-{project.id}"'):].split("</select>")[0]
+    assert "Sophie Maillard" in picker and "Invitée Enattente" not in picker
+    steps = html[html.index('id="next-step-assignee"'):].split("</select>")[0]
+    assert "Sophie Maillard" in steps
+    assert "Invitée Enattente" not in steps and "Porteur Invité" not in steps
+    board_filter = client.get("/board").get_data(as_text=True)
+    board_filter = board_filter[board_filter.index('name="advisor"'):].split("</select>")[0]
+    assert "Sophie Maillard" in board_filter and "Invitée Enattente" not in board_filter
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_crafted_post_naming_a_pending_colleague_is_refused(client, login, htmx):
+    login("advisor")
+    pending = _pending_staff()
+    project = factories.project()
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/advisor", htmx=htmx,
+                           data={"advisor_id": pending.id, "version": V})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Invitée Enattente has not accepted their invitation yet" in html
+    assert ("<html" in html) is not htmx
+    assert f'id="advisor-project-{project.id}"' in html  # the picker, to choose again
+    assert db.session.get(Project, project.id).advisor_id is None
+    assert _events(project) == []
+
+
+def test_a_step_cannot_be_given_to_a_pending_colleague(client, login):
+    login("advisor")
+    pending = _pending_staff()
+    project = factories.project()
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/next-steps", htmx=True, data={
+        "title": "Relancer la mairie", "due_on": "2030-01-15", "assignee_id": pending.id})
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(NextStep)) == 0
+
+
 def test_staff_link_an_existing_holder_account(client, login):
     login("advisor")
     existing = factories.user(role="holder", email="anne@exemple.fr", name="Anne Briand")
@@ -144,12 +205,12 @@ def test_staff_remove_a_holder_who_then_loses_access(client, login, auth):
     project = factories.project(holders=[holder])
     db.session.commit()
     response = client.post(f"/projects/{project.id}/holders/{holder.id}/remove", htmx=True,
-                           data={"version": project.version})
+                           data={"confirm": "1", "version": project.version})
     assert response.status_code == 200
     assert "is no longer a holder" in response.get_data(as_text=True)
     assert _events(project) == ["holder_removed"]
     assert client.post(f"/projects/{project.id}/holders/{holder.id}/remove",
-                       data={"version": project.version}).status_code == 404
+                       data={"confirm": "1", "version": project.version}).status_code == 404
     auth.logout()
     auth.login(holder)
     assert client.get(f"/projects/{project.id}").status_code == 404

@@ -501,7 +501,7 @@ def test_deactivation_ends_every_session(client, other_client, manager_and_perso
                                          security_events):
     person = manager_and_person
     assert client.post(f"/admin/users/{person.id}/active",
-                       data={"active": "0"}).status_code == 303
+                       data={"confirm": "1", "active": "0"}).status_code == 303
     assert not staff_logged_in(other_client)
     assert latest_row(person).ended_reason == "deactivated"
     assert security_events.of("user.deactivated")[0]["target_id"] == person.id
@@ -514,8 +514,8 @@ def test_reactivation_does_not_revive_old_sessions(client, other_client, manager
                                                    security_events):
     person = manager_and_person
     stolen = saved_cookies(other_client)
-    client.post(f"/admin/users/{person.id}/active", data={"active": "0"})
-    client.post(f"/admin/users/{person.id}/active", data={"active": "1"})
+    client.post(f"/admin/users/{person.id}/active", data={"confirm": "1", "active": "0"})
+    client.post(f"/admin/users/{person.id}/active", data={"confirm": "1", "active": "1"})
     assert db.session.get(User, person.id).active
     restore_cookies(other_client, stolen)
     assert not staff_logged_in(other_client)
@@ -527,7 +527,7 @@ def test_reactivation_ends_any_session_left_open(client, other_client, manager_a
     person = manager_and_person
     db.session.get(User, person.id).active = False  # deactivated behind the app's back
     db.session.commit()
-    client.post(f"/admin/users/{person.id}/active", data={"active": "1"})
+    client.post(f"/admin/users/{person.id}/active", data={"confirm": "1", "active": "1"})
     assert latest_row(person).ended_reason == "reactivated"
     assert not staff_logged_in(other_client)
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..auth import throttle
 from ..auth.services import EmailTaken, send_invitation
+from ..confirm import ask_first, confirmed
 from ..extensions import db
 from ..htmx import done
 from ..i18n import de
@@ -103,6 +104,15 @@ def set_account_active(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     active = form.active.data == "1"
+    if user.active != active and not confirmed():
+        if active:
+            question = _("Reactivate the account %(of_name)s? They will be able to log in "
+                         "again.", of_name=de(user.name))
+        else:
+            question = _("Deactivate the account %(of_name)s? They will no longer be able to "
+                         "log in.", of_name=de(user.name))
+        return ask_first(question, url_for("admin.users"),
+                         action_label=_("Reactivate") if active else _("Deactivate"))
     if user.active == active:
         if active:
             message = _("The account %(of_name)s is already active.", of_name=de(user.name))

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from ..confirm import ask_first, confirmed
 from ..extensions import db
 from ..forms import page_error
 from ..htmx import is_htmx, page_or_fragment, vary_on_htmx
@@ -295,6 +296,9 @@ def reopen(project_id: int):
     form = ReopenForm()
     if not form.validate_on_submit():
         abort(400)
+    if not confirmed():
+        return ask_first(_("Put “%(title)s” back on the board?", title=project.title),
+                         url_for("board.closed"), action_label=_("Reopen"))
     try:
         reopen_project(project, current_user, form.version.data)
         db.session.commit()

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import once
+from ..confirm import ask_first, confirmed
 from ..dom import dom_id
 from ..errors import fail, render_error
 from ..extensions import db
@@ -144,6 +145,9 @@ def delete(project_id: int, document_id: int):
                     "open, may delete this document."))
     if not DeleteDocumentForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return ask_first(_("Delete the document “%(name)s”?", name=document.filename),
+                         project_url(project, dom_id(document)), action_label=_("Delete"))
     message = _("Document deleted: %(name)s.", name=document.filename)
     services.delete_document(document, current_user)
     db.session.commit()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import NextStep, NextStepChange, Project, User
-from ..permissions import can_check_step, visible_projects
+from ..permissions import can_be_assigned, can_check_step, visible_projects
 from ..reference import staff_members
 from ..timeline import TimelineEntry
 
@@ -73,11 +73,12 @@ def project_steps(user: User, project: Project) -> ProjectSteps:
 
 def assignees(project: Project) -> list[User]:
     """Who a step can be given to: the project's advisor, every active staff member, the
-    project's holders (inactive accounts left out: they cannot act on it)."""
+    project's holders (inactive accounts and invitations still pending left out: they
+    cannot act on it)."""
     staff = staff_members()
     people: dict[int, User] = {}
     for person in [project.advisor, *staff, *project.holders]:
-        if person is not None and person.active:
+        if person is not None and can_be_assigned(person):
             people.setdefault(person.id, person)
     return list(people.values())
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import once
+from ..confirm import ask_first, confirmed
 from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
@@ -25,6 +26,7 @@ from ..htmx import (
     project_url,
     render,
 )
+from ..i18n import date_short
 from ..models import Note, Project
 from ..permissions import can_follow_up, can_manage_note
 from ..permissions import visible_project_or_404 as _project
@@ -198,6 +200,14 @@ def update(project_id: int, note_id: int):
                         **_note_context(project, note))
 
 
+def note_question(note: Note) -> str:
+    """The confirmation asked before deleting ``note`` (it names the note: date, author)."""
+    if note.author:
+        return _("Delete the note of %(date)s by %(name)s?", date=date_short(note.happened_on),
+                 name=note.author.name)
+    return _("Delete the note of %(date)s?", date=date_short(note.happened_on))
+
+
 @bp.post("/projects/<int:project_id>/notes/<int:note_id>/delete")
 @login_required
 def delete(project_id: int, note_id: int):
@@ -207,6 +217,9 @@ def delete(project_id: int, note_id: int):
     form = NoteDeleteForm()
     if not form.validate_on_submit():
         abort(400)
+    if not confirmed():
+        return ask_first(note_question(note), project_url(project, dom_id(note)),
+                         action_label=_("Delete this note"))
     try:
         delete_note(note, current_user, seen_version=form.version.data)
         db.session.commit()

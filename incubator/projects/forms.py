@@ -134,7 +134,10 @@ class ProjectForm(Form):
 class AdvisorForm(Form):
     """Assign the project's advisor in place."""
 
-    advisor_id = NullableSelectField(_l("Advisor"), validators=[Optional()])
+    # Any id is accepted here: the service says why someone may not advise (a holder, an
+    # inactive account, an invitation still pending), which a "not a valid choice" cannot.
+    advisor_id = NullableSelectField(_l("Advisor"), validators=[Optional()],
+                                     validate_choice=False)
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
     def set_staff(self, staff) -> None:

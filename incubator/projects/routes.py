@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from .. import once
 from ..auth.services import EmailTaken
+from ..confirm import ask_first, confirmed
 from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
@@ -30,7 +31,7 @@ from ..htmx import (
     render,
     version_moved,
 )
-from ..models import Project
+from ..models import Project, ProjectHolder
 from ..permissions import (
     can_be_holder,
     can_edit_description,
@@ -230,8 +231,7 @@ def set_advisor(project_id: int):
     error = None
     conflict = False
     if not form.validate_on_submit():
-        error = (_("Choose an active advisor or manager.") if form.advisor_id.errors
-                 else " ".join(error_messages(form)))
+        error = " ".join(error_messages(form))
     else:
         try:
             assign_advisor(project, form.advisor_id.data, current_user, form.version.data)
@@ -251,11 +251,11 @@ def set_advisor(project_id: int):
         return version_moved(
             project_done(_("Advisor saved."), project, "projects/_advisor.html",
                          advisor_form=advisor_form(project)), project, form.version.data)
-    if is_htmx():
-        return render("projects/_advisor.html", 422, project=project,
-                      advisor_form=advisor_form(project), advisor_error=error)
-    flash(error, "error")
-    return back_to_project(project)
+    # Refused (not someone who may advise, e.g. an invitation still pending): the picker as
+    # the project stands with the reason (htmx: the fragment; plain: a page holding it).
+    return render("projects/_advisor.html" if is_htmx() else "projects/people.html", 422,
+                  project=project, advisor_form=advisor_form(project), advisor_error=error,
+                  people_part="advisor")
 
 
 def _holders_done(message: str, project: Project):
@@ -311,6 +311,14 @@ def remove_holder_route(project_id: int, user_id: int):
     form = RemoveHolderForm()
     if not form.validate_on_submit():
         abort(400)
+    if not confirmed():
+        holder = db.session.get(ProjectHolder, (project.id, user_id))
+        if holder is None:
+            abort(404)
+        return ask_first(_("Remove %(name)s from the holders of “%(title)s”?",
+                           name=holder.user.name, title=project.title),
+                         project_url(project, dom_id(project, "holders")),
+                         action_label=_("Remove"))
     try:
         holder = remove_holder(project, user_id, current_user, seen_version=form.version.data)
         db.session.commit()

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..notifications.services import idea_submitted
 from ..outbox import queue_mail
-from ..permissions import can_be_advisor, can_be_holder
+from ..permissions import can_be_advisor, can_be_holder, is_pending_staff
 from ..positions import place_at_end
 from ..reference import first_stage
 from ..tokens import make_password_token
@@ -159,6 +159,9 @@ def assign_advisor(project: Project, advisor_id: int | None, by: User,
     advisor = None
     if advisor_id is not None:
         advisor = db.session.get(User, advisor_id)
+        if advisor is not None and is_pending_staff(advisor):
+            raise PeopleError(_("%(name)s has not accepted their invitation yet: choose "
+                                "someone whose account is set up.", name=advisor.name))
         if advisor is None or not can_be_advisor(advisor):
             raise PeopleError(_("Choose an active advisor or manager."))
     if (advisor.id if advisor else None) == project.advisor_id:

@@ -292,3 +292,39 @@
     htmx.trigger(elt, elt.tagName === "FORM" ? "submit" : "click");
   });
 })();
+
+// --- Issue 9, part A: confirmations (templates/macros/confirm.html) --------------------------
+// Opening the disclosure moves the focus to Confirm (its group is named by the question, which
+// screen readers read first); Cancel and Escape close it and give the focus back to the button.
+// Without JavaScript the disclosure works alone (Cancel, useless there, stays hidden).
+(function () {
+  function showCancels(root) {
+    root.querySelectorAll("details[data-confirm] [data-confirm-cancel]").forEach(function (b) {
+      b.hidden = false;
+    });
+  }
+  function close(details) {
+    details.open = false;
+    details.querySelector("summary").focus();
+  }
+  document.addEventListener("DOMContentLoaded", function () { showCancels(document); });
+  document.addEventListener("htmx:load", function (event) { showCancels(event.target); });
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (details.matches && details.matches("details[data-confirm]") && details.open) {
+      details.querySelector("[data-confirm-yes]").focus();
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest("[data-confirm-cancel]");
+    if (cancel) close(cancel.closest("details"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !event.target.closest) return;
+    var details = event.target.closest("details[data-confirm][open]");
+    if (details) {
+      event.preventDefault();
+      close(details);
+    }
+  });
+})();

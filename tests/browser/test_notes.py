@@ -79,7 +79,7 @@ def test_an_advisor_writes_then_edits_a_note_without_a_page_reload(page: Page, l
         assert db.session.scalar(select(NoteRevision.body)).startswith("Visite du garage avec Anne.")
 
     note.locator(".note-delete > summary").click()
-    note.locator("[data-note-delete]").click()
+    note.locator("[data-confirm-yes]").click()
     expect(page.locator(f"#note-{note_id}")).to_have_count(0)
     expect(page.locator(f"#timeline-project-{project_id} a[href='#note-{note_id}']")).to_have_count(0)
     assert page.evaluate("window.notesTestMarker") == "still the same page"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
 
 from incubator.extensions import db
-from incubator.models import Project, ProjectHolder
+from incubator.models import Project, ProjectEvent, ProjectHolder
 
 from .. import factories
-from .conftest import axe_violations, log_in
+from .conftest import axe_violations, log_in, press_enter_on
 
 
 def test_advisor_and_description_change_in_place(page: Page, live_server, live_app):
@@ -22,6 +25,7 @@ def test_advisor_and_description_change_in_place(page: Page, live_server, live_a
     page.goto(f"{live_server}/projects/{project_id}")
     url = page.url
     page.locator(f"#advisor-select-project-{project_id}").select_option(label="Sophie Maillard")
+    page.locator(f"#advisor-project-{project_id} button[type=submit]").click()
     expect(page.locator("#messages")).to_contain_text("Chargé·e d’accompagnement enregistré·e.")
     page.locator(f"#description-project-{project_id} .section-head a").click()
     title = page.locator(f"#description-project-{project_id} input[name=title]")
@@ -38,6 +42,47 @@ def test_advisor_and_description_change_in_place(page: Page, live_server, live_a
         assert saved.advisor_id == sophie_id
     page.reload()
     expect(page.locator(f"#advisor-select-project-{project_id}")).to_have_value(str(sophie_id))
+
+
+def test_arrow_keys_in_the_advisor_picker_post_nothing_until_save(page: Page, live_server,
+                                                                   live_app):
+    """Going through the options with the keyboard changes nothing: only Save assigns, once.
+    A colleague whose invitation is pending is not offered."""
+    with live_app.app_context():
+        factories.user(role="advisor", email="yann@cades.example", name="Yann Le Goff")
+        for name in ("Anne Briand", "Bruno Caradec", "Claire Dantec"):
+            factories.user(role="advisor", name=name)
+        factories.user(role="advisor", name="Invitée Enattente", password=None)
+        project = factories.project(title="Ferme pédagogique", stage_position=2)
+        db.session.commit()
+        project_id = project.id
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    select = page.locator(f"#advisor-select-project-{project_id}")
+    expect(select.locator("option", has_text="Invitée Enattente")).to_have_count(0)
+    select.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    expect(select).to_have_value(re.compile(r"\d+"))
+    chosen = select.input_value()
+    assert posts == []
+    with live_app.app_context():
+        assert db.session.get(Project, project_id).advisor_id is None
+        assert _advisor_events(project_id) == 0
+    press_enter_on(page, page.locator(f"#advisor-project-{project_id} button[type=submit]"))
+    expect(page.locator("#messages")).to_contain_text("Chargé·e d’accompagnement enregistré·e.")
+    assert len(posts) == 1
+    with live_app.app_context():
+        assert db.session.get(Project, project_id).advisor_id == int(chosen)
+        assert _advisor_events(project_id) == 1
+    assert axe_violations(page) == []
+
+
+def _advisor_events(project_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(ProjectEvent).where(
+        ProjectEvent.project_id == project_id, ProjectEvent.kind == "advisor_changed"))
 
 
 def test_the_users_own_changes_never_conflict_with_each_other(page: Page, live_server, live_app):
@@ -58,8 +103,10 @@ def test_the_users_own_changes_never_conflict_with_each_other(page: Page, live_s
     description.locator(".section-head a").click()
     description.locator("input[name=title]").fill("Ferme pédagogique de Renac")
     page.locator(f"#advisor-select-project-{project_id}").select_option(label="Sophie Maillard")
+    page.locator(f"#advisor-project-{project_id} button[type=submit]").click()
     expect(page.locator("#messages")).to_contain_text("Chargé·e d’accompagnement enregistré·e.")
     page.get_by_role("button", name="Retirer Anne Briand des porteur·ses").click()
+    page.locator(f"#holders-project-{project_id} details[open] [data-confirm-yes]").click()
     expect(page.locator("#messages")).to_contain_text("Anne Briand ne porte plus le projet.")
     description.locator("input[name=save_draft]").click()
     expect(page.locator("#messages")).to_contain_text("Modifications enregistrées")

@@ -1,0 +1,97 @@
+"""Confirmations in Chromium: a destructive action asks first, names the thing, and works by
+keyboard (Enter opens, the focus lands on Confirm, Escape cancels) and without JavaScript."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from incubator.extensions import db
+from incubator.models import Note, Project, User
+from incubator.notes.services import create_note
+from incubator.permissions import visible_project
+
+from .. import factories
+from .conftest import axe_violations, log_in, press_enter_on
+
+
+def _project_with_a_note(live_app) -> tuple[int, int]:
+    with live_app.app_context():
+        yann = factories.user(role="advisor", email="yann@cades.example", name="Yann Le Goff")
+        project = factories.project(title="Garage solidaire")
+        db.session.commit()
+        with live_app.test_request_context():
+            note = create_note(visible_project(yann, project.id), yann, kind="meeting",
+                               happened_on=date(2025, 3, 12), body="Rendez-vous au local.",
+                               visibility="internal")
+            db.session.commit()
+        return project.id, note.id
+
+
+def test_deleting_a_note_by_keyboard_asks_first_and_escape_cancels(page: Page, live_server,
+                                                                    live_app):
+    project_id, note_id = _project_with_a_note(live_app)
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    note = page.locator(f"#note-{note_id}")
+    opener = note.locator(".note-delete > summary")
+    confirm = note.locator("[data-confirm-yes]")
+    press_enter_on(page, opener)
+    question = note.get_by_role("group", name=re.compile("Supprimer la note du 12 mars 2025"))
+    expect(question).to_be_visible()
+    expect(question).to_contain_text("Yann Le Goff")
+    expect(confirm).to_be_focused()
+    violations = axe_violations(page, impacts=("minor", "moderate", "serious", "critical"))
+    assert violations == [], [(v["id"], [n["html"] for n in v["nodes"]]) for v in violations]
+    page.keyboard.press("Escape")
+    expect(confirm).to_be_hidden()
+    expect(opener).to_be_focused()
+    with live_app.app_context():
+        assert db.session.get(Note, note_id).deleted_at is None
+    page.keyboard.press("Enter")
+    expect(confirm).to_be_focused()
+    note.locator("[data-confirm-cancel]").click()
+    expect(confirm).to_be_hidden()
+    expect(opener).to_be_focused()
+    press_enter_on(page, opener)
+    expect(confirm).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#note-{note_id}")).to_have_count(0)
+    expect(page.locator("#messages")).to_contain_text("Note supprimée")
+    with live_app.app_context():
+        assert db.session.get(Note, note_id).deleted_at is not None
+
+
+def test_reopening_and_deactivating_without_javascript_ask_then_act(browser, live_server,
+                                                                     live_app):
+    """No script: the disclosure opens by itself and Confirm posts a plain form."""
+    with live_app.app_context():
+        factories.user(role="manager", email="morgane@cades.example", name="Morgane Le Bihan")
+        person = factories.user(role="advisor", name="Paul Guého")
+        project = factories.project(title="Recyclerie", stage_position=2, status="closed")
+        db.session.commit()
+        project_id, person_id = project.id, person.id
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
+    page = context.new_page()
+    try:
+        log_in(page, live_server, "morgane@cades.example")
+        page.goto(f"{live_server}/admin/users")
+        row = page.locator(f"#user-{person_id}")
+        row.get_by_role("button", name=re.compile("Désactiver le compte")).click()
+        expect(row.locator("details[open] fieldset")).to_contain_text("Paul Guého")
+        row.locator("[data-confirm-yes]").click()
+        expect(page.locator("#messages")).to_contain_text("désactivé")
+        with live_app.app_context():
+            assert db.session.get(User, person_id).active is False
+        page.goto(f"{live_server}/board/closed")
+        page.get_by_role("button", name=re.compile("Rouvrir « Recyclerie »")).click()
+        page.locator("details[open] [data-confirm-yes]").click()
+        expect(page.locator("#messages")).to_contain_text("Recyclerie")
+        with live_app.app_context():
+            assert db.session.scalar(select(Project.status).where(
+                Project.id == project_id)) == "active"
+    finally:
+        context.close()
