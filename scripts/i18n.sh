@@ -19,7 +19,7 @@ POT="$DIR/messages.pot"
 LOCALES=(fr en)
 
 extract() {
-    "$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+    "$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output \
         --project Incubateur --copyright-holder "Incubateur contributors" \
         -o "$1" .
 }

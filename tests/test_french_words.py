@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from incubator import config as settings
 from incubator.extensions import db
@@ -115,3 +116,14 @@ def test_the_board_summary_agrees_with_one_match_in_french(client, login):
     html = client.get("/board?q=Garage", headers={"Accept-Language": "fr"}).get_data(
         as_text=True)
     assert "1 projet en cours sur 2 correspond aux filtres" in html
+
+
+def test_the_e_mail_kind_of_note_is_not_the_address_field(app):
+    """One English word, two French ones: the kind of a note has its own context, so it does
+    not take the address field's "Adresse e-mail"."""
+    from incubator.notes.forms import NOTE_KIND_LABELS
+
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert str(NOTE_KIND_LABELS["email"]) == "E-mail"
+            assert str(_("E-mail")) == "Adresse e-mail"

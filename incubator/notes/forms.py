@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -21,7 +22,8 @@ BODY_MAX = 20_000
 NOTE_KIND_LABELS = {
     NoteKind.MEETING.value: _l("Meeting"),
     NoteKind.CALL.value: _l("Phone call"),
-    NoteKind.EMAIL.value: _l("E-mail"),
+    # (Its own context: the French of the address field, "Adresse e-mail", is not a kind.)
+    NoteKind.EMAIL.value: lazy_pgettext("kind of note", "E-mail"),
     NoteKind.VISIT.value: _l("Visit"),
     NoteKind.OTHER.value: _l("Other"),
 }
