@@ -79,13 +79,26 @@ SET = re.compile(r"\{%-?\s*set\s+(\w+)\s*=\s*(url_for\(.+?)%\}")
 ENDPOINT = re.compile(r"'(\w+\.\w+)'")
 
 
+#: The confirmation macro posts with htmx to its ``action`` when its caller gives a ``target``.
+CONFIRM_MACRO = "macros/confirm.html"
+CONFIRM_CALL = re.compile(r"confirm_action\((.+?)\)\s*\}\}", re.S)
+
+
 def htmx_actions() -> dict[str, list[str]]:
-    """Endpoint → the templates that call it with an hx attribute."""
+    """Endpoint → the templates that call it with an hx attribute (or through the
+    confirmation macro with a ``target``)."""
     found: dict[str, list[str]] = {}
     for path in TEMPLATES:
         text = path.read_text(encoding="utf-8")
         variables = {name: ENDPOINT.findall(expr) for name, expr in SET.findall(text)}
-        for expr in HX.findall(text):
+        if path.as_posix().endswith(CONFIRM_MACRO):
+            continue
+        calls = [call for call in CONFIRM_CALL.findall(text) if "target=" in call]
+        exprs = HX.findall(text)
+        for call in calls:
+            first = call.split(",", 1)[0].strip()
+            exprs.append(first if first in variables else call)
+        for expr in exprs:
             if expr.startswith("url_for("):
                 endpoints = URL_FOR.findall(expr)
             elif expr in INDIRECT:
