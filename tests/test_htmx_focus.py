@@ -71,7 +71,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
 #: hx attributes whose URL is not a url_for in the attribute itself.
 INDIRECT = {"kit.move_form_url(pid)": ["board.move_form"],
             # the pagination macro: its htmx callers
-            "url": ["notifications.index"]}
+            "url": ["notifications.index"],
+            # the confirm_action macro: its callers that pass a target (the others post a
+            # plain form: reopen, deactivate, reactivate)
+            "action": ["documents.delete", "notes.delete", "projects.remove_holder_route"]}
 
 HX = re.compile(r'hx-(?:get|post|put|patch|delete)="\{\{\s*(.+?)\s*\}\}"')
 URL_FOR = re.compile(r"url_for\('([\w.]+)'")
@@ -88,10 +91,10 @@ def htmx_actions() -> dict[str, list[str]]:
         for expr in HX.findall(text):
             if expr.startswith("url_for("):
                 endpoints = URL_FOR.findall(expr)
+            elif variables.get(expr):  # set in the same template, before INDIRECT's names
+                endpoints = variables[expr]
             elif expr in INDIRECT:
                 endpoints = INDIRECT[expr]
-            elif expr in variables:
-                endpoints = variables[expr]
             else:
                 endpoints = [f"<unknown: {expr}>"]
             for endpoint in endpoints:
