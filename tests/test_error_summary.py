@@ -75,3 +75,19 @@ def test_a_refused_htmx_form_comes_back_with_its_summary(client, login):
         assert f'id="{target}"' in html
     # No field takes the focus from the summary.
     assert "autofocus" not in html
+
+
+def test_every_form_with_fields_leaves_the_checks_to_the_server():
+    """A form rendering fields carries ``novalidate``: the browser's own bubble for a
+    ``required`` field (in the browser's language, gone at the next click, no summary) would
+    stop the request, and the error summary would never show."""
+    offenders = []
+    for path in TEMPLATES:
+        text = path.read_text(encoding="utf-8")
+        if path.name == "forms.html" or not re.search(r"\{\{\s*field\(", text):
+            continue
+        for form in re.findall(r"<form\b.*?</form>", text, re.S):
+            tag = form[:form.index(">") + 1]
+            if re.search(r"\{\{\s*field\(", form) and "novalidate" not in tag:
+                offenders.append((path.relative_to(ROOT).as_posix(), tag[:70]))
+    assert offenders == []

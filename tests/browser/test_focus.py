@@ -262,3 +262,23 @@ def test_the_focus_and_summary_work_in_english_too(page: Page, live_server, live
     summary, links = _summary_links(page)
     expect(summary.locator("h2")).to_have_text(re.compile(r"^\d+ problems? to fix$"))
     assert axe_violations(page, ALL_IMPACTS) == []
+
+
+def test_an_empty_note_shows_the_summary_not_the_browser_bubble(page: Page, live_server,
+                                                               live_app, followed):
+    """The body is required (its label says so); the form leaves the check to the server
+    (novalidate), so the summary in the page's language shows, not the browser's bubble."""
+    project_id = followed
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    page.locator(f"#notes-project-{project_id} details.note-new > summary").click()
+    body = page.locator(f"#new-note-project-{project_id}-body")
+    expect(page.locator(f"label[for=new-note-project-{project_id}-body]")).to_contain_text(
+        "(obligatoire)")
+    page.locator("[data-note-submit]").click()
+    summary, links = _summary_links(page)
+    expect(links).to_have_count(1)
+    links.first.focus()
+    page.keyboard.press("Enter")
+    expect(body).to_be_focused()
+    assert axe_violations(page, ALL_IMPACTS) == []
