@@ -282,3 +282,28 @@ def test_an_empty_note_shows_the_summary_not_the_browser_bubble(page: Page, live
     page.keyboard.press("Enter")
     expect(body).to_be_focused()
     assert axe_violations(page, ALL_IMPACTS) == []
+
+
+def test_a_refused_advisor_puts_the_focus_on_the_select_the_error_describes(
+        page: Page, live_server, live_app, followed):
+    """Sophie's account is deactivated after the page was loaded: choosing her is refused
+    (422); the focus is on the select (not <body>: the Save button was replaced), and the
+    reason is read with it."""
+    project_id = followed
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    with live_app.app_context():
+        sophie = db.session.scalar(select(User).where(User.name == "Sophie Maillard"))
+        sophie.active = False
+        db.session.commit()
+        sophie_id = sophie.id
+    select_ = page.locator(f"#advisor-select-project-{project_id}")
+    select_.select_option(str(sophie_id))
+    page.locator(f"#advisor-project-{project_id} button[type=submit]").click()
+    error = page.locator(f"#advisor-error-project-{project_id}")
+    expect(error).to_contain_text("Choisissez")
+    select_ = page.locator(f"#advisor-select-project-{project_id}")
+    expect(select_).to_be_focused()
+    expect(select_).to_have_attribute("aria-invalid", "true")
+    expect(select_).to_have_attribute("aria-describedby", f"advisor-error-project-{project_id}")
+    assert axe_violations(page, ALL_IMPACTS) == []
