@@ -98,7 +98,7 @@ def test_adding_a_holder_focuses_the_holders_with_the_confirmation(page: Page, l
     log_in(page, live_server, "yann@cades.example")
     page.goto(f"{live_server}/projects/{project_id}")
     holders = page.locator(f"#holders-project-{project_id}")
-    holders.locator("details > summary").click()
+    holders.locator("details:not([data-confirm]) > summary").click()
     page.locator(f"#holder-email-project-{project_id}").fill("paul@example.org")
     page.locator(f"#holder-name-project-{project_id}").fill("Paul Guérin")
     holders.locator("form[data-once] button[type=submit]").click()
