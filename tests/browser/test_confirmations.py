@@ -40,6 +40,8 @@ def test_deleting_a_note_by_keyboard_asks_first_and_escape_cancels(page: Page, l
     opener = note.locator(".note-delete > summary")
     confirm = note.locator("[data-confirm-yes]")
     press_enter_on(page, opener)
+    # The button names the note (each note has one).
+    expect(opener).to_have_accessible_name("Supprimer la note du 12 mars 2025 par Yann Le Goff")
     question = note.get_by_role("group", name=re.compile("Supprimer la note du 12 mars 2025"))
     expect(question).to_be_visible()
     expect(question).to_contain_text("Yann Le Goff")
