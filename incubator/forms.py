@@ -208,6 +208,13 @@ class LocalDecimalField(DecimalField):
         if self.data is None:
             self.raw_data = [""]
 
+    def pre_validate(self, form) -> None:
+        # Not read as a number: its message says what to type; the validators (a range, for
+        # a value there is not) would only add a second error for the same field.
+        if self.process_errors:
+            raise StopValidation()
+        super().pre_validate(form)
+
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]

@@ -133,3 +133,63 @@ def test_the_pages_offer_the_two_step_control_and_no_window_confirm(client, logi
         assert "hx-confirm" not in html, url
         assert "<details class=\"confirm-action" in html, url
         assert 'name="confirm" value="1"' in html, url
+
+
+@HTMX
+def test_confirming_the_deletion_of_a_note_already_deleted_says_so(client, login, htmx):
+    """A colleague, another tab or a second Confirm deleted it first: 404 saying so, not
+    "page not found"; htmx: with the notes as they are now."""
+    yann = login("advisor", name="Yann Le Goff")
+    project, elsewhere = factories.project(), factories.project()
+    db.session.commit()
+    with current_app.test_request_context():
+        note = create_note(visible_project(yann, project.id), yann, kind="meeting",
+                           happened_on=date(2025, 3, 12), body="Au local.",
+                           visibility="internal")
+        db.session.commit()
+    url = f"/projects/{project.id}/notes/{note.id}/delete"
+    version = note.version
+    assert client.post(url, htmx=htmx, data={"version": version, "confirm": "1"}).status_code in (
+        200, 303)
+    for data in ({"version": version, "confirm": "1"}, {"version": version}):
+        again = client.post(url, htmx=htmx, data=data)
+        html = again.get_data(as_text=True)
+        assert again.status_code == 404
+        assert "This note was already deleted." in html
+        if htmx:  # the notes as they are now, in place of the list that still shows it
+            assert again.headers["HX-Retarget"] == f"#note-list-project-{project.id}"
+            assert f'id="note-list-project-{project.id}"' in html
+            assert f'id="note-{note.id}"' not in html
+    # Under another project's address, or an id never given: still 404.
+    assert client.post(f"/projects/{elsewhere.id}/notes/{note.id}/delete", htmx=htmx,
+                       data={"version": version, "confirm": "1"}).status_code == 404
+    assert client.post(f"/projects/{project.id}/notes/999999/delete", htmx=htmx,
+                       data={"version": version, "confirm": "1"}).status_code == 404
+
+
+@HTMX
+def test_confirming_the_deletion_of_a_document_already_deleted_says_so(client, login, htmx):
+    login("advisor")
+    project, elsewhere = factories.project(), factories.project()
+    item = document(project, name="budget-2026.pdf")
+    db.session.commit()
+    url = f"/projects/{project.id}/documents/{item.id}/delete"
+    assert client.post(url, htmx=htmx, data={"confirm": "1"}).status_code in (200, 303)
+    again = client.post(url, htmx=htmx, data={"confirm": "1"})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 404
+    assert "This document was already deleted." in html
+    if htmx:
+        assert again.headers["HX-Retarget"] == f"#document-list-project-{project.id}"
+        assert f'id="document-{item.id}"' not in html
+    assert client.post(f"/projects/{elsewhere.id}/documents/{item.id}/delete", htmx=htmx,
+                       data={"confirm": "1"}).status_code == 404
+
+
+def test_a_holder_cannot_learn_of_an_internal_document_deleted(client, login):
+    holder = login("holder")
+    project = factories.project(holders=[holder])
+    item = document(project, visibility="internal", deleted=True)
+    db.session.commit()
+    assert client.post(f"/projects/{project.id}/documents/{item.id}/delete",
+                       data={"confirm": "1"}).status_code == 404

@@ -25,20 +25,6 @@ def test_every_template_that_renders_form_fields_shows_the_error_summary():
     assert offenders == []
 
 
-def test_every_form_with_fields_leaves_the_checks_to_the_server_and_its_summary():
-    """``novalidate``: the browser's own bubbles (one field at a time, in the browser's
-    language, gone at the next click) would come before the summary and hide it."""
-    offenders = []
-    for path in TEMPLATES:
-        text = path.read_text(encoding="utf-8")
-        if path.name == "forms.html" or not re.search(r"\{\{\s*field\(", text):
-            continue
-        for tag, body in re.findall(r"(<form\b[^>]*>)(.*?)</form>", text, flags=re.S):
-            if re.search(r"\{\{\s*field\(", body) and "novalidate" not in tag:
-                offenders.append(path.relative_to(ROOT).as_posix())
-    assert offenders == []
-
-
 def test_each_form_shows_one_summary_per_form_it_renders():
     """A template with several forms (the move panel) gives each its own summary."""
     for path in TEMPLATES:
@@ -89,3 +75,19 @@ def test_a_refused_htmx_form_comes_back_with_its_summary(client, login):
         assert f'id="{target}"' in html
     # No field takes the focus from the summary.
     assert "autofocus" not in html
+
+
+def test_every_form_with_fields_leaves_the_checks_to_the_server():
+    """A form rendering fields carries ``novalidate``: the browser's own bubble for a
+    ``required`` field (in the browser's language, gone at the next click, no summary) would
+    stop the request, and the error summary would never show."""
+    offenders = []
+    for path in TEMPLATES:
+        text = path.read_text(encoding="utf-8")
+        if path.name == "forms.html" or not re.search(r"\{\{\s*field\(", text):
+            continue
+        for form in re.findall(r"<form\b.*?</form>", text, re.S):
+            tag = form[:form.index(">") + 1]
+            if re.search(r"\{\{\s*field\(", form) and "novalidate" not in tag:
+                offenders.append((path.relative_to(ROOT).as_posix(), tag[:70]))
+    assert offenders == []

@@ -101,10 +101,10 @@ def htmx_actions() -> dict[str, list[str]]:
         for expr in exprs:
             if expr.startswith("url_for("):
                 endpoints = URL_FOR.findall(expr)
+            elif variables.get(expr):  # set in the same template, before INDIRECT's names
+                endpoints = variables[expr]
             elif expr in INDIRECT:
                 endpoints = INDIRECT[expr]
-            elif expr in variables:
-                endpoints = variables[expr]
             else:
                 endpoints = [f"<unknown: {expr}>"]
             for endpoint in endpoints:

@@ -137,3 +137,19 @@ def test_a_saved_amount_comes_back_in_the_form_as_a_value_that_reads_the_same(cl
     db.session.refresh(project)
     assert project.funding_need_cents == 2_500_050
     assert project.jobs_envisaged == Decimal("2.25")
+
+
+@pytest.mark.parametrize("typed", ["1e3", "2.5.1", "beaucoup"])
+def test_a_number_that_cannot_be_read_gets_one_error_not_also_the_range(client, login, typed):
+    """"Enter a number between 0 and 999" under "Enter a number" says nothing more, and the
+    summary would count two problems for one field."""
+    login("holder")
+    response = client.post("/projects/new", data=factories.complete_idea(
+        jobs_envisaged=typed, submit_idea="y"), headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    error = html[html.index('id="jobs_envisaged-error"'):]
+    error = error[:error.index("</small>")]
+    assert "Enter a number, for example" in error
+    assert "between 0 and 999" not in error
+    assert "1 problem to fix" in html

@@ -59,6 +59,17 @@ def document_of(user: User, project: Project, document_id: int) -> Document | No
     return db.session.scalars(statement).one_or_none()
 
 
+def deleted_document_of(user: User, project: Project, document_id: int) -> Document | None:
+    """A deleted document of ``project`` that ``user`` could see before (a deletion of it
+    arriving late is told so); None otherwise."""
+    statement = (
+        _visible(user, project)
+        .where(Document.id == document_id, Document.deleted_at.is_not(None))
+        .options(defer(Document.content, raiseload=True))
+    )
+    return db.session.scalars(statement).one_or_none()
+
+
 def section(user: User, project: Project) -> dict[str, Any]:
     """What the section shows on the project page (template context): the documents and the
     ids of those ``user`` may delete (its form: ``documents.forms.section_forms``)."""

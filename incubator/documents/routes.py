@@ -18,7 +18,7 @@ from ..confirm import ask_first, confirmed
 from ..dom import dom_id
 from ..errors import fail, render_error
 from ..extensions import db
-from ..htmx import page_or_fragment, project_done, project_url
+from ..htmx import is_htmx, page_or_fragment, project_done, project_url
 from ..models import Project, Visibility
 from ..permissions import can_delete_document, can_upload_document, visible_project
 from ..permissions import visible_project_or_404 as _visible_or_404
@@ -49,14 +49,16 @@ def _render_form(project: Project, form: DocumentForm, status: int):
                             project=project, document_form=form)
 
 
-def _done(project_id: int, message: str, focus: str, *fragments: str):
+def _done(project_id: int, message: str, focus: str, *fragments: str,
+          category: str = "success", status: int = 200):
     """After a change: the fresh form (after an upload, the list out of band) or the list
     (after a deletion), the message, and the focus on ``focus`` (an id); the section for a
     plain request."""
     project = _visible_or_404(project_id)  # read again: the commit expired what was loaded
     target, *oob = fragments
     return project_done(message, project, target, oob=tuple(oob),
-                        anchor=dom_id(project, "documents"), focus=focus,
+                        anchor=dom_id(project, "documents"), focus=focus, category=category,
+                        status=status,
                         **queries.section(current_user, project),
                         **section_forms(current_user, project))
 
@@ -139,7 +141,18 @@ def delete(project_id: int, document_id: int):
     project = _visible_or_404(project_id)
     document = queries.document_of(current_user, project, document_id)
     if document is None:
-        abort(404)
+        # Deleted since the page was loaded (a colleague, another tab, Confirm pressed
+        # twice): 404 saying so; htmx: with the list as it is now, the focus on its heading.
+        deleted = queries.deleted_document_of(current_user, project, document_id)
+        if deleted is None or not can_delete_document(current_user, project, deleted):
+            abort(404)
+        message = _("This document was already deleted.")
+        if not is_htmx():
+            fail(404, message)
+        response = _done(project_id, message, dom_id(project, "documents") + "-title",
+                         "documents/_list.html", category="info", status=404)
+        response.headers["HX-Retarget"] = "#" + dom_id(project, "document-list")
+        return response
     if not can_delete_document(current_user, project, document):
         fail(403, _("Only the pole's team, or the holder who added it while the project is "
                     "open, may delete this document."))

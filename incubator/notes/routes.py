@@ -208,11 +208,32 @@ def note_question(note: Note) -> str:
     return _("Delete the note of %(date)s?", date=date_short(note.happened_on))
 
 
+def _already_deleted(project: Project, note_id: int):
+    """A deletion of a note deleted since the page was loaded (by a colleague, in another tab,
+    a Confirm pressed twice): 404 saying so, not "page not found". htmx: with the notes as
+    they are now (the page no longer shows the note), the focus on their heading. Another
+    note (or none): the plain 404."""
+    deleted = queries.deleted_note_of(current_user, project, note_id)
+    if deleted is None:
+        abort(404)
+    _may_change(project, deleted)
+    message = _("This note was already deleted.")
+    if not is_htmx():
+        fail(404, message)
+    response = project_done(message, project, "notes/_list.html", status=404,
+                            anchor=dom_id(project, "notes"), category="info",
+                            focus=dom_id(project, "notes") + "-title", **_list_context(project))
+    response.headers["HX-Retarget"] = "#" + dom_id(project, "note-list")
+    return response
+
+
 @bp.post("/projects/<int:project_id>/notes/<int:note_id>/delete")
 @login_required
 def delete(project_id: int, note_id: int):
     project = _project(project_id)
-    note = _note(project, note_id)
+    note = queries.note_of(current_user, project, note_id)
+    if note is None:
+        return _already_deleted(project, note_id)
     _may_change(project, note)
     form = NoteDeleteForm()
     if not form.validate_on_submit():
@@ -227,10 +248,11 @@ def delete(project_id: int, note_id: int):
         db.session.rollback()
         message = _("Someone changed this note since you opened it: it is not deleted. "
                     "Here it is as it is now; delete it again if you still want to.")
+        project = _project(project_id)
+        if queries.note_of(current_user, project, note_id) is None:  # deleted meanwhile
+            return _already_deleted(project, note_id)
         if not is_htmx():
             fail(409, message)
-        project = _project(project_id)
-        _note(project, note_id)  # deleted in the meantime: 404
         return render("notes/_list.html", 409, notes_conflict=message,
                       **_list_context(project))
     project = _project(project_id)

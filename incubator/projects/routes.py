@@ -253,9 +253,12 @@ def set_advisor(project_id: int):
                          advisor_form=advisor_form(project)), project, form.version.data)
     # Refused (not someone who may advise, e.g. an invitation still pending): the picker as
     # the project stands with the reason (htmx: the fragment; plain: a page holding it).
-    return render("projects/_advisor.html" if is_htmx() else "projects/people.html", 422,
-                  project=project, advisor_form=advisor_form(project), advisor_error=error,
-                  people_part="advisor")
+    # The Save button, disabled while it ran, is replaced: the focus goes to the select,
+    # which the error describes.
+    return focus_on(render("projects/_advisor.html" if is_htmx() else "projects/people.html",
+                           422, project=project, advisor_form=advisor_form(project),
+                           advisor_error=error, people_part="advisor"),
+                    dom_id(project, "advisor-select"))
 
 
 def _holders_done(message: str, project: Project):

@@ -11,7 +11,35 @@
     p.setAttribute("role", "alert");
     p.textContent = text;
     area.replaceChildren(p);
+    errorShown(p);
   }
+
+  // An error shown in #messages (a failed request, an error answer retargeted there): the
+  // message "beside" an earlier change (#near-status) is no longer the news and goes; the
+  // focus, when the request left it nowhere (its button was disabled while it ran: <body>),
+  // goes to the error, so the keyboard user is not sent back to the top of the page.
+  function errorShown(error) {
+    document.querySelectorAll(".near-status").forEach(function (old) { old.remove(); });
+    document.querySelectorAll("[aria-describedby~=near-status]").forEach(function (el) {
+      var ids = el.getAttribute("aria-describedby").split(/\s+/)
+        .filter(function (one) { return one && one !== "near-status"; });
+      if (ids.length) { el.setAttribute("aria-describedby", ids.join(" ")); }
+      else { el.removeAttribute("aria-describedby"); }
+    });
+    window.setTimeout(function () {
+      var active = document.activeElement;
+      if (error.isConnected && (!active || active === document.body)) {
+        error.setAttribute("tabindex", "-1");
+        error.focus();
+      }
+    }, 0);
+  }
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var area = evt.detail && evt.detail.target;
+    if (!area || area.id !== "messages") { return; }
+    var error = area.querySelector(".error-fragment");
+    if (error) { errorShown(error); }
+  });
 
   // A form marked data-once is sent once: its submit buttons are disabled while the request
   // runs (htmx forms say so with hx-disabled-elt; this covers plain submissions). They are

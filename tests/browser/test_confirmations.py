@@ -40,6 +40,8 @@ def test_deleting_a_note_by_keyboard_asks_first_and_escape_cancels(page: Page, l
     opener = note.locator(".note-delete > summary")
     confirm = note.locator("[data-confirm-yes]")
     press_enter_on(page, opener)
+    # The button names the note (each note has one).
+    expect(opener).to_have_accessible_name("Supprimer la note du 12 mars 2025 par Yann Le Goff")
     question = note.get_by_role("group", name=re.compile("Supprimer la note du 12 mars 2025"))
     expect(question).to_be_visible()
     expect(question).to_contain_text("Yann Le Goff")
@@ -95,3 +97,49 @@ def test_reopening_and_deactivating_without_javascript_ask_then_act(browser, liv
                 Project.id == project_id)) == "active"
     finally:
         context.close()
+
+
+def test_confirming_on_a_note_already_deleted_or_offline_keeps_the_focus(page: Page,
+                                                                       live_server, live_app):
+    """A note a colleague deleted meanwhile: the notes as they are now, the focus on their
+    heading with "already deleted" beside it. A request that fails (network down): Confirm,
+    disabled while it ran, dropped the focus to <body>; the error takes it, and the message
+    left beside the previous change (#near-status) goes: it is no longer the news."""
+    project_id, first_id = _project_with_a_note(live_app)
+    with live_app.app_context():
+        yann = db.session.scalar(select(User).where(User.email == "yann@cades.example"))
+        with live_app.test_request_context():
+            others = [create_note(visible_project(yann, project_id), yann, kind="meeting",
+                                  happened_on=date(2025, 3, day), body="Visite.",
+                                  visibility="internal") for day in (13, 14)]
+            db.session.commit()
+        second_id, third_id = (note.id for note in others)
+    other = page.context.new_page()  # a failed request is logged as a console error
+    other.set_default_timeout(10_000)
+    other.bring_to_front()
+    log_in(other, live_server, "yann@cades.example")
+    other.goto(f"{live_server}/projects/{project_id}")
+    heading = other.locator(f"#notes-project-{project_id}-title")
+    near = other.locator("#near-status")
+
+    def confirm(note_id: int) -> None:
+        press_enter_on(other, other.locator(f"#note-{note_id} .note-delete > summary"))
+        expect(other.locator(f"#note-{note_id} [data-confirm-yes]")).to_be_focused()
+        other.keyboard.press("Enter")
+
+    confirm(first_id)
+    expect(near).to_have_text("Note supprimée.")
+    with live_app.app_context():  # a colleague deletes the second note meanwhile
+        db.session.get(Note, second_id).deleted_at = db.func.now()
+        db.session.commit()
+    confirm(second_id)
+    expect(near).to_have_text("Cette note a déjà été supprimée.")
+    expect(heading).to_be_focused()
+    expect(other.locator(f"#note-{second_id}")).to_have_count(0)
+    other.route("**/delete", lambda route: route.abort())
+    confirm(third_id)
+    error = other.locator("#messages .flash-error")
+    expect(error).to_contain_text("Impossible de joindre le serveur")
+    expect(error).to_be_focused()
+    expect(near).to_have_count(0)
+    assert other.locator("[aria-describedby~=near-status]").count() == 0

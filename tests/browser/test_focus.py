@@ -98,7 +98,7 @@ def test_adding_a_holder_focuses_the_holders_with_the_confirmation(page: Page, l
     log_in(page, live_server, "yann@cades.example")
     page.goto(f"{live_server}/projects/{project_id}")
     holders = page.locator(f"#holders-project-{project_id}")
-    holders.locator("details > summary", has_text="Ajouter").click()
+    holders.locator("details:not([data-confirm]) > summary").click()
     page.locator(f"#holder-email-project-{project_id}").fill("paul@example.org")
     page.locator(f"#holder-name-project-{project_id}").fill("Paul Guérin")
     holders.locator("form[data-once] button[type=submit]").click()
@@ -261,4 +261,49 @@ def test_the_focus_and_summary_work_in_english_too(page: Page, live_server, live
     section.locator(".next-step-form button[type=submit]").click()
     summary, links = _summary_links(page)
     expect(summary.locator("h2")).to_have_text(re.compile(r"^\d+ problems? to fix$"))
+    assert axe_violations(page, ALL_IMPACTS) == []
+
+
+def test_an_empty_note_shows_the_summary_not_the_browser_bubble(page: Page, live_server,
+                                                               live_app, followed):
+    """The body is required (its label says so); the form leaves the check to the server
+    (novalidate), so the summary in the page's language shows, not the browser's bubble."""
+    project_id = followed
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    page.locator(f"#notes-project-{project_id} details.note-new > summary").click()
+    body = page.locator(f"#new-note-project-{project_id}-body")
+    expect(page.locator(f"label[for=new-note-project-{project_id}-body]")).to_contain_text(
+        "(obligatoire)")
+    page.locator("[data-note-submit]").click()
+    summary, links = _summary_links(page)
+    expect(links).to_have_count(1)
+    links.first.focus()
+    page.keyboard.press("Enter")
+    expect(body).to_be_focused()
+    assert axe_violations(page, ALL_IMPACTS) == []
+
+
+def test_a_refused_advisor_puts_the_focus_on_the_select_the_error_describes(
+        page: Page, live_server, live_app, followed):
+    """Sophie's account is deactivated after the page was loaded: choosing her is refused
+    (422); the focus is on the select (not <body>: the Save button was replaced), and the
+    reason is read with it."""
+    project_id = followed
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    with live_app.app_context():
+        sophie = db.session.scalar(select(User).where(User.name == "Sophie Maillard"))
+        sophie.active = False
+        db.session.commit()
+        sophie_id = sophie.id
+    select_ = page.locator(f"#advisor-select-project-{project_id}")
+    select_.select_option(str(sophie_id))
+    page.locator(f"#advisor-project-{project_id} button[type=submit]").click()
+    error = page.locator(f"#advisor-error-project-{project_id}")
+    expect(error).to_contain_text("Choisissez")
+    select_ = page.locator(f"#advisor-select-project-{project_id}")
+    expect(select_).to_be_focused()
+    expect(select_).to_have_attribute("aria-invalid", "true")
+    expect(select_).to_have_attribute("aria-describedby", f"advisor-error-project-{project_id}")
     assert axe_violations(page, ALL_IMPACTS) == []
