@@ -130,8 +130,17 @@ def error_messages(form) -> list[str]:
     return messages
 
 
+#: Unicode's explicit bidirectional embeddings, overrides and isolates (LRE, RLE, PDF, LRO,
+#: RLO; LRI, RLI, FSI, PDI): typed into a name or a title, they reverse the rest of every
+#: sentence that quotes it ("Retirer …\u202eevil des porteur·ses ?" reads backwards) and can
+#: disguise what a confirmation asks. Right-to-left text itself needs none of them (the
+#: browser's bidi algorithm orders it); the implicit marks LRM/RLM are kept.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
 def strip(value: str | None) -> str:
-    return (value or "").strip()
+    """The text as typed, without surrounding spaces nor bidi controls (``BIDI_CONTROLS``)."""
+    return (value or "").translate(BIDI_CONTROLS).strip()
 
 
 def optional_int(value) -> int | None:

@@ -285,3 +285,21 @@ def test_create_user_command_asks_for_the_password(app):
     )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User).where(User.email == "yann@example.org")) is not None
+
+
+def test_bidi_controls_typed_into_a_name_are_dropped_and_the_text_kept(client):
+    """An RTL override in a name would reverse every sentence quoting it (a confirmation
+    "Retirer … des porteur·ses ?" read backwards): the shared ``strip`` filter drops the
+    explicit bidi controls, and right-to-left letters stay."""
+    name = "\u202eMaëlle \u2067سلمى\u2069 Guillou\u202c"
+    response = client.post("/auth/register", data=dict(GOOD, name=name))
+    assert response.status_code == 303
+    assert db.session.scalar(select(User)).name == "Maëlle سلمى Guillou"
+
+
+
+def test_the_shared_strip_filter_drops_every_explicit_bidi_control():
+    from incubator.forms import strip
+
+    controls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    assert strip(f" a{controls}b\u200f ") == "ab\u200f"

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
-from ..forms import Form, LazyText
+from ..forms import Form, LazyText, strip
 from ..passwords import is_common
 
 
@@ -103,7 +103,7 @@ def new_password_fields(label=None):
 class RegisterForm(Form):
     name = StringField(
         _l("Your name"),
-        filters=[lambda v: (v or "").strip()],
+        filters=[strip],
         validators=[DataRequired(_l("Enter your name.")), Length(max=120)],
         render_kw={"autocomplete": "name"},
     )
