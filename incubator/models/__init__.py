@@ -16,6 +16,13 @@ from .followup import (
 )
 from .form_tokens import UsedFormToken
 from .keys import derived_keys
+from .network import (
+    HEADCOUNT_BANDS,
+    Organisation,
+    OrganisationContact,
+    OrganisationFamily,
+    clean_siret,
+)
 from .pipeline import (
     AppendOnlyError,
     LegalForm,
@@ -32,6 +39,11 @@ from .sessions import EndReason, UserSession
 from .types import utcnow
 
 __all__ = [
+    "HEADCOUNT_BANDS",
+    "Organisation",
+    "OrganisationContact",
+    "OrganisationFamily",
+    "clean_siret",
     "Document",
     "NextStep",
     "NextStepChange",
