@@ -126,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from .board.routes import bp as board_bp
     from .documents.routes import bp as documents_bp
     from .main.routes import bp as main_bp
+    from .members.routes import bp as members_bp
     from .next_steps.routes import bp as next_steps_bp
     from .notes.routes import bp as notes_bp
     from .notifications.routes import bp as notifications_bp
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from .projects.routes import bp as projects_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(members_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(projects_bp, url_prefix="/projects")
     app.register_blueprint(board_bp)  # /board… and /projects/<id>/move…

@@ -70,6 +70,21 @@ def can_submit_idea(user: User) -> bool:
     return user.role in {r.value for r in IDEA_AUTHORS}
 
 
+def can_read_directory(user: User) -> bool:
+    """The organisations directory (/members): staff, and mentors (read only)."""
+    return user.is_staff or user.role == Role.MENTOR
+
+
+def can_edit_directory(user: User) -> bool:
+    """Create, edit, archive or delete an organisation of the directory: staff."""
+    return user.is_staff
+
+
+def can_see_contacts(user: User) -> bool:
+    """An organisation's contact people (names, e-mail, phone: personal data): staff."""
+    return user.is_staff
+
+
 def has_next_steps(user: User) -> bool:
     """The "next steps" page across one's projects: staff and holders."""
     return user.is_staff or user.is_holder
@@ -214,6 +229,9 @@ def visible_project_or_404(project_id: int) -> Project:
 TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "use_board": can_use_board,
     "administer": can_administer,
+    "read_directory": can_read_directory,
+    "edit_directory": can_edit_directory,
+    "see_contacts": can_see_contacts,
     "submit_idea": can_submit_idea,
     "list_next_steps": has_next_steps,
     "manage_people": can_manage_people,

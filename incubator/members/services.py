@@ -1,0 +1,51 @@
+"""Writes on the organisations directory: create, archive, delete (flushed, never
+committed: the route commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import delete
+
+from ..extensions import db
+from ..models import Organisation, OrganisationContact, User, utcnow
+
+# What may link an organisation (mentorships, working groups… in later issues): each
+# function returns a description of the links it finds ("" when none). ``links_of`` asks
+# them all before a delete.
+LINK_CHECKS: list[Callable[[Organisation], str]] = []
+
+
+def links_of(organisation: Organisation) -> list[str]:
+    """Descriptions of what links ``organisation`` (empty: it may be deleted)."""
+    return [found for check in LINK_CHECKS if (found := check(organisation))]
+
+
+def create_organisation(author: User | None, *, contacts: tuple[dict, ...] = (),
+                        **fields) -> Organisation:
+    """A new organisation of the directory, with its contact people."""
+    organisation = Organisation(created_by_id=author.id if author else None, **fields)
+    organisation.contacts = [OrganisationContact(**contact) for contact in contacts]
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def set_archived(organisation: Organisation, archived: bool) -> None:
+    """Archive (hidden from the list by default, kept with its history) or bring back."""
+    organisation.archived_at = utcnow() if archived else None
+    organisation.version += 1
+    db.session.flush()
+
+
+def delete_organisation(organisation: Organisation) -> list[str]:
+    """Delete ``organisation`` unless something links it; returns what links it (nothing
+    deleted then)."""
+    links = links_of(organisation)
+    if not links:
+        # Explicitly: SQLite enforces no ON DELETE CASCADE without its foreign-keys pragma.
+        db.session.execute(delete(OrganisationContact).where(
+            OrganisationContact.organisation_id == organisation.id))
+        db.session.delete(organisation)
+        db.session.flush()
+    return links
