@@ -211,3 +211,137 @@ def test_the_nav_shows_the_directory_to_staff_and_mentors_only(client, login, au
     auth.logout()
     login("holder")
     assert 'href="/members"' not in client.get("/", follow_redirects=True).get_data(as_text=True)
+
+
+# Writing
+
+
+def _form(**overrides) -> dict:
+    data = {"name": "Scic Energies Citoyennes", "family": "cooperative", "siret": SIRET,
+            "sector": "Énergie", "commune": "Redon", "headcount": "4", "employer": "y",
+            "is_member": "y", "member_since": "2020", "skills": "Gouvernance\nFinancement",
+            "mentoring_capacity": "2", "website": "https://example.org", "notes": "",
+            "legal_category": "5560", "naf_code": "35.14Z", "commune_insee": "35236",
+            "headcount_band": "02"}
+    data.update(overrides)
+    return data
+
+
+def _count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Organisation))
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_staff_create_an_organisation(client, login, htmx):
+    login("advisor")
+    page = client.get("/members/new")
+    assert page.status_code == 200 and "novalidate" in page.get_data(as_text=True)
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.post("/members/new", data=_form(), headers=headers)
+    organisation = db.session.scalars(select(Organisation)).one()
+    if htmx:
+        assert response.status_code == 204
+        assert response.headers["HX-Redirect"] == f"/members/{organisation.id}"
+    else:
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith(f"/members/{organisation.id}")
+    assert organisation.siret == "73282932000074"
+    assert organisation.is_member and organisation.member_since == 2020
+    assert organisation.sector_key == "energie" and organisation.mentoring_capacity == 2
+
+
+def test_an_invalid_organisation_comes_back_with_errors_and_input(client, login):
+    login("advisor")
+    response = client.post("/members/new", data=_form(name="", siret="123 456 789",
+                                                       member_since="1200"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Give the organisation" in html and "SIREN" in html and "Enter a year" in html
+    assert "Redon" in html  # input kept
+    assert _count() == 0
+
+
+def test_the_create_form_is_accepted_once(client, login):
+    login("advisor")
+    html = client.get("/members/new").get_data(as_text=True)
+    token = html.split('name="form_token" value="')[1].split('"')[0]
+    first = client.post("/members/new", data=_form(form_token=token))
+    again = client.post("/members/new", data=_form(form_token=token))
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    assert _count() == 1
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_staff_edit_an_organisation_and_a_stale_edit_is_409_with_input_kept(
+        client, login, htmx):
+    login("advisor")
+    organisation = _organisation("Coop Bois", commune="Redon")
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.post(f"/members/{organisation.id}/edit", headers=headers,
+                           data=_form(name="Coop Bois d’Oust", version=1))
+    assert response.status_code == (204 if htmx else 303)
+    db.session.expire_all()
+    assert organisation.name == "Coop Bois d’Oust" and organisation.version == 2
+    assert organisation.name_key == "coop bois d'oust"
+    stale = client.post(f"/members/{organisation.id}/edit", headers=headers,
+                        data=_form(name="Mon autre nom", version=1))
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Mon autre nom" in html and "Coop Bois d’Oust" in html
+    assert 'name="version" type="hidden" value="2"' in html or 'value="2"' in html
+    db.session.expire_all()
+    assert organisation.name == "Coop Bois d’Oust"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_archive_asks_first_then_archives_and_unarchives(client, login, htmx):
+    login("advisor")
+    organisation = _organisation("Coop Bois")
+    headers = {"HX-Request": "true"} if htmx else {}
+    url = f"/members/{organisation.id}/archive"
+    asked = client.post(url, data={"archived": 1, "version": 1}, headers=headers)
+    assert asked.status_code == 200 and "Archive Coop Bois?" in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert organisation.archived_at is None
+    response = client.post(url, data={"archived": 1, "version": 1, "confirm": 1},
+                           headers=headers)
+    assert response.status_code == (204 if htmx else 303)
+    db.session.expire_all()
+    assert organisation.is_archived
+    assert client.post(url, data={"archived": 0, "version": 1, "confirm": 1},
+                       headers=headers).status_code == 409
+    client.post(url, data={"archived": 0, "version": 2, "confirm": 1}, headers=headers)
+    db.session.expire_all()
+    assert not organisation.is_archived
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_delete_asks_first_and_is_refused_when_linked(client, login, htmx, monkeypatch):
+    login("advisor")
+    organisation = _organisation("Coop Bois")
+    headers = {"HX-Request": "true"} if htmx else {}
+    url = f"/members/{organisation.id}/delete"
+    monkeypatch.setattr(services, "LINK_CHECKS", [lambda org: "it mentors 2 projects"])
+    refused = client.post(url, data={"confirm": 1}, headers=headers)
+    assert refused.status_code == 409
+    assert "it mentors 2 projects" in refused.get_data(as_text=True)
+    assert "Archive it instead" in refused.get_data(as_text=True)
+    monkeypatch.setattr(services, "LINK_CHECKS", [])
+    asked = client.post(url, headers=headers)
+    assert asked.status_code == 200 and _count() == 1
+    response = client.post(url, data={"confirm": 1}, headers=headers)
+    assert response.status_code == (204 if htmx else 303)
+    assert _count() == 0
+
+
+@pytest.mark.parametrize("role", ["mentor", "holder"])
+def test_only_staff_write(client, login, role):
+    organisation = _organisation("Coop Bois")
+    login(role)
+    for url in ("/members/new", f"/members/{organisation.id}/edit"):
+        assert client.get(url).status_code == 403
+    for url in ("/members/new", f"/members/{organisation.id}/edit",
+                f"/members/{organisation.id}/archive", f"/members/{organisation.id}/delete"):
+        assert client.post(url, data={**_form(), "confirm": 1, "archived": 1}).status_code == 403
+    assert _count() == 1

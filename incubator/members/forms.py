@@ -1,10 +1,15 @@
-"""Labels of the organisations directory (the create and edit forms come next)."""
+"""The organisation form (create and edit) and the directory's labels."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
-from ..models import OrganisationFamily
+from ..forms import Form, strip
+from ..models import HEADCOUNT_BANDS, OrganisationFamily, clean_siret
 
 FAMILY_LABELS = {
     OrganisationFamily.ASSOCIATION.value: _l("Association"),
@@ -21,3 +26,77 @@ SORT_LABELS = {
     "headcount": _l("Headcount"),
     "member_since": _l("Year joined"),
 }
+
+# The fields written on the organisation (the form's other fields are the page's).
+FIELDS = ("name", "siret", "family", "legal_category", "naf_code", "sector", "commune",
+          "commune_insee", "headcount", "headcount_band", "employer", "is_member",
+          "member_since", "skills", "mentoring_capacity", "website", "notes")
+
+
+def _siret(form, field) -> None:
+    try:
+        field.data = clean_siret(field.data)
+    except ValueError:
+        raise ValidationError(_("Enter a SIREN (9 digits) or a SIRET (14 digits) as on "
+                                "the INSEE register: this one is not valid.")) from None
+
+
+def _digits(length: int):
+    def check(form, field) -> None:
+        if field.data and not (field.data.isascii() and field.data.isdigit()
+                               and len(field.data) == length):
+            raise ValidationError(_("Enter %(count)d digits.", count=length))
+    return check
+
+
+class OrganisationForm(Form):
+    name = StringField(_l("Name"), filters=[strip],
+                       validators=[DataRequired(_l("Give the organisation's name.")),
+                                   Length(max=200)])
+    family = SelectField(_l("Family"), choices=[
+        SelectChoice(code, label) for code, label in FAMILY_LABELS.items()])
+    siret = StringField(_l("SIREN or SIRET"), filters=[strip], validators=[_siret],
+                        description=_l("Optional. 9 or 14 digits, spaces allowed."))
+    legal_category = StringField(_l("INSEE legal category"), filters=[strip],
+                                 validators=[_digits(4)],
+                                 description=_l("Optional. 4 digits, e.g. 9220."))
+    naf_code = StringField(_l("Main activity (NAF code)"), filters=[strip],
+                           validators=[Optional(), Length(max=6)],
+                           description=_l("Optional, e.g. 88.99B."))
+    sector = StringField(_l("Sector"), filters=[strip], validators=[Length(max=100)],
+                         render_kw={"list": "sector-suggestions", "autocomplete": "off"})
+    commune = StringField(_l("Commune"), filters=[strip], validators=[Length(max=100)],
+                          render_kw={"list": "commune-suggestions", "autocomplete": "off"})
+    commune_insee = StringField(_l("Commune INSEE code"), filters=[strip],
+                                validators=[Optional(), Length(min=5, max=5)],
+                                description=_l("Optional. 5 characters, e.g. 35236."))
+    headcount = IntegerField(_l("Salaried headcount"), validators=[
+        Optional(), NumberRange(min=0, max=1_000_000,
+                                message=_l("Enter a whole number from 0."))],
+        description=_l("Optional: the exact number when known."))
+    headcount_band = SelectField(_l("INSEE headcount band"), choices=[
+        SelectChoice("", _l("Unknown")), *(SelectChoice(code, code) for code in HEADCOUNT_BANDS)],
+        description=_l("When only the band is known (Sirene code)."))
+    employer = BooleanField(_l("Employer"))
+    is_member = BooleanField(_l("Member of the pole"))
+    member_since = IntegerField(_l("Year joined"), validators=[
+        Optional(), NumberRange(min=1900, max=2100, message=_l("Enter a year, e.g. 2019."))])
+    skills = TextAreaField(_l("Skills offered for mentoring"), filters=[strip],
+                           validators=[Length(max=4000)],
+                           description=_l("One per line."))
+    mentoring_capacity = IntegerField(_l("Mentoring capacity"), default=0, validators=[
+        Optional(), NumberRange(min=0, max=100, message=_l("Enter a whole number from 0 to 100."))],
+        description=_l("How many projects it can mentor at once."))
+    website = StringField(_l("Website"), filters=[strip], validators=[Length(max=300)])
+    notes = TextAreaField(_l("Notes"), filters=[strip], validators=[Length(max=8000)])
+    # The version the form was rendered from (editing only): a newer one in the database
+    # means someone changed the organisation since (409, input kept).
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def values(self) -> dict:
+        """The organisation's fields, as the service writes them."""
+        values = {name: self[name].data for name in FIELDS}
+        values["mentoring_capacity"] = values["mentoring_capacity"] or 0
+        if not values["is_member"]:
+            values["member_since"] = None
+        return values

@@ -1,18 +1,27 @@
 """The organisations directory: the list with live search, filters, sort and pagination
-(one URL for the page and, for htmx, the results fragment), and an organisation's page.
+(one URL for the page and, for htmx, the results fragment), an organisation's page, and
+staff's create, edit (version-checked), archive and delete (guarded by what links it).
 
-Staff and mentors read (``can_read_directory``); contact people only for staff."""
+Staff and mentors read (``can_read_directory``); staff write (``can_edit_directory``);
+contact people only for staff (``can_see_contacts``)."""
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..htmx import page_or_fragment, render
-from ..params import query_int
-from ..permissions import can_read_directory, can_see_contacts
-from . import bp, queries
-from .forms import FAMILY_LABELS, SORT_LABELS
+from .. import once
+from ..confirm import ask_first, confirmed
+from ..errors import fail
+from ..extensions import db
+from ..htmx import hx_redirect, page_or_fragment, render
+from ..models import Organisation
+from ..params import parse_int, query_int
+from ..permissions import can_edit_directory, can_read_directory, can_see_contacts
+from ..versions import StaleVersion
+from . import bp, queries, services
+from .forms import FAMILY_LABELS, SORT_LABELS, OrganisationForm
 
 
 @bp.app_context_processor
@@ -23,6 +32,25 @@ def _member_labels() -> dict:
 def _may_read() -> None:
     if not can_read_directory(current_user):
         abort(403)
+
+
+def _may_write() -> None:
+    if not can_edit_directory(current_user):
+        abort(403)
+
+
+def _organisation(organisation_id: int, *, with_contacts: bool = False) -> Organisation:
+    organisation = queries.organisation(organisation_id, with_contacts=with_contacts)
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+def _show_url(organisation_id: int) -> str:
+    return url_for("members.show", organisation_id=organisation_id)
+
+
+# Reading
 
 
 @bp.get("/members")
@@ -41,7 +69,122 @@ def index():
 def show(organisation_id: int):
     _may_read()
     contacts = can_see_contacts(current_user)
-    organisation = queries.organisation(organisation_id, with_contacts=contacts)
-    if organisation is None:
-        abort(404)
+    organisation = _organisation(organisation_id, with_contacts=contacts)
     return render("members/show.html", organisation=organisation, show_contacts=contacts)
+
+
+# Writing
+
+
+def _back(message: str, to: str, category: str = "success"):
+    """After a change made from a plain form: ``message`` shown on the page ``to`` (303, or
+    ``HX-Redirect`` for htmx: the whole page changes, so it is loaded again)."""
+    flash(message, category)
+    return hx_redirect(to)
+
+
+def _render_form(form: OrganisationForm, organisation: Organisation | None, status: int = 200,
+                 conflict: bool = False):
+    if form.is_submitted() and form.errors and status == 200:
+        status = 422
+    return render("members/form.html", status, form=form, organisation=organisation,
+                  conflict=conflict, choices=queries.filter_choices())
+
+
+@bp.route("/members/new", methods=["GET", "POST"])
+@login_required
+def new():
+    _may_write()
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            ticket = once.claim("organisation")
+        except once.AlreadyUsed as used:
+            db.session.rollback()
+            if used.kind == "organisation" and used.id is not None:
+                return once.replayed(_show_url(used.id),
+                                     _("This organisation was already created: here it is."))
+            fail(409, _("This form was already sent. Look at the directory before sending "
+                        "it again."))
+        except once.InvalidFormToken:
+            form.form_errors.append(once.stale_message())
+            return _render_form(form, None, 422)
+        organisation = services.create_organisation(current_user, **form.values())
+        once.created(ticket, organisation)
+        db.session.commit()
+        flash(_("Organisation added to the directory."), "success")
+        return hx_redirect(_show_url(organisation.id))
+    return _render_form(form, None)
+
+
+@bp.route("/members/<int:organisation_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(organisation_id: int):
+    _may_write()
+    organisation = _organisation(organisation_id)
+    form = OrganisationForm(obj=organisation)
+    if form.validate_on_submit():
+        # Absent from the request, WTForms would fall back on the current version.
+        seen = form.version.data if "version" in request.form else None
+        try:
+            services.update_organisation(organisation, seen, **form.values())
+        except StaleVersion:
+            db.session.rollback()
+            organisation = _organisation(organisation_id)
+            form.version.data = organisation.version
+            form.version.raw_data = [str(organisation.version)]
+            return _render_form(form, organisation, 409, conflict=True)
+        db.session.commit()
+        flash(_("Changes saved."), "success")
+        return hx_redirect(_show_url(organisation_id))
+    return _render_form(form, organisation)
+
+
+@bp.post("/members/<int:organisation_id>/archive")
+@login_required
+def archive(organisation_id: int):
+    """Archive (archived=1) or bring back (archived=0), after confirmation."""
+    _may_write()
+    organisation = _organisation(organisation_id)
+    archived = request.form.get("archived") == "1"
+    if archived == organisation.is_archived:  # already so (another tab, a replay)
+        return _back(_("Already archived.") if archived else _("Already in the directory."),
+                     _show_url(organisation_id), "info")
+    if not confirmed():
+        question = (_("Archive %(name)s? It leaves the list but keeps its history.",
+                      name=organisation.name) if archived else
+                    _("Bring %(name)s back into the directory?", name=organisation.name))
+        return ask_first(question, _show_url(organisation_id),
+                         action_label=_("Archive") if archived else _("Unarchive"))
+    seen = parse_int(request.form.get("version"))
+    try:
+        services.set_archived(organisation, archived, seen)
+    except StaleVersion:
+        db.session.rollback()
+        fail(409, _("Someone changed this organisation since you opened it. Look at it "
+                    "again before archiving."))
+    db.session.commit()
+    return _back(_("Organisation archived.") if archived else _("Organisation unarchived."),
+                 _show_url(organisation_id))
+
+
+@bp.post("/members/<int:organisation_id>/delete")
+@login_required
+def delete(organisation_id: int):
+    """Delete after confirmation, unless something links the organisation (then the
+    message says what, and offers archiving)."""
+    _may_write()
+    organisation = _organisation(organisation_id)
+    links = services.links_of(organisation)
+    if links:
+        fail(409, _("%(name)s cannot be deleted: %(links)s. Archive it instead.",
+                    name=organisation.name, links=", ".join(links)))
+    if not confirmed():
+        return ask_first(_("Delete %(name)s from the directory? This cannot be undone.",
+                           name=organisation.name),
+                         _show_url(organisation_id), action_label=_("Delete"))
+    name = organisation.name
+    services.delete_organisation(organisation)
+    db.session.commit()
+    return _back(_("%(name)s deleted from the directory.", name=name),
+                 url_for("members.index"))

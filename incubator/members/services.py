@@ -9,6 +9,7 @@ from sqlalchemy import delete
 
 from ..extensions import db
 from ..models import Organisation, OrganisationContact, User, utcnow
+from ..versions import save_version
 
 # What may link an organisation (mentorships, working groups… in later issues): each
 # function returns a description of the links it finds ("" when none). ``links_of`` asks
@@ -31,11 +32,12 @@ def create_organisation(author: User | None, *, contacts: tuple[dict, ...] = (),
     return organisation
 
 
-def set_archived(organisation: Organisation, archived: bool) -> None:
-    """Archive (hidden from the list by default, kept with its history) or bring back."""
-    organisation.archived_at = utcnow() if archived else None
-    organisation.version += 1
-    db.session.flush()
+def set_archived(organisation: Organisation, archived: bool,
+                 seen_version: int | None = None) -> None:
+    """Archive (hidden from the list by default, kept with its history) or bring back;
+    version-checked when ``seen_version`` is given (raises versions.StaleVersion)."""
+    save_version(organisation, organisation.version if seen_version is None else seen_version,
+                 archived_at=utcnow() if archived else None, updated_at=utcnow())
 
 
 def delete_organisation(organisation: Organisation) -> list[str]:
@@ -49,3 +51,10 @@ def delete_organisation(organisation: Organisation) -> list[str]:
         db.session.delete(organisation)
         db.session.flush()
     return links
+
+
+def update_organisation(organisation: Organisation, seen_version: int | None,
+                        **values) -> None:
+    """Write ``values`` on ``organisation`` if nobody changed it since ``seen_version``
+    (raises versions.StaleVersion otherwise)."""
+    save_version(organisation, seen_version, updated_at=utcnow(), **values)
