@@ -21,6 +21,7 @@ from markupsafe import escape
 from sqlalchemy import event
 
 from incubator.extensions import db
+from incubator.members.services import create_organisation
 from incubator.models import Notification
 from incubator.notifications import services as notify
 
@@ -54,7 +55,7 @@ def _url(app: Flask, rule, values: dict) -> str:
 
 
 ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
-              "notification_id": 1, "user_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
+              "notification_id": 1, "user_id": 1, "organisation_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
 
 
 # Without a session ------------------------------------------------------------------------
@@ -206,8 +207,11 @@ def _world(role: str):
     notice = Notification(user_id=user.id, kind=notify.STAGE_CHANGED, project_id=project.id,
                           detail={"title": project.title, "stage": "Émergence"})
     db.session.add(notice)
+    organisation = create_organisation(None, name="Coop Bois", family="cooperative",
+                                       contacts=({"name": "Anne Briand"},))
     db.session.commit()
     return user, {
+        "organisation_id": organisation.id,
         "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
         "user_id": user.id, "token": "not-a-token", "filename": "js/app.js",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
@@ -43,8 +45,7 @@ def _siret(form, field) -> None:
 
 def _digits(length: int):
     def check(form, field) -> None:
-        if field.data and not (field.data.isascii() and field.data.isdigit()
-                               and len(field.data) == length):
+        if field.data and not re.fullmatch(f"[0-9]{{{length}}}", field.data):
             raise ValidationError(_("Enter %(count)d digits.", count=length))
     return check
 
@@ -55,10 +56,10 @@ class OrganisationForm(Form):
                                    Length(max=200)])
     family = SelectField(_l("Family"), choices=[
         SelectChoice(code, label) for code, label in FAMILY_LABELS.items()])
-    siret = StringField(_l("SIREN or SIRET"), filters=[strip], validators=[_siret],
+    siret = StringField(_l("SIREN or SIRET"), filters=[strip], validators=[Length(max=30), _siret],
                         description=_l("Optional. 9 or 14 digits, spaces allowed."))
     legal_category = StringField(_l("INSEE legal category"), filters=[strip],
-                                 validators=[_digits(4)],
+                                 validators=[Length(max=4), _digits(4)],
                                  description=_l("Optional. 4 digits, e.g. 9220."))
     naf_code = StringField(_l("Main activity (NAF code)"), filters=[strip],
                            validators=[Optional(), Length(max=6)],
