@@ -43,11 +43,9 @@ def _siret(form, field) -> None:
                                 "the INSEE register: this one is not valid.")) from None
 
 
-def _digits(length: int):
-    def check(form, field) -> None:
-        if field.data and not re.fullmatch(f"[0-9]{{{length}}}", field.data):
-            raise ValidationError(_("Enter %(count)d digits.", count=length))
-    return check
+def _legal_category(form, field) -> None:
+    if field.data and not re.fullmatch("[0-9]{4}", field.data):
+        raise ValidationError(_("Enter the 4 digits of the INSEE code, e.g. 9220."))
 
 
 class OrganisationForm(Form):
@@ -59,7 +57,7 @@ class OrganisationForm(Form):
     siret = StringField(_l("SIREN or SIRET"), filters=[strip], validators=[Length(max=30), _siret],
                         description=_l("Optional. 9 or 14 digits, spaces allowed."))
     legal_category = StringField(_l("INSEE legal category"), filters=[strip],
-                                 validators=[Length(max=4), _digits(4)],
+                                 validators=[Length(max=4), _legal_category],
                                  description=_l("Optional. 4 digits, e.g. 9220."))
     naf_code = StringField(_l("Main activity (NAF code)"), filters=[strip],
                            validators=[Optional(), Length(max=6)],
