@@ -1,4 +1,5 @@
-"""Demo data for the Pays de Redon: staff and holder accounts, projects and their history.
+"""Demo data for the Pays de Redon: staff and holder accounts, projects and their history,
+and the directory of the territory's ESS organisations (members of the pole and others).
 
 Loaded by ``flask demo`` into a database whose reference data is already seeded. Fixed
 logins so they can be printed; dates relative to now, drawn from a seeded generator so two
@@ -20,6 +21,7 @@ from sqlalchemy import delete, func, select
 from .auth.services import create_user, find_user_by_email
 from .board.services import close_project, move_project, pause_project
 from .extensions import db
+from .members.services import create_organisation
 from .models import (
     LegalForm,
     Notification,
@@ -528,6 +530,104 @@ NEXT_STEPS = (
 PAUSE_REASON = "Les porteurs mettent le projet entre parenthèses quelques mois."
 
 
+# The territory's ESS organisations (invented, believable): name, family, commune (with its
+# INSEE code), sector, salaried headcount (None: only the band is known), year joined the
+# pole (None: not a member), skills offered for mentoring, mentoring capacity, contacts.
+ORGANISATIONS: tuple[dict, ...] = (
+    dict(name="Coopérative Oust et Vilaine Énergies", family="cooperative",
+         legal_category="5560", commune="Redon", commune_insee="35236",
+         sector="Énergies renouvelables", headcount=3, member_since=2016,
+         skills="Financement participatif\nGouvernance coopérative", mentoring_capacity=2,
+         contacts=({"name": "Gaëlle Rouxel", "role": "Co-gérante",
+                    "email": "g.rouxel@example.org"},)),
+    dict(name="SCOP Les Ateliers du Canal", family="cooperative", legal_category="5458",
+         commune="Redon", commune_insee="35236", sector="Artisanat", headcount=14,
+         member_since=2012, skills="Comptabilité\nGestion de production\nRecrutement",
+         mentoring_capacity=2,
+         contacts=({"name": "Hervé Guillotin", "role": "Gérant",
+                    "email": "h.guillotin@example.org", "phone": "02 99 00 10 20"},)),
+    dict(name="SCIC Manger Local en Pays de Redon", family="cooperative",
+         legal_category="5560", commune="Bains-sur-Oust", commune_insee="35013",
+         sector="Alimentation", headcount=6, member_since=2018,
+         skills="Circuits courts\nLogistique alimentaire", mentoring_capacity=3,
+         contacts=({"name": "Solenn Le Bihan", "role": "Coordinatrice",
+                    "email": "s.lebihan@example.org"},)),
+    dict(name="Association Ressourcerie de la Vilaine", family="association",
+         legal_category="9220", commune="Saint-Nicolas-de-Redon", commune_insee="44185",
+         sector="Réemploi", headcount=11, member_since=2014,
+         skills="Insertion par l’activité économique\nRéemploi", mentoring_capacity=2,
+         contacts=({"name": "Mickaël Danet", "role": "Directeur",
+                    "email": "m.danet@example.org"},)),
+    dict(name="Mutuelle Solidaire de l’Ouest — agence de Redon", family="mutual",
+         legal_category="8210", commune="Redon", commune_insee="35236", sector="Santé",
+         headcount=None, headcount_band="11", member_since=2019,
+         skills="Protection sociale\nPrévention santé", mentoring_capacity=1,
+         contacts=({"name": "Claire Mahé", "role": "Responsable d’agence",
+                    "email": "c.mahe@example.org"},)),
+    dict(name="Cap Emploi Services", family="esus_company", legal_category="5710",
+         commune="Allaire", commune_insee="56001", sector="Services à la personne",
+         headcount=22, member_since=2020, skills="Ressources humaines\nPaie",
+         mentoring_capacity=1,
+         contacts=({"name": "Nadia Benali", "role": "Présidente",
+                    "email": "n.benali@example.org"},)),
+    dict(name="Café associatif Le Lien", family="association", legal_category="9220",
+         commune="Peillac", commune_insee="56154", sector="Culture", headcount=1,
+         member_since=2021, skills="Animation de lieu\nBénévolat", mentoring_capacity=1),
+    dict(name="Les Jardins de Cocagne du Don", family="association", legal_category="9220",
+         commune="Guémené-Penfao", commune_insee="44067", sector="Maraîchage",
+         headcount=18, member_since=2013,
+         skills="Maraîchage biologique\nInsertion par l’activité économique",
+         mentoring_capacity=2),
+    dict(name="Atelier Vélo Redonnais", family="association", legal_category="9220",
+         commune="Redon", commune_insee="35236", sector="Mobilité", headcount=0,
+         member_since=2022, skills="Mécanique vélo\nAnimation d’ateliers",
+         mentoring_capacity=1),
+    dict(name="Fondation Pays de Vilaine Solidarités", family="foundation",
+         legal_category="9300", commune="Redon", commune_insee="35236", sector="Solidarité",
+         headcount=2, member_since=2017, skills="Mécénat\nMontage de dossiers de financement",
+         mentoring_capacity=1),
+    dict(name="SCOP Bâti Sain", family="cooperative", legal_category="5458",
+         commune="Pipriac", commune_insee="35223", sector="Bâtiment", headcount=9,
+         member_since=2015, skills="Éco-construction\nChiffrage de travaux",
+         mentoring_capacity=1),
+    dict(name="Épicerie solidaire L’Étal", family="association", legal_category="9220",
+         commune="La Gacilly", commune_insee="56061", sector="Alimentation", headcount=2,
+         member_since=2023, skills="Aide alimentaire", mentoring_capacity=0),
+    dict(name="Compagnie théâtrale Les Marais", family="association", legal_category="9220",
+         commune="Fégréac", commune_insee="44057", sector="Culture", headcount=3),
+    dict(name="Crèche parentale Les P’tits Loups", family="association",
+         legal_category="9220", commune="Rieux", commune_insee="56193",
+         sector="Petite enfance", headcount=7),
+    dict(name="CUMA de l’Aff", family="cooperative", legal_category="5560",
+         commune="Sixt-sur-Aff", commune_insee="35327", sector="Agriculture", headcount=0),
+    dict(name="Radio associative Vilaine FM", family="association", legal_category="9220",
+         commune="Avessac", commune_insee="44007", sector="Médias", headcount=None,
+         headcount_band="01"),
+    dict(name="Entreprise d’insertion Tri Vert", family="esus_company",
+         legal_category="5499", commune="Saint-Jean-la-Poterie", commune_insee="56222",
+         sector="Réemploi", headcount=26),
+    dict(name="Mutuelle Agricole du Pays de Redon", family="mutual", legal_category="8220",
+         commune="Redon", commune_insee="35236", sector="Assurance", headcount=None,
+         headcount_band="12"),
+    dict(name="Association Familles Rurales de Carentoir", family="association",
+         legal_category="9220", commune="Carentoir", commune_insee="56033",
+         sector="Solidarité", headcount=4),
+    dict(name="Habitat partagé Langon", family="other", legal_category="6540",
+         commune="Langon", commune_insee="35150", sector="Habitat", headcount=None),
+)
+
+
+def _create_organisations() -> None:
+    """The directory through its service, as staff would fill it."""
+    for entry in ORGANISATIONS:
+        fields = dict(entry)
+        contacts = fields.pop("contacts", ())
+        headcount = fields.get("headcount")
+        fields["employer"] = bool(headcount) or fields.get("headcount_band", "") not in ("", "NN", "00")
+        fields["is_member"] = fields.get("member_since") is not None
+        create_organisation(None, contacts=contacts, **fields)
+
+
 def load_demo() -> bool:
     """Add the demo accounts and projects; False (nothing added) when already loaded.
 
@@ -567,6 +667,7 @@ def load_demo() -> bool:
     db.session.execute(delete(Notification).where(Notification.id > last_notification))
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)
+    _create_organisations()
     db.session.flush()
     return True
 

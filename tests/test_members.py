@@ -345,3 +345,17 @@ def test_only_staff_write(client, login, role):
                 f"/members/{organisation.id}/archive", f"/members/{organisation.id}/delete"):
         assert client.post(url, data={**_form(), "confirm": 1, "archived": 1}).status_code == 403
     assert _count() == 1
+
+
+def test_the_demo_fills_a_believable_directory(app):
+    from incubator.demo import ORGANISATIONS, load_demo
+
+    assert load_demo()
+    db.session.commit()
+    organisations = db.session.scalars(select(Organisation)).all()
+    assert len(organisations) == len(ORGANISATIONS) >= 20
+    families = {o.family for o in organisations}
+    assert {"association", "cooperative", "mutual", "foundation", "esus_company"} <= families
+    members = [o for o in organisations if o.is_member]
+    assert 0 < len(members) < len(organisations)
+    assert all(o.member_since for o in members)
