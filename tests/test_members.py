@@ -359,3 +359,46 @@ def test_the_demo_fills_a_believable_directory(app):
     members = [o for o in organisations if o.is_member]
     assert 0 < len(members) < len(organisations)
     assert all(o.member_since for o in members)
+
+
+# Contact people
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_staff_add_and_remove_a_contact_person(client, login, htmx):
+    login("advisor")
+    organisation = _organisation("Coop Bois")
+    headers = {"HX-Request": "true"} if htmx else {}
+    url = f"/members/{organisation.id}/contacts"
+    bad = client.post(url, data={"contact_name": "", "email": "pas-un-courriel"},
+                      headers=headers)
+    assert bad.status_code == 422
+    assert "Give the person" in bad.get_data(as_text=True)
+    response = client.post(url, data={"contact_name": "Anne Briand", "role": "Présidente",
+                                      "email": "anne@example.org", "phone": "02 99"},
+                           headers=headers)
+    assert response.status_code == (204 if htmx else 303)
+    contact = db.session.scalars(select(OrganisationContact)).one()
+    assert (contact.name, contact.role, contact.email) == (
+        "Anne Briand", "Présidente", "anne@example.org")
+    remove = f"/members/{organisation.id}/contacts/{contact.id}/delete"
+    asked = client.post(remove, headers=headers)
+    assert asked.status_code == 200 and "Anne Briand" in asked.get_data(as_text=True)
+    assert client.post(f"/members/999/contacts/{contact.id}/delete",
+                       data={"confirm": 1}).status_code == 404
+    response = client.post(remove, data={"confirm": 1}, headers=headers)
+    assert response.status_code == (204 if htmx else 303)
+    assert db.session.scalar(select(func.count()).select_from(OrganisationContact)) == 0
+
+
+def test_mentors_may_not_add_nor_remove_contacts(client, login):
+    organisation = services.create_organisation(
+        None, name="Coop Bois", family="cooperative", contacts=({"name": "Anne Briand"},))
+    db.session.commit()
+    contact_id = db.session.scalars(select(OrganisationContact.id)).one()
+    login("mentor")
+    assert client.post(f"/members/{organisation.id}/contacts",
+                       data={"contact_name": "X"}).status_code == 403
+    assert client.post(f"/members/{organisation.id}/contacts/{contact_id}/delete",
+                       data={"confirm": 1}).status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(OrganisationContact)) == 1

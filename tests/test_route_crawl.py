@@ -18,11 +18,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask, url_for
 from markupsafe import escape
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from incubator.extensions import db
 from incubator.members.services import create_organisation
-from incubator.models import Notification
+from incubator.models import Notification, OrganisationContact
 from incubator.notifications import services as notify
 
 from . import factories
@@ -55,7 +55,7 @@ def _url(app: Flask, rule, values: dict) -> str:
 
 
 ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
-              "notification_id": 1, "user_id": 1, "organisation_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
+              "notification_id": 1, "user_id": 1, "organisation_id": 1, "contact_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
 
 
 # Without a session ------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def _world(role: str):
                                        contacts=({"name": "Anne Briand"},))
     db.session.commit()
     return user, {
-        "organisation_id": organisation.id,
+        "organisation_id": organisation.id, "contact_id": db.session.scalars(select(OrganisationContact)).first().id,
         "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
         "user_id": user.id, "token": "not-a-token", "filename": "js/app.js",

@@ -8,15 +8,24 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    EmailField,
     IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
+from ..auth.forms import EMAIL_INVALID
 from ..forms import Form, strip
 from ..models import HEADCOUNT_BANDS, OrganisationFamily, clean_siret
 
@@ -106,3 +115,21 @@ class OrganisationForm(Form):
         if not values["is_member"]:
             values["member_since"] = None
         return values
+
+
+class ContactForm(Form):
+    """A contact person of an organisation (staff only: personal data)."""
+
+    contact_name = StringField(_l("Name"), filters=[strip],
+                               validators=[DataRequired(_l("Give the person's name.")),
+                                           Length(max=120)])
+    role = StringField(_l("Role"), filters=[strip], validators=[Length(max=120)],
+                       description=_l("Optional, e.g. president, coordinator."))
+    email = EmailField(_l("E-mail"), filters=[strip], validators=[
+        Optional(), Length(max=254),
+        Email(EMAIL_INVALID, check_deliverability=False)])
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Length(max=40)])
+
+    def values(self) -> dict:
+        return {"name": self.contact_name.data, "role": self.role.data,
+                "email": self.email.data, "phone": self.phone.data}

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Organisation, OrganisationFamily
+from ..models import Organisation, OrganisationContact, OrganisationFamily
 from ..text import like_key, one_spelling, search_key
 
 PER_PAGE = 25
@@ -107,3 +107,10 @@ def organisation(organisation_id: int, *, with_contacts: bool) -> Organisation |
     if with_contacts:
         statement = statement.options(selectinload(Organisation.contacts))
     return db.session.scalars(statement).one_or_none()
+
+
+def contact_of(organisation_id: int, contact_id: int) -> OrganisationContact | None:
+    """The contact person ``contact_id`` of that organisation (None when elsewhere)."""
+    return db.session.scalars(select(OrganisationContact).where(
+        OrganisationContact.id == contact_id,
+        OrganisationContact.organisation_id == organisation_id)).one_or_none()

@@ -21,7 +21,7 @@ from ..params import parse_int, query_int
 from ..permissions import can_edit_directory, can_read_directory, can_see_contacts
 from ..versions import StaleVersion
 from . import bp, queries, services
-from .forms import FAMILY_LABELS, SORT_LABELS, OrganisationForm
+from .forms import FAMILY_LABELS, SORT_LABELS, ContactForm, OrganisationForm
 
 
 @bp.app_context_processor
@@ -70,7 +70,8 @@ def show(organisation_id: int):
     _may_read()
     contacts = can_see_contacts(current_user)
     organisation = _organisation(organisation_id, with_contacts=contacts)
-    return render("members/show.html", organisation=organisation, show_contacts=contacts)
+    return render("members/show.html", organisation=organisation, show_contacts=contacts,
+                  contact_form=ContactForm() if contacts else None)
 
 
 # Writing
@@ -188,3 +189,39 @@ def delete(organisation_id: int):
     db.session.commit()
     return _back(_("%(name)s deleted from the directory.", name=name),
                  url_for("members.index"))
+
+
+# Contact people (staff only: personal data)
+
+
+@bp.post("/members/<int:organisation_id>/contacts")
+@login_required
+def add_contact(organisation_id: int):
+    _may_write()
+    if not can_see_contacts(current_user):
+        abort(403)
+    organisation = _organisation(organisation_id, with_contacts=True)
+    form = ContactForm()
+    if not form.validate_on_submit():
+        return render("members/show.html", 422, organisation=organisation,
+                      show_contacts=True, contact_form=form)
+    services.add_contact(organisation, **form.values())
+    db.session.commit()
+    return _back(_("Contact person added."), _show_url(organisation_id) + "#contacts-title")
+
+
+@bp.post("/members/<int:organisation_id>/contacts/<int:contact_id>/delete")
+@login_required
+def remove_contact(organisation_id: int, contact_id: int):
+    _may_write()
+    if not can_see_contacts(current_user):
+        abort(403)
+    contact = queries.contact_of(organisation_id, contact_id)
+    if contact is None:
+        abort(404)
+    if not confirmed():
+        return ask_first(_("Remove %(name)s from the contact people?", name=contact.name),
+                         _show_url(organisation_id), action_label=_("Remove"))
+    services.remove_contact(contact)
+    db.session.commit()
+    return _back(_("Contact person removed."), _show_url(organisation_id) + "#contacts-title")

@@ -58,3 +58,16 @@ def update_organisation(organisation: Organisation, seen_version: int | None,
     """Write ``values`` on ``organisation`` if nobody changed it since ``seen_version``
     (raises versions.StaleVersion otherwise)."""
     save_version(organisation, seen_version, updated_at=utcnow(), **values)
+
+
+def add_contact(organisation: Organisation, **fields) -> OrganisationContact:
+    """A new contact person of ``organisation``."""
+    contact = OrganisationContact(organisation_id=organisation.id, **fields)
+    db.session.add(contact)
+    db.session.flush()
+    return contact
+
+
+def remove_contact(contact: OrganisationContact) -> None:
+    db.session.delete(contact)
+    db.session.flush()
