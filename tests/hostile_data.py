@@ -356,6 +356,19 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
                        (f"/admin/users/{coholder1}/active", {"active": "1", "confirm": "1"})):
         keep(f"admin {path} {form}", staff.post(path, data=form, follow_redirects=True))
     keep("notifications read", holder.post("/notifications/read", htmx=True, data={"page": 1}))
+    # The directory: an organisation with every free text, and a contact person.
+    response = advisor.post("/members/new", data={
+        "name": mark("organisation name", 200), "family": "association",
+        "sector": mark("organisation sector", 100), "commune": mark("organisation commune", 100),
+        "skills": mark("organisation skills"), "website": mark("organisation website", 300),
+        "notes": mark("organisation notes"), "naf_code": "88.99B", "mentoring_capacity": "1"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    keep("organisation created", advisor.get(response.location))
+    data.ids["organisation"] = int(response.location.rsplit("/", 1)[1])
+    keep("contact added", advisor.post(
+        f"/members/{data.ids['organisation']}/contacts", follow_redirects=True, data={
+            "contact_name": mark("contact name", 120), "role": mark("contact role", 120),
+            "email": "contact@example.org", "phone": mark("contact phone", 40)}))
 
     mentor = app.test_client()
     assert mentor.post("/auth/login", data={"email": data.emails["mentor"],

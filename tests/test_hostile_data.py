@@ -60,6 +60,12 @@ URLS = [
     ("account.sessions_page", {}, EVERYONE, BOTH),
     ("account.password", {}, EVERYONE, PAGE),
     ("admin.users", {"role": "holder"}, (MANAGER,), PAGE),
+    ("members.index", {}, (MENTOR, ADVISOR, MANAGER), BOTH),
+    ("members.index", {"q": "!directory search", "sector": "!directory sector filter",
+                       "commune": "!directory commune filter"}, (ADVISOR,), BOTH),
+    ("members.show", {"organisation_id": "@organisation"}, (MENTOR, ADVISOR, MANAGER), PAGE),
+    ("members.new", {}, STAFF, PAGE),
+    ("members.edit", {"organisation_id": "@organisation"}, STAFF, PAGE),
 ]
 
 NOT_CRAWLED = {

@@ -91,7 +91,7 @@ class OrganisationForm(Form):
         description=_l("Optional: the exact number when known."))
     headcount_band = SelectField(_l("INSEE headcount band"), choices=[
         SelectChoice("", _l("Unknown")), *(SelectChoice(code, code) for code in HEADCOUNT_BANDS)],
-        description=_l("When only the band is known (Sirene code)."))
+        default="", description=_l("When only the band is known (Sirene code)."))
     employer = BooleanField(_l("Employer"))
     is_member = BooleanField(_l("Member of the pole"))
     member_since = IntegerField(_l("Year joined"), validators=[

@@ -37,7 +37,9 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
         "/board", "/board?q=qz", "/board?q=aucun-projet-ne-porte-ce-nom", "/board/closed",
         f"/board/stages/{ids['stage2']}", project, f"{project}/history", f"{project}/edit",
         f"{project}/move", f"{project}/notes", f"{project}/notes/{ids['shared_note']}/edit",
-        f"/projects/{ids['closed']}", f"/projects/{ids['paused']}"]
+        f"/projects/{ids['closed']}", f"/projects/{ids['paused']}",
+        "/members", "/members?q=qz", f"/members/{ids['organisation']}", "/members/new",
+        f"/members/{ids['organisation']}/edit"]
     if role == "manager":
         staff += ["/admin/users", "/admin/users?role=holder"]
     return staff
