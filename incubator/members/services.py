@@ -69,5 +69,6 @@ def add_contact(organisation: Organisation, **fields) -> OrganisationContact:
 
 
 def remove_contact(contact: OrganisationContact) -> None:
+    """Forget a contact person (personal data: no copy is kept)."""
     db.session.delete(contact)
     db.session.flush()
