@@ -110,7 +110,7 @@ def _names(html: str, *names: str) -> list[str]:
 def test_the_list_searches_without_accents_filters_and_sorts_in_french_order(client, login):
     login("advisor")
     _organisation("Élan Coop", family="cooperative", commune="Redon", is_member=True,
-                  member_since=2019, employer=True, headcount=12)
+                  member_since=2019, skills="Gouvernance\nComptabilité", employer=True, headcount=12)
     _organisation("Ecume", commune="Allaire", sector="Culture")
     _organisation("Abeille", family="mutual", commune="redon", employer=True, headcount=40)
     _organisation("Zèbre", archived_at=None, commune="Bains-sur-Oust")
@@ -127,6 +127,8 @@ def test_the_list_searches_without_accents_filters_and_sorts_in_french_order(cli
     assert _names(html, "Abeille", "Élan Coop") == ["Élan Coop"]
     html = client.get("/members?employer=no&sector=culture").get_data(as_text=True)
     assert _names(html, "Abeille", "Ecume", "Zèbre") == ["Ecume"]
+    html = client.get("/members?skill=COMPTA").get_data(as_text=True)
+    assert _names(html, "Abeille", "Ecume", "Élan Coop") == ["Élan Coop"]
     html = client.get("/members?family=mutual").get_data(as_text=True)
     assert _names(html, "Abeille", "Ecume") == ["Abeille"]
 

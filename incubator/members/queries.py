@@ -25,6 +25,7 @@ class DirectoryFilters:
     member: str = ""  # "yes", "no" or ""
     sector: str = ""
     commune: str = ""
+    skill: str = ""
     employer: str = ""  # "yes", "no" or ""
     archived: bool = False
     sort: str = "name"
@@ -41,6 +42,7 @@ class DirectoryFilters:
             member=choice("member", {"yes", "no"}),
             sector=args.get("sector", "").strip()[:100],
             commune=args.get("commune", "").strip()[:100],
+            skill=args.get("skill", "").strip()[:100],
             employer=choice("employer", {"yes", "no"}),
             archived=args.get("archived") == "1",
             sort=choice("sort", SORTS) or "name",
@@ -49,7 +51,8 @@ class DirectoryFilters:
     def args(self) -> dict:
         """The non-empty parts, for links (pagination) that keep them."""
         values = {"q": self.q, "family": self.family, "member": self.member,
-                  "sector": self.sector, "commune": self.commune, "employer": self.employer,
+                  "sector": self.sector, "commune": self.commune, "skill": self.skill,
+                  "employer": self.employer,
                   "archived": "1" if self.archived else "",
                   "sort": "" if self.sort == "name" else self.sort}
         return {name: value for name, value in values.items() if value}
@@ -70,6 +73,8 @@ def directory_statement(filters: DirectoryFilters) -> Select:
         statement = statement.where(Organisation.employer.is_(filters.employer == "yes"))
     if filters.sector:
         statement = statement.where(Organisation.sector_key == search_key(filters.sector))
+    if filters.skill:
+        statement = statement.where(like_key(Organisation.skills_key, filters.skill))
     if filters.commune:
         statement = statement.where(Organisation.commune_key == search_key(filters.commune))
     # The keys sort as French does for the letters (accents and case only break ties).

@@ -48,7 +48,7 @@ class Organisation(db.Model):
     __tablename__ = "organisations"
     __search_keys__ = {"search_text": ("name", "sector", "commune", "skills"),
                        "name_key": ("name",), "commune_key": ("commune",),
-                       "sector_key": ("sector",)}
+                       "sector_key": ("sector",), "skills_key": ("skills",)}
     __table_args__ = (
         CheckConstraint(
             "family IN ('association', 'cooperative', 'mutual', 'foundation', "
@@ -91,6 +91,7 @@ class Organisation(db.Model):
                                              index=True)
     sector_key: Mapped[str] = mapped_column(String(100), default="", server_default="",
                                             index=True)
+    skills_key: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

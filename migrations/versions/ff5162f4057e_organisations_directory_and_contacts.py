@@ -45,6 +45,7 @@ def upgrade():
     sa.Column('name_key', sa.String(length=200), server_default='', nullable=False),
     sa.Column('commune_key', sa.String(length=100), server_default='', nullable=False),
     sa.Column('sector_key', sa.String(length=100), server_default='', nullable=False),
+    sa.Column('skills_key', sa.Text(), server_default='', nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
