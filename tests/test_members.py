@@ -393,6 +393,21 @@ def test_staff_add_and_remove_a_contact_person(client, login, htmx):
     assert db.session.scalar(select(func.count()).select_from(OrganisationContact)) == 0
 
 
+def test_the_contact_form_sent_twice_adds_one_contact(client, login):
+    """A creating form: its one-time token makes a double click (or a replay) harmless."""
+    import re
+
+    login("advisor")
+    organisation = _organisation("Coop Bois")
+    page = client.get(f"/members/{organisation.id}").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    data = {"contact_name": "Anne Briand", "form_token": token}
+    first = client.post(f"/members/{organisation.id}/contacts", data=data)
+    again = client.post(f"/members/{organisation.id}/contacts", data=data)
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert db.session.scalar(select(func.count()).select_from(OrganisationContact)) == 1
+
+
 def test_mentors_may_not_add_nor_remove_contacts(client, login):
     organisation = services.create_organisation(
         None, name="Coop Bois", family="cooperative", contacts=({"name": "Anne Briand"},))

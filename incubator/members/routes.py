@@ -205,7 +205,18 @@ def add_contact(organisation_id: int):
     if not form.validate_on_submit():
         return render("members/show.html", 422, organisation=organisation,
                       show_contacts=True, contact_form=form)
-    services.add_contact(organisation, **form.values())
+    try:
+        ticket = once.claim("contact", organisation_id)
+    except once.AlreadyUsed:
+        db.session.rollback()
+        return once.replayed(_show_url(organisation_id) + "#contacts-title",
+                             _("This contact person was already added."))
+    except once.InvalidFormToken:
+        form.form_errors.append(once.stale_message())
+        return render("members/show.html", 422, organisation=organisation,
+                      show_contacts=True, contact_form=form)
+    contact = services.add_contact(organisation, **form.values())
+    once.created(ticket, contact)
     db.session.commit()
     return _back(_("Contact person added."), _show_url(organisation_id) + "#contacts-title")
 
