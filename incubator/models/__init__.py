@@ -18,9 +18,15 @@ from .form_tokens import UsedFormToken
 from .keys import derived_keys
 from .network import (
     HEADCOUNT_BANDS,
+    Commune,
+    MentoringHours,
+    Mentorship,
+    MentorshipRole,
     Organisation,
     OrganisationContact,
     OrganisationFamily,
+    OrganisationImport,
+    OrganisationImportChange,
     clean_siret,
 )
 from .pipeline import (
@@ -40,6 +46,12 @@ from .types import utcnow
 
 __all__ = [
     "HEADCOUNT_BANDS",
+    "Commune",
+    "MentoringHours",
+    "Mentorship",
+    "MentorshipRole",
+    "OrganisationImport",
+    "OrganisationImportChange",
     "Organisation",
     "OrganisationContact",
     "OrganisationFamily",
