@@ -419,3 +419,83 @@ def test_mentors_may_not_add_nor_remove_contacts(client, login):
     assert client.post(f"/members/{organisation.id}/contacts/{contact_id}/delete",
                        data={"confirm": 1}).status_code == 403
     assert db.session.scalar(select(func.count()).select_from(OrganisationContact)) == 1
+
+
+# Found by attacking the directory (hostile input, forged requests, stale addresses)
+
+# Characters whose search key is longer than themselves (ﷺ spells out as 18 letters):
+# a name at its maximum length must still fit its key column (VARCHAR on PostgreSQL).
+LONG_KEY_TEXTS = ["ß", "…", "\ufdfa"]
+
+
+@pytest.mark.parametrize("text", LONG_KEY_TEXTS)
+def test_a_name_sector_and_commune_at_their_maximum_length_are_saved_and_found(
+        client, login, text):
+    login("advisor")
+    response = client.post("/members/new", data=_form(
+        name=text * 200, sector=text * 100, commune=text * 100))
+    assert response.status_code == 303
+    organisation = db.session.scalars(select(Organisation)).one()
+    assert organisation.name == text * 200
+    for args in ({"commune": text * 100}, {"sector": text * 100}, {"q": text * 20}):
+        html = client.get("/members", query_string=args).get_data(as_text=True)
+        assert "1 organisation" in html, args
+    edited = client.post(f"/members/{organisation.id}/edit", data=_form(
+        name=text * 199 + "x", commune=text * 100, version=1))
+    assert edited.status_code == 303
+    db.session.expire_all()
+    assert organisation.name.endswith("x") and organisation.version == 2
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200b\u200d\ufeff", " \u2060 ", "\u200c"])
+def test_a_name_of_invisible_characters_only_is_refused(client, login, invisible):
+    login("advisor")
+    response = client.post("/members/new", data=_form(name=invisible, commune=invisible))
+    assert response.status_code == 422
+    assert "Give the organisation" in response.get_data(as_text=True)
+    assert _count() == 0
+    organisation = _organisation("Coop")
+    response = client.post(f"/members/{organisation.id}/contacts",
+                           data={"contact_name": invisible})
+    assert response.status_code == 422
+    assert "Give the person" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(OrganisationContact)) == 0
+
+
+def test_invisible_characters_around_a_text_are_dropped_and_inside_kept(client, login):
+    login("advisor")
+    response = client.post("/members/new", data=_form(
+        name="\u200bCoop\u200d du\u00a0Bois\ufeff", commune="\u200bRedon", sector="👩‍🌾"))
+    assert response.status_code == 303
+    organisation = db.session.scalars(select(Organisation)).one()
+    assert organisation.name == "Coop\u200d du\u00a0Bois"
+    assert organisation.commune == "Redon" and organisation.sector == "👩‍🌾"
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "0", "-1", "99999999999999999999"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_archiving_without_a_valid_version_is_refused(client, login, version, htmx):
+    login("advisor")
+    organisation = _organisation("Coop")
+    data = {"archived": "1", "confirm": "1"}
+    if version is not None:
+        data["version"] = version
+    response = client.post(f"/members/{organisation.id}/archive", data=data, htmx=htmx)
+    assert response.status_code == 409
+    assert "Someone changed this organisation" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert not organisation.is_archived and organisation.version == 1
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_page_past_the_last_shows_the_last_page(client, login, htmx):
+    login("advisor")
+    for i in range(queries.PER_PAGE + 2):
+        _organisation(f"Asso {i:02d}")
+    response = client.get("/members?page=99999&q=asso", htmx=htmx)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Asso 26" in html and "Asso 00" not in html
+    assert "Page 2 of 2" in html and "page=99998" not in html
+    empty = client.get("/members?page=3&q=nothing-matches", htmx=htmx)
+    assert empty.status_code == 200 and "0 organisations" in empty.get_data(as_text=True)

@@ -9,8 +9,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Organisation, OrganisationContact, OrganisationFamily
-from ..text import like_key, one_spelling, search_key
+from ..models import Organisation, OrganisationContact, OrganisationFamily, column_key
+from ..text import like_key, one_spelling
 
 PER_PAGE = 25
 SORTS = ("name", "commune", "headcount", "member_since")
@@ -72,11 +72,13 @@ def directory_statement(filters: DirectoryFilters) -> Select:
     if filters.employer:
         statement = statement.where(Organisation.employer.is_(filters.employer == "yes"))
     if filters.sector:
-        statement = statement.where(Organisation.sector_key == search_key(filters.sector))
+        sector = column_key(Organisation.sector_key, filters.sector)
+        statement = statement.where(Organisation.sector_key == sector)
     if filters.skill:
         statement = statement.where(like_key(Organisation.skills_key, filters.skill))
     if filters.commune:
-        statement = statement.where(Organisation.commune_key == search_key(filters.commune))
+        commune = column_key(Organisation.commune_key, filters.commune)
+        statement = statement.where(Organisation.commune_key == commune)
     # The keys sort as French does for the letters (accents and case only break ties).
     order = {
         "name": (Organisation.name_key,),
@@ -88,9 +90,15 @@ def directory_statement(filters: DirectoryFilters) -> Select:
 
 
 def directory_page(filters: DirectoryFilters, page: int):
-    """One page of the directory (a count and a page: two statements)."""
-    return db.paginate(directory_statement(filters), page=page, per_page=PER_PAGE,
-                       error_out=False)
+    """One page of the directory (a count and a page: two statements). A page past the
+    last (an old bookmark, organisations deleted since) gives the last page, whose links
+    lead somewhere, rather than an empty list "page 99999 of 2"."""
+    result = db.paginate(directory_statement(filters), page=page, per_page=PER_PAGE,
+                         error_out=False)
+    if page > 1 and page > result.pages:
+        result = db.paginate(directory_statement(filters), page=max(result.pages, 1),
+                             per_page=PER_PAGE, error_out=False)
+    return result
 
 
 def filter_choices() -> dict[str, list[str]]:

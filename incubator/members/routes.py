@@ -157,8 +157,12 @@ def archive(organisation_id: int):
                     _("Bring %(name)s back into the directory?", name=organisation.name))
         return ask_first(question, _show_url(organisation_id),
                          action_label=_("Archive") if archived else _("Unarchive"))
+    # No version (or a forged one) is a page that cannot prove what it showed: refused like
+    # a stale one, never archived unchecked.
     seen = parse_int(request.form.get("version"))
     try:
+        if seen is None:
+            raise StaleVersion()
         services.set_archived(organisation, archived, seen)
     except StaleVersion:
         db.session.rollback()
