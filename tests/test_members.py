@@ -499,3 +499,49 @@ def test_a_page_past_the_last_shows_the_last_page(client, login, htmx):
     assert "Page 2 of 2" in html and "page=99998" not in html
     empty = client.get("/members?page=3&q=nothing-matches", htmx=htmx)
     assert empty.status_code == 200 and "0 organisations" in empty.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_organisation_already_in_the_directory_is_not_added_twice(client, login, htmx):
+    """Back to the form after adding (the browser keeps what was typed, the page a fresh
+    one-time token) and sent again, or added by two colleagues: the SIRET, or the same name
+    in the same commune, says it is already there."""
+    login("advisor")
+    existing = _organisation("Scic Énergies Citoyennes", siret="73282932000074",
+                             commune="Redon")
+    response = client.post("/members/new", data=_form(name="Autre nom"), htmx=htmx)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Scic Énergies Citoyennes is already in the directory with this SIREN or SIRET" in html
+    assert "Autre nom" in html  # input kept
+    response = client.post("/members/new", htmx=htmx, data=_form(
+        name="SCIC energies  citoyennes", siret="", commune="REDON"))
+    assert response.status_code == 422
+    assert "Scic Énergies Citoyennes (Redon) is already in the directory" in (
+        response.get_data(as_text=True))
+    assert _count() == 1
+    # the same name elsewhere is another organisation (an agency, a branch)
+    response = client.post("/members/new", htmx=htmx, data=_form(
+        name="Scic Énergies Citoyennes", siret="", commune="Allaire"))
+    assert response.status_code == (204 if htmx else 303)
+    assert _count() == 2
+    assert existing.id
+
+
+def test_an_edit_may_keep_its_own_siret_but_not_take_another_one(client, login):
+    login("advisor")
+    _organisation("Coop A", siret="73282932000074")
+    other = _organisation("Coop B")
+    response = client.post(f"/members/{other.id}/edit",
+                           data=_form(name="Coop B", siret=SIRET, version=1))
+    assert response.status_code == 422
+    assert "Coop A is already in the directory" in response.get_data(as_text=True)
+    response = client.post(f"/members/{other.id}/edit",
+                           data=_form(name="coop a", commune="", siret="", version=1))
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert other.name == "Coop B" and other.version == 1
+    first = db.session.scalars(select(Organisation).where(Organisation.name == "Coop A")).one()
+    response = client.post(f"/members/{first.id}/edit",
+                           data=_form(name="Coop A", commune="", siret=SIRET, version=1))
+    assert response.status_code == 303

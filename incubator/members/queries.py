@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -120,6 +120,29 @@ def organisation(organisation_id: int, *, with_contacts: bool) -> Organisation |
     if with_contacts:
         statement = statement.options(selectinload(Organisation.contacts))
     return db.session.scalars(statement).one_or_none()
+
+
+def already_in_directory(siret: str, name: str, commune: str, *,
+                         other_than: int | None = None) -> tuple[str, Organisation] | None:
+    """The organisation (archived or not, other than ``other_than``) that an organisation
+    with this identity would duplicate: ``("siret", found)`` when one has this SIREN or
+    SIRET (compact, as stored), else ``("name", found)`` when one has the same name in the
+    same commune (search keys: accents, case and spacing ignored); None when neither.
+    One statement. A SIRET identifies one establishment in the INSEE register; a name can
+    be shared by organisations of different communes (a network's local branches)."""
+    same_siret = (Organisation.siret == siret) if siret else None
+    same_name = ((Organisation.name_key == column_key(Organisation.name_key, name))
+                 & (Organisation.commune_key == column_key(Organisation.commune_key, commune)))
+    statement = select(Organisation).where(
+        or_(same_name, same_siret) if same_siret is not None else same_name)
+    if other_than is not None:
+        statement = statement.where(Organisation.id != other_than)
+    if same_siret is not None:
+        statement = statement.order_by(case((same_siret, 0), else_=1))
+    found = db.session.scalars(statement.order_by(Organisation.id).limit(1)).first()
+    if found is None:
+        return None
+    return ("siret" if siret and found.siret == siret else "name"), found
 
 
 def contact_of(organisation_id: int, contact_id: int) -> OrganisationContact | None:

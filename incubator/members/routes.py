@@ -92,6 +92,31 @@ def _render_form(form: OrganisationForm, organisation: Organisation | None, stat
                   conflict=conflict, choices=queries.filter_choices())
 
 
+def _already_in_directory(form: OrganisationForm, organisation_id: int | None = None) -> bool:
+    """Whether the form describes an organisation already in the directory (then the
+    form's SIRET or name field says which one): sent again from the browser's history,
+    or added by a colleague meanwhile."""
+    found = queries.already_in_directory(form.siret.data, form.name.data, form.commune.data,
+                                         other_than=organisation_id)
+    if found is None:
+        return False
+    field, existing = found
+    if field == "siret":
+        message = _("%(name)s is already in the directory with this SIREN or SIRET.",
+                    name=existing.name)
+    elif existing.commune:
+        message = _("%(name)s (%(commune)s) is already in the directory. If this is another "
+                    "organisation, tell them apart in the name (its town, its agency).",
+                    name=existing.name, commune=existing.commune)
+    else:
+        message = _("%(name)s is already in the directory. If this is another organisation, "
+                    "tell them apart in the name (its town, its agency).", name=existing.name)
+    if existing.is_archived:
+        message += " " + _("It is archived: bring it back rather than adding it again.")
+    (form.siret if field == "siret" else form.name).errors.append(message)
+    return True
+
+
 @bp.route("/members/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -110,6 +135,10 @@ def new():
         except once.InvalidFormToken:
             form.form_errors.append(once.stale_message())
             return _render_form(form, None, 422)
+        # After the token: a replay of this very form is answered above, with a link.
+        if _already_in_directory(form):
+            db.session.rollback()  # the token stays unspent: the form can be corrected
+            return _render_form(form, None, 422)
         organisation = services.create_organisation(current_user, **form.values())
         once.created(ticket, organisation)
         db.session.commit()
@@ -127,6 +156,8 @@ def edit(organisation_id: int):
     if form.validate_on_submit():
         # Absent from the request, WTForms would fall back on the current version.
         seen = form.version.data if "version" in request.form else None
+        if _already_in_directory(form, organisation_id):
+            return _render_form(form, organisation, 422)
         try:
             services.update_organisation(organisation, seen, **form.values())
         except StaleVersion:
