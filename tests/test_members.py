@@ -545,3 +545,35 @@ def test_an_edit_may_keep_its_own_siret_but_not_take_another_one(client, login):
     response = client.post(f"/members/{first.id}/edit",
                            data=_form(name="Coop A", commune="", siret=SIRET, version=1))
     assert response.status_code == 303
+
+
+def test_the_filters_show_the_sector_and_commune_they_apply_whatever_the_spelling(client,
+                                                                                  login):
+    """``?commune=REDON`` (typed, or an old bookmark) filters on Redon: the select says so
+    rather than "All" above a filtered list; a value nobody uses any more is shown too."""
+    login("advisor")
+    _organisation("Abeille", commune="Redon", sector="Culture")
+    html = client.get("/members?commune=REDON&sector=culture").get_data(as_text=True)
+    assert "<option selected>Redon</option>" in html
+    assert "<option selected>Culture</option>" in html
+    assert "1 organisation" in html
+    html = client.get("/members?commune=Atlantis").get_data(as_text=True)
+    assert "<option selected>Atlantis</option>" in html and "0 organisations" in html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_archived_organisations_can_be_found_from_the_form_and_are_marked(client, login, htmx):
+    login("advisor")
+    organisation = _organisation("Ancienne Coop")
+    active = _organisation("Coop Active")
+    services.set_archived(organisation, True)
+    db.session.commit()
+    page = client.get("/members").get_data(as_text=True)
+    assert 'id="member-archived" name="archived" value="1">' in page
+    html = client.get("/members?archived=1", htmx=htmx).get_data(as_text=True)
+    def item(obj) -> str:
+        return html.split(f'id="organisation-{obj.id}"')[1].split("</li>")[0]
+
+    assert "Archived" in item(organisation) and "Archived" not in item(active)
+    if not htmx:
+        assert 'id="member-archived" name="archived" value="1" checked>' in html

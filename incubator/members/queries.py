@@ -3,14 +3,14 @@ number of SQL statements whatever the page size) and one organisation's page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Organisation, OrganisationContact, OrganisationFamily, column_key
-from ..text import like_key, one_spelling
+from ..text import like_key, one_spelling, search_key
 
 PER_PAGE = 25
 SORTS = ("name", "commune", "headcount", "member_since")
@@ -47,6 +47,18 @@ class DirectoryFilters:
             archived=args.get("archived") == "1",
             sort=choice("sort", SORTS) or "name",
         )
+
+    def spelt_as(self, choices: dict[str, list[str]]) -> DirectoryFilters:
+        """These filters with the sector and commune in the spelling the filters offer
+        (``filter_choices``) when one has the same search key: ``?commune=REDON`` selects
+        "Redon" in the form, as it filters on it."""
+        def offered(value: str, spellings: list[str]) -> str:
+            key = search_key(value)
+            return next((spelling for spelling in spellings if search_key(spelling) == key),
+                        value)
+
+        return replace(self, sector=offered(self.sector, choices["sectors"]),
+                       commune=offered(self.commune, choices["communes"]))
 
     def args(self) -> dict:
         """The non-empty parts, for links (pagination) that keep them."""

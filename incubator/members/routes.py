@@ -57,11 +57,11 @@ def _show_url(organisation_id: int) -> str:
 @login_required
 def index():
     _may_read()
-    filters = queries.DirectoryFilters.from_args(request.args)
+    choices = queries.filter_choices()
+    filters = queries.DirectoryFilters.from_args(request.args).spelt_as(choices)
     page = queries.directory_page(filters, query_int("page", 1))
     return page_or_fragment("members/index.html", "members/_results.html", page=page,
-                            filters=filters, choices=queries.filter_choices(),
-                            sort_labels=SORT_LABELS)
+                            filters=filters, choices=choices, sort_labels=SORT_LABELS)
 
 
 @bp.get("/members/<int:organisation_id>")
