@@ -332,7 +332,7 @@ def test_delete_asks_first_and_is_refused_when_linked(client, login, htmx, monke
     monkeypatch.setattr(services, "LINK_CHECKS", [])
     asked = client.post(url, headers=headers)
     assert asked.status_code == 200 and _count() == 1
-    response = client.post(url, data={"confirm": 1}, headers=headers)
+    response = client.post(url, data={"confirm": 1, "version": 1}, headers=headers)
     assert response.status_code == (204 if htmx else 303)
     assert _count() == 0
 
@@ -577,3 +577,26 @@ def test_archived_organisations_can_be_found_from_the_form_and_are_marked(client
     assert "Archived" in item(organisation) and "Archived" not in item(active)
     if not htmx:
         assert 'id="member-archived" name="archived" value="1" checked>' in html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_deleting_an_organisation_changed_since_the_page_was_read_is_refused(client, login,
+                                                                            htmx):
+    """A colleague renamed it (or brought it back) after the page was shown: the delete
+    confirmed on the old page does not delete what the user has not seen."""
+    login("advisor")
+    organisation = _organisation("Coop Bois")
+    page = client.get(f"/members/{organisation.id}").get_data(as_text=True)
+    assert 'name="version" value="1"' in page.split('/delete"')[1].split("</form>")[0]
+    services.update_organisation(organisation, 1, name="Coop Bois et Forêt")
+    db.session.commit()
+    url = f"/members/{organisation.id}/delete"
+    for version in ("1", "", "abc", None):
+        data = {"confirm": "1"} if version is None else {"confirm": "1", "version": version}
+        response = client.post(url, data=data, htmx=htmx)
+        assert response.status_code == 409, version
+        assert "Someone changed this organisation" in response.get_data(as_text=True)
+    assert _count() == 1
+    assert client.post(url, data={"confirm": "1", "version": "2"}, htmx=htmx).status_code == (
+        204 if htmx else 303)
+    assert _count() == 0

@@ -220,7 +220,15 @@ def delete(organisation_id: int):
                            name=organisation.name),
                          _show_url(organisation_id), action_label=_("Delete"))
     name = organisation.name
-    services.delete_organisation(organisation)
+    seen = parse_int(request.form.get("version"))
+    try:
+        if seen is None:  # a page that cannot say what it showed
+            raise StaleVersion()
+        services.delete_organisation(organisation, seen)
+    except StaleVersion:
+        db.session.rollback()
+        fail(409, _("Someone changed this organisation since you opened it. Look at it "
+                    "again before deleting it."))
     db.session.commit()
     return _back(_("%(name)s deleted from the directory.", name=name),
                  url_for("members.index"))
