@@ -600,3 +600,13 @@ def test_deleting_an_organisation_changed_since_the_page_was_read_is_refused(cli
     assert client.post(url, data={"confirm": "1", "version": "2"}, htmx=htmx).status_code == (
         204 if htmx else 303)
     assert _count() == 0
+
+
+def test_skills_are_kept_one_per_line_without_blank_or_invisible_lines(client, login):
+    login("advisor")
+    response = client.post("/members/new", data=_form(
+        skills="  Gouvernance  \r\n\u200b\n\n\ufeffComptabilité\u200b\n   \n"))
+    assert response.status_code == 303
+    organisation = db.session.scalars(select(Organisation)).one()
+    assert organisation.skills == "Gouvernance\nComptabilité"
+    assert organisation.skill_list == ["Gouvernance", "Comptabilité"]

@@ -63,6 +63,11 @@ def _trim(value: str | None) -> str:
     return _EDGES.sub("", strip(value))
 
 
+def _lines(value: str | None) -> str:
+    """One item per line (skills): each line trimmed, blank and invisible lines dropped."""
+    return "\n".join(line for line in map(_trim, (value or "").splitlines()) if line)
+
+
 def _siret(form, field) -> None:
     try:
         field.data = clean_siret(field.data)
@@ -108,7 +113,7 @@ class OrganisationForm(Form):
     is_member = BooleanField(_l("Member of the pole"))
     member_since = IntegerField(_l("Year joined"), validators=[
         Optional(), NumberRange(min=1900, max=2100, message=_l("Enter a year, e.g. 2019."))])
-    skills = TextAreaField(_l("Skills offered for mentoring"), filters=[_trim],
+    skills = TextAreaField(_l("Skills offered for mentoring"), filters=[_lines],
                            validators=[Length(max=4000)],
                            description=_l("One per line."))
     mentoring_capacity = IntegerField(_l("Mentoring capacity"), default=0, validators=[
