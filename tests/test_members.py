@@ -519,6 +519,10 @@ def test_an_organisation_already_in_the_directory_is_not_added_twice(client, log
     assert response.status_code == 422
     assert "Scic Énergies Citoyennes (Redon) is already in the directory" in (
         response.get_data(as_text=True))
+    # the commune left out (the browser does not restore it on going back): the same one
+    response = client.post("/members/new", htmx=htmx, data=_form(
+        name="Scic Energies Citoyennes", siret="", commune=""))
+    assert response.status_code == 422
     assert _count() == 1
     # the same name elsewhere is another organisation (an agency, a branch)
     response = client.post("/members/new", htmx=htmx, data=_form(

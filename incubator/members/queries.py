@@ -139,12 +139,15 @@ def already_in_directory(siret: str, name: str, commune: str, *,
     """The organisation (archived or not, other than ``other_than``) that an organisation
     with this identity would duplicate: ``("siret", found)`` when one has this SIREN or
     SIRET (compact, as stored), else ``("name", found)`` when one has the same name in the
-    same commune (search keys: accents, case and spacing ignored); None when neither.
-    One statement. A SIRET identifies one establishment in the INSEE register; a name can
-    be shared by organisations of different communes (a network's local branches)."""
+    same commune, or either commune is not given (search keys: accents, case and spacing
+    ignored); None when neither. One statement. A SIRET identifies one establishment in
+    the INSEE register; a name can be shared by organisations of different communes (a
+    network's local branches)."""
     same_siret = (Organisation.siret == siret) if siret else None
-    same_name = ((Organisation.name_key == column_key(Organisation.name_key, name))
-                 & (Organisation.commune_key == column_key(Organisation.commune_key, commune)))
+    same_name = Organisation.name_key == column_key(Organisation.name_key, name)
+    commune_key = column_key(Organisation.commune_key, commune)
+    if commune_key:
+        same_name &= Organisation.commune_key.in_((commune_key, ""))
     statement = select(Organisation).where(
         or_(same_name, same_siret) if same_siret is not None else same_name)
     if other_than is not None:
