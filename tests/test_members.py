@@ -614,3 +614,21 @@ def test_skills_are_kept_one_per_line_without_blank_or_invisible_lines(client, l
     organisation = db.session.scalars(select(Organisation)).one()
     assert organisation.skills == "Gouvernance\nComptabilité"
     assert organisation.skill_list == ["Gouvernance", "Comptabilité"]
+
+
+@pytest.mark.parametrize("version", ["abc", "99999999999999999999", "-1", "2.5"])
+def test_an_edit_with_an_altered_version_is_a_conflict_that_can_be_saved_again(client, login,
+                                                                             version):
+    """Before: 422 "Not a valid integer value" with nothing to correct, and the bad hidden
+    value sent back into the form, so every new attempt failed the same way."""
+    login("advisor")
+    organisation = _organisation("Coop Bois")
+    response = client.post(f"/members/{organisation.id}/edit",
+                           data=_form(name="Coop Bois d’Oust", version=version))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Coop Bois d’Oust" in html  # input kept
+    assert 'name="version" type="hidden" value="1"' in html
+    again = client.post(f"/members/{organisation.id}/edit",
+                        data=_form(name="Coop Bois d’Oust", version="1"))
+    assert again.status_code == 303

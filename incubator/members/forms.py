@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -23,11 +24,11 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import HiddenInput
 
 from ..auth.forms import EMAIL_INVALID
 from ..forms import Form, strip
 from ..models import HEADCOUNT_BANDS, OrganisationFamily, clean_siret
+from ..params import parse_int
 
 FAMILY_LABELS = {
     OrganisationFamily.ASSOCIATION.value: _l("Association"),
@@ -66,6 +67,10 @@ def _trim(value: str | None) -> str:
 def _lines(value: str | None) -> str:
     """One item per line (skills): each line trimmed, blank and invisible lines dropped."""
     return "\n".join(line for line in map(_trim, (value or "").splitlines()) if line)
+
+
+def _version(value) -> int | None:
+    return value if isinstance(value, int) else parse_int(value)
 
 
 def _siret(form, field) -> None:
@@ -122,8 +127,10 @@ class OrganisationForm(Form):
     website = StringField(_l("Website"), filters=[_trim], validators=[Length(max=300)])
     notes = TextAreaField(_l("Notes"), filters=[_trim], validators=[Length(max=8000)])
     # The version the form was rendered from (editing only): a newer one in the database
-    # means someone changed the organisation since (409, input kept).
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    # means someone changed the organisation since (409, input kept). Not a number (an
+    # altered page) reads as None, which is stale too: the answer then carries the current
+    # version, so saving again works (an error on a hidden field could not be corrected).
+    version = HiddenField(filters=[_version])
 
     def values(self) -> dict:
         """The organisation's fields, as the service writes them."""
