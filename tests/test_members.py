@@ -332,7 +332,7 @@ def test_delete_asks_first_and_is_refused_when_linked(client, login, htmx, monke
     monkeypatch.setattr(services, "LINK_CHECKS", [])
     asked = client.post(url, headers=headers)
     assert asked.status_code == 200 and _count() == 1
-    response = client.post(url, data={"confirm": 1}, headers=headers)
+    response = client.post(url, data={"confirm": 1, "version": 1}, headers=headers)
     assert response.status_code == (204 if htmx else 303)
     assert _count() == 0
 
@@ -419,3 +419,216 @@ def test_mentors_may_not_add_nor_remove_contacts(client, login):
     assert client.post(f"/members/{organisation.id}/contacts/{contact_id}/delete",
                        data={"confirm": 1}).status_code == 403
     assert db.session.scalar(select(func.count()).select_from(OrganisationContact)) == 1
+
+
+# Found by attacking the directory (hostile input, forged requests, stale addresses)
+
+# Characters whose search key is longer than themselves (ﷺ spells out as 18 letters):
+# a name at its maximum length must still fit its key column (VARCHAR on PostgreSQL).
+LONG_KEY_TEXTS = ["ß", "…", "\ufdfa"]
+
+
+@pytest.mark.parametrize("text", LONG_KEY_TEXTS)
+def test_a_name_sector_and_commune_at_their_maximum_length_are_saved_and_found(
+        client, login, text):
+    login("advisor")
+    response = client.post("/members/new", data=_form(
+        name=text * 200, sector=text * 100, commune=text * 100))
+    assert response.status_code == 303
+    organisation = db.session.scalars(select(Organisation)).one()
+    assert organisation.name == text * 200
+    for args in ({"commune": text * 100}, {"sector": text * 100}, {"q": text * 20}):
+        html = client.get("/members", query_string=args).get_data(as_text=True)
+        assert "1 organisation" in html, args
+    edited = client.post(f"/members/{organisation.id}/edit", data=_form(
+        name=text * 199 + "x", commune=text * 100, version=1))
+    assert edited.status_code == 303
+    db.session.expire_all()
+    assert organisation.name.endswith("x") and organisation.version == 2
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200b\u200d\ufeff", " \u2060 ", "\u200c"])
+def test_a_name_of_invisible_characters_only_is_refused(client, login, invisible):
+    login("advisor")
+    response = client.post("/members/new", data=_form(name=invisible, commune=invisible))
+    assert response.status_code == 422
+    assert "Give the organisation" in response.get_data(as_text=True)
+    assert _count() == 0
+    organisation = _organisation("Coop")
+    response = client.post(f"/members/{organisation.id}/contacts",
+                           data={"contact_name": invisible})
+    assert response.status_code == 422
+    assert "Give the person" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(OrganisationContact)) == 0
+
+
+def test_invisible_characters_around_a_text_are_dropped_and_inside_kept(client, login):
+    login("advisor")
+    response = client.post("/members/new", data=_form(
+        name="\u200bCoop\u200d du\u00a0Bois\ufeff", commune="\u200bRedon", sector="👩‍🌾"))
+    assert response.status_code == 303
+    organisation = db.session.scalars(select(Organisation)).one()
+    assert organisation.name == "Coop\u200d du\u00a0Bois"
+    assert organisation.commune == "Redon" and organisation.sector == "👩‍🌾"
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "0", "-1", "99999999999999999999"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_archiving_without_a_valid_version_is_refused(client, login, version, htmx):
+    login("advisor")
+    organisation = _organisation("Coop")
+    data = {"archived": "1", "confirm": "1"}
+    if version is not None:
+        data["version"] = version
+    response = client.post(f"/members/{organisation.id}/archive", data=data, htmx=htmx)
+    assert response.status_code == 409
+    assert "Someone changed this organisation" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert not organisation.is_archived and organisation.version == 1
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_page_past_the_last_shows_the_last_page(client, login, htmx):
+    login("advisor")
+    for i in range(queries.PER_PAGE + 2):
+        _organisation(f"Asso {i:02d}")
+    response = client.get("/members?page=99999&q=asso", htmx=htmx)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Asso 26" in html and "Asso 00" not in html
+    assert "Page 2 of 2" in html and "page=99998" not in html
+    empty = client.get("/members?page=3&q=nothing-matches", htmx=htmx)
+    assert empty.status_code == 200 and "0 organisations" in empty.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_organisation_already_in_the_directory_is_not_added_twice(client, login, htmx):
+    """Back to the form after adding (the browser keeps what was typed, the page a fresh
+    one-time token) and sent again, or added by two colleagues: the SIRET, or the same name
+    in the same commune, says it is already there."""
+    login("advisor")
+    existing = _organisation("Scic Énergies Citoyennes", siret="73282932000074",
+                             commune="Redon")
+    response = client.post("/members/new", data=_form(name="Autre nom"), htmx=htmx)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Scic Énergies Citoyennes is already in the directory with this SIREN or SIRET" in html
+    assert "Autre nom" in html  # input kept
+    response = client.post("/members/new", htmx=htmx, data=_form(
+        name="SCIC energies  citoyennes", siret="", commune="REDON"))
+    assert response.status_code == 422
+    assert "Scic Énergies Citoyennes (Redon) is already in the directory" in (
+        response.get_data(as_text=True))
+    # the commune left out (the browser does not restore it on going back): the same one
+    response = client.post("/members/new", htmx=htmx, data=_form(
+        name="Scic Energies Citoyennes", siret="", commune=""))
+    assert response.status_code == 422
+    assert _count() == 1
+    # the same name elsewhere is another organisation (an agency, a branch)
+    response = client.post("/members/new", htmx=htmx, data=_form(
+        name="Scic Énergies Citoyennes", siret="", commune="Allaire"))
+    assert response.status_code == (204 if htmx else 303)
+    assert _count() == 2
+    assert existing.id
+
+
+def test_an_edit_may_keep_its_own_siret_but_not_take_another_one(client, login):
+    login("advisor")
+    _organisation("Coop A", siret="73282932000074")
+    other = _organisation("Coop B")
+    response = client.post(f"/members/{other.id}/edit",
+                           data=_form(name="Coop B", siret=SIRET, version=1))
+    assert response.status_code == 422
+    assert "Coop A is already in the directory" in response.get_data(as_text=True)
+    response = client.post(f"/members/{other.id}/edit",
+                           data=_form(name="coop a", commune="", siret="", version=1))
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert other.name == "Coop B" and other.version == 1
+    first = db.session.scalars(select(Organisation).where(Organisation.name == "Coop A")).one()
+    response = client.post(f"/members/{first.id}/edit",
+                           data=_form(name="Coop A", commune="", siret=SIRET, version=1))
+    assert response.status_code == 303
+
+
+def test_the_filters_show_the_sector_and_commune_they_apply_whatever_the_spelling(client,
+                                                                                  login):
+    """``?commune=REDON`` (typed, or an old bookmark) filters on Redon: the select says so
+    rather than "All" above a filtered list; a value nobody uses any more is shown too."""
+    login("advisor")
+    _organisation("Abeille", commune="Redon", sector="Culture")
+    html = client.get("/members?commune=REDON&sector=culture").get_data(as_text=True)
+    assert "<option selected>Redon</option>" in html
+    assert "<option selected>Culture</option>" in html
+    assert "1 organisation" in html
+    html = client.get("/members?commune=Atlantis").get_data(as_text=True)
+    assert "<option selected>Atlantis</option>" in html and "0 organisations" in html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_archived_organisations_can_be_found_from_the_form_and_are_marked(client, login, htmx):
+    login("advisor")
+    organisation = _organisation("Ancienne Coop")
+    active = _organisation("Coop Active")
+    services.set_archived(organisation, True)
+    db.session.commit()
+    page = client.get("/members").get_data(as_text=True)
+    assert 'id="member-archived" name="archived" value="1">' in page
+    html = client.get("/members?archived=1", htmx=htmx).get_data(as_text=True)
+    def item(obj) -> str:
+        return html.split(f'id="organisation-{obj.id}"')[1].split("</li>")[0]
+
+    assert "Archived" in item(organisation) and "Archived" not in item(active)
+    if not htmx:
+        assert 'id="member-archived" name="archived" value="1" checked>' in html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_deleting_an_organisation_changed_since_the_page_was_read_is_refused(client, login,
+                                                                            htmx):
+    """A colleague renamed it (or brought it back) after the page was shown: the delete
+    confirmed on the old page does not delete what the user has not seen."""
+    login("advisor")
+    organisation = _organisation("Coop Bois")
+    page = client.get(f"/members/{organisation.id}").get_data(as_text=True)
+    assert 'name="version" value="1"' in page.split('/delete"')[1].split("</form>")[0]
+    services.update_organisation(organisation, 1, name="Coop Bois et Forêt")
+    db.session.commit()
+    url = f"/members/{organisation.id}/delete"
+    for version in ("1", "", "abc", None):
+        data = {"confirm": "1"} if version is None else {"confirm": "1", "version": version}
+        response = client.post(url, data=data, htmx=htmx)
+        assert response.status_code == 409, version
+        assert "Someone changed this organisation" in response.get_data(as_text=True)
+    assert _count() == 1
+    assert client.post(url, data={"confirm": "1", "version": "2"}, htmx=htmx).status_code == (
+        204 if htmx else 303)
+    assert _count() == 0
+
+
+def test_skills_are_kept_one_per_line_without_blank_or_invisible_lines(client, login):
+    login("advisor")
+    response = client.post("/members/new", data=_form(
+        skills="  Gouvernance  \r\n\u200b\n\n\ufeffComptabilité\u200b\n   \n"))
+    assert response.status_code == 303
+    organisation = db.session.scalars(select(Organisation)).one()
+    assert organisation.skills == "Gouvernance\nComptabilité"
+    assert organisation.skill_list == ["Gouvernance", "Comptabilité"]
+
+
+@pytest.mark.parametrize("version", ["abc", "99999999999999999999", "-1", "2.5"])
+def test_an_edit_with_an_altered_version_is_a_conflict_that_can_be_saved_again(client, login,
+                                                                             version):
+    """Before: 422 "Not a valid integer value" with nothing to correct, and the bad hidden
+    value sent back into the form, so every new attempt failed the same way."""
+    login("advisor")
+    organisation = _organisation("Coop Bois")
+    response = client.post(f"/members/{organisation.id}/edit",
+                           data=_form(name="Coop Bois d’Oust", version=version))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Coop Bois d’Oust" in html  # input kept
+    assert 'name="version" type="hidden" value="1"' in html
+    again = client.post(f"/members/{organisation.id}/edit",
+                        data=_form(name="Coop Bois d’Oust", version="1"))
+    assert again.status_code == 303

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -23,11 +24,11 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import HiddenInput
 
 from ..auth.forms import EMAIL_INVALID
 from ..forms import Form, strip
 from ..models import HEADCOUNT_BANDS, OrganisationFamily, clean_siret
+from ..params import parse_int
 
 FAMILY_LABELS = {
     OrganisationFamily.ASSOCIATION.value: _l("Association"),
@@ -51,6 +52,27 @@ FIELDS = ("name", "siret", "family", "legal_category", "naf_code", "sector", "co
           "member_since", "skills", "mentoring_capacity", "website", "notes")
 
 
+# Characters that show nothing (zero-width space, joiners, word joiner, BOM, soft hyphen,
+# direction marks): around a text they are invisible padding, and a name made only of them
+# would be an empty link in the list. Inside a text they are kept (👩‍🌾 needs its joiner).
+_EDGES = re.compile(r"^[\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+"
+                    r"|[\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+$")
+
+
+def _trim(value: str | None) -> str:
+    """``forms.strip``, and invisible characters around the text dropped as spaces are."""
+    return _EDGES.sub("", strip(value))
+
+
+def _lines(value: str | None) -> str:
+    """One item per line (skills): each line trimmed, blank and invisible lines dropped."""
+    return "\n".join(line for line in map(_trim, (value or "").splitlines()) if line)
+
+
+def _version(value) -> int | None:
+    return value if isinstance(value, int) else parse_int(value)
+
+
 def _siret(form, field) -> None:
     try:
         field.data = clean_siret(field.data)
@@ -65,24 +87,24 @@ def _legal_category(form, field) -> None:
 
 
 class OrganisationForm(Form):
-    name = StringField(_l("Name"), filters=[strip],
+    name = StringField(_l("Name"), filters=[_trim],
                        validators=[DataRequired(_l("Give the organisation's name.")),
                                    Length(max=200)])
     family = SelectField(_l("Family"), choices=[
         SelectChoice(code, label) for code, label in FAMILY_LABELS.items()])
-    siret = StringField(_l("SIREN or SIRET"), filters=[strip], validators=[Length(max=30), _siret],
+    siret = StringField(_l("SIREN or SIRET"), filters=[_trim], validators=[Length(max=30), _siret],
                         description=_l("Optional. 9 or 14 digits, spaces allowed."))
-    legal_category = StringField(_l("INSEE legal category"), filters=[strip],
+    legal_category = StringField(_l("INSEE legal category"), filters=[_trim],
                                  validators=[Length(max=4), _legal_category],
                                  description=_l("Optional. 4 digits, e.g. 9220."))
-    naf_code = StringField(_l("Main activity (NAF code)"), filters=[strip],
+    naf_code = StringField(_l("Main activity (NAF code)"), filters=[_trim],
                            validators=[Optional(), Length(max=6)],
                            description=_l("Optional, e.g. 88.99B."))
-    sector = StringField(_l("Sector"), filters=[strip], validators=[Length(max=100)],
+    sector = StringField(_l("Sector"), filters=[_trim], validators=[Length(max=100)],
                          render_kw={"list": "sector-suggestions", "autocomplete": "off"})
-    commune = StringField(_l("Commune"), filters=[strip], validators=[Length(max=100)],
+    commune = StringField(_l("Commune"), filters=[_trim], validators=[Length(max=100)],
                           render_kw={"list": "commune-suggestions", "autocomplete": "off"})
-    commune_insee = StringField(_l("Commune INSEE code"), filters=[strip],
+    commune_insee = StringField(_l("Commune INSEE code"), filters=[_trim],
                                 validators=[Optional(), Length(min=5, max=5)],
                                 description=_l("Optional. 5 characters, e.g. 35236."))
     headcount = IntegerField(_l("Salaried headcount"), validators=[
@@ -96,17 +118,19 @@ class OrganisationForm(Form):
     is_member = BooleanField(_l("Member of the pole"))
     member_since = IntegerField(_l("Year joined"), validators=[
         Optional(), NumberRange(min=1900, max=2100, message=_l("Enter a year, e.g. 2019."))])
-    skills = TextAreaField(_l("Skills offered for mentoring"), filters=[strip],
+    skills = TextAreaField(_l("Skills offered for mentoring"), filters=[_lines],
                            validators=[Length(max=4000)],
                            description=_l("One per line."))
     mentoring_capacity = IntegerField(_l("Mentoring capacity"), default=0, validators=[
         Optional(), NumberRange(min=0, max=100, message=_l("Enter a whole number from 0 to 100."))],
         description=_l("How many projects it can mentor at once."))
-    website = StringField(_l("Website"), filters=[strip], validators=[Length(max=300)])
-    notes = TextAreaField(_l("Notes"), filters=[strip], validators=[Length(max=8000)])
+    website = StringField(_l("Website"), filters=[_trim], validators=[Length(max=300)])
+    notes = TextAreaField(_l("Notes"), filters=[_trim], validators=[Length(max=8000)])
     # The version the form was rendered from (editing only): a newer one in the database
-    # means someone changed the organisation since (409, input kept).
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    # means someone changed the organisation since (409, input kept). Not a number (an
+    # altered page) reads as None, which is stale too: the answer then carries the current
+    # version, so saving again works (an error on a hidden field could not be corrected).
+    version = HiddenField(filters=[_version])
 
     def values(self) -> dict:
         """The organisation's fields, as the service writes them."""
@@ -120,15 +144,15 @@ class OrganisationForm(Form):
 class ContactForm(Form):
     """A contact person of an organisation (staff only: personal data)."""
 
-    contact_name = StringField(_l("Name"), filters=[strip],
+    contact_name = StringField(_l("Name"), filters=[_trim],
                                validators=[DataRequired(_l("Give the person's name.")),
                                            Length(max=120)])
-    role = StringField(_l("Role"), filters=[strip], validators=[Length(max=120)],
+    role = StringField(_l("Role"), filters=[_trim], validators=[Length(max=120)],
                        description=_l("Optional, e.g. president, coordinator."))
-    email = EmailField(_l("E-mail"), filters=[strip], validators=[
+    email = EmailField(_l("E-mail"), filters=[_trim], validators=[
         Optional(), Length(max=254),
         Email(EMAIL_INVALID, check_deliverability=False)])
-    phone = StringField(_l("Phone"), filters=[strip], validators=[Length(max=40)])
+    phone = StringField(_l("Phone"), filters=[_trim], validators=[Length(max=40)])
 
     def values(self) -> dict:
         return {"name": self.contact_name.data, "role": self.role.data,

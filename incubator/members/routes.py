@@ -57,11 +57,11 @@ def _show_url(organisation_id: int) -> str:
 @login_required
 def index():
     _may_read()
-    filters = queries.DirectoryFilters.from_args(request.args)
+    choices = queries.filter_choices()
+    filters = queries.DirectoryFilters.from_args(request.args).spelt_as(choices)
     page = queries.directory_page(filters, query_int("page", 1))
     return page_or_fragment("members/index.html", "members/_results.html", page=page,
-                            filters=filters, choices=queries.filter_choices(),
-                            sort_labels=SORT_LABELS)
+                            filters=filters, choices=choices, sort_labels=SORT_LABELS)
 
 
 @bp.get("/members/<int:organisation_id>")
@@ -92,6 +92,31 @@ def _render_form(form: OrganisationForm, organisation: Organisation | None, stat
                   conflict=conflict, choices=queries.filter_choices())
 
 
+def _already_in_directory(form: OrganisationForm, organisation_id: int | None = None) -> bool:
+    """Whether the form describes an organisation already in the directory (then the
+    form's SIRET or name field says which one): sent again from the browser's history,
+    or added by a colleague meanwhile."""
+    found = queries.already_in_directory(form.siret.data, form.name.data, form.commune.data,
+                                         other_than=organisation_id)
+    if found is None:
+        return False
+    field, existing = found
+    if field == "siret":
+        message = _("%(name)s is already in the directory with this SIREN or SIRET.",
+                    name=existing.name)
+    elif existing.commune:
+        message = _("%(name)s (%(commune)s) is already in the directory. If this is another "
+                    "organisation, tell them apart in the name (its town, its agency).",
+                    name=existing.name, commune=existing.commune)
+    else:
+        message = _("%(name)s is already in the directory. If this is another organisation, "
+                    "tell them apart in the name (its town, its agency).", name=existing.name)
+    if existing.is_archived:
+        message += " " + _("It is archived: bring it back rather than adding it again.")
+    (form.siret if field == "siret" else form.name).errors.append(message)
+    return True
+
+
 @bp.route("/members/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -110,6 +135,10 @@ def new():
         except once.InvalidFormToken:
             form.form_errors.append(once.stale_message())
             return _render_form(form, None, 422)
+        # After the token: a replay of this very form is answered above, with a link.
+        if _already_in_directory(form):
+            db.session.rollback()  # the token stays unspent: the form can be corrected
+            return _render_form(form, None, 422)
         organisation = services.create_organisation(current_user, **form.values())
         once.created(ticket, organisation)
         db.session.commit()
@@ -127,6 +156,8 @@ def edit(organisation_id: int):
     if form.validate_on_submit():
         # Absent from the request, WTForms would fall back on the current version.
         seen = form.version.data if "version" in request.form else None
+        if _already_in_directory(form, organisation_id):
+            return _render_form(form, organisation, 422)
         try:
             services.update_organisation(organisation, seen, **form.values())
         except StaleVersion:
@@ -157,8 +188,12 @@ def archive(organisation_id: int):
                     _("Bring %(name)s back into the directory?", name=organisation.name))
         return ask_first(question, _show_url(organisation_id),
                          action_label=_("Archive") if archived else _("Unarchive"))
+    # No version (or a forged one) is a page that cannot prove what it showed: refused like
+    # a stale one, never archived unchecked.
     seen = parse_int(request.form.get("version"))
     try:
+        if seen is None:
+            raise StaleVersion()
         services.set_archived(organisation, archived, seen)
     except StaleVersion:
         db.session.rollback()
@@ -185,7 +220,15 @@ def delete(organisation_id: int):
                            name=organisation.name),
                          _show_url(organisation_id), action_label=_("Delete"))
     name = organisation.name
-    services.delete_organisation(organisation)
+    seen = parse_int(request.form.get("version"))
+    try:
+        if seen is None:  # a page that cannot say what it showed
+            raise StaleVersion()
+        services.delete_organisation(organisation, seen)
+    except StaleVersion:
+        db.session.rollback()
+        fail(409, _("Someone changed this organisation since you opened it. Look at it "
+                    "again before deleting it."))
     db.session.commit()
     return _back(_("%(name)s deleted from the directory.", name=name),
                  url_for("members.index"))

@@ -9,7 +9,7 @@ from sqlalchemy import delete
 
 from ..extensions import db
 from ..models import Organisation, OrganisationContact, User, utcnow
-from ..versions import save_version
+from ..versions import StaleVersion, save_version
 
 # What may link an organisation (mentorships, working groups… in later issues): each
 # function returns a description of the links it finds ("" when none). ``links_of`` asks
@@ -40,15 +40,30 @@ def set_archived(organisation: Organisation, archived: bool,
                  archived_at=utcnow() if archived else None, updated_at=utcnow())
 
 
-def delete_organisation(organisation: Organisation) -> list[str]:
-    """Delete ``organisation`` unless something links it; returns what links it (nothing
-    deleted then)."""
+def delete_organisation(organisation: Organisation,
+                        seen_version: int | None = None) -> list[str]:
+    """Delete ``organisation`` and its contact people unless something links it; returns
+    what links it (nothing deleted then). Version-checked when ``seen_version`` is given:
+    raises versions.StaleVersion when the organisation changed since (the caller rolls
+    back, the contacts' delete with it)."""
     links = links_of(organisation)
     if not links:
         # Explicitly: SQLite enforces no ON DELETE CASCADE without its foreign-keys pragma.
         db.session.execute(delete(OrganisationContact).where(
             OrganisationContact.organisation_id == organisation.id))
-        db.session.delete(organisation)
+        if seen_version is None:
+            db.session.delete(organisation)
+        else:
+            # One statement decides, as save_version does for edits: a change committed by
+            # a colleague in between leaves no row at that version.
+            deleted = db.session.execute(
+                delete(Organisation)
+                .where(Organisation.id == organisation.id,
+                       Organisation.version == seen_version)
+                .execution_options(synchronize_session=False))
+            if deleted.rowcount != 1:
+                raise StaleVersion()
+            db.session.expunge(organisation)
         db.session.flush()
     return links
 

@@ -15,7 +15,7 @@ from .followup import (
     Visibility,
 )
 from .form_tokens import UsedFormToken
-from .keys import derived_keys
+from .keys import column_key, derived_keys
 from .network import (
     HEADCOUNT_BANDS,
     Commune,
@@ -85,5 +85,6 @@ __all__ = [
     "UsedFormToken",
     "EndReason",
     "utcnow",
+    "column_key",
     "derived_keys",
 ]

@@ -7,13 +7,18 @@ of those texts (casefolded, accents dropped), so SQLite and PostgreSQL match "ep
 against "Épicerie" the same way, with plain ``=`` or ``LIKE`` and the key's index.
 A flush keeps the keys of new and changed rows; ``versions.save_version`` (an UPDATE that
 bypasses the flush) asks ``derived_keys`` for the keys of what it writes.
+
+A key can be longer than its text ("ß" → "ss", "…" → "...", "ﷺ" spells out as 18 letters),
+so a key kept in a ``String(n)`` column is cut at ``n`` characters (PostgreSQL refuses a
+longer one); a filter that compares such a column with ``=`` cuts its own key the same way
+(``column_key``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import ColumnElement, event, inspect
 from sqlalchemy.orm import Session
 
 from ..text import search_key
@@ -22,15 +27,27 @@ from ..text import search_key
 SEPARATOR = "\n"
 
 
-def _key(obj: Any, sources: tuple[str, ...], values: dict[str, Any]) -> str:
+def _fitted(key: str, column: Any) -> str:
+    length = getattr(column.type, "length", None)
+    return key[:length] if length else key
+
+
+def column_key(column: ColumnElement, text: str | None) -> str:
+    """The search key of ``text`` as the key column ``column`` keeps it (cut at the
+    column's length), for a filter that compares the column with ``=``."""
+    return _fitted(search_key(text), column)
+
+
+def _key(obj: Any, column: str, sources: tuple[str, ...], values: dict[str, Any]) -> str:
     texts = (values[name] if name in values else getattr(obj, name) for name in sources)
-    return SEPARATOR.join(search_key(text) for text in texts)
+    return _fitted(SEPARATOR.join(search_key(text) for text in texts),
+                   type(obj).__table__.c[column])
 
 
 def derived_keys(obj: Any, values: dict[str, Any]) -> dict[str, str]:
     """The key columns to write beside ``values`` (column → new value) on ``obj``'s row."""
     keys = getattr(type(obj), "__search_keys__", {})
-    return {column: _key(obj, sources, values) for column, sources in keys.items()
+    return {column: _key(obj, column, sources, values) for column, sources in keys.items()
             if any(name in values for name in sources)}
 
 
@@ -44,4 +61,4 @@ def _keep_search_keys(session: Session, flush_context, instances) -> None:
         for column, sources in keys.items():
             if state.pending or any(state.attrs[name].history.has_changes()
                                     for name in sources):
-                setattr(obj, column, _key(obj, sources, {}))
+                setattr(obj, column, _key(obj, column, sources, {}))
