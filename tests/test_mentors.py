@@ -17,8 +17,8 @@ from incubator.extensions import db
 from incubator.members.services import create_organisation
 from incubator.models import (
     Mentorship,
-    Note,
     NextStep,
+    Note,
     Notification,
     Organisation,
     OrganisationContact,
