@@ -35,7 +35,8 @@ def current_mentorships(user: User, project_id: int | None = None) -> list[Mento
 
 def my_mentorships(user: User) -> list[tuple[Project, list[Mentorship]]]:
     """"My mentorships": each project ``user`` mentors now (stage and advisor loaded), with
-    the mentorships that link them, by project title. Two statements."""
+    the mentorships that link them, the most recently active project first. Two
+    statements."""
     mentorships = current_mentorships(user)
     ids = {m.project_id for m in mentorships}
     if not ids:
@@ -43,7 +44,7 @@ def my_mentorships(user: User) -> list[tuple[Project, list[Mentorship]]]:
     projects = db.session.scalars(
         visible_projects(user).where(Project.id.in_(ids))
         .options(joinedload(Project.stage), joinedload(Project.advisor))
-        .order_by(Project.title, Project.id)
+        .order_by(Project.last_activity_at.desc(), Project.id.desc())
     ).unique()
     return [(project, [m for m in mentorships if m.project_id == project.id])
             for project in projects]
