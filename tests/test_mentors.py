@@ -369,7 +369,8 @@ def test_a_mentors_note_is_saved_and_notifies_the_advisor(app, client, auth, tea
         Notification.kind == notify.MENTOR_NOTE)).all()
     assert notice.user_id == team.advisor.id and notice.actor_id == account.id
     with app.test_request_context():
-        assert notify.message(notice) == "Gaëlle Rouxel (mentor) wrote a note on “Épicerie vrac”."
+        assert notify.message(notice) == ("Gaëlle Rouxel (parrain / marraine) a écrit une note "
+                                          "sur «\u202fÉpicerie vrac\u202f».")
     # An internal note: the holder is told nothing.
     assert _count(Notification, Notification.user_id == team.holder.id) == 0
 
