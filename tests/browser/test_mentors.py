@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from incubator.extensions import db
 from incubator.members.services import create_organisation
-from incubator.models import Mentorship, Note, NextStep, Notification, OrganisationContact
+from incubator.models import Mentorship, NextStep, Note, Notification, OrganisationContact
 
 from .. import factories
 from ..test_notes import _note
@@ -70,7 +70,8 @@ def test_a_mentor_logs_in_and_sees_only_their_project(page: Page, live_server, l
     expect(main).to_contain_text("Relire le budget prévisionnel")
     expect(main).not_to_contain_text("Trouver un local")
     expect(main).not_to_contain_text("anne@exemple.fr")
-    expect(page.get_by_role("link", name="Déplacer ou clore…")).to_have_count(0)
+    expect(page.get_by_role("link", name="Déplacer ou clôturer…")).to_have_count(0)
+    expect(page.locator("input[name='document-file']")).to_have_count(0)  # no upload
     assert axe_violations(page) == []
 
     # A note, written in place (htmx), internal to the team and the project's mentors.
