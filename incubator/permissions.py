@@ -1,8 +1,9 @@
 """Who may see or change what. The one place every blueprint asks.
 
 Rules (PRODUCT.md): a holder sees only their own projects; a mentor only the projects they
-mentor now (a current mentorship whose contact person is their account, see "Mentors" below);
-staff (advisors, managers) see everything. Object access that fails answers 404, so ids cannot be probed.
+mentor now (a current mentorship whose contact person is their account, see "Mentors"
+below); staff (advisors, managers) see everything. Object access that fails answers 404, so
+ids cannot be probed.
 """
 
 from __future__ import annotations
