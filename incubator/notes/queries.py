@@ -2,10 +2,10 @@
 and the notes' place in the project timeline.
 
 Holders see shared notes only; staff see every note; a project's mentors see the shared
-notes and those its mentors wrote (``permissions.visible_notes``). Deleted notes are never listed; the
-timeline still says they existed and who deleted them, never what they said. Each
-read states its eager loading, so the section costs at most two statements whatever the
-number of notes or edits.
+notes and those its mentors wrote (``permissions.visible_notes``). Deleted notes are never
+listed; the timeline still says they existed and who deleted them, never what they said.
+Each read states its eager loading, so the section costs at most two statements whatever
+the number of notes or edits.
 """
 
 from __future__ import annotations
