@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from .documents.routes import bp as documents_bp
     from .main.routes import bp as main_bp
     from .members.routes import bp as members_bp
+    from .mentors.routes import bp as mentors_bp
     from .next_steps.routes import bp as next_steps_bp
     from .notes.routes import bp as notes_bp
     from .notifications.routes import bp as notifications_bp
@@ -138,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(members_bp)
+    app.register_blueprint(mentors_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(projects_bp, url_prefix="/projects")
     app.register_blueprint(board_bp)  # /board… and /projects/<id>/move…

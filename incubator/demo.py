@@ -24,7 +24,10 @@ from .extensions import db
 from .members.services import create_organisation
 from .models import (
     LegalForm,
+    Mentorship,
+    MentorshipRole,
     Notification,
+    OrganisationContact,
     OutgoingMail,
     Project,
     ProjectHolder,
@@ -53,6 +56,7 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     ("holder", "thomas.briand@exemple.fr", "demo-Oust-2026-recyclerie"),
     ("holder", "nadia.benali@exemple.fr", "demo-Oust-2026-aide-domicile"),
     ("holder", "erwan.lebihan@exemple.fr", "demo-Oust-2026-terre-paille"),
+    ("mentor", "g.rouxel@example.org", "demo-Aff-2026-parrainage-energie"),
 ]
 
 # key, role, name, e-mail. Accounts missing from DEMO_LOGINS get an unguessable password.
@@ -668,8 +672,48 @@ def load_demo() -> bool:
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)
     _create_organisations()
+    _demo_mentor_account(users, now)
     db.session.flush()
     return True
+
+
+# The demo mentor: a contact person of a member organisation with an active mentor account
+# (its password printed with the other logins) and a current mentorship on one project.
+DEMO_MENTOR_EMAIL = "g.rouxel@example.org"
+DEMO_MENTORED_PROJECT = "SCIC d’énergie citoyenne «\u202fVilaine Énergies\u202f»"
+
+
+def _demo_mentor_account(users: dict[str, User], now: datetime) -> None:
+    """Gaëlle Rouxel (Coopérative Oust et Vilaine Énergies) gets an active mentor account
+    and sponsors the citizen-energy project since four months, with a next step assigned to
+    her and a note of hers. The notifications and mails this queues are dropped."""
+    last_notification = db.session.scalar(select(func.max(Notification.id))) or 0
+    last_mail = db.session.scalar(select(func.max(OutgoingMail.id))) or 0
+    contact = db.session.scalar(
+        select(OrganisationContact).where(OrganisationContact.email == DEMO_MENTOR_EMAIL))
+    project = db.session.scalar(select(Project).where(Project.title == DEMO_MENTORED_PROJECT))
+    password = next(p for _, email, p in DEMO_LOGINS if email == DEMO_MENTOR_EMAIL)
+    mentor = create_user(contact.email, contact.name, Role.MENTOR, password,
+                         privacy_accepted=True)
+    mentor.created_at = mentor.privacy_accepted_at = now - timedelta(days=125)
+    contact.user_id = mentor.id
+    started = now - timedelta(days=120)
+    db.session.add(Mentorship(
+        project_id=project.id, organisation_id=contact.organisation_id,
+        role=MentorshipRole.SPONSOR.value, contact_id=contact.id, started_on=started.date(),
+        created_by_id=users["claire"].id, created_at=started))
+    db.session.flush()
+    advisor = users["yann"] if project.advisor_id == users["yann"].id else users["sophie"]
+    add_step(project, advisor, title="Présenter le montage financier au comité des sociétaires",
+             due_on=(now + timedelta(days=12)).date(), assignee=mentor,
+             now=now - timedelta(days=6))
+    create_note(project, mentor, kind="meeting", happened_on=(now - timedelta(days=20)).date(),
+                body="Rencontre avec le collectif : le financement participatif est bien "
+                     "engagé, reste à préparer l’assemblée des futurs sociétaires.",
+                visibility=Visibility.INTERNAL.value, now=now - timedelta(days=20))
+    db.session.execute(delete(Notification).where(Notification.id > last_notification))
+    db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
+    g.pop("queued_mail", None)
 
 
 def _create_people(now: datetime) -> dict[str, User]:

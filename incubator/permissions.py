@@ -1,8 +1,9 @@
 """Who may see or change what. The one place every blueprint asks.
 
 Rules (PRODUCT.md): a holder sees only their own projects; a mentor only the projects they
-mentor (the link arrives with the network issue, so none yet); staff (advisors, managers) see
-everything. Object access that fails answers 404, so ids cannot be probed.
+mentor now (a current mentorship whose contact person is their account, see "Mentors"
+below); staff (advisors, managers) see everything. Object access that fails answers 404, so
+ids cannot be probed.
 """
 
 from __future__ import annotations
@@ -13,19 +14,23 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
 from .models import (
     STAFF_ROLES,
     Document,
+    Mentorship,
     NextStep,
+    Note,
+    OrganisationContact,
     Project,
     ProjectHolder,
     ProjectStatus,
     Role,
     User,
+    Visibility,
 )
 
 
@@ -86,8 +91,9 @@ def can_see_contacts(user: User) -> bool:
 
 
 def has_next_steps(user: User) -> bool:
-    """The "next steps" page across one's projects: staff and holders."""
-    return user.is_staff or user.is_holder
+    """The "next steps" page across one's projects (only one's own steps): staff, holders
+    and mentors."""
+    return user.is_staff or user.is_holder or is_mentor(user)
 
 
 def can_be_advisor(user: User) -> bool:
@@ -131,7 +137,9 @@ def visible_projects(user: User, statement: Select | None = None) -> Select:
                 ProjectHolder.project_id == Project.id, ProjectHolder.user_id == user.id
             )
         )
-    return statement.where(False)  # mentors: the mentorship link comes later
+    if is_mentor(user):
+        return statement.where(_mentors_now(user.id))
+    return statement.where(False)
 
 
 def is_holder_of(user: User, project: Project) -> bool:
@@ -151,7 +159,8 @@ def can_edit_description(user: User, project: Project, early_stage_ids: Collecti
 
 
 def sees_internal(user: User, project: Project) -> bool:
-    """Internal notes and documents: staff (mentors of the project once mentorships exist)."""
+    """Internal documents, staff's internal notes and the notes' earlier versions: staff.
+    (A mentor reads the internal notes of the project's mentors: ``visible_notes``.)"""
     return user.is_staff
 
 
@@ -189,10 +198,11 @@ def can_delete_document(user: User, project: Project, document: Document) -> boo
 
 
 def can_check_step(user: User, project: Project, step: NextStep) -> bool:
-    """Mark a next step done or reopen it: staff, or a holder of the project the step is
-    assigned to."""
+    """Mark a next step done or reopen it: staff, or the holder or current mentor of the
+    project the step is assigned to."""
     return can_follow_up(user, project) or (
-        step.assignee_id == user.id and is_holder_of(user, project)
+        step.assignee_id == user.id
+        and (is_holder_of(user, project) or is_mentor_of(user, project))
     )
 
 
@@ -224,6 +234,93 @@ def visible_project_or_404(project_id: int) -> Project:
     return project
 
 
+# Mentors (issue 10). A mentor account belongs to an organisation's contact person
+# (OrganisationContact.user_id); it sees the projects with a *current* mentorship (ended_on
+# None) whose contact person is that account: ending the mentorship ends the access at once.
+# Inside such a project a mentor reads the description, stage, advisor, the shared notes and
+# the notes of the project's mentors, the next steps assigned to them, the shared documents;
+# they write notes and tick their own steps. Nothing else (no board, moves, people, uploads,
+# internal documents, staff's internal notes, holders' e-mail addresses).
+
+
+def is_mentor(user: User) -> bool:
+    """A mentor account (what it may see depends on its current mentorships)."""
+    return user.role == Role.MENTOR
+
+
+def has_mentorships_home(user: User) -> bool:
+    """"My mentorships" (the projects one mentors now) as home page and menu link: mentors."""
+    return is_mentor(user)
+
+
+def can_invite_mentor(user: User) -> bool:
+    """Give a contact person of the directory a mentor account (invitation by e-mail), and
+    see which contact people have one: staff."""
+    return user.is_staff
+
+
+def _mentors_now(user_id: int) -> ColumnElement[bool]:
+    """EXISTS a current mentorship of ``Project`` whose contact person is account ``user_id``."""
+    return exists().where(
+        Mentorship.project_id == Project.id,
+        Mentorship.ended_on.is_(None),
+        Mentorship.contact_id == OrganisationContact.id,
+        OrganisationContact.user_id == user_id,
+    )
+
+
+def mentor_accounts(project_id: int, *, current_only: bool = True) -> Select:
+    """``SELECT user_id``: the mentor accounts of a project, through the contact person of
+    its mentorships (current ones only, unless ``current_only`` is False)."""
+    statement = (
+        select(OrganisationContact.user_id)
+        .join(Mentorship, Mentorship.contact_id == OrganisationContact.id)
+        .where(Mentorship.project_id == project_id, OrganisationContact.user_id.is_not(None))
+    )
+    if current_only:
+        statement = statement.where(Mentorship.ended_on.is_(None))
+    return statement
+
+
+def is_mentor_of(user: User, project: Project) -> bool:
+    """Whether ``user`` mentors ``project`` now (one indexed query; none for other roles)."""
+    if not is_mentor(user):
+        return False
+    return db.session.scalar(
+        select(Project.id).where(Project.id == project.id, _mentors_now(user.id))) is not None
+
+
+def can_write_note(user: User, project: Project) -> bool:
+    """Write a note on a project (then edit or delete one's own: ``can_manage_note``):
+    staff, and the project's current mentors."""
+    return can_follow_up(user, project) or is_mentor_of(user, project)
+
+
+def writes_for_mentors(user: User) -> bool:
+    """Whether an internal note ``user`` writes is read by the project's mentors too (a
+    mentor's own notes), rather than by staff only."""
+    return is_mentor(user)
+
+
+def visible_notes(user: User, project: Project) -> ColumnElement[bool]:
+    """A WHERE clause on ``Note``: the notes of ``project`` that ``user`` may read. Staff:
+    all; the project's mentors: shared ones and those written by its mentors (current or
+    past: "internal" means staff and mentors); anyone else: shared ones."""
+    if sees_internal(user, project):
+        return true()
+    shared = Note.visibility == Visibility.SHARED.value
+    if is_mentor_of(user, project):
+        return or_(shared, Note.author_id.in_(
+            mentor_accounts(project.id, current_only=False).scalar_subquery()))
+    return shared
+
+
+def sees_all_steps(user: User, project: Project) -> bool:
+    """Every next step of the project (a mentor sees only those assigned to them): staff
+    and holders."""
+    return not is_mentor(user)
+
+
 # Rules templates may ask, for the current user: ``can.use_board()``, ``can.move(project)``.
 # Templates never test roles themselves (tests/test_permissions_layout.py checks it).
 TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
@@ -237,6 +334,8 @@ TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "manage_people": can_manage_people,
     "move": can_move,
     "upload_document": can_upload_document,
+    "invite_mentor": can_invite_mentor,
+    "list_mentorships": has_mentorships_home,
 }
 
 

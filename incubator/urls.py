@@ -14,13 +14,15 @@ from flask import Response, current_app, flash, redirect, request, url_for
 
 from .htmx import is_htmx
 from .models import User
-from .permissions import can_use_board
+from .permissions import can_use_board, has_mentorships_home
 
 
 def home_url(user: User) -> str:
-    """Holders land on their projects, staff on the board, mentors on their projects."""
+    """Holders land on their projects, staff on the board, mentors on "My mentorships"."""
     if can_use_board(user):
         return url_for("board.index")
+    if has_mentorships_home(user):
+        return url_for("mentors.mine")
     return url_for("projects.mine")
 
 

@@ -21,7 +21,18 @@ from flask import Flask
 from sqlalchemy import select
 
 from incubator.extensions import db
-from incubator.models import Document, LegalForm, Note, Project, Stage, Theme, User
+from incubator.models import (
+    Document,
+    LegalForm,
+    Mentorship,
+    NextStep,
+    Note,
+    OrganisationContact,
+    Project,
+    Stage,
+    Theme,
+    User,
+)
 from incubator.passwords import hash_password
 
 from . import factories
@@ -369,15 +380,43 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
         f"/members/{data.ids['organisation']}/contacts", follow_redirects=True, data={
             "contact_name": mark("contact name", 120), "role": mark("contact role", 120),
             "email": "contact@example.org", "phone": mark("contact phone", 40)}))
-
+    # The contact person receives a mentor account (through the member page), mentors the
+    # project (the row as the mentoring feature writes it) and writes a note and ticks a step:
+    # the crawl's mentor is this account.
+    organisation_id = data.ids["organisation"]
+    contact = db.session.scalar(select(OrganisationContact).where(
+        OrganisationContact.email == "contact@example.org"))
+    keep("mentor account asked", advisor.post(
+        f"/members/{organisation_id}/contacts/{contact.id}/mentor-account"), 200)
+    keep("mentor account created", advisor.post(
+        f"/members/{organisation_id}/contacts/{contact.id}/mentor-account",
+        follow_redirects=True, data={"confirm": "1"}))
+    contact_account = db.session.scalar(select(User).where(User.email == "contact@example.org"))
+    contact_account.password_hash = hash_password(factories.PASSWORD)  # as if they used the link
+    db.session.add(Mentorship(project_id=project, organisation_id=organisation_id,
+                              contact_id=contact.id, role="sponsor", started_on=date.today()))
+    db.session.commit()
+    keep("mentor's users list", staff.get("/admin/users?role=mentor"))
+    data.emails["mentor"] = contact_account.email
     mentor = app.test_client()
     assert mentor.post("/auth/login", data={"email": data.emails["mentor"],
                                             "password": factories.PASSWORD}).status_code == 303
+    keep("mentor note", mentor.post(f"/projects/{project}/notes", htmx=True, data={
+        "kind": "call", "happened_on": today, "visibility": "internal",
+        "body": mark("mentor note body")}))
+    keep("next step for the mentor", advisor.post(
+        f"/projects/{project}/next-steps", htmx=True, data={
+            "title": mark("next step title (mentor)", 200), "due_on": today,
+            "assignee_id": contact_account.id}))
+    mentor_step = db.session.scalars(select(NextStep.id).order_by(NextStep.id.desc())).first()
+    keep("mentor's step done", mentor.post(f"/projects/{project}/next-steps/{mentor_step}/done",
+                                           htmx=True))
     data.clients.update(holder=holder, mentor=mentor, advisor=advisor, manager=staff)
     data.ids["note"] = _first_id("notes", project)
     data.ids["shared_note"] = _first_id("notes", project, visibility="shared")
     data.ids["document"] = _first_id("documents", project)
     data.ids["next_step"] = _first_id("next_steps", project)
+    data.ids["mentor_note"] = _first_id("notes", project, author_id=contact_account.id)
     return data
 
 

@@ -180,7 +180,7 @@ def test_next_inside_the_site_is_followed(client):
 
 @pytest.mark.parametrize(
     ("role", "home"),
-    [("holder", "/projects/mine"), ("mentor", "/projects/mine"), ("advisor", "/board"),
+    [("holder", "/projects/mine"), ("mentor", "/my-mentorships"), ("advisor", "/board"),
      ("manager", "/board")],
 )
 def test_each_role_lands_on_its_home(client, auth, role, home):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from incubator.demo import DEMO_LOGINS
@@ -34,7 +35,7 @@ def test_demo_fills_the_database_once_and_prints_the_logins(app):
     counts = (_count(User), _count(Project), _count(StageMove))
     assert counts[1] >= 30
     roles = set(db.session.scalars(select(User.role)))
-    assert roles == {"manager", "advisor", "holder"}
+    assert roles == {"manager", "advisor", "holder", "mentor"}
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
@@ -97,3 +98,19 @@ def test_demo_projects_have_the_history_their_services_write(app):
     done = db.session.scalars(select(NextStep).where(NextStep.done_at.is_not(None))).all()
     assert done and _count(NextStepChange) == len(done)  # each tick is in the history
     assert _count(NextStep) > len(done)  # and open steps wait for the next meeting
+
+
+def test_the_demo_mentor_sees_only_the_project_she_mentors(app, client, auth):
+    from incubator.demo import DEMO_MENTOR_EMAIL, DEMO_MENTORED_PROJECT
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    password = next(p for _, email, p in DEMO_LOGINS if email == DEMO_MENTOR_EMAIL)
+    response = auth.login(DEMO_MENTOR_EMAIL, password)
+    assert response.status_code == 303 and response.headers["Location"] == "/my-mentorships"
+    page = client.get("/my-mentorships").get_data(as_text=True)
+    assert page.count('class="project-summary"') == 1
+    assert escape(DEMO_MENTORED_PROJECT) in page
+    project = db.session.scalar(select(Project).where(Project.title == DEMO_MENTORED_PROJECT))
+    assert client.get(f"/projects/{project.id}").status_code == 200
+    other = db.session.scalar(select(Project).where(Project.id != project.id).limit(1))
+    assert client.get(f"/projects/{other.id}").status_code == 404

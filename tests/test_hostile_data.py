@@ -18,7 +18,7 @@ from .hostile_data import build, check_html
 ANONYMOUS, HOLDER, MENTOR, ADVISOR, MANAGER = "anonymous", "holder", "mentor", "advisor", "manager"
 EVERYONE = (HOLDER, MENTOR, ADVISOR, MANAGER)
 STAFF = (ADVISOR, MANAGER)
-READERS = (HOLDER, ADVISOR, MANAGER)  # of the project (mentors: when mentorships come)
+READERS = (HOLDER, ADVISOR, MANAGER)  # of every project (mentors: the one they mentor)
 PAGE, FRAGMENT, BOTH = "page", "fragment", "page and fragment"
 
 # One line per page or fragment: endpoint, url_for arguments, roles, plain and/or htmx.
@@ -33,17 +33,20 @@ URLS = [
     ("auth.set_password", {"token": "$coholder1"}, (ANONYMOUS,), PAGE),
     ("projects.mine", {}, EVERYONE, PAGE),
     ("projects.new", {}, (HOLDER, ADVISOR, MANAGER), PAGE),
-    ("projects.show", {"project_id": "@project"}, READERS, PAGE),
+    ("projects.show", {"project_id": "@project"}, (*READERS, MENTOR), PAGE),
     ("projects.show", {"project_id": "@draft"}, READERS, PAGE),
     ("projects.show", {"project_id": "@closed"}, READERS, PAGE),
     ("projects.show", {"project_id": "@paused"}, READERS, PAGE),
     ("projects.edit", {"project_id": "@project"}, READERS, BOTH),
     ("projects.edit", {"project_id": "@draft"}, READERS, PAGE),
-    ("projects.description", {"project_id": "@project"}, READERS, FRAGMENT),
-    ("projects.history", {"project_id": "@project"}, READERS, FRAGMENT),
-    ("notes.index", {"project_id": "@project"}, READERS, BOTH),
-    ("notes.show", {"project_id": "@project", "note_id": "@shared_note"}, READERS, BOTH),
+    ("projects.description", {"project_id": "@project"}, (*READERS, MENTOR), FRAGMENT),
+    ("projects.history", {"project_id": "@project"}, (*READERS, MENTOR), FRAGMENT),
+    ("notes.index", {"project_id": "@project"}, (*READERS, MENTOR), BOTH),
+    ("notes.show", {"project_id": "@project", "note_id": "@shared_note"}, (*READERS, MENTOR),
+     BOTH),
     ("notes.edit", {"project_id": "@project", "note_id": "@note"}, (ADVISOR,), BOTH),
+    ("notes.edit", {"project_id": "@project", "note_id": "@mentor_note"}, (MENTOR,), BOTH),
+    ("mentors.mine", {}, (MENTOR,), PAGE),
     ("next_steps.mine", {}, EVERYONE, PAGE),
     ("notifications.index", {}, EVERYONE, BOTH),
     ("notifications.menu", {}, EVERYONE, FRAGMENT),

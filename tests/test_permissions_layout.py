@@ -162,13 +162,13 @@ def test_templates_get_the_rules_not_the_roles(app):
 
 @pytest.mark.parametrize("role, links", [
     ("holder", {"projects.mine", "next_steps.mine", "projects.new"}),
-    ("mentor", {"projects.mine"}),
+    ("mentor", {"mentors.mine", "next_steps.mine"}),
     ("advisor", {"board.index", "next_steps.mine", "projects.new"}),
     ("manager", {"board.index", "admin.users", "next_steps.mine", "projects.new"}),
 ])
 def test_the_header_shows_each_role_its_links(app, client, login, role, links):
     endpoints = ["projects.mine", "next_steps.mine", "projects.new", "board.index",
-                 "admin.users"]
+                 "admin.users", "mentors.mine"]
     with app.test_request_context():
         url_of = {url_for(endpoint): endpoint for endpoint in endpoints}
     login(role)

@@ -273,3 +273,114 @@ def test_the_csp_forbids_base_elements(client):
     for url in ("/", "/auth/login", "/no-such-page"):
         policy = client.get(url).headers["Content-Security-Policy"]
         assert "base-uri 'none'" in policy.split("; ")
+
+
+# A mentor, route by route -----------------------------------------------------------------
+
+# Open to any logged-in account (their own account, notifications, the directory without its
+# contacts, their lists): a mentor is never refused there (ids of others' objects: 404).
+MENTOR_OPEN = {
+    "account.password", "account.sessions_page", "account.end_session",
+    "account.end_other_sessions", "auth.logout", "main.set_language",
+    "notifications.index", "notifications.open_link", "notifications.bell",
+    "notifications.menu", "notifications.preferences", "notifications.mark_all_read",
+    "members.index", "members.show", "mentors.mine", "next_steps.mine", "projects.mine",
+}
+# What a mentor may use on the project they mentor now (with their own note and step, and a
+# shared document). Everything else answers 403 or 404, there and on any other project.
+MENTOR_ON_THEIR_PROJECT = {
+    "projects.show", "projects.history", "projects.description", "notes.index", "notes.show",
+    "notes.create", "notes.edit", "notes.update", "notes.delete", "next_steps.done",
+    "next_steps.undo", "documents.download",
+}
+# Routes about the session itself: crawling them would log the crawler out.
+ENDS_THE_SESSION = {"auth.logout", "account.end_session", "account.end_other_sessions",
+                    "account.password"}
+
+
+def _mentor_world():
+    """A mentor account (a contact person) mentoring one project now, having mentored
+    another; a third project never theirs. Each project has a note of theirs (or a staff's
+    shared one), a step assigned to them and a shared document."""
+    from datetime import date
+
+    from incubator.models import Mentorship
+
+    advisor = factories.user(role="advisor")
+    holder = factories.user(role="holder")
+    mentor = factories.user(role="mentor")
+    organisation = create_organisation(None, name="Coop Bois", family="cooperative",
+                                       contacts=({"name": "Anne Briand",
+                                                  "email": mentor.email},))
+    contact = db.session.scalars(select(OrganisationContact)).first()
+    contact.user_id = mentor.id
+    projects = {}
+    former = None
+    for name in ("theirs", "former", "other"):
+        project = factories.project(holders=[holder], advisor=advisor)
+        if name != "other":
+            mentorship = Mentorship(
+                project_id=project.id, organisation_id=organisation.id, contact_id=contact.id,
+                role="sponsor", started_on=date(2025, 1, 6))
+            db.session.add(mentorship)
+            former = mentorship if name == "former" else former
+        db.session.commit()
+        note = _note(project, mentor if name != "other" else advisor, visibility="internal"
+                     if name != "other" else "shared")
+        projects[name] = {
+            "project_id": project.id, "note_id": note.id, "step_id": step(project, mentor).id,
+            "document_id": document(project, uploader=advisor).id, "user_id": holder.id,
+            "organisation_id": organisation.id, "contact_id": contact.id, "stage_id":
+            project.stage_id, "notification_id": 1, "session_id": 99, "token": "x",
+            "filename": "js/app.js"}
+    former.ended_on = date(2025, 6, 30)  # after their note: ending it ends the access
+    db.session.commit()
+    return mentor, projects
+
+
+def _mentor_requests(app: Flask, values: dict, *, project_routes_only: bool):
+    for rule in _rules(app):
+        if rule.endpoint in PUBLIC or rule.endpoint in ENDS_THE_SESSION:
+            continue
+        if project_routes_only and "project_id" not in rule.arguments:
+            continue
+        for method in _methods(rule):
+            yield rule.endpoint, method, _url(app, rule, values)
+
+
+def test_a_mentor_is_refused_everywhere_but_their_routes_on_their_project(app, client, auth):
+    mentor, projects = _mentor_world()
+    assert auth.login(mentor).status_code == 303
+    checked = 0
+    for endpoint, method, url in _mentor_requests(app, projects["theirs"],
+                                                  project_routes_only=False):
+        for htmx in (False, True):
+            response = client.open(url, method=method, htmx=htmx)
+            status = response.status_code
+            assert status < 500, (method, url, htmx)
+            if endpoint in MENTOR_OPEN:
+                assert status != 403, (method, url, htmx, status)
+            elif endpoint in MENTOR_ON_THEIR_PROJECT:
+                assert status not in (403, 404), (method, url, htmx, status)
+            else:
+                assert status in (403, 404), (method, url, htmx, status)
+            checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("which", ["former", "other"])
+def test_a_mentor_gets_403_or_404_on_every_route_of_a_project_they_do_not_mentor_now(
+        app, client, auth, which):
+    """Their own note and step on a project whose mentorship ended stay out of reach: ending
+    the mentorship ends the access."""
+    mentor, projects = _mentor_world()
+    assert auth.login(mentor).status_code == 303
+    checked = 0
+    for _endpoint, method, url in _mentor_requests(app, projects[which],
+                                                   project_routes_only=True):
+        for htmx in (False, True):
+            response = client.open(url, method=method, htmx=htmx)
+            assert response.status_code in (403, 404), (method, url, htmx,
+                                                        response.status_code)
+            checked += 1
+    assert checked > 40

@@ -18,7 +18,7 @@ from ..permissions import manager_required
 from ..security_log import record
 from . import bp
 from .forms import ActionForm, ActiveForm, InviteForm, RoleForm
-from .queries import users_page
+from .queries import mentor_organisations, users_page
 from .services import LastManager, change_role, invite_staff, set_active
 
 
@@ -27,7 +27,7 @@ def _render_users(invite_form: InviteForm, status: int = 200):
     page = users_page(query_int("page", 1), role=role)
     return render_template(
         "admin/users.html", page=page, invite_form=invite_form, role_filter=role,
-        delayed=throttle.delayed_accounts(),
+        delayed=throttle.delayed_accounts(), organisations=mentor_organisations(page.items),
     ), status
 
 

@@ -130,7 +130,9 @@ def organisation(organisation_id: int, *, with_contacts: bool) -> Organisation |
     """The organisation with what its page shows (its contacts when they are shown)."""
     statement = select(Organisation).where(Organisation.id == organisation_id)
     if with_contacts:
-        statement = statement.options(selectinload(Organisation.contacts))
+        # With each contact's mentor account (its state is shown to staff).
+        statement = statement.options(
+            selectinload(Organisation.contacts).joinedload(OrganisationContact.user))
     return db.session.scalars(statement).one_or_none()
 
 

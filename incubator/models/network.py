@@ -25,6 +25,7 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from ..extensions import db
+from .accounts import User
 from .types import UTCDateTime, utcnow
 
 
@@ -149,6 +150,8 @@ class OrganisationContact(db.Model):
                                                  onupdate=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="contacts")
+    # The mentor account (loaded explicitly: members.queries.organisation).
+    user: Mapped[User | None] = relationship(lazy="raise_on_sql")
 
 
 class MentorshipRole(enum.StrEnum):

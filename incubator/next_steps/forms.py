@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..forms import Form, LazyText, strip
 from ..models import Project, User
-from ..permissions import can_follow_up
+from ..permissions import can_follow_up, is_mentor
 from .queries import assignees
 
 
@@ -45,6 +45,8 @@ class NextStepForm(Form):
                 label = _("%(name)s (advisor)", name=person.name)
             elif person.id in holder_ids:
                 label = _("%(name)s (holder)", name=person.name)
+            elif is_mentor(person):  # only the project's current mentors are offered
+                label = _("%(name)s (mentor)", name=person.name)
             else:
                 label = person.name
             choices.append((person.id, label))

@@ -19,7 +19,13 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import NextStep, NextStepChange, Project, User
-from ..permissions import can_be_assigned, can_check_step, visible_projects
+from ..permissions import (
+    can_be_assigned,
+    can_check_step,
+    mentor_accounts,
+    sees_all_steps,
+    visible_projects,
+)
 from ..reference import staff_members
 from ..timeline import TimelineEntry
 
@@ -54,15 +60,24 @@ def _with_people(statement):
     return statement.options(joinedload(NextStep.assignee), joinedload(NextStep.done_by))
 
 
+def _of_project(user: User, project: Project):
+    """The steps of ``project`` that ``user`` sees (a mentor: those assigned to them)."""
+    statement = select(NextStep).where(NextStep.project_id == project.id)
+    if not sees_all_steps(user, project):
+        statement = statement.where(NextStep.assignee_id == user.id)
+    return statement
+
+
 def project_steps(user: User, project: Project) -> ProjectSteps:
+    """The section's list as ``user`` sees it (two statements)."""
     open_steps = db.session.scalars(_with_people(
-        select(NextStep)
-        .where(NextStep.project_id == project.id, NextStep.done_at.is_(None))
+        _of_project(user, project)
+        .where(NextStep.done_at.is_(None))
         .order_by(NextStep.due_on, NextStep.id)
     )).all()
     done_steps = db.session.scalars(_with_people(
-        select(NextStep)
-        .where(NextStep.project_id == project.id, NextStep.done_at.is_not(None))
+        _of_project(user, project)
+        .where(NextStep.done_at.is_not(None))
         .order_by(NextStep.done_at.desc(), NextStep.id.desc())
         .limit(DONE_SHOWN)
     )).all()
@@ -73,11 +88,14 @@ def project_steps(user: User, project: Project) -> ProjectSteps:
 
 def assignees(project: Project) -> list[User]:
     """Who a step can be given to: the project's advisor, every active staff member, the
-    project's holders (inactive accounts and invitations still pending left out: they
-    cannot act on it)."""
+    project's holders and current mentors (inactive accounts and invitations still pending
+    left out: they cannot act on it). One statement besides the staff list."""
     staff = staff_members()
+    mentors = db.session.scalars(
+        select(User).where(User.id.in_(mentor_accounts(project.id).scalar_subquery()))
+        .order_by(User.name_key, User.id)).all()
     people: dict[int, User] = {}
-    for person in [project.advisor, *staff, *project.holders]:
+    for person in [project.advisor, *staff, *project.holders, *mentors]:
         if person is not None and can_be_assigned(person):
             people.setdefault(person.id, person)
     return list(people.values())
@@ -91,12 +109,17 @@ def section(user: User, project: Project) -> dict[str, Any]:
 
 def timeline_entries(user: User, project: Project) -> list[TimelineEntry]:
     """One entry per tick and per reopening of a step (by whom, when): a step reopened
-    since keeps its "done" entry. Holders see the steps too: none is internal."""
-    changes = db.session.scalars(
+    since keeps its "done" entry. Holders see the steps too: none is internal; a mentor
+    sees those of their own steps."""
+    statement = (
         select(NextStepChange)
         .where(NextStepChange.project_id == project.id)
         .options(joinedload(NextStepChange.step), joinedload(NextStepChange.by))
     )
+    if not sees_all_steps(user, project):
+        statement = statement.join(NextStep, NextStep.id == NextStepChange.step_id).where(
+            NextStep.assignee_id == user.id)
+    changes = db.session.scalars(statement)
     return [TimelineEntry("next_step" if change.kind == "done" else "next_step_reopened",
                           change.at, change, "next_steps/_timeline_entry.html")
             for change in changes]
@@ -109,18 +132,22 @@ def step_of(project: Project, step_id: int) -> NextStep | None:
     )).one_or_none()
 
 
-def open_counts(project_ids: Collection[int], on: date | None = None
-                ) -> dict[int, tuple[int, int]]:
-    """Per project: (open steps, overdue ones), in one aggregate over ``project_ids``."""
+def open_counts(project_ids: Collection[int], on: date | None = None,
+                assignee: User | None = None) -> dict[int, tuple[int, int]]:
+    """Per project: (open steps, overdue ones), in one aggregate over ``project_ids``
+    (only those assigned to ``assignee`` when given)."""
     if not project_ids:
         return {}
     on = on or today()
-    rows = db.session.execute(
+    statement = (
         select(NextStep.project_id, func.count(),
                func.sum(case((NextStep.due_on < on, 1), else_=0)))
         .where(NextStep.project_id.in_(list(project_ids)), NextStep.done_at.is_(None))
         .group_by(NextStep.project_id)
     )
+    if assignee is not None:
+        statement = statement.where(NextStep.assignee_id == assignee.id)
+    rows = db.session.execute(statement)
     return {project_id: (int(count), int(overdue or 0)) for project_id, count, overdue in rows}
 
 

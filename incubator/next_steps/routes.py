@@ -17,7 +17,7 @@ from ..extensions import db
 from ..htmx import PROJECT_CHANGED, page_or_fragment, project_done, project_url
 from ..models import Project
 from ..params import query_int
-from ..permissions import can_check_step, can_follow_up
+from ..permissions import can_check_step, can_follow_up, sees_all_steps
 from ..permissions import visible_project_or_404 as _project_or_404
 from ..urls import safe_next
 from . import bp, queries, services
@@ -88,7 +88,8 @@ def _check(project_id: int, step_id: int, change) -> object:
         counts = queries.my_counts(current_user, today)
         counters_id = "my-next-steps-counters"
     else:
-        counts = queries.open_counts([project.id], today).get(project.id, (0, 0))
+        only = None if sees_all_steps(current_user, project) else current_user
+        counts = queries.open_counts([project.id], today, only).get(project.id, (0, 0))
         counters_id = dom_id(project, "next-steps-counters")
     return htmx.done(message, next_url or default, "next_steps/_step.html",
                 oob=("next_steps/_counters.html",), events=(PROJECT_CHANGED,),

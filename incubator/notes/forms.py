@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import get_timezone, lazy_pgettext, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -14,7 +15,7 @@ from wtforms.widgets import HiddenInput
 
 from ..forms import Form, LazyText, strip
 from ..models import NoteKind, Project, User, Visibility
-from ..permissions import can_follow_up
+from ..permissions import can_write_note, writes_for_mentors
 
 BODY_MAX = 20_000
 
@@ -29,6 +30,12 @@ NOTE_KIND_LABELS = {
 
 VISIBILITY_LABELS = {
     Visibility.INTERNAL.value: _l("Internal (staff only)"),
+    Visibility.SHARED.value: _l("Shared with the holders"),
+}
+# The same choice offered to a mentor: their internal notes are read by the project's
+# mentors too (permissions.visible_notes).
+MENTOR_VISIBILITY_LABELS = {
+    Visibility.INTERNAL.value: _l("Internal (the pole's team and the project's mentors)"),
     Visibility.SHARED.value: _l("Shared with the holders"),
 }
 
@@ -81,6 +88,12 @@ class NoteForm(Form):
         validators=[InputRequired(_l("Choose who can read the note."))],
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if current_user.is_authenticated and writes_for_mentors(current_user):
+            self.visibility.choices = [SelectChoice(code, label)
+                                       for code, label in MENTOR_VISIBILITY_LABELS.items()]
+
     def values(self) -> dict:
         return {"kind": self.kind.data, "happened_on": self.happened_on.data,
                 "body": self.body.data, "visibility": self.visibility.data}
@@ -100,4 +113,4 @@ class NoteDeleteForm(Form):
 
 def section_forms(user: User, project: Project) -> dict[str, NoteForm | None]:
     """The section's form on the project page: a blank note, or None for who may not write."""
-    return {"note_form": NoteForm(formdata=None) if can_follow_up(user, project) else None}
+    return {"note_form": NoteForm(formdata=None) if can_write_note(user, project) else None}

@@ -1,10 +1,11 @@
 """Reads of the notes: what a user may see of a project's notes, their previous versions,
 and the notes' place in the project timeline.
 
-Holders see shared notes only; staff see every note. Deleted notes are never listed; the
-timeline still says they existed and who deleted them, never what they said. Each
-read states its eager loading, so the section costs at most two statements whatever the
-number of notes or edits.
+Holders see shared notes only; staff see every note; a project's mentors see the shared
+notes and those its mentors wrote (``permissions.visible_notes``). Deleted notes are never
+listed; the timeline still says they existed and who deleted them, never what they said.
+Each read states its eager loading, so the section costs at most two statements whatever
+the number of notes or edits.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Note, NoteRevision, Project, User, Visibility
-from ..permissions import can_follow_up, can_manage_note, sees_internal
+from ..models import Note, NoteRevision, Project, User
+from ..permissions import can_manage_note, can_write_note, sees_internal, visible_notes
 from ..timeline import TimelineEntry
 
 
@@ -25,8 +26,7 @@ def _visible(user: User, project: Project, *, deleted_too: bool = False) -> Sele
     statement = select(Note).where(Note.project_id == project.id)
     if not deleted_too:
         statement = statement.where(Note.deleted_at.is_(None))
-    if not sees_internal(user, project):
-        statement = statement.where(Note.visibility == Visibility.SHARED.value)
+    statement = statement.where(visible_notes(user, project))
     return statement.options(joinedload(Note.author))
 
 
@@ -71,11 +71,13 @@ def revisions_of(user: User, project: Project, notes: list[Note]) -> dict[int, l
 def note_context(user: User, project: Project, notes: list[Note]) -> dict[str, Any]:
     """What the note fragments need besides the notes: previous versions, which notes the
     user may change, whether visibility badges are shown."""
+    writer = can_write_note(user, project)
     return {
         "note_revisions": revisions_of(user, project, notes),
         "manageable_notes": {n.id for n in notes if can_manage_note(user, n.author_id)}
-        if can_follow_up(user, project) else set(),
-        "notes_show_visibility": sees_internal(user, project),
+        if writer else set(),
+        # Who writes notes chooses who reads them, so sees which they are.
+        "notes_show_visibility": writer,
     }
 
 

@@ -28,7 +28,7 @@ from ..htmx import (
 )
 from ..i18n import date_short
 from ..models import Note, Project
-from ..permissions import can_follow_up, can_manage_note
+from ..permissions import can_manage_note, can_write_note
 from ..permissions import visible_project_or_404 as _project
 from ..versions import StaleVersion
 from . import bp, queries
@@ -51,7 +51,7 @@ def _note(project: Project, note_id: int) -> Note:
 
 
 def _may_write(project: Project) -> None:
-    if not can_follow_up(current_user, project):
+    if not can_write_note(current_user, project):
         abort(403)
 
 

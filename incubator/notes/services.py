@@ -10,7 +10,8 @@ from datetime import date, datetime
 
 from ..extensions import db
 from ..models import Note, NoteRevision, Project, User, Visibility, utcnow
-from ..notifications.services import NOTE_SHARED, notify
+from ..notifications.services import NOTE_SHARED, mentor_note, notify
+from ..permissions import writes_for_mentors
 from ..versions import check_version, save_version
 
 
@@ -20,8 +21,8 @@ def _tell_holders(project: Project, actor: User) -> None:
 
 def create_note(project: Project, author: User, *, kind: str, happened_on: date, body: str,
                 visibility: str, now: datetime | None = None) -> Note:
-    """A new note on ``project``; a shared one is announced to the holders. ``now``
-    back-dates it (demo data only)."""
+    """A new note on ``project``; a shared one is announced to the holders, and one a
+    mentor wrote to the project's advisor. ``now`` back-dates it (demo data only)."""
     now = now or utcnow()
     note = Note(project_id=project.id, author_id=author.id, kind=kind, happened_on=happened_on,
                 body=body, visibility=visibility, version=1, created_at=now)
@@ -30,6 +31,8 @@ def create_note(project: Project, author: User, *, kind: str, happened_on: date,
     db.session.flush()
     if note.visibility == Visibility.SHARED:
         _tell_holders(project, author)
+    if writes_for_mentors(author):
+        mentor_note(project, author)
     return note
 
 

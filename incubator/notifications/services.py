@@ -37,8 +37,9 @@ DOCUMENT_SHARED = "document_shared"  # holders: a document was shared with them
 NEXT_STEP_ASSIGNED = "next_step_assigned"  # anyone: a next step is theirs
 IDEA_SUBMITTED = "idea_submitted"  # staff: a new idea arrived
 PROJECT_MOVED = "project_moved"  # advisor: their project was moved by someone else
+MENTOR_NOTE = "mentor_note"  # advisor: a mentor wrote a note on their project
 KINDS = (STAGE_CHANGED, NOTE_SHARED, DOCUMENT_SHARED, NEXT_STEP_ASSIGNED, IDEA_SUBMITTED,
-         PROJECT_MOVED)
+         PROJECT_MOVED, MENTOR_NOTE)
 
 
 def _stage(detail: dict) -> str:
@@ -67,6 +68,9 @@ def message(notification: Notification) -> str:
                  step=detail.get("step", ""))
     if notification.kind == IDEA_SUBMITTED:
         return _("New idea submitted: “%(title)s”.", title=title)
+    if notification.kind == MENTOR_NOTE:
+        return _("%(actor)s (mentor) wrote a note on “%(title)s”.", title=title,
+                 actor=detail.get("actor", ""))
     if notification.kind == PROJECT_MOVED:
         return _("“%(title)s”, which you follow, was moved to %(stage)s by %(actor)s.",
                  title=title, stage=_stage(detail), actor=detail.get("actor", ""))
@@ -155,6 +159,14 @@ def _holders(project: Project) -> list[User]:
         select(User).join(ProjectHolder, ProjectHolder.user_id == User.id)
         .where(ProjectHolder.project_id == project.id)
     ))
+
+
+def mentor_note(project: Project, by: User) -> None:
+    """A mentor wrote a note on ``project``: its advisor is told (one read, the advisor).
+    Raises ValueError only as ``notify`` does (its kind is known: never)."""
+    if project.advisor_id is not None:
+        advisor = db.session.get(User, project.advisor_id)
+        notify([advisor], MENTOR_NOTE, project, by, actor=by.name)
 
 
 def idea_submitted(project: Project, by: User) -> None:

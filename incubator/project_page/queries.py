@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..documents import queries as documents
+from ..mentors import queries as mentors
 from ..models import Project, User
 from ..next_steps import queries as next_steps
 from ..notes import queries as notes
@@ -25,6 +26,7 @@ def sections(user: User, project: Project) -> dict[str, Any]:
     context: dict[str, Any] = {}
     for feature in FEATURES:
         context.update(feature.section(user, project))
+    context.update(mentors.section(user, project))  # a mentor's own link to the project
     return context
 
 

@@ -2,7 +2,7 @@
 (tests/hostile_data.py's data set, ``LongText``): at 375 px no page scrolls sideways as a
 whole, and at 1280 px axe-core finds no violation of any impact, in French and in English.
 
-One crawl per role (anonymous, holder, advisor, manager); each page is also seen in the
+One crawl per role (anonymous, holder, mentor, advisor, manager); each page is also seen in the
 states a user opens on it (the board's move control, the notification menu)."""
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
             "/projects/mine", project, f"{project}/history", f"{project}/edit",
             f"/projects/{ids['draft']}", f"/projects/{ids['draft']}/edit", "/projects/new",
             "/board"]
+    if role == "mentor":
+        return common + account + [
+            "/my-mentorships", project, f"{project}/history", f"{project}/notes",
+            f"{project}/notes/{ids['mentor_note']}/edit", "/members",
+            f"/members/{ids['organisation']}"]
     staff = common + account + [
         "/board", "/board?q=qz", "/board?q=aucun-projet-ne-porte-ce-nom", "/board/closed",
         f"/board/stages/{ids['stage2']}", project, f"{project}/history", f"{project}/edit",
@@ -81,7 +86,7 @@ def _crawl(page: Page, base: str, paths: list[str], language: str) -> dict[str, 
     return problems
 
 
-@pytest.mark.parametrize("role", ["anonymous", "holder", "advisor", "manager"])
+@pytest.mark.parametrize("role", ["anonymous", "holder", "mentor", "advisor", "manager"])
 def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(
         page: Page, live_server, live_app, role):
     with live_app.app_context():
@@ -93,7 +98,8 @@ def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(
         db.session.commit()
     if role != "anonymous":
         log_in(page, live_server, data.emails[role],
-               lands_on=r"/projects/mine$" if role == "holder" else r"/board$")
+               lands_on={"holder": r"/projects/mine$",
+                         "mentor": r"/my-mentorships$"}.get(role, r"/board$"))
     paths = _pages(role, data.ids, data.links)
     problems = _crawl(page, live_server, paths, "fr")
     page.goto(live_server + "/privacy")
