@@ -369,6 +369,20 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
         f"/members/{data.ids['organisation']}/contacts", follow_redirects=True, data={
             "contact_name": mark("contact name", 120), "role": mark("contact role", 120),
             "email": "contact@example.org", "phone": mark("contact phone", 40)}))
+    # Mentoring: that organisation mentors the project, with hours and a note.
+    from incubator.models import Mentorship, OrganisationContact
+
+    contact = db.session.scalar(select(OrganisationContact.id).where(
+        OrganisationContact.organisation_id == data.ids["organisation"]))
+    keep("mentor linked", advisor.post(f"/projects/{project}/mentors", data={
+        "organisation_id": data.ids["organisation"], "role": "sponsor", "contact_id": contact,
+        "started_on": "2025-01-06"}), 303)
+    mentorship = db.session.scalar(select(Mentorship.id).where(
+        Mentorship.organisation_id == data.ids["organisation"]))
+    keep("hours logged", advisor.post(f"/projects/{project}/mentors/{mentorship}/hours",
+                                      htmx=True, data={"worked_on": "2025-02-03",
+                                                       "hours": "1,5",
+                                                       "note": mark("hours note", 1000)}))
 
     mentor = app.test_client()
     assert mentor.post("/auth/login", data={"email": data.emails["mentor"],

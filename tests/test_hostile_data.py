@@ -66,6 +66,10 @@ URLS = [
     ("members.show", {"organisation_id": "@organisation"}, (MENTOR, ADVISOR, MANAGER), PAGE),
     ("members.new", {}, STAFF, PAGE),
     ("members.edit", {"organisation_id": "@organisation"}, STAFF, PAGE),
+    ("mentoring.new", {"project_id": "@project"}, STAFF, BOTH),
+    ("mentoring.new", {"project_id": "@project", "q": "!mentor search"}, STAFF, BOTH),
+    ("mentoring.new", {"project_id": "@project", "organisation_id": "@organisation"}, STAFF,
+     PAGE),
 ]
 
 NOT_CRAWLED = {

@@ -9,7 +9,14 @@ from decimal import Decimal
 from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
@@ -34,7 +41,8 @@ class LinkForm(Form):
     """Link an organisation (chosen beforehand: ``organisation_id``) to a project."""
 
     organisation_id = HiddenField()
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()),
+    role = SelectField(_l("Role"),
+                       choices=[SelectChoice(code, label) for code, label in ROLE_LABELS.items()],
                        validators=[InputRequired(_l("Choose a role."))])
     contact_id = NullableSelectField(_l("Contact person"))
     started_on = DateField(_l("Start date"),
@@ -46,8 +54,8 @@ class LinkForm(Form):
         """The form with that organisation's contact people (names: plain text the select
         escapes), start date today by default."""
         form = cls(**kwargs)
-        form.contact_id.choices = [("", _("No contact person yet"))] + [
-            (contact.id, contact.name) for contact in organisation.contacts]
+        form.contact_id.choices = [SelectChoice("", _("No contact person yet"))] + [
+            SelectChoice(contact.id, contact.name) for contact in organisation.contacts]
         form.organisation_id.data = str(organisation.id)
         if form.started_on.data is None and not form.is_submitted():
             form.started_on.data = today()

@@ -66,24 +66,22 @@ def hours_totals(mentorship_ids: Collection[int]) -> dict[int, tuple[Decimal, in
     return {mid: (Decimal(total or 0), int(count)) for mid, total, count in rows}
 
 
-def _split(user: User, mentorships: list[Mentorship]) -> MentoringSection:
+def project_mentoring(user: User, project: Project) -> MentoringSection:
+    """The project's mentorships with their hours entries (newest first in the page) and
+    totals: two statements."""
+    mentorships = list(db.session.scalars(_with_people(
+        select(Mentorship).where(Mentorship.project_id == project.id)
+        .options(selectinload(Mentorship.hours))
+        .order_by(Mentorship.started_on, Mentorship.id))).unique())
     current = [m for m in mentorships if m.is_current]
     past = sorted((m for m in mentorships if not m.is_current),
                   key=lambda m: (m.ended_on, m.id), reverse=True)
-    totals = hours_totals([m.id for m in mentorships])
     section = MentoringSection(current, past)
-    section.hours = {mid: total for mid, (total, _count) in totals.items()}
-    section.entries = {mid: count for mid, (_total, count) in totals.items()}
+    for m in mentorships:
+        section.hours[m.id] = sum((entry.hours for entry in m.hours), ZERO)
+        section.entries[m.id] = len(m.hours)
     section.loggable = {m.id for m in current if can_log_hours(user, m)}
     return section
-
-
-def project_mentoring(user: User, project: Project) -> MentoringSection:
-    """The project's mentorships and hours (two statements)."""
-    mentorships = db.session.scalars(_with_people(
-        select(Mentorship).where(Mentorship.project_id == project.id)
-        .order_by(Mentorship.started_on, Mentorship.id))).unique().all()
-    return _split(user, list(mentorships))
 
 
 def section(user: User, project: Project) -> dict[str, Any]:

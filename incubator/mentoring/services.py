@@ -52,6 +52,13 @@ def _event(project: Project, kind: str, actor: User | None, at: datetime | None 
     return event
 
 
+def _touch(project: Project, now: datetime) -> None:
+    """Activity on the project (its "stalled" mark clears); never moved back in time (demo
+    data is back-dated)."""
+    if project.last_activity_at is None or project.last_activity_at < now:
+        project.last_activity_at = now
+
+
 def _organisation_name(mentorship: Mentorship) -> str:
     # From the identity map when the route loaded it (no SQL), else one read.
     return db.session.get(Organisation, mentorship.organisation_id).name
@@ -91,7 +98,7 @@ def link_mentor(actor: User | None, project: Project, organisation: Organisation
                             created_by_id=actor.id if actor else None, created_at=now,
                             updated_at=now)
     db.session.add(mentorship)
-    project.last_activity_at = now
+    _touch(project, now)
     _event(project, "mentor_linked", actor, now, organisation=organisation.name, role=role,
            started_on=started_on.isoformat())
     db.session.flush()
@@ -115,7 +122,7 @@ def end_mentorship(actor: User | None, project: Project, mentorship: Mentorship,
     now = now or utcnow()
     save_version(mentorship, seen_version, where=(Mentorship.ended_on.is_(None),),
                  ended_on=ended_on, updated_at=now)
-    project.last_activity_at = now
+    _touch(project, now)
     name = _organisation_name(mentorship)
     _event(project, "mentorship_ended", actor, now, organisation=name, role=mentorship.role,
            ended_on=ended_on.isoformat())
@@ -148,7 +155,7 @@ def log_hours(actor: User | None, mentorship: Mentorship, worked_on: date, hours
                            note=note, logged_by_id=actor.id if actor else None, logged_at=now)
     db.session.add(entry)
     project = project or db.session.get(Project, mentorship.project_id)
-    project.last_activity_at = now
+    _touch(project, now)
     name = _organisation_name(mentorship)
     _event(project, "hours_logged", actor, now, organisation=name, hours=format(hours.normalize(), "f"),
            worked_on=worked_on.isoformat())
