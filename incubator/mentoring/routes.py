@@ -16,7 +16,9 @@ from flask_login import current_user, login_required
 
 from .. import once
 from ..dom import dom_id
+from ..errors import fail
 from ..extensions import db
+from ..i18n import de
 from ..htmx import hx_redirect, page_or_fragment, project_done, project_url
 from ..models import Mentorship, Project
 from ..numbers import local_number
@@ -150,6 +152,8 @@ def _refused(template: str, project: Project, mentorship: Mentorship, status: in
 def end(project_id: int, mentorship_id: int):
     project = _may_manage(project_id)
     mentorship = _mentorship(project, mentorship_id)
+    if not mentorship.is_current:  # ended in another tab, or a replay
+        fail(422, _("This mentorship has already ended."))
     form = EndForm()
     if not form.validate_on_submit():
         return _refused("mentoring/_end_form.html", project, mentorship, 422, end_form=form)
@@ -172,7 +176,7 @@ def end(project_id: int, mentorship_id: int):
         form.version.raw_data = [str(mentorship.version)]
         return _refused("mentoring/_end_form.html", project, mentorship, 409, end_form=form)
     db.session.commit()
-    return project_done(_("Mentorship of %(name)s ended.", name=mentorship.organisation.name),
+    return project_done(_("Mentorship %(of_name)s ended.", of_name=de(mentorship.organisation.name)),
                         project, "mentoring/_section.html", anchor=dom_id(project, "mentoring"),
                         focus=dom_id(project, "mentoring-title"),
                         **_section_context(project))

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import date_long, de
 from ..models import (
     Commune,
     MentoringHours,
@@ -87,8 +88,8 @@ def link_mentor(actor: User | None, project: Project, organisation: Organisation
         raise MentoringError(_("%(name)s is archived: bring it back into the directory "
                                "first.", name=organisation.name))
     if contact is not None and contact.organisation_id != organisation.id:
-        raise MentoringError(_("Choose a contact person of %(name)s.",
-                               name=organisation.name))
+        raise MentoringError(_("Choose a contact person %(of_name)s.",
+                               of_name=de(organisation.name)))
     if current_of(project.id, organisation.id) is not None:
         raise MentoringError(_("%(name)s already mentors this project.",
                                name=organisation.name))
@@ -118,7 +119,7 @@ def end_mentorship(actor: User | None, project: Project, mentorship: Mentorship,
         raise MentoringError(_("This mentorship has already ended."))
     if ended_on < mentorship.started_on:
         raise MentoringError(_("The end date cannot be before the start (%(date)s).",
-                               date=mentorship.started_on.isoformat()))
+                               date=date_long(mentorship.started_on)))
     now = now or utcnow()
     save_version(mentorship, seen_version, where=(Mentorship.ended_on.is_(None),),
                  ended_on=ended_on, updated_at=now)
@@ -145,10 +146,10 @@ def log_hours(actor: User | None, mentorship: Mentorship, worked_on: date, hours
     now = now or utcnow()
     if worked_on < mentorship.started_on:
         raise MentoringError(_("The mentorship started on %(date)s: choose a day from then.",
-                               date=mentorship.started_on.isoformat()))
+                               date=date_long(mentorship.started_on)))
     if mentorship.ended_on is not None and worked_on > mentorship.ended_on:
         raise MentoringError(_("The mentorship ended on %(date)s: choose a day until then.",
-                               date=mentorship.ended_on.isoformat()))
+                               date=date_long(mentorship.ended_on)))
     if worked_on > now.date():
         raise MentoringError(_("Hours are logged once given: choose a day until today."))
     entry = MentoringHours(mentorship_id=mentorship.id, worked_on=worked_on, hours=hours,

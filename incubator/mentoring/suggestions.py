@@ -32,7 +32,7 @@ from ..text import search_key
 
 SHOWN = 8
 EARTH_RADIUS_KM = 6371.0
-NEARBY_KM = 30  # beyond, a distance is no reason
+NEARBY_KM = 20  # beyond, a distance is no reason
 # Words that say nothing about a skill.
 STOP_WORDS = frozenset({"et", "de", "des", "du", "la", "le", "les", "hors", "pour", "par",
                         "aux", "avec", "sans", "autre", "domicile", "activite"})

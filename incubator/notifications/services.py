@@ -28,6 +28,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..i18n import de
 from ..numbers import local_number
 from ..reference import staff_members
 from ..urls import absolute_url
@@ -86,8 +87,8 @@ def _mentoring_message(detail: dict, title: str) -> str:
         return _("%(organisation)s now mentors “%(title)s”.", organisation=organisation,
                  title=title)
     if what == "ended":
-        return _("The mentorship of %(organisation)s on “%(title)s” ended.",
-                 organisation=organisation, title=title)
+        return _("The mentorship %(of_name)s on “%(title)s” ended.",
+                 of_name=de(organisation), title=title)
     return _("%(hours)s h of mentoring logged by %(organisation)s on “%(title)s”.",
              hours=local_number(Decimal(detail.get("hours") or "0")), organisation=organisation, title=title)
 
