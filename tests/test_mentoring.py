@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from incubator.extensions import db
 from incubator.members.services import create_organisation, links_of
-from incubator.mentoring import queries, services, suggestions
+from incubator.mentoring import services, suggestions
 from incubator.models import (
     Commune,
     MentoringHours,
@@ -128,15 +128,15 @@ def test_suggestions_rank_skill_place_capacity_and_membership_and_say_why(app):
     theme = factories.theme("Alimentation et circuits courts")
     project = factories.project(title="Épicerie", commune="Redon", theme_id=theme.id)
     other = factories.project(title="Autre")
-    near = _organisation("SCIC Manger Local", commune="Bains-sur-Oust",
+    _organisation("SCIC Manger Local", commune="Bains-sur-Oust",
                          commune_insee="35013", skills="Circuits courts\nLogistique",
                          mentoring_capacity=3)
-    same = _organisation("Atelier du Canal", commune="REDON", commune_insee="",
+    _organisation("Atelier du Canal", commune="REDON", commune_insee="",
                          sector="Artisanat", is_member=False, mentoring_capacity=1)
     full = _organisation("Coop Pleine", commune="Redon", skills="Circuits courts",
                          mentoring_capacity=1)
     _mentorship(other, full)
-    far = _organisation("Loin d’ici", commune="Questembert", commune_insee="56184",
+    _organisation("Loin d’ici", commune="Questembert", commune_insee="56184",
                         sector="Alimentation", is_member=False, mentoring_capacity=1)
     _organisation("Archivée", archived_at=utcnow(), skills="Circuits courts")
     _organisation("Sans capacité", mentoring_capacity=0, skills="Circuits courts")
@@ -225,7 +225,7 @@ def test_staff_link_a_mentor_recorded_on_the_timeline_and_told_to_the_advisor(
     assert notice.user_id == team.advisor.id and notice.detail["what"] == "linked"
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert "SCIC Manger Local mentors the project" in page or "parraine" in page
-    assert 'id="mentorship-%d"' % mentorship.id in page and "Solenn Le Bihan" in page
+    assert f'id="mentorship-{mentorship.id}"' in page and "Solenn Le Bihan" in page
     # The same form again: one mentorship.
     again = client.post(f"/projects/{project.id}/mentors", data=data)
     assert again.status_code == 303 and _count(Mentorship) == 1

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
 from contextlib import contextmanager
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Mentorship, Organisation, OrganisationContact, User, utcnow
 from ..versions import save_version
 
+
 # What may link an organisation (mentorships, working groups… in later issues): each
 # function returns a description of the links it finds ("" when none). ``links_of`` asks
 # them all before a delete.

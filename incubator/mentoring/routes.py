@@ -18,8 +18,8 @@ from .. import once
 from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
+from ..htmx import hx_redirect, is_htmx, page_or_fragment, project_done, project_url
 from ..i18n import de
-from ..htmx import hx_redirect, page_or_fragment, project_done, project_url
 from ..models import Mentorship, Project
 from ..numbers import local_number
 from ..params import parse_int
@@ -60,7 +60,8 @@ def _anchor(project: Project) -> str:
 def _link_page(project: Project, form: LinkForm | None, organisation, status: int = 200):
     q = request.args.get("q", "").strip()[:100]
     chosen_reasons = None
-    proposed = suggestions(project)
+    # The live search swaps its results only: no suggestions to compute then.
+    proposed = suggestions(project) if organisation is not None or not is_htmx() else []
     if organisation is not None:
         chosen_reasons = next((s for s in proposed if s.organisation.id == organisation.id),
                               None)

@@ -212,7 +212,7 @@ def read_communes(lines: Iterable[str]) -> list[dict]:
         raise CommunesFileError(", ".join(missing))
     rows = []
     for cells in reader:
-        def cell(field: str) -> str:
+        def cell(field: str, cells: list[str] = cells) -> str:
             index = where.get(field)
             return cells[index].strip() if index is not None and index < len(cells) else ""
 

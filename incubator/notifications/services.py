@@ -19,6 +19,7 @@ from sqlalchemy import inspect, select, update
 
 from .. import outbox
 from ..extensions import db
+from ..i18n import de
 from ..models import (
     Notification,
     OutgoingMail,
@@ -28,7 +29,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..i18n import de
 from ..numbers import local_number
 from ..reference import staff_members
 from ..urls import absolute_url
