@@ -379,6 +379,7 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
         "started_on": "2025-01-06"}), 303)
     mentorship = db.session.scalar(select(Mentorship.id).where(
         Mentorship.organisation_id == data.ids["organisation"]))
+    data.ids["mentorship"] = mentorship
     keep("hours logged", advisor.post(f"/projects/{project}/mentors/{mentorship}/hours",
                                       htmx=True, data={"worked_on": "2025-02-03",
                                                        "hours": "1,5",

@@ -70,6 +70,8 @@ URLS = [
     ("mentoring.new", {"project_id": "@project", "q": "!mentor search"}, STAFF, BOTH),
     ("mentoring.new", {"project_id": "@project", "organisation_id": "@organisation"}, STAFF,
      PAGE),
+    ("mentoring.change", {"project_id": "@project", "mentorship_id": "@mentorship"}, STAFF,
+     PAGE),
 ]
 
 NOT_CRAWLED = {

@@ -535,3 +535,60 @@ def test_board_cards_show_a_mentor_mark_and_the_board_filters_by_mentor(client, 
     assert "Projet parrainé" in filtered and "Projet seul" not in filtered
     assert response.headers["HX-Push-Url"] == f"/board?mentor={organisation.id}"
     assert client.get("/board?mentor=abc").status_code == 200
+
+
+# Changing --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_staff_change_a_mentorship_recorded_and_told(client, team, linked, htmx):
+    organisation, _staff = linked
+    mentorship = _mentorship(team.project, organisation, contact=False)
+    url = f"/projects/{team.project.id}/mentors/{mentorship.id}/edit"
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="version" value="1"' in page.get_data(as_text=True)
+    contact = db.session.scalar(select(OrganisationContact.id))
+    response = client.post(url, htmx=htmx, data={
+        "role": "expert", "contact_id": contact, "started_on": "2025-01-13", "version": 1})
+    anchor = f"/projects/{team.project.id}#mentoring-project-{team.project.id}"
+    if htmx:
+        assert response.status_code == 204 and response.headers["HX-Redirect"] == anchor
+    else:
+        assert response.status_code == 303 and response.headers["Location"].endswith(anchor)
+    db.session.expire_all()
+    assert (mentorship.role, mentorship.contact_id, mentorship.started_on,
+            mentorship.version) == ("expert", contact, date(2025, 1, 13), 2)
+    event = db.session.scalars(select(ProjectEvent).where(
+        ProjectEvent.kind == "mentorship_changed")).one()
+    assert event.detail["contact_changed"] is True
+    assert _count(Notification, Notification.user_id == team.advisor.id) == 1
+    # The same values again: nothing written, nothing told.
+    client.post(url, data={"role": "expert", "contact_id": contact,
+                           "started_on": "2025-01-13", "version": 2})
+    db.session.expire_all()
+    assert mentorship.version == 2 and _count(ProjectEvent) == 1
+
+
+def test_a_stale_change_is_409_with_the_choices_kept_and_a_late_start_is_422(
+        client, team, linked):
+    organisation, _staff = linked
+    mentorship = _mentorship(team.project, organisation)
+    db.session.add(MentoringHours(mentorship_id=mentorship.id, worked_on=date(2025, 2, 1),
+                                  hours=Decimal(2)))
+    db.session.commit()
+    url = f"/projects/{team.project.id}/mentors/{mentorship.id}/edit"
+    late = client.post(url, data={"role": "sponsor", "started_on": "2025-03-01",
+                                  "version": 1})
+    assert late.status_code == 422 and "the start cannot be later" in late.get_data(
+        as_text=True)
+    mentorship.version = 4
+    db.session.commit()
+    stale = client.post(url, data={"role": "support_body", "started_on": "2025-01-20",
+                                   "version": 1})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and 'value="2025-01-20"' in html
+    assert 'name="version" value="4"' in html
+    assert re.search(r'<option (selected value="support_body"|value="support_body" selected)',
+                     html)
+    db.session.expire_all()
+    assert mentorship.role == "sponsor"

@@ -62,6 +62,20 @@ class LinkForm(Form):
         return form
 
 
+class ChangeForm(LinkForm):
+    """Change a mentorship's role, contact person or start date (version-checked)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    @classmethod
+    def for_mentorship(cls, mentorship, organisation: Organisation, **kwargs) -> ChangeForm:
+        """The form filled from ``mentorship`` (unless the request carries one)."""
+        if kwargs.get("formdata", True) is None:
+            kwargs.update(role=mentorship.role, contact_id=mentorship.contact_id,
+                          started_on=mentorship.started_on, version=mentorship.version)
+        return cls.for_organisation(organisation, **kwargs)
+
+
 class EndForm(Form):
     """End a mentorship: the end date (today by default) and the version seen."""
 

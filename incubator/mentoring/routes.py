@@ -18,7 +18,7 @@ from .. import once
 from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
-from ..htmx import hx_redirect, is_htmx, page_or_fragment, project_done, project_url
+from ..htmx import hx_redirect, is_htmx, page_or_fragment, project_done, project_url, render
 from ..i18n import de
 from ..models import Mentorship, Project
 from ..numbers import local_number
@@ -27,7 +27,7 @@ from ..permissions import can_log_hours, can_manage_mentoring, visible_project
 from ..permissions import visible_project_or_404 as _project_or_404
 from ..versions import StaleVersion
 from . import bp, queries, services
-from .forms import ROLE_LABELS, EndForm, HoursForm, LinkForm, section_forms
+from .forms import ROLE_LABELS, ChangeForm, EndForm, HoursForm, LinkForm, section_forms
 from .suggestions import suggestions
 
 
@@ -181,6 +181,53 @@ def end(project_id: int, mentorship_id: int):
                         project, "mentoring/_section.html", anchor=dom_id(project, "mentoring"),
                         focus=dom_id(project, "mentoring-title"),
                         **_section_context(project))
+
+
+@bp.route("/projects/<int:project_id>/mentors/<int:mentorship_id>/edit",
+          methods=["GET", "POST"])
+@login_required
+def change(project_id: int, mentorship_id: int):
+    """Change a current mentorship's role, contact person or start date (its own page, a
+    plain form; version-checked: a stale page gets 409 with its input)."""
+    project = _may_manage(project_id)
+    mentorship = _mentorship(project, mentorship_id)
+    if not mentorship.is_current:
+        fail(422, _("This mentorship has already ended."))
+    organisation = queries.organisation_for_link(mentorship.organisation_id)
+    if request.method == "GET":
+        form = ChangeForm.for_mentorship(mentorship, organisation, formdata=None)
+        return render("mentoring/change.html", project=project, mentorship=mentorship,
+                      change_form=form)
+    form = ChangeForm.for_mentorship(mentorship, organisation)
+    status = 422
+    if form.validate_on_submit():
+        contact = (queries.contact_of(organisation.id, form.contact_id.data)
+                   if form.contact_id.data else None)
+        seen = form.version.data if "version" in request.form else None
+        try:
+            changed = services.change_mentorship(
+                current_user, project, mentorship, role=form.role.data, contact=contact,
+                started_on=form.started_on.data, seen_version=seen)
+        except services.MentoringError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        except StaleVersion:
+            db.session.rollback()
+            status = 409
+            form.form_errors.append(_("Someone changed this mentorship since you opened the "
+                                      "page: here it is as it is now; your choices are kept "
+                                      "below."))
+        else:
+            db.session.commit()
+            flash(_("Mentorship %(of_name)s changed.", of_name=de(organisation.name))
+                  if changed else _("Nothing to change."), "success" if changed else "info")
+            return hx_redirect(_anchor(project))
+        project = _project_or_404(project_id)
+        mentorship = _mentorship(project, mentorship_id)
+        form.version.data = mentorship.version
+        form.version.raw_data = [str(mentorship.version)]
+    return render("mentoring/change.html", status, project=project, mentorship=mentorship,
+                  change_form=form)
 
 
 def _project_for_hours(project_id: int, mentorship_id: int) -> tuple[Project, Mentorship]:

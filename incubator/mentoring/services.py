@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..i18n import date_long, de
@@ -129,6 +129,44 @@ def end_mentorship(actor: User | None, project: Project, mentorship: Mentorship,
            ended_on=ended_on.isoformat())
     db.session.flush()
     mentoring_changed(project, actor, "ended", organisation=name)
+
+
+def change_mentorship(actor: User | None, project: Project, mentorship: Mentorship, *,
+                      role: str, contact: OrganisationContact | None, started_on: date,
+                      seen_version: int | None) -> list[str]:
+    """Change a mentorship's role, contact person or start date, if it is still at
+    ``seen_version``; recorded (the fields changed) and told to the advisor. Returns the
+    names of the fields changed (none: nothing written).
+
+    Raises MentoringError (unknown role, a contact of another organisation, a start after
+    its end or after hours were given) or versions.StaleVersion (changed since)."""
+    if role not in {r.value for r in MentorshipRole}:
+        raise MentoringError(_("Choose a role."))
+    name = _organisation_name(mentorship)
+    if contact is not None and contact.organisation_id != mentorship.organisation_id:
+        raise MentoringError(_("Choose a contact person %(of_name)s.", of_name=de(name)))
+    if mentorship.ended_on is not None and started_on > mentorship.ended_on:
+        raise MentoringError(_("The start cannot be after the end (%(date)s).",
+                               date=date_long(mentorship.ended_on)))
+    first_hours = db.session.scalar(select(func.min(MentoringHours.worked_on)).where(
+        MentoringHours.mentorship_id == mentorship.id))
+    if first_hours is not None and started_on > first_hours:
+        raise MentoringError(_("Hours were given on %(date)s: the start cannot be later.",
+                               date=date_long(first_hours)))
+    values = {"role": role, "contact_id": contact.id if contact else None,
+              "started_on": started_on}
+    changed = [field for field, value in values.items() if getattr(mentorship, field) != value]
+    if not changed:
+        return []
+    now = utcnow()
+    save_version(mentorship, seen_version, updated_at=now, **values)
+    _touch(project, now)
+    _event(project, "mentorship_changed", actor, now, organisation=name, role=role,
+           started_on=started_on.isoformat(),
+           contact_changed="contact_id" in changed)
+    db.session.flush()
+    mentoring_changed(project, actor, "changed", organisation=name)
+    return changed
 
 
 def log_hours(actor: User | None, mentorship: Mentorship, worked_on: date, hours: Decimal,

@@ -86,6 +86,9 @@ def _mentoring_message(detail: dict, title: str) -> str:
     if what == "linked":
         return _("%(organisation)s now mentors “%(title)s”.", organisation=organisation,
                  title=title)
+    if what == "changed":
+        return _("The mentorship %(of_name)s on “%(title)s” was changed.",
+                 of_name=de(organisation), title=title)
     if what == "ended":
         return _("The mentorship %(of_name)s on “%(title)s” ended.",
                  of_name=de(organisation), title=title)
@@ -178,8 +181,8 @@ def _holders(project: Project) -> list[User]:
 
 
 def mentoring_changed(project: Project, by: User | None, what: str, **detail) -> None:
-    """A mentor was linked to ``project``, a mentorship ended or hours were logged
-    (``what``: linked, ended, hours): its advisor is told, unless they did it. One read
+    """A mentor was linked to ``project``, a mentorship changed or ended, or hours were
+    logged (``what``: linked, changed, ended, hours): its advisor is told, unless they did it. One read
     (the advisor) at most. Raises ValueError only as ``notify`` does (never)."""
     if project.advisor_id is None or (by is not None and project.advisor_id == by.id):
         return
