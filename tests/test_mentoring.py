@@ -256,12 +256,14 @@ def test_an_archived_organisation_is_not_proposed_nor_linked(client, team, linke
     assert _count(Mentorship) == 0
 
 
-def test_a_bad_link_form_comes_back_with_its_errors(client, team, linked):
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_bad_link_form_comes_back_with_its_errors(client, team, linked, htmx):
     organisation, _staff = linked
-    response = client.post(f"/projects/{team.project.id}/mentors", data=_link_data(
+    response = client.post(f"/projects/{team.project.id}/mentors", htmx=htmx, data=_link_data(
         client, team.project, organisation, role="boss", started_on="demain"))
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "data-error-summary" in html
+    assert 'id="link-mentor-form"' in html
     assert _count(Mentorship) == 0
 
 

@@ -66,9 +66,11 @@ def _link_page(project: Project, form: LinkForm | None, organisation, status: in
         chosen_reasons = next((s for s in proposed if s.organisation.id == organisation.id),
                               None)
     results = queries.search_directory(q) if q else []
-    return page_or_fragment("mentoring/new.html", "mentoring/_search.html", status,
-                            project=project, suggestions=proposed, q=q, results=results,
-                            organisation=organisation, link_form=form, chosen=chosen_reasons)
+    context = {"project": project, "suggestions": proposed, "q": q, "results": results,
+               "organisation": organisation, "link_form": form, "chosen": chosen_reasons}
+    if organisation is not None:  # the form: a whole page, whoever asks
+        return render("mentoring/new.html", status, inline=False, **context)
+    return page_or_fragment("mentoring/new.html", "mentoring/_search.html", status, **context)
 
 
 @bp.get("/projects/<int:project_id>/mentors/new")
