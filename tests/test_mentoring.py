@@ -594,3 +594,21 @@ def test_a_stale_change_is_409_with_the_choices_kept_and_a_late_start_is_422(
                      html)
     db.session.expire_all()
     assert mentorship.role == "sponsor"
+
+
+# The demo ----------------------------------------------------------------------------------
+
+
+def test_the_demo_has_communes_and_mentorships_with_hours_and_no_stray_notification(app):
+    from incubator.demo import MENTORSHIPS, load_demo
+
+    with current_app.test_request_context():
+        assert load_demo()
+    db.session.commit()
+    assert _count(Commune) >= 40
+    mentorships = db.session.scalars(select(Mentorship)).all()
+    assert len(mentorships) == len(MENTORSHIPS)
+    assert any(not m.is_current for m in mentorships) and any(m.is_current for m in mentorships)
+    assert _count(MentoringHours) >= 10
+    assert _count(ProjectEvent, ProjectEvent.kind == "hours_logged") == _count(MentoringHours)
+    assert _count(Notification, Notification.kind == "mentoring") == 0
