@@ -612,3 +612,19 @@ def test_the_demo_has_communes_and_mentorships_with_hours_and_no_stray_notificat
     assert _count(MentoringHours) >= 10
     assert _count(ProjectEvent, ProjectEvent.kind == "hours_logged") == _count(MentoringHours)
     assert _count(Notification, Notification.kind == "mentoring") == 0
+
+
+def test_two_links_at_the_same_moment_leave_one_current_mentorship(app, team, monkeypatch):
+    """The check before the insert cannot see a link made at the same instant by another
+    request: the partial unique index refuses the second, with the same message."""
+    organisation = _organisation()
+    _mentorship(team.project, organisation)
+    monkeypatch.setattr(services, "current_of", lambda *args: None)
+    with current_app.test_request_context(), pytest.raises(services.MentoringError,
+                                                           match="parraine déjà|already"):
+        services.link_mentor(team.advisor, team.project, organisation, role="expert",
+                             contact=None, started_on=date(2025, 2, 1))
+    db.session.rollback()
+    assert _count(Mentorship) == 1
+    # An ended one does not count: the organisation may mentor the project again.
+    _mentorship(team.project, organisation, ended_on=date(2025, 3, 1))

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..i18n import date_long, de
@@ -98,7 +99,13 @@ def link_mentor(actor: User | None, project: Project, organisation: Organisation
                             contact_id=contact.id if contact else None, started_on=started_on,
                             created_by_id=actor.id if actor else None, created_at=now,
                             updated_at=now)
-    db.session.add(mentorship)
+    try:
+        # The partial unique index decides between two links made at the same moment.
+        with db.session.begin_nested():
+            db.session.add(mentorship)
+    except IntegrityError:
+        raise MentoringError(_("%(name)s already mentors this project.",
+                               name=organisation.name)) from None
     _touch(project, now)
     _event(project, "mentor_linked", actor, now, organisation=organisation.name, role=role,
            started_on=started_on.isoformat())
