@@ -128,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from .main.routes import bp as main_bp
     from .members.routes import bp as members_bp
     from .mentors.routes import bp as mentors_bp
+    from .mentoring.routes import bp as mentoring_bp
     from .next_steps.routes import bp as next_steps_bp
     from .notes.routes import bp as notes_bp
     from .notifications.routes import bp as notifications_bp
@@ -150,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(next_steps_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(mentoring_bp)  # /projects/<id>/mentors…
 
 
 def register_errorhandlers(app: Flask) -> None:

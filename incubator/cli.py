@@ -73,3 +73,29 @@ def register_commands(app: Flask) -> None:
         if database.startswith("sqlite:///"):
             click.echo("To start again from empty demo data: stop the server, delete "
                        f"{database.removeprefix('sqlite:///')} and run this command again.")
+
+    # The communes reference (mentoring suggestions: "nearby", distances in km).
+    communes = click.Group("communes", help="The communes reference (docs/members.md).")
+    app.cli.add_command(communes)
+
+    @communes.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_communes_command(path: str) -> None:
+        """Add or update communes from a CSV file (geo.api.gouv.fr / INSEE COG columns:
+        code, nom, codesPostaux, codeEpci, nomEpci, latitude, longitude)."""
+        from .mentoring.services import CommunesFileError, import_communes, read_communes
+        from .textfiles import NotText, read_text_file
+
+        with open(path, "rb") as file:
+            data = file.read()
+        try:
+            text, _encoding = read_text_file(data)
+            rows = read_communes(text.splitlines())
+        except NotText as error:
+            raise click.ClickException(f"{path} is not a text (CSV) file.") from error
+        except CommunesFileError as error:
+            raise click.ClickException(f"{path} lacks the column(s): {error}.") from error
+        created, updated = import_communes(rows)
+        db.session.commit()
+        click.echo(f"Communes: {created} added, {updated} updated, "
+                   f"{len(rows) - created - updated} unchanged.")

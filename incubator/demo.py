@@ -14,19 +14,29 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from flask import g
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
 from .auth.services import create_user, find_user_by_email
 from .board.services import close_project, move_project, pause_project
 from .extensions import db
 from .members.services import create_organisation
+from .mentoring.services import (
+    end_mentorship,
+    import_communes,
+    link_mentor,
+    log_hours,
+    read_communes,
+)
 from .models import (
     LegalForm,
     Mentorship,
     MentorshipRole,
     Notification,
+    Organisation,
     OrganisationContact,
     OutgoingMail,
     Project,
@@ -632,6 +642,69 @@ def _create_organisations() -> None:
         create_organisation(None, contacts=contacts, **fields)
 
 
+# Mentorships of the demo (issue 10): project title, organisation, role, contact (index in
+# its contacts, or None), weeks since it started, weeks since it ended (None: current), and
+# the hours given (weeks ago, hours, note).
+MENTORSHIPS: tuple[tuple, ...] = (
+    ("Boulangerie paysanne en coopérative", "SCIC Manger Local en Pays de Redon", "sponsor",
+     0, 20, None, ((18, "2", "Premier rendez-vous : plan d’approvisionnement en farine."),
+                   (12, "1.5", "Relecture du budget prévisionnel."),
+                   (5, "3", "Visite du fournil d’une boulangerie partenaire."))),
+    ("Boulangerie paysanne en coopérative", "SCOP Les Ateliers du Canal", "expert", 0, 14,
+     None, ((10, "2.5", "Statuts de SCOP : atelier avec les associés."),)),
+    ("Ressourcerie textile « Fil à fil »", "Association Ressourcerie de la Vilaine",
+     "sponsor", 0, 30, None, ((26, "3", "Visite de la ressourcerie et du tri."),
+                              (16, "2", "Organisation de la collecte."),
+                              (6, "1.25", "Point sur les recrutements en insertion."))),
+    ("SCIC d’énergie citoyenne « Vilaine Énergies »", "Coopérative Oust et Vilaine Énergies",
+     "sponsor", 0, 40, None, ((36, "4", "Modèle de financement participatif."),
+                              (20, "2", "Gouvernance : collèges de la SCIC."))),
+    ("Atelier vélo participatif", "Atelier Vélo Redonnais", "support_body", None, 16, None,
+     ((12, "3", "Prêt de l’atelier et des outils pour une journée test."),)),
+    ("Service d’aide à domicile en SCOP", "Cap Emploi Services", "expert", 0, 24, 6,
+     ((20, "2", "Convention collective et paie."), (10, "1.5", "Plannings des intervenantes."))),
+    ("Chantier d’éco-construction en terre-paille", "SCOP Bâti Sain", "sponsor", None, 10,
+     None, ((4, "2", "Chiffrage du chantier participatif."),)),
+)
+
+
+def _create_mentorships(now: datetime) -> None:
+    """A few believable mentorships with hours, through the mentoring services (the
+    notifications they would send are the caller's to drop)."""
+    titles = {m[0] for m in MENTORSHIPS}
+    projects = {p.title: p for p in db.session.scalars(
+        select(Project).where(Project.title.in_(titles)))}
+    organisations = {o.name: o for o in db.session.scalars(
+        select(Organisation).options(selectinload(Organisation.contacts))
+        .where(Organisation.name.in_({m[1] for m in MENTORSHIPS})))}
+    staff = db.session.scalar(select(User).where(User.email == MANAGER_EMAIL))
+    for title, name, role, contact, since, ended, hours in MENTORSHIPS:
+        project, organisation = projects.get(title), organisations.get(name)
+        if project is None or organisation is None:
+            continue
+        started = now - timedelta(weeks=since)
+        mentorship = link_mentor(
+            staff, project, organisation, role=role,
+            contact=organisation.contacts[contact] if contact is not None else None,
+            started_on=started.date(), now=started)
+        for weeks, amount, note in hours:
+            day = now - timedelta(weeks=weeks)
+            log_hours(staff, mentorship, day.date(), Decimal(amount), note, project=project,
+                      now=day)
+        if ended is not None:
+            day = now - timedelta(weeks=ended)
+            end_mentorship(staff, project, mentorship, day.date(), mentorship.version, now=day)
+
+
+def load_communes() -> int:
+    """The communes reference of the demo territory (incubator/data/, docs/members.md):
+    added or updated; returns how many were read."""
+    path = Path(__file__).parent / "data" / "communes-pays-de-redon.csv"
+    rows = read_communes(path.read_text(encoding="utf-8").splitlines())
+    import_communes(rows)
+    return len(rows)
+
+
 def load_demo() -> bool:
     """Add the demo accounts and projects; False (nothing added) when already loaded.
 
@@ -672,6 +745,14 @@ def load_demo() -> bool:
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)
     _create_organisations()
+    load_communes()
+    db.session.flush()
+    last_notification = db.session.scalar(select(func.max(Notification.id))) or 0
+    last_mail = db.session.scalar(select(func.max(OutgoingMail.id))) or 0
+    _create_mentorships(now)
+    db.session.execute(delete(Notification).where(Notification.id > last_notification))
+    db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
+    g.pop("queued_mail", None)
     _demo_mentor_account(users, now)
     db.session.flush()
     return True

@@ -321,6 +321,27 @@ def sees_all_steps(user: User, project: Project) -> bool:
     return not is_mentor(user)
 
 
+# Mentoring (issue 10): staff link and end mentorships; hours are logged by staff or by the
+# mentor whose contact person is the mentorship's contact, while it is current.
+
+def can_manage_mentoring(user: User) -> bool:
+    """Link an organisation to a project as mentor, end a mentorship, see suggestions:
+    staff."""
+    return user.is_staff
+
+
+def can_log_hours(user: User, mentorship: Mentorship) -> bool:
+    """Log volunteer hours on ``mentorship``: staff, or the mentor account of the
+    mentorship's contact person (``OrganisationContact.user_id``) while it is current.
+    Reads the contact from the session's identity map when loaded (else one query)."""
+    if user.is_staff:
+        return True
+    if user.role != Role.MENTOR or not mentorship.is_current or mentorship.contact_id is None:
+        return False
+    contact = db.session.get(OrganisationContact, mentorship.contact_id)
+    return contact is not None and contact.user_id == user.id
+
+
 # Rules templates may ask, for the current user: ``can.use_board()``, ``can.move(project)``.
 # Templates never test roles themselves (tests/test_permissions_layout.py checks it).
 TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
@@ -336,6 +357,8 @@ TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "upload_document": can_upload_document,
     "invite_mentor": can_invite_mentor,
     "list_mentorships": has_mentorships_home,
+    "manage_mentoring": can_manage_mentoring,
+    "log_hours": can_log_hours,
 }
 
 

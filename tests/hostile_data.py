@@ -393,11 +393,22 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
         follow_redirects=True, data={"confirm": "1"}))
     contact_account = db.session.scalar(select(User).where(User.email == "contact@example.org"))
     contact_account.password_hash = hash_password(factories.PASSWORD)  # as if they used the link
-    db.session.add(Mentorship(project_id=project, organisation_id=organisation_id,
-                              contact_id=contact.id, role="sponsor", started_on=date.today()))
     db.session.commit()
     keep("mentor's users list", staff.get("/admin/users?role=mentor"))
     data.emails["mentor"] = contact_account.email
+    # Mentoring: that organisation mentors the project, with hours and a note.
+    # (the link goes through the route, with the contact person who has the mentor account)
+    keep("mentor linked", advisor.post(f"/projects/{project}/mentors", data={
+        "organisation_id": data.ids["organisation"], "role": "sponsor", "contact_id": contact.id,
+        "started_on": "2025-01-06"}), 303)
+    mentorship = db.session.scalar(select(Mentorship.id).where(
+        Mentorship.organisation_id == data.ids["organisation"]))
+    data.ids["mentorship"] = mentorship
+    keep("hours logged", advisor.post(f"/projects/{project}/mentors/{mentorship}/hours",
+                                      htmx=True, data={"worked_on": "2025-02-03",
+                                                       "hours": "1,5",
+                                                       "note": mark("hours note", 1000)}))
+
     mentor = app.test_client()
     assert mentor.post("/auth/login", data={"email": data.emails["mentor"],
                                             "password": factories.PASSWORD}).status_code == 303

@@ -69,6 +69,12 @@ URLS = [
     ("members.show", {"organisation_id": "@organisation"}, (MENTOR, ADVISOR, MANAGER), PAGE),
     ("members.new", {}, STAFF, PAGE),
     ("members.edit", {"organisation_id": "@organisation"}, STAFF, PAGE),
+    ("mentoring.new", {"project_id": "@project"}, STAFF, BOTH),
+    ("mentoring.new", {"project_id": "@project", "q": "!mentor search"}, STAFF, BOTH),
+    ("mentoring.new", {"project_id": "@project", "organisation_id": "@organisation"}, STAFF,
+     PAGE),
+    ("mentoring.change", {"project_id": "@project", "mentorship_id": "@mentorship"}, STAFF,
+     PAGE),
 ]
 
 NOT_CRAWLED = {

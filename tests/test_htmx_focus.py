@@ -48,6 +48,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "documents.delete": (NAMED, "the heading of the documents section"),
     "members.index": (UNTOUCHED, "live search and filters: the results are swapped beside the "
                                "form (the pagination's links too: the focus stays on the link)"),
+    "mentoring.new": (UNTOUCHED, "live search of the directory: the results are swapped "
+                                "below the search field"),
+    "mentoring.end": (NAMED, "the heading of the mentoring section"),
+    "mentoring.hours": (NAMED, "the mentorship the hours were logged on"),
     "next_steps.add": (NAMED, "the new step in the list"),
     "next_steps.done": (NAMED, "the step's check button (to undo at once)"),
     "next_steps.undo": (NAMED, "the step's check button"),

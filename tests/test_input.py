@@ -764,6 +764,8 @@ INT_CALLS_REVIEWED = {
     ("next_steps/queries.py", "int(count)"),
     ("next_steps/queries.py", "int(overdue or 0)"),
     ("next_steps/queries.py", "int(count or 0)"),
+    ("mentoring/queries.py", "int(count)"),  # SQL aggregates
+    ("mentoring/suggestions.py", "int(taken.get(organisation.id, 0))"),
     ("projects/services.py", 'int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))'),
     ("security_log.py", "int(current_user.get_id())"),  # a loaded User's integer id
     ("config.py", "int(value)"),  # the operator's environment, at start-up

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -22,7 +23,7 @@ from sqlalchemy import event, select
 
 from incubator.extensions import db
 from incubator.members.services import create_organisation
-from incubator.models import Notification, OrganisationContact
+from incubator.models import Mentorship, Notification, OrganisationContact
 from incubator.notifications import services as notify
 
 from . import factories
@@ -55,7 +56,7 @@ def _url(app: Flask, rule, values: dict) -> str:
 
 
 ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
-              "notification_id": 1, "user_id": 1, "organisation_id": 1, "contact_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
+              "notification_id": 1, "user_id": 1, "organisation_id": 1, "contact_id": 1, "mentorship_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
 
 
 # Without a session ------------------------------------------------------------------------
@@ -209,13 +210,16 @@ def _world(role: str):
     db.session.add(notice)
     organisation = create_organisation(None, name="Coop Bois", family="cooperative",
                                        contacts=({"name": "Anne Briand"},))
+    mentorship = Mentorship(project_id=project.id, organisation_id=organisation.id,
+                            started_on=date(2025, 1, 6))
+    db.session.add(mentorship)
     db.session.commit()
     return user, {
         "organisation_id": organisation.id, "contact_id": db.session.scalars(select(OrganisationContact)).first().id,
         "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
         "user_id": user.id, "token": "not-a-token", "filename": "js/app.js",
-        "draft_id": draft.id,
+        "draft_id": draft.id, "mentorship_id": mentorship.id,
     }
 
 

@@ -21,6 +21,7 @@ class CardKit:
         self.unassigned = _("Unassigned")
         self.stalled = _("Stalled")
         self.move = _("Move…")
+        self.mentor_mark = _("Mentored")
         self._move_label = _("Move or close “%(title)s”")
         self._show = url_for("projects.show", project_id=_ID)
         self._move = url_for("board.move", project_id=_ID)
@@ -70,6 +71,11 @@ class CardKit:
     def overdue(self, count: int) -> str:
         return self._once("overdue", count, lambda: ngettext(
             "%(num)d overdue", "%(num)d overdue", count))
+
+
+    def mentored(self, names: list[str]) -> str:
+        """The mentor mark's accessible text: who mentors the project."""
+        return _("Mentored by %(names)s", names=", ".join(names))
 
 
 def card_kit() -> CardKit:

@@ -12,7 +12,8 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..models import Project, ProjectHolder, ProjectStatus, Stage, User
+from ..mentoring.queries import mentor_counts, mentoring_organisations
+from ..models import Mentorship, Project, ProjectHolder, ProjectStatus, Stage, User
 from ..params import parse_int
 from ..reference import TERRITORY_COMMUNES, active_stages, staff_members, themes
 from ..text import like_key, one_spelling, search_key
@@ -27,6 +28,7 @@ class BoardFilters:
     theme: int | None = None
     commune: str = ""
     q: str = ""
+    mentor: int | None = None  # an organisation currently mentoring the project
 
     @classmethod
     def from_args(cls, args: MultiDict) -> BoardFilters:
@@ -39,11 +41,13 @@ class BoardFilters:
             theme=number("theme"),
             commune=(args.get("commune") or "").strip()[:100],
             q=(args.get("q") or "").strip()[:100],
+            mentor=number("mentor"),
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.advisor or self.mine or self.theme or self.commune or self.q)
+        return bool(self.advisor or self.mine or self.theme or self.commune or self.q
+                    or self.mentor)
 
     def as_args(self) -> dict[str, Any]:
         """The filters as URL parameters (only those set)."""
@@ -58,6 +62,8 @@ class BoardFilters:
             args["commune"] = self.commune
         if self.q:
             args["q"] = self.q
+        if self.mentor:
+            args["mentor"] = self.mentor
         return args
 
     def conditions(self, user: User) -> list:
@@ -78,6 +84,10 @@ class BoardFilters:
                 like_key(User.name_key, self.q),
             )
             conditions.append(or_(like_key(Project.search_text, self.q), holder_match))
+        if self.mentor:
+            conditions.append(exists().where(
+                Mentorship.project_id == Project.id, Mentorship.organisation_id == self.mentor,
+                Mentorship.ended_on.is_(None)))
         return conditions
 
 
@@ -242,7 +252,8 @@ def filter_choices() -> dict[str, list]:
         .group_by(Project.commune)
     )
     communes = one_spelling(used.all(), spellings=TERRITORY_COMMUNES)
-    return {"advisors": advisors, "themes": themes(), "communes": communes}
+    return {"advisors": advisors, "themes": themes(), "communes": communes,
+            "mentors": mentoring_organisations()}
 
 
 def off_board(page: int, per_page: int = 50):
@@ -255,6 +266,11 @@ def off_board(page: int, per_page: int = 50):
         .order_by(Project.last_activity_at.desc(), Project.id.desc())
     )
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+def mentor_marks(project_ids: list[int]) -> dict[int, list[str]]:
+    """Per card: the organisations mentoring it now (the card's mentor mark), one query."""
+    return mentor_counts(project_ids)
 
 
 def step_counts(project_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -60,6 +60,7 @@ def _context(filters: BoardFilters, columns) -> dict:
         "poll_seconds": current_app.config["BOARD_POLL_SECONDS"],
         "board_url": board_url(filters),
         "step_counts": queries.step_counts([p.id for c in columns for p in c.cards]),
+        "mentor_marks": queries.mentor_marks([p.id for c in columns for p in c.cards]),
     }
 
 
@@ -93,6 +94,7 @@ def column(stage_id: int):
         "last_position": cards[-1].position if cards else after,
         "stalled_days": current_app.config["STALLED_DAYS"], "board_url": board_url(filters),
         "step_counts": queries.step_counts([p.id for p in cards]),
+        "mentor_marks": queries.mentor_marks([p.id for p in cards]),
     }
     return page_or_fragment("board/column.html", "board/_more.html", **context)
 

@@ -16,6 +16,7 @@ from ..confirm import ask_first, confirmed
 from ..errors import fail
 from ..extensions import db
 from ..htmx import hx_redirect, page_or_fragment, render
+from ..mentoring.queries import organisation_mentoring
 from ..models import Organisation
 from ..params import parse_int, query_int
 from ..permissions import can_edit_directory, can_read_directory, can_see_contacts
@@ -71,7 +72,8 @@ def show(organisation_id: int):
     contacts = can_see_contacts(current_user)
     organisation = _organisation(organisation_id, with_contacts=contacts)
     return render("members/show.html", organisation=organisation, show_contacts=contacts,
-                  contact_form=ContactForm() if contacts else None)
+                  contact_form=ContactForm() if contacts else None,
+                  mentoring=organisation_mentoring(current_user, organisation))
 
 
 # Writing
@@ -247,7 +249,8 @@ def add_contact(organisation_id: int):
     form = ContactForm()
     if not form.validate_on_submit():
         return render("members/show.html", 422, organisation=organisation,
-                      show_contacts=True, contact_form=form)
+                      show_contacts=True, contact_form=form,
+                      mentoring=organisation_mentoring(current_user, organisation))
     try:
         ticket = once.claim("contact", organisation_id)
     except once.AlreadyUsed:
@@ -257,7 +260,8 @@ def add_contact(organisation_id: int):
     except once.InvalidFormToken:
         form.form_errors.append(once.stale_message())
         return render("members/show.html", 422, organisation=organisation,
-                      show_contacts=True, contact_form=form)
+                      show_contacts=True, contact_form=form,
+                      mentoring=organisation_mentoring(current_user, organisation))
     contact = services.add_contact(organisation, **form.values())
     once.created(ticket, contact)
     db.session.commit()

@@ -5,16 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete
+from flask_babel import ngettext
+from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..models import Organisation, OrganisationContact, User, utcnow
+from ..models import Mentorship, Organisation, OrganisationContact, User, utcnow
 from ..versions import StaleVersion, save_version
+
 
 # What may link an organisation (mentorships, working groups… in later issues): each
 # function returns a description of the links it finds ("" when none). ``links_of`` asks
 # them all before a delete.
-LINK_CHECKS: list[Callable[[Organisation], str]] = []
+def _mentorships(organisation: Organisation) -> str:
+    """Its mentorships, current or past (their hours are the pole's record): one count."""
+    count = db.session.scalar(select(func.count()).select_from(Mentorship).where(
+        Mentorship.organisation_id == organisation.id))
+    if not count:
+        return ""
+    return ngettext("it mentors or mentored %(num)d project",
+                    "it mentors or mentored %(num)d projects", count)
+
+
+LINK_CHECKS: list[Callable[[Organisation], str]] = [_mentorships]
 
 
 def links_of(organisation: Organisation) -> list[str]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from stdnum.fr import siren as stdnum_siren
@@ -173,6 +174,11 @@ class Mentorship(db.Model):
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="dates_in_order"),
         Index("ix_mentorships_project", "project_id", "ended_on"),
         Index("ix_mentorships_organisation", "organisation_id", "ended_on"),
+        # One current mentorship per organisation and project: two staff linking the same
+        # organisation at once cannot both succeed (migration 5b0e2c7d9a41).
+        Index("uq_mentorships_current", "project_id", "organisation_id", unique=True,
+              sqlite_where=text("ended_on IS NULL"),
+              postgresql_where=text("ended_on IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,6 +10,7 @@ below; the bell's reads are in ``queries``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from flask import current_app, url_for
 from flask_babel import force_locale, get_locale
@@ -18,6 +19,7 @@ from sqlalchemy import inspect, select, update
 
 from .. import outbox
 from ..extensions import db
+from ..i18n import de
 from ..models import (
     Notification,
     OutgoingMail,
@@ -27,6 +29,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..numbers import local_number
 from ..reference import staff_members
 from ..urls import absolute_url
 
@@ -38,8 +41,9 @@ NEXT_STEP_ASSIGNED = "next_step_assigned"  # anyone: a next step is theirs
 IDEA_SUBMITTED = "idea_submitted"  # staff: a new idea arrived
 PROJECT_MOVED = "project_moved"  # advisor: their project was moved by someone else
 MENTOR_NOTE = "mentor_note"  # advisor: a mentor wrote a note on their project
+MENTORING = "mentoring"  # advisor: a mentor linked, a mentorship ended, hours logged
 KINDS = (STAGE_CHANGED, NOTE_SHARED, DOCUMENT_SHARED, NEXT_STEP_ASSIGNED, IDEA_SUBMITTED,
-         PROJECT_MOVED, MENTOR_NOTE)
+         PROJECT_MOVED, MENTOR_NOTE, MENTORING)
 
 
 def _stage(detail: dict) -> str:
@@ -74,7 +78,26 @@ def message(notification: Notification) -> str:
     if notification.kind == PROJECT_MOVED:
         return _("“%(title)s”, which you follow, was moved to %(stage)s by %(actor)s.",
                  title=title, stage=_stage(detail), actor=detail.get("actor", ""))
+    if notification.kind == MENTORING:
+        return _mentoring_message(detail, title)
     return title
+
+
+def _mentoring_message(detail: dict, title: str) -> str:
+    """The sentence of a mentoring notification (``detail["what"]``: linked, ended, hours)."""
+    organisation = detail.get("organisation", "")
+    what = detail.get("what")
+    if what == "linked":
+        return _("%(organisation)s now mentors “%(title)s”.", organisation=organisation,
+                 title=title)
+    if what == "changed":
+        return _("The mentorship %(of_name)s on “%(title)s” was changed.",
+                 of_name=de(organisation), title=title)
+    if what == "ended":
+        return _("The mentorship %(of_name)s on “%(title)s” ended.",
+                 of_name=de(organisation), title=title)
+    return _("%(hours)s h of mentoring logged by %(organisation)s on “%(title)s”.",
+             hours=local_number(Decimal(detail.get("hours") or "0")), organisation=organisation, title=title)
 
 
 def link(notification: Notification, external: bool = False) -> str | None:
@@ -167,6 +190,16 @@ def mentor_note(project: Project, by: User) -> None:
     if project.advisor_id is not None:
         advisor = db.session.get(User, project.advisor_id)
         notify([advisor], MENTOR_NOTE, project, by, actor=by.name)
+
+
+def mentoring_changed(project: Project, by: User | None, what: str, **detail) -> None:
+    """A mentor was linked to ``project``, a mentorship changed or ended, or hours were
+    logged (``what``: linked, changed, ended, hours): its advisor is told, unless they did it. One read
+    (the advisor) at most. Raises ValueError only as ``notify`` does (never)."""
+    if project.advisor_id is None or (by is not None and project.advisor_id == by.id):
+        return
+    advisor = db.session.get(User, project.advisor_id)
+    notify([advisor], MENTORING, project, by, what=what, **detail)
 
 
 def idea_submitted(project: Project, by: User) -> None:

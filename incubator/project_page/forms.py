@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..documents import forms as documents
+from ..mentoring import forms as mentoring
 from ..models import Project, User
 from ..next_steps import forms as next_steps
 from ..notes import forms as notes
 from ..projects import forms as projects
 
-FEATURES = (projects, notes, next_steps, documents)
+FEATURES = (projects, notes, next_steps, documents, mentoring)
 
 
 def page_forms(user: User, project: Project) -> dict[str, Any]:

@@ -12,13 +12,14 @@ from typing import Any
 
 from ..documents import queries as documents
 from ..mentors import queries as mentors
+from ..mentoring import queries as mentoring
 from ..models import Project, User
 from ..next_steps import queries as next_steps
 from ..notes import queries as notes
 from ..projects import queries as projects
 from ..timeline import TimelineEntry
 
-FEATURES = (notes, next_steps, documents)
+FEATURES = (notes, next_steps, documents, mentoring)
 
 
 def sections(user: User, project: Project) -> dict[str, Any]:
