@@ -138,7 +138,7 @@ def mapping_errors(mapping: list[str]) -> list[str]:
     """What makes ``mapping`` unusable: no name column, a field chosen twice."""
     errors = []
     if "name" not in mapping:
-        errors.append(_("Choose the column that holds the organisations' names."))
+        errors.append(_("Choose the column that holds the names of the organisations."))
     seen: set[str] = set()
     for name in mapping:
         if name and name in seen:

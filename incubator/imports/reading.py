@@ -134,11 +134,17 @@ def _fill(table: Table, rows) -> None:
         table.rows.append((number, cells))
         if len(table.rows) > MAX_ROWS:
             break
+    # Columns past the last one holding anything (an XLSX sheet's formatted, empty columns).
+    width = max([index + 1 for cells in (table.header, *(row for _n, row in table.rows))
+                 for index, cell in enumerate(cells) if cell] or [0])
+    table.header = table.header[:width] + [""] * (width - len(table.header))
+    table.rows = [(number, cells[:width]) for number, cells in table.rows]
 
 
 def _clean(cell: str) -> str:
-    return " ".join(_CONTROL.sub(" ", cell).split()) if "\n" not in cell else \
-        "\n".join(" ".join(line.split()) for line in _CONTROL.sub(" ", cell).splitlines())
+    """A cell's text: spaces collapsed, line breaks kept (skills, notes), controls dropped."""
+    lines = (" ".join(line.split()) for line in _CONTROL.sub(" ", cell).splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def cell_text(value) -> str:
