@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..models import HEADCOUNT_BANDS, OrganisationFamily, clean_siret
 from ..numbers import NumberRefused, parse_decimal
@@ -181,12 +182,16 @@ def row_values(cells: list[str], mapping: list[str]) -> RowValues:
 # Cell readers: each returns the value or raises ValueError with the reason shown.
 
 
+def too_long(label, limit: int) -> str:
+    return ngettext("%(field)s longer than %(num)d character.",
+                    "%(field)s longer than %(num)d characters.", limit, field=label)
+
+
 def _text(limit: int, label):
     def read(raw: str) -> str:
         value = " ".join(raw.split()) if limit <= 300 else raw.strip()
         if len(value) > limit:
-            raise ValueError(_("%(field)s longer than %(max)d characters.", field=label,
-                               max=limit))
+            raise ValueError(too_long(label, limit))
         return value
     return read
 
@@ -278,8 +283,7 @@ def _skills(raw: str) -> str:
     skills = [" ".join(part.split()) for part in re.split(r"[;\n]", raw) if part.strip()]
     value = "\n".join(skills)
     if len(value) > 4000:
-        raise ValueError(_("%(field)s longer than %(max)d characters.",
-                           field=FIELD_LABELS["skills"], max=4000))
+        raise ValueError(too_long(FIELD_LABELS["skills"], 4000))
     return value
 
 
@@ -406,8 +410,7 @@ def sirene_values(cells: list[str], header: list[str], commune_names: dict[str, 
     if not name:
         read.problems.append(_("Missing name."))
     elif len(name) > 200:
-        read.problems.append(_("%(field)s longer than %(max)d characters.",
-                               field=FIELD_LABELS["name"], max=200))
+        read.problems.append(too_long(FIELD_LABELS["name"], 200))
     else:
         read.values["name"] = name
     category = row.get("categoriejuridiqueunitelegale", "")

@@ -20,6 +20,7 @@ from ..confirm import ask_first, confirmed
 from ..errors import fail, render_error
 from ..extensions import db
 from ..htmx import hx_redirect, page_or_fragment, render
+from ..i18n import de
 from ..numbers import local_number
 from ..params import query_int
 from ..permissions import can_edit_directory
@@ -234,9 +235,9 @@ def undo(import_id: int):
         flash(_("This import was already undone."), "info")
         return hx_redirect(back)
     if not confirmed():
-        return ask_first(_("Undo the import of %(file)s? The organisations it created are "
+        return ask_first(_("Undo the import %(of_file)s? The organisations it created are "
                            "deleted and the fields it changed are put back.",
-                           file=found.record.filename), back, action_label=_("Undo"))
+                           of_file=de(found.record.filename)), back, action_label=_("Undo"))
     try:
         services.undo_import(found.record, current_user)
     except services.AlreadyUndone:

@@ -36,7 +36,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..text import search_key
+from ..text import search_key, sorted_french
 from ..versions import StaleVersion, save_version
 from .mapping import FIELDS, RowValues, is_known_category, row_values, sirene_values
 from .reading import Table
@@ -120,7 +120,7 @@ def _match(values: dict, index: dict) -> tuple[Organisation | None, str | None]:
         if siret:
             candidates = [c for c in candidates if not c.siret or c.siret[:9] == siret[:9]]
     if len(candidates) > 1:
-        names = ", ".join(sorted({c.name for c in candidates})[:3])
+        names = ", ".join(sorted_french({c.name for c in candidates})[:3])
         return None, _("Matches several organisations of the directory (%(names)s): give "
                        "its SIRET to tell which.", names=names)
     return (candidates[0] if candidates else None), None
