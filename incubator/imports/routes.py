@@ -126,11 +126,24 @@ def _preview(upload: store.Upload, source, status: int = 200, form_error: str | 
     page = min(query_int("page", 1), pages)
     samples = [[cells[index] for _line, cells in table.rows[:3] if index < len(cells)
                 and cells[index]] for index in range(len(table.header))]
+    counts = planned.counts if planned else {}
+    count_labels = {
+        services.CREATED: ngettext("%(num)d created", "%(num)d created",
+                                   counts.get(services.CREATED, 0)),
+        services.UPDATED: ngettext("%(num)d updated", "%(num)d updated",
+                                   counts.get(services.UPDATED, 0)),
+        services.UNCHANGED: ngettext("%(num)d unchanged", "%(num)d unchanged",
+                                     counts.get(services.UNCHANGED, 0)),
+        services.REFUSED: ngettext("%(num)d refused", "%(num)d refused",
+                                   counts.get(services.REFUSED, 0)),
+        services.SKIPPED: ngettext("%(num)d skipped", "%(num)d skipped",
+                                   counts.get(services.SKIPPED, 0)),
+    }
     query = {column_field(index): name for index, name in enumerate(mapping or [])}
     if archive_closed:
         query["archive_closed"] = "1"
     context = {
-        "query": query, "outcome_labels": outcome_labels(),
+        "query": query, "outcome_labels": outcome_labels(), "count_labels": count_labels,
         "row_page": queries.Page(page, ROWS_PER_PAGE, total),
         "delimiter_label": {";": ";", ",": ",", "\t": _("tab")}.get(table.delimiter, ""),
         "upload": upload, "sirene": sirene, "mapping": mapping, "errors": errors,
