@@ -39,7 +39,8 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
         f"{project}/move", f"{project}/notes", f"{project}/notes/{ids['shared_note']}/edit",
         f"/projects/{ids['closed']}", f"/projects/{ids['paused']}",
         "/members", "/members?q=qz", f"/members/{ids['organisation']}", "/members/new",
-        f"/members/{ids['organisation']}/edit"]
+        f"/members/{ids['organisation']}/edit", "/members/imports",
+        f"/members/imports/{ids['import']}"]
     if role == "manager":
         staff += ["/admin/users", "/admin/users?role=holder"]
     return staff
