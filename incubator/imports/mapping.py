@@ -25,6 +25,7 @@ from flask_babel import ngettext
 
 from ..models import HEADCOUNT_BANDS, OrganisationFamily, clean_siret
 from ..numbers import NumberRefused, parse_decimal
+from ..params import parse_int
 from ..text import search_key
 
 IGNORE = ""
@@ -112,7 +113,6 @@ _FAMILY_KEYS = {key: code for code, keys in _FAMILIES.items() for key in keys}
 
 _NAF = re.compile(r"^(\d{2})\.?(\d{2})([A-Z])$")
 _INSEE_COMMUNE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
-_YEAR = re.compile(r"^\d{4}$")
 
 
 def _header_key(header: str) -> str:
@@ -227,7 +227,7 @@ def naf(raw: str) -> str:
 
 def _commune_insee(raw: str) -> str:
     value = raw.replace(" ", "").upper()
-    if value.isdigit() and len(value) == 4:  # a spreadsheet dropped the leading zero
+    if re.fullmatch("[0-9]{4}", value):  # a spreadsheet dropped the leading zero
         value = "0" + value
     if not _INSEE_COMMUNE.match(value):
         raise ValueError(_("Bad commune INSEE code “%(value)s” (5 characters, e.g. 35236).",
@@ -242,24 +242,25 @@ def _whole(label, minimum: int, maximum: int):
         except NumberRefused:
             raise ValueError(_("Bad number for %(field)s: “%(value)s” (a whole number).",
                                field=label, value=raw[:30])) from None
-        if value is None or not minimum <= value <= maximum:
+        whole = None if value is None else parse_int(str(value), minimum, maximum)
+        if whole is None:
             raise ValueError(_("Bad number for %(field)s: “%(value)s” (from %(min)d to "
                                "%(max)d).", field=label, value=raw[:30], min=minimum,
                                max=maximum))
-        return int(value)
+        return whole
     return read
 
 
 def _year(raw: str) -> int:
-    value = raw.strip()
-    if not _YEAR.match(value) or not 1900 <= int(value) <= 2100:
+    year = parse_int(raw, 1900, 2100, max_digits=4)
+    if year is None:
         raise ValueError(_("Bad year joined “%(value)s” (e.g. 2019).", value=raw[:30]))
-    return int(value)
+    return year
 
 
 def _band(raw: str) -> str:
     value = raw.strip().upper()
-    if value.isdigit() and len(value) == 1:  # "1" for "01": a spreadsheet's number
+    if re.fullmatch("[0-9]", value):  # "1" for "01": a spreadsheet's number
         value = "0" + value
     if value not in HEADCOUNT_BANDS:
         raise ValueError(_("Bad INSEE headcount band “%(value)s” (a Sirene code: 00, 01, "

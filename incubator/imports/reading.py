@@ -154,7 +154,7 @@ def cell_text(value) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e17:
-        return str(int(value))
+        return f"{value:.0f}"
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else \
             value.isoformat(sep=" ")
