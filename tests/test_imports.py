@@ -648,3 +648,31 @@ def test_a_5000_row_file_previews_and_imports_in_a_few_seconds(app):
     assert (record.updated_count, record.unchanged_count) == (3333, 1667)
     assert count() == 5000
     assert first < 30 and again < 30, (first, again)  # bench/imports.py: a few seconds
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_imports_page_answers_plain_and_htmx_requests(client, login, htmx):
+    login("manager")
+    response = client.get("/members/imports", htmx=htmx)
+    assert response.status_code == 200 and "HX-Request" in response.vary
+    page = response.get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and "No import yet." in page
+
+
+def test_a_sirene_extract_goes_through_the_preview_without_mapping(client, login):
+    login("advisor")
+    known = create_organisation(None, name="Comité des fêtes de Malansac",
+                                siret=siret("91912345"), family="association")
+    db.session.commit()
+    url = _preview_url(client, (SAMPLES / "sirene-pays-de-redon.csv").read_bytes(),
+                       name="sirene.csv")
+    page = client.get(url + "?archive_closed=1").get_data(as_text=True)
+    assert "Sirene extract recognised" in page and "column-0" not in page
+    assert "1 establishment has a legal category outside the ESS families" in page
+    fields = _confirm_fields(page)
+    assert fields["archive_closed"] == "1"
+    client.post(url, data=fields)
+    record = db.session.scalar(select(OrganisationImport))
+    assert (record.kind, record.created_count, record.updated_count, record.skipped_count) == (
+        "sirene", 10, 1, 1)
+    assert db.session.get(Organisation, known.id).archived_at is not None
