@@ -145,6 +145,7 @@ def test_an_xlsx_workbook_is_read_with_numbers_as_people_see_them(app):
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls"),
     (b"PK\x03\x04not really a zip", "not a spreadsheet"),
     (b"\xff\xfe" + b"\x00\xd8" * 3, "not a spreadsheet"),
+    (b"Nom;Commune\r\nCaf\x81;R\x8fdon\r\n", "encoding this page cannot read"),
 ])
 def test_malformed_files_are_refused_with_a_message(app, data, words):
     with pytest.raises(FileRefused) as refused:
