@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .board.routes import bp as board_bp
     from .documents.routes import bp as documents_bp
+    from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
     from .members.routes import bp as members_bp
     from .mentors.routes import bp as mentors_bp
@@ -141,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(mentors_bp)
+    app.register_blueprint(imports_bp)  # /members/imports…
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(projects_bp, url_prefix="/projects")
     app.register_blueprint(board_bp)  # /board… and /projects/<id>/move…

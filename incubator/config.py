@@ -216,6 +216,12 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "DOCUMENT_MAX_UNPACKED_BYTES": _env_int("DOCUMENT_MAX_UNPACKED_BYTES",
                                                 20 * document_max_bytes),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # Imports of organisations (incubator/imports): the largest file read, checked
+        # before parsing (within MAX_CONTENT_LENGTH), where uploads wait for their
+        # confirmation (shared by the app servers) and for how long.
+        "IMPORT_MAX_BYTES": _env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024),
+        "IMPORT_FOLDER": _env("IMPORT_FOLDER", str(folder / "imports")),
+        "IMPORT_KEEP_HOURS": _env_int("IMPORT_KEEP_HOURS", 24),
     }
 
 

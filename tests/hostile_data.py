@@ -11,6 +11,7 @@ shown as text somewhere (so the field really was on a page).
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from incubator.models import (
     NextStep,
     Note,
     OrganisationContact,
+    OrganisationImport,
     Project,
     Stage,
     Theme,
@@ -408,6 +410,23 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
                                       htmx=True, data={"worked_on": "2025-02-03",
                                                        "hours": "1,5",
                                                        "note": mark("hours note", 1000)}))
+
+    # An import of organisations: a hostile file name and cells, through the preview.
+    table = io.StringIO()
+    csv.writer(table, delimiter=";").writerows([
+        ["Nom", "Commune", "Notes"],
+        [mark("imported organisation name", 200), mark("imported commune", 100, shown=False),
+         mark("imported notes", shown=False)]])
+    response = advisor.post("/members/imports", data={"file": (
+        io.BytesIO(table.getvalue().encode()),
+        mark("import file name", 120, payloads=FILE_NAME_PAYLOADS) + ".csv")})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    preview = advisor.get(response.location)
+    keep("import preview", preview)
+    token = re.search(r'name="form_token" value="([^"]+)"', preview.get_data(as_text=True))[1]
+    keep("import done", advisor.post(response.location, follow_redirects=True, data={
+        "form_token": token}))
+    data.ids["import"] = db.session.scalar(select(OrganisationImport.id))
 
     mentor = app.test_client()
     assert mentor.post("/auth/login", data={"email": data.emails["mentor"],

@@ -75,12 +75,16 @@ URLS = [
      PAGE),
     ("mentoring.change", {"project_id": "@project", "mentorship_id": "@mentorship"}, STAFF,
      PAGE),
+    ("imports.index", {}, STAFF, PAGE),
+    ("imports.show", {"import_id": "@import"}, STAFF, PAGE),
 ]
 
 NOT_CRAWLED = {
     "static": "files from static/, no data",
     "main.healthz": "JSON status of the database, no user data",
     "documents.download": "an attachment, never rendered (test_documents checks its headers)",
+    "imports.preview": "an upload's preview belongs to its uploader: hostile_data.build keeps "
+                       "the advisor's preview of a hostile file for the checker",
 }
 
 

@@ -46,6 +46,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "board.changes": (UNTOUCHED, "the poll: skipped while the user is busy on the board"),
     "documents.upload": (NAMED, "the new document in the list"),
     "documents.delete": (NAMED, "the heading of the documents section"),
+    "imports.preview": (UNTOUCHED, "the mapping, the outcome filters and the pages: the "
+                                   "preview is swapped beside the control"),
     "members.index": (UNTOUCHED, "live search and filters: the results are swapped beside the "
                                "form (the pagination's links too: the focus stays on the link)"),
     "mentoring.new": (UNTOUCHED, "live search of the directory: the results are swapped "
@@ -77,7 +79,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
 #: hx attributes whose URL is not a url_for in the attribute itself.
 INDIRECT = {"kit.move_form_url(pid)": ["board.move_form"],
             # the pagination macro: its htmx callers
-            "url": ["notifications.index", "members.index"]}
+            "url": ["notifications.index", "members.index", "imports.preview"]}
 
 HX = re.compile(r'hx-(?:get|post|put|patch|delete)="\{\{\s*(.+?)\s*\}\}"')
 URL_FOR = re.compile(r"url_for\('([\w.]+)'")

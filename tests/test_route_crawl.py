@@ -56,7 +56,7 @@ def _url(app: Flask, rule, values: dict) -> str:
 
 
 ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
-              "notification_id": 1, "user_id": 1, "organisation_id": 1, "contact_id": 1, "mentorship_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
+              "notification_id": 1, "user_id": 1, "organisation_id": 1, "contact_id": 1, "mentorship_id": 1, "import_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
 
 
 # Without a session ------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def _world(role: str):
         "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
         "user_id": user.id, "token": "not-a-token", "filename": "js/app.js",
-        "draft_id": draft.id, "mentorship_id": mentorship.id,
+        "draft_id": draft.id, "mentorship_id": mentorship.id, "import_id": 1,
     }
 
 

@@ -47,7 +47,9 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
         f"/members/{ids['organisation']}/edit", f"{project}/mentors/new",
         f"{project}/mentors/new?q=qz",
         f"{project}/mentors/new?organisation_id={ids['organisation']}",
-        f"{project}/mentors/{ids['mentorship']}/edit"]
+        f"{project}/mentors/{ids['mentorship']}/edit",
+        "/members/imports",
+        f"/members/imports/{ids['import']}"]
     if role == "manager":
         staff += ["/admin/users", "/admin/users?role=holder"]
     return staff
