@@ -128,8 +128,8 @@ def register_blueprints(app: Flask) -> None:
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
     from .members.routes import bp as members_bp
-    from .mentors.routes import bp as mentors_bp
     from .mentoring.routes import bp as mentoring_bp
+    from .mentors.routes import bp as mentors_bp
     from .next_steps.routes import bp as next_steps_bp
     from .notes.routes import bp as notes_bp
     from .notifications.routes import bp as notifications_bp

@@ -779,10 +779,18 @@ def _demo_mentor_account(users: dict[str, User], now: datetime) -> None:
     mentor.created_at = mentor.privacy_accepted_at = now - timedelta(days=125)
     contact.user_id = mentor.id
     started = now - timedelta(days=120)
-    db.session.add(Mentorship(
-        project_id=project.id, organisation_id=contact.organisation_id,
-        role=MentorshipRole.SPONSOR.value, contact_id=contact.id, started_on=started.date(),
-        created_by_id=users["claire"].id, created_at=started))
+    # The demo's mentorships (MENTORSHIPS) may already link her organisation to the project:
+    # she becomes its contact person then.
+    current = db.session.scalar(select(Mentorship).where(
+        Mentorship.project_id == project.id,
+        Mentorship.organisation_id == contact.organisation_id, Mentorship.ended_on.is_(None)))
+    if current is not None:
+        current.contact_id = contact.id
+    else:
+        db.session.add(Mentorship(
+            project_id=project.id, organisation_id=contact.organisation_id,
+            role=MentorshipRole.SPONSOR.value, contact_id=contact.id,
+            started_on=started.date(), created_by_id=users["claire"].id, created_at=started))
     db.session.flush()
     advisor = users["yann"] if project.advisor_id == users["yann"].id else users["sophie"]
     add_step(project, advisor, title="Présenter le montage financier au comité des sociétaires",

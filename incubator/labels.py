@@ -27,9 +27,17 @@ OUTCOME_LABELS = {
     "abandoned": _l("Abandoned"),
 }
 
+# Mentorship roles (PRODUCT.md, Mentorship): models.MentorshipRole codes.
+MENTORSHIP_ROLE_LABELS = {
+    "sponsor": _l("Sponsor"),
+    "expert": _l("Expert"),
+    "support_body": _l("Support body"),
+}
+
 LABELS = {
     "role": ROLE_LABELS,
     "status": STATUS_LABELS,
     "kind": KIND_LABELS,
     "outcome": OUTCOME_LABELS,
+    "mentorship_role": MENTORSHIP_ROLE_LABELS,
 }

@@ -295,7 +295,7 @@ MENTOR_OPEN = {
 MENTOR_ON_THEIR_PROJECT = {
     "projects.show", "projects.history", "projects.description", "notes.index", "notes.show",
     "notes.create", "notes.edit", "notes.update", "notes.delete", "next_steps.done",
-    "next_steps.undo", "documents.download",
+    "next_steps.undo", "documents.download", "mentoring.hours",
 }
 # Routes about the session itself: crawling them would log the crawler out.
 ENDS_THE_SESSION = {"auth.logout", "account.end_session", "account.end_other_sessions",
@@ -322,6 +322,7 @@ def _mentor_world():
     former = None
     for name in ("theirs", "former", "other"):
         project = factories.project(holders=[holder], advisor=advisor)
+        mentorship = None
         if name != "other":
             mentorship = Mentorship(
                 project_id=project.id, organisation_id=organisation.id, contact_id=contact.id,
@@ -336,7 +337,8 @@ def _mentor_world():
             "document_id": document(project, uploader=advisor).id, "user_id": holder.id,
             "organisation_id": organisation.id, "contact_id": contact.id, "stage_id":
             project.stage_id, "notification_id": 1, "session_id": 99, "token": "x",
-            "filename": "js/app.js"}
+            "filename": "js/app.js", "import_id": 1,
+            "mentorship_id": mentorship.id if mentorship is not None else 1}
     former.ended_on = date(2025, 6, 30)  # after their note: ending it ends the access
     db.session.commit()
     return mentor, projects

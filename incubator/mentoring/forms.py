@@ -21,15 +21,10 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from ..forms import Form, LazyText, LocalDecimalField, NullableSelectField, strip
-from ..models import MentorshipRole, Organisation, Project, User
+from ..labels import MENTORSHIP_ROLE_LABELS as ROLE_LABELS
+from ..models import Organisation, Project, User
 from ..numbers import local_number
 from ..permissions import can_manage_mentoring
-
-ROLE_LABELS = {
-    MentorshipRole.SPONSOR.value: _l("Sponsor (parrain / marraine)"),
-    MentorshipRole.EXPERT.value: _l("Expert"),
-    MentorshipRole.SUPPORT_BODY.value: _l("Support body"),
-}
 
 
 def today() -> date:

@@ -33,6 +33,7 @@ from .suggestions import suggestions
 
 @bp.app_context_processor
 def _mentoring_labels() -> dict:
+    # The mentorship roles, for the pages of both mentoring and mentors (and the timeline).
     return {"mentorship_roles": ROLE_LABELS}
 
 

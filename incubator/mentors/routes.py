@@ -20,15 +20,8 @@ from ..htmx import hx_redirect, render
 from ..labels import ROLE_LABELS
 from ..permissions import can_invite_mentor, has_mentorships_home
 from . import bp, queries
-from .forms import ROLE_LABELS as MENTORSHIP_ROLE_LABELS
 from .forms import InviteMentorForm
 from .services import AddressTaken, AlreadyHasAccount, NoEmail, invite_mentor
-
-
-@bp.app_context_processor
-def _mentorship_labels() -> dict:
-    # "Your mentorship" is also rendered inside the project page.
-    return {"mentorship_roles": MENTORSHIP_ROLE_LABELS}
 
 
 @bp.get("/my-mentorships")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..documents import queries as documents
-from ..mentors import queries as mentors
 from ..mentoring import queries as mentoring
+from ..mentors import queries as mentors
 from ..models import Project, User
 from ..next_steps import queries as next_steps
 from ..notes import queries as notes
