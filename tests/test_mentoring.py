@@ -474,6 +474,18 @@ def test_holders_and_other_mentors_may_not_log_hours(client, auth, team):
     assert _count(MentoringHours) == 0
 
 
+def test_the_hours_hint_writes_the_decimal_the_readers_way(client, team, linked):
+    """English readers are told "1.5", French ones « 1,5 » (both are read either way)."""
+    organisation, _staff = linked
+    _mentorship(team.project, organisation)
+    english = client.get(f"/projects/{team.project.id}",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Decimals allowed: 1.5 is an hour and a half." in english
+    french = client.get(f"/projects/{team.project.id}",
+                        headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "1,5 fait une heure et demie." in french
+
+
 def test_the_service_refuses_hours_out_of_bounds(app, team):
     mentorship = _mentorship(team.project, _organisation())
     with current_app.test_request_context():
