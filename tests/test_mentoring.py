@@ -474,6 +474,26 @@ def test_holders_and_other_mentors_may_not_log_hours(client, auth, team):
     assert _count(MentoringHours) == 0
 
 
+def test_a_days_hours_add_up_to_24_at_most(client, team, linked):
+    """24 hours a day is for the day, not for each entry: a second entry of the same day
+    that would pass 24 hours is refused saying how many are left."""
+    organisation, _staff = linked
+    mentorship = _mentorship(team.project, organisation)
+    assert client.post(_hours_url(mentorship), data={"worked_on": "2025-03-03",
+                                                      "hours": "20"}).status_code == 303
+    for htmx in (False, True):
+        response = client.post(_hours_url(mentorship), htmx=htmx,
+                               data={"worked_on": "2025-03-03", "hours": "4,5"},
+                               headers={"Accept-Language": "fr"})
+        assert response.status_code == 422
+        assert "4 h au plus" in response.get_data(as_text=True)
+    assert client.post(_hours_url(mentorship), data={"worked_on": "2025-03-03",
+                                                      "hours": "4"}).status_code == 303
+    assert client.post(_hours_url(mentorship), data={"worked_on": "2025-03-04",
+                                                      "hours": "24"}).status_code == 303
+    assert db.session.scalar(select(func.sum(MentoringHours.hours))) == Decimal(48)
+
+
 def test_the_hours_hint_writes_the_decimal_the_readers_way(client, team, linked):
     """English readers are told "1.5", French ones « 1,5 » (both are read either way)."""
     organisation, _staff = linked

@@ -36,6 +36,7 @@ from ..models import (
     utcnow,
 )
 from ..notifications.services import mentoring_changed
+from ..numbers import local_number
 from ..text import search_key
 from ..versions import save_version
 
@@ -197,8 +198,9 @@ def log_hours(actor: User | None, mentorship: Mentorship, worked_on: date, hours
     already loaded (else read). The permission (``permissions.can_log_hours``) is the
     route's.
 
-    Raises MentoringError: hours out of (0, 24], a day before the mentorship started or
-    after it ended, or a day after today in the pole's time zone (``pole_today``)."""
+    Raises MentoringError: hours out of (0, 24], or more than 24 with the hours already
+    logged on that day for the mentorship, a day before the mentorship started or after it
+    ended, or a day after today in the pole's time zone (``pole_today``)."""
     if hours is None or hours <= 0 or hours > MAX_HOURS:
         raise MentoringError(_("Enter between 0 and 24 hours, for example 1,5."))
     now = now or utcnow()
@@ -210,6 +212,14 @@ def log_hours(actor: User | None, mentorship: Mentorship, worked_on: date, hours
                                date=date_long(mentorship.ended_on)))
     if worked_on > pole_today(now):
         raise MentoringError(_("Hours are logged once given: choose a day until today."))
+    logged = db.session.scalar(select(func.coalesce(func.sum(MentoringHours.hours), 0)).where(
+        MentoringHours.mentorship_id == mentorship.id, MentoringHours.worked_on == worked_on))
+    logged = Decimal(logged or 0)
+    if logged + hours > MAX_HOURS:
+        raise MentoringError(_("%(hours)s h are already logged on %(date)s for this mentorship: "
+                               "%(left)s h at most.", hours=local_number(logged),
+                               date=date_long(worked_on),
+                               left=local_number(MAX_HOURS - logged)))
     entry = MentoringHours(mentorship_id=mentorship.id, worked_on=worked_on, hours=hours,
                            note=note, logged_by_id=actor.id if actor else None, logged_at=now)
     db.session.add(entry)
