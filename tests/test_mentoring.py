@@ -5,7 +5,7 @@ pages' sections, the board's mark and filter."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -330,6 +330,44 @@ def test_an_end_before_the_start_is_422_and_a_stale_end_is_409_with_input_kept(
     assert mentorship.ended_on is None
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_end_in_the_future_is_422_and_the_mentorship_stays_current(client, team, linked,
+                                                                      htmx):
+    """Ending takes the access away at once: an end date after today would record an end
+    that has not happened (and the mentor would lose the project meanwhile)."""
+    organisation, _staff = linked
+    mentorship = _mentorship(team.project, organisation)
+    url = f"/projects/{team.project.id}/mentors/{mentorship.id}/end"
+    for day in ((date.today() + timedelta(days=3)).isoformat(), "2099-01-01"):
+        response = client.post(url, data={"ended_on": day, "version": 1}, htmx=htmx)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422 and "cannot be in the future" in html
+        assert f'value="{day}"' in html
+    db.session.expire_all()
+    assert mentorship.ended_on is None and mentorship.version == 1
+    assert _count(ProjectEvent, ProjectEvent.kind == "mentorship_ended") == 0
+
+
+def test_today_is_the_poles_day_for_hours_and_ends(app, team):
+    """At 00:30 in Paris it is still the day before in UTC: the pole's today counts (the
+    forms' default date), for the hours and for the end."""
+    mentorship = _mentorship(team.project, _organisation())
+    just_after_midnight = datetime(2025, 3, 3, 23, 30, tzinfo=UTC)  # 4 March, 00:30 Paris
+    with current_app.test_request_context():
+        entry = services.log_hours(team.advisor, mentorship, date(2025, 3, 4), Decimal(1),
+                                   now=just_after_midnight)
+        assert entry.worked_on == date(2025, 3, 4)
+        with pytest.raises(services.MentoringError):
+            services.log_hours(team.advisor, mentorship, date(2025, 3, 5), Decimal(1),
+                               now=just_after_midnight)
+        with pytest.raises(services.MentoringError):
+            services.end_mentorship(team.advisor, team.project, mentorship, date(2025, 3, 5),
+                                    mentorship.version, now=just_after_midnight)
+        services.end_mentorship(team.advisor, team.project, mentorship, date(2025, 3, 4),
+                                mentorship.version, now=just_after_midnight)
+    assert mentorship.ended_on == date(2025, 3, 4)
+
+
 # Hours ---------------------------------------------------------------------------------
 
 
@@ -434,6 +472,38 @@ def test_holders_and_other_mentors_may_not_log_hours(client, auth, team):
         assert response.status_code == 404
         auth.logout()
     assert _count(MentoringHours) == 0
+
+
+def test_a_days_hours_add_up_to_24_at_most(client, team, linked):
+    """24 hours a day is for the day, not for each entry: a second entry of the same day
+    that would pass 24 hours is refused saying how many are left."""
+    organisation, _staff = linked
+    mentorship = _mentorship(team.project, organisation)
+    assert client.post(_hours_url(mentorship), data={"worked_on": "2025-03-03",
+                                                      "hours": "20"}).status_code == 303
+    for htmx in (False, True):
+        response = client.post(_hours_url(mentorship), htmx=htmx,
+                               data={"worked_on": "2025-03-03", "hours": "4,5"},
+                               headers={"Accept-Language": "fr"})
+        assert response.status_code == 422
+        assert "4 h au plus" in response.get_data(as_text=True)
+    assert client.post(_hours_url(mentorship), data={"worked_on": "2025-03-03",
+                                                      "hours": "4"}).status_code == 303
+    assert client.post(_hours_url(mentorship), data={"worked_on": "2025-03-04",
+                                                      "hours": "24"}).status_code == 303
+    assert db.session.scalar(select(func.sum(MentoringHours.hours))) == Decimal(48)
+
+
+def test_the_hours_hint_writes_the_decimal_the_readers_way(client, team, linked):
+    """English readers are told "1.5", French ones « 1,5 » (both are read either way)."""
+    organisation, _staff = linked
+    _mentorship(team.project, organisation)
+    english = client.get(f"/projects/{team.project.id}",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Decimals allowed: 1.5 is an hour and a half." in english
+    french = client.get(f"/projects/{team.project.id}",
+                        headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "1,5 fait une heure et demie." in french
 
 
 def test_the_service_refuses_hours_out_of_bounds(app, team):

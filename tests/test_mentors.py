@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from incubator.extensions import db
 from incubator.members.services import create_organisation
 from incubator.models import (
+    MentoringHours,
     Mentorship,
     NextStep,
     Note,
@@ -539,3 +540,49 @@ def test_a_mentors_project_page_costs_the_same_whatever_the_number_of_notes(clie
         _note(team.project, account, body=f"Note {n}.")
         _note(team.project, team.advisor, body=f"Partagée {n}.", visibility="shared")
     assert statements() == first
+
+
+def test_a_mentor_reaches_no_other_mentorship_nor_contact_and_loses_all_with_their_contact(
+        client, auth, team):
+    """Intruder checks: on the project they mentor, another organisation's mentorship (its
+    hours, end, change, its contact person) stays out of reach, as does their own ended
+    mentorship of another project addressed through this one; removing their contact person
+    ends their access."""
+    account, mine = mentor_of(team.project)
+    other = organisation("Autre Coop", {"name": "Yvon Kerhervé", "email": "yvon@example.org",
+                                        "phone": "06 01 02 03 04"})
+    theirs = Mentorship(project_id=team.project.id, organisation_id=other.id,
+                        contact_id=contact_of(other).id, role="expert",
+                        started_on=date.today() - timedelta(days=10))
+    elsewhere_project = factories.project(title="Garage solidaire")
+    db.session.commit()
+    elsewhere = Mentorship(project_id=elsewhere_project.id, organisation_id=mine.organisation_id,
+                           contact_id=mine.contact_id, role="sponsor",
+                           started_on=date.today() - timedelta(days=100),
+                           ended_on=date.today() - timedelta(days=5))
+    db.session.add_all([theirs, elsewhere])
+    db.session.commit()
+    auth.login(account)
+    today = date.today().isoformat()
+    for htmx in (False, True):
+        page = client.get(f"/projects/{team.project.id}", htmx=htmx).get_data(as_text=True)
+        member = client.get(f"/members/{other.id}", htmx=htmx).get_data(as_text=True)
+        for html in (page, member):
+            assert "Yvon Kerhervé" not in html and "yvon@example.org" not in html
+            assert "06 01 02 03 04" not in html
+        for url in (f"/projects/{team.project.id}/mentors/{theirs.id}/hours",
+                    f"/projects/{team.project.id}/mentors/{elsewhere.id}/hours",
+                    f"/projects/{elsewhere_project.id}/mentors/{elsewhere.id}/hours"):
+            assert client.post(url, data={"worked_on": today, "hours": "1"},
+                               htmx=htmx).status_code == 404
+        assert client.post(f"/projects/{team.project.id}/mentors/{theirs.id}/end",
+                           data={"ended_on": today, "version": "1"},
+                           htmx=htmx).status_code == 403
+        assert client.get(f"/projects/{team.project.id}/mentors/{mine.id}/edit",
+                          htmx=htmx).status_code == 403
+    assert _count(MentoringHours) == 0
+    db.session.delete(db.session.get(OrganisationContact, mine.contact_id))
+    db.session.commit()
+    assert client.get(f"/projects/{team.project.id}").status_code == 404
+    assert client.post(f"/projects/{team.project.id}/mentors/{mine.id}/hours",
+                       data={"worked_on": today, "hours": "1"}).status_code == 404

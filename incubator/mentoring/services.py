@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,7 @@ from ..models import (
     utcnow,
 )
 from ..notifications.services import mentoring_changed
+from ..numbers import local_number
 from ..text import search_key
 from ..versions import save_version
 
@@ -52,6 +54,13 @@ def _event(project: Project, kind: str, actor: User | None, at: datetime | None 
                          at=at or utcnow())
     db.session.add(event)
     return event
+
+
+def pole_today(now: datetime) -> date:
+    """The day ``now`` (aware) falls on in the pole's time zone (``BABEL_DEFAULT_TIMEZONE``,
+    Europe/Paris): the day the forms propose by default, not UTC's (which is still the day
+    before until 01:00 or 02:00 in Paris)."""
+    return now.astimezone(get_timezone()).date()
 
 
 def _touch(project: Project, now: datetime) -> None:
@@ -120,14 +129,19 @@ def end_mentorship(actor: User | None, project: Project, mentorship: Mentorship,
     """End ``mentorship`` on ``ended_on`` (the mentor account of its contact loses access
     to the project), if it is still at ``seen_version``.
 
-    Raises MentoringError (already ended, or ``ended_on`` before it started) or
-    versions.StaleVersion (changed or ended by someone else since)."""
+    Raises MentoringError (already ended, ``ended_on`` before it started, or after today in
+    the pole's time zone: ending takes the access away at once, so a later date would record
+    an end that has not happened) or versions.StaleVersion (changed or ended by someone
+    else since)."""
     if not mentorship.is_current:
         raise MentoringError(_("This mentorship has already ended."))
     if ended_on < mentorship.started_on:
         raise MentoringError(_("The end date cannot be before the start (%(date)s).",
                                date=date_long(mentorship.started_on)))
     now = now or utcnow()
+    if ended_on > pole_today(now):
+        raise MentoringError(_("The end date cannot be in the future: end the mentorship on "
+                               "the day it ends."))
     save_version(mentorship, seen_version, where=(Mentorship.ended_on.is_(None),),
                  ended_on=ended_on, updated_at=now)
     _touch(project, now)
@@ -184,8 +198,9 @@ def log_hours(actor: User | None, mentorship: Mentorship, worked_on: date, hours
     already loaded (else read). The permission (``permissions.can_log_hours``) is the
     route's.
 
-    Raises MentoringError: hours out of (0, 24], a day before the mentorship started or
-    after it ended, or a day in the future."""
+    Raises MentoringError: hours out of (0, 24], or more than 24 with the hours already
+    logged on that day for the mentorship, a day before the mentorship started or after it
+    ended, or a day after today in the pole's time zone (``pole_today``)."""
     if hours is None or hours <= 0 or hours > MAX_HOURS:
         raise MentoringError(_("Enter between 0 and 24 hours, for example 1,5."))
     now = now or utcnow()
@@ -195,8 +210,16 @@ def log_hours(actor: User | None, mentorship: Mentorship, worked_on: date, hours
     if mentorship.ended_on is not None and worked_on > mentorship.ended_on:
         raise MentoringError(_("The mentorship ended on %(date)s: choose a day until then.",
                                date=date_long(mentorship.ended_on)))
-    if worked_on > now.date():
+    if worked_on > pole_today(now):
         raise MentoringError(_("Hours are logged once given: choose a day until today."))
+    logged = db.session.scalar(select(func.coalesce(func.sum(MentoringHours.hours), 0)).where(
+        MentoringHours.mentorship_id == mentorship.id, MentoringHours.worked_on == worked_on))
+    logged = Decimal(logged or 0)
+    if logged + hours > MAX_HOURS:
+        raise MentoringError(_("%(hours)s h are already logged on %(date)s for this mentorship: "
+                               "%(left)s h at most.", hours=local_number(logged),
+                               date=date_long(worked_on),
+                               left=local_number(MAX_HOURS - logged)))
     entry = MentoringHours(mentorship_id=mentorship.id, worked_on=worked_on, hours=hours,
                            note=note, logged_by_id=actor.id if actor else None, logged_at=now)
     db.session.add(entry)
