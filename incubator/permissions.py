@@ -330,6 +330,12 @@ def can_manage_mentoring(user: User) -> bool:
     return user.is_staff
 
 
+def sees_hours_notes(user: User, project: Project) -> bool:
+    """The notes of the hours entries (what was done with the holders): staff and the
+    project's current mentors; holders see the dates and hours only."""
+    return user.is_staff or is_mentor_of(user, project)
+
+
 def can_log_hours(user: User, mentorship: Mentorship) -> bool:
     """Log volunteer hours on ``mentorship``: staff, or the mentor account of the
     mentorship's contact person (``OrganisationContact.user_id``) while it is current.
@@ -359,6 +365,7 @@ TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "list_mentorships": has_mentorships_home,
     "manage_mentoring": can_manage_mentoring,
     "log_hours": can_log_hours,
+    "see_hours_notes": sees_hours_notes,
 }
 
 

@@ -528,6 +528,25 @@ def test_holders_see_the_mentors_without_the_contact_nor_the_controls(client, au
     assert "Link a mentor" not in html and "/hours" not in html and "/end" not in html
 
 
+def test_holders_see_the_hours_without_their_notes_nor_a_link_to_the_directory(
+        client, auth, team):
+    """The notes of hours entries are for staff and mentors; holders cannot read the
+    directory, so the organisation's name is not a link for them."""
+    organisation = _organisation()
+    mentorship = _mentorship(team.project, organisation)
+    db.session.add(MentoringHours(mentorship_id=mentorship.id, worked_on=date(2025, 1, 7),
+                                  hours=Decimal("1.5"), note="Budget relu avec le comptable"))
+    db.session.commit()
+    auth.login(team.holder)
+    html = client.get(f"/projects/{team.project.id}").get_data(as_text=True)
+    assert "1.5 h" in html and "Budget relu" not in html
+    assert f"/members/{organisation.id}" not in html
+    auth.logout()
+    auth.login(team.advisor)
+    html = client.get(f"/projects/{team.project.id}").get_data(as_text=True)
+    assert "Budget relu avec le comptable" in html and f"/members/{organisation.id}" in html
+
+
 def test_the_timeline_keeps_the_names_as_they_were(client, auth, team):
     organisation = _organisation()
     auth.login(team.advisor)
