@@ -120,6 +120,15 @@ def test_blank_lines_are_dropped_and_rows_keep_their_line_numbers(app):
     assert [(line, cells[0]) for line, cells in table.rows] == [(3, "A"), (5, "B")]
 
 
+def test_bidi_controls_and_invisible_padding_are_dropped_as_the_directory_form_does(app):
+    data = ("Nom;Commune;Compétences\n"
+            "Atelier \u202eliv\u202c\u200b;\u200bRedon\ufeff;\u2066Gouvernance\u2069\n"
+            "\u200b\u200d;Peillac;\n").encode()
+    table = read_table(data)
+    assert table.rows == [(2, ["Atelier liv", "Redon", "Gouvernance"]), (3, ["", "Peillac", ""])]
+    assert plan_of(data).rows[1].outcome == services.REFUSED
+
+
 def test_an_xlsx_workbook_is_read_with_numbers_as_people_see_them(app):
     workbook = Workbook()
     sheet = workbook.active

@@ -25,11 +25,18 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 
+from ..forms import BIDI_CONTROLS
+
 # Cells of a row past this many columns are ignored; files past MAX_ROWS are refused (a
 # pole's directory is hundreds of rows; Sirene extracts for a few communes, thousands).
 MAX_COLUMNS = 80
 MAX_ROWS = 50_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters that show nothing (zero-width space, joiners, word joiner, BOM, soft hyphen,
+# direction marks) around a cell's text, dropped as the directory's form drops them
+# (members/forms.py): a name of only these would be an invisible link in the directory.
+_INVISIBLE_EDGES = re.compile(r"^[\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+"
+                              r"|[\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+$")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
@@ -142,8 +149,11 @@ def _fill(table: Table, rows) -> None:
 
 
 def _clean(cell: str) -> str:
-    """A cell's text: spaces collapsed, line breaks kept (skills, notes), controls dropped."""
-    lines = (" ".join(line.split()) for line in _CONTROL.sub(" ", cell).splitlines())
+    """A cell's text: spaces collapsed, line breaks kept (skills, notes), controls dropped,
+    and bidi controls (``forms.BIDI_CONTROLS``) and invisible padding removed as the
+    directory's form removes them (an imported name is shown in the same sentences)."""
+    text = _CONTROL.sub(" ", cell).translate(BIDI_CONTROLS)
+    lines = (_INVISIBLE_EDGES.sub("", " ".join(line.split())) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
 
