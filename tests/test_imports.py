@@ -129,6 +129,12 @@ def test_bidi_controls_and_invisible_padding_are_dropped_as_the_directory_form_d
     assert plan_of(data).rows[1].outcome == services.REFUSED
 
 
+def test_quotes_inside_a_cell_are_kept_when_they_do_not_open_it(app):
+    table = read_table(b'Nom;Commune\r\nCaf\xc3\xa9 "Le Lien";Peillac\r\n"Les ""Z""";Redon\r\n')
+    assert [cells for _line, cells in table.rows] == [["Café \"Le Lien\"", "Peillac"],
+                                                      ["Les \"Z\"", "Redon"]]
+
+
 def test_an_xlsx_workbook_is_read_with_numbers_as_people_see_them(app):
     workbook = Workbook()
     sheet = workbook.active
@@ -155,6 +161,7 @@ def test_an_xlsx_workbook_is_read_with_numbers_as_people_see_them(app):
     (b"PK\x03\x04not really a zip", "not a spreadsheet"),
     (b"\xff\xfe" + b"\x00\xd8" * 3, "not a spreadsheet"),
     (b"Nom;Commune\r\nCaf\x81;R\x8fdon\r\n", "encoding this page cannot read"),
+    (b'Nom;Commune\r\nA;Redon\r\n"Atelier;Redon\r\nB;Peillac\r\n', "opened on line 3"),
 ])
 def test_malformed_files_are_refused_with_a_message(app, data, words):
     with pytest.raises(FileRefused) as refused:

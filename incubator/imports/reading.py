@@ -118,6 +118,7 @@ def _read_csv(data: bytes) -> Table:
     except csv.Error:
         first = lines[0] if lines else ""
         delimiter = max(",;\t", key=first.count)
+    _check_quotes(text, delimiter)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table = Table(header=[], file_format="CSV", encoding=encoding, delimiter=delimiter)
     try:
@@ -125,6 +126,27 @@ def _read_csv(data: bytes) -> Table:
     except csv.Error:
         raise FileRefused(not_a_spreadsheet()) from None
     return table
+
+
+def _check_quotes(text: str, delimiter: str) -> None:
+    """Refuse a file where a cell opens a quotation mark and never closes it: the csv
+    module would silently read the rest of the file as that one cell (one row imported
+    with a name made of many rows). Raises FileRefused naming the line of the quote."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line = 1
+    while True:
+        try:
+            next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "unexpected end of data" in str(error):
+                raise FileRefused(_("A quotation mark opened on line %(line)s is never "
+                                    "closed, so the rest of the file cannot be read. "
+                                    "Correct that line in your spreadsheet, save it as CSV "
+                                    "again, then send it again.", line=line)) from None
+            return  # other oddities (a quote after text) are read leniently below
+        line = reader.line_num + 1
 
 
 def _fill(table: Table, rows) -> None:
