@@ -135,6 +135,17 @@ def test_quotes_inside_a_cell_are_kept_when_they_do_not_open_it(app):
                                                       ["Les \"Z\"", "Redon"]]
 
 
+def test_a_workbook_whose_first_sheet_is_empty_says_the_first_sheet_is_read(app):
+    workbook = Workbook()
+    workbook.active.title = "Notes"
+    workbook.create_sheet("Adhérents").append(["Nom"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(FileRefused) as refused:
+        read_table(buffer.getvalue())
+    assert "first sheet" in refused.value.message and "Notes" in refused.value.message
+
+
 def test_an_xlsx_workbook_is_read_with_numbers_as_people_see_them(app):
     workbook = Workbook()
     sheet = workbook.active

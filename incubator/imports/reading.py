@@ -218,6 +218,11 @@ def _read_xlsx(data: bytes) -> Table:
         rows = ([cell_text(value) for value in row]
                 for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS))
         _fill(table, rows)
+        if not any(table.header) and len(workbook.worksheets) > 1:
+            raise FileRefused(_("Only the first sheet of a workbook is imported, and its "
+                                "first sheet (“%(sheet)s”) is empty. Put the organisations "
+                                "on the first sheet, or save their sheet as CSV, then send "
+                                "it again.", sheet=sheet.title))
     except FileRefused:
         raise
     except Exception:
