@@ -523,6 +523,21 @@ def test_the_preview_shows_counts_and_each_row_with_its_reason(client, login):
     assert count() == 0
 
 
+def test_huge_headers_and_cells_are_shortened_in_the_mapping_so_its_fields_stay_reachable(
+        client, login):
+    login("advisor")
+    header = "Nom;Commune;" + "H" * 3000
+    url = _preview_url(client, csv_bytes(f"{'A' * 10000};Redon;{'x' * 5000}",
+                                         "Atelier Vélo;Redon;ok", header=header,
+                                         encoding="utf-8"))
+    response = client.get(url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "H" * 81 not in page and "x" * 81 not in page and "A" * 201 not in page
+    assert "H" * 60 in page and "x" * 40 in page  # shortened, not hidden
+    assert "Atelier Vélo" in page
+
+
 def test_the_preview_is_a_fragment_for_htmx_and_follows_a_remapped_column(client, login):
     login("advisor")
     url = _preview_url(client, csv_bytes("Atelier Vélo;;association;Redon;3;oui;Vélo"))
