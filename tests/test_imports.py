@@ -146,6 +146,20 @@ def test_a_workbook_whose_first_sheet_is_empty_says_the_first_sheet_is_read(app)
     assert "first sheet" in refused.value.message and "Notes" in refused.value.message
 
 
+def test_a_workbook_that_unzips_to_too_much_is_refused_before_reading(app, monkeypatch):
+    from incubator.imports import reading
+
+    workbook = Workbook()
+    workbook.active.append(["Nom"])
+    workbook.active.append(["Atelier " + "x" * 5000])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    monkeypatch.setattr(reading, "MAX_UNZIPPED_BYTES", 4000)
+    with pytest.raises(FileRefused) as refused:
+        read_table(buffer.getvalue())
+    assert refused.value.status == 413 and "too large once opened" in refused.value.message
+
+
 def test_an_xlsx_workbook_is_read_with_numbers_as_people_see_them(app):
     workbook = Workbook()
     sheet = workbook.active

@@ -31,6 +31,9 @@ from ..forms import BIDI_CONTROLS
 # pole's directory is hundreds of rows; Sirene extracts for a few communes, thousands).
 MAX_COLUMNS = 80
 MAX_ROWS = 50_000
+# An XLSX is a zip: a few megabytes can unzip to gigabytes (openpyxl keeps all the shared
+# strings in memory). A real workbook of MAX_ROWS rows unzips to well under this.
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Characters that show nothing (zero-width space, joiners, word joiner, BOM, soft hyphen,
 # direction marks) around a cell's text, dropped as the directory's form drops them
@@ -201,8 +204,12 @@ def _read_xlsx(data: bytes) -> Table:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
+            unzipped = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError):
         raise FileRefused(not_a_spreadsheet()) from None
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise FileRefused(_("This workbook is too large once opened. Keep only the columns "
+                            "and rows to import, or save it as CSV, then send it again."), 413)
     if "xl/workbook.xml" not in names:
         if "content.xml" in names:  # OpenDocument
             raise FileRefused(_("This is an OpenDocument spreadsheet (.ods). Save it as an "
