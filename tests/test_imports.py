@@ -552,6 +552,18 @@ def test_huge_headers_and_cells_are_shortened_in_the_mapping_so_its_fields_stay_
     assert "Atelier Vélo" in page
 
 
+def test_the_file_name_loses_its_folders_bidi_controls_and_excess_length(app, client, login):
+    login("advisor")
+    url = _preview_url(client, csv_bytes("Atelier Vélo;;association;Redon;3;oui;"),
+                       name="..\\../adh\u202evsc.\u200b\x07" + "n" * 400 + ".csv")
+    page = client.get(url).get_data(as_text=True)
+    assert "\u202e" not in page and "\x07" not in page and "../" not in page
+    client.post(url, data=_confirm_fields(page))
+    record = db.session.scalar(select(OrganisationImport))
+    assert record.filename.startswith("adhvsc.") and len(record.filename) <= 255
+    assert "\u202e" not in record.filename and "\x07" not in record.filename
+
+
 def test_the_preview_is_a_fragment_for_htmx_and_follows_a_remapped_column(client, login):
     login("advisor")
     url = _preview_url(client, csv_bytes("Atelier Vélo;;association;Redon;3;oui;Vélo"))

@@ -182,6 +182,15 @@ def _clean(cell: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def file_name(raw: str | None) -> str:
+    """An uploaded file's name as shown and recorded: its folders dropped (``..\\`` or
+    ``../`` of any system), cleaned like a cell (controls, bidi controls, invisible padding:
+    it is quoted in the undo question), at most 255 characters; "import" when nothing is
+    left."""
+    name = _clean((raw or "").replace("\\", "/").rsplit("/", 1)[-1]).replace("\n", " ")
+    return name[:255] or "import"
+
+
 def cell_text(value) -> str:
     """An XLSX cell's value as text, as a person reads it in the sheet."""
     if value is None:

@@ -28,7 +28,7 @@ from ..versions import StaleVersion
 from . import bp, queries, services, store
 from .forms import UploadForm, column_field, mapping_from
 from .mapping import FIELD_LABELS, SIRENE_COLUMNS, is_sirene, mapping_errors
-from .reading import FileRefused, read_table
+from .reading import FileRefused, file_name, read_table
 
 ROWS_PER_PAGE = 100
 # The mapping shows a column's name and first cells shortened to these many characters: a
@@ -92,8 +92,7 @@ def upload():
     except FileRefused as refused:
         form.file.errors = [refused.message]
         return _index_page(form, refused.status)
-    filename = (storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1] or "import"
-    token = store.keep(current_user.id, filename, table)
+    token = store.keep(current_user.id, file_name(storage.filename), table)
     return hx_redirect(url_for("imports.preview", token=token))
 
 
