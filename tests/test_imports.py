@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -251,6 +252,23 @@ def test_families_accept_french_and_english_labels(app, cell, family):
 def test_refused_cells_say_why(app, cells, reason):
     read = row_values(cells, ["name", "family", "headcount", "siret", "is_member"][:len(cells)])
     assert any(problem.startswith(reason) for problem in read.problems), read.problems
+
+
+@pytest.mark.parametrize("cell", ["2019", "2019-03-01", "2019-03-01 10:30:00", "01/03/2019"])
+def test_a_date_joined_gives_its_year_as_an_xlsx_date_cell_or_a_french_date(app, cell):
+    read = row_values(["Coop", cell], ["name", "member_since"])
+    assert read.problems == [] and read.values["member_since"] == 2019
+
+
+def test_a_workbook_whose_joining_column_holds_dates_imports_their_years(app):
+    workbook = Workbook()
+    workbook.active.append(["Nom", "Adhérent depuis"])
+    workbook.active.append(["Coop", datetime(2018, 6, 1)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    planned = plan_of(buffer.getvalue())
+    assert planned.rows[0].outcome == services.CREATED
+    assert planned.rows[0].values["member_since"] == 2018
 
 
 def test_numbers_accept_french_writing_and_insee_codes_their_lost_zero(app):
