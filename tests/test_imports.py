@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,46 @@ def test_blank_lines_are_dropped_and_rows_keep_their_line_numbers(app):
     assert [(line, cells[0]) for line, cells in table.rows] == [(3, "A"), (5, "B")]
 
 
+def test_bidi_controls_and_invisible_padding_are_dropped_as_the_directory_form_does(app):
+    data = ("Nom;Commune;Compétences\n"
+            "Atelier \u202eliv\u202c\u200b;\u200bRedon\ufeff;\u2066Gouvernance\u2069\n"
+            "\u200b\u200d;Peillac;\n").encode()
+    table = read_table(data)
+    assert table.rows == [(2, ["Atelier liv", "Redon", "Gouvernance"]), (3, ["", "Peillac", ""])]
+    assert plan_of(data).rows[1].outcome == services.REFUSED
+
+
+def test_quotes_inside_a_cell_are_kept_when_they_do_not_open_it(app):
+    table = read_table(b'Nom;Commune\r\nCaf\xc3\xa9 "Le Lien";Peillac\r\n"Les ""Z""";Redon\r\n')
+    assert [cells for _line, cells in table.rows] == [["Café \"Le Lien\"", "Peillac"],
+                                                      ["Les \"Z\"", "Redon"]]
+
+
+def test_a_workbook_whose_first_sheet_is_empty_says_the_first_sheet_is_read(app):
+    workbook = Workbook()
+    workbook.active.title = "Notes"
+    workbook.create_sheet("Adhérents").append(["Nom"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(FileRefused) as refused:
+        read_table(buffer.getvalue())
+    assert "first sheet" in refused.value.message and "Notes" in refused.value.message
+
+
+def test_a_workbook_that_unzips_to_too_much_is_refused_before_reading(app, monkeypatch):
+    from incubator.imports import reading
+
+    workbook = Workbook()
+    workbook.active.append(["Nom"])
+    workbook.active.append(["Atelier " + "x" * 5000])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    monkeypatch.setattr(reading, "MAX_UNZIPPED_BYTES", 4000)
+    with pytest.raises(FileRefused) as refused:
+        read_table(buffer.getvalue())
+    assert refused.value.status == 413 and "too large once opened" in refused.value.message
+
+
 def test_an_xlsx_workbook_is_read_with_numbers_as_people_see_them(app):
     workbook = Workbook()
     sheet = workbook.active
@@ -146,6 +187,7 @@ def test_an_xlsx_workbook_is_read_with_numbers_as_people_see_them(app):
     (b"PK\x03\x04not really a zip", "not a spreadsheet"),
     (b"\xff\xfe" + b"\x00\xd8" * 3, "not a spreadsheet"),
     (b"Nom;Commune\r\nCaf\x81;R\x8fdon\r\n", "encoding this page cannot read"),
+    (b'Nom;Commune\r\nA;Redon\r\n"Atelier;Redon\r\nB;Peillac\r\n', "opened on line 3"),
 ])
 def test_malformed_files_are_refused_with_a_message(app, data, words):
     with pytest.raises(FileRefused) as refused:
@@ -210,6 +252,23 @@ def test_families_accept_french_and_english_labels(app, cell, family):
 def test_refused_cells_say_why(app, cells, reason):
     read = row_values(cells, ["name", "family", "headcount", "siret", "is_member"][:len(cells)])
     assert any(problem.startswith(reason) for problem in read.problems), read.problems
+
+
+@pytest.mark.parametrize("cell", ["2019", "2019-03-01", "2019-03-01 10:30:00", "01/03/2019"])
+def test_a_date_joined_gives_its_year_as_an_xlsx_date_cell_or_a_french_date(app, cell):
+    read = row_values(["Coop", cell], ["name", "member_since"])
+    assert read.problems == [] and read.values["member_since"] == 2019
+
+
+def test_a_workbook_whose_joining_column_holds_dates_imports_their_years(app):
+    workbook = Workbook()
+    workbook.active.append(["Nom", "Adhérent depuis"])
+    workbook.active.append(["Coop", datetime(2018, 6, 1)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    planned = plan_of(buffer.getvalue())
+    assert planned.rows[0].outcome == services.CREATED
+    assert planned.rows[0].values["member_since"] == 2018
 
 
 def test_numbers_accept_french_writing_and_insee_codes_their_lost_zero(app):
@@ -494,6 +553,33 @@ def test_the_preview_shows_counts_and_each_row_with_its_reason(client, login):
     assert '<option value="headcount" selected>' in page
     assert "Import: 1 organisation created or updated" in page
     assert count() == 0
+
+
+def test_huge_headers_and_cells_are_shortened_in_the_mapping_so_its_fields_stay_reachable(
+        client, login):
+    login("advisor")
+    header = "Nom;Commune;" + "H" * 3000
+    url = _preview_url(client, csv_bytes(f"{'A' * 10000};Redon;{'x' * 5000}",
+                                         "Atelier Vélo;Redon;ok", header=header,
+                                         encoding="utf-8"))
+    response = client.get(url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "H" * 81 not in page and "x" * 81 not in page and "A" * 201 not in page
+    assert "H" * 60 in page and "x" * 40 in page  # shortened, not hidden
+    assert "Atelier Vélo" in page
+
+
+def test_the_file_name_loses_its_folders_bidi_controls_and_excess_length(app, client, login):
+    login("advisor")
+    url = _preview_url(client, csv_bytes("Atelier Vélo;;association;Redon;3;oui;"),
+                       name="..\\../adh\u202evsc.\u200b\x07" + "n" * 400 + ".csv")
+    page = client.get(url).get_data(as_text=True)
+    assert "\u202e" not in page and "\x07" not in page and "../" not in page
+    client.post(url, data=_confirm_fields(page))
+    record = db.session.scalar(select(OrganisationImport))
+    assert record.filename.startswith("adhvsc.") and len(record.filename) <= 255
+    assert "\u202e" not in record.filename and "\x07" not in record.filename
 
 
 def test_the_preview_is_a_fragment_for_htmx_and_follows_a_remapped_column(client, login):

@@ -251,7 +251,17 @@ def _whole(label, minimum: int, maximum: int):
     return read
 
 
+# A date where a year is asked: an XLSX date cell (read as 2019-03-01, maybe with a time)
+# or a French date (01/03/2019); its year is the year joined.
+_DATE = re.compile(r"^\s*(?:(\d{4})-\d{1,2}-\d{1,2}(?:[ T][\d:.]+)?"
+                   r"|\d{1,2}[/.-]\d{1,2}[/.-](\d{4}))\s*$")
+
+
 def _year(raw: str) -> int:
+    """The year joined: a year, or the year of a date (XLSX date cell, French date)."""
+    date = _DATE.match(raw)
+    if date:
+        raw = date.group(1) or date.group(2)
     year = parse_int(raw, 1900, 2100, max_digits=4)
     if year is None:
         raise ValueError(_("Bad year joined “%(value)s” (e.g. 2019).", value=raw[:30]))

@@ -25,11 +25,21 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 
+from ..forms import BIDI_CONTROLS
+
 # Cells of a row past this many columns are ignored; files past MAX_ROWS are refused (a
 # pole's directory is hundreds of rows; Sirene extracts for a few communes, thousands).
 MAX_COLUMNS = 80
 MAX_ROWS = 50_000
+# An XLSX is a zip: a few megabytes can unzip to gigabytes (openpyxl keeps all the shared
+# strings in memory). A real workbook of MAX_ROWS rows unzips to well under this.
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters that show nothing (zero-width space, joiners, word joiner, BOM, soft hyphen,
+# direction marks) around a cell's text, dropped as the directory's form drops them
+# (members/forms.py): a name of only these would be an invisible link in the directory.
+_INVISIBLE_EDGES = re.compile(r"^[\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+"
+                              r"|[\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+$")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
@@ -111,6 +121,7 @@ def _read_csv(data: bytes) -> Table:
     except csv.Error:
         first = lines[0] if lines else ""
         delimiter = max(",;\t", key=first.count)
+    _check_quotes(text, delimiter)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table = Table(header=[], file_format="CSV", encoding=encoding, delimiter=delimiter)
     try:
@@ -118,6 +129,27 @@ def _read_csv(data: bytes) -> Table:
     except csv.Error:
         raise FileRefused(not_a_spreadsheet()) from None
     return table
+
+
+def _check_quotes(text: str, delimiter: str) -> None:
+    """Refuse a file where a cell opens a quotation mark and never closes it: the csv
+    module would silently read the rest of the file as that one cell (one row imported
+    with a name made of many rows). Raises FileRefused naming the line of the quote."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line = 1
+    while True:
+        try:
+            next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "unexpected end of data" in str(error):
+                raise FileRefused(_("A quotation mark opened on line %(line)s is never "
+                                    "closed, so the rest of the file cannot be read. "
+                                    "Correct that line in your spreadsheet, save it as CSV "
+                                    "again, then send it again.", line=line)) from None
+            return  # other oddities (a quote after text) are read leniently below
+        line = reader.line_num + 1
 
 
 def _fill(table: Table, rows) -> None:
@@ -142,9 +174,21 @@ def _fill(table: Table, rows) -> None:
 
 
 def _clean(cell: str) -> str:
-    """A cell's text: spaces collapsed, line breaks kept (skills, notes), controls dropped."""
-    lines = (" ".join(line.split()) for line in _CONTROL.sub(" ", cell).splitlines())
+    """A cell's text: spaces collapsed, line breaks kept (skills, notes), controls dropped,
+    and bidi controls (``forms.BIDI_CONTROLS``) and invisible padding removed as the
+    directory's form removes them (an imported name is shown in the same sentences)."""
+    text = _CONTROL.sub(" ", cell).translate(BIDI_CONTROLS)
+    lines = (_INVISIBLE_EDGES.sub("", " ".join(line.split())) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def file_name(raw: str | None) -> str:
+    """An uploaded file's name as shown and recorded: its folders dropped (``..\\`` or
+    ``../`` of any system), cleaned like a cell (controls, bidi controls, invisible padding:
+    it is quoted in the undo question), at most 255 characters; "import" when nothing is
+    left."""
+    name = _clean((raw or "").replace("\\", "/").rsplit("/", 1)[-1]).replace("\n", " ")
+    return name[:255] or "import"
 
 
 def cell_text(value) -> str:
@@ -169,8 +213,12 @@ def _read_xlsx(data: bytes) -> Table:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
+            unzipped = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError):
         raise FileRefused(not_a_spreadsheet()) from None
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise FileRefused(_("This workbook is too large once opened. Keep only the columns "
+                            "and rows to import, or save it as CSV, then send it again."), 413)
     if "xl/workbook.xml" not in names:
         if "content.xml" in names:  # OpenDocument
             raise FileRefused(_("This is an OpenDocument spreadsheet (.ods). Save it as an "
@@ -186,6 +234,11 @@ def _read_xlsx(data: bytes) -> Table:
         rows = ([cell_text(value) for value in row]
                 for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS))
         _fill(table, rows)
+        if not any(table.header) and len(workbook.worksheets) > 1:
+            raise FileRefused(_("Only the first sheet of a workbook is imported, and its "
+                                "first sheet (“%(sheet)s”) is empty. Put the organisations "
+                                "on the first sheet, or save their sheet as CSV, then send "
+                                "it again.", sheet=sheet.title))
     except FileRefused:
         raise
     except Exception:

@@ -28,9 +28,18 @@ from ..versions import StaleVersion
 from . import bp, queries, services, store
 from .forms import UploadForm, column_field, mapping_from
 from .mapping import FIELD_LABELS, SIRENE_COLUMNS, is_sirene, mapping_errors
-from .reading import FileRefused, read_table
+from .reading import FileRefused, file_name, read_table
 
 ROWS_PER_PAGE = 100
+# The mapping shows a column's name and first cells shortened to these many characters: a
+# 10,000-character cell would otherwise push the field's menu thousands of pixels away.
+SAMPLE_CHARS = 40
+HEADER_CHARS = 60
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with “…” when cut."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def outcome_labels() -> dict[str, str]:
@@ -83,8 +92,7 @@ def upload():
     except FileRefused as refused:
         form.file.errors = [refused.message]
         return _index_page(form, refused.status)
-    filename = (storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1] or "import"
-    token = store.keep(current_user.id, filename, table)
+    token = store.keep(current_user.id, file_name(storage.filename), table)
     return hx_redirect(url_for("imports.preview", token=token))
 
 
@@ -124,8 +132,8 @@ def _preview(upload: store.Upload, source, status: int = 200, form_error: str | 
     total = len(rows)
     pages = max(1, -(-total // ROWS_PER_PAGE))
     page = min(query_int("page", 1), pages)
-    samples = [[cells[index] for _line, cells in table.rows[:3] if index < len(cells)
-                and cells[index]] for index in range(len(table.header))]
+    samples = [[shorten(cells[index], SAMPLE_CHARS) for _line, cells in table.rows[:3]
+                if index < len(cells) and cells[index]] for index in range(len(table.header))]
     counts = planned.counts if planned else {}
     count_labels = {
         services.CREATED: ngettext("%(num)d created", "%(num)d created",
@@ -152,6 +160,7 @@ def _preview(upload: store.Upload, source, status: int = 200, form_error: str | 
         "archive_closed": archive_closed, "samples": samples, "field_labels": FIELD_LABELS,
         "sirene_columns": SIRENE_COLUMNS, "column_field": column_field,
         "outcomes": services.OUTCOMES,
+        "headers": [shorten(name, HEADER_CHARS) for name in table.header],
     }
     if errors and status == 200:
         status = 422
