@@ -54,8 +54,8 @@ CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 HEADER = ["Nom", "SIRET", "Famille", "Forme juridique", "Code NAF", "Secteur", "Commune",
           "Code INSEE", "Effectif salarié", "Employeur", "Adhérent", "Année d'adhésion",
           "Compétences", "Capacité de parrainage", "Site web", "Notes"]
-COMMUNES = [("Redon", "35236"), ("Allaire", "56001"), ("Pipriac", "35223"),
-            ("Peillac", "56154"), ("Rieux", "56193"), ("La Gacilly", "56061"),
+COMMUNES = [("Redon", "35236"), ("Allaire", "56001"), ("Pipriac", "35219"),
+            ("Peillac", "56154"), ("Rieux", "56194"), ("La Gacilly", "56061"),
             ("Guémené-Penfao", "44067"), ("Bains-sur-Oust", "35013")]
 FAMILIES = [("Association", "9220"), ("Coopérative", "5458"), ("Mutuelle", "8210"),
             ("Fondation", "9300"), ("Entreprise ESUS", "5710")]
