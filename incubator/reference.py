@@ -1,4 +1,5 @@
-"""Reference data: support stages, themes (filières), legal forms, communes, active staff.
+"""Reference data: support stages, themes (filières), legal forms, committee criteria,
+communes, active staff.
 
 The one place that reads them (every feature asks here), and the defaults seeded on first run
 and by the demo; editable by managers later. Names are the pole's own French vocabulary
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .extensions import db
-from .models import LegalForm, Project, Stage, Theme, User
+from .models import CommitteeCriterion, LegalForm, Project, Stage, Theme, User
 from .permissions import active_staff
 from .text import one_spelling, sorted_french
 
@@ -61,6 +62,16 @@ DEFAULT_LEGAL_FORMS: list[tuple[str, str]] = [
     ("Fondation / fonds de dotation", "Foundation / endowment fund"),
 ]
 
+# The pole's committee criteria (PRODUCT.md, Committee review): (French, English).
+DEFAULT_COMMITTEE_CRITERIA: list[tuple[str, str]] = [
+    ("Dimension collective", "Collective dimension"),
+    ("Utilité sociale", "Social utility"),
+    ("Innovation sociale", "Social innovation"),
+    ("Ancrage territorial", "Local roots"),
+    ("Gouvernance démocratique", "Democratic governance"),
+    ("Viabilité économique", "Economic viability"),
+]
+
 # Communes of the Pays de Redon et de Vilaine, offered as suggestions.
 TERRITORY_COMMUNES: list[str] = [
     "Redon", "Allaire", "Bains-sur-Oust", "Guémené-Penfao", "Saint-Nicolas-de-Redon", "Pipriac",
@@ -71,7 +82,8 @@ TERRITORY_COMMUNES: list[str] = [
 
 
 def seed_reference_data(session: Session) -> bool:
-    """Insert the default stages, themes and legal forms into empty tables.
+    """Insert the default stages, themes, legal forms and committee criteria into empty
+    tables.
 
     Each list is only seeded when its table is empty, so a pole's own settings are never
     overwritten. Returns True when anything was added. Flushes, does not commit.
@@ -95,6 +107,12 @@ def seed_reference_data(session: Session) -> bool:
         session.add_all(
             LegalForm(name=name, name_en=name_en, position=index)
             for index, (name, name_en) in enumerate(DEFAULT_LEGAL_FORMS, 1)
+        )
+        added = True
+    if not session.scalar(select(func.count()).select_from(CommitteeCriterion)):
+        session.add_all(
+            CommitteeCriterion(name=name, name_en=name_en, position=index)
+            for index, (name, name_en) in enumerate(DEFAULT_COMMITTEE_CRITERIA, 1)
         )
         added = True
     if added:
@@ -124,6 +142,13 @@ def early_stage_ids() -> set[int]:
 def themes() -> list[Theme]:
     """Active themes (filières), in the pole's order."""
     return list(db.session.scalars(select(Theme).where(Theme.active).order_by(Theme.position)))
+
+
+def committee_criteria() -> list[CommitteeCriterion]:
+    """Active committee criteria, in the pole's order: what a new review is scored on."""
+    return list(db.session.scalars(
+        select(CommitteeCriterion).where(CommitteeCriterion.active)
+        .order_by(CommitteeCriterion.position, CommitteeCriterion.id)))
 
 
 def legal_forms() -> list[LegalForm]:

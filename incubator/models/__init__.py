@@ -1,6 +1,16 @@
 """Typed SQLAlchemy models, by area. Import from here."""
 
 from .accounts import STAFF_ROLES, Role, User
+from .committees import (
+    SCORE_MAX,
+    SCORE_MIN,
+    CommitteeCriterion,
+    CommitteeDecision,
+    CommitteeReview,
+    CommitteeScore,
+    CommitteeSeat,
+    CommitteeSitting,
+)
 from .credentials import LoginFailure, PasswordToken
 from .followup import (
     Document,
@@ -15,6 +25,15 @@ from .followup import (
     Visibility,
 )
 from .form_tokens import UsedFormToken
+from .groups import (
+    AttendanceStatus,
+    GroupKind,
+    GroupMeeting,
+    GroupOrganisation,
+    GroupProject,
+    MeetingAttendance,
+    WorkingGroup,
+)
 from .keys import column_key, derived_keys
 from .network import (
     HEADCOUNT_BANDS,
@@ -28,6 +47,20 @@ from .network import (
     OrganisationImport,
     OrganisationImportChange,
     clean_siret,
+)
+from .partners import (
+    FINANCIAL_SUPPORT_KINDS,
+    SUPPORT_TRANSITIONS,
+    Partner,
+    PartnerContact,
+    PartnerKind,
+    Referral,
+    ReferralDirection,
+    ReferralOutcome,
+    Support,
+    SupportKind,
+    SupportStatus,
+    SupportStatusChange,
 )
 from .pipeline import (
     AppendOnlyError,
@@ -45,6 +78,33 @@ from .sessions import EndReason, UserSession
 from .types import utcnow
 
 __all__ = [
+    "SCORE_MAX",
+    "SCORE_MIN",
+    "CommitteeCriterion",
+    "CommitteeDecision",
+    "CommitteeReview",
+    "CommitteeScore",
+    "CommitteeSeat",
+    "CommitteeSitting",
+    "AttendanceStatus",
+    "GroupKind",
+    "GroupMeeting",
+    "GroupOrganisation",
+    "GroupProject",
+    "MeetingAttendance",
+    "WorkingGroup",
+    "FINANCIAL_SUPPORT_KINDS",
+    "SUPPORT_TRANSITIONS",
+    "Partner",
+    "PartnerContact",
+    "PartnerKind",
+    "Referral",
+    "ReferralDirection",
+    "ReferralOutcome",
+    "Support",
+    "SupportKind",
+    "SupportStatus",
+    "SupportStatusChange",
     "HEADCOUNT_BANDS",
     "Commune",
     "MentoringHours",

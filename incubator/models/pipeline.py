@@ -230,8 +230,10 @@ class AppendOnlyError(RuntimeError):
 
 def _append_only_models() -> tuple[type, ...]:
     from .followup import NextStepChange, NoteRevision, ProjectEvent
+    from .partners import SupportStatusChange
 
-    return (StageMove, StatusChange, NoteRevision, ProjectEvent, NextStepChange)
+    return (StageMove, StatusChange, NoteRevision, ProjectEvent, NextStepChange,
+            SupportStatusChange)
 
 
 def _soft_deleted_models() -> tuple[type, ...]:
