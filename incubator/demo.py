@@ -39,6 +39,8 @@ from .models import (
     Organisation,
     OrganisationContact,
     OutgoingMail,
+    Partner,
+    PartnerContact,
     Project,
     ProjectHolder,
     ProjectKind,
@@ -696,6 +698,58 @@ def _create_mentorships(now: datetime) -> None:
             end_mentorship(staff, project, mentorship, day.date(), mentorship.version, now=day)
 
 
+# Partner bodies of the demo territory (issue 11): name, kind, contacts (name, role, e-mail,
+# phone), notes. Addresses are example.org; no SIRET is made up.
+PARTNERS: tuple[tuple, ...] = (
+    ("Redon Agglomération", "intercommunalite",
+     (("Claire Menard", "Chargée de mission ESS", "c.menard@example.org", "02 99 00 10 01"),),
+     "Fonds de soutien aux initiatives locales ; prêt de locaux vacants."),
+    ("Commune de Redon", "commune",
+     (("Thomas Le Goff", "Adjoint à l’économie", "t.legoff@example.org", ""),), ""),
+    ("Région Bretagne", "region",
+     (("Service ESS", "Appels à projets ESS", "ess.region@example.org", ""),),
+     "Appel à projets « Initiatives ESS » ; Pass Création."),
+    ("Département d’Ille-et-Vilaine", "departement", (), "Fonds d’appui aux initiatives."),
+    ("Département du Morbihan", "departement", (), ""),
+    ("DREETS Bretagne", "state", (), "Aides à l’insertion par l’activité économique."),
+    ("France Active Bretagne", "solidarity_funder",
+     (("Yann Corre", "Chargé de financement", "y.corre@example.org", "02 99 00 20 02"),),
+     "Garanties bancaires, prêts solidaires, primes."),
+    ("Plateforme Initiative du Pays de Redon", "solidarity_funder",
+     (("Sophie Brient", "Animatrice", "s.brient@example.org", ""),),
+     "Prêts d’honneur à taux zéro."),
+    ("Crédit Coopératif — agence de Rennes", "bank", (), ""),
+    ("TAg 35 — propulseur d’entrepreneuriat collectif", "ess_network",
+     (("Élodie Tanguy", "Chargée d’incubation", "e.tanguy@example.org", ""),),
+     "Incubateur de projets collectifs d’Ille-et-Vilaine."),
+    ("DLA d’Ille-et-Vilaine", "ess_network", (), "Dispositif local d’accompagnement."),
+    ("CAE Vilaine Entreprendre", "ess_network", (),
+     "Coopérative d’activité et d’emploi : tester son activité en entrepreneur salarié."),
+    ("CRESS Bretagne", "ess_network", (), ""),
+    ("Fondation de France — Grand Ouest", "foundation", (), ""),
+)
+
+# Organisations of the directory that are also partners (entered once): name, kind.
+ORGANISATION_PARTNERS: tuple[tuple[str, str], ...] = (
+    ("Fondation Pays de Vilaine Solidarités", "foundation"),
+)
+
+
+def _create_partners() -> None:
+    """The partner bodies of the demo, and a directory organisation that is also one."""
+    for name, kind, contacts, notes in PARTNERS:
+        partner = Partner(name=name, kind=kind, notes=notes)
+        partner.contacts = [PartnerContact(name=c[0], role=c[1], email=c[2], phone=c[3])
+                            for c in contacts]
+        db.session.add(partner)
+    names = dict(ORGANISATION_PARTNERS)
+    for organisation in db.session.scalars(
+            select(Organisation).where(Organisation.name.in_(names))):
+        db.session.add(Partner(organisation_id=organisation.id,
+                               kind=names[organisation.name]))
+    db.session.flush()
+
+
 def load_communes() -> int:
     """The communes reference of the demo territory (incubator/data/, docs/members.md):
     added or updated; returns how many were read."""
@@ -745,6 +799,7 @@ def load_demo() -> bool:
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)
     _create_organisations()
+    _create_partners()
     load_communes()
     db.session.flush()
     last_notification = db.session.scalar(select(func.max(Notification.id))) or 0
