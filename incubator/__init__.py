@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     # ``projects.show``) to the projects blueprint.
     from .project_page import routes as _project_page  # noqa: F401
     from .projects.routes import bp as projects_bp
+    from .referrals.routes import bp as referrals_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(members_bp)
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(mentoring_bp)  # /projects/<id>/mentors…
+    app.register_blueprint(referrals_bp)  # /projects/<id>/referrals…
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -34,10 +34,25 @@ MENTORSHIP_ROLE_LABELS = {
     "support_body": _l("Support body"),
 }
 
+# Referrals (PRODUCT.md, Referral): models.ReferralDirection and ReferralOutcome codes.
+REFERRAL_DIRECTION_LABELS = {
+    "outgoing": _l("Referred to"),
+    "incoming": _l("Referred by"),
+}
+
+REFERRAL_OUTCOME_LABELS = {
+    "pending": _l("Pending"),
+    "taken_up": _l("Taken up"),
+    "declined": _l("Not taken up"),
+    "unknown": _l("No news"),
+}
+
 LABELS = {
     "role": ROLE_LABELS,
     "status": STATUS_LABELS,
     "kind": KIND_LABELS,
     "outcome": OUTCOME_LABELS,
     "mentorship_role": MENTORSHIP_ROLE_LABELS,
+    "referral_direction": REFERRAL_DIRECTION_LABELS,
+    "referral_outcome": REFERRAL_OUTCOME_LABELS,
 }

@@ -348,6 +348,21 @@ def can_log_hours(user: User, mentorship: Mentorship) -> bool:
     return contact is not None and contact.user_id == user.id
 
 
+# Referrals (issue 11): staff record, change and delete referrals; holders and mentors see
+# where the project was referred (partner, direction, date, outcome), not the reason nor the
+# outcome note, which are the pole's internal assessment.
+
+def can_manage_referrals(user: User) -> bool:
+    """Add, change or delete a project's referrals, and name the body a project is
+    redirected to when closing it: staff."""
+    return user.is_staff
+
+
+def sees_referral_details(user: User, project: Project) -> bool:
+    """The reason and the outcome note of a project's referrals: staff only."""
+    return user.is_staff
+
+
 # Rules templates may ask, for the current user: ``can.use_board()``, ``can.move(project)``.
 # Templates never test roles themselves (tests/test_permissions_layout.py checks it).
 TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
@@ -366,6 +381,8 @@ TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "manage_mentoring": can_manage_mentoring,
     "log_hours": can_log_hours,
     "see_hours_notes": sees_hours_notes,
+    "manage_referrals": can_manage_referrals,
+    "see_referral_details": sees_referral_details,
 }
 
 

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import Form, NullableSelectField, strip
+from ..forms import Form, NullableSelectField, RequiredWhen, strip
 from ..i18n import localized
 from ..labels import OUTCOME_LABELS
+from ..referrals.forms import partner_select_choices
+from ..referrals.queries import partner_choices
 
 
 class MoveForm(Form):
@@ -48,8 +57,27 @@ class CloseForm(Form):
         validators=[DataRequired(_l("Say in a few words why the project is closed.")),
                     Length(max=2000)],
     )
+    # A project redirected to another support body: which one (a referral is recorded,
+    # docs/referrals.md), chosen among the partners or named when not in the list yet.
+    partner_id = NullableSelectField(
+        _l("Redirected to"),
+        validators=[RequiredWhen(
+            lambda form: form.outcome.data == "redirected" and not form.new_partner.data,
+            _l("Choose the body the project is redirected to, or enter its name."))],
+        description=_l("If redirected: the support body that takes the project on."),
+    )
+    new_partner = StringField(
+        _l("Or a body not in the list"), filters=[strip], validators=[Length(max=200)],
+        description=_l("If redirected and the body is not in the list: its name (it is "
+                       "added to the partners)."),
+        render_kw={"maxlength": 200, "autocomplete": "off"},
+    )
     version = IntegerField(validators=[InputRequired()])
     next = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner_id.choices = partner_select_choices(partner_choices(), _l("Choose…"))
 
 
 class PauseForm(Form):

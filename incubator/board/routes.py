@@ -25,10 +25,13 @@ from ..extensions import db
 from ..forms import page_error
 from ..htmx import is_htmx, page_or_fragment, vary_on_htmx
 from ..i18n import localized
-from ..models import Project, ProjectStatus, Stage
+from ..models import Project, ProjectStatus, ReferralDirection, Stage
 from ..params import MAX_BIGINT, query_int
 from ..permissions import staff_required
 from ..reference import active_stages
+from ..referrals import queries as referral_queries
+from ..referrals import services as referral_services
+from ..referrals.services import ReferralError
 from ..urls import safe_next
 from . import answers, bp, queries
 from .answers import board_url
@@ -264,19 +267,42 @@ def _status_change(project_id: int, form_class, change, message: str):
         db.session.commit()
     except BoardError as error:
         return _refused(project_id, error, filters)
+    except ReferralError as error:  # the body a project is redirected to: nothing written
+        db.session.rollback()
+        form.partner_id.errors = [str(error)]
+        project = _project_or_404(project_id)
+        return _render_move_form(project, _move_form(project), 422, close_form=form)
     token = shift_token(request.form.get("token"), project, old_stage,
                         was_on_board=was_on_board, old_version=old_version)
     return answers.changed(project, message % {"title": project.title}, filters, [old_stage],
                            token)
 
 
+def _close(project: Project, form: CloseForm) -> None:
+    """Close the project; redirected, its outgoing referral to the body named (created
+    when new), the close's reason as the referral's: one transaction, the route's.
+    Raises BoardError or ReferralError (the partner was archived since)."""
+    change = close_project(project, current_user, form.version.data, form.outcome.data,
+                           form.reason.data)
+    if form.outcome.data != "redirected":
+        return
+    if form.partner_id.data is not None:
+        partner = referral_queries.partner_for_referral(form.partner_id.data)
+        if partner is None:
+            raise ReferralError(_("This partner is archived: choose another one."))
+    else:
+        partner = referral_services.new_partner(current_user, form.new_partner.data or "")
+    referral_services.refer(
+        current_user, project, partner, direction=ReferralDirection.OUTGOING.value,
+        referred_on=referral_services.pole_today(change.changed_at), reason=form.reason.data,
+        now=change.changed_at)
+
+
 @bp.post("/projects/<int:project_id>/close")
 @staff_required
 def close(project_id: int):
     return _status_change(
-        project_id, CloseForm,
-        lambda p, f: close_project(p, current_user, f.version.data, f.outcome.data,
-                                   f.reason.data),
+        project_id, CloseForm, _close,
         _("“%(title)s” is closed. It is listed with the closed projects."),
     )
 
