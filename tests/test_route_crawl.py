@@ -23,7 +23,7 @@ from sqlalchemy import event, select
 
 from incubator.extensions import db
 from incubator.members.services import create_organisation
-from incubator.models import Mentorship, Notification, OrganisationContact
+from incubator.models import Mentorship, Notification, OrganisationContact, Partner, Referral
 from incubator.notifications import services as notify
 
 from . import factories
@@ -52,11 +52,13 @@ def _methods(rule) -> list[str]:
 
 def _url(app: Flask, rule, values: dict) -> str:
     with app.test_request_context():
-        return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+        return url_for(rule.endpoint, **{name: values.get(name, ANY_VALUES.get(name))
+                                         for name in rule.arguments})
 
 
 ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
               "notification_id": 1, "user_id": 1, "organisation_id": 1, "contact_id": 1, "mentorship_id": 1, "import_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
+ANY_VALUES.update({"referral_id": 1})  # referrals
 
 
 # Without a session ------------------------------------------------------------------------
@@ -213,6 +215,8 @@ def _world(role: str):
     mentorship = Mentorship(project_id=project.id, organisation_id=organisation.id,
                             started_on=date(2025, 1, 6))
     db.session.add(mentorship)
+    db.session.add(Referral(project_id=project.id, direction="outgoing", referred_on=date(
+        2025, 1, 6), partner=Partner(name="DLA 35")))  # referrals: id 1 (ANY_VALUES)
     db.session.commit()
     return user, {
         "organisation_id": organisation.id, "contact_id": db.session.scalars(select(OrganisationContact)).first().id,
