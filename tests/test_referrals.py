@@ -270,7 +270,7 @@ def test_an_archived_or_unknown_partner_is_refused(client, team, staff):
 
 def test_the_service_refuses_an_archived_partner_and_a_future_date(app, team):
     partner = _partner(archived_at=utcnow())
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         _refused(team, partner)
 
 
