@@ -552,3 +552,20 @@ def test_for_partner_lists_both_ways_on_the_projects_the_user_may_see(app, team)
     assert len(statements) == 1
     rows = queries.for_partner(partner.id, team.holder)
     assert [r.project.id for r in rows] == [team.project.id]
+
+
+def test_the_demo_has_the_redirected_projects_referral_and_others_both_ways(app):
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    rows = db.session.execute(
+        select(Project.title, Project.outcome, Partner.name, Referral.direction,
+               Referral.outcome, Referral.referred_on)
+        .join(Referral, Referral.project_id == Project.id)
+        .join(Partner, Partner.id == Referral.partner_id)).all()
+    redirected = {title for title in db.session.scalars(
+        select(Project.title).where(Project.outcome == "redirected"))}
+    assert redirected and redirected <= {row[0] for row in rows if row[3] == "outgoing"}
+    assert ("incoming", "DLA d’Ille-et-Vilaine") in {(row[3], row[2]) for row in rows}
+    assert "pending" in {row[4] for row in rows}
+    assert all(row[5] <= date.today() + timedelta(days=1) for row in rows)
+    assert _count(ProjectEvent, ProjectEvent.kind == "referral_added",
+                  ProjectEvent.partner_id.is_not(None)) == len(rows)
