@@ -38,7 +38,7 @@ class ChangeForm(Form):
     """Change a referral's outcome, its note and its reason (version-checked)."""
 
     outcome = SelectField(
-        _l("Outcome"),
+        _l("Follow-up"),
         choices=[SelectChoice(code, label) for code, label in OUTCOME_LABELS.items()],
         validators=[InputRequired(_l("Choose an outcome."))])
     outcome_note = TextAreaField(
