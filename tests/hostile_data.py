@@ -329,7 +329,8 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
     keep("closed", advisor.post(
         f"/projects/{data.ids['closed']}/close", follow_redirects=True, data={
             "outcome": "redirected", "version": _version(data.ids["closed"]),
-            "reason": mark("close reason", 2000)}))
+            "reason": mark("close reason", 2000),
+            "new_partner": mark("body redirected to", 200)}))
     keep("paused", advisor.post(
         f"/projects/{data.ids['paused']}/pause", htmx=True, data={
             "version": _version(data.ids["paused"]), "reason": mark("pause reason", 2000)}))

@@ -324,7 +324,8 @@ def test_closing_a_project_takes_it_off_the_board_with_its_history(client, login
     project = factories.project(title="Conserverie", stage_position=2)
     db.session.commit()
     response = client.post(f"/projects/{project.id}/close", htmx=True, data={
-        "outcome": "redirected", "reason": "Orienté vers le DLA", "version": V + 1})
+        "outcome": "redirected", "reason": "Orienté vers le DLA", "version": V + 1,
+        "new_partner": "DLA 35"})
     assert response.status_code == 200 and response.headers["HX-Reswap"] == "delete"
     assert "<ol hx-swap-oob" not in response.get_data(as_text=True)
     closed = db.session.get(Project, project.id)

@@ -198,7 +198,7 @@ def test_closing_a_card_leaves_the_focus_to_the_board_with_the_message_marked_ne
     project = factories.project(title="Conserverie", stage_position=2)
     db.session.commit()
     data = {"outcome": "redirected", "reason": "Orienté vers le DLA",
-            "version": project.version}
+            "version": project.version, "new_partner": "DLA 35"}
     response = client.post(f"/projects/{project.id}/close", htmx=True, data=data)
     assert response.status_code == 200
     assert "focus-target" not in response.headers.get("HX-Trigger-After-Settle", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     HiddenField,
@@ -77,7 +78,7 @@ class CloseForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.partner_id.choices = partner_select_choices(partner_choices(), _l("Choose…"))
+        self.partner_id.choices = partner_select_choices(partner_choices(), _("Choose…"))
 
 
 class PauseForm(Form):

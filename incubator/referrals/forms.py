@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import get_timezone, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -67,7 +68,7 @@ class ReferralForm(ChangeForm):
     @classmethod
     def with_partners(cls, partners: list[Partner], **kwargs) -> ReferralForm:
         form = cls(**kwargs)
-        form.partner_id.choices = partner_select_choices(partners, _l("Choose a partner…"))
+        form.partner_id.choices = partner_select_choices(partners, _("Choose a partner…"))
         if not form.is_submitted():
             form.referred_on.data = form.referred_on.data or today()
             form.outcome.data = form.outcome.data or "pending"

@@ -60,6 +60,7 @@ def _event(project: Project, kind: str, actor: User | None, at: datetime,
 
 
 def _check(direction: str, outcome: str) -> None:
+    """Raises ReferralError: ``direction`` or ``outcome`` is not a known code."""
     if direction not in {d.value for d in ReferralDirection}:
         raise ReferralError(_("Choose a direction."))
     if outcome not in {o.value for o in ReferralOutcome}:
