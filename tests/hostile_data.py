@@ -19,7 +19,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from incubator.extensions import db
 from incubator.models import (
@@ -331,6 +331,13 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
             "outcome": "redirected", "version": _version(data.ids["closed"]),
             "reason": mark("close reason", 2000),
             "new_partner": mark("body redirected to", 200)}))
+    # Referrals: the body created by that close sent the project to the pole (reason, note).
+    partner = db.session.scalar(text("SELECT id FROM partners ORDER BY id DESC LIMIT 1"))
+    keep("referral added", advisor.post(f"/projects/{project}/referrals", data={
+        "partner_id": partner, "direction": "incoming", "referred_on": "2025-01-06",
+        "outcome": "pending", "reason": mark("referral reason", 2000),
+        "outcome_note": mark("referral note", 2000)}), 303)
+    data.ids["referral"] = db.session.scalar(text("SELECT max(id) FROM referrals"))
     keep("paused", advisor.post(
         f"/projects/{data.ids['paused']}/pause", htmx=True, data={
             "version": _version(data.ids["paused"]), "reason": mark("pause reason", 2000)}))

@@ -75,6 +75,9 @@ URLS = [
      PAGE),
     ("mentoring.change", {"project_id": "@project", "mentorship_id": "@mentorship"}, STAFF,
      PAGE),
+    ("referrals.new", {"project_id": "@project"}, STAFF, BOTH),
+    ("referrals.change", {"project_id": "@project", "referral_id": "@referral"}, STAFF,
+     PAGE),
     ("imports.index", {}, STAFF, PAGE),
     ("imports.show", {"import_id": "@import"}, STAFF, PAGE),
 ]
