@@ -356,3 +356,22 @@
     }
   });
 })();
+
+// --- Issue 11: the close form's "if redirected" fields ([data-shown-for-outcome]) ------------
+// Shown without JavaScript (with their hint); here, only while that outcome is chosen. The
+// server decides what is required.
+(function () {
+  function sync(root) {
+    root.querySelectorAll("[data-shown-for-outcome]").forEach(function (set) {
+      var select = set.form && set.form.querySelector("select[name=outcome]");
+      if (select) set.hidden = select.value !== set.getAttribute("data-shown-for-outcome");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { sync(document); });
+  document.addEventListener("htmx:load", function (event) { sync(event.target); });
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select[name=outcome]") && event.target.form) {
+      sync(event.target.form);
+    }
+  });
+})();

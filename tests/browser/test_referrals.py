@@ -25,7 +25,10 @@ def test_close_a_project_as_redirected_with_its_referral(page, live_server, live
     page.goto(f"{live_server}/projects/{project_id}")
     page.get_by_role("button", name="Déplacer ou clôturer…").click()
     page.get_by_text("Clôturer ou mettre en pause le projet").click()
+    # The "if redirected" fields show once that outcome is chosen.
+    expect(page.get_by_label("Orienté vers")).to_be_hidden()
     page.get_by_label("Issue").select_option("redirected")
+    expect(page.get_by_label("Orienté vers")).to_be_visible()
     page.get_by_role("textbox", name="Motif (obligatoire)").fill("Tester l’activité en entrepreneuse salariée.")
     # Without a body: refused, nothing written, the form says why.
     page.get_by_role("button", name="Clôturer le projet").click()
