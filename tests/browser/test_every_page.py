@@ -48,6 +48,7 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
         f"{project}/mentors/new?q=qz",
         f"{project}/mentors/new?organisation_id={ids['organisation']}",
         f"{project}/mentors/{ids['mentorship']}/edit",
+        f"{project}/referrals/new", f"{project}/referrals/{ids['referral']}/edit",
         "/members/imports",
         f"/members/imports/{ids['import']}"]
     if role == "manager":
