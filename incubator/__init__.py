@@ -154,6 +154,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(mentoring_bp)  # /projects/<id>/mentors…
+    from .supports.routes import bp as supports_bp  # /projects/<id>/supports…
+    app.register_blueprint(supports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -34,10 +34,31 @@ MENTORSHIP_ROLE_LABELS = {
     "support_body": _l("Support body"),
 }
 
+# Supports (issue 11): models.SupportKind and SupportStatus codes.
+SUPPORT_KIND_LABELS = {
+    "grant": _l("Grant"),
+    "loan": _l("Loan"),
+    "honour_loan": _l("Honour loan"),
+    "guarantee": _l("Guarantee"),
+    "premises": _l("Premises"),
+    "expertise": _l("Expertise"),
+    "networking": _l("Networking"),
+}
+
+SUPPORT_STATUS_LABELS = {
+    "envisaged": _l("Envisaged"),
+    "requested": _l("Requested"),
+    "granted": _l("Granted"),
+    "refused": _l("Refused"),
+    "paid": _l("Paid"),
+}
+
 LABELS = {
     "role": ROLE_LABELS,
     "status": STATUS_LABELS,
     "kind": KIND_LABELS,
     "outcome": OUTCOME_LABELS,
     "mentorship_role": MENTORSHIP_ROLE_LABELS,
+    "support_kind": SUPPORT_KIND_LABELS,
+    "support_status": SUPPORT_STATUS_LABELS,
 }

@@ -348,6 +348,20 @@ def can_log_hours(user: User, mentorship: Mentorship) -> bool:
     return contact is not None and contact.user_id == user.id
 
 
+# Supports (issue 11): staff add, move, change and delete a project's supports; whoever sees
+# the project (holders, its current mentors) reads them, without the comments nor who
+# changed them.
+
+def can_manage_supports(user: User, project: Project) -> bool:
+    """Add a support to ``project``, move its status, change or delete it: staff."""
+    return user.is_staff
+
+
+def sees_support_comments(user: User, project: Project) -> bool:
+    """The supports' comments and who changed their status: staff."""
+    return user.is_staff
+
+
 # Rules templates may ask, for the current user: ``can.use_board()``, ``can.move(project)``.
 # Templates never test roles themselves (tests/test_permissions_layout.py checks it).
 TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
@@ -366,6 +380,8 @@ TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "manage_mentoring": can_manage_mentoring,
     "log_hours": can_log_hours,
     "see_hours_notes": sees_hours_notes,
+    "manage_supports": can_manage_supports,
+    "see_support_comments": sees_support_comments,
 }
 
 

@@ -17,9 +17,10 @@ from ..models import Project, User
 from ..next_steps import queries as next_steps
 from ..notes import queries as notes
 from ..projects import queries as projects
+from ..supports import queries as supports
 from ..timeline import TimelineEntry
 
-FEATURES = (notes, next_steps, documents, mentoring)
+FEATURES = (notes, next_steps, documents, mentoring, supports)
 
 
 def sections(user: User, project: Project) -> dict[str, Any]:
