@@ -286,7 +286,7 @@ def test_the_adding_form_proposes_envisaged_today_and_partners_in_french_order(
     ({"amount": "1,500"}, "can be read two ways"),
     ({"amount": "12,345"}, "can be read two ways"),
     ({"amount": "douze"}, "Enter a number"),
-    ({"status_on": "2999-01-01"}, "cannot be in the future"),
+    ({"status_on": (date.today() + timedelta(days=3)).isoformat()}, "cannot be in the future"),
     ({"kind": "gift"}, "Not a valid choice"),
     ({"partner_id": ""}, "Choose a partner"),
 ])

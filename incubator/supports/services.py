@@ -24,6 +24,7 @@ from ..i18n import date_long
 from ..models import (
     FINANCIAL_SUPPORT_KINDS,
     SUPPORT_TRANSITIONS,
+    Organisation,
     Partner,
     Project,
     ProjectEvent,
@@ -78,10 +79,13 @@ def _touch(project: Project, now: datetime) -> None:
 def _partner_name(partner: Partner) -> str:
     # display_name reads the organisation (loaded by the routes' queries, else one read).
     if partner.organisation_id is not None and "organisation" not in partner.__dict__:
-        from ..models import Organisation
-
         return db.session.get(Organisation, partner.organisation_id).name
     return partner.display_name
+
+
+def _name_of(support: Support) -> str:
+    # The support's partner from the identity map when the route loaded it, else one read.
+    return _partner_name(db.session.get(Partner, support.partner_id))
 
 
 def _event(project: Project, event_kind: str, actor: User | None, partner_id: int | None,
@@ -164,7 +168,7 @@ def move_status(actor: User | None, project: Project, support: Support, *, to_st
     db.session.add(change)
     _touch(project, now)
     _event(project, "support_status", actor, support.partner_id, now,
-           partner=_partner_name(support.partner), kind=support.kind, from_status=from_status,
+           partner=_name_of(support), kind=support.kind, from_status=from_status,
            status=to_status, amount_cents=amount_cents, status_on=changed_on.isoformat())
     db.session.flush()
     return change
@@ -226,7 +230,7 @@ def delete_support(actor: User | None, project: Project, support: Support,
     Raises versions.StaleVersion (changed or deleted since)."""
     check_version(support, seen_version)
     now = now or utcnow()
-    name = _partner_name(support.partner)
+    name = _name_of(support)
     result = db.session.execute(
         delete(Support).where(Support.id == support.id, Support.version == seen_version)
         .execution_options(synchronize_session=False))
