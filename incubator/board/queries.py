@@ -13,10 +13,10 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..mentoring.queries import mentor_counts, mentoring_organisations
-from ..supports.queries import granted_funding as supports_granted
 from ..models import Mentorship, Project, ProjectHolder, ProjectStatus, Stage, User
 from ..params import parse_int
 from ..reference import TERRITORY_COMMUNES, active_stages, staff_members, themes
+from ..supports.queries import granted_funding as supports_granted
 from ..text import like_key, one_spelling, search_key
 
 
