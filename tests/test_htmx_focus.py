@@ -74,6 +74,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "projects.add_holder_route": (NAMED, "the holders block, the message at its top"),
     "projects.remove_holder_route": (NAMED, "the holders block, the message at its top"),
     "projects.history": (UNTOUCHED, "the history reloads on project-changed"),
+    "supports.status": (NAMED, "the support whose status moved"),
+    "supports.delete": (NAMED, "the heading of the supports section"),
 }
 
 #: hx attributes whose URL is not a url_for in the attribute itself.

@@ -33,7 +33,7 @@ FLOORS = ("app", "composers", "features", "shared", "permissions", "models", "ba
 APP = {"incubator", "incubator.cli", "incubator.demo"}
 COMPOSERS = {"project_page"}
 FEATURES = {"account", "admin", "auth", "board", "documents", "imports", "main", "members", "mentoring", "mentors", "next_steps", "notes",
-            "notifications", "projects"}
+            "notifications", "projects", "supports"}
 SHARED = {"after_response", "dom", "errors", "forms", "htmx", "i18n", "labels", "mail",
           "confirm", "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
           "textfiles", "timeline", "tokens", "urls", "versions"}

@@ -30,6 +30,7 @@ from ..numbers import local_number
 from ..permissions import can_manage_supports
 
 MAX_AMOUNT = 100_000_000  # euros
+AMOUNT_RANGE = _l("Enter an amount between 0 and 100 million euros.")
 
 
 def today() -> date:
@@ -46,7 +47,7 @@ def _amount_field(label) -> LocalDecimalField:
     return LocalDecimalField(
         label, places=2, example=lambda: local_number(Decimal("12500.5"), decimals=2),
         validators=[Optional(), NumberRange(
-            min=0, max=MAX_AMOUNT, message=_l("Enter an amount between 0 and 100 million euros."))],
+            min=0, max=MAX_AMOUNT, message=AMOUNT_RANGE)],
         description=LazyText(lambda: _(
             "In euros, for example %(example)s. Required for a grant, a loan, an honour "
             "loan or a guarantee.", example=local_number(Decimal("12500.5"), decimals=2))),

@@ -53,7 +53,9 @@ def pole_today(now: datetime) -> date:
 
 
 def to_cents(amount: Decimal | None) -> int | None:
-    """Euros (at most two decimals, as the forms read them) to exact integer cents."""
+    """Euros (at most two decimals, as the forms read them) to exact integer cents.
+
+    Raises SupportsError: more than two decimals."""
     if amount is None:
         return None
     cents = amount * 100
@@ -63,6 +65,7 @@ def to_cents(amount: Decimal | None) -> int | None:
 
 
 def _check_amount(kind: str, amount_cents: int | None) -> None:
+    """Raises SupportsError: no amount for a financial kind, or out of range."""
     if amount_cents is None:
         if kind in FINANCIAL_SUPPORT_KINDS:
             raise SupportsError(_("Enter the amount of this support, for example 12 500."))
