@@ -468,12 +468,10 @@ def test_every_support_route_by_role(client, auth, team, method, pattern, role, 
         auth.login(team.holder)
     elif role == "mentor":
         auth.login(_mentor_of(team.project))
-    elif role == "stranger_holder":
-        auth.login(factories.user(role="holder"))
+    elif role in ("stranger_holder", "advisor", "manager"):
+        user = factories.user(role="holder" if role == "stranger_holder" else role)
         db.session.commit()
-    elif role in ("advisor", "manager"):
-        auth.login(factories.user(role=role))
-        db.session.commit()
+        auth.login(user)
     url = pattern.format(p=team.project.id, s=support.id)
     response = client.open(url, method=method, data={"version": "1"} if method == "POST"
                             else None)
