@@ -547,3 +547,34 @@ def test_the_project_page_costs_the_same_statements_with_many_supports(client, a
                                  seen_version=1)
         db.session.commit()
     assert cost() == small
+
+
+def test_staff_get_a_link_to_the_partners_page_once_it_exists(app, client, auth, team):
+    partner = _partner()
+    _support(team.project, partner)
+    if "partners.show" not in app.view_functions:  # the partners part is another engineer's
+        app.add_url_rule("/partners/<int:partner_id>", "partners.show",
+                         lambda partner_id: "")
+    auth.login(team.advisor)
+    html = client.get(f"/projects/{team.project.id}").get_data(as_text=True)
+    assert f'href="/partners/{partner.id}"' in html
+    auth.logout()
+    auth.login(team.holder)
+    html = client.get(f"/projects/{team.project.id}").get_data(as_text=True)
+    assert f'href="/partners/{partner.id}"' not in html and "Région Bretagne" in html
+
+
+def test_the_section_reads_in_french_with_exact_totals(client, auth, team):
+    partner = _partner()
+    _support(team.project, partner, amount_cents=123_456, status="requested")
+    _support(team.project, partner, amount_cents=10, status="granted")
+    _support(team.project, partner, amount_cents=20, status="granted")
+    auth.login(team.advisor)
+    html = client.get(f"/projects/{team.project.id}",
+                      headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    totals = html[html.index(f'id="supports-project-{team.project.id}-totals"'):]
+    totals = totals[:totals.index("</dl>")]
+    assert "<dt>Demandé</dt><dd>1\u202f234,56\xa0€</dd>" in totals
+    assert "<dt>Accordé</dt><dd>0,30\xa0€</dd>" in totals
+    assert "<dt>Versé</dt><dd>0\xa0€</dd>" in totals
+    assert "Subvention" in html and "Soutiens" in html
