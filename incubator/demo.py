@@ -57,6 +57,7 @@ from .notes.services import create_note
 from .projects.services import create_project, submit_project
 from .reference import DEFAULT_STAGES
 from .referrals.demo import create_referrals
+from .supports.demo import create_supports
 
 MANAGER_EMAIL = "claire.rouxel@cades-redon.fr"
 
@@ -807,6 +808,7 @@ def load_demo() -> bool:
     last_mail = db.session.scalar(select(func.max(OutgoingMail.id))) or 0
     _create_mentorships(now)
     create_referrals(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
+    create_supports(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     db.session.execute(delete(Notification).where(Notification.id > last_notification))
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)

@@ -47,6 +47,25 @@ REFERRAL_OUTCOME_LABELS = {
     "unknown": _l("No news"),
 }
 
+# Supports (issue 11): models.SupportKind and SupportStatus codes.
+SUPPORT_KIND_LABELS = {
+    "grant": _l("Grant"),
+    "loan": _l("Loan"),
+    "honour_loan": _l("Honour loan"),
+    "guarantee": _l("Guarantee"),
+    "premises": _l("Premises"),
+    "expertise": _l("Expertise"),
+    "networking": _l("Networking"),
+}
+
+SUPPORT_STATUS_LABELS = {
+    "envisaged": _l("Envisaged"),
+    "requested": _l("Requested"),
+    "granted": _l("Granted"),
+    "refused": _l("Refused"),
+    "paid": _l("Paid"),
+}
+
 LABELS = {
     "role": ROLE_LABELS,
     "status": STATUS_LABELS,
@@ -55,4 +74,6 @@ LABELS = {
     "mentorship_role": MENTORSHIP_ROLE_LABELS,
     "referral_direction": REFERRAL_DIRECTION_LABELS,
     "referral_outcome": REFERRAL_OUTCOME_LABELS,
+    "support_kind": SUPPORT_KIND_LABELS,
+    "support_status": SUPPORT_STATUS_LABELS,
 }

@@ -363,6 +363,20 @@ def sees_referral_details(user: User, project: Project) -> bool:
     return user.is_staff
 
 
+# Supports (issue 11): staff add, move, change and delete a project's supports; whoever sees
+# the project (holders, its current mentors) reads them, without the comments nor who
+# changed them.
+
+def can_manage_supports(user: User, project: Project) -> bool:
+    """Add a support to ``project``, move its status, change or delete it: staff."""
+    return user.is_staff
+
+
+def sees_support_comments(user: User, project: Project) -> bool:
+    """The supports' comments and who changed their status: staff."""
+    return user.is_staff
+
+
 # Rules templates may ask, for the current user: ``can.use_board()``, ``can.move(project)``.
 # Templates never test roles themselves (tests/test_permissions_layout.py checks it).
 TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
@@ -383,6 +397,8 @@ TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "see_hours_notes": sees_hours_notes,
     "manage_referrals": can_manage_referrals,
     "see_referral_details": sees_referral_details,
+    "manage_supports": can_manage_supports,
+    "see_support_comments": sees_support_comments,
 }
 
 

@@ -30,8 +30,10 @@ from incubator.models import (
     Note,
     OrganisationContact,
     OrganisationImport,
+    Partner,
     Project,
     Stage,
+    Support,
     Theme,
     User,
 )
@@ -418,6 +420,23 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
                                       htmx=True, data={"worked_on": "2025-02-03",
                                                        "hours": "1,5",
                                                        "note": mark("hours note", 1000)}))
+    # Supports: a partner (its form is another part's; directly here), a support through
+    # the adding form, its status moved with a comment.
+    partner = Partner(name=mark("partner name", 200), kind="region")
+    db.session.add(partner)
+    db.session.commit()
+    data.ids["partner"] = partner.id
+    page = advisor.get(f"/projects/{project}/supports/new").get_data(as_text=True)
+    keep("support added", advisor.post(f"/projects/{project}/supports", data={
+        "partner_id": partner.id, "kind": "grant", "amount": "12 500,50", "status": "requested",
+        "status_on": "2025-02-03", "programme": mark("support programme", 200),
+        "comment": mark("support comment", 2000),
+        "form_token": re.search(r'name="form_token" value="([^"]+)"', page)[1]}), 303)
+    support = data.ids["support"] = db.session.scalar(select(Support.id))
+    keep("support status", advisor.post(f"/projects/{project}/supports/{support}/status",
+                                        htmx=True, data={
+        "to_status": "granted", "changed_on": "2025-03-03", "amount": "12 000",
+        "comment": mark("support status comment", 2000), "version": 1}))
 
     # An import of organisations: a hostile file name and cells, through the preview.
     table = io.StringIO()

@@ -75,6 +75,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "projects.remove_holder_route": (NAMED, "the holders block, the message at its top"),
     "projects.history": (UNTOUCHED, "the history reloads on project-changed"),
     "referrals.delete": (NAMED, "the heading of the referrals section"),
+    "supports.status": (NAMED, "the support whose status moved"),
+    "supports.delete": (NAMED, "the heading of the supports section"),
 }
 
 #: hx attributes whose URL is not a url_for in the attribute itself.

@@ -25,6 +25,7 @@ from incubator.extensions import db
 from incubator.members.services import create_organisation
 from incubator.models import Mentorship, Notification, OrganisationContact, Partner, Referral
 from incubator.notifications import services as notify
+from incubator.supports.services import add_support
 
 from . import factories
 from .test_documents import document
@@ -59,6 +60,7 @@ def _url(app: Flask, rule, values: dict) -> str:
 ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
               "notification_id": 1, "user_id": 1, "organisation_id": 1, "contact_id": 1, "mentorship_id": 1, "import_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
 ANY_VALUES.update({"referral_id": 1})  # referrals
+ANY_VALUES.update({"support_id": 1})  # supports
 
 
 # Without a session ------------------------------------------------------------------------
@@ -217,8 +219,13 @@ def _world(role: str):
     db.session.add(mentorship)
     db.session.add(Referral(project_id=project.id, direction="outgoing", referred_on=date(
         2025, 1, 6), partner=Partner(name="DLA 35")))  # referrals: id 1 (ANY_VALUES)
+    partner = Partner(name="Région Bretagne", kind="region")  # supports
+    db.session.add(partner)
+    db.session.flush()
+    support = add_support(None, project, partner, kind="grant", amount_cents=100,
+                          status="requested", status_on=date(2025, 1, 6))
     db.session.commit()
-    return user, {
+    return user, {"support_id": support.id,
         "organisation_id": organisation.id, "contact_id": db.session.scalars(select(OrganisationContact)).first().id,
         "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
@@ -341,7 +348,7 @@ def _mentor_world():
             "document_id": document(project, uploader=advisor).id, "user_id": holder.id,
             "organisation_id": organisation.id, "contact_id": contact.id, "stage_id":
             project.stage_id, "notification_id": 1, "session_id": 99, "token": "x",
-            "filename": "js/app.js", "import_id": 1,
+            "filename": "js/app.js", "import_id": 1, "support_id": 1,
             "mentorship_id": mentorship.id if mentorship is not None else 1}
     former.ended_on = date(2025, 6, 30)  # after their note: ending it ends the access
     db.session.commit()

@@ -77,6 +77,7 @@ def placed(project: Project, filters: BoardFilters, *, status: int, message: str
         stalled_days=current_app.config["STALLED_DAYS"], filters=filters,
         step_counts=queries.step_counts([project.id]) if place else {},
         mentor_marks=queries.mentor_marks([project.id]) if place else {},
+        granted_funding=queries.granted_funding([project.id]) if place else {},
     ), status)
     response.headers["HX-Reswap"] = "delete"
     hx_trigger(response, "board:focus", {"id": dom_id(project)})

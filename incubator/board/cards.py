@@ -73,6 +73,10 @@ class CardKit:
             "%(num)d overdue", "%(num)d overdue", count))
 
 
+    def granted(self, amount: str) -> str:
+        """The funding mark: "12 500 € granted" (``amount`` formatted by ``|money``)."""
+        return _("%(amount)s granted", amount=amount)
+
     def mentored(self, names: list[str]) -> str:
         """The mentor mark's accessible text: who mentors the project."""
         return _("Mentored by %(names)s", names=", ".join(names))

@@ -16,6 +16,7 @@ from ..mentoring.queries import mentor_counts, mentoring_organisations
 from ..models import Mentorship, Project, ProjectHolder, ProjectStatus, Stage, User
 from ..params import parse_int
 from ..reference import TERRITORY_COMMUNES, active_stages, staff_members, themes
+from ..supports.queries import granted_funding as supports_granted
 from ..text import like_key, one_spelling, search_key
 
 
@@ -271,6 +272,12 @@ def off_board(page: int, per_page: int = 50):
 def mentor_marks(project_ids: list[int]) -> dict[int, list[str]]:
     """Per card: the organisations mentoring it now (the card's mentor mark), one query."""
     return mentor_counts(project_ids)
+
+
+def granted_funding(project_ids: list[int]) -> dict[int, int]:
+    """Per card: the funding granted in cents (supports granted or paid), one grouped
+    query for all the cards shown."""
+    return supports_granted(project_ids)
 
 
 def step_counts(project_ids: list[int]) -> dict[int, tuple[int, int]]:

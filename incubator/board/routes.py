@@ -64,6 +64,7 @@ def _context(filters: BoardFilters, columns) -> dict:
         "board_url": board_url(filters),
         "step_counts": queries.step_counts([p.id for c in columns for p in c.cards]),
         "mentor_marks": queries.mentor_marks([p.id for c in columns for p in c.cards]),
+        "granted_funding": queries.granted_funding([p.id for c in columns for p in c.cards]),
     }
 
 
@@ -98,6 +99,7 @@ def column(stage_id: int):
         "stalled_days": current_app.config["STALLED_DAYS"], "board_url": board_url(filters),
         "step_counts": queries.step_counts([p.id for p in cards]),
         "mentor_marks": queries.mentor_marks([p.id for p in cards]),
+        "granted_funding": queries.granted_funding([p.id for p in cards]),
     }
     return page_or_fragment("board/column.html", "board/_more.html", **context)
 

@@ -11,8 +11,9 @@ from ..models import Project, User
 from ..next_steps import forms as next_steps
 from ..notes import forms as notes
 from ..projects import forms as projects
+from ..supports import forms as supports
 
-FEATURES = (projects, notes, next_steps, documents, mentoring)
+FEATURES = (projects, notes, next_steps, documents, mentoring, supports)
 
 
 def page_forms(user: User, project: Project) -> dict[str, Any]:

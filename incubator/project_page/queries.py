@@ -18,9 +18,10 @@ from ..next_steps import queries as next_steps
 from ..notes import queries as notes
 from ..projects import queries as projects
 from ..referrals import queries as referrals
+from ..supports import queries as supports
 from ..timeline import TimelineEntry
 
-FEATURES = (notes, next_steps, documents, mentoring, referrals)
+FEATURES = (notes, next_steps, documents, mentoring, supports, referrals)
 
 
 def sections(user: User, project: Project) -> dict[str, Any]:
