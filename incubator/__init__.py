@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .board.routes import bp as board_bp
     from .documents.routes import bp as documents_bp
+    from .groups.routes import bp as groups_bp
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
     from .members.routes import bp as members_bp
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(mentoring_bp)  # /projects/<id>/mentors…
+    app.register_blueprint(groups_bp)  # /groups…
 
 
 def register_errorhandlers(app: Flask) -> None:

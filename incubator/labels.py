@@ -34,10 +34,25 @@ MENTORSHIP_ROLE_LABELS = {
     "support_body": _l("Support body"),
 }
 
+# Working groups (PRODUCT.md, Working group): models.GroupKind codes.
+GROUP_KIND_LABELS = {
+    "working_group": _l("Working group"),
+    "workshop": _l("Cooperative workshop"),
+}
+
+# Attendance at a group's meeting: models.AttendanceStatus codes.
+ATTENDANCE_LABELS = {
+    "present": _l("Present"),
+    "excused": _l("Excused"),
+    "absent": _l("Absent"),
+}
+
 LABELS = {
     "role": ROLE_LABELS,
     "status": STATUS_LABELS,
     "kind": KIND_LABELS,
     "outcome": OUTCOME_LABELS,
     "mentorship_role": MENTORSHIP_ROLE_LABELS,
+    "group_kind": GROUP_KIND_LABELS,
+    "attendance": ATTENDANCE_LABELS,
 }

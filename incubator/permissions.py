@@ -348,6 +348,15 @@ def can_log_hours(user: User, mentorship: Mentorship) -> bool:
     return contact is not None and contact.user_id == user.id
 
 
+# Working groups (issue 11): staff keep the groups, their participants, meetings, minutes and
+# attendance. A project's holders and mentors see on its page the names of its groups and the
+# next meeting's day and place, nothing more (minutes and attendance name other people).
+
+def can_manage_groups(user: User) -> bool:
+    """The groups pages (/groups), their participants, meetings and calendar: staff."""
+    return user.is_staff
+
+
 # Rules templates may ask, for the current user: ``can.use_board()``, ``can.move(project)``.
 # Templates never test roles themselves (tests/test_permissions_layout.py checks it).
 TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
@@ -366,6 +375,7 @@ TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "manage_mentoring": can_manage_mentoring,
     "log_hours": can_log_hours,
     "see_hours_notes": sees_hours_notes,
+    "manage_groups": can_manage_groups,
 }
 
 
