@@ -75,6 +75,12 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "projects.remove_holder_route": (NAMED, "the holders block, the message at its top"),
     "projects.history": (UNTOUCHED, "the history reloads on project-changed"),
 }
+ACTIONS.update({  # groups
+    "groups.index": (UNTOUCHED, "live search and filters: the results are swapped beside the "
+                                "form (the pagination's links too)"),
+    "groups.participants": (UNTOUCHED, "live search: the results are swapped below the "
+                                       "search field"),
+})
 
 #: hx attributes whose URL is not a url_for in the attribute itself.
 INDIRECT = {"kit.move_form_url(pid)": ["board.move_form"],

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -103,7 +104,7 @@ class MeetingForm(Form):
     def validate_ends(self, field) -> None:
         if field.data is not None and self.starts.data is not None \
                 and field.data <= self.starts.data:
-            raise ValidationError(_l("The end must come after the start."))
+            raise ValidationError(_("The end must come after the start."))
 
     @staticmethod
     def _moment(day: date, at: time) -> datetime:

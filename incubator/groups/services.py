@@ -45,6 +45,7 @@ class GroupError(ValueError):
 
 
 def _check_kind(kind: str) -> None:
+    """Raises GroupError for a kind that is not a GroupKind."""
     if kind not in {k.value for k in GroupKind}:
         raise GroupError(_("Choose a kind."))
 
@@ -54,7 +55,7 @@ def _check_kind(kind: str) -> None:
 
 def create_group(author: User | None, *, name: str, kind: str, theme: str = "",
                  description: str = "", now: datetime | None = None) -> WorkingGroup:
-    """A new group."""
+    """A new group. Raises GroupError for an unknown kind."""
     _check_kind(kind)
     now = now or utcnow()
     group = WorkingGroup(name=name, kind=kind, theme=theme, description=description,
@@ -67,7 +68,8 @@ def create_group(author: User | None, *, name: str, kind: str, theme: str = "",
 
 def update_group(group: WorkingGroup, seen_version: int | None, **values) -> None:
     """Write ``values`` (name, kind, theme, description) if nobody changed the group since
-    ``seen_version`` (raises versions.StaleVersion otherwise)."""
+    ``seen_version`` (raises versions.StaleVersion otherwise; GroupError for an unknown
+    kind)."""
     _check_kind(values.get("kind", group.kind))
     save_version(group, seen_version, updated_at=utcnow(), **values)
 
@@ -126,6 +128,7 @@ def _event(project_id: int, kind: str, actor: User | None, at: datetime, **detai
 
 
 def _refuse_archived(group: WorkingGroup) -> None:
+    """Raises GroupError when the group is archived (nothing joins it, no meeting)."""
     if group.is_archived:
         raise GroupError(_("%(name)s is archived: bring it back first.", name=group.name))
 
@@ -161,7 +164,8 @@ def remove_organisation(group: WorkingGroup, organisation_id: int) -> bool:
 def add_project(actor: User | None, group: WorkingGroup, project: Project, joined_on: date,
                 now: datetime | None = None) -> GroupProject:
     """``project`` (being followed: active or paused) takes part in ``group`` from
-    ``joined_on``; written on its timeline (``group_joined``)."""
+    ``joined_on``; written on its timeline (``group_joined``). Raises GroupError when the
+    group is archived, the project is not followed, or it already takes part."""
     _refuse_archived(group)
     if project.status not in JOINABLE:
         raise GroupError(_("Only a project in progress or paused can join a group."))
@@ -195,6 +199,7 @@ def remove_project(actor: User | None, group: WorkingGroup, project_id: int,
 
 
 def _check_times(starts_at: datetime, ends_at: datetime | None) -> None:
+    """Raises GroupError when the end is not after the start."""
     if ends_at is not None and ends_at <= starts_at:
         raise GroupError(_("The end must come after the start."))
 
@@ -207,7 +212,8 @@ def new_uid() -> str:
 def create_meeting(author: User | None, group: WorkingGroup, *, starts_at: datetime,
                    ends_at: datetime | None = None, place: str = "", agenda: str = "",
                    minutes: str = "", now: datetime | None = None) -> GroupMeeting:
-    """A meeting of ``group`` (aware datetimes)."""
+    """A meeting of ``group`` (aware datetimes). Raises GroupError when the group is
+    archived or the end is not after the start."""
     _refuse_archived(group)
     _check_times(starts_at, ends_at)
     now = now or utcnow()
@@ -222,8 +228,8 @@ def create_meeting(author: User | None, group: WorkingGroup, *, starts_at: datet
 
 def update_meeting(meeting: GroupMeeting, seen_version: int | None, **values) -> None:
     """Write ``values`` (times, place, agenda, minutes) if the meeting is still at
-    ``seen_version`` (versions.StaleVersion otherwise); the version is the calendar's
-    SEQUENCE."""
+    ``seen_version`` (versions.StaleVersion otherwise; GroupError when the end is not after
+    the start); the version is the calendar's SEQUENCE."""
     _check_times(values.get("starts_at", meeting.starts_at),
                  values.get("ends_at", meeting.ends_at))
     save_version(meeting, seen_version, updated_at=utcnow(), **values)
@@ -237,7 +243,7 @@ def set_cancelled(meeting: GroupMeeting, cancelled: bool, seen_version: int | No
 
 def delete_meeting(meeting: GroupMeeting, seen_version: int | None) -> None:
     """Delete a meeting with no minutes and no attendance (GroupError otherwise: cancel
-    it instead); version-checked."""
+    it instead); version-checked (versions.StaleVersion)."""
     attendance = db.session.scalar(select(func.count()).where(
         MeetingAttendance.meeting_id == meeting.id))
     if meeting.minutes or attendance:
@@ -260,7 +266,7 @@ def record_attendance(meeting: GroupMeeting, *, name: str, status: str,
                       user_id: int | None = None) -> MeetingAttendance:
     """``name`` (as it is now: kept so) was present, excused or absent. The same person
     recorded again (a second submit, a correction) has their status changed, not a second
-    line."""
+    line. Raises GroupError for an unknown status or no name."""
     if status not in {s.value for s in AttendanceStatus}:
         raise GroupError(_("Choose present, excused or absent."))
     if not name:

@@ -15,8 +15,8 @@ from .. import once
 from ..confirm import ask_first, confirmed
 from ..errors import fail
 from ..extensions import db
-from ..htmx import hx_redirect, page_or_fragment, render
 from ..groups.queries import organisation_groups
+from ..htmx import hx_redirect, page_or_fragment, render
 from ..mentoring.queries import organisation_mentoring
 from ..models import Organisation
 from ..params import parse_int, query_int
