@@ -435,7 +435,7 @@ def test_an_organisation_joins_with_its_day_and_leaves(app, client, login, htmx)
     member = client.get(f"/members/{organisation.id}").get_data(as_text=True)
     assert f'href="/groups/{group.id}"' in member
     # Deleting the organisation is refused while it takes part.
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         assert links_of(organisation) == ["it takes part in 1 working group"]
     response = client.post(f"/groups/{group.id}/organisations/{organisation.id}/remove",
                            data={"confirm": "1"}, headers=_headers(htmx))

@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..permissions import active_staff
 from ..reference import themes
-from ..text import like_key, one_spelling
+from ..text import like_key, one_spelling, sorted_french
 from ..timeline import TimelineEntry
 from .services import JOINABLE
 
@@ -165,7 +165,7 @@ def group_page(group_id: int) -> GroupPage | None:
     return GroupPage(
         found,
         sorted(found.organisation_links, key=lambda link: link.organisation.name_key),
-        sorted(found.project_links, key=lambda link: link.project.title.casefold()),
+        sorted_french(found.project_links, key=lambda link: link.project.title),
         following,
         [m for m in coming if m is not following],
         sorted((m for m in found.meetings if m.starts_at < now),
@@ -210,8 +210,9 @@ def search_projects(q: str, exclude: Collection[int] = ()) -> list[Project]:
         statement = statement.where(like_key(Project.search_text, q))
     if exclude:
         statement = statement.where(Project.id.not_in(list(exclude)))
-    return list(db.session.scalars(
-        statement.order_by(Project.title, Project.id).limit(SEARCH_SHOWN)))
+    # The newest first when there are more than shown, then in French order.
+    found = db.session.scalars(statement.order_by(Project.id.desc()).limit(SEARCH_SHOWN))
+    return sorted_french(found, key=lambda project: project.title)
 
 
 def organisation(organisation_id: int) -> Organisation | None:
@@ -245,10 +246,11 @@ def attendance_people(page: GroupPage) -> list[Person]:
     people: list[Person] = []
     if organisation_ids:
         names = {link.organisation_id: link.organisation.name for link in page.organisations}
-        for contact in db.session.scalars(
-                select(OrganisationContact)
-                .where(OrganisationContact.organisation_id.in_(organisation_ids))
-                .order_by(OrganisationContact.name, OrganisationContact.id)):
+        contacts = db.session.scalars(
+            select(OrganisationContact)
+            .where(OrganisationContact.organisation_id.in_(organisation_ids))
+            .order_by(OrganisationContact.id))
+        for contact in sorted_french(contacts, key=lambda contact: contact.name):
             people.append(Person(f"c{contact.id}", contact.name,
                                  names[contact.organisation_id],
                                  organisation_id=contact.organisation_id,
