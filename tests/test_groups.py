@@ -24,6 +24,7 @@ from incubator.models import (
     WorkingGroup,
     utcnow,
 )
+from incubator.versions import StaleVersion
 
 from . import factories
 from .helpers import count_statements
@@ -792,3 +793,33 @@ def test_the_member_page_costs_the_same_whatever_its_groups(client, login):
     few = render()
     add(5, 1)
     assert render() == few
+
+
+def test_a_meeting_added_meanwhile_keeps_the_group_from_being_deleted(app, monkeypatch):
+    group = _group()
+    _meeting(group)
+    monkeypatch.setattr(services, "links_of", lambda group: [])  # checked before it came
+    with app.test_request_context(), pytest.raises(StaleVersion):
+        services.delete_group(group, group.version)
+    db.session.rollback()
+    assert _count(WorkingGroup) == 1 and _count(GroupMeeting) == 1
+
+
+def test_removing_an_attendance_line_asks_first_and_twice_is_harmless(client, login):
+    login("advisor")
+    group = _group()
+    meeting = _meeting(group)
+    entry = services.record_attendance(meeting, name="Anne", status="present")
+    other = services.record_attendance(_meeting(_group("Autre")), name="Bob", status="present")
+    db.session.commit()
+    entry_id, other_id = entry.id, other.id
+    url = f"/groups/{group.id}/meetings/{meeting.id}/attendance"
+    assert client.post(f"{url}/{entry_id}/delete").status_code == 200
+    assert _count(MeetingAttendance) == 2
+    assert client.post(f"{url}/{entry_id}/delete", data={"confirm": "1"}).status_code == 303
+    again = client.post(f"{url}/{entry_id}/delete", data={"confirm": "1"},
+                        follow_redirects=True)
+    assert "This line was already removed." in again.get_data(as_text=True)
+    # Another meeting's line is out of reach from this one.
+    client.post(f"{url}/{other_id}/delete", data={"confirm": "1"})
+    assert _count(MeetingAttendance) == 1

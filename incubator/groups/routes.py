@@ -338,17 +338,15 @@ def new_meeting(group_id: int):
 
 def _meeting_page(group_id: int, meeting_id: int, status: int = 200,
                   form: AttendanceForm | None = None) -> Response:
-    group = _group(group_id, full=True)
-    meeting = next((m for m in group.meetings if m.id == meeting_id), None)
+    page = queries.group_page(group_id)
+    meeting = next((m for m in page.group.meetings if m.id == meeting_id), None) if page else None
     if meeting is None:
         abort(404)
-    page = queries.group_page(group_id)
-    people = queries.attendance_people(page)
     form = form or AttendanceForm(formdata=None)
     form.person.choices = [("", _("Someone else (type the name)"))] + [
         (person.key, f"{person.name} — {person.detail}" if person.detail else person.name)
-        for person in people]
-    return render("groups/meeting.html", status, group=group, meeting=meeting,
+        for person in queries.attendance_people(page)]
+    return render("groups/meeting.html", status, group=page.group, meeting=meeting,
                   attendance_form=form)
 
 
@@ -464,10 +462,14 @@ def add_attendance(group_id: int, meeting_id: int):
          "/delete")
 def remove_attendance(group_id: int, meeting_id: int, attendance_id: int):
     meeting = _meeting(group_id, meeting_id)
-    services.remove_attendance(meeting, attendance_id)
+    back = _meeting_url(group_id, meeting_id, "meeting-attendance")
+    if not confirmed():
+        return ask_first(_("Remove this line from the attendance?"), back,
+                         action_label=_("Remove"))
+    if not services.remove_attendance(meeting, attendance_id):
+        return _back(_("This line was already removed."), back, "info")
     db.session.commit()
-    return _back(_("Attendance line removed."),
-                 _meeting_url(group_id, meeting_id, "meeting-attendance"))
+    return _back(_("Attendance line removed."), back)
 
 
 # The calendar

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -103,15 +103,21 @@ def links_of(group: WorkingGroup) -> list[str]:
 
 def delete_group(group: WorkingGroup, seen_version: int | None) -> None:
     """Delete a group with no meeting and no participant (raises GroupError naming what
-    links it; versions.StaleVersion when it changed since ``seen_version``)."""
+    links it; versions.StaleVersion when it changed since ``seen_version``, or got a meeting
+    or a participant meanwhile)."""
     if links := links_of(group):
         raise GroupError(_("%(name)s cannot be deleted: %(links)s. Archive it instead.",
                            name=group.name, links=", ".join(links)))
     if seen_version is None:
         raise StaleVersion()
+    # One statement decides: a meeting or a participant added by a colleague since the
+    # check above leaves the row in place (the cascade would have taken them with it).
     deleted = db.session.execute(
-        delete(WorkingGroup).where(WorkingGroup.id == group.id,
-                                   WorkingGroup.version == seen_version)
+        delete(WorkingGroup).where(
+            WorkingGroup.id == group.id, WorkingGroup.version == seen_version,
+            ~exists().where(GroupMeeting.group_id == group.id),
+            ~exists().where(GroupOrganisation.group_id == group.id),
+            ~exists().where(GroupProject.group_id == group.id))
         .execution_options(synchronize_session=False))
     if deleted.rowcount != 1:
         raise StaleVersion()
