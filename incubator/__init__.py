@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .board.routes import bp as board_bp
     from .documents.routes import bp as documents_bp
+    from .groups.routes import bp as groups_bp
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
     from .members.routes import bp as members_bp
@@ -158,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(referrals_bp)  # /projects/<id>/referrals…
     from .supports.routes import bp as supports_bp  # /projects/<id>/supports…
     app.register_blueprint(supports_bp)
+    app.register_blueprint(groups_bp)  # /groups…
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from .auth.services import create_user, find_user_by_email
 from .board.services import close_project, move_project, pause_project
 from .extensions import db
+from .groups.demo import create_groups
 from .members.services import create_organisation
 from .mentoring.services import (
     end_mentorship,
@@ -809,6 +810,7 @@ def load_demo() -> bool:
     _create_mentorships(now)
     create_referrals(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_supports(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
+    create_groups(db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)), now)
     db.session.execute(delete(Notification).where(Notification.id > last_notification))
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)

@@ -66,6 +66,19 @@ SUPPORT_STATUS_LABELS = {
     "paid": _l("Paid"),
 }
 
+# Working groups (PRODUCT.md, Working group): models.GroupKind codes.
+GROUP_KIND_LABELS = {
+    "working_group": _l("Working group"),
+    "workshop": _l("Cooperative workshop"),
+}
+
+# Attendance at a group's meeting: models.AttendanceStatus codes.
+ATTENDANCE_LABELS = {
+    "present": _l("Present"),
+    "excused": _l("Excused"),
+    "absent": _l("Absent"),
+}
+
 LABELS = {
     "role": ROLE_LABELS,
     "status": STATUS_LABELS,
@@ -76,4 +89,6 @@ LABELS = {
     "referral_outcome": REFERRAL_OUTCOME_LABELS,
     "support_kind": SUPPORT_KIND_LABELS,
     "support_status": SUPPORT_STATUS_LABELS,
+    "group_kind": GROUP_KIND_LABELS,
+    "attendance": ATTENDANCE_LABELS,
 }

@@ -377,6 +377,15 @@ def sees_support_comments(user: User, project: Project) -> bool:
     return user.is_staff
 
 
+# Working groups (issue 11): staff keep the groups, their participants, meetings, minutes and
+# attendance. A project's holders and mentors see on its page the names of its groups and the
+# next meeting's day and place, nothing more (minutes and attendance name other people).
+
+def can_manage_groups(user: User) -> bool:
+    """The groups pages (/groups), their participants, meetings and calendar: staff."""
+    return user.is_staff
+
+
 # Rules templates may ask, for the current user: ``can.use_board()``, ``can.move(project)``.
 # Templates never test roles themselves (tests/test_permissions_layout.py checks it).
 TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
@@ -399,6 +408,7 @@ TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "see_referral_details": sees_referral_details,
     "manage_supports": can_manage_supports,
     "see_support_comments": sees_support_comments,
+    "manage_groups": can_manage_groups,
 }
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import select, text
 from incubator.extensions import db
 from incubator.models import (
     Document,
+    GroupMeeting,
     LegalForm,
     Mentorship,
     NextStep,
@@ -454,6 +455,26 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
     keep("import done", advisor.post(response.location, follow_redirects=True, data={
         "form_token": token}))
     data.ids["import"] = db.session.scalar(select(OrganisationImport.id))
+
+    # Working groups: a group with the organisation and the project, a meeting with
+    # minutes and a free-name attendance, all through the forms.
+    response = advisor.post("/groups/new", data={
+        "name": mark("group name", 160), "kind": "workshop", "theme": mark("group theme", 120),
+        "description": mark("group description", 5000)})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    group = data.ids["group"] = int(response.location.rsplit("/", 1)[1])
+    keep("group organisation", advisor.post(f"/groups/{group}/organisations", data={
+        "organisation_id": data.ids["organisation"], "joined_on": "2025-01-06"}), 303)
+    keep("group project", advisor.post(f"/groups/{group}/projects", data={
+        "project_id": project, "joined_on": "2025-01-06"}), 303)
+    keep("group meeting", advisor.post(f"/groups/{group}/meetings/new", data={
+        "day": "2030-01-15", "starts": "18:30", "place": mark("meeting place", 200),
+        "agenda": mark("meeting agenda", 5000), "minutes": mark("meeting minutes", 20000)}),
+        303)
+    data.ids["meeting"] = db.session.scalar(select(GroupMeeting.id))
+    keep("attendance", advisor.post(f"/groups/{group}/meetings/{data.ids['meeting']}"
+                                    "/attendance", data={
+        "name": mark("attendance name", 120), "status": "present"}), 303)
 
     mentor = app.test_client()
     assert mentor.post("/auth/login", data={"email": data.emails["mentor"],

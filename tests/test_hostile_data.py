@@ -83,11 +83,21 @@ URLS = [
      PAGE),
     ("imports.index", {}, STAFF, PAGE),
     ("imports.show", {"import_id": "@import"}, STAFF, PAGE),
+    ("groups.index", {"q": "!group search"}, STAFF, BOTH),
+    ("groups.index", {"archived": "1"}, STAFF, BOTH),
+    ("groups.new", {}, STAFF, PAGE),
+    ("groups.show", {"group_id": "@group"}, STAFF, PAGE),
+    ("groups.edit", {"group_id": "@group"}, STAFF, PAGE),
+    ("groups.participants", {"group_id": "@group", "q": "!participant search"}, STAFF, BOTH),
+    ("groups.new_meeting", {"group_id": "@group"}, STAFF, PAGE),
+    ("groups.meeting", {"group_id": "@group", "meeting_id": "@meeting"}, STAFF, PAGE),
+    ("groups.edit_meeting", {"group_id": "@group", "meeting_id": "@meeting"}, STAFF, PAGE),
 ]
 
 NOT_CRAWLED = {
     "static": "files from static/, no data",
     "main.healthz": "JSON status of the database, no user data",
+    "groups.calendar": "an iCalendar attachment, never rendered (test_groups parses it back)",
     "documents.download": "an attachment, never rendered (test_documents checks its headers)",
     "imports.preview": "an upload's preview belongs to its uploader: hostile_data.build keeps "
                        "the advisor's preview of a hostile file for the checker",

@@ -78,6 +78,12 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "supports.status": (NAMED, "the support whose status moved"),
     "supports.delete": (NAMED, "the heading of the supports section"),
 }
+ACTIONS.update({  # groups
+    "groups.index": (UNTOUCHED, "live search and filters: the results are swapped beside the "
+                                "form (the pagination's links too)"),
+    "groups.participants": (UNTOUCHED, "live search: the results are swapped below the "
+                                       "search field"),
+})
 
 #: hx attributes whose URL is not a url_for in the attribute itself.
 INDIRECT = {"kit.move_form_url(pid)": ["board.move_form"],

@@ -23,7 +23,14 @@ from sqlalchemy import event, select
 
 from incubator.extensions import db
 from incubator.members.services import create_organisation
-from incubator.models import Mentorship, Notification, OrganisationContact, Partner, Referral
+from incubator.models import (
+    Mentorship,
+    Notification,
+    OrganisationContact,
+    Partner,
+    Referral,
+    utcnow,
+)
 from incubator.notifications import services as notify
 from incubator.supports.services import add_support
 
@@ -61,6 +68,7 @@ ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "s
               "notification_id": 1, "user_id": 1, "organisation_id": 1, "contact_id": 1, "mentorship_id": 1, "import_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
 ANY_VALUES.update({"referral_id": 1})  # referrals
 ANY_VALUES.update({"support_id": 1})  # supports
+ANY_VALUES.update({"group_id": 1, "meeting_id": 1, "attendance_id": 1})  # groups
 
 
 # Without a session ------------------------------------------------------------------------
@@ -225,13 +233,27 @@ def _world(role: str):
     support = add_support(None, project, partner, kind="grant", amount_cents=100,
                           status="requested", status_on=date(2025, 1, 6))
     db.session.commit()
-    return user, {"support_id": support.id,
+    groups = _groups_world(project, organisation)
+    return user, {**groups, "support_id": support.id,
         "organisation_id": organisation.id, "contact_id": db.session.scalars(select(OrganisationContact)).first().id,
         "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
         "user_id": user.id, "token": "not-a-token", "filename": "js/app.js",
         "draft_id": draft.id, "mentorship_id": mentorship.id, "import_id": 1,
     }
+
+
+def _groups_world(project, organisation) -> dict:
+    """A working group with the project, the organisation and a meeting with attendance."""
+    from incubator.groups import services as groups
+
+    group = groups.create_group(None, name="Éco-construction", kind="working_group")
+    groups.add_organisation(None, group, organisation, date(2025, 1, 6))
+    groups.add_project(None, group, project, date(2025, 1, 6))
+    meeting = groups.create_meeting(None, group, starts_at=utcnow(), place="Redon")
+    entry = groups.record_attendance(meeting, name="Anne Briand", status="present")
+    db.session.commit()
+    return {"group_id": group.id, "meeting_id": meeting.id, "attendance_id": entry.id}
 
 
 def _get_urls(app: Flask, values: dict) -> list[str]:
@@ -356,6 +378,7 @@ def _mentor_world():
 
 
 def _mentor_requests(app: Flask, values: dict, *, project_routes_only: bool):
+    values = {**ANY_VALUES, **values}  # ids the mentor's world does not name (groups…)
     for rule in _rules(app):
         if rule.endpoint in PUBLIC or rule.endpoint in ENDS_THE_SESSION:
             continue

@@ -15,6 +15,7 @@ from .. import once
 from ..confirm import ask_first, confirmed
 from ..errors import fail
 from ..extensions import db
+from ..groups.queries import organisation_groups
 from ..htmx import hx_redirect, page_or_fragment, render
 from ..mentoring.queries import organisation_mentoring
 from ..models import Organisation
@@ -73,7 +74,8 @@ def show(organisation_id: int):
     organisation = _organisation(organisation_id, with_contacts=contacts)
     return render("members/show.html", organisation=organisation, show_contacts=contacts,
                   contact_form=ContactForm() if contacts else None,
-                  mentoring=organisation_mentoring(current_user, organisation))
+                  mentoring=organisation_mentoring(current_user, organisation),
+                  organisation_groups=organisation_groups(organisation.id))
 
 
 # Writing
@@ -250,7 +252,8 @@ def add_contact(organisation_id: int):
     if not form.validate_on_submit():
         return render("members/show.html", 422, organisation=organisation,
                       show_contacts=True, contact_form=form,
-                      mentoring=organisation_mentoring(current_user, organisation))
+                      mentoring=organisation_mentoring(current_user, organisation),
+                      organisation_groups=organisation_groups(organisation.id))
     try:
         ticket = once.claim("contact", organisation_id)
     except once.AlreadyUsed:
@@ -261,7 +264,8 @@ def add_contact(organisation_id: int):
         form.form_errors.append(once.stale_message())
         return render("members/show.html", 422, organisation=organisation,
                       show_contacts=True, contact_form=form,
-                      mentoring=organisation_mentoring(current_user, organisation))
+                      mentoring=organisation_mentoring(current_user, organisation),
+                      organisation_groups=organisation_groups(organisation.id))
     contact = services.add_contact(organisation, **form.values())
     once.created(ticket, contact)
     db.session.commit()

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..models import Mentorship, Organisation, OrganisationContact, User, utcnow
+from ..models import GroupOrganisation, Mentorship, Organisation, OrganisationContact, User, utcnow
 from ..versions import StaleVersion, save_version
 
 
@@ -26,7 +26,17 @@ def _mentorships(organisation: Organisation) -> str:
                     "it mentors or mentored %(num)d projects", count)
 
 
-LINK_CHECKS: list[Callable[[Organisation], str]] = [_mentorships]
+def _groups(organisation: Organisation) -> str:
+    """The working groups it takes part in (issue 11): one count."""
+    count = db.session.scalar(select(func.count()).select_from(GroupOrganisation).where(
+        GroupOrganisation.organisation_id == organisation.id))
+    if not count:
+        return ""
+    return ngettext("it takes part in %(num)d working group",
+                    "it takes part in %(num)d working groups", count)
+
+
+LINK_CHECKS: list[Callable[[Organisation], str]] = [_mentorships, _groups]
 
 
 def links_of(organisation: Organisation) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..documents import queries as documents
+from ..groups import queries as groups
 from ..mentoring import queries as mentoring
 from ..mentors import queries as mentors
 from ..models import Project, User
@@ -21,7 +22,7 @@ from ..referrals import queries as referrals
 from ..supports import queries as supports
 from ..timeline import TimelineEntry
 
-FEATURES = (notes, next_steps, documents, mentoring, supports, referrals)
+FEATURES = (notes, next_steps, documents, mentoring, supports, referrals, groups)
 
 
 def sections(user: User, project: Project) -> dict[str, Any]:
