@@ -34,10 +34,25 @@ MENTORSHIP_ROLE_LABELS = {
     "support_body": _l("Support body"),
 }
 
+# Partner kinds (PRODUCT.md, Partner): models.PartnerKind codes.
+PARTNER_KIND_LABELS = {
+    "commune": _l("Commune"),
+    "intercommunalite": _l("Intercommunality"),
+    "departement": _l("Department"),
+    "region": _l("Region"),
+    "state": _l("State"),
+    "solidarity_funder": _l("Solidarity funder"),
+    "bank": _l("Bank"),
+    "ess_network": _l("ESS network"),
+    "foundation": _l("Foundation"),
+    "other": _l("Other"),
+}
+
 LABELS = {
     "role": ROLE_LABELS,
     "status": STATUS_LABELS,
     "kind": KIND_LABELS,
     "outcome": OUTCOME_LABELS,
     "mentorship_role": MENTORSHIP_ROLE_LABELS,
+    "partner_kind": PARTNER_KIND_LABELS,
 }

@@ -32,7 +32,7 @@ PACKAGE = Path(incubator.__file__).parent
 FLOORS = ("app", "composers", "features", "shared", "permissions", "models", "base")
 APP = {"incubator", "incubator.cli", "incubator.demo"}
 COMPOSERS = {"project_page"}
-FEATURES = {"account", "admin", "auth", "board", "documents", "imports", "main", "members", "mentoring", "mentors", "next_steps", "notes",
+FEATURES = {"account", "admin", "auth", "board", "documents", "imports", "main", "members", "mentoring", "mentors", "next_steps", "notes", "partners",
             "notifications", "projects"}
 SHARED = {"after_response", "dom", "errors", "forms", "htmx", "i18n", "labels", "mail",
           "confirm", "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
