@@ -76,6 +76,17 @@ URLS = [
     ("mentoring.change", {"project_id": "@project", "mentorship_id": "@mentorship"}, STAFF,
      PAGE),
     ("imports.index", {}, STAFF, PAGE),
+    ("partners.index", {}, STAFF, BOTH),
+    ("partners.index", {"q": "!partner search", "sort": "projects"}, (ADVISOR,), BOTH),
+    ("partners.show", {"partner_id": "@partner"}, STAFF, PAGE),
+    ("partners.show", {"partner_id": "@organisation_partner"}, STAFF, PAGE),
+    ("partners.activity", {"partner_id": "@partner"}, STAFF, BOTH),
+    ("partners.new", {}, STAFF, PAGE),
+    ("partners.edit", {"partner_id": "@partner"}, STAFF, PAGE),
+    ("partners.edit_contact", {"partner_id": "@partner", "contact_id": "@partner_contact"},
+     STAFF, PAGE),
+    ("partners.organisation_activity", {"organisation_id": "@organisation"},
+     (MENTOR, ADVISOR, MANAGER), BOTH),
     ("imports.show", {"import_id": "@import"}, STAFF, PAGE),
 ]
 

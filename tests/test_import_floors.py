@@ -228,8 +228,9 @@ def test_importing_the_notes_queries_loads_a_few_modules_and_no_routes():
     loaded = _loaded_by("incubator.notes.queries")
     assert [m for m in loaded if _is_routes(m)] == []
     # 44 before issue 8 (5 of them routes), 14 after; +2 in issue 9 (models.keys and text:
-    # the models keep search keys); +1 in issue 10 (models.network: the directory's models)
-    assert len(loaded) <= 18, loaded
+    # the models keep search keys); +1 in issue 10 (models.network: the directory's models);
+    # +3 in issue 11 (models.committees, groups, partners)
+    assert len(loaded) <= 21, loaded
 
 
 @pytest.mark.parametrize("module", sorted(
