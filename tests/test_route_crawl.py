@@ -23,7 +23,13 @@ from sqlalchemy import event, select
 
 from incubator.extensions import db
 from incubator.members.services import create_organisation
-from incubator.models import Mentorship, Notification, OrganisationContact
+from incubator.models import (
+    Mentorship,
+    Notification,
+    OrganisationContact,
+    Partner,
+    PartnerContact,
+)
 from incubator.notifications import services as notify
 
 from . import factories
@@ -57,6 +63,7 @@ def _url(app: Flask, rule, values: dict) -> str:
 
 ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
               "notification_id": 1, "user_id": 1, "organisation_id": 1, "contact_id": 1, "mentorship_id": 1, "import_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
+ANY_VALUES.update({"partner_id": 1})  # partners
 
 
 # Without a session ------------------------------------------------------------------------
@@ -213,8 +220,11 @@ def _world(role: str):
     mentorship = Mentorship(project_id=project.id, organisation_id=organisation.id,
                             started_on=date(2025, 1, 6))
     db.session.add(mentorship)
+    partner = Partner(name="Redon Agglomération", kind="intercommunalite",
+                      contacts=[PartnerContact(name="Claire Menard")])
+    db.session.add(partner)
     db.session.commit()
-    return user, {
+    return user, {"partner_id": partner.id,
         "organisation_id": organisation.id, "contact_id": db.session.scalars(select(OrganisationContact)).first().id,
         "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
@@ -288,7 +298,7 @@ MENTOR_OPEN = {
     "account.end_other_sessions", "auth.logout", "main.set_language",
     "notifications.index", "notifications.open_link", "notifications.bell",
     "notifications.menu", "notifications.preferences", "notifications.mark_all_read",
-    "members.index", "members.show", "mentors.mine", "next_steps.mine", "projects.mine",
+    "members.index", "members.show", "partners.organisation_activity", "mentors.mine", "next_steps.mine", "projects.mine",
 }
 # What a mentor may use on the project they mentor now (with their own note and step, and a
 # shared document). Everything else answers 403 or 404, there and on any other project.
@@ -337,7 +347,7 @@ def _mentor_world():
             "document_id": document(project, uploader=advisor).id, "user_id": holder.id,
             "organisation_id": organisation.id, "contact_id": contact.id, "stage_id":
             project.stage_id, "notification_id": 1, "session_id": 99, "token": "x",
-            "filename": "js/app.js", "import_id": 1,
+            "filename": "js/app.js", "import_id": 1, "partner_id": 1,
             "mentorship_id": mentorship.id if mentorship is not None else 1}
     former.ended_on = date(2025, 6, 30)  # after their note: ending it ends the access
     db.session.commit()
