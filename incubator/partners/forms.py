@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
@@ -43,7 +44,7 @@ SUPPORT_STATUS_LABELS = {
     "envisaged": _l("Envisaged"),
     "requested": _l("Requested"),
     "granted": _l("Granted"),
-    "refused": _l("Refused"),
+    "refused": lazy_pgettext("support status", "Refused"),
     "paid": _l("Paid"),
 }
 REFERRAL_DIRECTION_LABELS = {
