@@ -145,7 +145,7 @@ def _names(html: str, *names: str) -> list[str]:
 
 def test_the_list_searches_without_accents_filters_and_sorts_in_french_order(client, login):
     login("advisor")
-    organisation = _organisation("Éco-Bâtisseurs du Pays", siret=SIRET)
+    organisation = _organisation("Éco-Bâtisseurs du Pays", siret="73282932000074")
     db.session.add(Partner(organisation_id=organisation.id, kind="ess_network"))
     _partner("Zèbre Finance", "bank")
     _partner("Commune d’Allaire", "commune", notes="Prête une salle")
@@ -509,6 +509,18 @@ def test_an_organisation_is_made_a_partner_once_and_both_pages_link(client, logi
     db.session.commit()
     assert "Organisation archived" in client.get(f"/partners/{partner.id}").get_data(
         as_text=True)
+
+
+def test_an_organisation_that_is_a_partner_is_not_deleted(client, login):
+    login("advisor")
+    organisation = _organisation()
+    db.session.add(Partner(organisation_id=organisation.id, kind="bank"))
+    db.session.commit()
+    response = client.post(f"/members/{organisation.id}/delete",
+                           data={"confirm": 1, "version": 1})
+    assert response.status_code == 409
+    assert "it is also a partner" in response.get_data(as_text=True)
+    assert _count() == 1
 
 
 def test_an_unknown_kind_is_refused_when_making_a_partner(client, login):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask_babel import ngettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..models import Mentorship, Organisation, OrganisationContact, User, utcnow
+from ..models import Mentorship, Organisation, OrganisationContact, Partner, User, utcnow
 from ..versions import StaleVersion, save_version
 
 
@@ -26,7 +26,14 @@ def _mentorships(organisation: Organisation) -> str:
                     "it mentors or mentored %(num)d projects", count)
 
 
-LINK_CHECKS: list[Callable[[Organisation], str]] = [_mentorships]
+def _partner(organisation: Organisation) -> str:
+    """The partner it is too (issue 11: its supports and history hang on it)."""
+    is_partner = db.session.scalar(select(func.count()).select_from(Partner).where(
+        Partner.organisation_id == organisation.id))
+    return gettext("it is also a partner") if is_partner else ""
+
+
+LINK_CHECKS: list[Callable[[Organisation], str]] = [_mentorships, _partner]
 
 
 def links_of(organisation: Organisation) -> list[str]:
