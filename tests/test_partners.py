@@ -118,6 +118,16 @@ def test_partners_are_for_staff_only(client, login, role, status):
 def test_a_visitor_is_sent_to_log_in(client, app):
     assert client.get("/partners").status_code in (302, 303)
     assert client.get("/partners", headers=HX).status_code == 401
+    assert client.get("/members/1/activity").status_code in (302, 303)
+
+
+@pytest.mark.parametrize("role, status", [("advisor", 200), ("manager", 200),
+                                          ("mentor", 200), ("holder", 403)])
+def test_the_organisation_activity_is_read_as_the_directory(client, login, role, status):
+    organisation = _organisation()
+    login(role)
+    assert client.get(f"/members/{organisation.id}/activity").status_code == status
+    assert client.get("/members/999/activity").status_code == (404 if status == 200 else 403)
 
 
 def test_an_unknown_partner_is_404(client, login):
@@ -312,6 +322,10 @@ def test_creating_a_partner_named_as_an_organisation_offers_to_link_it(client, l
     assert response.status_code == 303
     partner = db.session.scalars(select(Partner)).one()
     assert partner.organisation_id == organisation.id and partner.name == ""
+    # Once linked, the offer points at the partner.
+    html = client.post("/partners/new", data=_form(name="Fondation Pays de Vilaine")).get_data(
+        as_text=True)
+    assert "already a partner" in html and f'href="/partners/{partner.id}"' in html
     # Another body with the same name: created once the box is ticked.
     response = client.post("/partners/new", data=_form(name="Fondation Pays de Vilaine",
                                                        distinct="y"))

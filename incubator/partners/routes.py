@@ -137,11 +137,13 @@ def organisation_activity(organisation_id: int):
 
 
 def _render_form(form: PartnerForm, partner: Partner | None, status: int = 200,
-                 conflict: bool = False, same_organisation: Organisation | None = None):
+                 conflict: bool = False, same_organisation: Organisation | None = None,
+                 same_partner: Partner | None = None):
     if form.is_submitted() and form.errors and status == 200:
         status = 422
     return render("partners/form.html", status, form=form, partner=partner,
                   conflict=conflict, same_organisation=same_organisation,
+                  same_partner=same_partner,
                   link_form=LinkForm(kind=form.kind.data) if same_organisation else None)
 
 
@@ -184,11 +186,18 @@ def new():
         if found is not None and not form.distinct.data:
             db.session.rollback()
             organisation = found[1]
-            form.form_errors.append(_(
-                "%(name)s is in the organisations directory: make it a partner rather than "
-                "entering it twice, or tick the box if this is another body.",
-                name=organisation.name))
-            return _render_form(form, None, 422, same_organisation=organisation)
+            existing = queries.partner_of_organisation(organisation.id)
+            if existing is not None:
+                form.form_errors.append(_(
+                    "%(name)s is in the organisations directory and is already a partner. "
+                    "Tick the box if this is another body.", name=organisation.name))
+            else:
+                form.form_errors.append(_(
+                    "%(name)s is in the organisations directory: make it a partner rather "
+                    "than entering it twice, or tick the box if this is another body.",
+                    name=organisation.name))
+            return _render_form(form, None, 422, same_organisation=organisation,
+                                same_partner=existing)
         partner = services.create_partner(current_user, **form.values())
         once.created(ticket, partner)
         db.session.commit()
