@@ -54,6 +54,7 @@ from .models import (
 )
 from .next_steps.services import add_step, mark_done
 from .notes.services import create_note
+from .partners.demo import demo_partner_history
 from .projects.services import create_project, submit_project
 from .reference import DEFAULT_STAGES
 
@@ -805,6 +806,7 @@ def load_demo() -> bool:
     last_notification = db.session.scalar(select(func.max(Notification.id))) or 0
     last_mail = db.session.scalar(select(func.max(OutgoingMail.id))) or 0
     _create_mentorships(now)
+    demo_partner_history(now)
     db.session.execute(delete(Notification).where(Notification.id > last_notification))
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)
