@@ -134,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from .next_steps.routes import bp as next_steps_bp
     from .notes.routes import bp as notes_bp
     from .notifications.routes import bp as notifications_bp
+    from .partners.routes import bp as partners_bp
 
     # The project page sits above the features it shows; its module adds it (endpoint
     # ``projects.show``) to the projects blueprint.
@@ -155,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(next_steps_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(partners_bp)  # /partners…, /members/<id>/partner and /activity
     app.register_blueprint(mentoring_bp)  # /projects/<id>/mentors…
     app.register_blueprint(referrals_bp)  # /projects/<id>/referrals…
     from .supports.routes import bp as supports_bp  # /projects/<id>/supports…

@@ -55,6 +55,7 @@ from .models import (
 )
 from .next_steps.services import add_step, mark_done
 from .notes.services import create_note
+from .partners.demo import demo_partner_history
 from .projects.services import create_project, submit_project
 from .reference import DEFAULT_STAGES
 from .referrals.demo import create_referrals
@@ -811,6 +812,7 @@ def load_demo() -> bool:
     create_referrals(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_supports(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_groups(db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)), now)
+    demo_partner_history(now)
     db.session.execute(delete(Notification).where(Notification.id > last_notification))
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)

@@ -79,6 +79,20 @@ ATTENDANCE_LABELS = {
     "absent": _l("Absent"),
 }
 
+# Partner kinds (PRODUCT.md, Partner): models.PartnerKind codes.
+PARTNER_KIND_LABELS = {
+    "commune": _l("Commune"),
+    "intercommunalite": _l("Intercommunality"),
+    "departement": _l("Department"),
+    "region": _l("Region"),
+    "state": _l("State"),
+    "solidarity_funder": _l("Solidarity funder"),
+    "bank": _l("Bank"),
+    "ess_network": _l("ESS network"),
+    "foundation": _l("Foundation"),
+    "other": _l("Other"),
+}
+
 LABELS = {
     "role": ROLE_LABELS,
     "status": STATUS_LABELS,
@@ -91,4 +105,5 @@ LABELS = {
     "support_status": SUPPORT_STATUS_LABELS,
     "group_kind": GROUP_KIND_LABELS,
     "attendance": ATTENDANCE_LABELS,
+    "partner_kind": PARTNER_KIND_LABELS,
 }

@@ -386,6 +386,20 @@ def can_manage_groups(user: User) -> bool:
     return user.is_staff
 
 
+# Partners (issue 11): the partner bodies (/partners) are staff's, as the directory's
+# writing is: advisors and managers read and edit them; holders and mentors never see them.
+
+def can_read_partners(user: User) -> bool:
+    """The partner bodies (/partners): their list, pages, totals and activity: staff."""
+    return user.is_staff
+
+
+def can_edit_partners(user: User) -> bool:
+    """Create, edit, archive or delete a partner, its contacts, or make an organisation of
+    the directory a partner: staff."""
+    return user.is_staff
+
+
 # Rules templates may ask, for the current user: ``can.use_board()``, ``can.move(project)``.
 # Templates never test roles themselves (tests/test_permissions_layout.py checks it).
 TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
@@ -409,6 +423,8 @@ TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "manage_supports": can_manage_supports,
     "see_support_comments": sees_support_comments,
     "manage_groups": can_manage_groups,
+    "read_partners": can_read_partners,
+    "edit_partners": can_edit_partners,
 }
 
 

@@ -32,7 +32,9 @@ from incubator.models import (
     OrganisationContact,
     OrganisationImport,
     Partner,
+    PartnerContact,
     Project,
+    ProjectEvent,
     Stage,
     Support,
     Theme,
@@ -438,6 +440,29 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
                                         htmx=True, data={
         "to_status": "granted", "changed_on": "2025-03-03", "amount": "12 000",
         "comment": mark("support status comment", 2000), "version": 1}))
+
+    # Partners: a partner body with every free text and a contact person; the organisation
+    # made a partner too; an event of the project concerning the partner.
+    response = advisor.post("/partners/new", data={
+        "name": mark("partner name", 200), "kind": "bank", "website": mark("partner website", 300),
+        "notes": mark("partner notes")})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    data.ids["partner"] = int(response.location.rsplit("/", 1)[1])
+    keep("partner contact added", advisor.post(
+        f"/partners/{data.ids['partner']}/contacts", follow_redirects=True, data={
+            "contact_name": mark("partner contact name", 120),
+            "role": mark("partner contact role", 120), "email": "partner@example.org",
+            "phone": mark("partner contact phone", 40)}))
+    data.ids["partner_contact"] = db.session.scalar(select(PartnerContact.id))
+    keep("organisation made a partner", advisor.post(
+        f"/members/{organisation_id}/partner", follow_redirects=True,
+        data={"kind": "ess_network"}))
+    data.ids["organisation_partner"] = db.session.scalar(
+        select(Partner.id).where(Partner.organisation_id == organisation_id))
+    db.session.add(ProjectEvent(project_id=project, kind="holder_added",
+                                partner_id=data.ids["partner"],
+                                detail={"name": mark("partner event name", 120)}))
+    db.session.commit()
 
     # An import of organisations: a hostile file name and cells, through the preview.
     table = io.StringIO()

@@ -50,6 +50,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
                                    "preview is swapped beside the control"),
     "members.index": (UNTOUCHED, "live search and filters: the results are swapped beside the "
                                "form (the pagination's links too: the focus stays on the link)"),
+    "partners.index": (UNTOUCHED, "live search and filters: the results are swapped beside "
+                                  "the form (the pagination's links too)"),
     "mentoring.new": (UNTOUCHED, "live search of the directory: the results are swapped "
                                 "below the search field"),
     "mentoring.end": (NAMED, "the heading of the mentoring section"),

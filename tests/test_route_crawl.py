@@ -28,6 +28,7 @@ from incubator.models import (
     Notification,
     OrganisationContact,
     Partner,
+    PartnerContact,
     Referral,
     utcnow,
 )
@@ -69,6 +70,7 @@ ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "s
 ANY_VALUES.update({"referral_id": 1})  # referrals
 ANY_VALUES.update({"support_id": 1})  # supports
 ANY_VALUES.update({"group_id": 1, "meeting_id": 1, "attendance_id": 1})  # groups
+ANY_VALUES.update({"partner_id": 1})  # partners
 
 
 # Without a session ------------------------------------------------------------------------
@@ -234,7 +236,11 @@ def _world(role: str):
                           status="requested", status_on=date(2025, 1, 6))
     db.session.commit()
     groups = _groups_world(project, organisation)
-    return user, {**groups, "support_id": support.id,
+    partner = Partner(name="Redon Agglomération", kind="intercommunalite",
+                      contacts=[PartnerContact(name="Claire Menard")])
+    db.session.add(partner)
+    db.session.commit()
+    return user, {**groups, "support_id": support.id, "partner_id": partner.id,
         "organisation_id": organisation.id, "contact_id": db.session.scalars(select(OrganisationContact)).first().id,
         "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
@@ -321,7 +327,7 @@ MENTOR_OPEN = {
     "account.end_other_sessions", "auth.logout", "main.set_language",
     "notifications.index", "notifications.open_link", "notifications.bell",
     "notifications.menu", "notifications.preferences", "notifications.mark_all_read",
-    "members.index", "members.show", "mentors.mine", "next_steps.mine", "projects.mine",
+    "members.index", "members.show", "partners.organisation_activity", "mentors.mine", "next_steps.mine", "projects.mine",
 }
 # What a mentor may use on the project they mentor now (with their own note and step, and a
 # shared document). Everything else answers 403 or 404, there and on any other project.
@@ -370,7 +376,7 @@ def _mentor_world():
             "document_id": document(project, uploader=advisor).id, "user_id": holder.id,
             "organisation_id": organisation.id, "contact_id": contact.id, "stage_id":
             project.stage_id, "notification_id": 1, "session_id": 99, "token": "x",
-            "filename": "js/app.js", "import_id": 1, "support_id": 1,
+            "filename": "js/app.js", "import_id": 1, "support_id": 1, "partner_id": 1,
             "mentorship_id": mentorship.id if mentorship is not None else 1}
     former.ended_on = date(2025, 6, 30)  # after their note: ending it ends the access
     db.session.commit()

@@ -20,6 +20,7 @@ from ..htmx import hx_redirect, page_or_fragment, render
 from ..mentoring.queries import organisation_mentoring
 from ..models import Organisation
 from ..params import parse_int, query_int
+from ..partners.queries import organisation_partnering
 from ..permissions import can_edit_directory, can_read_directory, can_see_contacts
 from ..versions import StaleVersion
 from . import bp, queries, services
@@ -75,7 +76,8 @@ def show(organisation_id: int):
     return render("members/show.html", organisation=organisation, show_contacts=contacts,
                   contact_form=ContactForm() if contacts else None,
                   mentoring=organisation_mentoring(current_user, organisation),
-                  organisation_groups=organisation_groups(organisation.id))
+                  organisation_groups=organisation_groups(organisation.id),
+                  partnering=organisation_partnering(current_user, organisation))
 
 
 # Writing

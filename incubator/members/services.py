@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask_babel import ngettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..models import GroupOrganisation, Mentorship, Organisation, OrganisationContact, User, utcnow
+from ..models import (
+    GroupOrganisation,
+    Mentorship,
+    Organisation,
+    OrganisationContact,
+    Partner,
+    User,
+    utcnow,
+)
 from ..versions import StaleVersion, save_version
 
 
@@ -36,7 +44,14 @@ def _groups(organisation: Organisation) -> str:
                     "it takes part in %(num)d working groups", count)
 
 
-LINK_CHECKS: list[Callable[[Organisation], str]] = [_mentorships, _groups]
+def _partner(organisation: Organisation) -> str:
+    """The partner it is too (issue 11: its supports and history hang on it)."""
+    is_partner = db.session.scalar(select(func.count()).select_from(Partner).where(
+        Partner.organisation_id == organisation.id))
+    return gettext("it is also a partner") if is_partner else ""
+
+
+LINK_CHECKS: list[Callable[[Organisation], str]] = [_mentorships, _groups, _partner]
 
 
 def links_of(organisation: Organisation) -> list[str]:

@@ -48,10 +48,12 @@ class MentoringError(ValueError):
 
 
 def _event(project: Project, kind: str, actor: User | None, at: datetime | None = None,
-           **detail) -> ProjectEvent:
+           *, organisation_id: int | None = None, **detail) -> ProjectEvent:
+    """The event on the project's timeline; ``organisation_id`` (the mentoring
+    organisation) lists it on the member page too."""
     event = ProjectEvent(project_id=project.id, kind=kind,
                          actor_id=actor.id if actor else None, detail=detail,
-                         at=at or utcnow())
+                         organisation_id=organisation_id, at=at or utcnow())
     db.session.add(event)
     return event
 
@@ -116,7 +118,8 @@ def link_mentor(actor: User | None, project: Project, organisation: Organisation
         raise MentoringError(_("%(name)s already mentors this project.",
                                name=organisation.name)) from None
     _touch(project, now)
-    _event(project, "mentor_linked", actor, now, organisation=organisation.name, role=role,
+    _event(project, "mentor_linked", actor, now, organisation_id=organisation.id,
+           organisation=organisation.name, role=role,
            started_on=started_on.isoformat())
     db.session.flush()
     mentoring_changed(project, actor, "linked", organisation=organisation.name)
@@ -146,7 +149,8 @@ def end_mentorship(actor: User | None, project: Project, mentorship: Mentorship,
                  ended_on=ended_on, updated_at=now)
     _touch(project, now)
     name = _organisation_name(mentorship)
-    _event(project, "mentorship_ended", actor, now, organisation=name, role=mentorship.role,
+    _event(project, "mentorship_ended", actor, now, organisation_id=mentorship.organisation_id,
+           organisation=name, role=mentorship.role,
            ended_on=ended_on.isoformat())
     db.session.flush()
     mentoring_changed(project, actor, "ended", organisation=name)
@@ -182,7 +186,8 @@ def change_mentorship(actor: User | None, project: Project, mentorship: Mentorsh
     now = utcnow()
     save_version(mentorship, seen_version, updated_at=now, **values)
     _touch(project, now)
-    _event(project, "mentorship_changed", actor, now, organisation=name, role=role,
+    _event(project, "mentorship_changed", actor, now, organisation_id=mentorship.organisation_id,
+           organisation=name, role=role,
            started_on=started_on.isoformat(),
            contact_changed="contact_id" in changed)
     db.session.flush()
@@ -226,7 +231,8 @@ def log_hours(actor: User | None, mentorship: Mentorship, worked_on: date, hours
     project = project or db.session.get(Project, mentorship.project_id)
     _touch(project, now)
     name = _organisation_name(mentorship)
-    _event(project, "hours_logged", actor, now, organisation=name, hours=format(hours.normalize(), "f"),
+    _event(project, "hours_logged", actor, now, organisation_id=mentorship.organisation_id,
+           organisation=name, hours=format(hours.normalize(), "f"),
            worked_on=worked_on.isoformat())
     db.session.flush()
     mentoring_changed(project, actor, "hours", organisation=name, hours=format(hours.normalize(), "f"))

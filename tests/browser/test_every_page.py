@@ -50,7 +50,12 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
         f"{project}/mentors/{ids['mentorship']}/edit",
         f"{project}/referrals/new", f"{project}/referrals/{ids['referral']}/edit",
         "/members/imports",
-        f"/members/imports/{ids['import']}"]
+        f"/members/imports/{ids['import']}",
+        "/partners", "/partners?q=qz", f"/partners/{ids['partner']}",
+        f"/partners/{ids['organisation_partner']}", f"/partners/{ids['partner']}/activity",
+        "/partners/new", f"/partners/{ids['partner']}/edit",
+        f"/partners/{ids['partner']}/contacts/{ids['partner_contact']}/edit",
+        f"/members/{ids['organisation']}/activity"]
     if role == "manager":
         staff += ["/admin/users", "/admin/users?role=holder"]
     return staff
