@@ -812,7 +812,7 @@ def load_demo() -> bool:
     create_referrals(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_supports(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_groups(db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)), now)
-    demo_partner_history(now)
+    demo_partner_history(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     db.session.execute(delete(Notification).where(Notification.id > last_notification))
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)

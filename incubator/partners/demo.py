@@ -9,14 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Partner, Role, User
+from ..models import Partner, User
 
 
-def demo_partner_history(now: datetime) -> None:
-    """Each demo partner entered by the first manager, a week apart from about a year ago;
-    every third one changed a month ago (flushed)."""
-    manager = db.session.scalar(
-        select(User).where(User.role == Role.MANAGER.value).order_by(User.id).limit(1))
+def demo_partner_history(now: datetime, manager: User | None) -> None:
+    """Each demo partner entered by ``manager``, a week apart from about a year ago; every
+    third one changed a month ago (flushed)."""
     partners = db.session.scalars(select(Partner).order_by(Partner.id)).all()
     for index, partner in enumerate(partners):
         created = now - timedelta(weeks=52 - index)
