@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .board.routes import bp as board_bp
+    from .committees.routes import bp as committees_bp
     from .documents.routes import bp as documents_bp
     from .imports.routes import bp as imports_bp
     from .main.routes import bp as main_bp
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(mentoring_bp)  # /projects/<id>/mentors…
+    app.register_blueprint(committees_bp)  # /committees…
 
 
 def register_errorhandlers(app: Flask) -> None:

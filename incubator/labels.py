@@ -34,10 +34,19 @@ MENTORSHIP_ROLE_LABELS = {
     "support_body": _l("Support body"),
 }
 
+# Committee decisions (PRODUCT.md, Committee review): models.CommitteeDecision codes.
+COMMITTEE_DECISION_LABELS = {
+    "go": _l("Favourable"),
+    "go_conditions": _l("Favourable with conditions"),
+    "postpone": _l("Postponed"),
+    "no": _l("Unfavourable"),
+}
+
 LABELS = {
     "role": ROLE_LABELS,
     "status": STATUS_LABELS,
     "kind": KIND_LABELS,
     "outcome": OUTCOME_LABELS,
     "mentorship_role": MENTORSHIP_ROLE_LABELS,
+    "committee_decision": COMMITTEE_DECISION_LABELS,
 }

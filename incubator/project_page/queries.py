@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..committees import queries as committees
 from ..documents import queries as documents
 from ..mentoring import queries as mentoring
 from ..mentors import queries as mentors
@@ -19,7 +20,7 @@ from ..notes import queries as notes
 from ..projects import queries as projects
 from ..timeline import TimelineEntry
 
-FEATURES = (notes, next_steps, documents, mentoring)
+FEATURES = (notes, next_steps, documents, mentoring, committees)
 
 
 def sections(user: User, project: Project) -> dict[str, Any]:
