@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..board.services import BoardError, move_project
@@ -121,6 +121,7 @@ def delete_sitting(sitting: CommitteeSitting, seen_version: int | None) -> None:
     versions.StaleVersion."""
     check_deletable(sitting)
     save_version(sitting, seen_version, updated_at=utcnow())  # the version check
+    db.session.execute(delete(CommitteeSeat).where(CommitteeSeat.sitting_id == sitting.id))
     db.session.delete(sitting)
     db.session.flush()
 
