@@ -72,6 +72,18 @@ def _review_data(review, decision="go", scores=(), **fields) -> dict:
     return data
 
 
+def committee_world(project) -> dict[str, int]:
+    """A sitting with ``project`` on its agenda, scored, and someone sitting (for the route
+    crawl): the ids its URLs need."""
+    sitting = _sitting()
+    review = _on_agenda(sitting, project)
+    _score(sitting, review, "go", (3, 4))
+    seat = services.add_seat(sitting, name="Gaëlle Morvan")
+    db.session.commit()
+    return {"sitting_id": sitting.id, "review_id": review.id, "seat_id": seat.id,
+            "criterion_id": _criteria()[0].id}
+
+
 @pytest.fixture
 def staff(login):
     return login("advisor")

@@ -29,6 +29,7 @@ from incubator.notifications import services as notify
 from . import factories
 from .test_documents import document
 from .test_next_steps import step
+from .test_committees import committee_world
 from .test_notes import _note
 
 # Routes anyone may use without logging in. A new route is protected unless it is added here.
@@ -52,11 +53,13 @@ def _methods(rule) -> list[str]:
 
 def _url(app: Flask, rule, values: dict) -> str:
     with app.test_request_context():
+        values = {**ANY_VALUES, **values}  # ids a feature's data set does not make
         return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
 
 
 ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
               "notification_id": 1, "user_id": 1, "organisation_id": 1, "contact_id": 1, "mentorship_id": 1, "import_id": 1, "session_id": 1, "token": "x", "filename": "js/app.js"}
+ANY_VALUES.update({"sitting_id": 1, "review_id": 1, "seat_id": 1, "criterion_id": 1})  # committees
 
 
 # Without a session ------------------------------------------------------------------------
@@ -214,7 +217,8 @@ def _world(role: str):
                             started_on=date(2025, 1, 6))
     db.session.add(mentorship)
     db.session.commit()
-    return user, {
+    committees = committee_world(project)
+    return user, {**committees,
         "organisation_id": organisation.id, "contact_id": db.session.scalars(select(OrganisationContact)).first().id,
         "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
