@@ -38,6 +38,7 @@ from incubator.models import (
 from incubator.passwords import hash_password
 
 from . import factories
+from .hostile_committees import build_committees
 
 # Payloads: {m} is the marker. Each tries another way out of text or out of an attribute.
 # All are at most 80 characters once formatted, the shortest text column (stage names).
@@ -427,6 +428,8 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
     keep("import done", advisor.post(response.location, follow_redirects=True, data={
         "form_token": token}))
     data.ids["import"] = db.session.scalar(select(OrganisationImport.id))
+
+    build_committees(data, mark, keep, advisor, staff, project)  # committees
 
     mentor = app.test_client()
     assert mentor.post("/auth/login", data={"email": data.emails["mentor"],

@@ -77,6 +77,15 @@ URLS = [
      PAGE),
     ("imports.index", {}, STAFF, PAGE),
     ("imports.show", {"import_id": "@import"}, STAFF, PAGE),
+    ("committees.index", {}, STAFF, BOTH),
+    ("committees.index", {"q": "!committee search", "archived": "1"}, STAFF, BOTH),
+    ("committees.new", {}, STAFF, PAGE),
+    ("committees.show", {"sitting_id": "@sitting"}, STAFF, PAGE),
+    ("committees.edit", {"sitting_id": "@sitting"}, STAFF, PAGE),
+    ("committees.candidates", {"sitting_id": "@sitting"}, STAFF, BOTH),
+    ("committees.candidates", {"sitting_id": "@sitting", "q": "!agenda search"}, STAFF, BOTH),
+    ("committees.review", {"sitting_id": "@sitting", "review_id": "@review"}, STAFF, PAGE),
+    ("committees.criteria", {}, (MANAGER,), PAGE),
 ]
 
 NOT_CRAWLED = {

@@ -27,9 +27,9 @@ from incubator.models import Mentorship, Notification, OrganisationContact
 from incubator.notifications import services as notify
 
 from . import factories
+from .test_committees import committee_world
 from .test_documents import document
 from .test_next_steps import step
-from .test_committees import committee_world
 from .test_notes import _note
 
 # Routes anyone may use without logging in. A new route is protected unless it is added here.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import get_timezone, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -27,6 +28,7 @@ from ..models import SCORE_MAX, SCORE_MIN, CommitteeCriterion, CommitteeReview
 
 #: Names offered for a new sitting, before those already used.
 NAME_SUGGESTIONS = ("Comité de sélection", "Comité d'appui")
+SCORE_RANGE = _l("Enter a score from 0 to 5.")
 
 
 def today() -> date:
@@ -74,7 +76,7 @@ class SeatForm(Form):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if valid and not self.person.data and not self.name.data:
-            self.person.errors.append(_l("Choose a contact person or enter a name."))
+            self.person.errors.append(_("Choose a contact person or enter a name."))
             return False
         return valid
 
@@ -145,7 +147,7 @@ class ReviewForm(Form):
                 criterion.name,
                 validators=[Optional(), NumberRange(
                     min=SCORE_MIN, max=SCORE_MAX,
-                    message=_l("Enter a score from 0 to 5."))],
+                    message=SCORE_RANGE)],
                 render_kw={"inputmode": "numeric", "size": 3, "min": SCORE_MIN,
                            "max": SCORE_MAX, "autocomplete": "off"})
         form_class = type("ScoredReviewForm", (cls,), attributes)

@@ -21,12 +21,13 @@ from wtforms import SelectChoice
 from .. import once
 from ..board.services import Conflict
 from ..confirm import ask_first, confirmed
+from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
 from ..htmx import hx_redirect, page_or_fragment, render
 from ..i18n import date_long, localized
 from ..labels import COMMITTEE_DECISION_LABELS
-from ..models import CommitteeDecision, CommitteeSitting
+from ..models import CommitteeDecision, CommitteeReview, CommitteeSitting
 from ..params import parse_int, query_int
 from ..permissions import can_edit_criteria, can_manage_committees
 from ..reference import active_stages
@@ -84,6 +85,11 @@ def _sitting(sitting_id: int) -> CommitteeSitting:
 
 def _show_url(sitting_id: int, anchor: str | None = None) -> str:
     return url_for("committees.show", sitting_id=sitting_id, _anchor=anchor)
+
+
+def _row(review_id: int) -> str:
+    """The agenda row of a review (the anchor a change goes back to)."""
+    return dom_id(CommitteeReview, id=review_id)
 
 
 def _back(message: str, to: str, category: str = "success"):
@@ -387,7 +393,7 @@ def move_on_agenda(sitting_id: int, review_id: int):
         db.session.rollback()
         fail(422, str(error))
     db.session.commit()
-    return _back(_("Agenda reordered."), _show_url(sitting_id, f"agenda-{review_id}"))
+    return _back(_("Agenda reordered."), _show_url(sitting_id, _row(review_id)))
 
 
 @bp.post("/committees/<int:sitting_id>/agenda/<int:review_id>/delete")
@@ -458,7 +464,7 @@ def review(sitting_id: int, review_id: int):
             db.session.commit()
             flash(_("Review of %(title)s saved.", title=found.project.title)
                   if changed else _("Nothing to change."), "success" if changed else "info")
-            return hx_redirect(_show_url(sitting_id, f"agenda-{review_id}"))
+            return hx_redirect(_show_url(sitting_id, _row(review_id)))
         found = _review(sitting_id, review_id)
         form.version.data = found.version
         form.version.raw_data = [str(found.version)]
@@ -492,7 +498,7 @@ def move_project(sitting_id: int, review_id: int):
                     "again before moving it."))
     db.session.commit()
     return _back(_("%(title)s moved to %(stage)s.", title=project.title,
-                   stage=localized(stage)), _show_url(sitting_id, f"agenda-{review_id}"))
+                   stage=localized(stage)), _show_url(sitting_id, _row(review_id)))
 
 
 # Criteria (managers) -----------------------------------------------------------------

@@ -72,6 +72,7 @@ def _touch(project: Project, now: datetime) -> None:
 
 
 def _open(sitting: CommitteeSitting) -> None:
+    """Raises CommitteeError when the sitting is archived (read only until brought back)."""
     if sitting.is_archived:
         raise CommitteeError(_("This sitting is archived: bring it back before changing it."))
 
