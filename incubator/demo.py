@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from .auth.services import create_user, find_user_by_email
 from .board.services import close_project, move_project, pause_project
+from .committees.demo import create_committees
 from .extensions import db
 from .members.services import create_organisation
 from .mentoring.services import (
@@ -805,6 +806,7 @@ def load_demo() -> bool:
     last_notification = db.session.scalar(select(func.max(Notification.id))) or 0
     last_mail = db.session.scalar(select(func.max(OutgoingMail.id))) or 0
     _create_mentorships(now)
+    create_committees(now)
     db.session.execute(delete(Notification).where(Notification.id > last_notification))
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)

@@ -803,3 +803,24 @@ def test_hostile_text_is_shown_as_text(client, staff, team):
                 f"/committees/{sitting.id}/edit", f"/projects/{team.project.id}"):
         html = client.get(url).get_data(as_text=True)
         assert "<script>alert(1)" not in html and "<img src=x" not in html, url
+
+
+# Demo data -------------------------------------------------------------------------------
+
+
+def test_the_demo_has_past_and_upcoming_sittings_with_people_scores_and_decisions(app):
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    sittings = db.session.scalars(select(CommitteeSitting)).all()
+    today = date.today()
+    names = {s.name for s in sittings}
+    assert {"Comité de sélection", "Comité d'appui"} <= names
+    assert sum(s.held_on < today for s in sittings) == 2
+    assert sum(s.held_on > today for s in sittings) == 1
+    assert _count(CommitteeSeat) >= 6
+    assert _count(CommitteeSeat, CommitteeSeat.partner_id.is_not(None)) >= 3
+    assert _count(CommitteeSeat, CommitteeSeat.organisation_id.is_not(None)) >= 1
+    decided = db.session.scalars(select(CommitteeReview).where(
+        CommitteeReview.decision.is_not(None))).all()
+    assert len(decided) >= 3 and _count(CommitteeScore) >= 18
+    assert any(r.decision == "go_conditions" and r.shared_with_holders and r.conditions
+               for r in decided)
