@@ -12,9 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Organisation, Partner, Project, ProjectStatus, Role, User
+from ..models import Organisation, Partner, Project, ProjectStatus, User
 from ..reference import committee_criteria
 from . import services
+
+# Who enters the sittings: the demo's manager (incubator.demo.MANAGER_EMAIL).
+DEMO_MANAGER_EMAIL = "claire.rouxel@cades-redon.fr"
 
 # name, weeks ago (negative: to come), place, notes, seats, reviews.
 # Seats: ("partner" | "organisation", body name, contact index or None, name if none, role).
@@ -65,8 +68,7 @@ def _seat_values(kind: str, body, contact: int | None, name: str, role: str) -> 
 def create_committees(now: datetime) -> None:
     """The demo sittings (see SITTINGS), entered by the pole's manager; projects or bodies
     missing from the demo, or not in progress, are skipped. Flushes, does not commit."""
-    staff = db.session.scalar(select(User).where(User.role == Role.MANAGER.value)
-                              .order_by(User.id).limit(1))
+    staff = db.session.scalar(select(User).where(User.email == DEMO_MANAGER_EMAIL))
     titles = {review[0] for sitting in SITTINGS for review in sitting[5]}
     projects = {p.title: p for p in db.session.scalars(
         select(Project).where(Project.title.in_(titles)))}

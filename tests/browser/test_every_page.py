@@ -50,8 +50,11 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
         f"{project}/mentors/{ids['mentorship']}/edit",
         "/members/imports",
         f"/members/imports/{ids['import']}"]
+    sitting = f"/committees/{ids['sitting']}"  # committees
+    staff += ["/committees", "/committees?q=qz", "/committees/new", sitting, f"{sitting}/edit",
+              f"{sitting}/agenda", f"{sitting}/reviews/{ids['review']}"]
     if role == "manager":
-        staff += ["/admin/users", "/admin/users?role=holder"]
+        staff += ["/admin/users", "/admin/users?role=holder", "/committees/criteria"]
     return staff
 
 
