@@ -824,3 +824,30 @@ def test_the_demo_has_past_and_upcoming_sittings_with_people_scores_and_decision
     assert len(decided) >= 3 and _count(CommitteeScore) >= 18
     assert any(r.decision == "go_conditions" and r.shared_with_holders and r.conditions
                for r in decided)
+
+
+def test_a_decision_taken_back_from_the_holders_leaves_their_timeline(app, team):
+    from incubator.project_page.queries import timeline
+
+    sitting = _sitting()
+    review = _on_agenda(sitting, team.project)
+    _score(sitting, review, "go", (4,), shared=True)
+
+    def holder_sees() -> list[str]:
+        return [e.item.kind for e in timeline(team.holder, team.project)
+                if e.kind == "event" and e.item.kind.startswith("committee_")]
+
+    assert holder_sees() == ["committee_decision"]
+    db.session.refresh(review)
+    _score(sitting, review, "go", (4,), shared=False)
+    assert holder_sees() == []
+
+
+def test_a_person_is_added_once_even_when_the_form_is_sent_twice(client, staff):
+    sitting = _sitting()
+    html = client.get(f"/committees/{sitting.id}").get_data(as_text=True)
+    token = TOKEN.search(html).group(1)
+    data = {"name": "Jean Dupont", "form_token": token}
+    assert client.post(f"/committees/{sitting.id}/seats", data=data).status_code == 303
+    assert client.post(f"/committees/{sitting.id}/seats", data=data).status_code == 303
+    assert _count(CommitteeSeat) == 1

@@ -32,7 +32,7 @@ from ..models import (
     ProjectEvent,
     User,
 )
-from ..permissions import sees_committee_event, visible_reviews
+from ..permissions import sees_committee_details, sees_committee_event, visible_reviews
 from ..text import like_key, search_key, sorted_french
 from ..timeline import TimelineEntry
 from .services import AGENDA_STATUSES, COMMITTEE_EVENTS
@@ -286,8 +286,13 @@ def timeline_entries(user: User, project: Project) -> list[TimelineEntry]:
         .where(ProjectEvent.project_id == project.id,
                ProjectEvent.kind.in_(COMMITTEE_EVENTS))
         .options(joinedload(ProjectEvent.actor)))
-    return [TimelineEntry("event", e.at, e, "projects/_event_entry.html") for e in events
-            if sees_committee_event(user, project, e.kind, e.detail or {})]
+    shown = [e for e in events if sees_committee_event(user, project, e.kind, e.detail or {})]
+    if shown and not sees_committee_details(user, project):
+        # A decision shared then taken back from the holders leaves their timeline too.
+        still_shared = set(db.session.scalars(select(CommitteeReview.id).where(
+            CommitteeReview.project_id == project.id, visible_reviews(user, project))))
+        shown = [e for e in shown if e.detail.get("review_id") in still_shared]
+    return [TimelineEntry("event", e.at, e, "projects/_event_entry.html") for e in shown]
 
 
 # Criteria ----------------------------------------------------------------------------

@@ -301,11 +301,21 @@ def add_seat(sitting_id: int):
             abort(404)
         values["partner" if kind == "p" else "organisation"] = found
     try:
+        ticket = once.claim("seat", sitting_id)
+    except once.AlreadyUsed:
+        db.session.rollback()
+        return once.replayed(_show_url(sitting_id, "seats-title"),
+                             _("This person was already added."))
+    except once.InvalidFormToken:
+        form.form_errors.append(once.stale_message())
+        return _sitting_page(sitting_id, 422, seat_form=form)
+    try:
         seat = services.add_seat(sitting, **values)
     except services.CommitteeError as error:
         db.session.rollback()
         form.form_errors.append(str(error))
         return _sitting_page(sitting_id, 422, seat_form=form)
+    once.created(ticket, seat)
     db.session.commit()
     return _back(_("%(name)s sits on the committee.", name=seat.name),
                  _show_url(sitting_id, "seats-title"))

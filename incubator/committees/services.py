@@ -320,7 +320,7 @@ def save_review(actor: User | None, sitting: CommitteeSitting, review: Committee
             score.score = value
     if decision is not None and (decision_changed or sharing_changed):
         _event(review.project_id, "committee_decision", actor, sitting, now,
-               decision=decision, shared=shared)
+               decision=decision, shared=shared, review_id=review.id)
     project = db.session.get(Project, review.project_id)
     _touch(project, now)
     db.session.flush()
