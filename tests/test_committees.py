@@ -851,3 +851,43 @@ def test_a_person_is_added_once_even_when_the_form_is_sent_twice(client, staff):
     assert client.post(f"/committees/{sitting.id}/seats", data=data).status_code == 303
     assert client.post(f"/committees/{sitting.id}/seats", data=data).status_code == 303
     assert _count(CommitteeSeat) == 1
+
+
+def test_every_change_answers_htmx_with_hx_redirect_and_plain_with_303(client, login, team):
+    login("manager")
+    sitting = _sitting()
+    review = _on_agenda(sitting, team.project)
+    other = factories.project(title="Autre projet")
+    db.session.commit()
+    s = f"/committees/{sitting.id}"
+    criterion = _criteria()[-1]
+    changes = [
+        (f"{s}/seats", {"name": "Jean Dupont"}),
+        (f"{s}/agenda", {"project_id": str(other.id)}),
+        (f"{s}/agenda/{review.id}/move", {"direction": "down"}),
+        (f"{s}/edit", {"held_on": "2026-03-12", "name": "Comité", "version": "1"}),
+        ("/committees/criteria", {"name": "Impact", "name_en": ""}),
+        (f"/committees/criteria/{criterion.id}/move", {"direction": "up"}),
+        (f"/committees/criteria/{criterion.id}/active", {"active": "0"}),
+    ]
+    for htmx in (True, False):
+        for url, data in changes:
+            if htmx is False and url.endswith(("/seats", "/agenda", "/edit", "/criteria")):
+                continue  # not twice
+            response = client.post(url, data=data, htmx=htmx)
+            if htmx:
+                assert response.status_code == 204, (url, response.status_code)
+                assert response.headers["HX-Redirect"].startswith("/committees"), url
+            else:
+                assert response.status_code == 303, (url, response.status_code)
+            assert "HX-Request" in response.headers["Vary"], url
+    assert _count(CommitteeSeat) == 1 and _count(CommitteeReview) == 2
+    assert _count(CommitteeCriterion, CommitteeCriterion.name == "Impact") == 1
+
+
+def test_a_refused_seat_answers_htmx_with_422_and_the_page(client, staff):
+    sitting = _sitting()
+    response = client.post(f"/committees/{sitting.id}/seats", data={"name": ""}, htmx=True)
+    assert response.status_code == 422
+    assert "Choose a contact person or enter a name." in response.get_data(as_text=True)
+    assert "HX-Request" in response.headers["Vary"]
