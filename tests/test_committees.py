@@ -667,7 +667,7 @@ def test_a_decision_moves_the_project_with_one_click_recording_the_decision(
     assert team.project.stage_id == second.id and review.moved_to_stage_id == second.id
     move = db.session.scalar(select(StageMove).order_by(StageMove.id.desc()))
     assert move.to_stage_id == second.id
-    assert move.comment == "Favourable with conditions\u202f: Trouver un local."
+    assert move.comment == "Favourable with conditions: Trouver un local."
     page = client.get(f"/committees/{sitting.id}").get_data(as_text=True)
     assert "Moved to" in page
 

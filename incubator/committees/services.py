@@ -332,7 +332,9 @@ def decision_comment(review: CommitteeReview) -> str:
     time of the move) and the conditions."""
     label = str(COMMITTEE_DECISION_LABELS[review.decision])
     conditions = review.conditions.strip()
-    return f"{label}\u202f: {conditions}" if conditions else label
+    if not conditions:
+        return label
+    return _("%(decision)s: %(conditions)s", decision=label, conditions=conditions)
 
 
 def move_after_decision(actor: User, sitting: CommitteeSitting, review: CommitteeReview,
