@@ -25,6 +25,7 @@ from wtforms.widgets import HiddenInput
 from ..forms import Form, LazyText, NullableSelectField, RequiredWhen, strip
 from ..labels import COMMITTEE_DECISION_LABELS
 from ..models import SCORE_MAX, SCORE_MIN, CommitteeCriterion, CommitteeReview
+from ..params import parse_int
 
 #: Names offered for a new sitting, before those already used.
 NAME_SUGGESTIONS = ("Comité de sélection", "Comité d'appui")
@@ -101,9 +102,10 @@ class SeatForm(Form):
 
 def split_choice(value: str | None) -> tuple[str, int] | None:
     """``("p", 12)`` for "p12", ``("o", 3)`` for "o3"; None for anything else."""
-    if not value or value[0] not in "po" or not value[1:].isdigit() or len(value) > 12:
+    if not value or value[0] not in "po":
         return None
-    return value[0], int(value[1:])
+    number = parse_int(value[1:])
+    return None if number is None else (value[0], number)
 
 
 class AgendaForm(Form):
