@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .board.routes import bp as board_bp
+    from .committees.routes import bp as committees_bp
     from .documents.routes import bp as documents_bp
     from .groups.routes import bp as groups_bp
     from .imports.routes import bp as imports_bp
@@ -162,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
     from .supports.routes import bp as supports_bp  # /projects/<id>/supports…
     app.register_blueprint(supports_bp)
     app.register_blueprint(groups_bp)  # /groups…
+    app.register_blueprint(committees_bp)  # /committees…
 
 
 def register_errorhandlers(app: Flask) -> None:

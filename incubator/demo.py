@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from .auth.services import create_user, find_user_by_email
 from .board.services import close_project, move_project, pause_project
+from .committees.demo import create_committees
 from .extensions import db
 from .groups.demo import create_groups
 from .members.services import create_organisation
@@ -813,6 +814,7 @@ def load_demo() -> bool:
     create_supports(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_groups(db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)), now)
     demo_partner_history(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
+    create_committees(now)
     db.session.execute(delete(Notification).where(Notification.id > last_notification))
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)

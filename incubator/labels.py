@@ -93,6 +93,14 @@ PARTNER_KIND_LABELS = {
     "other": _l("Other"),
 }
 
+# Committee decisions (PRODUCT.md, Committee review): models.CommitteeDecision codes.
+COMMITTEE_DECISION_LABELS = {
+    "go": _l("Favourable"),
+    "go_conditions": _l("Favourable with conditions"),
+    "postpone": _l("Postponed"),
+    "no": _l("Unfavourable"),
+}
+
 LABELS = {
     "role": ROLE_LABELS,
     "status": STATUS_LABELS,
@@ -106,4 +114,5 @@ LABELS = {
     "group_kind": GROUP_KIND_LABELS,
     "attendance": ATTENDANCE_LABELS,
     "partner_kind": PARTNER_KIND_LABELS,
+    "committee_decision": COMMITTEE_DECISION_LABELS,
 }

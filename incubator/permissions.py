@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .extensions import db
 from .models import (
     STAFF_ROLES,
+    CommitteeReview,
     Document,
     Mentorship,
     NextStep,
@@ -398,6 +399,41 @@ def can_edit_partners(user: User) -> bool:
     """Create, edit, archive or delete a partner, its contacts, or make an organisation of
     the directory a partner: staff."""
     return user.is_staff
+# Committees (issue 11): staff keep the sittings, agendas, reviews and who sat; managers keep
+# the criteria. On a project's page, staff see every review; its holders and current mentors
+# see only decisions shared with the holders (sitting, date, decision, conditions): never
+# scores, comments, other projects' reviews or who sat.
+
+def can_manage_committees(user: User) -> bool:
+    """Sittings, seats, agendas, reviews and the one-click move after a decision: staff."""
+    return user.is_staff
+
+
+def can_edit_criteria(user: User) -> bool:
+    """Add, rename, reorder, retire or delete the committee criteria: managers."""
+    return user.is_manager
+
+
+def sees_committee_details(user: User, project: Project) -> bool:
+    """A project's reviews in full (scores, comments, unshared decisions, the sittings'
+    pages): staff."""
+    return user.is_staff
+
+
+def visible_reviews(user: User, project: Project) -> ColumnElement[bool]:
+    """A WHERE clause on ``CommitteeReview``: the reviews of ``project`` that ``user`` may
+    read on its page. Staff: all; anyone else who sees the project: decided and shared."""
+    if sees_committee_details(user, project):
+        return true()
+    return and_(CommitteeReview.decision.is_not(None), CommitteeReview.shared_with_holders)
+
+
+def sees_committee_event(user: User, project: Project, kind: str, detail: dict) -> bool:
+    """A ``committee_*`` event of the project's timeline: staff all; others only a decision
+    that was shared with the holders when it was recorded."""
+    if sees_committee_details(user, project):
+        return True
+    return kind == "committee_decision" and bool(detail.get("shared"))
 
 
 # Rules templates may ask, for the current user: ``can.use_board()``, ``can.move(project)``.
@@ -425,6 +461,9 @@ TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "manage_groups": can_manage_groups,
     "read_partners": can_read_partners,
     "edit_partners": can_edit_partners,
+    "manage_committees": can_manage_committees,
+    "edit_criteria": can_edit_criteria,
+    "see_committee_details": sees_committee_details,
 }
 
 

@@ -43,6 +43,7 @@ from incubator.models import (
 from incubator.passwords import hash_password
 
 from . import factories
+from .hostile_committees import build_committees
 
 # Payloads: {m} is the marker. Each tries another way out of text or out of an attribute.
 # All are at most 80 characters once formatted, the shortest text column (stage names).
@@ -500,6 +501,7 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
     keep("attendance", advisor.post(f"/groups/{group}/meetings/{data.ids['meeting']}"
                                     "/attendance", data={
         "name": mark("attendance name", 120), "status": "present"}), 303)
+    build_committees(data, mark, keep, advisor, staff, project)  # committees
 
     mentor = app.test_client()
     assert mentor.post("/auth/login", data={"email": data.emails["mentor"],

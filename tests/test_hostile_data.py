@@ -103,6 +103,15 @@ URLS = [
     ("groups.new_meeting", {"group_id": "@group"}, STAFF, PAGE),
     ("groups.meeting", {"group_id": "@group", "meeting_id": "@meeting"}, STAFF, PAGE),
     ("groups.edit_meeting", {"group_id": "@group", "meeting_id": "@meeting"}, STAFF, PAGE),
+    ("committees.index", {}, STAFF, BOTH),
+    ("committees.index", {"q": "!committee search", "archived": "1"}, STAFF, BOTH),
+    ("committees.new", {}, STAFF, PAGE),
+    ("committees.show", {"sitting_id": "@sitting"}, STAFF, PAGE),
+    ("committees.edit", {"sitting_id": "@sitting"}, STAFF, PAGE),
+    ("committees.candidates", {"sitting_id": "@sitting"}, STAFF, BOTH),
+    ("committees.candidates", {"sitting_id": "@sitting", "q": "!agenda search"}, STAFF, BOTH),
+    ("committees.review", {"sitting_id": "@sitting", "review_id": "@review"}, STAFF, PAGE),
+    ("committees.criteria", {}, (MANAGER,), PAGE),
 ]
 
 NOT_CRAWLED = {

@@ -54,6 +54,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
                                   "the form (the pagination's links too)"),
     "mentoring.new": (UNTOUCHED, "live search of the directory: the results are swapped "
                                 "below the search field"),
+    "committees.index": (UNTOUCHED, "live search: the sittings are swapped beside the form "
+                                    "(the pagination's links too)"),
+    "committees.candidates": (UNTOUCHED, "live search of projects: the results are swapped "
+                                         "below the search field"),
     "mentoring.end": (NAMED, "the heading of the mentoring section"),
     "mentoring.hours": (NAMED, "the mentorship the hours were logged on"),
     "next_steps.add": (NAMED, "the new step in the list"),
@@ -90,7 +94,8 @@ ACTIONS.update({  # groups
 #: hx attributes whose URL is not a url_for in the attribute itself.
 INDIRECT = {"kit.move_form_url(pid)": ["board.move_form"],
             # the pagination macro: its htmx callers
-            "url": ["notifications.index", "members.index", "imports.preview"]}
+            "url": ["notifications.index", "members.index", "imports.preview",
+                    "committees.index"]}
 
 HX = re.compile(r'hx-(?:get|post|put|patch|delete)="\{\{\s*(.+?)\s*\}\}"')
 URL_FOR = re.compile(r"url_for\('([\w.]+)'")

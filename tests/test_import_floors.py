@@ -32,8 +32,8 @@ PACKAGE = Path(incubator.__file__).parent
 FLOORS = ("app", "composers", "features", "shared", "permissions", "models", "base")
 APP = {"incubator", "incubator.cli", "incubator.demo"}
 COMPOSERS = {"project_page"}
-FEATURES = {"account", "admin", "auth", "board", "documents", "groups", "imports", "main",
-            "members", "mentoring", "mentors", "next_steps", "notes", "notifications",
+FEATURES = {"account", "admin", "auth", "board", "committees", "documents", "groups", "imports",
+            "main", "members", "mentoring", "mentors", "next_steps", "notes", "notifications",
             "partners", "projects", "referrals", "supports"}
 SHARED = {"after_response", "dom", "errors", "forms", "htmx", "i18n", "labels", "mail",
           "confirm", "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",

@@ -36,6 +36,7 @@ from incubator.notifications import services as notify
 from incubator.supports.services import add_support
 
 from . import factories
+from .test_committees import committee_world
 from .test_documents import document
 from .test_next_steps import step
 from .test_notes import _note
@@ -61,8 +62,8 @@ def _methods(rule) -> list[str]:
 
 def _url(app: Flask, rule, values: dict) -> str:
     with app.test_request_context():
-        return url_for(rule.endpoint, **{name: values.get(name, ANY_VALUES.get(name))
-                                         for name in rule.arguments})
+        values = {**ANY_VALUES, **values}  # ids a feature's data set does not make
+        return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
 
 
 ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
@@ -71,6 +72,7 @@ ANY_VALUES.update({"referral_id": 1})  # referrals
 ANY_VALUES.update({"support_id": 1})  # supports
 ANY_VALUES.update({"group_id": 1, "meeting_id": 1, "attendance_id": 1})  # groups
 ANY_VALUES.update({"partner_id": 1})  # partners
+ANY_VALUES.update({"sitting_id": 1, "review_id": 1, "seat_id": 1, "criterion_id": 1})  # committees
 
 
 # Without a session ------------------------------------------------------------------------
@@ -240,7 +242,8 @@ def _world(role: str):
                       contacts=[PartnerContact(name="Claire Menard")])
     db.session.add(partner)
     db.session.commit()
-    return user, {**groups, "support_id": support.id, "partner_id": partner.id,
+    committees = committee_world(project)
+    return user, {**groups, **committees, "support_id": support.id, "partner_id": partner.id,
         "organisation_id": organisation.id, "contact_id": db.session.scalars(select(OrganisationContact)).first().id,
         "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,

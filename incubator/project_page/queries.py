@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..committees import queries as committees
 from ..documents import queries as documents
 from ..groups import queries as groups
 from ..mentoring import queries as mentoring
@@ -22,7 +23,7 @@ from ..referrals import queries as referrals
 from ..supports import queries as supports
 from ..timeline import TimelineEntry
 
-FEATURES = (notes, next_steps, documents, mentoring, supports, referrals, groups)
+FEATURES = (notes, next_steps, documents, mentoring, supports, committees, referrals, groups)
 
 
 def sections(user: User, project: Project) -> dict[str, Any]:

@@ -47,6 +47,8 @@ def timeline_entries(project: Project) -> list[TimelineEntry]:
     events = db.session.scalars(
         select(ProjectEvent)
         .where(ProjectEvent.project_id == project.id)
+        # Committees' events are read (and filtered per reader) by committees.queries.
+        .where(ProjectEvent.kind.not_like("committee_%"))
         .options(joinedload(ProjectEvent.actor))
     )
     entries = [TimelineEntry("move", m.moved_at, m) for m in moves]

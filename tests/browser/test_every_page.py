@@ -56,8 +56,11 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
         "/partners/new", f"/partners/{ids['partner']}/edit",
         f"/partners/{ids['partner']}/contacts/{ids['partner_contact']}/edit",
         f"/members/{ids['organisation']}/activity"]
+    sitting = f"/committees/{ids['sitting']}"  # committees
+    staff += ["/committees", "/committees?q=qz", "/committees/new", sitting, f"{sitting}/edit",
+              f"{sitting}/agenda", f"{sitting}/reviews/{ids['review']}"]
     if role == "manager":
-        staff += ["/admin/users", "/admin/users?role=holder"]
+        staff += ["/admin/users", "/admin/users?role=holder", "/committees/criteria"]
     return staff
 
 
