@@ -490,7 +490,7 @@ def test_a_winter_meeting_typed_at_18_30_is_17_30_utc(client, login):
     html = client.get(f"/groups/{group.id}/meetings/{meeting.id}/edit").get_data(as_text=True)
     assert 'value="18:30"' in html and 'value="20:00"' in html
     page = client.get(f"/groups/{group.id}/meetings/{meeting.id}").get_data(as_text=True)
-    assert "18:30" in page and "Point chantiers\nTour de table" in page
+    assert "18:30 – 20:00" in page and "Point chantiers\nTour de table" in page
 
 
 def test_a_summer_meeting_is_two_hours_ahead_of_utc(client, login):
