@@ -50,6 +50,9 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
         f"{project}/mentors/{ids['mentorship']}/edit",
         "/members/imports",
         f"/members/imports/{ids['import']}"]
+    group, meeting = f"/groups/{ids['group']}", f"/groups/{ids['group']}/meetings/{ids['meeting']}"
+    staff += ["/groups", "/groups?q=qz", "/groups/new", group, f"{group}/edit",
+              f"{group}/participants?q=qz", f"{group}/meetings/new", meeting, f"{meeting}/edit"]
     if role == "manager":
         staff += ["/admin/users", "/admin/users?role=holder"]
     return staff
