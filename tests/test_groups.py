@@ -490,7 +490,7 @@ def test_a_winter_meeting_typed_at_18_30_is_17_30_utc(client, login):
     html = client.get(f"/groups/{group.id}/meetings/{meeting.id}/edit").get_data(as_text=True)
     assert 'value="18:30"' in html and 'value="20:00"' in html
     page = client.get(f"/groups/{group.id}/meetings/{meeting.id}").get_data(as_text=True)
-    assert "18:30" in page and "Point chantiers\nTour de table" in page
+    assert "18:30 – 20:00" in page and "Point chantiers\nTour de table" in page
 
 
 def test_a_summer_meeting_is_two_hours_ahead_of_utc(client, login):
@@ -823,3 +823,30 @@ def test_removing_an_attendance_line_asks_first_and_twice_is_harmless(client, lo
     # Another meeting's line is out of reach from this one.
     client.post(f"{url}/{other_id}/delete", data={"confirm": "1"})
     assert _count(MeetingAttendance) == 1
+
+
+def test_the_meeting_page_costs_a_fixed_number_of_statements(client, login):
+    login("advisor")
+    group = _group()
+    meeting = _meeting(group)
+
+    def render() -> int:
+        with count_statements() as statements:
+            assert client.get(f"/groups/{group.id}/meetings/{meeting.id}").status_code == 200
+        return len(statements)
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            organisation = create_organisation(None, name=f"Org {i}", family="association",
+                                               contacts=({"name": f"Contact {i}"},))
+            services.add_organisation(None, group, organisation, date(2025, 1, 6))
+            holder = factories.user(name=f"Porteuse {i}")
+            services.add_project(None, group, factories.project(holders=[holder]),
+                                 date(2025, 1, 6))
+            services.record_attendance(meeting, name=f"Personne {i}", status="present")
+        db.session.commit()
+
+    add(1, 0)
+    few = render()
+    add(6, 1)
+    assert render() == few

@@ -21,32 +21,32 @@ PARIS = ZoneInfo("Europe/Paris")
 # (negative: past), local time, hours, place, agenda, minutes, attendance (name, status)).
 GROUPS: tuple[tuple, ...] = (
     ("Éco-construction", "working_group", "Éco-construction",
-     "Artisans, SCOP du bâtiment et porteurs de projets qui bâtissent sain et local : "
+     "Artisans, SCOP du bâtiment et porteurs de projets qui bâtissent sain et local : "
      "terre-paille, bois du pays, chantiers participatifs.",
      ("SCOP Bâti Sain", "SCOP Les Ateliers du Canal"),
      ("Chantier d’éco-construction en terre-paille", "Menuiserie en bois local et réemploi"),
      ((-10, time(18, 30), 2, "Maison de l’ESS, Redon",
        "Tour de table des chantiers\nFilière bois local",
-       "Sept présents. Point sur le chantier de Malansac : commande de paille groupée.\n"
-       "Idée : une journée portes ouvertes au printemps.",
+       "Sept présents. Point sur le chantier de Malansac : commande de paille groupée.\n"
+       "Idée : une journée portes ouvertes au printemps.",
        (("Hervé Guillotin", "present"), ("Nadia Benali", "excused"))),
       (3, time(18, 30), 2, "Maison de l’ESS, Redon",
        "Journée portes ouvertes\nAssurances des chantiers participatifs", "", ()))),
     ("Restauration bio hors domicile", "working_group", "Restauration bio hors domicile",
-     "Cantines, légumeries et producteurs : approvisionner la restauration collective du "
+     "Cantines, légumeries et producteurs : approvisionner la restauration collective du "
      "pays en produits bio et locaux.",
      ("SCIC Manger Local en Pays de Redon", "Les Jardins de Cocagne du Don"),
      ("Légumerie pour la restauration collective",
       "Cantine bio pour les collèges du pays de Redon"),
      ((-6, time(14, 0), 2, "Légumerie, Redon",
-       "Volumes pour la rentrée\nMarchés publics : clauses locales",
+       "Volumes pour la rentrée\nMarchés publics : clauses locales",
        "Les collèges demandent 300 repas/jour. La légumerie peut suivre dès septembre si "
        "la SCIC porte la logistique.",
        (("Solenn Le Bihan", "present"),)),
       (5, time(14, 0), 2, "Collège Saint-Sauveur, Redon", "Visite de la cuisine centrale",
        "", ()))),
     ("Services à la personne", "working_group", "Services à la personne",
-     "Aide à domicile, garde d’enfants, conciergerie : mutualiser les plannings et les "
+     "Aide à domicile, garde d’enfants, conciergerie : mutualiser les plannings et les "
      "formations des structures du territoire.",
      ("Cap Emploi Services", "Crèche parentale Les P’tits Loups"),
      ("Service d’aide à domicile en SCOP", "Garde d’enfants en horaires décalés",
@@ -56,19 +56,19 @@ GROUPS: tuple[tuple, ...] = (
        (("Mickaël Danet", "present"),)),
       (2, time(9, 30), 2, "Cap Emploi Services, Redon", "Plannings partagés", "", ()))),
     ("Hébergement et accueil de groupe", "working_group", "Hébergement et accueil de groupe",
-     "Gîtes de groupe et centres d’accueil : promotion commune et accueil des classes.",
+     "Gîtes de groupe et centres d’accueil : promotion commune et accueil des classes.",
      ("Habitat partagé Langon",), ("Gîte de groupe de l’ancien presbytère",),
      ((-8, time(10, 0), 2, "Langon", "Tarifs communs pour les classes",
        "Une grille de tarifs commune est proposée pour la saison prochaine.", ()),)),
-    ("Atelier coopératif : statuts de SCIC et de SCOP", "workshop", "",
-     "Un atelier pour les porteurs qui hésitent entre SCIC et SCOP : gouvernance, "
+    ("Atelier coopératif : statuts de SCIC et de SCOP", "workshop", "",
+     "Un atelier pour les porteurs qui hésitent entre SCIC et SCOP : gouvernance, "
      "collèges, capital.",
      ("Coopérative Oust et Vilaine Énergies",),
      ("SCIC d’énergie citoyenne «\u202fVilaine Énergies\u202f»",
       "Boulangerie paysanne en coopérative"),
      ((-3, time(18, 0), 3, "Maison de l’ESS, Redon",
        "Collèges de sociétaires\nRépartition du capital",
-       "Exemples de la SCIC Oust et Vilaine Énergies. Prochain atelier : les réserves "
+       "Exemples de la SCIC Oust et Vilaine Énergies. Prochain atelier : les réserves "
        "impartageables.",
        (("Gaëlle Rouxel", "present"),)),
       (6, time(18, 0), 3, "Maison de l’ESS, Redon", "Les réserves impartageables", "",

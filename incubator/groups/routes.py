@@ -21,13 +21,29 @@ from ..confirm import ask_first, confirmed
 from ..errors import fail
 from ..extensions import db
 from ..htmx import hx_redirect, page_or_fragment, render, vary_on_htmx
+from ..i18n import datetime_long
 from ..models import GroupMeeting, WorkingGroup, utcnow
 from ..params import parse_int, query_int
 from ..permissions import can_manage_groups
 from ..versions import StaleVersion
 from . import bp, queries, services
 from .calendar import filename, group_calendar
-from .forms import AttendanceForm, GroupForm, JoinForm, MeetingForm
+from .forms import AttendanceForm, GroupForm, JoinForm, MeetingForm, pole_zone
+
+
+@bp.app_template_filter("meeting_when")
+def meeting_when(meeting: GroupMeeting) -> str:
+    """"22 décembre 2026, 18:30 – 20:30": when a meeting starts, and the time it ends (its
+    own day and time when it ends another day), in the pole's time zone."""
+    start = datetime_long(meeting.starts_at)
+    if meeting.ends_at is None:
+        return start
+    zone = pole_zone()
+    if meeting.ends_at.astimezone(zone).date() == meeting.starts_at.astimezone(zone).date():
+        end = meeting.ends_at.astimezone(zone).strftime("%H:%M")
+    else:
+        end = datetime_long(meeting.ends_at)
+    return f"{start} – {end}"
 
 
 @bp.before_request

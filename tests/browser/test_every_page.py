@@ -59,6 +59,9 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
     sitting = f"/committees/{ids['sitting']}"  # committees
     staff += ["/committees", "/committees?q=qz", "/committees/new", sitting, f"{sitting}/edit",
               f"{sitting}/agenda", f"{sitting}/reviews/{ids['review']}"]
+    group, meeting = f"/groups/{ids['group']}", f"/groups/{ids['group']}/meetings/{ids['meeting']}"
+    staff += ["/groups", "/groups?q=qz", "/groups/new", group, f"{group}/edit",
+              f"{group}/participants?q=qz", f"{group}/meetings/new", meeting, f"{meeting}/edit"]
     if role == "manager":
         staff += ["/admin/users", "/admin/users?role=holder", "/committees/criteria"]
     return staff
