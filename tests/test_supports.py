@@ -578,3 +578,16 @@ def test_the_section_reads_in_french_with_exact_totals(client, auth, team):
     assert "<dt>Accordé</dt><dd>0,30\xa0€</dd>" in totals
     assert "<dt>Versé</dt><dd>0\xa0€</dd>" in totals
     assert "Subvention" in html and "Soutiens" in html
+
+
+def test_a_status_move_sent_twice_is_recorded_once(client, auth, team):
+    auth.login(team.advisor)
+    support = _support(team.project, _partner())
+    data = {"to_status": "granted", "changed_on": "2025-05-02", "amount": "15 000",
+            "version": 1}
+    assert client.post(_status_url(team.project, support), htmx=True,
+                       data=data).status_code == 200
+    assert client.post(_status_url(team.project, support), htmx=True,
+                       data=data).status_code == 409
+    assert _count(SupportStatusChange, SupportStatusChange.support_id == support.id) == 2
+    assert _count(ProjectEvent, ProjectEvent.kind == "support_status") == 1

@@ -5,6 +5,7 @@ back-dated moments so each has the status history a real one would have."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -49,8 +50,6 @@ SUPPORTS: tuple[tuple, ...] = (
 
 
 def _cents(euros: str | None) -> int | None:
-    from decimal import Decimal
-
     return None if euros is None else int(Decimal(euros) * 100)
 
 

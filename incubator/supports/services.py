@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..i18n import date_long
+from ..labels import SUPPORT_STATUS_LABELS as LABELS
 from ..models import (
     FINANCIAL_SUPPORT_KINDS,
     SUPPORT_TRANSITIONS,
@@ -178,8 +179,6 @@ def move_status(actor: User | None, project: Project, support: Support, *, to_st
 
 
 def _refused_move(from_status: str, to_status: str) -> str:
-    from ..labels import SUPPORT_STATUS_LABELS as LABELS
-
     if from_status == SupportStatus.PAID.value:
         return _("This support has been paid: its status can no longer change.")
     if to_status == SupportStatus.PAID.value:

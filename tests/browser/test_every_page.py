@@ -49,6 +49,8 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
         f"{project}/mentors/new?organisation_id={ids['organisation']}",
         f"{project}/mentors/{ids['mentorship']}/edit",
         f"{project}/referrals/new", f"{project}/referrals/{ids['referral']}/edit",
+        f"{project}/supports/new", f"{project}/supports/{ids['support']}/edit",
+        f"{project}/supports/{ids['support']}/delete",
         "/members/imports",
         f"/members/imports/{ids['import']}",
         "/partners", "/partners?q=qz", f"/partners/{ids['partner']}",
