@@ -591,3 +591,14 @@ def test_a_status_move_sent_twice_is_recorded_once(client, auth, team):
                        data=data).status_code == 409
     assert _count(SupportStatusChange, SupportStatusChange.support_id == support.id) == 2
     assert _count(ProjectEvent, ProjectEvent.kind == "support_status") == 1
+
+
+def test_a_refused_support_reads_refuse_in_french_not_the_imports_plural(client, auth, team):
+    # "Refused" alone is the imports' column, « Refusées »: a support is « Refusé ».
+    _support(team.project, _partner(), status="refused")
+    auth.login(team.advisor)
+    html = client.get(f"/projects/{team.project.id}",
+                      headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "<dt>Refusé</dt>" in html
+    assert "support-refused\">Refusé</span>" in html
+    assert "Refusées" not in html
