@@ -284,7 +284,7 @@ def test_the_adding_form_proposes_envisaged_today_and_partners_in_french_order(
     ({"amount": "-12"}, "between 0 and 100 million"),
     ({"amount": "100 000 001"}, "between 0 and 100 million"),
     ({"amount": "1,500"}, "can be read two ways"),
-    ({"amount": "12,345"}, "can be read two ways"),
+    ({"amount": "12,345"}, "has too many decimals"),
     ({"amount": "douze"}, "Enter a number"),
     ({"status_on": (date.today() + timedelta(days=3)).isoformat()}, "cannot be in the future"),
     ({"kind": "gift"}, "Not a valid choice"),
@@ -602,3 +602,17 @@ def test_a_refused_support_reads_refuse_in_french_not_the_imports_plural(client,
     assert "<dt>Refusé</dt>" in html
     assert "support-refused\">Refusé</span>" in html
     assert "Refusées" not in html
+
+
+def test_an_amount_with_three_decimals_is_never_proposed_rounded(client, auth, team):
+    # "12,345" is 12 345 € or a typing mistake: never "12,34 for a decimal number".
+    auth.login(team.advisor)
+    data = _add_data(client, team.project, _partner(), amount="12,345")
+    response = client.post(f"/projects/{team.project.id}/supports", data=data,
+                           headers={"Accept-Language": "fr"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert ("a trop de décimales\u202f: écrivez 12345 ou 12\u202f345 pour des milliers, "
+            "ou au plus 2 décimales.") in html
+    assert "12,34 " not in html and "12,35" not in html
+    assert _count(Support) == 0
