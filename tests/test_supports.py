@@ -118,8 +118,9 @@ def test_every_status_move_is_allowed_or_refused_as_the_rules_say(app, team, sou
     db.session.commit()
     support = db.session.get(Support, support.id)
     assert support.status == (target if allowed else source)
+    first = 2 if source == "paid" else 1  # recorded paid: granted, then paid
     assert _count(SupportStatusChange, SupportStatusChange.support_id == support.id) == (
-        2 if allowed else 1)
+        first + 1 if allowed else first)
     assert "paid" not in SUPPORT_TRANSITIONS["envisaged"] | SUPPORT_TRANSITIONS["requested"]
     assert not SUPPORT_TRANSITIONS["paid"]
 
@@ -616,3 +617,22 @@ def test_an_amount_with_three_decimals_is_never_proposed_rounded(client, auth, t
             "ou au plus 2 décimales.") in html
     assert "12,34 " not in html and "12,35" not in html
     assert _count(Support) == 0
+
+
+def test_a_support_recorded_paid_keeps_its_grant_so_the_partner_counts_it(client, auth, team):
+    # Paid only once granted: a support entered as paid was granted, the same day.
+    from incubator.partners.queries import support_totals
+    auth.login(team.advisor)
+    partner = _partner()
+    data = _add_data(client, team.project, partner, status="paid", amount="8 000",
+                     status_on="2025-05-05")
+    assert client.post(f"/projects/{team.project.id}/supports", data=data).status_code == 303
+    support = db.session.scalars(select(Support)).one()
+    changes = db.session.scalars(select(SupportStatusChange).where(
+        SupportStatusChange.support_id == support.id).order_by(SupportStatusChange.id)).all()
+    assert [(c.from_status, c.to_status, c.changed_on, c.amount_cents) for c in changes] == [
+        (None, "granted", date(2025, 5, 5), 800_000),
+        ("granted", "paid", date(2025, 5, 5), 800_000)]
+    (grant,) = support_totals(partner.id)
+    assert [(y.year, y["granted"], y["paid"]) for y in grant.years] == [(2025, 800_000, 800_000)]
+    assert _count(ProjectEvent, ProjectEvent.kind == "support_added") == 1
