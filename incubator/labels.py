@@ -1,6 +1,7 @@
 """Translated labels for the codes stored in the database (roles, statuses, kinds…)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 ROLE_LABELS = {
     "holder": _l("Project holder"),
@@ -62,7 +63,8 @@ SUPPORT_STATUS_LABELS = {
     "envisaged": _l("Envisaged"),
     "requested": _l("Requested"),
     "granted": _l("Granted"),
-    "refused": _l("Refused"),
+    # "Refused" alone is the imports' column (« Refusées »); a support is « Refusé ».
+    "refused": lazy_pgettext("status of a support", "Refused"),
     "paid": _l("Paid"),
 }
 

@@ -11,7 +11,8 @@ the same in French and English since the pole's people write both ways:
   "2,500.50" are 2500.50, "2.50,5" is refused;
 - one mark used several times groups thousands: "1.250.000", "1,250,000";
 - one mark followed by exactly three digits ("2,500") is ambiguous when the field takes fewer
-  decimals and the thousands reading fits its maximum: refused with the two ways to write it;
+  decimals and the thousands reading fits its maximum: refused with the two ways to write it
+  (only the thousands one when the decimal reading has too many decimals: "12,345" euros);
   otherwise ("0,500", or "1,500" jobs where 1 500 is out of range) it is a decimal mark;
 - more significant decimals than the field keeps are refused ("2,255" jobs of 2 decimals),
   trailing zeros are not ("1,50" is 1.5).
@@ -113,6 +114,14 @@ def _too_precise(places: int, example: str | None) -> str:
 
 
 def _ambiguous(typed: str, thousands: Decimal, decimal: Decimal, places: int) -> str:
+    if decimal != decimal.quantize(Decimal(1).scaleb(-places)):
+        # "12,345" with 2 decimals: the decimal reading is not one the field keeps, and
+        # proposing it rounded ("12,34") would suggest another figure.
+        return ngettext("“%(typed)s” has too many decimals: write %(plain)s or %(grouped)s "
+                        "for thousands, or at most %(num)d decimal.",
+                        "“%(typed)s” has too many decimals: write %(plain)s or %(grouped)s "
+                        "for thousands, or at most %(num)d decimals.", places,
+                        typed=typed, plain=str(thousands), grouped=local_number(thousands))
     return _("“%(typed)s” can be read two ways: write %(plain)s or %(grouped)s for "
              "thousands, or %(decimal)s for a decimal number.",
              typed=typed, plain=str(thousands), grouped=local_number(thousands),

@@ -31,7 +31,7 @@ AMOUNTS = [
 AMOUNTS_REFUSED = [
     ("2,500", f"«{NNBSP}2,500{NNBSP}» peut se lire de deux façons"),
     ("2.500", f"«{NNBSP}2.500{NNBSP}» peut se lire de deux façons"),
-    ("12,345", f"«{NNBSP}12,345{NNBSP}» peut se lire de deux façons"),
+    ("12,345", f"«{NNBSP}12,345{NNBSP}» a trop de décimales"),
     ("2500,505", "Écrivez au plus 2 décimales"),
     ("2.50,5", "Saisissez un nombre"), ("1,2,3", "Saisissez un nombre"),
     ("2,", "Saisissez un nombre"), ("deux", "Saisissez un nombre"), ("1e5", "Saisissez un nombre"),

@@ -589,6 +589,24 @@ def test_totals_by_kind_and_year_are_exact_to_the_cent(app):
     assert [(y.year, y["requested"]) for y in loan.years] == [(2027, 300050), (2026, 500000)]
 
 
+def test_kinds_without_amounts_have_no_totals_rather_than_zero_euros(client, login):
+    # Premises granted are not « Accordé 0 € »: only amounts add up.
+    login("advisor")
+    partner = _partner()
+    project = factories.project(title="Ressourcerie")
+    db.session.commit()
+    _support(partner, project, "premises", steps=(
+        ("envisaged", date(2026, 5, 19), None), ("granted", date(2026, 6, 30), None)))
+    _support(partner, project, "grant", steps=(("requested", date(2026, 2, 1), 150000),))
+    totals = {t.kind: t for t in queries.support_totals(partner.id)}
+    assert list(totals) == ["grant"]
+    html = client.get(f"/partners/{partner.id}",
+                      headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Locaux\u202f: montants par année" not in html
+    assert "Subvention\u202f: montants par année" in html
+    assert "Ressourcerie" in html and "Locaux" in html
+
+
 def test_the_partner_page_shows_supports_totals_referrals_sittings_and_activity(
         client, login):
     login("advisor")

@@ -416,6 +416,49 @@ def test_closing_as_redirected_to_a_body_not_in_the_list_creates_it(client, team
     assert db.session.scalars(select(Referral)).one().partner_id == partner.id
 
 
+def test_closing_as_redirected_to_a_body_typed_again_by_name_reuses_its_partner(
+        client, team, staff):
+    # Typed in the "not in the list" field rather than chosen: never a second partner.
+    known = _partner("TAg 35 — propulseur d’entrepreneuriat collectif")
+    organisation = create_organisation(None, name="Coopérative Oust et Vilaine",
+                                       family="cooperative")
+    member = Partner(organisation_id=organisation.id, kind="ess_network")
+    db.session.add(member)
+    db.session.commit()
+    response = _close(client, team.project, new_partner="  tag 35 - Propulseur "
+                      "d'entrepreneuriat collectif ")
+    assert response.status_code == 303
+    project = db.session.get(Project, team.project.id)
+    project.status = "active"
+    db.session.commit()
+    response = _close(client, project, new_partner="COOPERATIVE OUST ET VILAINE")
+    assert response.status_code == 303
+    assert _count(Partner) == 2
+    assert [r.partner_id for r in db.session.scalars(
+        select(Referral).order_by(Referral.id))] == [known.id, member.id]
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u200f\u200b "])
+def test_closing_as_redirected_to_a_body_with_an_invisible_name_is_refused(client, team,
+                                                                         staff, name):
+    response = _close(client, team.project, new_partner=name)
+    assert response.status_code == 422
+    assert "Enter the name of the partner body." in response.get_data(as_text=True)
+    assert _count(Partner) == 0 and _count(Referral) == 0
+    assert db.session.get(Project, team.project.id).status == "active"
+
+
+def test_closing_as_redirected_to_an_archived_body_typed_by_name_is_refused(client, team,
+                                                                          staff):
+    partner = _partner("DLA 35")
+    partner.archived_at = utcnow()
+    db.session.commit()
+    response = _close(client, team.project, new_partner="dla 35")
+    assert response.status_code == 422
+    assert "DLA 35 is archived" in response.get_data(as_text=True)
+    assert _count(Partner) == 1 and _count(Referral) == 0
+
+
 @pytest.mark.parametrize("htmx", [False, True])
 def test_closing_as_redirected_without_a_partner_is_422_and_writes_nothing(client, team,
                                                                          staff, htmx):

@@ -118,8 +118,9 @@ def test_every_status_move_is_allowed_or_refused_as_the_rules_say(app, team, sou
     db.session.commit()
     support = db.session.get(Support, support.id)
     assert support.status == (target if allowed else source)
+    first = 2 if source == "paid" else 1  # recorded paid: granted, then paid
     assert _count(SupportStatusChange, SupportStatusChange.support_id == support.id) == (
-        2 if allowed else 1)
+        first + 1 if allowed else first)
     assert "paid" not in SUPPORT_TRANSITIONS["envisaged"] | SUPPORT_TRANSITIONS["requested"]
     assert not SUPPORT_TRANSITIONS["paid"]
 
@@ -284,7 +285,7 @@ def test_the_adding_form_proposes_envisaged_today_and_partners_in_french_order(
     ({"amount": "-12"}, "between 0 and 100 million"),
     ({"amount": "100 000 001"}, "between 0 and 100 million"),
     ({"amount": "1,500"}, "can be read two ways"),
-    ({"amount": "12,345"}, "can be read two ways"),
+    ({"amount": "12,345"}, "has too many decimals"),
     ({"amount": "douze"}, "Enter a number"),
     ({"status_on": (date.today() + timedelta(days=3)).isoformat()}, "cannot be in the future"),
     ({"kind": "gift"}, "Not a valid choice"),
@@ -591,3 +592,47 @@ def test_a_status_move_sent_twice_is_recorded_once(client, auth, team):
                        data=data).status_code == 409
     assert _count(SupportStatusChange, SupportStatusChange.support_id == support.id) == 2
     assert _count(ProjectEvent, ProjectEvent.kind == "support_status") == 1
+
+
+def test_a_refused_support_reads_refuse_in_french_not_the_imports_plural(client, auth, team):
+    # "Refused" alone is the imports' column, « Refusées »: a support is « Refusé ».
+    _support(team.project, _partner(), status="refused")
+    auth.login(team.advisor)
+    html = client.get(f"/projects/{team.project.id}",
+                      headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "<dt>Refusé</dt>" in html
+    assert "support-refused\">Refusé</span>" in html
+    assert "Refusées" not in html
+
+
+def test_an_amount_with_three_decimals_is_never_proposed_rounded(client, auth, team):
+    # "12,345" is 12 345 € or a typing mistake: never "12,34 for a decimal number".
+    auth.login(team.advisor)
+    data = _add_data(client, team.project, _partner(), amount="12,345")
+    response = client.post(f"/projects/{team.project.id}/supports", data=data,
+                           headers={"Accept-Language": "fr"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert ("a trop de décimales\u202f: écrivez 12345 ou 12\u202f345 pour des milliers, "
+            "ou au plus 2 décimales.") in html
+    assert "12,34 " not in html and "12,35" not in html
+    assert _count(Support) == 0
+
+
+def test_a_support_recorded_paid_keeps_its_grant_so_the_partner_counts_it(client, auth, team):
+    # Paid only once granted: a support entered as paid was granted, the same day.
+    from incubator.partners.queries import support_totals
+    auth.login(team.advisor)
+    partner = _partner()
+    data = _add_data(client, team.project, partner, status="paid", amount="8 000",
+                     status_on="2025-05-05")
+    assert client.post(f"/projects/{team.project.id}/supports", data=data).status_code == 303
+    support = db.session.scalars(select(Support)).one()
+    changes = db.session.scalars(select(SupportStatusChange).where(
+        SupportStatusChange.support_id == support.id).order_by(SupportStatusChange.id)).all()
+    assert [(c.from_status, c.to_status, c.changed_on, c.amount_cents) for c in changes] == [
+        (None, "granted", date(2025, 5, 5), 800_000),
+        ("granted", "paid", date(2025, 5, 5), 800_000)]
+    (grant,) = support_totals(partner.id)
+    assert [(y.year, y["granted"], y["paid"]) for y in grant.years] == [(2025, 800_000, 800_000)]
+    assert _count(ProjectEvent, ProjectEvent.kind == "support_added") == 1

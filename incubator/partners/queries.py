@@ -185,7 +185,8 @@ def support_totals(partner_id: int) -> list[KindTotals]:
     """Per kind of support (in SupportKind order), per year (newest first): the amounts
     requested, granted and paid, from the status history (one statement). A support counts
     once per status and year: the latest change to that status within the year (its
-    amount then), so a request corrected twice in 2026 counts its last amount once."""
+    amount then), so a request corrected twice in 2026 counts its last amount once. Steps
+    without an amount are left out: a kind never given an amount has no totals."""
     change = SupportStatusChange
     year = cast(func.extract("year", change.changed_on), Integer)
     ranked = (
@@ -200,7 +201,8 @@ def support_totals(partner_id: int) -> list[KindTotals]:
     rows = db.session.execute(
         select(ranked.c.kind, ranked.c.year, ranked.c.status,
                func.coalesce(func.sum(ranked.c.cents), 0))
-        .where(ranked.c.rank == 1)
+        # Without an amount (premises, expertise…) nothing adds up: never shown as 0 €.
+        .where(ranked.c.rank == 1, ranked.c.cents.is_not(None))
         .group_by(ranked.c.kind, ranked.c.year, ranked.c.status))
     by_kind: dict[str, dict[int, YearTotals]] = {}
     for kind, row_year, status, cents in rows:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Partner, Project, Referral, User
+from ..models import Organisation, Partner, Project, Referral, User
+from ..models.keys import column_key
 from ..permissions import visible_projects
 from ..text import sorted_french
 from ..timeline import TimelineEntry
@@ -63,6 +64,21 @@ def partner_for_referral(partner_id: int) -> Partner | None:
     return db.session.scalars(
         select(Partner).where(Partner.id == partner_id, Partner.archived_at.is_(None))
         .options(joinedload(Partner.organisation))).one_or_none()
+
+
+def partner_named(name: str) -> Partner | None:
+    """The partner (archived or not) a body typed by its name already is: its own name or
+    its organisation's, as search compares them (case, accents, apostrophes ignored); not
+    archived first. One statement."""
+    if not column_key(Partner.name_key, name):
+        return None
+    statement = (
+        select(Partner).outerjoin(Organisation, Organisation.id == Partner.organisation_id)
+        .where(or_(Partner.name_key == column_key(Partner.name_key, name),
+                   Organisation.name_key == column_key(Organisation.name_key, name)))
+        .options(joinedload(Partner.organisation))
+        .order_by(Partner.archived_at.is_not(None), Partner.id).limit(1))
+    return db.session.scalars(statement).first()
 
 
 @dataclass

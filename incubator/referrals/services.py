@@ -29,6 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..versions import StaleVersion, save_version
+from . import queries
 
 REASON_MAX = 2000
 NOTE_MAX = 2000
@@ -143,13 +144,18 @@ def delete_referral(actor: User | None, project: Project, referral: Referral,
 
 
 def new_partner(actor: User | None, name: str) -> Partner:
-    """A partner body named ``name`` (kind "other": the partners' directory completes it
-    later), created where a form names a body that is not in the list yet.
+    """The partner body named ``name`` where a form names a body that is not in the list:
+    the partner already there by that name (typed again rather than chosen: never entered
+    twice), else a new one (kind "other": the partners' directory completes it later).
 
-    Raises ReferralError when the name is empty."""
+    Raises ReferralError when the name has nothing to read (empty, or only invisible
+    characters)."""
     name = " ".join(name.split())[:PARTNER_NAME_MAX]
-    if not name:
+    if not any(char.isalnum() for char in name):
         raise ReferralError(_("Enter the name of the partner body."))
+    existing = queries.partner_named(name)
+    if existing is not None:
+        return existing
     partner = Partner(name=name, kind=PartnerKind.OTHER.value,
                       created_by_id=actor.id if actor else None)
     db.session.add(partner)

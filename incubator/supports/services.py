@@ -105,8 +105,8 @@ def add_support(actor: User | None, project: Project, partner: Partner, *, kind:
                 status_on: date, programme: str = "", comment: str = "",
                 now: datetime | None = None) -> Support:
     """A new support of ``partner`` to ``project``, at ``status`` since ``status_on``,
-    with its first status change (from None) carrying the amount. ``now`` back-dates the
-    record (demo data only).
+    with its first status change (from None) carrying the amount (recorded paid: a granted
+    change first, the same day). ``now`` back-dates the record (demo data only).
 
     Raises SupportsError: unknown kind or status, an archived partner, a financial kind
     without an amount, an amount out of [0, 100 million €], a day after today."""
@@ -129,10 +129,17 @@ def add_support(actor: User | None, project: Project, partner: Partner, *, kind:
                       updated_at=now)
     db.session.add(support)
     db.session.flush()
-    db.session.add(SupportStatusChange(
-        support_id=support.id, from_status=None, to_status=status, changed_on=status_on,
-        amount_cents=amount_cents, changed_by_id=actor.id if actor else None,
-        changed_at=now))
+    # A support recorded once paid was granted first (paid only once granted): the grant
+    # is kept as its first step, the same day, so the partner's granted totals count it.
+    steps = ([SupportStatus.GRANTED.value] if status == SupportStatus.PAID.value else []) + [
+        status]
+    previous = None
+    for step in steps:
+        db.session.add(SupportStatusChange(
+            support_id=support.id, from_status=previous, to_status=step,
+            changed_on=status_on, amount_cents=amount_cents,
+            changed_by_id=actor.id if actor else None, changed_at=now))
+        previous = step
     _touch(project, now)
     _event(project, "support_added", actor, partner.id, now, partner=_partner_name(partner),
            kind=kind, status=status, amount_cents=amount_cents,
