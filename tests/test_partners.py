@@ -761,3 +761,16 @@ def test_hostile_text_is_escaped_everywhere(client, login):
         assert 'href="javascript:' not in html
     response = client.post(f"/partners/{partner.id}/delete", data={"confirm": 1})
     assert "<script>alert(1)" not in response.get_data(as_text=True)
+
+
+def test_an_organisation_is_not_made_a_partner_when_the_body_is_already_entered_alone(
+        client, login):
+    login("advisor")
+    organisation = members.create_organisation(None, name="Fondation Pays de Vilaine",
+                                               family="foundation")
+    db.session.add(Partner(name="FONDATION pays de vilaine", kind="foundation"))
+    db.session.commit()
+    response = client.post(f"/members/{organisation.id}/partner", data={"kind": "foundation"})
+    assert response.status_code == 409
+    assert "already entered on its own" in response.get_data(as_text=True)
+    assert _count() == 1

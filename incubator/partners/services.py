@@ -46,11 +46,17 @@ def create_partner(author: User | None, *, contacts: tuple[dict, ...] = (),
 def make_partner_of(author: User | None, organisation: Organisation, kind: str) -> Partner:
     """The organisation of the directory made a partner too (its name, SIRET and contacts
     are the partner's). Raises PartnersError when it already is one (checked first; the
-    unique index decides between two requests arriving together)."""
+    unique index decides between two requests arriving together), or when a partner entered
+    on its own has its name or SIRET (the same body would be there twice)."""
     if kind not in {k.value for k in PartnerKind}:
         raise PartnersError(gettext("Choose a kind of partner."))
     if queries.partner_of_organisation(organisation.id) is not None:
         raise PartnersError(gettext("%(name)s is already a partner.", name=organisation.name))
+    if queries.already_a_partner(organisation.siret, organisation.name) is not None:
+        raise PartnersError(gettext(
+            "A partner with the name or SIRET of %(name)s is already entered on its own: "
+            "open it in the partners rather than entering the same body twice.",
+            name=organisation.name))
     partner = Partner(organisation_id=organisation.id, kind=kind,
                       created_by_id=author.id if author else None)
     try:
