@@ -367,6 +367,25 @@ def test_a_seat_needs_a_person_or_a_name_and_unknown_ids_are_refused(client, sta
     assert _count(CommitteeSeat) == 1
 
 
+def test_a_seat_is_only_taken_by_someone_the_form_offers(client, staff):
+    sitting = _sitting()
+    outsider = create_organisation(None, name="Radio Vilaine FM", family="association",
+                                   is_member=False, contacts=({"name": "Yves Le Roux"},))
+    archived = Partner(name="Ancien financeur", kind="other", archived_at=func.now())
+    contact = PartnerContact(name="Anne Perrin")
+    archived.contacts.append(contact)
+    db.session.add(archived)
+    db.session.commit()
+    o_contact = db.session.scalar(select(OrganisationContact).where(
+        OrganisationContact.organisation_id == outsider.id))
+    url = f"/committees/{sitting.id}/seats"
+    for data in ({"person": f"o{o_contact.id}"}, {"person": f"p{contact.id}"},
+                 {"name": "Intrus", "body": f"o{outsider.id}"},
+                 {"name": "Intrus", "body": f"p{archived.id}"}):
+        assert client.post(url, data=data).status_code == 404, data
+    assert _count(CommitteeSeat) == 0
+
+
 # The agenda ------------------------------------------------------------------------------
 
 

@@ -286,6 +286,12 @@ def add_seat(sitting_id: int):
     body = split_choice(form.body.data)
     if form.person.data and person is None or form.body.data and body is None:
         abort(404)
+    # Only what the form offers: a contact of an archived partner, or of an organisation
+    # that is archived or not a member of the pole, is refused like an unknown one.
+    offered = {choice.value for choice in (*form.person.choices, *form.body.choices)}
+    if person is not None and form.person.data not in offered \
+            or person is None and body is not None and form.body.data not in offered:
+        abort(404)
     if person is not None:
         kind, contact_id = person
         contact = (queries.partner_contact(contact_id) if kind == "p"
