@@ -716,6 +716,20 @@ def test_the_move_is_refused_for_a_closed_project_or_a_stale_page(client, staff,
     assert other.moved_to_stage_id is None
 
 
+def test_a_move_to_a_stage_not_offered_says_why(client, staff, team):
+    sitting = _sitting()
+    review = _on_agenda(sitting, team.project)
+    _score(sitting, review, "go", (4,))
+    db.session.refresh(team.project)
+    moves = _count(StageMove)
+    response = client.post(f"/committees/{sitting.id}/reviews/{review.id}/stage", data={
+        f"move{review.id}-stage_id": "999999",
+        f"move{review.id}-version": str(team.project.version)})
+    assert response.status_code == 422
+    assert "This stage cannot be chosen." in response.get_data(as_text=True)
+    assert _count(StageMove) == moves
+
+
 # The project page ------------------------------------------------------------------------
 
 

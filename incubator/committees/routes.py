@@ -24,6 +24,7 @@ from ..confirm import ask_first, confirmed
 from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
+from ..forms import page_error
 from ..htmx import hx_redirect, page_or_fragment, render
 from ..i18n import date_long, localized
 from ..labels import COMMITTEE_DECISION_LABELS
@@ -500,7 +501,9 @@ def move_project(sitting_id: int, review_id: int):
     form.stage_id.choices = [SelectChoice(stage.id, localized(stage))
                              for stage in active_stages()]
     if not form.validate_on_submit():
-        return _sitting_page(sitting_id, 422)
+        # A stage no longer offered (retired since the page was drawn) or an altered page:
+        # say so, rather than the sitting's page with nothing to read.
+        fail(422, page_error(form) or _("This stage cannot be chosen."))
     seen = form.version.data if f"move{review_id}-version" in request.form else None
     try:
         stage = services.move_after_decision(current_user, found.sitting, found, project,
