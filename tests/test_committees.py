@@ -498,6 +498,18 @@ def test_scores_outside_0_to_5_are_refused(app, client, staff, team, bad):
                 services.check_score(value)
 
 
+@pytest.mark.parametrize("bad", ["2,5", "abc", "1e5", "6"])
+def test_a_refused_score_gets_one_message_saying_what_to_type(client, staff, team, bad):
+    sitting = _sitting()
+    review = _on_agenda(sitting, team.project)
+    response = client.post(f"/committees/{sitting.id}/reviews/{review.id}",
+                           data=_review_data(review, "go", (bad,)))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Not a valid integer value" not in page
+    assert "1 problem" in page and "Enter a score from 0 to 5." in page
+
+
 def test_conditions_are_required_for_a_favourable_decision_with_conditions(
         client, staff, team):
     sitting = _sitting()
