@@ -664,6 +664,24 @@ def test_managers_add_rename_reorder_retire_and_delete_criteria(client, login):
     assert _count(CommitteeCriterion) == 6
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200b\u200d\ufeff", " \u2060 "])
+def test_a_criterion_or_sitting_named_with_invisible_characters_only_is_refused(
+        client, login, invisible):
+    login("manager")
+    before = _count(CommitteeCriterion)
+    response = client.post("/committees/criteria", data={"name": invisible, "name_en": ""})
+    assert response.status_code == 422 and "Name the criterion." in response.get_data(
+        as_text=True)
+    assert _count(CommitteeCriterion) == before
+    page = client.get("/committees/new").get_data(as_text=True)
+    response = client.post("/committees/new", data={
+        "form_token": TOKEN.search(page).group(1), "held_on": "2026-03-12",
+        "name": invisible})
+    assert response.status_code == 422 and "Name the committee." in response.get_data(
+        as_text=True)
+    assert _count(CommitteeSitting) == 0
+
+
 def test_a_scored_criterion_cannot_be_deleted(client, login, team):
     login("manager")
     sitting = _sitting()
