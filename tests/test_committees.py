@@ -760,6 +760,26 @@ def test_a_move_to_a_stage_not_offered_says_why(client, staff, team):
     assert _count(StageMove) == moves
 
 
+def test_an_archived_sitting_refuses_the_one_click_move(client, staff, team):
+    sitting = _sitting()
+    review = _on_agenda(sitting, team.project)
+    _score(sitting, review, "go", (4,))
+    services.set_archived(sitting, True, sitting.version)
+    db.session.commit()
+    db.session.refresh(team.project)
+    stage = team.project.stage_id
+    page = client.get(f"/committees/{sitting.id}").get_data(as_text=True)
+    assert "move-after-decision" not in page
+    response = client.post(f"/committees/{sitting.id}/reviews/{review.id}/stage", data={
+        f"move{review.id}-stage_id": str(factories.stage(2).id),
+        f"move{review.id}-version": str(team.project.version)})
+    assert response.status_code == 422
+    assert "This sitting is archived" in response.get_data(as_text=True)
+    db.session.refresh(team.project)
+    db.session.refresh(review)
+    assert team.project.stage_id == stage and review.moved_to_stage_id is None
+
+
 # The project page ------------------------------------------------------------------------
 
 

@@ -117,6 +117,8 @@ def _move_forms(sitting, stages) -> dict[int, MoveForm]:
     choices = [SelectChoice(stage.id, localized(stage)) for stage in stages]
     order = [stage.id for stage in stages]
     forms = {}
+    if sitting.is_archived:  # read only until brought back
+        return forms
     for review in sitting.reviews:
         project = review.project
         if review.decision is None or project.status != "active":
