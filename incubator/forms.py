@@ -25,7 +25,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import NumberRange, StopValidation, ValidationError
+from wtforms.validators import InputRequired, NumberRange, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from .i18n import date_long
@@ -54,6 +54,15 @@ def _text(form, field) -> None:
         raise ValidationError(_("Remove the invisible control characters (tabs and the like)."))
 
 
+def _not_blank(form, field) -> None:
+    """A required text typed as nothing but spaces or invisible characters: ``InputRequired``
+    saw the raw input, ``strip`` left nothing of it."""
+    if field.data == "" and field.raw_data and field.raw_data[0]:
+        required = next((v for v in field.validators if isinstance(v, InputRequired)), None)
+        if required is not None:
+            raise StopValidation(required.message or field.gettext("This field is required."))
+
+
 def _whole_number(form, field) -> None:
     if isinstance(field.data, int) and not -MAX_ID <= field.data <= MAX_ID:
         raise ValidationError(_("Enter a smaller number."))
@@ -72,9 +81,9 @@ def _checks(field) -> list:
     if isinstance(field, HiddenField):
         return []  # nobody types it or sees its error: its reader checks it (safe_next…)
     if isinstance(field, TextAreaField):
-        return [_text]
+        return [_not_blank, _text]
     if isinstance(field, StringField):  # EmailField, SearchField…
-        return [_one_line]
+        return [_not_blank, _one_line]
     if isinstance(field, IntegerField):
         return [_whole_number]
     if isinstance(field, DateField):
@@ -138,9 +147,18 @@ def error_messages(form) -> list[str]:
 BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
+#: Spaces and invisible characters (zero-width space and joiners, word joiner, BOM, soft
+#: hyphen; not the direction marks LRM/RLM, which RTL text may need) around a text: padding,
+#: and a name made only of them would be a blank line on every page. Inside a text they are
+#: kept (a joiner inside an emoji).
+_INVISIBLE_EDGES = re.compile(r"^[\s\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff]+"
+                              r"|[\s\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff]+$")
+
+
 def strip(value: str | None) -> str:
-    """The text as typed, without surrounding spaces nor bidi controls (``BIDI_CONTROLS``)."""
-    return (value or "").translate(BIDI_CONTROLS).strip()
+    """The text as typed, without bidi controls (``BIDI_CONTROLS``) nor spaces and invisible
+    characters around it."""
+    return _INVISIBLE_EDGES.sub("", (value or "").translate(BIDI_CONTROLS))
 
 
 def optional_int(value) -> int | None:

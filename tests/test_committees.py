@@ -367,6 +367,25 @@ def test_a_seat_needs_a_person_or_a_name_and_unknown_ids_are_refused(client, sta
     assert _count(CommitteeSeat) == 1
 
 
+def test_a_seat_is_only_taken_by_someone_the_form_offers(client, staff):
+    sitting = _sitting()
+    outsider = create_organisation(None, name="Radio Vilaine FM", family="association",
+                                   is_member=False, contacts=({"name": "Yves Le Roux"},))
+    archived = Partner(name="Ancien financeur", kind="other", archived_at=func.now())
+    contact = PartnerContact(name="Anne Perrin")
+    archived.contacts.append(contact)
+    db.session.add(archived)
+    db.session.commit()
+    o_contact = db.session.scalar(select(OrganisationContact).where(
+        OrganisationContact.organisation_id == outsider.id))
+    url = f"/committees/{sitting.id}/seats"
+    for data in ({"person": f"o{o_contact.id}"}, {"person": f"p{contact.id}"},
+                 {"name": "Intrus", "body": f"o{outsider.id}"},
+                 {"name": "Intrus", "body": f"p{archived.id}"}):
+        assert client.post(url, data=data).status_code == 404, data
+    assert _count(CommitteeSeat) == 0
+
+
 # The agenda ------------------------------------------------------------------------------
 
 
@@ -477,6 +496,18 @@ def test_scores_outside_0_to_5_are_refused(app, client, staff, team, bad):
         for value in (6, -1):
             with pytest.raises(services.CommitteeError):
                 services.check_score(value)
+
+
+@pytest.mark.parametrize("bad", ["2,5", "abc", "1e5", "6"])
+def test_a_refused_score_gets_one_message_saying_what_to_type(client, staff, team, bad):
+    sitting = _sitting()
+    review = _on_agenda(sitting, team.project)
+    response = client.post(f"/committees/{sitting.id}/reviews/{review.id}",
+                           data=_review_data(review, "go", (bad,)))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Not a valid integer value" not in page
+    assert "1 problem" in page and "Enter a score from 0 to 5." in page
 
 
 def test_conditions_are_required_for_a_favourable_decision_with_conditions(
@@ -633,6 +664,24 @@ def test_managers_add_rename_reorder_retire_and_delete_criteria(client, login):
     assert _count(CommitteeCriterion) == 6
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200b\u200d\ufeff", " \u2060 "])
+def test_a_criterion_or_sitting_named_with_invisible_characters_only_is_refused(
+        client, login, invisible):
+    login("manager")
+    before = _count(CommitteeCriterion)
+    response = client.post("/committees/criteria", data={"name": invisible, "name_en": ""})
+    assert response.status_code == 422 and "Name the criterion." in response.get_data(
+        as_text=True)
+    assert _count(CommitteeCriterion) == before
+    page = client.get("/committees/new").get_data(as_text=True)
+    response = client.post("/committees/new", data={
+        "form_token": TOKEN.search(page).group(1), "held_on": "2026-03-12",
+        "name": invisible})
+    assert response.status_code == 422 and "Name the committee." in response.get_data(
+        as_text=True)
+    assert _count(CommitteeSitting) == 0
+
+
 def test_a_scored_criterion_cannot_be_deleted(client, login, team):
     login("manager")
     sitting = _sitting()
@@ -695,6 +744,40 @@ def test_the_move_is_refused_for_a_closed_project_or_a_stale_page(client, staff,
         _count(StageMove, StageMove.project_id == closed.id)
     db.session.refresh(other)
     assert other.moved_to_stage_id is None
+
+
+def test_a_move_to_a_stage_not_offered_says_why(client, staff, team):
+    sitting = _sitting()
+    review = _on_agenda(sitting, team.project)
+    _score(sitting, review, "go", (4,))
+    db.session.refresh(team.project)
+    moves = _count(StageMove)
+    response = client.post(f"/committees/{sitting.id}/reviews/{review.id}/stage", data={
+        f"move{review.id}-stage_id": "999999",
+        f"move{review.id}-version": str(team.project.version)})
+    assert response.status_code == 422
+    assert "This stage cannot be chosen." in response.get_data(as_text=True)
+    assert _count(StageMove) == moves
+
+
+def test_an_archived_sitting_refuses_the_one_click_move(client, staff, team):
+    sitting = _sitting()
+    review = _on_agenda(sitting, team.project)
+    _score(sitting, review, "go", (4,))
+    services.set_archived(sitting, True, sitting.version)
+    db.session.commit()
+    db.session.refresh(team.project)
+    stage = team.project.stage_id
+    page = client.get(f"/committees/{sitting.id}").get_data(as_text=True)
+    assert "move-after-decision" not in page
+    response = client.post(f"/committees/{sitting.id}/reviews/{review.id}/stage", data={
+        f"move{review.id}-stage_id": str(factories.stage(2).id),
+        f"move{review.id}-version": str(team.project.version)})
+    assert response.status_code == 422
+    assert "This sitting is archived" in response.get_data(as_text=True)
+    db.session.refresh(team.project)
+    db.session.refresh(review)
+    assert team.project.stage_id == stage and review.moved_to_stage_id is None
 
 
 # The project page ------------------------------------------------------------------------

@@ -289,6 +289,21 @@ def test_an_invalid_group_comes_back_with_errors_and_input(client, login):
     assert response.status_code == 422 and _count(WorkingGroup) == 0
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200b\u200d\ufeff", " \u2060 "])
+def test_a_group_or_attendance_named_with_invisible_characters_only_is_refused(
+        client, login, invisible):
+    login("advisor")
+    response = client.post("/groups/new", data=_form(name=invisible))
+    assert response.status_code == 422
+    assert "Give the group a name." in response.get_data(as_text=True)
+    assert _count(WorkingGroup) == 0
+    group = _group()
+    meeting = _meeting(group)
+    response = client.post(f"/groups/{group.id}/meetings/{meeting.id}/attendance",
+                           data={"person": "", "name": invisible, "status": "present"})
+    assert response.status_code == 422 and _count(MeetingAttendance) == 0
+
+
 @pytest.mark.parametrize("htmx", [False, True])
 def test_staff_edit_a_group_and_a_stale_edit_is_409_with_input_kept(client, login, htmx):
     login("advisor")

@@ -19,7 +19,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from ..forms import Form, LazyText, NullableSelectField, RequiredWhen, strip
@@ -118,6 +118,22 @@ def _needs_conditions(form) -> bool:
     return form.decision.data == "go_conditions"
 
 
+class ScoreField(IntegerField):
+    """A score 0–5, or empty: anything else ("2,5", "abc", "6") gets one message saying
+    what to type, not WTForms' "Not a valid integer value" followed by the range."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(SCORE_RANGE)) from None
+
+
+def _score_range(form, field) -> None:
+    if field.data is not None and not SCORE_MIN <= field.data <= SCORE_MAX:
+        raise ValidationError(str(SCORE_RANGE))
+
+
 class ReviewForm(Form):
     """A project's review; a score field per active criterion is added by ``for_criteria``
     (``score_<id>``)."""
@@ -145,11 +161,9 @@ class ReviewForm(Form):
         names, which WTForms escapes), filled from ``review`` when given."""
         attributes = {}
         for criterion in criteria:
-            attributes[f"score_{criterion.id}"] = IntegerField(
+            attributes[f"score_{criterion.id}"] = ScoreField(
                 criterion.name,
-                validators=[Optional(), NumberRange(
-                    min=SCORE_MIN, max=SCORE_MAX,
-                    message=SCORE_RANGE)],
+                validators=[Optional(), _score_range],
                 render_kw={"inputmode": "numeric", "size": 3, "min": SCORE_MIN,
                            "max": SCORE_MAX, "autocomplete": "off"})
         form_class = type("ScoredReviewForm", (cls,), attributes)

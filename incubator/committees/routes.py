@@ -24,6 +24,7 @@ from ..confirm import ask_first, confirmed
 from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
+from ..forms import page_error
 from ..htmx import hx_redirect, page_or_fragment, render
 from ..i18n import date_long, localized
 from ..labels import COMMITTEE_DECISION_LABELS
@@ -116,6 +117,8 @@ def _move_forms(sitting, stages) -> dict[int, MoveForm]:
     choices = [SelectChoice(stage.id, localized(stage)) for stage in stages]
     order = [stage.id for stage in stages]
     forms = {}
+    if sitting.is_archived:  # read only until brought back
+        return forms
     for review in sitting.reviews:
         project = review.project
         if review.decision is None or project.status != "active":
@@ -285,6 +288,12 @@ def add_seat(sitting_id: int):
     person = split_choice(form.person.data)
     body = split_choice(form.body.data)
     if form.person.data and person is None or form.body.data and body is None:
+        abort(404)
+    # Only what the form offers: a contact of an archived partner, or of an organisation
+    # that is archived or not a member of the pole, is refused like an unknown one.
+    offered = {choice.value for choice in (*form.person.choices, *form.body.choices)}
+    if person is not None and form.person.data not in offered \
+            or person is None and body is not None and form.body.data not in offered:
         abort(404)
     if person is not None:
         kind, contact_id = person
@@ -494,7 +503,9 @@ def move_project(sitting_id: int, review_id: int):
     form.stage_id.choices = [SelectChoice(stage.id, localized(stage))
                              for stage in active_stages()]
     if not form.validate_on_submit():
-        return _sitting_page(sitting_id, 422)
+        # A stage no longer offered (retired since the page was drawn) or an altered page:
+        # say so, rather than the sitting's page with nothing to read.
+        fail(422, page_error(form) or _("This stage cannot be chosen."))
     seen = form.version.data if f"move{review_id}-version" in request.form else None
     try:
         stage = services.move_after_decision(current_user, found.sitting, found, project,

@@ -342,9 +342,10 @@ def move_after_decision(actor: User, sitting: CommitteeSitting, review: Committe
     """The one-click move after a decision: ``project`` goes to stage ``stage_id`` with the
     decision (and its conditions) as the move's comment, and the review records it.
 
-    Raises CommitteeError (no decision yet, the project is not in progress — closed or
-    paused —, already at that stage, or a board refusal with its message) or
-    board.services.Conflict (the project changed since ``seen_version``)."""
+    Raises CommitteeError (the sitting is archived, no decision yet, the project is not in
+    progress — closed or paused —, already at that stage, or a board refusal with its
+    message) or board.services.Conflict (the project changed since ``seen_version``)."""
+    _open(sitting)
     if review.decision is None:
         raise CommitteeError(_("Take a decision before moving the project."))
     if project.status != ProjectStatus.ACTIVE:
