@@ -13,7 +13,9 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from flask import request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -25,7 +27,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, NumberRange, StopValidation, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import TextInput
 
 from .i18n import date_long
@@ -93,6 +101,18 @@ def _checks(field) -> list:
 
 class Form(FlaskForm):
     """The base of every form of the application (see the module's docstring)."""
+
+    def seen_version(self) -> int | None:
+        """The version of the object the user's page showed (its ``version`` field), or None
+        when the request carried none: WTForms would otherwise fall back on the object's
+        current version and hide a conflict (versions.save_version then refuses None)."""
+        return self.version.data if "version" in request.form else None
+
+    def show_version(self, version: int) -> None:
+        """After a 409: the form keeps the user's input and carries ``version`` (the current
+        one), so sending it again replaces what the other person saved, knowingly."""
+        self.version.data = version
+        self.version.raw_data = [str(version)]
 
     def validate(self, extra_validators=None) -> bool:
         extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
@@ -203,6 +223,13 @@ class LazyText:
     def __mod__(self, values) -> str:
         """WTForms formats a validator's message with ``message % {...}``."""
         return str(self) % values
+
+
+def at_most(limit: int) -> Length:
+    """A check that a text has at most ``limit`` characters, with a message in the reader's
+    language ("At most 200 characters.")."""
+    return Length(max=limit, message=LazyText(lambda: ngettext(
+        "At most %(num)d character.", "At most %(num)d characters.", limit)))
 
 
 class LocalDecimalField(DecimalField):

@@ -4,9 +4,6 @@ criterion, conditions, comments, sharing), the move after a decision, a criterio
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -19,10 +16,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import Form, LazyText, NullableSelectField, RequiredWhen, strip
+from ..forms import Form, NullableSelectField, RequiredWhen, at_most, strip
 from ..labels import COMMITTEE_DECISION_LABELS
 from ..models import SCORE_MAX, SCORE_MIN, CommitteeCriterion, CommitteeReview
 from ..params import parse_int
@@ -32,16 +29,6 @@ NAME_SUGGESTIONS = ("Comité de sélection", "Comité d'appui")
 SCORE_RANGE = _l("Enter a score from 0 to 5.")
 
 
-def today() -> date:
-    """Today in the pole's time zone."""
-    return datetime.now(get_timezone()).date()
-
-
-def _at_most(limit: int) -> Length:
-    return Length(max=limit, message=LazyText(lambda: ngettext(
-        "At most %(num)d character.", "At most %(num)d characters.", limit)))
-
-
 class SittingForm(Form):
     """A sitting: date, name (free text with suggestions), place, notes; the version seen
     when editing."""
@@ -49,12 +36,12 @@ class SittingForm(Form):
     held_on = DateField(_l("Date"), validators=[InputRequired(_l("Choose the date."))],
                         invalid_value_message=_l("Enter a date, for example 2025-03-31."))
     name = StringField(_l("Name"), filters=[strip],
-                       validators=[InputRequired(_l("Name the committee.")), _at_most(160)],
+                       validators=[InputRequired(_l("Name the committee.")), at_most(160)],
                        render_kw={"maxlength": 160, "list": "committee-names",
                                   "autocomplete": "off"})
-    place = StringField(_l("Place"), filters=[strip], validators=[_at_most(200)],
+    place = StringField(_l("Place"), filters=[strip], validators=[at_most(200)],
                         render_kw={"maxlength": 200})
-    notes = TextAreaField(_l("Notes"), filters=[strip], validators=[_at_most(5000)],
+    notes = TextAreaField(_l("Notes"), filters=[strip], validators=[at_most(5000)],
                           render_kw={"maxlength": 5000, "rows": 4})
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
@@ -68,11 +55,11 @@ class SeatForm(Form):
     organisation), or ``name`` with ``body`` (``p<id>`` / ``o<id>``, or none); a role."""
 
     person = SelectField(_l("Contact person"), choices=[], validate_choice=False)
-    name = StringField(_l("Or a name"), filters=[strip], validators=[_at_most(120)],
+    name = StringField(_l("Or a name"), filters=[strip], validators=[at_most(120)],
                        render_kw={"maxlength": 120, "autocomplete": "off"})
     body = SelectField(_l("Body"), choices=[], validate_choice=False)
     role = StringField(_l("Role on the committee"), filters=[strip],
-                       validators=[_at_most(120)], render_kw={"maxlength": 120})
+                       validators=[at_most(120)], render_kw={"maxlength": 120})
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -146,10 +133,10 @@ class ReviewForm(Form):
         _l("Conditions"), filters=[strip],
         validators=[RequiredWhen(_needs_conditions,
                                  _l("Write the conditions of a favourable decision with "
-                                    "conditions.")), _at_most(5000)],
+                                    "conditions.")), at_most(5000)],
         render_kw={"maxlength": 5000, "rows": 3})
     comments = TextAreaField(_l("Internal comments"), filters=[strip],
-                             validators=[_at_most(5000)],
+                             validators=[at_most(5000)],
                              render_kw={"maxlength": 5000, "rows": 3})
     shared = BooleanField(_l("Share the decision and conditions with the holders"))
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
@@ -196,7 +183,7 @@ class CriterionForm(Form):
     """A criterion's French and English names."""
 
     name = StringField(_l("Name (French)"), filters=[strip],
-                       validators=[InputRequired(_l("Name the criterion.")), _at_most(120)],
+                       validators=[InputRequired(_l("Name the criterion.")), at_most(120)],
                        render_kw={"maxlength": 120})
-    name_en = StringField(_l("Name (English)"), filters=[strip], validators=[_at_most(120)],
+    name_en = StringField(_l("Name (English)"), filters=[strip], validators=[at_most(120)],
                           render_kw={"maxlength": 120})

@@ -26,7 +26,7 @@ from ..errors import fail
 from ..extensions import db
 from ..forms import page_error
 from ..htmx import hx_redirect, page_or_fragment, render
-from ..i18n import date_long, localized
+from ..i18n import date_long, localized, pole_today
 from ..labels import COMMITTEE_DECISION_LABELS
 from ..models import CommitteeDecision, CommitteeReview, CommitteeSitting
 from ..params import parse_int, query_int
@@ -43,7 +43,6 @@ from .forms import (
     SeatForm,
     SittingForm,
     split_choice,
-    today,
 )
 
 
@@ -106,9 +105,9 @@ def _back(message: str, to: str, category: str = "success"):
 def index():
     _may_manage()
     filters = queries.SittingFilters.from_args(request.args)
-    listing = queries.sittings_page(filters, query_int("page", 1), today())
+    listing = queries.sittings_page(filters, query_int("page", 1), pole_today())
     return page_or_fragment("committees/index.html", "committees/_results.html",
-                            listing=listing, filters=filters, today=today())
+                            listing=listing, filters=filters, today=pole_today())
 
 
 def _move_forms(sitting, stages) -> dict[int, MoveForm]:
@@ -204,14 +203,13 @@ def edit(sitting_id: int):
     sitting = _sitting(sitting_id)
     form = SittingForm(obj=sitting)
     if form.validate_on_submit():
-        seen = form.version.data if "version" in request.form else None
+        seen = form.seen_version()
         try:
             services.update_sitting(sitting, seen, **form.values())
         except StaleVersion:
             db.session.rollback()
             sitting = _sitting(sitting_id)
-            form.version.data = sitting.version
-            form.version.raw_data = [str(sitting.version)]
+            form.show_version(sitting.version)
             return _render_form(form, sitting, 409, conflict=True)
         db.session.commit()
         flash(_("Changes saved."), "success")
@@ -465,7 +463,7 @@ def review(sitting_id: int, review_id: int):
     form = ReviewForm.for_criteria(criteria)
     status = 422
     if form.validate_on_submit():
-        seen = form.version.data if "version" in request.form else None
+        seen = form.seen_version()
         try:
             changed = services.save_review(
                 current_user, found.sitting, found, seen, decision=form.decision.data or None,
@@ -485,8 +483,7 @@ def review(sitting_id: int, review_id: int):
                   if changed else _("Nothing to change."), "success" if changed else "info")
             return hx_redirect(_show_url(sitting_id, _row(review_id)))
         found = _review(sitting_id, review_id)
-        form.version.data = found.version
-        form.version.raw_data = [str(found.version)]
+        form.show_version(found.version)
     return render("committees/review.html", status, review=found, form=form,
                   retired=_retired_scores(found, criteria), conflict=status == 409)
 

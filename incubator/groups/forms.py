@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask_babel import get_timezone, ngettext
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -19,16 +19,12 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import Form, LazyText, strip
+from ..forms import Form, at_most, strip
+from ..i18n import pole_today as today
 from ..labels import ATTENDANCE_LABELS, GROUP_KIND_LABELS
-
-
-def _at_most(limit: int) -> LazyText:
-    return LazyText(lambda: ngettext("At most %(num)d character.",
-                                     "At most %(num)d characters.", limit))
 
 
 def pole_zone() -> ZoneInfo:
@@ -37,28 +33,23 @@ def pole_zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
-def today() -> date:
-    """Today in the pole's time zone (the forms' default day)."""
-    return datetime.now(pole_zone()).date()
-
-
 class GroupForm(Form):
     """Create or edit a group (``version``: the one the page showed)."""
 
     name = StringField(_l("Name"), filters=[strip],
                        validators=[InputRequired(_l("Give the group a name.")),
-                                   Length(max=160, message=_at_most(160))],
+                                   at_most(160)],
                        render_kw={"maxlength": 160, "autocomplete": "off"})
     kind = SelectField(_l("Kind"),
                        choices=[SelectChoice(code, label)
                                 for code, label in GROUP_KIND_LABELS.items()],
                        validators=[InputRequired(_l("Choose a kind."))])
     theme = StringField(_l("Theme"), filters=[strip],
-                        validators=[Length(max=120, message=_at_most(120))],
+                        validators=[at_most(120)],
                         render_kw={"maxlength": 120, "list": "group-theme-suggestions",
                                    "autocomplete": "off"})
     description = TextAreaField(_l("Description"), filters=[strip],
-                                validators=[Length(max=5000, message=_at_most(5000))],
+                                validators=[at_most(5000)],
                                 render_kw={"maxlength": 5000, "rows": 4})
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
@@ -91,13 +82,13 @@ class MeetingForm(Form):
     ends = TimeField(_l("Ends at"), validators=[Optional()],
                      invalid_value_message=_l("Enter a time, for example 20:00."))
     place = StringField(_l("Place"), filters=[strip],
-                        validators=[Length(max=200, message=_at_most(200))],
+                        validators=[at_most(200)],
                         render_kw={"maxlength": 200})
     agenda = TextAreaField(_l("Agenda"), filters=[strip],
-                           validators=[Length(max=5000, message=_at_most(5000))],
+                           validators=[at_most(5000)],
                            render_kw={"maxlength": 5000, "rows": 4})
     minutes = TextAreaField(_l("Minutes"), filters=[strip],
-                            validators=[Length(max=20000, message=_at_most(20000))],
+                            validators=[at_most(20000)],
                             render_kw={"maxlength": 20000, "rows": 8})
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
@@ -140,7 +131,7 @@ class AttendanceForm(Form):
 
     person = SelectField(_l("Person"), choices=[], validate_choice=False)
     name = StringField(_l("Or another name"), filters=[strip],
-                       validators=[Length(max=120, message=_at_most(120))],
+                       validators=[at_most(120)],
                        render_kw={"maxlength": 120, "autocomplete": "off"})
     status = SelectField(_l("Attendance"),
                          choices=[SelectChoice(code, label)

@@ -155,14 +155,13 @@ def edit(group_id: int):
     form = GroupForm()
     if not form.validate_on_submit():
         return _form_page(form, group)
-    seen = form.version.data if "version" in request.form else None
+    seen = form.seen_version()
     try:
         services.update_group(group, seen, **form.values())
     except StaleVersion:
         db.session.rollback()
         group = _group(group_id)
-        form.version.data = group.version
-        form.version.raw_data = [str(group.version)]
+        form.show_version(group.version)
         return _form_page(form, group, 409, conflict=True)
     db.session.commit()
     return _back(_("Changes saved."), _show_url(group_id))
@@ -382,7 +381,7 @@ def edit_meeting(group_id: int, meeting_id: int):
     form = MeetingForm()
     if not form.validate_on_submit():
         return _meeting_form_page(group, form, meeting)
-    seen = form.version.data if "version" in request.form else None
+    seen = form.seen_version()
     try:
         services.update_meeting(meeting, seen, **form.values())
     except services.GroupError as error:
@@ -392,8 +391,7 @@ def edit_meeting(group_id: int, meeting_id: int):
     except StaleVersion:
         db.session.rollback()
         meeting = _meeting(group_id, meeting_id)
-        form.version.data = meeting.version
-        form.version.raw_data = [str(meeting.version)]
+        form.show_version(meeting.version)
         return _meeting_form_page(_group(group_id), form, meeting, 409, conflict=True)
     db.session.commit()
     return _back(_("Meeting saved."), _meeting_url(group_id, meeting_id))

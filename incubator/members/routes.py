@@ -160,8 +160,7 @@ def edit(organisation_id: int):
     organisation = _organisation(organisation_id)
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
-        # Absent from the request, WTForms would fall back on the current version.
-        seen = form.version.data if "version" in request.form else None
+        seen = form.seen_version()
         if _already_in_directory(form, organisation_id):
             return _render_form(form, organisation, 422)
         try:
@@ -169,8 +168,7 @@ def edit(organisation_id: int):
         except StaleVersion:
             db.session.rollback()
             organisation = _organisation(organisation_id)
-            form.version.data = organisation.version
-            form.version.raw_data = [str(organisation.version)]
+            form.show_version(organisation.version)
             return _render_form(form, organisation, 409, conflict=True)
         db.session.commit()
         flash(_("Changes saved."), "success")

@@ -3,12 +3,11 @@ mentorship (end date, version), log hours (day, decimal hours, note)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import (
     DateField,
     HiddenField,
@@ -21,15 +20,11 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from ..forms import Form, LazyText, LocalDecimalField, NullableSelectField, strip
+from ..i18n import pole_today as today
 from ..labels import MENTORSHIP_ROLE_LABELS as ROLE_LABELS
 from ..models import Organisation, Project, User
 from ..numbers import local_number
 from ..permissions import can_manage_mentoring
-
-
-def today() -> date:
-    """Today in the pole's time zone (the forms' default dates)."""
-    return datetime.now(get_timezone()).date()
 
 
 class LinkForm(Form):

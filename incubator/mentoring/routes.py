@@ -161,7 +161,7 @@ def end(project_id: int, mentorship_id: int):
     form = EndForm()
     if not form.validate_on_submit():
         return _refused("mentoring/_end_form.html", project, mentorship, 422, end_form=form)
-    seen = form.version.data if "version" in request.form else None
+    seen = form.seen_version()
     try:
         services.end_mentorship(current_user, project, mentorship, form.ended_on.data, seen)
     except services.MentoringError as error:
@@ -176,8 +176,7 @@ def end(project_id: int, mentorship_id: int):
         mentorship = _mentorship(project, mentorship_id)
         form.form_errors.append(_("Someone changed this mentorship since you opened the page: "
                                   "look at it again before ending it."))
-        form.version.data = mentorship.version
-        form.version.raw_data = [str(mentorship.version)]
+        form.show_version(mentorship.version)
         return _refused("mentoring/_end_form.html", project, mentorship, 409, end_form=form)
     db.session.commit()
     return project_done(_("Mentorship %(of_name)s ended.", of_name=de(mentorship.organisation.name)),
@@ -206,7 +205,7 @@ def change(project_id: int, mentorship_id: int):
     if form.validate_on_submit():
         contact = (queries.contact_of(organisation.id, form.contact_id.data)
                    if form.contact_id.data else None)
-        seen = form.version.data if "version" in request.form else None
+        seen = form.seen_version()
         try:
             changed = services.change_mentorship(
                 current_user, project, mentorship, role=form.role.data, contact=contact,
@@ -227,8 +226,7 @@ def change(project_id: int, mentorship_id: int):
             return hx_redirect(_anchor(project))
         project = _project_or_404(project_id)
         mentorship = _mentorship(project, mentorship_id)
-        form.version.data = mentorship.version
-        form.version.raw_data = [str(mentorship.version)]
+        form.show_version(mentorship.version)
     return render("mentoring/change.html", status, project=project, mentorship=mentorship,
                   change_form=form)
 

@@ -16,13 +16,12 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..i18n import date_long, de
+from ..i18n import date_long, de, pole_today
 from ..models import (
     Commune,
     MentoringHours,
@@ -56,13 +55,6 @@ def _event(project: Project, kind: str, actor: User | None, at: datetime | None 
                          organisation_id=organisation_id, at=at or utcnow())
     db.session.add(event)
     return event
-
-
-def pole_today(now: datetime) -> date:
-    """The day ``now`` (aware) falls on in the pole's time zone (``BABEL_DEFAULT_TIMEZONE``,
-    Europe/Paris): the day the forms propose by default, not UTC's (which is still the day
-    before until 01:00 or 02:00 in Paris)."""
-    return now.astimezone(get_timezone()).date()
 
 
 def _touch(project: Project, now: datetime) -> None:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from flask_babel import get_timezone
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import pole_today as today
 from ..models import NextStep, NextStepChange, Project, User
 from ..permissions import (
     can_be_assigned,
@@ -31,11 +31,6 @@ from ..timeline import TimelineEntry
 
 DONE_SHOWN = 5  # done steps listed under the open ones on the project page
 MINE_PER_PAGE = 50
-
-
-def today() -> date:
-    """Today in the pole's time zone: what "overdue" is measured against."""
-    return datetime.now(get_timezone()).date()
 
 
 @dataclass

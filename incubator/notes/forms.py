@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
-from flask_babel import get_timezone, lazy_pgettext, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from wtforms.widgets import HiddenInput
 
 from ..forms import Form, LazyText, strip
+from ..i18n import pole_today as local_today
 from ..models import NoteKind, Project, User, Visibility
 from ..permissions import can_write_note, writes_for_mentors
 
@@ -38,11 +39,6 @@ MENTOR_VISIBILITY_LABELS = {
     Visibility.INTERNAL.value: _l("Internal (the pole's team and the project's mentors)"),
     Visibility.SHARED.value: _l("Shared with the holders"),
 }
-
-
-def local_today() -> date:
-    """Today where the pole is (the configured time zone), not on the server's clock."""
-    return datetime.now(get_timezone()).date()
 
 
 class NoteDateField(DateField):

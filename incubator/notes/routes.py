@@ -190,8 +190,7 @@ def update(project_id: int, note_id: int):
             return _deleted_meanwhile(project, note_id)
         # Keep what the user typed, now based on the current version: saving again is a
         # deliberate choice made after reading the current text.
-        form.version.data = note.version
-        form.version.raw_data = [str(note.version)]
+        form.show_version(note.version)
         return _render_edit(project, note, form, 409, conflict=True)
     message = _("Note saved.") if changed else _("Nothing changed.")
     project = _project(project_id)

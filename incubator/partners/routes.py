@@ -210,7 +210,7 @@ def edit(partner_id: int):
     linked = partner.organisation_id is not None
     form = PartnerForm(obj=partner, linked=linked)
     if form.validate_on_submit():
-        seen = form.version.data if "version" in request.form else None
+        seen = form.seen_version()
         if not linked and _duplicate(form, partner_id):
             return _render_form(form, partner, 422)
         try:
@@ -218,8 +218,7 @@ def edit(partner_id: int):
         except StaleVersion:
             db.session.rollback()
             partner = _partner(partner_id)
-            form.version.data = partner.version
-            form.version.raw_data = [str(partner.version)]
+            form.show_version(partner.version)
             return _render_form(form, partner, 409, conflict=True)
         db.session.commit()
         flash(_("Changes saved."), "success")

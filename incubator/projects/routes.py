@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -153,8 +153,7 @@ def edit(project_id: int):
     inline = is_htmx() and not project.is_draft
     if form.validate_on_submit():
         try:
-            # Absent from the request, WTForms would fall back on the current version.
-            seen = form.version.data if "version" in request.form else None
+            seen = form.seen_version()
             update_project(project, form.data, by=current_user, seen_version=seen)
         except StaleVersion:
             return _conflict(project_id, form, inline)
@@ -191,8 +190,7 @@ def _conflict(project_id: int, form: ProjectForm, inline: bool):
     if not can_edit_description(current_user, project, early_stage_ids()):
         fail(409, _("Someone changed this project since you opened it, and its description "
                     "can no longer be edited here."))
-    form.version.data = project.version
-    form.version.raw_data = [str(project.version)]
+    form.show_version(project.version)
     if not project.is_draft and "submit_idea" in form:
         del form.submit_idea
         form.save_draft.label.text = _("Save changes")
@@ -218,8 +216,7 @@ def _fragment(template: str, project: Project, status: int, **context):
 def _rebase(form, project: Project) -> None:
     """Keep the user's input, now based on the current version: saving it again is a
     deliberate choice made after seeing the current values."""
-    form.version.data = project.version
-    form.version.raw_data = [str(project.version)]
+    form.show_version(project.version)
 
 
 @bp.post("/<int:project_id>/advisor")

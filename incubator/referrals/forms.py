@@ -4,29 +4,17 @@ the board's close form adds when a project is redirected (``partner_choices_for`
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
-from ..forms import Form, LazyText, NullableSelectField, strip
+from ..forms import Form, NullableSelectField, at_most, strip
+from ..i18n import pole_today as today
 from ..labels import REFERRAL_DIRECTION_LABELS as DIRECTION_LABELS
 from ..labels import REFERRAL_OUTCOME_LABELS as OUTCOME_LABELS
 from ..models import Partner
-
-
-def today() -> date:
-    """Today in the pole's time zone (the forms' default date)."""
-    return datetime.now(get_timezone()).date()
-
-
-def _at_most(limit: int) -> Length:
-    return Length(max=limit, message=LazyText(lambda: ngettext(
-        "At most %(num)d character.", "At most %(num)d characters.", limit)))
 
 
 def partner_select_choices(partners: list[Partner], blank: str) -> list[SelectChoice]:
@@ -43,10 +31,10 @@ class ChangeForm(Form):
         choices=[SelectChoice(code, label) for code, label in OUTCOME_LABELS.items()],
         validators=[InputRequired(_l("Choose an outcome."))])
     outcome_note = TextAreaField(
-        _l("Note on the outcome"), filters=[strip], validators=[_at_most(2000)],
+        _l("Note on the outcome"), filters=[strip], validators=[at_most(2000)],
         render_kw={"maxlength": 2000, "rows": 2})
     reason = TextAreaField(
-        _l("Reason"), filters=[strip], validators=[_at_most(2000)],
+        _l("Reason"), filters=[strip], validators=[at_most(2000)],
         description=_l("Why the project was referred: for the pole's staff only."),
         render_kw={"maxlength": 2000, "rows": 3})
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -132,7 +132,7 @@ def change(project_id: int, referral_id: int):
     form = ChangeForm()
     status = 422
     if form.validate_on_submit():
-        seen = form.version.data if "version" in request.form else None
+        seen = form.seen_version()
         try:
             changed = services.change_referral(
                 current_user, project, referral, outcome=form.outcome.data,
@@ -155,8 +155,7 @@ def change(project_id: int, referral_id: int):
             return hx_redirect(_anchor(project))
         project = _project_or_404(project_id)
         referral = _referral(project, referral_id)
-        form.version.data = referral.version
-        form.version.raw_data = [str(referral.version)]
+        form.show_version(referral.version)
     return _change_page(project, referral, form, status)
 
 
@@ -172,7 +171,7 @@ def delete(project_id: int, referral_id: int):
     if not confirmed():
         return ask_first(_("Delete this referral (%(name)s)?", name=name),
                          _anchor(project), action_label=_("Delete"))
-    seen = form.version.data if "version" in request.form else None
+    seen = form.seen_version()
     try:
         services.delete_referral(current_user, project, referral, seen)
     except StaleVersion:

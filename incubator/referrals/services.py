@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import delete
 
 from ..extensions import db
+from ..i18n import pole_today
 from ..models import (
     Partner,
     PartnerKind,
@@ -38,11 +38,6 @@ PARTNER_NAME_MAX = 200
 
 class ReferralError(ValueError):
     """A referral change the rules refuse; ``str()`` is the message for the user."""
-
-
-def pole_today(now: datetime) -> date:
-    """The day ``now`` (aware) falls on in the pole's time zone (the forms' default)."""
-    return now.astimezone(get_timezone()).date()
 
 
 def _touch(project: Project, now: datetime) -> None:

@@ -5,10 +5,8 @@ but the first)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -19,10 +17,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import Form, LazyText, LocalDecimalField, NullableSelectField, strip
+from ..forms import Form, LazyText, LocalDecimalField, NullableSelectField, at_most, strip
+from ..i18n import pole_today as today
 from ..labels import SUPPORT_KIND_LABELS as KIND_LABELS
 from ..labels import SUPPORT_STATUS_LABELS as STATUS_LABELS
 from ..models import FINANCIAL_SUPPORT_KINDS, Partner, Project, User
@@ -31,16 +30,6 @@ from ..permissions import can_manage_supports
 
 MAX_AMOUNT = 100_000_000  # euros
 AMOUNT_RANGE = _l("Enter an amount between 0 and 100 million euros.")
-
-
-def today() -> date:
-    """Today in the pole's time zone (the forms' default dates)."""
-    return datetime.now(get_timezone()).date()
-
-
-def _at_most(limit: int):
-    return Length(max=limit, message=LazyText(lambda: ngettext(
-        "At most %(num)d character.", "At most %(num)d characters.", limit)))
 
 
 def _amount_field(label) -> LocalDecimalField:
@@ -65,9 +54,9 @@ class _PartnerKindFields(Form):
                        choices=[SelectChoice(code, label) for code, label in KIND_LABELS.items()],
                        validators=[InputRequired(_l("Choose a kind of support."))])
     programme = StringField(_l("Programme or call"), filters=[strip],
-                            validators=[_at_most(200)], render_kw={"maxlength": 200})
+                            validators=[at_most(200)], render_kw={"maxlength": 200})
     comment = TextAreaField(_l("Comment (staff only)"), filters=[strip],
-                            validators=[_at_most(2000)],
+                            validators=[at_most(2000)],
                             render_kw={"maxlength": 2000, "rows": 3})
 
     def with_partners(self, partners: list[Partner]):
@@ -119,7 +108,7 @@ class StatusForm(Form):
                            invalid_value_message=_l("Enter a date, for example 2025-03-31."))
     amount = _amount_field(_l("Amount at this step (EUR)"))
     comment = TextAreaField(_l("Comment (staff only)"), filters=[strip],
-                            validators=[_at_most(2000)],
+                            validators=[at_most(2000)],
                             render_kw={"maxlength": 2000, "rows": 2})
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 

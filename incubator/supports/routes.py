@@ -66,17 +66,6 @@ def _anchor(project: Project) -> str:
     return project_url(project, dom_id(project, "supports"))
 
 
-def _seen_version(form) -> int | None:
-    return form.version.data if "version" in request.form else None
-
-
-def _keep_version(form, support: Support) -> None:
-    """A refused form's version follows the support as it is now (the next send of the
-    input kept is then checked against what the user has just seen)."""
-    form.version.data = support.version
-    form.version.raw_data = [str(support.version)]
-
-
 # Adding
 
 
@@ -156,7 +145,7 @@ def status(project_id: int, support_id: int):
         services.move_status(
             current_user, project, support, to_status=form.to_status.data,
             changed_on=form.changed_on.data, amount_cents=services.to_cents(form.amount.data),
-            comment=form.comment.data or "", seen_version=_seen_version(form))
+            comment=form.comment.data or "", seen_version=form.seen_version())
     except services.SupportsError as error:
         db.session.rollback()
         form.form_errors.append(str(error))
@@ -167,7 +156,7 @@ def status(project_id: int, support_id: int):
         project = _project_or_404(project_id)
         support = _support(project, support_id)
         form.form_errors.append(_stale())
-        _keep_version(form, support)
+        form.show_version(support.version)
         return _refused(project, support, 409, form)
     db.session.commit()
     message = _("Support %(of_name)s: %(status)s.", of_name=de(support.partner.display_name),
@@ -204,7 +193,7 @@ def change(project_id: int, support_id: int):
             changed = services.change_support(
                 current_user, project, support, partner, kind=form.kind.data,
                 programme=form.programme.data or "", comment=form.comment.data or "",
-                seen_version=_seen_version(form))
+                seen_version=form.seen_version())
         except services.SupportsError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
@@ -220,7 +209,7 @@ def change(project_id: int, support_id: int):
         project = _project_or_404(project_id)
         support = _support(project, support_id)
         form.with_partners(queries.partner_choices(keep=support.partner_id))
-        _keep_version(form, support)
+        form.show_version(support.version)
     return render("supports/change.html", status_code, project=project, support=support,
                   change_form=form)
 
@@ -247,7 +236,7 @@ def delete(project_id: int, support_id: int):
         support = _support(project, support_id)
         form.form_errors.append(_("Someone changed this support since you opened the page: "
                                   "look at it again before deleting it."))
-        _keep_version(form, support)
+        form.show_version(support.version)
         return render("supports/delete.html", 409, project=project, support=support,
                       delete_form=form)
     db.session.commit()

@@ -14,13 +14,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import delete
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..i18n import date_long
+from ..i18n import date_long, pole_today
 from ..labels import SUPPORT_STATUS_LABELS as LABELS
 from ..models import (
     FINANCIAL_SUPPORT_KINDS,
@@ -46,11 +45,6 @@ STATUSES = frozenset(s.value for s in SupportStatus)
 
 class SupportsError(ValueError):
     """A support change the rules refuse; ``str()`` is the message for the user."""
-
-
-def pole_today(now: datetime) -> date:
-    """The day ``now`` (aware) falls on in the pole's time zone."""
-    return now.astimezone(get_timezone()).date()
 
 
 def to_cents(amount: Decimal | None) -> int | None:
