@@ -101,6 +101,9 @@ def _template_context(app: Flask) -> None:
     from .labels import LABELS
     from .once import form_token
     from .permissions import CurrentUserRules
+    from .tables import cell_text
+
+    app.jinja_env.filters["cell"] = cell_text  # a tables.Table's value, read the local way
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -18,7 +18,8 @@ Events in use (one name per kind, ``noun.verb``): ``login.succeeded``, ``login.f
 ``password.reset_requested``, ``password.reset``, ``login.delay_cleared``, ``host.refused`` (a
 request for an untrusted host, 400), ``rate_limit.exceeded`` (any Flask-Limiter 429, with its
 ``scope``: ``client`` address, ``reset`` e-mail address or ``password`` account; see
-``extensions._limit_breached``). Add new kinds to this list.
+``extensions._limit_breached``), ``export.downloaded`` (a CSV or XLSX export: ``export``,
+``format``, ``rows``; ``exports``). Add new kinds to this list.
 """
 
 from __future__ import annotations

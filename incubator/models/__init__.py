@@ -74,6 +74,7 @@ from .pipeline import (
     StatusChange,
     Theme,
 )
+from .review import AccompanimentKind, AccompanimentTime, TerritoryEmployment
 from .sessions import EndReason, UserSession
 from .types import utcnow
 
@@ -142,6 +143,9 @@ __all__ = [
     "Theme",
     "User",
     "UserSession",
+    "AccompanimentKind",
+    "AccompanimentTime",
+    "TerritoryEmployment",
     "UsedFormToken",
     "EndReason",
     "utcnow",

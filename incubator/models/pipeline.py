@@ -50,6 +50,9 @@ class Stage(db.Model):
     description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     wip_limit: Mapped[int | None]
+    # Days without activity after which a project in this stage is stalled (None: the
+    # configured STALLED_DAYS); set in the stage settings.
+    stalled_days: Mapped[int | None]
     # Retired stages keep their history but take no new projects.
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -96,6 +99,7 @@ class Project(db.Model):
         ),
         CheckConstraint("funding_need_cents IS NULL OR funding_need_cents >= 0", name="funding"),
         CheckConstraint("jobs_envisaged IS NULL OR jobs_envisaged >= 0", name="jobs"),
+        CheckConstraint("jobs_created IS NULL OR jobs_created >= 0", name="jobs_created"),
         # The board reads a column in order: stage, status, position.
         Index("ix_projects_board", "stage_id", "status", "position"),
         # The board's poll fingerprints each column from these alone (an index-only scan).
@@ -119,6 +123,8 @@ class Project(db.Model):
     kind: Mapped[str | None] = mapped_column(String(12))
     legal_form_id: Mapped[int | None] = mapped_column(ForeignKey("legal_forms.id"))
     jobs_envisaged: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))  # FTE, e.g. 0.75
+    # Jobs (FTE) the launched structure created or consolidated, recorded at or after launch.
+    jobs_created: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     funding_need_cents: Mapped[int | None] = mapped_column(BigInteger)
 
     status: Mapped[str] = mapped_column(String(10), default=ProjectStatus.DRAFT.value)

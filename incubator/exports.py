@@ -1,0 +1,200 @@
+"""Exports of figures and lists: CSV as French spreadsheet software reads it, and XLSX with
+typed cells (docs/exports.md).
+
+- CSV: UTF-8 with a byte order mark, ``;`` between fields, CRLF line ends, the decimal comma,
+  no thousands separator; money in euros ("1250,50"), percentages as a number of percent
+  ("12,7"), dates as ``JJ/MM/AAAA``.
+- XLSX (openpyxl, write-only: rows are streamed to a temporary file, never all in memory):
+  numbers as numbers, money with a euro format, percentages with a percent format, dates
+  as dates; the header row frozen and filtered.
+- Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+  ``@``, a tab or a carriage return) get a leading apostrophe (OWASP, "CSV injection").
+- Every export is recorded in the security log (``export.downloaded``: what, format, rows).
+
+``table_response(table, fmt, filename)`` answers one ``tables.Table``;
+``workbook_response(tables, filename)`` answers several tables as the sheets of one XLSX.
+Raises ``ValueError`` for an unknown format (the route answers 400 first).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Response
+
+from .security_log import record as log_event
+from .tables import Column, Link, Table
+
+FORMATS = ("csv", "xlsx")
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# XLSX: number formats by kind of column.
+_XLSX_FORMATS = {"money": '#,##0.00\\ "€"', "percent": "0.0%", "count": "#,##0",
+                 "decimal": "#,##0.##", "hours": "#,##0.##", "days": "#,##0.##",
+                 "date": "DD/MM/YYYY"}
+# What XML 1.0 cannot hold (openpyxl refuses it): control characters but tab, CR, LF.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralise(text: str) -> str:
+    """``text`` as a spreadsheet shows it and never runs it: a leading apostrophe when it
+    starts like a formula ("=1+1" → "'=1+1")."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _plain(value: Any) -> Any:
+    return value.text if isinstance(value, Link) else value
+
+
+def csv_value(value: Any, kind: str) -> str:
+    """One CSV field: the French way for numbers and dates, neutralised text."""
+    value = _plain(value)
+    if value is None:
+        return ""
+    if kind == "money":
+        return _decimal_comma(Decimal(int(value)) / 100, places=2)
+    if kind == "percent":
+        return _decimal_comma(Decimal(str(value)) * 100, places=1)
+    if kind in ("count", "decimal", "hours", "days"):
+        return _decimal_comma(Decimal(str(value)))
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return neutralise(str(value))
+
+
+def _decimal_comma(value: Decimal, places: int | None = None) -> str:
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    text = format(value, "f")
+    if "." in text and places is None:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def csv_lines(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The CSV text, a chunk a row (BOM first), for a streamed response."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow([neutralise(str(column.label)) for column in columns])
+    yield "\ufeff" + flush()
+    kinds = [column.kind for column in columns]
+    for row in rows:
+        writer.writerow([csv_value(value, kind) for value, kind in zip(row, kinds, strict=True)])
+        yield flush()
+
+
+def xlsx_value(value: Any, kind: str) -> Any:
+    """One XLSX cell's value: typed (numbers, euros, ratios, dates), neutralised text."""
+    value = _plain(value)
+    if value is None:
+        return None
+    if kind == "money":
+        return Decimal(int(value)) / 100
+    if kind in ("count", "decimal", "hours", "days", "percent"):
+        return value
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return value
+    return neutralise(_ILLEGAL_XML.sub("", str(value)))
+
+
+def write_sheet(workbook, title: str, columns: Sequence[Column],
+                rows: Iterable[Sequence[Any]]) -> int:
+    """Append a write-only sheet named ``title`` (cut to Excel's 31 characters, without the
+    characters it forbids) to ``workbook``: a frozen, filtered header, typed cells. Returns
+    the number of rows written."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    name = re.sub(r"[\\/*?:\[\]]", " ", str(title)).strip()[:31] or "Sheet"
+    sheet = workbook.create_sheet(name)
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = 14 if column.numeric else 32
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=neutralise(str(column.label)))
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        cells = []
+        for value, column in zip(row, columns, strict=True):
+            cell = WriteOnlyCell(sheet, value=xlsx_value(value, column.kind))
+            if column.kind in _XLSX_FORMATS:
+                cell.number_format = _XLSX_FORMATS[column.kind]
+            cells.append(cell)
+        sheet.append(cells)
+        count += 1
+    last = get_column_letter(max(1, len(columns)))
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    return count
+
+
+def _xlsx_bytes(sheets: Iterable[tuple[str, Sequence[Column], Iterable[Sequence[Any]]]]
+                ) -> tuple[bytes, int]:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    total = 0
+    for title, columns, rows in sheets:
+        total += write_sheet(workbook, title, columns, rows)
+    # Write-only sheets stream their rows to temporary files; the zip is built at save.
+    with tempfile.TemporaryFile() as file:
+        workbook.save(file)
+        file.seek(0)
+        return file.read(), total
+
+
+def _attachment(filename: str, extension: str) -> dict[str, str]:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-.") or "export"
+    return {"Content-Disposition": f'attachment; filename="{safe}.{extension}"',
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
+def _rows_with_footer(table: Table) -> list[tuple]:
+    return [*table.rows, *([table.footer] if table.footer is not None else [])]
+
+
+def table_response(table: Table, fmt: str, filename: str, what: str | None = None) -> Response:
+    """``table`` as a download in ``fmt`` ("csv" or "xlsx"), named ``filename`` + extension
+    (reduced to letters, digits, dot, dash and underscore); recorded in the security log as
+    ``what`` (default: the table's key). Raises ValueError for another format."""
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    rows = _rows_with_footer(table)
+    log_event("export.downloaded", export=what or table.key, format=fmt, rows=len(rows))
+    if fmt == "csv":
+        return Response(csv_lines(table.columns, rows), mimetype=CSV_MIMETYPE,
+                        headers=_attachment(filename, "csv"))
+    content, _count = _xlsx_bytes([(table.title, table.columns, rows)])
+    return Response(content, mimetype=XLSX_MIMETYPE, headers=_attachment(filename, "xlsx"))
+
+
+def workbook_response(tables: Sequence[Table], filename: str, what: str) -> Response:
+    """Several tables as the sheets of one XLSX (the funders' report), in order; recorded
+    in the security log as ``what``."""
+    content, count = _xlsx_bytes(
+        (table.title, table.columns, _rows_with_footer(table)) for table in tables)
+    log_event("export.downloaded", export=what, format="xlsx", rows=count)
+    return Response(content, mimetype=XLSX_MIMETYPE, headers=_attachment(filename, "xlsx"))
