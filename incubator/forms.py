@@ -118,6 +118,12 @@ class Form(FlaskForm):
         extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
         for name, field in self._fields.items():
             extra.setdefault(name, []).extend(_checks(field))
+            # A choice the list does not offer (a forged request, or a page older than the
+            # list): WTForms' own message gives no advice (and a straight apostrophe in French).
+            if getattr(field, "invalid_choice_message", False) is None:
+                field.invalid_choice_message = _(
+                    "Choose one of the options offered: the list may have changed since the "
+                    "page was loaded.")
         return super().validate(extra_validators=extra)
 
 

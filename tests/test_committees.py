@@ -896,7 +896,7 @@ def test_the_demo_has_past_and_upcoming_sittings_with_people_scores_and_decision
     sittings = db.session.scalars(select(CommitteeSitting)).all()
     today = date.today()
     names = {s.name for s in sittings}
-    assert {"Comité de sélection", "Comité d'appui"} <= names
+    assert {"Comité de sélection", "Comité d’appui"} <= names
     assert sum(s.held_on < today for s in sittings) == 2
     assert sum(s.held_on > today for s in sittings) == 1
     assert _count(CommitteeSeat) >= 6

@@ -112,7 +112,7 @@ def test_an_invalid_step_comes_back_with_its_errors(client, login):
     stranger = factories.user(role="holder")
     db.session.commit()
     response = client.post(url, data=form(stranger), htmx=True)
-    assert response.status_code == 422 and "Not a valid choice" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Choose one of the options offered" in response.get_data(as_text=True)
     assert db.session.scalars(select(NextStep)).all() == []
 
 

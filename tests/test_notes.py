@@ -128,8 +128,8 @@ def test_the_project_page_offers_the_form_to_staff_with_its_defaults(client, fol
     ("happened_on", "14/03/2025", "Enter a valid date."),
     # Three days: one of slack, and the pole's day may be a day ahead of UTC's.
     ("happened_on", (date.today() + timedelta(days=3)).isoformat(), "cannot be in the future"),
-    ("kind", "lunch", "Not a valid choice"),
-    ("visibility", "public", "Not a valid choice"),
+    ("kind", "lunch", "Choose one of the options offered"),
+    ("visibility", "public", "Choose one of the options offered"),
 ])
 def test_invalid_notes_come_back_with_their_errors(client, followed, field, value, error):
     _, _, project = followed

@@ -237,8 +237,8 @@ def test_staff_add_a_referral_recorded_on_the_timeline_once(client, team, staff,
 
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"partner_id": ""}, "Choose the partner body."),
-    ({"direction": "sideways"}, "Not a valid choice"),
-    ({"outcome": "maybe"}, "Not a valid choice"),
+    ({"direction": "sideways"}, "Choose one of the options offered"),
+    ({"outcome": "maybe"}, "Choose one of the options offered"),
     ({"referred_on": "demain"}, "Enter a date"),
     ({"referred_on": (date.today() + timedelta(days=3)).isoformat()}, "until today"),
     ({"reason": "x" * 2001}, "At most 2000 characters."),

@@ -288,7 +288,7 @@ def test_the_adding_form_proposes_envisaged_today_and_partners_in_french_order(
     ({"amount": "12,345"}, "has too many decimals"),
     ({"amount": "douze"}, "Enter a number"),
     ({"status_on": (date.today() + timedelta(days=3)).isoformat()}, "cannot be in the future"),
-    ({"kind": "gift"}, "Not a valid choice"),
+    ({"kind": "gift"}, "Choose one of the options offered"),
     ({"partner_id": ""}, "Choose a partner"),
 ])
 def test_a_wrong_support_is_refused_with_its_input_kept(client, auth, team, overrides,

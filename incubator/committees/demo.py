@@ -38,7 +38,7 @@ SITTINGS: tuple[tuple, ...] = (
        "Modèle économique fragile tant que le local n’est pas trouvé.", True),
       ("Atelier vélo participatif", "postpone", (3, 4, 2, 3, None, 2), "",
        "À représenter quand le collectif sera constitué en association.", False))),
-    ("Comité d'appui", 6, "Pipriac — maison des associations", "",
+    ("Comité d’appui", 6, "Pipriac — maison des associations", "",
      (("partner", "Plateforme Initiative du Pays de Redon", 0, "", ""),
       ("partner", "TAg 35 — propulseur d’entrepreneuriat collectif", 0, "", ""),
       ("organisation", "Coopérative Oust et Vilaine Énergies", None, "Jean-Marc Guillou",

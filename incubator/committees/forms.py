@@ -25,7 +25,7 @@ from ..models import SCORE_MAX, SCORE_MIN, CommitteeCriterion, CommitteeReview
 from ..params import parse_int
 
 #: Names offered for a new sitting, before those already used.
-NAME_SUGGESTIONS = ("Comité de sélection", "Comité d'appui")
+NAME_SUGGESTIONS = ("Comité de sélection", "Comité d’appui")
 SCORE_RANGE = _l("Enter a score from 0 to 5.")
 
 
