@@ -60,7 +60,7 @@ def csv_value(value: Any, kind: str) -> str:
     if value is None:
         return ""
     if kind == "money":
-        return _decimal_comma(Decimal(int(value)) / 100, places=2)
+        return _decimal_comma(Decimal(value) / 100, places=2)
     if kind == "percent":
         return _decimal_comma(Decimal(str(value)) * 100, places=1)
     if kind in ("count", "decimal", "hours", "days"):
@@ -106,7 +106,7 @@ def xlsx_value(value: Any, kind: str) -> Any:
     if value is None:
         return None
     if kind == "money":
-        return Decimal(int(value)) / 100
+        return Decimal(value) / 100
     if kind in ("count", "decimal", "hours", "days", "percent"):
         return value
     if isinstance(value, datetime):

@@ -108,7 +108,7 @@ def cell_text(value: Any, kind: str) -> str:
     if value is None:
         return ""
     if kind == "money":
-        return _money(int(value))
+        return _money(value)
     if kind == "count":
         return format_decimal(value, format="#,##0")
     if kind in ("decimal", "hours", "days"):
