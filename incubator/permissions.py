@@ -480,3 +480,32 @@ class CurrentUserRules:
             return bool(current_user.is_authenticated and rule(current_user, *args))
 
         return ask
+
+
+# Accompaniment time (issue 12, part R1): staff log the time they spend with a project's
+# people; holders and mentors never see it (it is the pole's own bookkeeping). Who may change
+# or delete an entry: the advisor it is logged for, whoever logged it, and managers (a
+# manager may log time for any staff member; an advisor only for themselves).
+
+def sees_accompaniment(user: User, project: Project) -> bool:
+    """The project's accompaniment time (entries, totals, their timeline lines): staff."""
+    return user.is_staff
+
+
+def can_log_accompaniment(user: User, project: Project) -> bool:
+    """Log time spent on ``project``: staff."""
+    return user.is_staff
+
+
+def can_log_accompaniment_for_others(user: User) -> bool:
+    """Log (or move) time on behalf of another staff member: managers."""
+    return user.is_manager
+
+
+def can_change_accompaniment(user: User, advisor_id: int | None,
+                             created_by_id: int | None) -> bool:
+    """Change or delete an entry: managers, the advisor it is logged for, and whoever
+    logged it."""
+    if not user.is_staff:
+        return False
+    return user.is_manager or user.id in {advisor_id, created_by_id} - {None}
