@@ -509,3 +509,12 @@ def can_change_accompaniment(user: User, advisor_id: int | None,
     if not user.is_staff:
         return False
     return user.is_manager or user.id in {advisor_id, created_by_id} - {None}
+
+
+# Jobs created (issue 12, part R1): the jobs (FTE) a launched project created are recorded by
+# staff when they close it as launched, and changed later from its edit form.
+
+def can_record_jobs_created(user: User, project: Project) -> bool:
+    """Enter or change the jobs ``project`` created: staff, once it is closed as launched."""
+    return (user.is_staff and project.status == ProjectStatus.CLOSED
+            and project.outcome == "launched")
