@@ -79,7 +79,8 @@ def test_durations_typed_the_way_people_type_them_are_read(app, typed, minutes):
     ("deux heures", "not a duration"), ("1,5 min", "not a duration"), ("", "Enter the duration"),
     ("1,61", "not a whole number of minutes"), ("-1 h", "not a duration")])
 def test_ambiguous_or_wrong_durations_are_refused_with_a_message(app, typed, says):
-    with app.test_request_context(), pytest.raises(DurationRefused) as refused:
+    with app.test_request_context(headers={"Accept-Language": "en"}), \
+            pytest.raises(DurationRefused) as refused:
         parse_duration(typed)
     assert says in str(refused.value)
 

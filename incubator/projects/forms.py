@@ -40,13 +40,16 @@ def _required(message):
     return RequiredWhen(_submitting, message)
 
 
+JOBS_CREATED_LABEL = _l("Jobs created (full-time equivalent)")
+JOBS_CREATED_RANGE = _l("Enter a number between 0 and 9999.")
+
+
 def jobs_created_field() -> LocalDecimalField:
     """The jobs a launched project created, in full-time equivalents typed the French way
     ("2,5"): the close form's and, once closed as launched, the project's edit form's."""
     return LocalDecimalField(
-        _l("Jobs created (full-time equivalent)"),
-        validators=[Optional(), NumberRange(min=0, max=9999,
-                                            message=_l("Enter a number between 0 and 9999."))],
+        JOBS_CREATED_LABEL,
+        validators=[Optional(), NumberRange(min=0, max=9999, message=JOBS_CREATED_RANGE)],
         description=LazyText(lambda: _(
             "Optional. For example %(example)s for two full-time jobs and one half-time job.",
             example=local_number(2.5))),
