@@ -975,8 +975,11 @@ def _story(
             now=at)))
 
     if idea.status == ProjectStatus.CLOSED:
+        # A launched project created the jobs it envisaged (the close form records them).
+        jobs = Decimal(idea.jobs) if idea.jobs and idea.outcome == "launched" else None
         story.append((end, lambda: close_project(made[0], mover, made[0].version,
-                                                 idea.outcome, idea.reason, now=end)))
+                                                 idea.outcome, idea.reason,
+                                                 jobs_created=jobs, now=end)))
     elif idea.stalled or idea.status == ProjectStatus.PAUSED:
         last = times[-1] + timedelta(days=rng.randint(1, 10))
         if idea.status == ProjectStatus.PAUSED:
