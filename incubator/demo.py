@@ -20,6 +20,7 @@ from flask import g
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
+from .accompaniment.demo import create_accompaniment
 from .auth.services import create_user, find_user_by_email
 from .board.services import close_project, move_project, pause_project
 from .committees.demo import create_committees
@@ -815,6 +816,7 @@ def load_demo() -> bool:
     create_groups(db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)), now)
     demo_partner_history(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_committees(now)
+    create_accompaniment(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     db.session.execute(delete(Notification).where(Notification.id > last_notification))
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)
@@ -973,8 +975,11 @@ def _story(
             now=at)))
 
     if idea.status == ProjectStatus.CLOSED:
+        # A launched project created the jobs it envisaged (the close form records them).
+        jobs = Decimal(idea.jobs) if idea.jobs and idea.outcome == "launched" else None
         story.append((end, lambda: close_project(made[0], mover, made[0].version,
-                                                 idea.outcome, idea.reason, now=end)))
+                                                 idea.outcome, idea.reason,
+                                                 jobs_created=jobs, now=end)))
     elif idea.stalled or idea.status == ProjectStatus.PAUSED:
         last = times[-1] + timedelta(days=rng.randint(1, 10))
         if idea.status == ProjectStatus.PAUSED:

@@ -480,3 +480,41 @@ class CurrentUserRules:
             return bool(current_user.is_authenticated and rule(current_user, *args))
 
         return ask
+
+
+# Accompaniment time (issue 12, part R1): staff log the time they spend with a project's
+# people; holders and mentors never see it (it is the pole's own bookkeeping). Who may change
+# or delete an entry: the advisor it is logged for, whoever logged it, and managers (a
+# manager may log time for any staff member; an advisor only for themselves).
+
+def sees_accompaniment(user: User, project: Project) -> bool:
+    """The project's accompaniment time (entries, totals, their timeline lines): staff."""
+    return user.is_staff
+
+
+def can_log_accompaniment(user: User, project: Project) -> bool:
+    """Log time spent on ``project``: staff."""
+    return user.is_staff
+
+
+def can_log_accompaniment_for_others(user: User) -> bool:
+    """Log (or move) time on behalf of another staff member: managers."""
+    return user.is_manager
+
+
+def can_change_accompaniment(user: User, advisor_id: int | None,
+                             created_by_id: int | None) -> bool:
+    """Change or delete an entry: managers, the advisor it is logged for, and whoever
+    logged it."""
+    if not user.is_staff:
+        return False
+    return user.is_manager or user.id in {advisor_id, created_by_id} - {None}
+
+
+# Jobs created (issue 12, part R1): the jobs (FTE) a launched project created are recorded by
+# staff when they close it as launched, and changed later from its edit form.
+
+def can_record_jobs_created(user: User, project: Project) -> bool:
+    """Enter or change the jobs ``project`` created: staff, once it is closed as launched."""
+    return (user.is_staff and project.status == ProjectStatus.CLOSED
+            and project.outcome == "launched")

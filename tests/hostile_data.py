@@ -22,7 +22,9 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from incubator.extensions import db
+from incubator.i18n import pole_today
 from incubator.models import (
+    AccompanimentTime,
     Document,
     GroupMeeting,
     LegalForm,
@@ -441,6 +443,13 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
                                         htmx=True, data={
         "to_status": "granted", "changed_on": "2025-03-03", "amount": "12 000",
         "comment": mark("support status comment", 2000), "version": 1}))
+    # Accompaniment time (issue 12): logged from the section's form, with a note.
+    page = advisor.get(f"/projects/{project}/accompaniment").get_data(as_text=True)
+    keep("accompaniment time", advisor.post(f"/projects/{project}/accompaniment", data={
+        "spent_on": pole_today().isoformat(), "duration": "1 h 30", "kind": "phone",
+        "note": mark("accompaniment note", 2000),
+        "form_token": re.search(r'name="form_token" value="([^"]+)"', page)[1]}), 303)
+    data.ids["accompaniment"] = db.session.scalar(select(AccompanimentTime.id))
 
     # Partners: a partner body with every free text and a contact person; the organisation
     # made a partner too; an event of the project concerning the partner.

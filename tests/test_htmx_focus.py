@@ -83,6 +83,9 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "referrals.delete": (NAMED, "the heading of the referrals section"),
     "supports.status": (NAMED, "the support whose status moved"),
     "supports.delete": (NAMED, "the heading of the supports section"),
+    "accompaniment.log": (NAMED, "the section's total (it changed), the message beside it"),
+    "accompaniment.delete": (NAMED, "the heading of the accompaniment section"),
+    "accompaniment.index": (NAMED, "show all: the list of entries (the link is gone)"),
 }
 ACTIONS.update({  # groups
     "groups.index": (UNTOUCHED, "live search and filters: the results are swapped beside the "

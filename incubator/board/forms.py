@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..forms import Form, NullableSelectField, RequiredWhen, strip
 from ..i18n import localized
 from ..labels import OUTCOME_LABELS
+from ..projects.forms import jobs_created_field
 from ..referrals.forms import partner_select_choices
 from ..referrals.queries import partner_choices
 
@@ -73,6 +74,9 @@ class CloseForm(Form):
                        "added to the partners)."),
         render_kw={"maxlength": 200, "autocomplete": "off"},
     )
+    # A project launched: the jobs it created, in full-time equivalents (optional: often
+    # known later, then entered from the project's edit form).
+    jobs_created = jobs_created_field()
     version = IntegerField(validators=[InputRequired()])
     next = HiddenField()
 

@@ -285,7 +285,7 @@ def _close(project: Project, form: CloseForm) -> None:
     when new), the close's reason as the referral's: one transaction, the route's.
     Raises BoardError or ReferralError (the partner was archived since)."""
     change = close_project(project, current_user, form.version.data, form.outcome.data,
-                           form.reason.data)
+                           form.reason.data, jobs_created=form.jobs_created.data)
     if form.outcome.data != "redirected":
         return
     if form.partner_id.data is not None:

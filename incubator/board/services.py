@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -19,6 +20,7 @@ from ..extensions import db
 from ..models import Project, ProjectStatus, Stage, StageMove, StatusChange, User, utcnow
 from ..notifications.services import project_moved
 from ..positions import free_position, place_at_end
+from ..projects.services import record_jobs_created
 from ..versions import StaleVersion, save_version
 
 
@@ -143,20 +145,31 @@ def _change_status(project: Project, by: User, seen_version: int, to_status: Pro
 
 
 def close_project(project: Project, by: User, seen_version: int, outcome: str,
-                  reason: str, *, now: datetime | None = None) -> StatusChange:
+                  reason: str, *, jobs_created: Decimal | None = None,
+                  now: datetime | None = None) -> StatusChange:
     """Close an active or paused project with an outcome; it leaves the board, keeps its
-    stage and history, and can be reopened. ``now`` back-dates it (demo data only).
+    stage and history, and can be reopened. Launched, the jobs it created (FTE, optional)
+    are recorded with it (a ``jobs_created`` event when they change); otherwise none are.
+    ``now`` back-dates it (demo data only).
 
     Raises NotOnBoard (the project is a draft or already closed) or Conflict (it changed
     since ``seen_version``)."""
     if project.status not in (ProjectStatus.ACTIVE, ProjectStatus.PAUSED):
         raise NotOnBoard()
     now = now or utcnow()
-    return _change_status(
+    jobs_before = project.jobs_created
+    if outcome != "launched" or jobs_created is None:
+        jobs_created = None if outcome != "launched" else jobs_before
+    else:
+        jobs_created = jobs_created.quantize(Decimal("0.01"))
+    change = _change_status(
         project, by, seen_version, ProjectStatus.CLOSED, outcome=outcome, reason=reason,
         values={"position": None, "outcome": outcome, "outcome_reason": reason,
-                "closed_at": now}, now=now,
+                "closed_at": now, "jobs_created": jobs_created}, now=now,
     )
+    record_jobs_created(project, by, jobs_before, now=now)
+    db.session.flush()
+    return change
 
 
 def pause_project(project: Project, by: User, seen_version: int,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..accompaniment import forms as accompaniment
 from ..documents import forms as documents
 from ..mentoring import forms as mentoring
 from ..models import Project, User
@@ -13,7 +14,7 @@ from ..notes import forms as notes
 from ..projects import forms as projects
 from ..supports import forms as supports
 
-FEATURES = (projects, notes, next_steps, documents, mentoring, supports)
+FEATURES = (projects, notes, next_steps, documents, mentoring, supports, accompaniment)
 
 
 def page_forms(user: User, project: Project) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..accompaniment import queries as accompaniment
 from ..committees import queries as committees
 from ..documents import queries as documents
 from ..groups import queries as groups
@@ -23,7 +24,8 @@ from ..referrals import queries as referrals
 from ..supports import queries as supports
 from ..timeline import TimelineEntry
 
-FEATURES = (notes, next_steps, documents, mentoring, supports, committees, referrals, groups)
+FEATURES = (notes, next_steps, documents, mentoring, supports, committees, referrals, groups,
+            accompaniment)
 
 
 def sections(user: User, project: Project) -> dict[str, Any]:

@@ -40,6 +40,25 @@ def _required(message):
     return RequiredWhen(_submitting, message)
 
 
+JOBS_CREATED_LABEL = _l("Jobs created (full-time equivalent)")
+JOBS_CREATED_RANGE = _l("Enter a number between 0 and 9999.")
+
+
+def jobs_created_field() -> LocalDecimalField:
+    """The jobs a launched project created, in full-time equivalents typed the French way
+    ("2,5"): the close form's and, once closed as launched, the project's edit form's."""
+    return LocalDecimalField(
+        JOBS_CREATED_LABEL,
+        validators=[Optional(), NumberRange(min=0, max=9999, message=JOBS_CREATED_RANGE)],
+        description=LazyText(lambda: _(
+            "Optional. For example %(example)s for two full-time jobs and one half-time job.",
+            example=local_number(2.5))),
+        places=2,
+        example=lambda: local_number(0.75),
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+
+
 class ProjectForm(Form):
     title = StringField(
         _l("Project name"),
@@ -116,6 +135,8 @@ class ProjectForm(Form):
         example=lambda: local_number(2500.5, decimals=2),
         render_kw={"inputmode": "decimal"},
     )
+    # Shown only for a project closed as launched (``projects.routes._form`` removes it).
+    jobs_created = jobs_created_field()
     # The version the editor's form was rendered from (editing only): a newer one in the
     # database means someone changed the project since (409, input kept).
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -49,6 +49,8 @@ def timeline_entries(project: Project) -> list[TimelineEntry]:
         .where(ProjectEvent.project_id == project.id)
         # Committees' events are read (and filtered per reader) by committees.queries.
         .where(ProjectEvent.kind.not_like("committee_%"))
+        # Accompaniment time's events are staff-only: read by accompaniment.queries.
+        .where(ProjectEvent.kind.not_like("accompaniment_%"))
         .options(joinedload(ProjectEvent.actor))
     )
     entries = [TimelineEntry("move", m.moved_at, m) for m in moves]

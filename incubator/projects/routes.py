@@ -35,6 +35,7 @@ from ..models import Project, ProjectHolder
 from ..permissions import (
     can_be_holder,
     can_edit_description,
+    can_record_jobs_created,
     idea_author_required,
     staff_required,
 )
@@ -57,6 +58,8 @@ from .services import (
 
 def _form(project: Project | None = None) -> ProjectForm:
     form = ProjectForm(obj=project)
+    if project is None or not can_record_jobs_created(current_user, project):
+        del form.jobs_created  # the jobs a project created: once it is launched
     form.set_choices(themes(), legal_forms())
     if project is not None and not form.is_submitted() and project.funding_need_cents is not None:
         form.funding_need.data = Decimal(project.funding_need_cents) / 100

@@ -38,7 +38,7 @@ from ..versions import StaleVersion, check_version, save_version
 
 EDITABLE_FIELDS = (
     "title", "pitch", "need", "target_public", "planned_activity", "theme_id", "commune",
-    "kind", "legal_form_id", "jobs_envisaged",
+    "kind", "legal_form_id", "jobs_envisaged", "jobs_created",
 )
 
 
@@ -60,7 +60,7 @@ def field_values(data: dict[str, Any]) -> dict[str, Any]:
             value = data[name]
             if name in ("pitch", "need", "target_public", "planned_activity", "commune"):
                 value = value or ""
-            if name == "jobs_envisaged" and value is not None:
+            if name in ("jobs_envisaged", "jobs_created") and value is not None:
                 value = value.quantize(Decimal("0.01"))  # the form refuses more decimals
             values[name] = value
     if "funding_need" in data:
@@ -101,11 +101,28 @@ def update_project(project: Project, data: dict[str, Any], by: User | None = Non
 
     Raises versions.StaleVersion when someone changed the project since: the holder and
     the advisor editing from the same version do not both get "saved"."""
+    jobs_before = project.jobs_created
     save_version(project, seen_version, **field_values(data), last_activity_at=utcnow())
     if by is not None and not project.is_draft:
         db.session.add(ProjectEvent(project_id=project.id, kind="description_edited",
                                     actor_id=by.id, detail={}))
+        if "jobs_created" in data:
+            record_jobs_created(project, by, jobs_before)
     db.session.flush()
+
+
+def record_jobs_created(project: Project, by: User | None, before: Decimal | None, *,
+                        now: datetime | None = None) -> None:
+    """A ``jobs_created`` event on the timeline when the jobs a launched project created
+    changed from ``before`` (detail: ``jobs`` and ``before``, as strings of FTE, or None)."""
+    after = project.jobs_created
+    if after == before:
+        return
+    db.session.add(ProjectEvent(
+        project_id=project.id, kind="jobs_created", actor_id=by.id if by else None,
+        at=now or utcnow(),
+        detail={"jobs": None if after is None else str(after),
+                "before": None if before is None else str(before)}))
 
 
 def submit_project(project: Project, by: User, *, now: datetime | None = None) -> StageMove:
