@@ -167,6 +167,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(supports_bp)
     app.register_blueprint(groups_bp)  # /groups…
     app.register_blueprint(committees_bp)  # /committees…
+    from .report.routes import bp as report_bp  # the funders' report (issue 12)
+    app.register_blueprint(report_bp, url_prefix="/pipeline/report")
 
 
 def register_errorhandlers(app: Flask) -> None:

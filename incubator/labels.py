@@ -118,3 +118,12 @@ LABELS = {
     "partner_kind": PARTNER_KIND_LABELS,
     "committee_decision": COMMITTEE_DECISION_LABELS,
 }
+
+# Kinds of accompaniment time (issue 12): models.AccompanimentKind codes, in their order.
+ACCOMPANIMENT_KIND_LABELS = {
+    "individual_meeting": _l("Individual meeting"),
+    "collective_workshop": _l("Collective workshop"),
+    "phone": _l("Phone"),
+    "video": _l("Video call"),
+    "on_site": _l("On site"),
+}

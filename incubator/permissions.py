@@ -480,3 +480,13 @@ class CurrentUserRules:
             return bool(current_user.is_authenticated and rule(current_user, *args))
 
         return ask
+
+
+# The funders' report (issue 12, /pipeline/report): managers only. PRODUCT.md gives the
+# review's exports and what to report to funders to managers; the report names every
+# project's abandonment reason and the supports per partner, which advisors have no need
+# to export.
+
+def can_read_report(user: User) -> bool:
+    """The funders' report and its exports: managers."""
+    return user.is_manager
