@@ -83,6 +83,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "referrals.delete": (NAMED, "the heading of the referrals section"),
     "supports.status": (NAMED, "the support whose status moved"),
     "supports.delete": (NAMED, "the heading of the supports section"),
+    "report.index": (UNTOUCHED, "the year: the report is swapped beside the form"),
 }
 ACTIONS.update({  # groups
     "groups.index": (UNTOUCHED, "live search and filters: the results are swapped beside the "
