@@ -304,7 +304,7 @@ def test_projects_accompanied_per_stage_count_every_stay_of_the_year_once(app, h
 def test_a_paused_project_is_not_accompanied_while_paused(app, history):
     """Épicerie was paused from 1 April to 1 June 2025: a report of that stretch only
     would not count it; the year's counts it once (before and after)."""
-    stays = queries._stays()
+    stays = queries._stays(queries.period(2025).end)
     rows = db.session.execute(
         select(stays.c.stage_id, stays.c.start, stays.c.end)
         .where(stays.c.project_id == history.projects["epicerie"].id)

@@ -147,11 +147,13 @@ def years_available() -> list[int]:
 # Projects: stays in stages, exits ---------------------------------------------------------
 
 
-def _stays() -> Subquery:
-    """Every stretch of time a project spent accompanied in a stage: from a move into the
-    stage (or a reopening in it) to the project's next event (a move, a pause, a closing,
-    a reopening), open while there is none. Pauses and closings start stretches without a
-    stage. Columns: project_id, stage_id (None: paused or closed), start, end, is_move."""
+def _stays(until: datetime) -> Subquery:
+    """Every stretch of time a project spent accompanied in a stage before ``until``: from
+    a move into the stage (or a reopening in it) to the project's next event (a move, a
+    pause, a closing, a reopening), open (``end`` NULL) while there is none before
+    ``until``, which is all a question about a moment or a year up to ``until`` needs to
+    know. Pauses and closings start stretches without a stage. Columns: project_id,
+    stage_id (None: paused or closed), start, end, is_move."""
     last_move = aliased(StageMove)
     stage_then = (select(last_move.to_stage_id)
                   .where(last_move.project_id == StatusChange.project_id,
@@ -161,11 +163,12 @@ def _stays() -> Subquery:
     moves = select(StageMove.project_id.label("project_id"),
                    StageMove.to_stage_id.label("stage_id"),
                    StageMove.moved_at.label("at"), literal(1).label("is_move"),
-                   StageMove.id.label("row_id"))
+                   StageMove.id.label("row_id")).where(StageMove.moved_at < _at(until))
     statuses = select(StatusChange.project_id,
                       case((StatusChange.to_status == "active", stage_then),
                            else_=null()).label("stage_id"),
-                      StatusChange.changed_at, literal(0), StatusChange.id)
+                      StatusChange.changed_at, literal(0), StatusChange.id
+                      ).where(StatusChange.changed_at < _at(until))
     events = union_all(moves, statuses).subquery("events")
     following = func.lead(events.c.at).over(
         partition_by=events.c.project_id,
@@ -229,7 +232,7 @@ def ideas(span: Period) -> Table:
 
 def stages(span: Period) -> Table:
     """Projects accompanied per stage: in the stage at some time during the year."""
-    stays = _stays()
+    stays = _stays(span.end)
     in_year = select(stays).where(_accompanied_in(stays, span)).subquery("in_year")
     entered = case((and_(in_year.c.is_move == 1, in_year.c.start >= _at(span.start)),
                     in_year.c.project_id))
@@ -346,8 +349,8 @@ def abandonments(span: Period) -> Table:
 def jobs(span: Period) -> Table:
     """Jobs (FTE) envisaged by the projects in the pipeline at the end of the year, and
     created by the projects launched in the year."""
-    stays = _stays()
     moment = min(span.end, utcnow())
+    stays = _stays(moment)
     in_pipeline = (select(func.distinct(stays.c.project_id).label("project_id"))
                    .where(stays.c.stage_id.is_not(None), stays.c.start < _at(moment),
                           or_(stays.c.end.is_(None), stays.c.end >= _at(moment)))
