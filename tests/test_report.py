@@ -576,3 +576,19 @@ def test_the_report_costs_the_same_statements_whatever_the_history(app, client, 
     db.session.commit()
     assert statements() == before
     assert before <= 30
+
+
+def test_the_demo_s_report_shows_its_history(app, client, auth):
+    from incubator.demo import DEMO_LOGINS
+    from incubator.i18n import pole_today
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    _role, email, password = DEMO_LOGINS[0]
+    assert auth.login(email, password).status_code == 303
+    this_year = pole_today().year
+    with app.test_request_context():
+        tables = {table.key: table for table in queries.report(queries.period(this_year))}
+    assert tables["ideas"].rows and tables["stages"].footer[1] > 0
+    for year in (this_year, this_year - 1):
+        assert client.get(f"/pipeline/report?year={year}").status_code == 200
+        assert client.get(f"/pipeline/report?year={year}&format=xlsx").status_code == 200
