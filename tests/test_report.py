@@ -302,15 +302,18 @@ def test_projects_accompanied_per_stage_count_every_stay_of_the_year_once(app, h
 
 
 def test_a_paused_project_is_not_accompanied_while_paused(app, history):
-    """Épicerie was paused from 1 April to 1 June 2025: a report of that stretch only
-    would not count it; the year's counts it once (before and after)."""
-    stays = queries._stays(queries.period(2025).end)
-    rows = db.session.execute(
-        select(stays.c.stage_id, stays.c.start, stays.c.end)
-        .where(stays.c.project_id == history.projects["epicerie"].id)
-        .order_by(stays.c.start)).all()
-    assert [row.stage_id for row in rows] == [factories.stage(1).id, None,
-                                              factories.stage(1).id, factories.stage(2).id]
+    """Épicerie was paused from 1 April to 1 June 2025 (in Accueil), then moved to
+    Émergence on 1 July."""
+    epicerie = history.projects["epicerie"].id
+
+    def stage_at(moment):
+        rows = db.session.execute(queries._in_stage_at(moment, inclusive=True)).all()
+        return [stage for project, stage in rows if project == epicerie]
+
+    assert stage_at(paris(2025, 3, 15)) == [factories.stage(1).id]
+    assert stage_at(paris(2025, 5, 1)) == []
+    assert stage_at(paris(2025, 6, 15)) == [factories.stage(1).id]
+    assert stage_at(paris(2025, 8, 1)) == [factories.stage(2).id]
 
 
 def test_exits_are_counted_by_outcome_the_last_second_of_the_year_included(app, history):

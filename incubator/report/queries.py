@@ -21,12 +21,14 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
     Subquery,
     and_,
     case,
     func,
     literal,
-    null,
     or_,
     select,
     union_all,
@@ -147,40 +149,56 @@ def years_available() -> list[int]:
 # Projects: stays in stages, exits ---------------------------------------------------------
 
 
-def _stays(until: datetime) -> Subquery:
-    """Every stretch of time a project spent accompanied in a stage before ``until``: from
-    a move into the stage (or a reopening in it) to the project's next event (a move, a
-    pause, a closing, a reopening), open (``end`` NULL) while there is none before
-    ``until``, which is all a question about a moment or a year up to ``until`` needs to
-    know. Pauses and closings start stretches without a stage. Columns: project_id,
-    stage_id (None: paused or closed), start, end, is_move."""
+def _stage_then(change=StatusChange):
+    """The stage of the project's last move at or before ``change`` (a reopening: the
+    project comes back to the stage it was in), correlated."""
     last_move = aliased(StageMove)
-    stage_then = (select(last_move.to_stage_id)
-                  .where(last_move.project_id == StatusChange.project_id,
-                         last_move.moved_at <= StatusChange.changed_at)
-                  .order_by(last_move.moved_at.desc(), last_move.id.desc())
-                  .limit(1).correlate(StatusChange).scalar_subquery())
-    moves = select(StageMove.project_id.label("project_id"),
-                   StageMove.to_stage_id.label("stage_id"),
-                   StageMove.moved_at.label("at"), literal(1).label("is_move"),
-                   StageMove.id.label("row_id")).where(StageMove.moved_at < _at(until))
-    statuses = select(StatusChange.project_id,
-                      case((StatusChange.to_status == "active", stage_then),
-                           else_=null()).label("stage_id"),
-                      StatusChange.changed_at, literal(0), StatusChange.id
-                      ).where(StatusChange.changed_at < _at(until))
-    events = union_all(moves, statuses).subquery("events")
-    following = func.lead(events.c.at).over(
-        partition_by=events.c.project_id,
-        order_by=(events.c.at, events.c.is_move.desc(), events.c.row_id))
-    return select(events.c.project_id, events.c.stage_id, events.c.at.label("start"),
-                  following.label("end"), events.c.is_move).subquery("stays")
+    return (select(last_move.to_stage_id)
+            .where(last_move.project_id == change.project_id,
+                   last_move.moved_at <= change.changed_at)
+            .order_by(last_move.moved_at.desc(), last_move.id.desc())
+            .limit(1).correlate(change).scalar_subquery())
 
 
-def _accompanied_in(stays: Subquery, span: Period):
-    """A stay in a stage that overlaps the year."""
-    return and_(stays.c.stage_id.is_not(None), stays.c.start < _at(span.end),
-                or_(stays.c.end.is_(None), stays.c.end > _at(span.start)))
+def _in_stage_at(moment: datetime, *, inclusive: bool):
+    """The projects active in a stage at ``moment``, with that stage (columns project_id,
+    stage_id): their last stage move before it (``inclusive``: at or before) is the
+    stage, and their last change of status then, if any, is no pause or closing (a
+    reopening). Two grouped maxima read from the (project, moment) indexes: the cost grows
+    with the number of projects, not by sorting the whole history."""
+    def before(column):
+        return column <= _at(moment) if inclusive else column < _at(moment)
+
+    last_move = (select(StageMove.project_id, func.max(StageMove.moved_at).label("at"))
+                 .where(before(StageMove.moved_at)).group_by(StageMove.project_id)
+                 .subquery("last_move"))
+    last_change = (select(StatusChange.project_id,
+                          func.max(StatusChange.changed_at).label("at"))
+                   .where(before(StatusChange.changed_at)).group_by(StatusChange.project_id)
+                   .subquery("last_change"))
+    change = aliased(StatusChange)
+    return (select(StageMove.project_id.label("project_id"),
+                   StageMove.to_stage_id.label("stage_id"))
+            .join(last_move, and_(last_move.c.project_id == StageMove.project_id,
+                                  last_move.c.at == StageMove.moved_at))
+            .outerjoin(last_change, last_change.c.project_id == StageMove.project_id)
+            .outerjoin(change, and_(change.project_id == last_change.c.project_id,
+                                    change.changed_at == last_change.c.at))
+            .where(or_(last_change.c.project_id.is_(None), change.to_status == "active")))
+
+
+def _accompanied(span: Period):
+    """The (project, stage) pairs of the year: a project was accompanied in a stage during
+    the year when it was active there at the year's first instant, or moved into it (or
+    was reopened in it) during the year. Columns: project_id, stage_id, is_move (1 for a
+    move into the stage during the year)."""
+    at_start = _in_stage_at(span.start, inclusive=True).add_columns(literal(0).label("is_move"))
+    moves = (select(StageMove.project_id, StageMove.to_stage_id, literal(1))
+             .where(_in_moments(StageMove.moved_at, span)))
+    reopenings = (select(StatusChange.project_id, _stage_then(), literal(0))
+                  .where(StatusChange.to_status == "active",
+                         _in_moments(StatusChange.changed_at, span)))
+    return union_all(at_start, moves, reopenings).cte("accompanied")
 
 
 def _exits(span: Period) -> Subquery:
@@ -232,19 +250,21 @@ def ideas(span: Period) -> Table:
 
 def stages(span: Period) -> Table:
     """Projects accompanied per stage: in the stage at some time during the year."""
-    stays = _stays(span.end)
-    in_year = select(stays).where(_accompanied_in(stays, span)).subquery("in_year")
-    entered = case((and_(in_year.c.is_move == 1, in_year.c.start >= _at(span.start)),
-                    in_year.c.project_id))
-    rows = db.session.execute(
-        select(Stage.name, Stage.name_en, Stage.active,
-               func.count(func.distinct(in_year.c.project_id)),
-               func.count(func.distinct(entered)))
-        .select_from(Stage).outerjoin(in_year, in_year.c.stage_id == Stage.id)
-        .group_by(Stage.id, Stage.name, Stage.name_en, Stage.active, Stage.position)
-        .order_by(Stage.position, Stage.id)).all()
-    total = db.session.scalar(
-        select(func.count(func.distinct(in_year.c.project_id))))
+    in_year = _accompanied(span)  # a CTE, read once for the stages and the total
+    entered = case((in_year.c.is_move == 1, in_year.c.project_id))
+    per_stage = (select(Stage.position, Stage.id, Stage.name, Stage.name_en, Stage.active,
+                        func.count(func.distinct(in_year.c.project_id)),
+                        func.count(func.distinct(entered)))
+                 .select_from(Stage).outerjoin(in_year, in_year.c.stage_id == Stage.id)
+                 .group_by(Stage.id, Stage.name, Stage.name_en, Stage.active, Stage.position))
+    everyone = (select(literal(None, Integer), literal(None, Integer), literal(None, String),
+                       literal(None, String), literal(None, Boolean),
+                       func.count(func.distinct(in_year.c.project_id)), literal(0))
+                .where(in_year.c.stage_id.is_not(None)))
+    found = db.session.execute(union_all(per_stage, everyone)).all()
+    total = next(row[5] for row in found if row[1] is None)
+    rows = sorted((row[:2], row[2:]) for row in found if row[1] is not None)
+    rows = [row for _order, row in rows]
     table_rows = [(localized(_Named(name, name_en)), count, new)
                   for name, name_en, active, count, new in rows if active or count]
     return Table(
@@ -350,11 +370,9 @@ def jobs(span: Period) -> Table:
     """Jobs (FTE) envisaged by the projects in the pipeline at the end of the year, and
     created by the projects launched in the year."""
     moment = min(span.end, utcnow())
-    stays = _stays(moment)
-    in_pipeline = (select(func.distinct(stays.c.project_id).label("project_id"))
-                   .where(stays.c.stage_id.is_not(None), stays.c.start < _at(moment),
-                          or_(stays.c.end.is_(None), stays.c.end >= _at(moment)))
-                   .subquery())
+    at_end = _in_stage_at(moment, inclusive=False).subquery("at_end")
+    in_pipeline = (select(func.distinct(at_end.c.project_id).label("project_id"))
+                   .subquery("in_pipeline"))
     envisaged = db.session.execute(
         select(func.sum(Project.jobs_envisaged), func.count(),
                func.count(case((Project.jobs_envisaged.is_(None), 1))))
