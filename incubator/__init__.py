@@ -169,6 +169,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(committees_bp)  # /committees…
     from .accompaniment.routes import bp as accompaniment_bp  # /projects/<id>/accompaniment…
     app.register_blueprint(accompaniment_bp)
+    from .report.routes import bp as report_bp  # the funders' report (issue 12)
+    app.register_blueprint(report_bp, url_prefix="/pipeline/report")
 
 
 def register_errorhandlers(app: Flask) -> None:

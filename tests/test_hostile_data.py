@@ -117,6 +117,7 @@ URLS = [
     ("committees.candidates", {"sitting_id": "@sitting", "q": "!agenda search"}, STAFF, BOTH),
     ("committees.review", {"sitting_id": "@sitting", "review_id": "@review"}, STAFF, PAGE),
     ("committees.criteria", {}, (MANAGER,), PAGE),
+    ("report.index", {}, (MANAGER,), BOTH),
 ]
 
 NOT_CRAWLED = {

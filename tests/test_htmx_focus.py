@@ -86,6 +86,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "accompaniment.log": (NAMED, "the section's total (it changed), the message beside it"),
     "accompaniment.delete": (NAMED, "the heading of the accompaniment section"),
     "accompaniment.index": (NAMED, "show all: the list of entries (the link is gone)"),
+    "report.index": (UNTOUCHED, "the year: the report is swapped beside the form"),
 }
 ACTIONS.update({  # groups
     "groups.index": (UNTOUCHED, "live search and filters: the results are swapped beside the "

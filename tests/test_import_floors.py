@@ -34,10 +34,10 @@ APP = {"incubator", "incubator.cli", "incubator.demo"}
 COMPOSERS = {"project_page"}
 FEATURES = {"account", "admin", "auth", "board", "committees", "documents", "groups", "imports",
             "main", "members", "mentoring", "mentors", "next_steps", "notes", "notifications",
-            "partners", "projects", "referrals", "supports", "accompaniment"}
+            "partners", "projects", "referrals", "supports", "accompaniment", "report"}
 SHARED = {"after_response", "dom", "errors", "forms", "htmx", "i18n", "labels", "mail",
           "confirm", "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
-          "tables", "exports", "textfiles", "timeline", "tokens", "urls", "versions"}
+          "tables", "textfiles", "timeline", "tokens", "urls", "versions", "exports"}
 BASE = {"config", "extensions", "security_log", "text"}
 
 

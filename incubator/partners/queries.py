@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, Select, case, cast, func, or_, select
+from sqlalchemy import Integer, Select, Subquery, case, cast, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
@@ -181,23 +181,33 @@ class KindTotals:
         return sum(year[status] for year in self.years)
 
 
+def yearly_steps(*where) -> Subquery:
+    """The rule every total of supports follows (a partner's page, the funders' report): per
+    support, status (requested, granted, paid) and year, its changes to that status ranked
+    latest first (``rank`` 1 is the one that counts, with its amount then). Columns:
+    support_id, partner_id, kind, status, year, cents, rank; ``where`` narrows the changes
+    (a partner, a range of days) before they are ranked."""
+    change = SupportStatusChange
+    year = cast(func.extract("year", change.changed_on), Integer)
+    return (
+        select(change.support_id.label("support_id"), Support.partner_id.label("partner_id"),
+               Support.kind.label("kind"), change.to_status.label("status"),
+               year.label("year"), change.amount_cents.label("cents"),
+               func.row_number().over(
+                   partition_by=(change.support_id, change.to_status, year),
+                   order_by=(change.changed_on.desc(), change.id.desc())).label("rank"))
+        .join(Support, Support.id == change.support_id)
+        .where(change.to_status.in_(TOTAL_STATUSES), *where)
+        .subquery())
+
+
 def support_totals(partner_id: int) -> list[KindTotals]:
     """Per kind of support (in SupportKind order), per year (newest first): the amounts
     requested, granted and paid, from the status history (one statement). A support counts
     once per status and year: the latest change to that status within the year (its
     amount then), so a request corrected twice in 2026 counts its last amount once. Steps
     without an amount are left out: a kind never given an amount has no totals."""
-    change = SupportStatusChange
-    year = cast(func.extract("year", change.changed_on), Integer)
-    ranked = (
-        select(Support.kind.label("kind"), change.to_status.label("status"),
-               year.label("year"), change.amount_cents.label("cents"),
-               func.row_number().over(
-                   partition_by=(change.support_id, change.to_status, year),
-                   order_by=(change.changed_on.desc(), change.id.desc())).label("rank"))
-        .join(Support, Support.id == change.support_id)
-        .where(Support.partner_id == partner_id, change.to_status.in_(TOTAL_STATUSES))
-        .subquery())
+    ranked = yearly_steps(Support.partner_id == partner_id)
     rows = db.session.execute(
         select(ranked.c.kind, ranked.c.year, ranked.c.status,
                func.coalesce(func.sum(ranked.c.cents), 0))
