@@ -112,6 +112,9 @@ URLS = [
     ("committees.candidates", {"sitting_id": "@sitting", "q": "!agenda search"}, STAFF, BOTH),
     ("committees.review", {"sitting_id": "@sitting", "review_id": "@review"}, STAFF, PAGE),
     ("committees.criteria", {}, (MANAGER,), PAGE),
+    ("territory.index", {}, STAFF, BOTH),
+    ("territory.new_employment", {}, (MANAGER,), PAGE),
+    ("territory.edit_employment", {"employment_id": "@territory_employment"}, (MANAGER,), PAGE),
 ]
 
 NOT_CRAWLED = {

@@ -248,7 +248,7 @@ def test_communes_merge_spellings_and_sort_by_size_then_french_order(app):
     _org("D", commune="Allaire", headcount_band="01")
     _org("E", commune="", employer=False)
     db.session.commit()
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         table = queries.communes_table(2026)
     assert [str(c) for c in table.values("commune")] == ["Redon", "Allaire", "Élven",
                                                            "Commune not given"]

@@ -15,9 +15,9 @@ class YearTaken(ValueError):
     """Another entry has that year already (one figure a year); ``str()`` is the message."""
 
 
-def _taken(year: int) -> YearTaken:
-    return YearTaken(_("The salaried jobs of %(year)s are already entered: correct that "
-                       "year's figure instead.", year=year))
+def _taken(year: int) -> str:
+    return _("The salaried jobs of %(year)s are already entered: correct that year's "
+             "figure instead.", year=year)
 
 
 def create_employment(author: User | None, *, year: int, salaried_jobs: int,
@@ -30,7 +30,7 @@ def create_employment(author: User | None, *, year: int, salaried_jobs: int,
         with db.session.begin_nested():
             db.session.add(entry)
     except IntegrityError:
-        raise _taken(year) from None
+        raise YearTaken(_taken(year)) from None
     return entry
 
 
@@ -43,4 +43,4 @@ def update_employment(entry: TerritoryEmployment, seen_version: int | None, *, y
             save_version(entry, seen_version, year=year, salaried_jobs=salaried_jobs,
                          source=source, updated_at=utcnow())
     except IntegrityError:
-        raise _taken(year) from None
+        raise YearTaken(_taken(year)) from None
