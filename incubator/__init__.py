@@ -171,6 +171,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accompaniment_bp)
     from .report.routes import bp as report_bp  # the funders' report (issue 12)
     app.register_blueprint(report_bp, url_prefix="/pipeline/report")
+    from .territory.routes import bp as territory_bp  # /pipeline/territory…
+    app.register_blueprint(territory_bp, url_prefix="/pipeline/territory")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -62,6 +62,7 @@ from .projects.services import create_project, submit_project
 from .reference import DEFAULT_STAGES
 from .referrals.demo import create_referrals
 from .supports.demo import create_supports
+from .territory.demo import create_territory_figures
 
 MANAGER_EMAIL = "claire.rouxel@cades-redon.fr"
 
@@ -817,6 +818,7 @@ def load_demo() -> bool:
     demo_partner_history(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_committees(now)
     create_accompaniment(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
+    create_territory_figures(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     db.session.execute(delete(Notification).where(Notification.id > last_notification))
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)

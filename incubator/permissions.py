@@ -526,3 +526,20 @@ def can_record_jobs_created(user: User, project: Project) -> bool:
 def can_read_report(user: User) -> bool:
     """The funders' report and its exports: managers."""
     return user.is_manager
+
+
+# Territory key figures (issue 12): staff read the ESS establishments and jobs of the
+# territory (/pipeline/territory); managers enter the territory's salaried jobs of a year.
+
+def can_read_territory(user: User) -> bool:
+    """The territory key figures page and its exports: staff."""
+    return user.is_staff
+
+
+def can_enter_territory_employment(user: User) -> bool:
+    """Enter or correct the territory's salaried jobs of a year: managers."""
+    return user.is_manager
+
+
+TEMPLATE_RULES["read_territory"] = can_read_territory
+TEMPLATE_RULES["enter_territory_employment"] = can_enter_territory_employment

@@ -511,6 +511,12 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
                                     "/attendance", data={
         "name": mark("attendance name", 120), "status": "present"}), 303)
     build_committees(data, mark, keep, advisor, staff, project)  # committees
+    # Territory key figures: the territory's salaried jobs of a year, through the form.
+    response = staff.post("/pipeline/territory/employment/new", data={
+        "year": "2024", "salaried_jobs": "23 953", "source": mark("territory jobs source", 300)})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    data.ids["territory_employment"] = db.session.scalar(
+        text("SELECT id FROM territory_employment ORDER BY id DESC LIMIT 1"))
 
     mentor = app.test_client()
     assert mentor.post("/auth/login", data={"email": data.emails["mentor"],

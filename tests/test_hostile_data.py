@@ -118,6 +118,9 @@ URLS = [
     ("committees.review", {"sitting_id": "@sitting", "review_id": "@review"}, STAFF, PAGE),
     ("committees.criteria", {}, (MANAGER,), PAGE),
     ("report.index", {}, (MANAGER,), BOTH),
+    ("territory.index", {}, STAFF, BOTH),
+    ("territory.new_employment", {}, (MANAGER,), PAGE),
+    ("territory.edit_employment", {"employment_id": "@territory_employment"}, (MANAGER,), PAGE),
 ]
 
 NOT_CRAWLED = {

@@ -94,6 +94,9 @@ ACTIONS.update({  # groups
     "groups.participants": (UNTOUCHED, "live search: the results are swapped below the "
                                        "search field"),
 })
+ACTIONS.update({  # territory key figures
+    "territory.index": (UNTOUCHED, "the year selector: the figures are swapped beside it"),
+})
 
 #: hx attributes whose URL is not a url_for in the attribute itself.
 INDIRECT = {"kit.move_form_url(pid)": ["board.move_form"],

@@ -64,8 +64,11 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
     group, meeting = f"/groups/{ids['group']}", f"/groups/{ids['group']}/meetings/{ids['meeting']}"
     staff += ["/groups", "/groups?q=qz", "/groups/new", group, f"{group}/edit",
               f"{group}/participants?q=qz", f"{group}/meetings/new", meeting, f"{meeting}/edit"]
+    staff += ["/pipeline/territory"]  # territory key figures
     if role == "manager":
         staff += ["/admin/users", "/admin/users?role=holder", "/committees/criteria"]
+        staff += ["/pipeline/territory/employment/new",
+                  f"/pipeline/territory/employment/{ids['territory_employment']}/edit"]
     return staff
 
 
