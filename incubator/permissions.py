@@ -518,6 +518,8 @@ def can_record_jobs_created(user: User, project: Project) -> bool:
     """Enter or change the jobs ``project`` created: staff, once it is closed as launched."""
     return (user.is_staff and project.status == ProjectStatus.CLOSED
             and project.outcome == "launched")
+
+
 # The funders' report (issue 12, /pipeline/report): managers only. PRODUCT.md gives the
 # review's exports and what to report to funders to managers; the report names every
 # project's abandonment reason and the supports per partner, which advisors have no need
