@@ -104,6 +104,9 @@ def _template_context(app: Flask) -> None:
     from .tables import cell_text
 
     app.jinja_env.filters["cell"] = cell_text  # a tables.Table's value, read the local way
+    from .charts import chart_data
+
+    app.jinja_env.filters["chart_data"] = chart_data  # a tables.Table as a chart's JSON
 
     @app.context_processor
     def inject() -> dict[str, Any]:
