@@ -170,6 +170,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(supports_bp)
     app.register_blueprint(groups_bp)  # /groups…
     app.register_blueprint(committees_bp)  # /committees…
+    from .exports_page.routes import bp as exports_bp  # /exports… (issue 12, F)
+
+    app.register_blueprint(exports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
