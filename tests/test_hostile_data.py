@@ -112,6 +112,7 @@ URLS = [
     ("committees.candidates", {"sitting_id": "@sitting", "q": "!agenda search"}, STAFF, BOTH),
     ("committees.review", {"sitting_id": "@sitting", "review_id": "@review"}, STAFF, PAGE),
     ("committees.criteria", {}, (MANAGER,), PAGE),
+    ("exports.index", {"commune": "!export commune", "from": "2026-01-01"}, STAFF, PAGE),
 ]
 
 NOT_CRAWLED = {
@@ -119,6 +120,8 @@ NOT_CRAWLED = {
     "main.healthz": "JSON status of the database, no user data",
     "groups.calendar": "an iCalendar attachment, never rendered (test_groups parses it back)",
     "documents.download": "an attachment, never rendered (test_documents checks its headers)",
+    "exports.download": "a CSV or XLSX attachment, never rendered (test_exports parses each "
+                        "back, formulas neutralised)",
     "imports.preview": "an upload's preview belongs to its uploader: hostile_data.build keeps "
                        "the advisor's preview of a hostile file for the checker",
 }

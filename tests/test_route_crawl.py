@@ -73,6 +73,7 @@ ANY_VALUES.update({"support_id": 1})  # supports
 ANY_VALUES.update({"group_id": 1, "meeting_id": 1, "attendance_id": 1})  # groups
 ANY_VALUES.update({"partner_id": 1})  # partners
 ANY_VALUES.update({"sitting_id": 1, "review_id": 1, "seat_id": 1, "criterion_id": 1})  # committees
+ANY_VALUES.update({"what": "projects"})  # exports (issue 12, F)
 
 
 # Without a session ------------------------------------------------------------------------

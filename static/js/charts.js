@@ -1,5 +1,5 @@
-// Charts (templates/macros/charts.html): each <script type="application/json" class="chart-data">
-// holds a tables.Table's figures (incubator/charts.py); this file draws them with Chart.js.
+// Charts (templates/macros/charts.html): each <canvas data-chart='…'> holds a tables.Table's
+// figures as JSON (incubator/charts.py); this file draws them with Chart.js.
 // No business logic here: the numbers come from the server, the same as the table beside the
 // chart. Readable in grayscale (a dash pattern, a point style and a hatching per series),
 // numbers in the page's language, no animation for who asks for less motion, redrawn after an
@@ -133,15 +133,13 @@
     if (!window.Chart) { return; }
     destroyWithin(null);  // charts whose canvas left the page
     var scope = root && root.querySelectorAll ? root : document;
-    var sources = Array.prototype.slice.call(scope.querySelectorAll("script.chart-data"));
-    if (scope.matches && scope.matches("script.chart-data")) { sources.push(scope); }
-    sources.forEach(function (source) {
-      var canvas = document.getElementById(source.getAttribute("data-canvas"));
-      if (!canvas) { return; }
+    var canvases = Array.prototype.slice.call(scope.querySelectorAll("canvas[data-chart]"));
+    if (scope.matches && scope.matches("canvas[data-chart]")) { canvases.push(scope); }
+    canvases.forEach(function (canvas) {
       var old = window.Chart.getChart(canvas);
       if (old) { old.destroy(); }
       var data;
-      try { data = JSON.parse(source.textContent); } catch (e) { return; }
+      try { data = JSON.parse(canvas.getAttribute("data-chart")); } catch (e) { return; }
       canvas.parentElement.hidden = false;
       charts.set(canvas.id, new window.Chart(canvas, config(data)));
     });
