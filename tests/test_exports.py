@@ -468,3 +468,12 @@ def test_a_csv_export_is_streamed(client, login):
     assert response.headers["Content-Disposition"].startswith('attachment; filename="Projets-')
     assert response.mimetype == "text/csv"
     assert len(_csv(response)) == 2
+
+
+def test_the_period_is_made_of_the_poles_days(app):
+    from incubator.exports_page.queries import ExportFilters
+
+    with app.test_request_context():
+        start, end = ExportFilters(start=date(2026, 1, 1), end=date(2026, 3, 31)).bounds()
+    assert start.astimezone(UTC) == datetime(2025, 12, 31, 23, tzinfo=UTC)  # winter, UTC+1
+    assert end.astimezone(UTC) == datetime(2026, 3, 31, 22, tzinfo=UTC)  # summer, UTC+2

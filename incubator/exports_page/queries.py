@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone, gettext, to_user_timezone
 from sqlalchemy import Select, func, or_, select
@@ -79,7 +80,7 @@ class ExportFilters:
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         """The period as instants: from the start day's midnight in the pole's time zone to
         the midnight after its end day (excluded)."""
-        zone = get_timezone()
+        zone = ZoneInfo(str(get_timezone()))  # never a pytz zone (its LMT offsets)
 
         def midnight(day: date) -> datetime:
             return datetime.combine(day, time(0), tzinfo=zone)
