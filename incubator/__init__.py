@@ -104,6 +104,9 @@ def _template_context(app: Flask) -> None:
     from .tables import cell_text
 
     app.jinja_env.filters["cell"] = cell_text  # a tables.Table's value, read the local way
+    from .charts import chart_data
+
+    app.jinja_env.filters["chart_data"] = chart_data  # a tables.Table as a chart's JSON
 
     @app.context_processor
     def inject() -> dict[str, Any]:
@@ -173,6 +176,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(report_bp, url_prefix="/pipeline/report")
     from .territory.routes import bp as territory_bp  # /pipeline/territory…
     app.register_blueprint(territory_bp, url_prefix="/pipeline/territory")
+    from .exports_page.routes import bp as exports_bp  # /exports… (issue 12, F)
+
+    app.register_blueprint(exports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

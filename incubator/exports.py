@@ -12,8 +12,11 @@ typed cells (docs/exports.md).
 - Every export is recorded in the security log (``export.downloaded``: what, format, rows).
 
 ``table_response(table, fmt, filename)`` answers one ``tables.Table``;
-``workbook_response(tables, filename)`` answers several tables as the sheets of one XLSX.
-Raises ``ValueError`` for an unknown format (the route answers 400 first).
+``workbook_response(tables, filename)`` answers several tables as the sheets of one XLSX;
+``stream_response(columns, rows, fmt, filename, what)`` answers a list of any length (the
+entity exports of /exports): CSV streamed row by row, XLSX written to a temporary file and
+sent from disk. Raises ``ValueError`` for an unknown format (the route answers 400 first).
+Files are named in ASCII and, for accents, per RFC 5987 (``filename*=UTF-8''…``).
 """
 
 from __future__ import annotations
@@ -22,18 +25,20 @@ import csv
 import io
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
+from urllib.parse import quote
 
-from flask import Response
+from flask import Response, send_file, stream_with_context
 
 from .security_log import record as log_event
 from .tables import Column, Link, Table
 
 FORMATS = ("csv", "xlsx")
-CSV_MIMETYPE = "text/csv; charset=utf-8"
+CSV_MIMETYPE = "text/csv"  # Flask adds "; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # XLSX: number formats by kind of column.
@@ -151,8 +156,10 @@ def write_sheet(workbook, title: str, columns: Sequence[Column],
     return count
 
 
-def _xlsx_bytes(sheets: Iterable[tuple[str, Sequence[Column], Iterable[Sequence[Any]]]]
-                ) -> tuple[bytes, int]:
+def _xlsx_file(sheets: Iterable[tuple[str, Sequence[Column], Iterable[Sequence[Any]]]]
+               ) -> tuple[IO[bytes], int]:
+    """The workbook of ``sheets`` in a temporary file (deleted once closed), at its start,
+    and the number of rows written."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -160,15 +167,33 @@ def _xlsx_bytes(sheets: Iterable[tuple[str, Sequence[Column], Iterable[Sequence[
     for title, columns, rows in sheets:
         total += write_sheet(workbook, title, columns, rows)
     # Write-only sheets stream their rows to temporary files; the zip is built at save.
-    with tempfile.TemporaryFile() as file:
+    file = tempfile.TemporaryFile()
+    try:
         workbook.save(file)
-        file.seek(0)
-        return file.read(), total
+    except BaseException:
+        file.close()
+        raise
+    file.seek(0)
+    return file, total
+
+
+def _send_xlsx(file: IO[bytes], filename: str) -> Response:
+    """The XLSX in ``file`` sent from disk in chunks (closed, hence deleted, at the end)."""
+    response = send_file(file, mimetype=XLSX_MIMETYPE, conditional=False, etag=False)
+    response.headers.update(_attachment(filename, "xlsx"))
+    return response
 
 
 def _attachment(filename: str, extension: str) -> dict[str, str]:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-.") or "export"
-    return {"Content-Disposition": f'attachment; filename="{safe}.{extension}"',
+    """Download headers: an ASCII name (accents dropped, other characters as dashes) for
+    old clients, and the real name in UTF-8 (RFC 5987) for the others."""
+    ascii_name = (unicodedata.normalize("NFKD", filename).encode("ascii", "ignore")
+                  .decode("ascii"))
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-.") or "export"
+    full = re.sub(r'[\x00-\x1f\x7f/\\"]+', "-", filename).strip(" -.") or safe
+    encoded = quote(f"{full}.{extension}", safe="")
+    return {"Content-Disposition":
+            f"attachment; filename=\"{safe}.{extension}\"; filename*=UTF-8''{encoded}",
             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 
@@ -187,14 +212,33 @@ def table_response(table: Table, fmt: str, filename: str, what: str | None = Non
     if fmt == "csv":
         return Response(csv_lines(table.columns, rows), mimetype=CSV_MIMETYPE,
                         headers=_attachment(filename, "csv"))
-    content, _count = _xlsx_bytes([(table.title, table.columns, rows)])
-    return Response(content, mimetype=XLSX_MIMETYPE, headers=_attachment(filename, "xlsx"))
+    file, _count = _xlsx_file([(table.title, table.columns, rows)])
+    return _send_xlsx(file, filename)
 
 
 def workbook_response(tables: Sequence[Table], filename: str, what: str) -> Response:
     """Several tables as the sheets of one XLSX (the funders' report), in order; recorded
     in the security log as ``what``."""
-    content, count = _xlsx_bytes(
+    file, count = _xlsx_file(
         (table.title, table.columns, _rows_with_footer(table)) for table in tables)
     log_event("export.downloaded", export=what, format="xlsx", rows=count)
-    return Response(content, mimetype=XLSX_MIMETYPE, headers=_attachment(filename, "xlsx"))
+    return _send_xlsx(file, filename)
+
+
+def stream_response(columns: Sequence[Column], rows: Iterable[Sequence[Any]], fmt: str,
+                    filename: str, what: str, title: str = "", **fields: Any) -> Response:
+    """A list of any length as a download, in constant memory: CSV sent row by row as
+    ``rows`` yields them (inside the request's context, so ``rows`` may read the database
+    batch by batch while the answer goes out); XLSX written row by row to a temporary file
+    (sheet ``title``), then sent from disk. Recorded in the security log as ``what`` with
+    ``fields`` (the filters: ids, dates, codes, never personal data) and, for XLSX, the
+    number of rows. Raises ValueError for another format."""
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    if fmt == "csv":
+        log_event("export.downloaded", export=what, format=fmt, rows=None, **fields)
+        return Response(stream_with_context(csv_lines(columns, rows)), mimetype=CSV_MIMETYPE,
+                        headers=_attachment(filename, "csv"))
+    file, count = _xlsx_file([(title or what, columns, rows)])
+    log_event("export.downloaded", export=what, format=fmt, rows=count, **fields)
+    return _send_xlsx(file, filename)

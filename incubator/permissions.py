@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from .extensions import db
@@ -545,3 +545,27 @@ def can_enter_territory_employment(user: User) -> bool:
 
 TEMPLATE_RULES["read_territory"] = can_read_territory
 TEMPLATE_RULES["enter_territory_employment"] = can_enter_territory_employment
+# Exports (issue 12, F): the entity exports (/exports) are staff's. Managers export every
+# project, and the directory with its contact people; an advisor exports the projects they
+# advise (their stage moves, supports and accompaniment time too) and the directory without
+# contacts; holders and mentors export nothing.
+
+def can_export(user: User) -> bool:
+    """The exports page and its downloads: staff."""
+    return user.is_staff
+
+
+def can_export_contacts(user: User) -> bool:
+    """The directory's contact people (names, e-mail addresses, phones) in an export:
+    managers."""
+    return user.is_manager
+
+
+def exportable_projects(user: User, statement: Select) -> Select:
+    """Restrict ``statement`` (over Project) to the projects ``user`` may export: all for a
+    manager, the projects an advisor advises, none for anyone else."""
+    if user.is_manager:
+        return statement
+    if user.is_staff:
+        return statement.where(Project.advisor_id == user.id)
+    return statement.where(false())

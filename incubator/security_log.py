@@ -19,7 +19,8 @@ Events in use (one name per kind, ``noun.verb``): ``login.succeeded``, ``login.f
 request for an untrusted host, 400), ``rate_limit.exceeded`` (any Flask-Limiter 429, with its
 ``scope``: ``client`` address, ``reset`` e-mail address or ``password`` account; see
 ``extensions._limit_breached``), ``export.downloaded`` (a CSV or XLSX export: ``export``,
-``format``, ``rows``; ``exports``). Add new kinds to this list.
+``format``, ``rows``, and for the entity exports of /exports their ``filters``; ``exports``).
+Add new kinds to this list.
 """
 
 from __future__ import annotations

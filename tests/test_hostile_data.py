@@ -121,6 +121,7 @@ URLS = [
     ("territory.index", {}, STAFF, BOTH),
     ("territory.new_employment", {}, (MANAGER,), PAGE),
     ("territory.edit_employment", {"employment_id": "@territory_employment"}, (MANAGER,), PAGE),
+    ("exports.index", {"commune": "!export commune", "from": "2026-01-01"}, STAFF, PAGE),
 ]
 
 NOT_CRAWLED = {
@@ -128,6 +129,8 @@ NOT_CRAWLED = {
     "main.healthz": "JSON status of the database, no user data",
     "groups.calendar": "an iCalendar attachment, never rendered (test_groups parses it back)",
     "documents.download": "an attachment, never rendered (test_documents checks its headers)",
+    "exports.download": "a CSV or XLSX attachment, never rendered (test_exports parses each "
+                        "back, formulas neutralised)",
     "imports.preview": "an upload's preview belongs to its uploader: hostile_data.build keeps "
                        "the advisor's preview of a hostile file for the checker",
 }

@@ -34,10 +34,11 @@ APP = {"incubator", "incubator.cli", "incubator.demo"}
 COMPOSERS = {"project_page"}
 FEATURES = {"account", "admin", "auth", "board", "committees", "documents", "groups", "imports",
             "main", "members", "mentoring", "mentors", "next_steps", "notes", "notifications",
-            "partners", "projects", "referrals", "supports", "accompaniment", "report", "territory"}
+            "partners", "projects", "referrals", "supports", "accompaniment", "report", "territory",
+            "exports_page"}
 SHARED = {"after_response", "dom", "errors", "forms", "htmx", "i18n", "labels", "mail",
           "confirm", "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
-          "tables", "textfiles", "timeline", "tokens", "urls", "versions", "exports"}
+          "tables", "textfiles", "charts", "exports", "timeline", "tokens", "urls", "versions"}
 BASE = {"config", "extensions", "security_log", "text"}
 
 

@@ -630,7 +630,7 @@ def test_the_partner_page_shows_supports_totals_referrals_sittings_and_activity(
     html = client.get(f"/partners/{partner.id}",
                       headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Épicerie vrac" in html
-    money = re.findall(r"<td>([^<]*€)</td>", html)
+    money = re.findall(r"<td[^>]*>([^<]*€)</td>", html)
     assert [re.sub(r"\s", " ", amount) for amount in money] == [
         "1 235 €", "1 234,56 €", "0 €"]  # 1 234,56 € + 0,44 €
     assert "Orientée par la mairie" in html

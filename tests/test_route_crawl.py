@@ -75,6 +75,7 @@ ANY_VALUES.update({"partner_id": 1})  # partners
 ANY_VALUES.update({"sitting_id": 1, "review_id": 1, "seat_id": 1, "criterion_id": 1})  # committees
 ANY_VALUES.update({"entry_id": 1})  # accompaniment
 ANY_VALUES.update({"employment_id": 1})  # territory
+ANY_VALUES.update({"what": "projects"})  # exports (issue 12, F)
 
 
 # Without a session ------------------------------------------------------------------------

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import Integer, Select, Subquery, case, cast, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
+from ..labels import SUPPORT_KIND_LABELS
 from ..models import (
     CommitteeSeat,
     CommitteeSitting,
@@ -29,6 +31,7 @@ from ..models import (
     column_key,
 )
 from ..permissions import visible_projects
+from ..tables import Column, Table
 from ..text import like_key
 
 PER_PAGE = 25
@@ -223,6 +226,27 @@ def support_totals(partner_id: int) -> list[KindTotals]:
             for kind in sorted(by_kind, key=lambda k: order.index(k) if k in order else 99)]
 
 
+def totals_table(totals: KindTotals) -> Table:
+    """A kind's yearly totals as a ``tables.Table`` (oldest year first, a total row when
+    there are several years): the partner's page draws it as a chart above the table."""
+    kind = str(SUPPORT_KIND_LABELS.get(totals.kind, totals.kind))
+    columns = (Column("year", gettext("Year")),
+               *(Column(status, label, "money") for status, label in (
+                   ("requested", gettext("Requested")), ("granted", gettext("Granted")),
+                   ("paid", gettext("Paid")))))
+    rows = [(str(year.year), *(year[status] for status in TOTAL_STATUSES))
+            for year in reversed(totals.years)]
+    footer = ((gettext("Total"), *(totals.total(status) for status in TOTAL_STATUSES))
+              if len(rows) > 1 else None)
+    return Table(
+        key=f"totals-{totals.kind}", title=gettext("%(kind)s: amounts by year", kind=kind),
+        columns=columns, rows=rows, footer=footer,
+        definition=gettext(
+            "From the history of the supports' statuses: in each year, a support counts "
+            "once per status, at its last amount of that year. Supports without an amount "
+            "are left out."))
+
+
 @dataclass
 class ActivityEntry:
     """A ProjectEvent with the title of its project (as the reader may see it)."""
@@ -267,7 +291,7 @@ class PartnerPage:
     """What a partner's page shows besides the partner."""
 
     supports: list[tuple[Support, str]]  # with the project's title
-    totals: list[KindTotals]
+    totals: list[Table]  # one per kind of support (totals_table)
     referrals: list[tuple[Referral, str]]
     sittings: list[tuple[CommitteeSitting, list[str]]]  # with who sat from the partner
     activity: Activity
@@ -303,7 +327,8 @@ def partner_page(user: User, partner: Partner) -> PartnerPage:
         sittings.setdefault(sitting.id, (sitting, []))[1].append(name)
     created_by = (db.session.get(User, partner.created_by_id)
                   if partner.created_by_id is not None else None)
-    return PartnerPage(supports=supports, totals=support_totals(partner.id),
+    return PartnerPage(supports=supports,
+                       totals=[totals_table(totals) for totals in support_totals(partner.id)],
                        referrals=referrals, sittings=list(sittings.values()),
                        activity=activity(user, partner_id=partner.id),
                        created_by=created_by)

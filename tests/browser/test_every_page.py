@@ -65,6 +65,7 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
     staff += ["/groups", "/groups?q=qz", "/groups/new", group, f"{group}/edit",
               f"{group}/participants?q=qz", f"{group}/meetings/new", meeting, f"{meeting}/edit"]
     staff += ["/pipeline/territory"]  # territory key figures
+    staff += ["/exports", "/exports?from=2026-01-01&commune=Redon"]  # exports (issue 12, F)
     if role == "manager":
         staff += ["/admin/users", "/admin/users?role=holder", "/committees/criteria"]
         staff += ["/pipeline/territory/employment/new",
