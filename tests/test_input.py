@@ -778,6 +778,26 @@ INT_CALLS_REVIEWED = {
     ("config.py", "int(port)"),  # FLASK_RUN_PORT, digits only, at start-up
     ("params.py", "int(text)"),  # the bounded parser itself
     ("extensions.py", "int(limit.reset_at - time.time())"),  # Flask-Limiter's own clock
+    # Issue 12. Typed durations: regular expressions of 1 to 5 digits, then range-checked.
+    ("accompaniment/durations.py", "int(found.group(1))"),
+    ("accompaniment/durations.py", "int(found.group(2) or 0)"),
+    ("accompaniment/durations.py", "int(found.group(2))"),
+    ("accompaniment/durations.py", "int(whole)"),
+    ("accompaniment/durations.py", "int(decimals)"),
+    ("accompaniment/durations.py", "int(minutes)"),  # a checked Decimal, or stored minutes
+    # SQL aggregates (sums and counts of stored integers).
+    ("accompaniment/queries.py", "int(minutes)"),
+    ("accompaniment/queries.py", "int(count)"),
+    ("accompaniment/queries.py", "int(total)"),
+    ("report/queries.py", "int(minutes)"),
+    ("territory/queries.py", "int(row.employers)"),
+    ("territory/queries.py", "int(row.members)"),
+    ("territory/queries.py", "int(row.member_employers)"),
+    ("territory/queries.py", "int(row.estimated)"),
+    ("territory/queries.py", "int(row.unknown)"),
+    ("territory/queries.py", "int(self.jobs.quantize(Decimal(1), rounding=ROUND_HALF_UP))"),
+    ("territory/forms.py", "int(self.salaried_jobs.data)"),  # a form's bounded whole Decimal
+    ("charts.py", "int(value)"),  # a Table's stored cents or an integral Decimal
 }
 
 

@@ -505,7 +505,7 @@ def _sheet(table) -> str:
 def test_the_whole_report_is_one_workbook_a_sheet_per_table(app, client, history,
                                                              security_events):
     _login(client, history.manager)
-    response = client.get("/pipeline/report?year=2025&format=xlsx")
+    response = client.get("/pipeline/report?year=2025&format=xlsx", buffered=True)
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert 'filename="rapport-financeurs-2025.xlsx"' in response.headers["Content-Disposition"]
@@ -546,7 +546,7 @@ def test_each_table_is_a_french_csv(client, history):
 
 def test_one_table_as_xlsx(client, history):
     _login(client, history.manager)
-    response = client.get("/pipeline/report?year=2025&table=committees&format=xlsx")
+    response = client.get("/pipeline/report?year=2025&table=committees&format=xlsx", buffered=True)
     workbook = load_workbook(io.BytesIO(response.data))
     assert len(workbook.sheetnames) == 1
     rows = list(workbook.active.iter_rows(values_only=True))
@@ -594,4 +594,4 @@ def test_the_demo_s_report_shows_its_history(app, client, auth):
     assert tables["ideas"].rows and tables["stages"].footer[1] > 0
     for year in (this_year, this_year - 1):
         assert client.get(f"/pipeline/report?year={year}").status_code == 200
-        assert client.get(f"/pipeline/report?year={year}&format=xlsx").status_code == 200
+        assert client.get(f"/pipeline/report?year={year}&format=xlsx", buffered=True).status_code == 200

@@ -273,7 +273,7 @@ def test_a_table_exports_to_csv_and_xlsx_and_parses_back(client, login, security
                        "Share of employer establishments", "Members of the pole", "Jobs"]
     assert rows[1][:4] == ["Associations", "282", "282", "88,4"]
     assert rows[-1][:3] == ["Total", "319", "319"] and rows[-1][5] == "3042"
-    response = client.get(f"{URL}?year=2026&table=communes&format=xlsx")
+    response = client.get(f"{URL}?year=2026&table=communes&format=xlsx", buffered=True)
     sheet = load_workbook(io.BytesIO(response.data)).active
     values = list(sheet.iter_rows(values_only=True))
     assert values[1][:2] == ("Redon", 200) and values[-1][:2] == ("Total", 319)
