@@ -167,6 +167,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(supports_bp)
     app.register_blueprint(groups_bp)  # /groups…
     app.register_blueprint(committees_bp)  # /committees…
+    from .pipeline.routes import bp as pipeline_bp  # /pipeline
+    app.register_blueprint(pipeline_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

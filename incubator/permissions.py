@@ -480,3 +480,14 @@ class CurrentUserRules:
             return bool(current_user.is_authenticated and rule(current_user, *args))
 
         return ask
+
+
+# Pipeline review (issue 12): the figures of the pipeline (/pipeline) and their exports are
+# staff's, managers and advisors alike; holders and mentors never see them.
+
+def can_review_pipeline(user: User) -> bool:
+    """The pipeline review page, its figures and their CSV / XLSX exports: staff."""
+    return user.is_staff
+
+
+TEMPLATE_RULES["review_pipeline"] = can_review_pipeline
