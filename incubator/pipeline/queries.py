@@ -252,7 +252,7 @@ def _ranked(values, group: Any, value: Any):
 def _percentiles(ranked) -> tuple[Any, ...]:
     """Count, median and 80th percentile (nearest rank) of a ``_ranked`` subquery."""
     def at(percent: int):
-        rank = (ranked.c.n * percent + 99) / 100  # ⌈n × p⌉ in whole numbers
+        rank = (ranked.c.n * percent + 99) // 100  # ⌈n × p⌉ in whole numbers
         return func.max(case((ranked.c.rn == rank, ranked.c.value)))
     return (func.count(), at(50), at(80))
 
@@ -453,14 +453,13 @@ def time_in_stage(filters: ReviewFilters, active: list[Stage], stages: dict[int,
     off_until = func.coalesce(off.c.until, _instant(now))
     overlap_from = case((off.c.since > stays.c.since, off.c.since), else_=stays.c.since)
     overlap_to = case((off_until < stays.c.until, off_until), else_=stays.c.until)
-    paused = func.coalesce(func.sum(_days(overlap_to, overlap_from)), 0)
+    paused = (select(func.coalesce(func.sum(_days(overlap_to, overlap_from)), 0))
+              .where(off.c.project_id == stays.c.project_id, off.c.since < stays.c.until,
+                     off_until > stays.c.since)
+              .scalar_subquery())
     spent = (select(stays.c.stage_id,
                     (_days(stays.c.until, stays.c.since) - paused).label("days"))
-             .select_from(stays)
-             .outerjoin(off, and_(off.c.project_id == stays.c.project_id,
-                                  off.c.since < stays.c.until, off_until > stays.c.since))
              .where(stays.c.until >= start, stays.c.until < end)
-             .group_by(stays.c.project_id, stays.c.stage_id, stays.c.since, stays.c.until)
              .subquery())
     ranked = _ranked(spent, spent.c.stage_id, spent.c.days)
     rows = db.session.execute(
