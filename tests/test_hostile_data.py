@@ -112,6 +112,8 @@ URLS = [
     ("committees.candidates", {"sitting_id": "@sitting", "q": "!agenda search"}, STAFF, BOTH),
     ("committees.review", {"sitting_id": "@sitting", "review_id": "@review"}, STAFF, PAGE),
     ("committees.criteria", {}, (MANAGER,), PAGE),
+    ("pipeline.index", {}, STAFF, BOTH),
+    ("pipeline.index", {"commune": "!pipeline commune filter"}, (ADVISOR,), BOTH),
 ]
 
 NOT_CRAWLED = {

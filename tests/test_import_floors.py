@@ -34,7 +34,7 @@ APP = {"incubator", "incubator.cli", "incubator.demo"}
 COMPOSERS = {"project_page"}
 FEATURES = {"account", "admin", "auth", "board", "committees", "documents", "groups", "imports",
             "main", "members", "mentoring", "mentors", "next_steps", "notes", "notifications",
-            "partners", "projects", "referrals", "supports"}
+            "partners", "projects", "referrals", "supports", "pipeline"}
 SHARED = {"after_response", "dom", "errors", "forms", "htmx", "i18n", "labels", "mail",
           "confirm", "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
           "tables", "textfiles", "timeline", "tokens", "urls", "versions"}
