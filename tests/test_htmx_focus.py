@@ -90,6 +90,10 @@ ACTIONS.update({  # groups
     "groups.participants": (UNTOUCHED, "live search: the results are swapped below the "
                                        "search field"),
 })
+ACTIONS.update({  # pipeline review
+    "pipeline.index": (UNTOUCHED, "filters: the figures are swapped below the form, the focus "
+                                  "stays in the field changed"),
+})
 
 #: hx attributes whose URL is not a url_for in the attribute itself.
 INDIRECT = {"kit.move_form_url(pid)": ["board.move_form"],

@@ -37,7 +37,7 @@ FEATURES = {"account", "admin", "auth", "board", "committees", "documents", "gro
             "partners", "projects", "referrals", "supports", "pipeline"}
 SHARED = {"after_response", "dom", "errors", "forms", "htmx", "i18n", "labels", "mail",
           "confirm", "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
-          "tables", "textfiles", "timeline", "tokens", "urls", "versions"}
+          "tables", "textfiles", "timeline", "tokens", "urls", "versions", "exports"}
 BASE = {"config", "extensions", "security_log", "text"}
 
 
