@@ -179,6 +179,8 @@ def register_blueprints(app: Flask) -> None:
     from .exports_page.routes import bp as exports_bp  # /exports… (issue 12, F)
 
     app.register_blueprint(exports_bp)
+    from .pipeline.routes import bp as pipeline_bp  # /pipeline
+    app.register_blueprint(pipeline_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

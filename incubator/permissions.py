@@ -545,6 +545,8 @@ def can_enter_territory_employment(user: User) -> bool:
 
 TEMPLATE_RULES["read_territory"] = can_read_territory
 TEMPLATE_RULES["enter_territory_employment"] = can_enter_territory_employment
+
+
 # Exports (issue 12, F): the entity exports (/exports) are staff's. Managers export every
 # project, and the directory with its contact people; an advisor exports the projects they
 # advise (their stage moves, supports and accompaniment time too) and the directory without
@@ -569,3 +571,14 @@ def exportable_projects(user: User, statement: Select) -> Select:
     if user.is_staff:
         return statement.where(Project.advisor_id == user.id)
     return statement.where(false())
+
+
+# Pipeline review (issue 12): the figures of the pipeline (/pipeline) and their exports are
+# staff's, managers and advisors alike; holders and mentors never see them.
+
+def can_review_pipeline(user: User) -> bool:
+    """The pipeline review page, its figures and their CSV / XLSX exports: staff."""
+    return user.is_staff
+
+
+TEMPLATE_RULES["review_pipeline"] = can_review_pipeline

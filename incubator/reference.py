@@ -8,6 +8,9 @@ and by the demo; editable by managers later. Names are the pole's own French voc
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, g
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -173,3 +176,33 @@ def staff_members() -> list[User]:
     be given a step, hear of a new idea), by name."""
     staff = db.session.scalars(select(User).where(active_staff()).order_by(User.name_key, User.id))
     return sorted_french(staff, key=lambda user: user.name)
+
+
+# The stalled rule: one definition for the board's mark and the review's worklist.
+
+def stalled_threshold(stalled_days: int | None) -> int:
+    """Days without activity after which a project in a stage of ``stalled_days`` (the
+    stage's setting, None: not set) is stalled: the stage's own, else STALLED_DAYS."""
+    return stalled_days if stalled_days is not None else current_app.config["STALLED_DAYS"]
+
+
+def stalled_cutoff(stalled_days: int | None, now: datetime) -> datetime:
+    """A project of such a stage whose last activity is at or before this instant is
+    stalled (``is_stalled``; the review's worklist asks the same in SQL)."""
+    return now - timedelta(days=stalled_threshold(stalled_days))
+
+
+def stalled_thresholds() -> dict[int, int]:
+    """Each stage's threshold by id, read once per request (the board's cards)."""
+    if "stalled_thresholds" not in g:
+        rows = db.session.execute(select(Stage.id, Stage.stalled_days))
+        g.stalled_thresholds = {sid: stalled_threshold(days) for sid, days in rows}
+    return g.stalled_thresholds
+
+
+def is_stalled(project: Project, now: datetime | None = None) -> bool:
+    """An active project with no activity for its stage's threshold (or the default)."""
+    if project.last_activity_at is None or project.stage_id is None:
+        return False
+    threshold = stalled_thresholds().get(project.stage_id, current_app.config["STALLED_DAYS"])
+    return project.last_activity_at <= (now or datetime.now(UTC)) - timedelta(days=threshold)

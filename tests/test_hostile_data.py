@@ -122,6 +122,8 @@ URLS = [
     ("territory.new_employment", {}, (MANAGER,), PAGE),
     ("territory.edit_employment", {"employment_id": "@territory_employment"}, (MANAGER,), PAGE),
     ("exports.index", {"commune": "!export commune", "from": "2026-01-01"}, STAFF, PAGE),
+    ("pipeline.index", {}, STAFF, BOTH),
+    ("pipeline.index", {"commune": "!pipeline commune filter"}, (ADVISOR,), BOTH),
 ]
 
 NOT_CRAWLED = {

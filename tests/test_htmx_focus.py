@@ -97,6 +97,10 @@ ACTIONS.update({  # groups
 ACTIONS.update({  # territory key figures
     "territory.index": (UNTOUCHED, "the year selector: the figures are swapped beside it"),
 })
+ACTIONS.update({  # pipeline review
+    "pipeline.index": (UNTOUCHED, "filters: the figures are swapped below the form, the focus "
+                                  "stays in the field changed"),
+})
 
 #: hx attributes whose URL is not a url_for in the attribute itself.
 INDIRECT = {"kit.move_form_url(pid)": ["board.move_form"],

@@ -35,7 +35,7 @@ COMPOSERS = {"project_page"}
 FEATURES = {"account", "admin", "auth", "board", "committees", "documents", "groups", "imports",
             "main", "members", "mentoring", "mentors", "next_steps", "notes", "notifications",
             "partners", "projects", "referrals", "supports", "accompaniment", "report", "territory",
-            "exports_page"}
+            "exports_page", "pipeline"}
 SHARED = {"after_response", "dom", "errors", "forms", "htmx", "i18n", "labels", "mail",
           "confirm", "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
           "tables", "textfiles", "charts", "exports", "timeline", "tokens", "urls", "versions"}

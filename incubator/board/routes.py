@@ -28,7 +28,7 @@ from ..i18n import localized
 from ..models import Project, ProjectStatus, ReferralDirection, Stage
 from ..params import MAX_BIGINT, query_int
 from ..permissions import staff_required
-from ..reference import active_stages
+from ..reference import active_stages, is_stalled
 from ..referrals import queries as referral_queries
 from ..referrals import services as referral_services
 from ..referrals.services import ReferralError
@@ -46,6 +46,10 @@ from .services import (
     reopen_project,
 )
 from .tokens import shift_token
+
+# The cards' stalled mark: the stage's threshold or the default, the rule the pipeline
+# review's worklist applies (reference.is_stalled).
+bp.add_app_template_global(is_stalled, "project_stalled")
 
 
 def _filters() -> BoardFilters:

@@ -1,0 +1,678 @@
+"""The pipeline review's figures: each one a ``tables.Table`` built from one SQL aggregation
+over the history tables (stage moves, status changes, next steps, accompaniment time), so a
+page costs the same number of statements whatever the size of the history
+(docs/pipeline.md gives every definition and rule).
+
+Periods are whole days in the pole's time zone: from the first day's midnight to the
+midnight after the last day, that instant excluded (a project closed in the period's last
+second counts in the period). "Stays" are the intervals a project spent in a stage, from a
+stage move into it to the next move (forward or backward: a move back starts a new stay)
+or its closing; time off the board (paused, or closed and later reopened) is taken out.
+Medians and 80th percentiles are nearest-rank ones (the value at rank ⌈p × n⌉), which SQL
+without percentile functions (SQLite) computes with window functions alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..i18n import localized
+from ..labels import OUTCOME_LABELS
+from ..models import (
+    AccompanimentTime,
+    NextStep,
+    Project,
+    ProjectStatus,
+    Stage,
+    StageMove,
+    StatusChange,
+    User,
+)
+from ..models.types import UTCDateTime
+from ..params import parse_int
+from ..permissions import active_staff
+from ..reference import staff_members, stalled_cutoff, stalled_threshold, themes
+from ..tables import Column, Link, Table, ratio
+from ..text import search_key, sorted_french
+
+PRESETS = ("year", "12m", "quarter")
+OUTCOMES = ("launched", "redirected", "abandoned")
+OFF_BOARD = (ProjectStatus.PAUSED.value, ProjectStatus.CLOSED.value)
+# Longest period the review accepts (its cumulative flow has one row a month).
+MAX_PERIOD_DAYS = 366 * 20
+# Periods longer than this are drawn by month, shorter ones by week.
+WEEKLY_UP_TO_DAYS = 16 * 7
+
+
+class FilterError(ValueError):
+    """A filter of the URL that cannot be read: its message says which and why."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days ``start`` to ``end`` (both included) in the pole's time zone."""
+
+    start: date
+    end: date
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as UTC instants: [first day's midnight, the midnight after the last)."""
+        return day_start(self.start), day_start(self.end + timedelta(days=1))
+
+    def year_before(self) -> Period:
+        return Period(_minus_a_year(self.start), _minus_a_year(self.end))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def _minus_a_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def day_start(day: date) -> datetime:
+    """Midnight of ``day`` in the pole's time zone, as an aware UTC datetime."""
+    zone = get_timezone()
+    local = datetime.combine(day, time())
+    localized_start = zone.localize(local) if hasattr(zone, "localize") else local.replace(
+        tzinfo=zone)
+    return localized_start.astimezone(UTC)
+
+
+def preset_period(preset: str, today: date) -> Period:
+    """This year, the last 12 months (today included), or the last whole calendar quarter."""
+    if preset == "12m":
+        return Period(_minus_a_year(today) + timedelta(days=1), today)
+    if preset == "quarter":
+        first_month = (today.month - 1) // 3 * 3 + 1
+        this_quarter = date(today.year, first_month, 1)
+        end = this_quarter - timedelta(days=1)
+        return Period(date(end.year, (end.month - 1) // 3 * 3 + 1, 1), end)
+    return Period(date(today.year, 1, 1), date(today.year, 12, 31))
+
+
+@dataclass(frozen=True)
+class ReviewFilters:
+    """What the review shows, all of it in the URL: the period (a preset, or ``start`` and
+    ``end``), the advisor, the theme and the commune of the projects counted."""
+
+    period: Period
+    preset: str = "year"  # "" when the period was given by its dates
+    advisor_id: int | None = None
+    theme_id: int | None = None
+    commune: str = ""
+
+    @classmethod
+    def from_args(cls, args, today: date) -> ReviewFilters:
+        """Read the URL's filters; raises FilterError with a message for a bad value."""
+        preset = (args.get("preset") or "").strip()
+        if preset and preset not in PRESETS:
+            raise FilterError(_("The period “%(value)s” is not one the review knows.",
+                                value=preset[:40]))
+        start, end = _date_arg(args, "start"), _date_arg(args, "end")
+        if start or end:
+            end = end or today
+            start = start or date(end.year, 1, 1)
+            if start > end:
+                raise FilterError(_("The period starts after it ends: choose a start date "
+                                    "before the end date."))
+            if (end - start).days >= MAX_PERIOD_DAYS:
+                raise FilterError(_("The period is too long: choose at most twenty years."))
+            period, preset = Period(start, end), ""
+        else:
+            preset = preset or "year"
+            period = preset_period(preset, today)
+        return cls(period, preset, _id_arg(args, "advisor"), _id_arg(args, "theme"),
+                   " ".join((args.get("commune") or "").split())[:100])
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The URL's parameters of these filters (with ``changes``), empty ones left out."""
+        values = {"preset": self.preset} if self.preset else {
+            "start": self.period.start.isoformat(), "end": self.period.end.isoformat()}
+        values.update({"advisor": self.advisor_id, "theme": self.theme_id,
+                       "commune": self.commune})
+        values.update(changes)
+        return {key: value for key, value in values.items() if value not in (None, "")}
+
+    def with_preset(self, preset: str) -> dict[str, Any]:
+        return replace(self, preset=preset).args(preset=preset)
+
+
+def _date_arg(args, name: str) -> date | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or not 1900 <= value.year <= 2100:
+        raise FilterError(_("The date “%(value)s” cannot be read: write it as YYYY-MM-DD "
+                            "(or choose it in the calendar).", value=raw[:40]))
+    return value
+
+
+def _id_arg(args, name: str) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    value = parse_int(raw)
+    if value is None:
+        raise FilterError(_("The filter “%(name)s” is not valid: choose it in the list.",
+                            name=name))
+    return value
+
+
+# SQL building blocks
+
+
+def _days(later: Any, earlier: Any) -> ColumnElement:
+    """Days (with their fraction) from ``earlier`` to ``later``, two timestamps: SQLite's
+    julianday difference, PostgreSQL's epoch difference. The one dialect-aware piece."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.julianday(later) - func.julianday(earlier)
+    return func.extract("epoch", later - earlier) / 86400.0
+
+
+def _instant(value: datetime) -> ColumnElement:
+    return literal(value, UTCDateTime())
+
+
+def _project_filters(filters: ReviewFilters) -> list[ColumnElement[bool]]:
+    """The WHERE clauses the advisor, theme and commune filters put on ``Project``."""
+    clauses: list[ColumnElement[bool]] = []
+    if filters.advisor_id:
+        clauses.append(Project.advisor_id == filters.advisor_id)
+    if filters.theme_id:
+        clauses.append(Project.theme_id == filters.theme_id)
+    if filters.commune:
+        clauses.append(Project.commune_key == search_key(filters.commune))
+    return clauses
+
+
+def _stays():
+    """Every stay in a stage: project, stage, since (the move into it), until (the next
+    move, else the closing of a project now closed, else None: still there)."""
+    following = func.lead(StageMove.moved_at).over(
+        partition_by=StageMove.project_id, order_by=(StageMove.moved_at, StageMove.id))
+    moves = select(StageMove.project_id, StageMove.to_stage_id.label("stage_id"),
+                   StageMove.moved_at.label("since"), following.label("next_move")).subquery()
+    until = func.coalesce(moves.c.next_move, case(
+        (Project.status == ProjectStatus.CLOSED.value, Project.closed_at)))
+    return (select(moves.c.project_id, moves.c.stage_id, moves.c.since, until.label("until"))
+            .join(Project, Project.id == moves.c.project_id))
+
+
+def _off_board():
+    """Every time off the board: from a status change to paused or closed to the next
+    status change (None: still off)."""
+    following = func.lead(StatusChange.changed_at).over(
+        partition_by=StatusChange.project_id,
+        order_by=(StatusChange.changed_at, StatusChange.id))
+    changes = select(StatusChange.project_id, StatusChange.to_status,
+                     StatusChange.changed_at.label("since"),
+                     following.label("until")).subquery()
+    return (select(changes.c.project_id, changes.c.since, changes.c.until)
+            .where(changes.c.to_status.in_(OFF_BOARD)).subquery())
+
+
+def _ranked(values, group: Any, value: Any):
+    """``values`` with, in ``group``, each row's rank by ``value`` and the group's size."""
+    return select(
+        group.label("grp"), value.label("value"),
+        func.row_number().over(partition_by=group, order_by=value).label("rn"),
+        func.count().over(partition_by=group).label("n"),
+    ).select_from(values).subquery()
+
+
+def _percentiles(ranked) -> tuple[Any, ...]:
+    """Count, median and 80th percentile (nearest rank) of a ``_ranked`` subquery."""
+    def at(percent: int):
+        rank = (ranked.c.n * percent + 99) // 100  # ⌈n × p⌉ in whole numbers
+        return func.max(case((ranked.c.rn == rank, ranked.c.value)))
+    return (func.count(), at(50), at(80))
+
+
+def _round_days(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(round(float(value), 1)))
+
+
+def _stage_name(stages: dict[int, Stage], stage_id: int | None) -> str:
+    stage = stages.get(stage_id) if stage_id is not None else None
+    return localized(stage) if stage else _("(stage deleted)")
+
+
+# The figures
+
+
+def reference(filters: ReviewFilters) -> tuple[list[Stage], dict[int, Stage]]:
+    """Every stage (retired ones too: history names them), and the active ones in order."""
+    stages = list(db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
+    return [s for s in stages if s.active], {s.id: s for s in stages}
+
+
+def stages_now(filters: ReviewFilters, active: list[Stage]) -> Table:
+    """Projects in each stage now: on the board (active) and paused."""
+    rows = db.session.execute(
+        select(Project.stage_id,
+               func.count().filter(Project.status == ProjectStatus.ACTIVE.value),
+               func.count().filter(Project.status == ProjectStatus.PAUSED.value))
+        .where(Project.status.in_((ProjectStatus.ACTIVE.value, ProjectStatus.PAUSED.value)),
+               *_project_filters(filters))
+        .group_by(Project.stage_id)).all()
+    counts = {stage_id: (on_board, paused) for stage_id, on_board, paused in rows}
+    table_rows = [(localized(s), *counts.get(s.id, (0, 0))) for s in active]
+    return Table(
+        "stages_now", _("Projects per stage now"),
+        [Column("stage", _("Stage")), Column("active", _("On the board"), "count"),
+         Column("paused", _("Paused"), "count")],
+        table_rows,
+        definition=_("Projects whose status is active (on the board) or paused, by their "
+                     "current stage, today. Closed projects and drafts are not counted. "
+                     "The advisor, theme and commune filters apply; the period does not."),
+        footer=(_("Total"), sum(r[1] for r in table_rows), sum(r[2] for r in table_rows)),
+    )
+
+
+def flow_buckets(period: Period, now: datetime) -> tuple[str, list[tuple[date, datetime]]]:
+    """The instants the cumulative flow counts at: the end of each week (Monday to Sunday)
+    or, for periods longer than 16 weeks, of each month, of the period; the current one is
+    counted now, later ones not at all. Each is (its last day, the instant after it)."""
+    unit = "week" if period.days <= WEEKLY_UP_TO_DAYS else "month"
+    buckets: list[tuple[date, datetime]] = []
+    start = period.start
+    while start <= period.end:
+        if unit == "week":
+            last = start + timedelta(days=6 - start.weekday())
+        else:
+            following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+            last = following - timedelta(days=1)
+        last = min(last, period.end)
+        at = day_start(last + timedelta(days=1))
+        if day_start(start) > now:
+            break
+        buckets.append((last, min(at, now)))
+        start = last + timedelta(days=1)
+    return unit, buckets
+
+
+def cumulative_flow(filters: ReviewFilters, active: list[Stage], now: datetime) -> Table:
+    """How many projects were in each stage at the end of each week or month of the period
+    (cumulative flow), from the stage moves and the status changes."""
+    unit, buckets = flow_buckets(filters.period, now)
+    columns = [Column("day", _("At the end of"), "date"),
+               *[Column(f"stage_{s.id}", localized(s), "count") for s in active],
+               Column("total", _("Total"), "count")]
+    definition = _(
+        "For each %(unit)s of the period, the projects that were on the board in each "
+        "stage at its end (its last day at midnight in the pole's time zone; the current "
+        "%(unit)s: now), read from the stage moves: the last move before that instant says "
+        "the stage. Projects paused or closed at that instant are not counted. By week "
+        "(Monday to Sunday) for periods of 16 weeks or less, else by month.",
+        unit=_("week") if unit == "week" else _("month"))
+    title = _("Projects per stage over the period")
+    if not buckets:
+        return Table("flow", title, columns, [], definition=definition)
+    stays = _stays().subquery()
+    off = _off_board()
+    points = union_all(*[
+        select(literal(index).label("n"), _instant(at).label("at"))
+        for index, (_last, at) in enumerate(buckets)]).subquery()
+    paused_then = exists().where(
+        off.c.project_id == stays.c.project_id, off.c.since < points.c.at,
+        or_(off.c.until.is_(None), off.c.until >= points.c.at))
+    rows = db.session.execute(
+        select(points.c.n, stays.c.stage_id, func.count())
+        .select_from(points)
+        .join(stays, and_(stays.c.since < points.c.at,
+                          or_(stays.c.until.is_(None), stays.c.until >= points.c.at)))
+        .join(Project, Project.id == stays.c.project_id)
+        .where(~paused_then, *_project_filters(filters))
+        .group_by(points.c.n, stays.c.stage_id)).all()
+    counts = {(n, stage_id): count for n, stage_id, count in rows}
+    totals = {}
+    for (n, _stage), count in counts.items():
+        totals[n] = totals.get(n, 0) + count
+    table_rows = [(last, *[counts.get((index, s.id), 0) for s in active], totals.get(index, 0))
+                  for index, (last, _at) in enumerate(buckets)]
+    return Table("flow", title, columns, table_rows, definition=definition)
+
+
+def entries_and_exits(filters: ReviewFilters) -> Table:
+    """Ideas submitted and projects closed by outcome over the period, and over the same
+    period a year before."""
+    now_from, now_to = filters.period.bounds()
+    before_from, before_to = filters.period.year_before().bounds()
+
+    def in_periods(column):
+        return (func.count().filter(column >= now_from, column < now_to),
+                func.count().filter(column >= before_from, column < before_to))
+
+    entries = db.session.execute(
+        select(*in_periods(StageMove.moved_at))
+        .join(Project, Project.id == StageMove.project_id)
+        .where(StageMove.from_stage_id.is_(None), StageMove.moved_at >= before_from,
+               *_project_filters(filters))).one()
+    exits = db.session.execute(
+        select(StatusChange.outcome, *in_periods(StatusChange.changed_at))
+        .join(Project, Project.id == StatusChange.project_id)
+        .where(StatusChange.to_status == ProjectStatus.CLOSED.value,
+               StatusChange.changed_at >= before_from, *_project_filters(filters))
+        .group_by(StatusChange.outcome)).all()
+    by_outcome = {outcome: (current, before) for outcome, current, before in exits}
+    rows = [(_("Ideas submitted"), entries[0], entries[1])]
+    rows += [(str(OUTCOME_LABELS[o]), *by_outcome.get(o, (0, 0))) for o in OUTCOMES]
+    return Table(
+        "entries_exits", _("Entries and exits"),
+        [Column("what", _("What")), Column("period", _("This period"), "count"),
+         Column("year_before", _("Same period a year before"), "count"),
+         Column("change", _("Change"), "percent")],
+        [(label, current, before, ratio(current - before, before))
+         for label, current, before in rows],
+        definition=_(
+            "Ideas submitted: projects whose first entry into the pipeline (their "
+            "submission, the stage move from no stage) falls in the period. Exits: closings "
+            "in the period by their outcome (a project closed, reopened and closed again "
+            "counts at each closing). The year before is the same dates one year earlier. "
+            "Change: the difference as a share of the year before (none when it was 0)."),
+    )
+
+
+def conversion(filters: ReviewFilters, active: list[Stage]) -> Table:
+    """Of the projects that entered each stage in the period, how many later reached the
+    next stage (or a later one) in the current order."""
+    start, end = filters.period.bounds()
+    entry, later = aliased(StageMove), aliased(StageMove)
+    here, there = aliased(Stage), aliased(Stage)
+    reached = exists().where(
+        later.project_id == entry.project_id, later.moved_at > entry.moved_at,
+        there.id == later.to_stage_id, there.position > here.position, there.active)
+    rows = db.session.execute(
+        select(entry.to_stage_id, func.count(entry.project_id.distinct()),
+               func.count(case((reached, entry.project_id)).distinct()))
+        .join(here, here.id == entry.to_stage_id)
+        .join(Project, Project.id == entry.project_id)
+        .where(entry.moved_at >= start, entry.moved_at < end, *_project_filters(filters))
+        .group_by(entry.to_stage_id)).all()
+    counts = {stage_id: (entered, went_on) for stage_id, entered, went_on in rows}
+    table_rows = []
+    for stage, following in zip(active, active[1:], strict=False):
+        entered, went_on = counts.get(stage.id, (0, 0))
+        table_rows.append((_("%(stage)s → %(next)s", stage=localized(stage),
+                             next=localized(following)),
+                           entered, went_on, ratio(went_on, entered)))
+    return Table(
+        "conversion", _("Conversion from stage to stage"),
+        [Column("step", _("From stage to the next")),
+         Column("entered", _("Projects that entered the stage"), "count"),
+         Column("reached", _("Later reached the next stage"), "count"),
+         Column("share", _("Share"), "percent")],
+        table_rows,
+        definition=_(
+            "Projects that entered the stage in the period (a move into it, a move back "
+            "included; each project once), and among them those that later moved to the next "
+            "stage or a later one in the current order of the stages (a stage skipped counts "
+            "as passed), whenever that happened, up to now. Recent entries have had less time "
+            "to go on."),
+    )
+
+
+def time_in_stage(filters: ReviewFilters, active: list[Stage], stages: dict[int, Stage],
+                  now: datetime) -> Table:
+    """Days spent in each stage by the stays that ended in the period: median and 80th
+    percentile, paused time taken out."""
+    start, end = filters.period.bounds()
+    stays = _stays().where(*_project_filters(filters)).subquery()
+    off = _off_board()
+    off_until = func.coalesce(off.c.until, _instant(now))
+    overlap_from = case((off.c.since > stays.c.since, off.c.since), else_=stays.c.since)
+    overlap_to = case((off_until < stays.c.until, off_until), else_=stays.c.until)
+    paused = (select(func.coalesce(func.sum(_days(overlap_to, overlap_from)), 0))
+              .where(off.c.project_id == stays.c.project_id, off.c.since < stays.c.until,
+                     off_until > stays.c.since)
+              .scalar_subquery())
+    spent = (select(stays.c.stage_id,
+                    (_days(stays.c.until, stays.c.since) - paused).label("days"))
+             .where(stays.c.until >= start, stays.c.until < end)
+             .subquery())
+    ranked = _ranked(spent, spent.c.stage_id, spent.c.days)
+    rows = db.session.execute(
+        select(ranked.c.grp, *_percentiles(ranked)).group_by(ranked.c.grp)).all()
+    figures = {stage_id: (count, median, p80) for stage_id, count, median, p80 in rows}
+    order = [s.id for s in active] + sorted(set(figures) - {s.id for s in active})
+    table_rows = [(_stage_name(stages, sid), figures[sid][0], _round_days(figures[sid][1]),
+                   _round_days(figures[sid][2])) for sid in order if sid in figures]
+    return Table(
+        "time_in_stage", _("Time spent in each stage"),
+        [Column("stage", _("Stage")), Column("stays", _("Stays ended"), "count"),
+         Column("median", _("Median (days)"), "days"),
+         Column("p80", _("80th percentile (days)"), "days")],
+        table_rows,
+        definition=_(
+            "A stay runs from a project's move into the stage to its next move (forward or "
+            "back) or its closing; a move back into a stage starts a new stay. The stays that "
+            "ended in the period count, stays still running do not. Time off the board "
+            "(paused, or closed and then reopened) is taken out of the stay. Median and 80th "
+            "percentile by nearest rank: the stay at rank ⌈n × 50 %⌉ or ⌈n × 80 %⌉ of the n "
+            "stays sorted by length. In days, to a tenth."),
+        empty=_("No stay ended in this period."),
+    )
+
+
+def lead_time(filters: ReviewFilters) -> Table:
+    """Calendar days from submission to launch of the projects launched in the period."""
+    start, end = filters.period.bounds()
+    submitted = (select(StageMove.project_id, func.min(StageMove.moved_at).label("at"))
+                 .where(StageMove.from_stage_id.is_(None))
+                 .group_by(StageMove.project_id).subquery())
+    launches = (select(literal(1).label("grp"),
+                       _days(StatusChange.changed_at, submitted.c.at).label("days"))
+                .join(submitted, submitted.c.project_id == StatusChange.project_id)
+                .join(Project, Project.id == StatusChange.project_id)
+                .where(StatusChange.to_status == ProjectStatus.CLOSED.value,
+                       StatusChange.outcome == "launched",
+                       StatusChange.changed_at >= start, StatusChange.changed_at < end,
+                       *_project_filters(filters))
+                .subquery())
+    ranked = _ranked(launches, launches.c.grp, launches.c.days)
+    count, median, p80 = db.session.execute(select(*_percentiles(ranked))).one()
+    rows = [(_("Submission → launch"), count, _round_days(median), _round_days(p80))] \
+        if count else []
+    return Table(
+        "lead_time", _("Lead time from submission to launch"),
+        [Column("what", _("Between")), Column("launches", _("Launches"), "count"),
+         Column("median", _("Median (days)"), "days"),
+         Column("p80", _("80th percentile (days)"), "days")],
+        rows,
+        definition=_(
+            "For each project closed as launched in the period: calendar days from its "
+            "submission (its first entry into the pipeline) to that closing, paused time "
+            "included (it is part of what the holders lived). Median and 80th percentile by "
+            "nearest rank, in days to a tenth."),
+        empty=_("No launch in this period."),
+    )
+
+
+def stalled(filters: ReviewFilters, stages: dict[int, Stage], now: datetime) -> Table:
+    """Active projects with no activity for their stage's threshold (the board's mark)."""
+    rule = or_(*[and_(Project.stage_id == stage.id,
+                      Project.last_activity_at <= stalled_cutoff(stage.stalled_days, now))
+                 for stage in stages.values()]) if stages else literal(False)
+    rows = db.session.execute(
+        select(Project.id, Project.title, Project.stage_id, User.name,
+               Project.last_activity_at)
+        .outerjoin(User, User.id == Project.advisor_id)
+        .where(Project.status == ProjectStatus.ACTIVE.value, rule,
+               *_project_filters(filters))
+        .order_by(Project.last_activity_at, Project.id)).all()
+    show = url_for("projects.show", project_id=987654321)
+    table_rows = [
+        (Link(title, show.replace("987654321", str(pid))), _stage_name(stages, stage_id),
+         advisor or _("Unassigned"), last.date() if last else None,
+         (now - last).days,
+         stalled_threshold(stages[stage_id].stalled_days if stage_id in stages else None))
+        for pid, title, stage_id, advisor, last in rows]
+    return Table(
+        "stalled", _("Stalled projects"),
+        [Column("project", _("Project")), Column("stage", _("Stage")),
+         Column("advisor", _("Advisor")), Column("last_activity", _("Last activity"), "date"),
+         Column("idle", _("Days without activity"), "days"),
+         Column("threshold", _("Stage threshold (days)"), "days")],
+        table_rows,
+        definition=_(
+            "Projects on the board (active) whose last activity (a note, a next step, a "
+            "move, an edit…) is at least as many days ago as their stage's threshold, or the "
+            "default threshold when the stage sets none: the rule of the board's “Stalled” "
+            "mark. Today, whatever the period."),
+        empty=_("No stalled project."),
+    )
+
+
+def overdue_steps(filters: ReviewFilters, today: date) -> Table:
+    """Next steps of the whole team past their due date and not done."""
+    rows = db.session.execute(
+        select(Project.id, Project.title, NextStep.title, User.name, NextStep.due_on)
+        .join(Project, Project.id == NextStep.project_id)
+        .outerjoin(User, User.id == NextStep.assignee_id)
+        .where(NextStep.done_at.is_(None), NextStep.due_on < today,
+               Project.status.in_((ProjectStatus.ACTIVE.value, ProjectStatus.PAUSED.value)),
+               *_project_filters(filters))
+        .order_by(NextStep.due_on, NextStep.id)).all()
+    show = url_for("projects.show", project_id=987654321)
+    return Table(
+        "overdue_steps", _("Overdue next steps"),
+        [Column("project", _("Project")), Column("step", _("Next step")),
+         Column("assignee", _("Assignee")), Column("due_on", _("Due on"), "date"),
+         Column("late", _("Days late"), "days")],
+        [(Link(title, show.replace("987654321", str(pid))), step, assignee or _("Nobody"),
+          due, (today - due).days) for pid, title, step, assignee, due in rows],
+        definition=_(
+            "Next steps not done whose due date is before today (in the pole's time zone), "
+            "on active or paused projects, whoever they are assigned to. Today, whatever the "
+            "period."),
+        empty=_("No overdue next step."),
+    )
+
+
+def advisor_load(filters: ReviewFilters, active: list[Stage], today: date) -> Table:
+    """Per advisor: active projects (per stage), overdue next steps, accompaniment hours
+    logged in the period."""
+    project_rules = _project_filters(filters)
+    projects = db.session.execute(
+        select(Project.advisor_id, Project.stage_id, func.count())
+        .where(Project.status == ProjectStatus.ACTIVE.value, *project_rules)
+        .group_by(Project.advisor_id, Project.stage_id)).all()
+    overdue = dict(db.session.execute(
+        select(NextStep.assignee_id, func.count())
+        .join(Project, Project.id == NextStep.project_id)
+        .where(NextStep.done_at.is_(None), NextStep.due_on < today,
+               NextStep.assignee_id.is_not(None),
+               Project.status.in_((ProjectStatus.ACTIVE.value, ProjectStatus.PAUSED.value)),
+               *project_rules)
+        .group_by(NextStep.assignee_id)).all())
+    minutes = dict(db.session.execute(
+        select(AccompanimentTime.advisor_id, func.sum(AccompanimentTime.minutes))
+        .join(Project, Project.id == AccompanimentTime.project_id)
+        .where(AccompanimentTime.spent_on >= filters.period.start,
+               AccompanimentTime.spent_on <= filters.period.end,
+               AccompanimentTime.advisor_id.is_not(None), *project_rules)
+        .group_by(AccompanimentTime.advisor_id)).all())
+    per_stage: dict[int | None, dict[int, int]] = {}
+    for advisor_id, stage_id, count in projects:
+        per_stage.setdefault(advisor_id, {})[stage_id] = count
+    ids = {i for i in [*per_stage, *overdue, *minutes] if i is not None}
+    people = db.session.execute(
+        select(User.id, User.name).where(or_(active_staff(), User.id.in_(ids)))).all()
+    names = dict(people)
+    if filters.advisor_id:
+        shown = [filters.advisor_id] if filters.advisor_id in names else []
+    else:
+        shown = [uid for uid, _name in sorted_french(people, key=lambda p: p[1])]
+
+    def row(name: str, advisor_id: int | None) -> tuple:
+        stages_count = per_stage.get(advisor_id, {})
+        hours = minutes.get(advisor_id)
+        return (name, sum(stages_count.values()), *[stages_count.get(s.id, 0) for s in active],
+                overdue.get(advisor_id, 0) if advisor_id else 0,
+                (Decimal(hours) / 60).quantize(Decimal("0.01")) if hours else Decimal(0))
+
+    rows = [row(names[uid], uid) for uid in shown]
+    if None in per_stage and not filters.advisor_id:
+        rows.append(row(_("Unassigned"), None))
+    return Table(
+        "advisor_load", _("Load per advisor"),
+        [Column("advisor", _("Advisor")), Column("active", _("Active projects"), "count"),
+         *[Column(f"stage_{s.id}", localized(s), "count") for s in active],
+         Column("overdue", _("Overdue next steps"), "count"),
+         Column("hours", _("Accompaniment time in the period (hours)"), "hours")],
+        rows,
+        definition=_(
+            "For each staff member (and the projects without an advisor): the active "
+            "projects they advise today, in total and per stage; the overdue next steps "
+            "assigned to them (not done, due before today, on active or paused projects); the "
+            "accompaniment time they logged on days of the period, in hours."),
+    )
+
+
+@dataclass
+class Review:
+    """Everything the page shows."""
+
+    filters: ReviewFilters
+    tables: list[Table]
+    flow_unit: str
+
+    def table(self, key: str) -> Table | None:
+        return next((t for t in self.tables if t.key == key), None)
+
+
+TABLE_KEYS = ("stages_now", "flow", "entries_exits", "conversion", "time_in_stage",
+              "lead_time", "stalled", "overdue_steps", "advisor_load")
+
+
+def review(filters: ReviewFilters, now: datetime, today: date) -> Review:
+    """Every figure of the review for ``filters``: a fixed number of statements."""
+    active, stages = reference(filters)
+    unit, _buckets = flow_buckets(filters.period, now)
+    return Review(filters, [
+        stages_now(filters, active),
+        cumulative_flow(filters, active, now),
+        entries_and_exits(filters),
+        conversion(filters, active),
+        time_in_stage(filters, active, stages, now),
+        lead_time(filters),
+        stalled(filters, stages, now),
+        overdue_steps(filters, today),
+        advisor_load(filters, active, today),
+    ], unit)
+
+
+def filter_choices() -> dict[str, list]:
+    """The advisor and theme choices of the filters' form."""
+    return {"advisors": staff_members(), "themes": themes()}
