@@ -582,3 +582,8 @@ def can_review_pipeline(user: User) -> bool:
 
 
 TEMPLATE_RULES["review_pipeline"] = can_review_pipeline
+
+
+# The managers' review's tab bar (templates/pipeline/_tabs.html) asks the same rules.
+TEMPLATE_RULES["read_report"] = can_read_report
+TEMPLATE_RULES["export"] = can_export

@@ -168,6 +168,10 @@ class Client(FlaskClient):
                     data.setdefault("csrf_token", token)
                     kwargs["data"] = data
         kwargs["headers"] = headers
+        # The whole body read and the response closed, as a browser would: a download sent
+        # from a temporary file (exports) is closed then, never left to the garbage
+        # collector. ``buffered=False`` keeps a stream to check that it is one.
+        kwargs.setdefault("buffered", True)
         # Each request gets its own app context, as in production: a fresh ``g`` (Flask-Login
         # and Flask-WTF cache there) and its own database session. The test's session is
         # then expired so it reads what the request wrote.

@@ -321,7 +321,8 @@ def test_a_project_closed_before_the_period_is_not_exported(client, login):
 def test_the_projects_export_as_xlsx_is_typed(client, login):
     manager = login("manager")
     mine, _second, _theirs = _world(manager, factories.user("advisor"))
-    response = client.get("/exports/projects?format=xlsx", headers={"Accept-Language": "fr"})
+    response = client.get("/exports/projects?format=xlsx", headers={"Accept-Language": "fr"},
+                          buffered=False)
     assert response.is_streamed  # sent from its temporary file, in chunks
     sheet = _xlsx(response)
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
@@ -463,7 +464,8 @@ def test_a_csv_export_is_streamed(client, login):
     login("manager")
     factories.project()
     db.session.commit()
-    response = client.get("/exports/projects?format=csv", headers={"Accept-Language": "fr"})
+    response = client.get("/exports/projects?format=csv", headers={"Accept-Language": "fr"},
+                          buffered=False)
     assert response.is_streamed
     assert response.headers["Content-Disposition"].startswith('attachment; filename="Projets-')
     assert response.mimetype == "text/csv"
