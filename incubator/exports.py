@@ -42,8 +42,10 @@ CSV_MIMETYPE = "text/csv"  # Flask adds "; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # XLSX: number formats by kind of column.
+# ("#,##0.##" would show a whole number as "3," in Excel and LibreOffice: hours keep two
+# decimals, other decimals show as typed.)
 _XLSX_FORMATS = {"money": '#,##0.00\\ "€"', "percent": "0.0%", "count": "#,##0",
-                 "decimal": "#,##0.##", "hours": "#,##0.##", "days": "#,##0.##",
+                 "decimal": "General", "hours": "#,##0.00", "days": "General",
                  "date": "DD/MM/YYYY"}
 # What XML 1.0 cannot hold (openpyxl refuses it): control characters but tab, CR, LF.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -122,10 +124,11 @@ def xlsx_value(value: Any, kind: str) -> Any:
 
 
 def write_sheet(workbook, title: str, columns: Sequence[Column],
-                rows: Iterable[Sequence[Any]]) -> int:
+                rows: Iterable[Sequence[Any]], footer: bool = False) -> int:
     """Append a write-only sheet named ``title`` (cut to Excel's 31 characters, without the
-    characters it forbids) to ``workbook``: a frozen, filtered header, typed cells. Returns
-    the number of rows written."""
+    characters it forbids) to ``workbook``: a frozen, filtered header, typed cells. With
+    ``footer``, the last row is a totals row, left out of the filter (sorting keeps it
+    last). Returns the number of rows written."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -152,7 +155,8 @@ def write_sheet(workbook, title: str, columns: Sequence[Column],
         sheet.append(cells)
         count += 1
     last = get_column_letter(max(1, len(columns)))
-    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    filtered = count - 1 if footer and count else count
+    sheet.auto_filter.ref = f"A1:{last}{filtered + 1}"
     return count
 
 
@@ -164,8 +168,8 @@ def _xlsx_file(sheets: Iterable[tuple[str, Sequence[Column], Iterable[Sequence[A
 
     workbook = Workbook(write_only=True)
     total = 0
-    for title, columns, rows in sheets:
-        total += write_sheet(workbook, title, columns, rows)
+    for title, columns, rows, *footer in sheets:
+        total += write_sheet(workbook, title, columns, rows, footer=bool(footer and footer[0]))
     # Write-only sheets stream their rows to temporary files; the zip is built at save.
     file = tempfile.TemporaryFile()
     try:
@@ -212,7 +216,7 @@ def table_response(table: Table, fmt: str, filename: str, what: str | None = Non
     if fmt == "csv":
         return Response(csv_lines(table.columns, rows), mimetype=CSV_MIMETYPE,
                         headers=_attachment(filename, "csv"))
-    file, _count = _xlsx_file([(table.title, table.columns, rows)])
+    file, _count = _xlsx_file([(table.title, table.columns, rows, table.footer is not None)])
     return _send_xlsx(file, filename)
 
 
@@ -220,7 +224,8 @@ def workbook_response(tables: Sequence[Table], filename: str, what: str) -> Resp
     """Several tables as the sheets of one XLSX (the funders' report), in order; recorded
     in the security log as ``what``."""
     file, count = _xlsx_file(
-        (table.title, table.columns, _rows_with_footer(table)) for table in tables)
+        (table.title, table.columns, _rows_with_footer(table), table.footer is not None)
+        for table in tables)
     log_event("export.downloaded", export=what, format="xlsx", rows=count)
     return _send_xlsx(file, filename)
 

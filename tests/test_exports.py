@@ -135,7 +135,8 @@ def test_a_table_as_xlsx_has_typed_cells_a_frozen_filtered_header(app):
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert sheet.title == "Montants"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:E4"
+    assert sheet.auto_filter.ref == "A1:E3"  # the totals row (4) stays out of the filter
+    assert sheet["D2"].number_format == "#,##0.00"  # hours: never "3," for a whole number
     assert [cell.value for cell in sheet[1]] == ["Partenaire", "Montant", "Part", "Heures",
                                                  "Date"]
     amount, share, when = sheet["B2"], sheet["C2"], sheet["E2"]
@@ -209,6 +210,13 @@ def test_bad_addresses_are_refused(client, login):
     assert client.get("/exports/notes?format=csv").status_code == 404
     assert client.get("/exports/projects?from=2026-13-01").status_code == 400
     assert client.get("/exports/projects?from=2026-03-01&to=2026-02-01").status_code == 400
+    # Days out of every date field's range: a 400, never a 500 nor a broken download.
+    for what in ("projects", "moves", "supports", "time"):
+        for fmt in ("csv", "xlsx"):
+            for bound in ("from=0001-01-01", "to=9999-12-31"):
+                response = client.get(f"/exports/{what}?format={fmt}&{bound}")
+                assert response.status_code == 400, (what, fmt, bound)
+                assert "must be a date between" in response.get_data(as_text=True)
     assert client.get("/exports/projects?status=draft").status_code == 400
     assert client.get("/exports/projects?stage=abc").status_code == 400
 

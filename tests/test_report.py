@@ -595,3 +595,27 @@ def test_the_demo_s_report_shows_its_history(app, client, auth):
     for year in (this_year, this_year - 1):
         assert client.get(f"/pipeline/report?year={year}").status_code == 200
         assert client.get(f"/pipeline/report?year={year}&format=xlsx", buffered=True).status_code == 200
+
+
+def test_sittings_and_meetings_planned_later_this_year_are_not_counted_as_held(app):
+    """A sitting or a meeting planned for later in the current year is not held yet: the
+    report of this year leaves it out until its day comes."""
+    from datetime import timedelta
+
+    from incubator.i18n import pole_today
+    from incubator.models.types import utcnow
+
+    advisor = factories.user("advisor")
+    with app.test_request_context():
+        today = pole_today()
+    if today.month == 12 and today.day == 31:
+        pytest.skip("no later day in this year")
+    group = create_group(advisor, name="Éco-construction", kind="working_group")
+    create_sitting(advisor, name="Passé", held_on=today)
+    create_sitting(advisor, name="Prévu", held_on=date(today.year, 12, 31))
+    create_meeting(advisor, group, starts_at=utcnow() - timedelta(hours=2))
+    create_meeting(advisor, group, starts_at=utcnow() + timedelta(hours=2))
+    db.session.commit()
+    tables = _tables(app, today.year)
+    assert [row[0] for row in tables["committees"].rows] == ["Passé"]
+    assert tables["meetings"].rows[0][2] == 1

@@ -14,8 +14,9 @@ from flask_login import current_user, login_required
 from ..board.queries import filter_choices
 from ..errors import fail
 from ..exports import FORMATS, stream_response
+from ..forms import FIRST_DATE, LAST_DATE
 from ..htmx import render
-from ..i18n import pole_today
+from ..i18n import date_long, pole_today
 from ..labels import STATUS_LABELS
 from ..params import query_int
 from ..permissions import can_export, can_export_contacts
@@ -33,10 +34,17 @@ def _day(name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         fail(400, _("The address is not valid: “%(name)s” must be a date (YYYY-MM-DD).",
                     name=name))
+    if not FIRST_DATE <= day <= LAST_DATE:
+        # The bounds every date field keeps (forms.py): beyond them a day's midnight in the
+        # pole's zone, or the day after, is out of Python's range.
+        fail(400, _("The address is not valid: “%(name)s” must be a date between %(first)s "
+                    "and %(last)s.", name=name, first=date_long(FIRST_DATE),
+                    last=date_long(LAST_DATE)))
+    return day
 
 
 def _filters() -> queries.ExportFilters:

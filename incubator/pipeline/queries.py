@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import url_for
-from flask_babel import get_timezone
+from flask_babel import get_timezone, pgettext
 from flask_babel import gettext as _
 from sqlalchemy import (
     ColumnElement,
@@ -390,9 +390,9 @@ def entries_and_exits(filters: ReviewFilters) -> Table:
     rows += [(str(OUTCOME_LABELS[o]), *by_outcome.get(o, (0, 0))) for o in OUTCOMES]
     return Table(
         "entries_exits", _("Entries and exits"),
-        [Column("what", _("What")), Column("period", _("This period"), "count"),
+        [Column("what", _("Indicator")), Column("period", _("This period"), "count"),
          Column("year_before", _("Same period a year before"), "count"),
-         Column("change", _("Change"), "percent")],
+         Column("change", pgettext("a figure's evolution", "Change"), "percent")],
         [(label, current, before, ratio(current - before, before))
          for label, current, before in rows],
         definition=_(

@@ -521,7 +521,9 @@ def committees(span: Period) -> Table:
                                      CommitteeReview.decision.is_(None)), 1))))
         .select_from(CommitteeSitting)
         .outerjoin(CommitteeReview, CommitteeReview.sitting_id == CommitteeSitting.id)
-        .where(_in_days(CommitteeSitting.held_on, span))
+        # Held: on a day of the year up to today (a sitting planned later is not one yet).
+        .where(_in_days(CommitteeSitting.held_on, span),
+               CommitteeSitting.held_on <= pole_today())
         .group_by(CommitteeSitting.id, CommitteeSitting.name, CommitteeSitting.held_on)
         .order_by(CommitteeSitting.held_on, CommitteeSitting.id)).all()
     columns = [Column("sitting", _("Sitting")), Column("held_on", _("Date"), "date"),
@@ -537,8 +539,9 @@ def committees(span: Period) -> Table:
     return Table(
         "committees", _("Committee sittings and decisions"), columns, table_rows,
         footer=footer,
-        definition=_("Sittings held during the year (archived ones included) and the "
-                     "decisions taken there on the projects of their agenda."),
+        definition=_("Sittings held during the year up to today (archived ones included; "
+                     "planned ones left out) and the decisions taken there on the projects "
+                     "of their agenda."),
         empty=_("No committee sat this year."))
 
 
@@ -555,7 +558,8 @@ def meetings(span: Period) -> Table:
                present)
         .select_from(GroupMeeting).join(WorkingGroup, WorkingGroup.id == GroupMeeting.group_id)
         .outerjoin(MeetingAttendance, MeetingAttendance.meeting_id == GroupMeeting.id)
-        .where(GroupMeeting.cancelled_at.is_(None), _in_moments(GroupMeeting.starts_at, span))
+        .where(GroupMeeting.cancelled_at.is_(None), _in_moments(GroupMeeting.starts_at, span),
+               GroupMeeting.starts_at <= _at(utcnow()))  # held: begun by now
         .group_by(WorkingGroup.id, WorkingGroup.name, WorkingGroup.kind,
                   WorkingGroup.name_key)
         .order_by(WorkingGroup.name_key, WorkingGroup.id)).all()
@@ -570,8 +574,8 @@ def meetings(span: Period) -> Table:
         footer=(_("Total"), "", _total(r[2] for r in table_rows),
                 _total(r[3] for r in table_rows)) if rows else None,
         definition=_("Meetings of the working groups and cooperative workshops that began "
-                     "during the year, cancelled ones left out; attendances are the people "
-                     "recorded present."),
+                     "during the year up to now, cancelled and planned ones left out; "
+                     "attendances are the people recorded present."),
         empty=_("No working-group meeting was held this year."))
 
 
