@@ -4,8 +4,6 @@ one (version-checked); and the section's blank form."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
@@ -13,7 +11,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from ..forms import Form, NullableSelectField, at_most, strip
-from ..i18n import date_long, pole_today
+from ..i18n import pole_today
 from ..labels import ACCOMPANIMENT_KIND_LABELS as KIND_LABELS
 from ..models import AccompanimentTime, Project, User
 from ..permissions import can_log_accompaniment, can_log_accompaniment_for_others
@@ -40,13 +38,11 @@ class TimeForm(Form):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     minutes: int | None = None
-    created_on: date | None = None
 
     def for_project(self, user: User, project: Project,
                     entry: AccompanimentTime | None = None) -> TimeForm:
         """Fit the form to ``user`` and ``project``: the advisor picker for managers only
-        (with the entry's advisor kept when they left the team), the first day allowed."""
-        self.created_on = pole_today(project.created_at)
+        (with the entry's advisor kept when they left the team)."""
         if not can_log_accompaniment_for_others(user):
             del self.advisor_id
             return self
@@ -72,9 +68,6 @@ class TimeForm(Form):
         if field.data > pole_today():
             raise ValidationError(_("The day cannot be in the future: log the time once it "
                                     "is spent."))
-        if self.created_on is not None and field.data < self.created_on:
-            raise ValidationError(_("The project was created on %(date)s: choose a day from "
-                                    "then.", date=date_long(self.created_on)))
 
     def validate_advisor_id(self, field) -> None:
         if field.data is None:

@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..i18n import date_long, pole_today
+from ..i18n import pole_today
 from ..models import AccompanimentKind, AccompanimentTime, Project, ProjectEvent, User, utcnow
 from ..permissions import can_be_advisor
 from ..versions import StaleVersion, check_version, save_version
@@ -43,10 +43,8 @@ def _check(project: Project, advisor: User, spent_on: date, minutes: int, kind: 
     if spent_on > pole_today(now):
         raise AccompanimentError(_("The day cannot be in the future: log the time once it "
                                    "is spent."))
-    created_on = pole_today(project.created_at)
-    if spent_on < created_on:
-        raise AccompanimentError(_("The project was created on %(date)s: choose a day from "
-                                   "then.", date=date_long(created_on)))
+    # A day before the project was entered is allowed: the pole often meets people before
+    # their idea is written down, and that time counts for the funders too.
     if check_advisor and not can_be_advisor(advisor):
         raise AccompanimentError(_("%(name)s is not an active staff member: choose someone "
                                    "else.", name=advisor.name))
