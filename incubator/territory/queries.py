@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, Numeric, and_, case, cast, func, literal, 
 from ..extensions import db
 from ..models import Commune, Organisation, OrganisationFamily, TerritoryEmployment
 from ..tables import Column, Link, Table, ratio
-from ..text import sort_key
+from ..text import sorted_french
 
 # INSEE's salaried-headcount bands of establishments (``trancheEffectifsEtablissement`` of
 # the Sirene register), as (lowest, highest) number of employees; None: no upper bound.
@@ -231,6 +231,11 @@ def families_table(year: int, counts: dict[str, tuple[int, int, int, Decimal]]) 
         empty=_("No organisation in the directory at the end of that year."))
 
 
+
+def _largest_first(row) -> tuple[bool, int]:
+    """Most establishments first; the group without a name (no commune, no sector) last."""
+    return (not row.name, -row.establishments)
+
 def _grouped_table(year: int, key: str, key_column, text_column, title, label, unnamed,
                    filter_arg: str, reference=None) -> Table:
     """Establishments grouped by a free-text column's search key (one spelling a group),
@@ -250,7 +255,8 @@ def _grouped_table(year: int, key: str, key_column, text_column, title, label, u
     total = sum(row.establishments for row in rows)
     body = []
     # Most establishments first, then in French order; the unnamed group last.
-    for row in sorted(rows, key=lambda r: (not r.name, -r.establishments, sort_key(r.name))):
+    in_french_order = sorted_french(rows, key=lambda r: r.name or "")
+    for row in sorted(in_french_order, key=_largest_first):  # stable: ties stay in French order
         name = row.name or ""
         cell = (Link(name, url_for("members.index", **{filter_arg: name}, archived=1))
                 if name else str(unnamed))
