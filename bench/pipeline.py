@@ -451,6 +451,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _rounded(value: Any) -> Any:
+    """``value`` with its floats, at any depth, rounded to two decimals."""
+    if isinstance(value, float):
+        return round(value, 2)
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure every size asked for and print a table (or JSON lines) per size."""
     args = parse_args(argv)
@@ -460,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
         for projects in args.projects:
             result = run_size(projects, args, Path(workdir))
             if args.json:
-                print(json.dumps(result, default=lambda v: round(v, 2)), flush=True)
+                print(json.dumps(_rounded(result)), flush=True)
             else:
                 print_table(result)
                 sys.stdout.flush()
