@@ -68,7 +68,9 @@ class Table:
     ``key``: its name on the page (``?table=key`` exports it; ``dom_id``-like element ids
     derive from it); ``title``: its caption; ``definition``: how its figures are computed,
     in a sentence or two (shown one click away, under the table); ``footer``: a totals row
-    or None; ``empty``: what to say when there is no row."""
+    or None; ``empty``: what to say when there is no row; ``shown``: how many rows the page
+    shows at most (a worklist: the first ones, and a line saying how many more are in the
+    export), None for all. Exports always hold every row."""
 
     key: str
     title: Any
@@ -77,6 +79,7 @@ class Table:
     definition: Any = ""
     footer: tuple | None = None
     empty: Any = ""
+    shown: int | None = None
 
     def __post_init__(self) -> None:
         width = len(self.columns)
@@ -84,6 +87,16 @@ class Table:
             if len(row) != width:
                 raise ValueError(f"table {self.key}: a row of {len(row)} values for "
                                  f"{width} columns")
+
+    @property
+    def shown_rows(self) -> list[tuple]:
+        """The rows the page shows (the first ``shown`` ones)."""
+        return self.rows if self.shown is None else self.rows[:self.shown]
+
+    @property
+    def hidden_count(self) -> int:
+        """How many rows the page leaves to the export."""
+        return len(self.rows) - len(self.shown_rows)
 
     def column(self, key: str) -> Column:
         for column in self.columns:

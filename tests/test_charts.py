@@ -84,3 +84,21 @@ def test_a_table_without_rows_has_no_chart(app):
         html = render_template_string(MACRO + '{{ chart(table, "bar", "year", ["granted"]) }}',
                                       table=_table(rows=[]))
     assert "<canvas" not in html and "<table>" in html
+
+
+def test_a_worklist_shows_its_first_rows_and_its_export_holds_them_all(app):
+    """``Table.shown`` caps the rows the page shows (a long worklist), says how many more
+    the export holds; the export itself has every row."""
+    from incubator.exports import table_response
+
+    table = Table(key="late", title="En retard", columns=(Column("what", "Quoi"),),
+                  rows=[(f"Tâche {n}",) for n in range(5)], shown=2)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        html = render_template_string(
+            '{% from "macros/tables.html" import figure_table %}{{ figure_table(table) }}',
+            table=table)
+        response = table_response(table, "csv", "late")
+        lines = response.get_data().decode("utf-8-sig").splitlines()
+    assert "Tâche 1" in html and "Tâche 2" not in html
+    assert "The first 2 rows are shown; 3 more are in the export." in html
+    assert len(lines) == 6  # the header and the five rows

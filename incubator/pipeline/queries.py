@@ -87,6 +87,11 @@ class Period:
         return (self.end - self.start).days + 1
 
 
+# The worklists show their first rows on the page (longest waiting first); the whole list is
+# in their export (docs/performance.md: thousands of rows cost seconds to render).
+WORKLIST_SHOWN = 50
+
+
 def _minus_a_year(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)
@@ -551,6 +556,7 @@ def stalled(filters: ReviewFilters, stages: dict[int, Stage], now: datetime) -> 
             "default threshold when the stage sets none: the rule of the board's “Stalled” "
             "mark. Today, whatever the period."),
         empty=_("No stalled project."),
+        shown=WORKLIST_SHOWN,
     )
 
 
@@ -577,6 +583,7 @@ def overdue_steps(filters: ReviewFilters, today: date) -> Table:
             "on active or paused projects, whoever they are assigned to. Today, whatever the "
             "period."),
         empty=_("No overdue next step."),
+        shown=WORKLIST_SHOWN,
     )
 
 
@@ -656,21 +663,25 @@ TABLE_KEYS = ("stages_now", "flow", "entries_exits", "conversion", "time_in_stag
               "lead_time", "stalled", "overdue_steps", "advisor_load")
 
 
-def review(filters: ReviewFilters, now: datetime, today: date) -> Review:
-    """Every figure of the review for ``filters``: a fixed number of statements."""
+def review(filters: ReviewFilters, now: datetime, today: date,
+           only: str | None = None) -> Review:
+    """Every figure of the review for ``filters``: a fixed number of statements. With
+    ``only`` (a key of TABLE_KEYS, for its export), that table alone is computed."""
     active, stages = reference(filters)
     unit, _buckets = flow_buckets(filters.period, now)
-    return Review(filters, [
-        stages_now(filters, active),
-        cumulative_flow(filters, active, now),
-        entries_and_exits(filters),
-        conversion(filters, active),
-        time_in_stage(filters, active, stages, now),
-        lead_time(filters),
-        stalled(filters, stages, now),
-        overdue_steps(filters, today),
-        advisor_load(filters, active, today),
-    ], unit)
+    builders = {
+        "stages_now": lambda: stages_now(filters, active),
+        "flow": lambda: cumulative_flow(filters, active, now),
+        "entries_exits": lambda: entries_and_exits(filters),
+        "conversion": lambda: conversion(filters, active),
+        "time_in_stage": lambda: time_in_stage(filters, active, stages, now),
+        "lead_time": lambda: lead_time(filters),
+        "stalled": lambda: stalled(filters, stages, now),
+        "overdue_steps": lambda: overdue_steps(filters, today),
+        "advisor_load": lambda: advisor_load(filters, active, today),
+    }
+    keys = TABLE_KEYS if only is None else (only,)
+    return Review(filters, [builders[key]() for key in keys], unit)
 
 
 def filter_choices() -> dict[str, list]:

@@ -35,7 +35,7 @@ def index():
     if wanted is not None or fmt is not None:
         if fmt not in FORMATS or wanted not in queries.TABLE_KEYS:
             fail(400, _("This export does not exist: choose a table's CSV or XLSX link."))
-    review = queries.review(filters, now, today)
+    review = queries.review(filters, now, today, only=wanted)
     if wanted is not None:
         table = review.table(wanted)
         period = f"{filters.period.start.isoformat()}_{filters.period.end.isoformat()}"
