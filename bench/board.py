@@ -28,11 +28,9 @@ import argparse
 import http.client
 import json
 import os
-import platform
 import random
 import re
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -40,8 +38,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.cookies import SimpleCookie
@@ -49,9 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import MetaData, create_engine, delete, event, insert, select, text
+from sqlalchemy import delete, insert, select, text
 
-from incubator import config as settings
 from incubator import create_app
 from incubator.board.services import move_project
 from incubator.extensions import db
@@ -71,24 +66,33 @@ from incubator.projects.services import create_project, submit_project
 from incubator.reference import TERRITORY_COMMUNES, seed_reference_data
 from incubator.text import search_key
 
+# Run as a script (``python bench/board.py``), it finds bench/common.py from the root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    CSRF_INPUT,
+    FIRST_NAMES,
+    LAST_NAMES,
+    PASSWORD,
+    PROJECT_NAMES,
+    bench_config,
+    counting_statements,
+    database_url,
+    database_version,
+    empty_database,
+    percentile,
+    print_machine,
+    sizes,
+    timed,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The same key in this process and in the gunicorn workers, so one session cookie works in both.
-SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105
 ADVISOR_EMAIL = "advisor@bench.example.org"
-PASSWORD = "a quiet river under the bridge"  # noqa: S105
 ADVISORS = 5  # the one who logs in plus four colleagues, so cards show several initials
 # An incubator's funnel: most projects sit in the early stages.
 STAGE_WEIGHTS = (0.35, 0.25, 0.20, 0.12, 0.08)
-PROJECT_NAMES = (
-    "Épicerie solidaire", "Tiers-lieu", "Garage solidaire", "Recyclerie", "Café associatif",
-    "Ferme maraîchère", "Atelier vélo", "Cantine bio", "Habitat partagé", "Ressourcerie",
-    "Centrale villageoise", "Conciergerie rurale", "Chantier d'insertion", "Boulangerie paysanne",
-)
-FIRST_NAMES = ("Anne", "Yann", "Maëlle", "Loïc", "Nolwenn", "Erwan", "Gwenaëlle", "Pierre",
-               "Soizic", "Tanguy", "Claire", "Mathis", "Léa", "Ronan", "Jeanne", "Hugo")
-LAST_NAMES = ("Le Goff", "Guérin", "Le Roux", "Morvan", "Tanguy", "Le Gall", "Jégou", "Perrot",
-              "Hamon", "Rivière", "Lemoine", "Caradec", "Bouvier", "Le Bihan", "Thébault")
 DESCRIPTION = ("Les habitants du territoire manquent d'un lieu où se retrouver, se former et "
                "trouver des produits locaux à prix accessibles. ") * 6
 
@@ -104,33 +108,10 @@ THROUGHPUT_SIZE, THROUGHPUT_RPS = 100, 200.0
 # --- Application and database -------------------------------------------------------------
 
 
-def bench_config(database_url: str) -> dict[str, Any]:
-    """The test settings (cheap password hashing, no mail server), but run as in production:
-    not TESTING, mail sent from a thread after the response, and no throttling."""
-    config = settings.for_tests(database_url)
-    config.update({
-        "TESTING": False,
-        "SECRET_KEY": SECRET_KEY,
-        "MAIL_ASYNC": True,
-        "RATELIMIT_ENABLED": False,
-        "EXTRA_TRUSTED_HOSTS": ["127.0.0.1"],  # gunicorn is asked at 127.0.0.1:port
-    })
-    return config
-
-
 def make_app_for_gunicorn() -> Flask:
     """The app gunicorn serves: ``bench.board:make_app_for_gunicorn()``, database from
     ``INCUBATOR_DATABASE_URL`` (set by ``measure_throughput``)."""
     return create_app(bench_config(os.environ["INCUBATOR_DATABASE_URL"]))
-
-
-def empty_database(app: Flask) -> None:
-    """Drop every table (alembic_version and strays included) and create the schema."""
-    with app.app_context():
-        existing = MetaData()
-        existing.reflect(bind=db.engine)
-        existing.drop_all(bind=db.engine)
-        db.create_all()
 
 
 def _bulk_insert(table, rows: list[dict]) -> list[int]:
@@ -217,59 +198,12 @@ def seed(app: Flask, projects: int, rng: random.Random) -> None:
             db.session.commit()
 
 
-def database_version(url: str) -> str:
-    """``SQLite 3.x`` or ``PostgreSQL 15.x`` for the database at ``url``."""
-    if not url.startswith("postgresql"):
-        return f"SQLite {sqlite3.sqlite_version}"
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            version = connection.scalar(text("SHOW server_version"))
-    finally:
-        engine.dispose()
-    return f"PostgreSQL {str(version).split()[0]}"
-
-
-@contextmanager
-def counting_statements(app: Flask):
-    """Count the SQL statements the app sends (``before_cursor_execute``) from this thread,
-    where the test client runs each request (not those of the threads that send queued
-    mail after a response); yields a list whose first item is the running count."""
-    with app.app_context():
-        engine = db.engine
-    count, owner = [0], threading.get_ident()
-
-    def record(*_args) -> None:
-        if threading.get_ident() == owner:
-            count[0] += 1
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield count
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 # --- Measuring through the test client ----------------------------------------------------
 
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
 CARD_ID = re.compile(r'<li class="card[^"]*" id="project-(\d+)"')
 LAST_INPUT = re.compile(r'name="last-(\d+)" value="([^"]*)"')
 TOKEN_INPUT = re.compile(r'id="board-token" name="token" value="([^"]*)"')
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (``share`` 0.95 for p95)."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
-
-
-def timed(call: Callable[..., Any], *args, **kwargs) -> tuple[Any, float]:
-    """Run ``call(*args, **kwargs)``; return its result and the time it took in ms."""
-    start = time.perf_counter()
-    result = call(*args, **kwargs)
-    return result, (time.perf_counter() - start) * 1000
 
 
 def log_in(client) -> str:
@@ -565,11 +499,6 @@ def measure_throughput(database_url: str, seconds: float = 5.0,
 # --- One size, and the report ---------------------------------------------------------------
 
 
-def database_url(sqlite_file: Path) -> str:
-    """``INCUBATOR_DATABASE_URL`` when set (PostgreSQL), else a SQLite file."""
-    return os.environ.get("INCUBATOR_DATABASE_URL") or f"sqlite:///{sqlite_file}"
-
-
 def run_size(projects: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Build the database for ``projects`` and measure everything for that size."""
     url = database_url(workdir / f"board-{projects}.db")
@@ -649,50 +578,8 @@ def print_table(r: dict[str, Any]) -> None:
               f"{verdict(ok) if applies else ''}".rstrip())
 
 
-def cpu_model() -> str:
-    """The CPU's model name, from /proc/cpuinfo."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def code_version() -> str:
-    """The commit measured (``git describe``), or "unknown" outside a git checkout."""
-    try:
-        described = subprocess.run(  # noqa: S603
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],  # noqa: S607
-            capture_output=True, text=True, timeout=10, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return described.stdout.strip() or "unknown"
-
-
-def print_machine() -> None:
-    """CPU, cores, memory, Python, database and code versions, and how busy the machine is."""
-    memory = ""
-    try:
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    print(f"Machine: {cpu_model()}, {os.cpu_count()} cores{memory}")
-    print(f"Python {platform.python_version()}, "
-          f"{database_version(database_url(Path('unused.db')))}, code {code_version()}")
-    load = os.getloadavg()[0]
-    if load > 0.5:
-        print(f"Note: load average {load:.2f} before starting: other processes share the CPU, "
-              "the figures may be inflated.")
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line (see the module docstring)."""
-    def sizes(value: str) -> list[int]:
-        return [int(v.replace("_", "")) for v in value.split(",") if v.strip()]
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--projects", type=sizes, default=[100, 1000, 10000],
                         help="comma-separated numbers of active projects (default 100,1000,10000)")

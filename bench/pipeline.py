@@ -40,10 +40,10 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import insert, select, text
 
-# Run as a script (``python bench/pipeline.py``), it reuses bench/board.py's helpers.
+# Run as a script (``python bench/pipeline.py``), it reuses bench/common.py's helpers.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.board import (  # noqa: E402
+from bench.common import (  # noqa: E402
     CSRF_INPUT,
     FIRST_NAMES,
     LAST_NAMES,
@@ -56,6 +56,7 @@ from bench.board import (  # noqa: E402
     empty_database,
     percentile,
     print_machine,
+    sizes,
     timed,
 )
 from incubator import create_app  # noqa: E402
@@ -82,6 +83,7 @@ from incubator.models import (
 )
 from incubator.passwords import hash_password
 from incubator.reference import TERRITORY_COMMUNES, seed_reference_data
+from incubator.stage_history import chain_left_at
 from incubator.text import search_key
 
 MANAGER_EMAIL = "manager@bench.example.org"
@@ -271,9 +273,10 @@ def seed(app: Flask, projects: int, rng: random.Random) -> dict[str, int]:
         _insert(ProjectHolder, [{"project_id": p, "user_id": holders[i % len(holders)],
                                  "added_at": lives[i]["submitted"]}
                                 for i, p in enumerate(project_ids)])
+        # left_at as the services write it (stage_history.record_stage_move).
         _insert(StageMove, [{**move, "project_id": p} for p, life in zip(project_ids, lives,
                                                                            strict=True)
-                            for move in life["moves"]])
+                            for move in chain_left_at(life["moves"])])
         _insert(StatusChange, [{**c, "project_id": p} for p, life in zip(project_ids, lives,
                                                                           strict=True)
                                for c in life["changes"]])
@@ -440,9 +443,6 @@ def print_table(r: dict[str, Any]) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line (see the module docstring)."""
-    def sizes(value: str) -> list[int]:
-        return [int(v.replace("_", "")) for v in value.split(",") if v.strip()]
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--projects", type=sizes, default=[TARGET_SIZE],
                         help="comma-separated numbers of projects (default 10000)")

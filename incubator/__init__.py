@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     from .i18n import register_i18n, register_reference_labels, select_locale
     from .models.types import render_migration_item
     from .outbox import register_outbox
+    from .pole import pole_time_zone
     from .security import register_security, register_trusted_hosts
     from .security_log import register_security_log
 
@@ -61,7 +62,8 @@ def register_extensions(app: Flask) -> None:
         compare_type=True, render_item=render_migration_item,
     )
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    # Dates and "today" in the pole's time zone, as its managers set it (incubator/pole.py).
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=pole_time_zone)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -108,11 +110,15 @@ def _template_context(app: Flask) -> None:
 
     app.jinja_env.filters["chart_data"] = chart_data  # a tables.Table as a chart's JSON
 
+    from .pole import current_pole
+
     @app.context_processor
     def inject() -> dict[str, Any]:
+        pole = current_pole()
         return {
-            "pole_name": app.config["POLE_NAME"],
-            "pole_short_name": app.config["POLE_SHORT_NAME"],
+            "pole": pole,
+            "pole_name": pole.name,
+            "pole_short_name": pole.short_name,
             "current_locale": str(get_locale()),
             "can": CurrentUserRules(),
             "labels": LABELS,
@@ -127,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     # ``__init__`` only creates the blueprint, so importing a feature's queries or services
     # loads no routes.
     from .account.routes import bp as account_bp
+    from .account.routes import closures_bp
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .board.routes import bp as board_bp
@@ -134,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from .documents.routes import bp as documents_bp
     from .groups.routes import bp as groups_bp
     from .imports.routes import bp as imports_bp
+    from .lists.routes import bp as lists_bp
     from .main.routes import bp as main_bp
     from .members.routes import bp as members_bp
     from .mentoring.routes import bp as mentoring_bp
@@ -157,7 +165,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp, url_prefix="/projects")
     app.register_blueprint(board_bp)  # /board… and /projects/<id>/move…
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(lists_bp)  # /admin/lists…
     app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(closures_bp, url_prefix="/admin/closure-requests")
     # Features of the project file: routes under /projects/<id>/… and their own pages.
     app.register_blueprint(notes_bp)
     app.register_blueprint(next_steps_bp)
@@ -181,6 +191,17 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     from .pipeline.routes import bp as pipeline_bp  # /pipeline
     app.register_blueprint(pipeline_bp)
+    from .checklists.routes import bp as checklists_bp  # /admin/stages/<id>/checklist…
+
+    app.register_blueprint(checklists_bp)  # …and /projects/<id>/checklist/<criterion>
+    from .cohorts.routes import bp as cohorts_bp  # /admin/cohorts… and /cohorts/<id>…
+    app.register_blueprint(cohorts_bp)
+    from .data_export.routes import bp as privacy_bp  # /account/data, /privacy/people/… (issue 14)
+
+    app.register_blueprint(privacy_bp)
+    from .erasures.routes import bp as erasures_bp  # /admin/erasures, …/users|contacts/<id>/erase
+
+    app.register_blueprint(erasures_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -26,7 +26,7 @@ def chart_number(value: Any, kind: str) -> float | int | None:
         return None
     if kind == "money":
         return float(Decimal(int(value)) / 100)
-    if kind == "percent":
+    if kind in ("percent", "change"):
         return float(Decimal(str(value)) * 100)
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)

@@ -64,6 +64,10 @@ def register_commands(app: Flask) -> None:
         for role, email, password in DEMO_LOGINS:
             click.echo(f"  {role:<9} {email:<36} {password}")
         click.echo("")
+        click.echo("Two-factor authentication: nobody must use it in the demo data; a manager "
+                   "requires it in Réglages › Sécurité (/admin/security), and anyone sets it up "
+                   "on /account. A new installation requires it of managers.")
+        click.echo("")
         click.echo("Then start the server (flask --app incubator run) and open "
                    f"{current_app.config['BASE_URL']}")
         if current_app.config["BASE_URL"].startswith("http://127.0.0.1:"):
@@ -73,6 +77,61 @@ def register_commands(app: Flask) -> None:
         if database.startswith("sqlite:///"):
             click.echo("To start again from empty demo data: stop the server, delete "
                        f"{database.removeprefix('sqlite:///')} and run this command again.")
+
+    # The right to erasure (docs/erasure.md): after a backup restore, before opening the app.
+    erasures = click.Group("erasures", help="Erasures of people on request (docs/erasure.md).")
+    app.cli.add_command(erasures)
+
+    @erasures.command("replay")
+    def replay_erasures_command() -> None:
+        """Apply every recorded erasure again (the database's and the erasure log file's):
+        run it after restoring a backup, before opening the app. Running it twice changes
+        nothing the second time."""
+        from .privacy import erasure
+
+        try:
+            report = erasure.replay()
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        erasure.append_missing_to_log(report.logged)
+        click.echo(f"Erasure log: {erasure.log_path()}")
+        click.echo(f"Erasures recorded: {report.total}; restored from the log file: "
+                   f"{len(report.restored)}; people erased again: {len(report.erased_again)}"
+                   + (f" (n° {', '.join(map(str, report.erased_again))})"
+                      if report.erased_again else "")
+                   + f"; written to the log file: {len(report.logged)}.")
+
+    @erasures.command("redact-log")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, writable=True))
+    def redact_security_log_command(path: str) -> None:
+        """Replace, in a security log file (JSON lines), the e-mail and name of erased
+        accounts by their pseudonym."""
+        from .privacy import erasure
+
+        changed = erasure.redact_security_log(path)
+        click.echo(f"{path}: {changed} line(s) rewritten.")
+
+    @app.cli.command("purge")
+    @click.option("--dry-run", is_flag=True,
+                  help="Print what would be deleted or erased, change nothing.")
+    def purge_command(dry_run: bool) -> None:
+        """Delete or erase the personal data past its retention period (the settings of
+        /admin/retention; docs/retention.md). Meant for cron, e.g. every night:
+        15 3 * * *  cd /srv/incubateur && .venv/bin/flask --app incubator purge"""
+        from .privacy import retention
+
+        report = retention.purge(dry_run=dry_run)
+        db.session.commit()
+        if not dry_run:
+            try:
+                retention.after_commit(report)
+            except OSError as error:
+                raise click.ClickException(
+                    f"The erasures are done but not all in the erasure log ({error}): run "
+                    "flask --app incubator erasures replay before the next backup.") from error
+        for line in retention.report_lines(report):
+            click.echo(line)
 
     # The communes reference (mentoring suggestions: "nearby", distances in km).
     communes = click.Group("communes", help="The communes reference (docs/members.md).")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import tempfile
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,14 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "POLE_NAME": _env("POLE_NAME", "CADES – Pays de Redon et de Vilaine"),
         "POLE_SHORT_NAME": _env("POLE_SHORT_NAME", "CADES"),
+        # The pole's identity for a fresh install; a manager's save on /admin/pole overrides
+        # these and the time zone (BABEL_DEFAULT_TIMEZONE) from then on (incubator/pole.py).
+        "POLE_TERRITORY": _env("POLE_TERRITORY", "Pays de Redon et de Vilaine"),
+        "POLE_CONTACT_EMAIL": _env("POLE_CONTACT_EMAIL", ""),
+        "POLE_POSTAL_ADDRESS": _env("POLE_POSTAL_ADDRESS", ""),
+        # The logo a manager uploads: at most this many bytes, resized to fit this square.
+        "POLE_LOGO_MAX_BYTES": _env_int("POLE_LOGO_MAX_BYTES", 2 * 1024 * 1024),
+        "POLE_LOGO_PIXELS": _env_int("POLE_LOGO_PIXELS", 256),
         # Sessions: HttpOnly and SameSite=Lax; Secure is added per response when the request
         # came over HTTPS (see security.py), or always with INCUBATOR_SECURE_COOKIES=1.
         "SESSION_COOKIE_HTTPONLY": True,
@@ -176,6 +185,9 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "EMAIL_LIMIT": _env("EMAIL_LIMIT", "5 per hour"),  # reset requests per client address
         "RESET_LIMIT_PER_ADDRESS": _env("RESET_LIMIT_PER_ADDRESS", "3 per hour"),  # per e-mail
         "REGISTER_LIMIT": _env("REGISTER_LIMIT", "20 per hour"),  # every attempt counts
+        # Personal data exports (/account/data, a manager's export of someone), per account:
+        # each one reads every table about a person and streams their documents.
+        "DATA_EXPORT_LIMIT": _env("DATA_EXPORT_LIMIT", "10 per hour"),
         # Failed logins per e-mail address, in the database (see auth/throttle.py): free
         # failures, then a delay doubling per failure up to a cap; forgotten after a quiet spell.
         "LOGIN_FREE_FAILURES": _env_int("LOGIN_FREE_FAILURES", 5),
@@ -184,9 +196,28 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "LOGIN_FAILURE_MEMORY_HOURS": _env_int("LOGIN_FAILURE_MEMORY_HOURS", 24),
         # A browser that logged in as an account skips that address's delay (its own count).
         "LOGIN_DEVICE_DAYS": _env_int("LOGIN_DEVICE_DAYS", 365),
+        # Two-factor authentication (auth/two_factor.py): the roles that must use it until a
+        # manager saves the « Sécurité » settings (comma-separated; empty: none), and how
+        # long the code step after a right password waits, in minutes.
+        "TWO_FACTOR_REQUIRED_ROLES": tuple(
+            role.strip() for role in (_env("TWO_FACTOR_REQUIRED_ROLES", "manager") or "").split(",")
+            if role.strip()),
+        "TWO_FACTOR_PENDING_MINUTES": _env_int("TWO_FACTOR_PENDING_MINUTES", 5),
+        # The erasure log (docs/erasure.md): one line per person erased, ids only, replayed
+        # after a backup restore; keep it out of the database backups' rotation. Empty:
+        # <instance folder>/erasures.jsonl.
+        "ERASURE_LOG": _env("ERASURE_LOG", ""),
+        # Where the security log is written, when it is a file this process may rewrite:
+        # an erasure then replaces the person's name and address in it (docs/erasure.md).
+        "SECURITY_LOG_FILE": _env("SECURITY_LOG_FILE", ""),
         # Tokens sent by e-mail (invitation, password reset): validity in hours.
         "INVITATION_HOURS": _env_int("INVITATION_HOURS", 24 * 7),
         "RESET_HOURS": _env_int("RESET_HOURS", 2),
+        # A new e-mail address is confirmed by a link mailed to it (/account): its validity.
+        "EMAIL_CHANGE_HOURS": _env_int("EMAIL_CHANGE_HOURS", 24),
+        # E-mail change requests per account (each checks the password and may reveal that
+        # an address has an account, as registration does).
+        "EMAIL_CHANGE_LIMIT": _env("EMAIL_CHANGE_LIMIT", "5 per hour;10 per day"),
         # Mail: SMTP when INCUBATOR_MAIL_SERVER is set, otherwise messages are logged and
         # written to the outbox folder (development).
         "MAIL_SERVER": _env("MAIL_SERVER"),
@@ -241,4 +272,9 @@ def for_tests(database_url: str) -> dict[str, Any]:
         "MAIL_OUTBOX": None,
         "MAIL_ASYNC": False,  # send queued mail when the response closes, in the test thread
         "RATELIMIT_STORAGE_URI": "memory://",
+        # The tests log managers in with a password alone; the requirement is tested apart.
+        "TWO_FACTOR_REQUIRED_ROLES": (),
+        # Never the instance folder: a test that erases gives its own file (tmp_path).
+        "ERASURE_LOG": os.path.join(tempfile.gettempdir(),
+                                    f"incubator-test-erasures-{os.getpid()}.jsonl"),
     }

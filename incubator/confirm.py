@@ -23,13 +23,16 @@ def confirmed() -> bool:
     return request.form.get("confirm") == "1"
 
 
-def ask_first(question: str, back: str, *, action_label: str) -> Response:
+def ask_first(question: str, back: str, *, action_label: str,
+              hidden: list[tuple[str, str]] | None = None) -> Response:
     """The confirmation of the current POST: ``question`` (naming the thing), a Confirm button
-    posting the same fields again with ``confirm=1``, and a way back to ``back``. Status 200,
-    nothing changed. For htmx, the question replaces the page's main content (its Confirm is a
-    plain form: the answer is then a whole page)."""
-    hidden = [(name, value) for name, value in request.form.items(multi=True)
-              if name not in _NOT_ECHOED]
+    posting the same fields again (or ``hidden``, when given: name/value pairs) with
+    ``confirm=1``, and a way back to ``back``. Status 200, nothing changed. For htmx, the
+    question replaces the page's main content (its Confirm is a plain form: the answer is then
+    a whole page)."""
+    if hidden is None:
+        hidden = [(name, value) for name, value in request.form.items(multi=True)
+                  if name not in _NOT_ECHOED]
     context = {"question": question, "action": request.path, "hidden": hidden, "back": back,
                "action_label": action_label}
     if is_htmx():

@@ -22,7 +22,10 @@ from sqlalchemy.orm import selectinload
 
 from .accompaniment.demo import create_accompaniment
 from .auth.services import create_user, find_user_by_email
+from .auth.two_factor import save_security_rule
 from .board.services import close_project, move_project, pause_project
+from .checklists.demo import create_checklists
+from .cohorts.demo import create_cohorts
 from .committees.demo import create_committees
 from .extensions import db
 from .groups.demo import create_groups
@@ -366,7 +369,7 @@ IDEAS: list[Idea] = [
         4, "yann", ("thomas",),
     ),
     Idea(
-        "Garage solidaire de l’Oust", "Insertion par l'activité économique", "Peillac", COLL,
+        "Garage solidaire de l’Oust", "Insertion par l’activité économique", "Peillac", COLL,
         ASSO, "3.0", 95000,
         "Un garage qui répare à prix coûtant les véhicules des personnes aux revenus modestes.",
         "Une panne de voiture fait perdre un emploi ; les réparations sont trop chères pour "
@@ -386,7 +389,7 @@ IDEAS: list[Idea] = [
         4, "sophie", ("lea",), stalled=True,
     ),
     Idea(
-        "Maraîchage bio en insertion", "Insertion par l'activité économique", "Avessac", COLL,
+        "Maraîchage bio en insertion", "Insertion par l’activité économique", "Avessac", COLL,
         ASSO, "6.0", 130000,
         "Un chantier d’insertion maraîcher qui vend des paniers bio et forme aux métiers "
         "agricoles.",
@@ -656,18 +659,18 @@ def _create_organisations() -> None:
 # the hours given (weeks ago, hours, note).
 MENTORSHIPS: tuple[tuple, ...] = (
     ("Boulangerie paysanne en coopérative", "SCIC Manger Local en Pays de Redon", "sponsor",
-     0, 20, None, ((18, "2", "Premier rendez-vous : plan d’approvisionnement en farine."),
+     0, 20, None, ((18, "2", "Premier rendez-vous : plan d’approvisionnement en farine."),
                    (12, "1.5", "Relecture du budget prévisionnel."),
                    (5, "3", "Visite du fournil d’une boulangerie partenaire."))),
     ("Boulangerie paysanne en coopérative", "SCOP Les Ateliers du Canal", "expert", 0, 14,
-     None, ((10, "2.5", "Statuts de SCOP : atelier avec les associés."),)),
+     None, ((10, "2.5", "Statuts de SCOP : atelier avec les associés."),)),
     ("Ressourcerie textile « Fil à fil »", "Association Ressourcerie de la Vilaine",
      "sponsor", 0, 30, None, ((26, "3", "Visite de la ressourcerie et du tri."),
                               (16, "2", "Organisation de la collecte."),
                               (6, "1.25", "Point sur les recrutements en insertion."))),
     ("SCIC d’énergie citoyenne « Vilaine Énergies »", "Coopérative Oust et Vilaine Énergies",
      "sponsor", 0, 40, None, ((36, "4", "Modèle de financement participatif."),
-                              (20, "2", "Gouvernance : collèges de la SCIC."))),
+                              (20, "2", "Gouvernance : collèges de la SCIC."))),
     ("Atelier vélo participatif", "Atelier Vélo Redonnais", "support_body", None, 16, None,
      ((12, "3", "Prêt de l’atelier et des outils pour une journée test."),)),
     ("Service d’aide à domicile en SCOP", "Cap Emploi Services", "expert", 0, 24, 6,
@@ -710,12 +713,12 @@ def _create_mentorships(now: datetime) -> None:
 PARTNERS: tuple[tuple, ...] = (
     ("Redon Agglomération", "intercommunalite",
      (("Claire Menard", "Chargée de mission ESS", "c.menard@example.org", "02 99 00 10 01"),),
-     "Fonds de soutien aux initiatives locales ; prêt de locaux vacants."),
+     "Fonds de soutien aux initiatives locales ; prêt de locaux vacants."),
     ("Commune de Redon", "commune",
      (("Thomas Le Goff", "Adjoint à l’économie", "t.legoff@example.org", ""),), ""),
     ("Région Bretagne", "region",
      (("Service ESS", "Appels à projets ESS", "ess.region@example.org", ""),),
-     "Appel à projets « Initiatives ESS » ; Pass Création."),
+     "Appel à projets « Initiatives ESS » ; Pass Création."),
     ("Département d’Ille-et-Vilaine", "departement", (), "Fonds d’appui aux initiatives."),
     ("Département du Morbihan", "departement", (), ""),
     ("DREETS Bretagne", "state", (), "Aides à l’insertion par l’activité économique."),
@@ -731,7 +734,7 @@ PARTNERS: tuple[tuple, ...] = (
      "Incubateur de projets collectifs d’Ille-et-Vilaine."),
     ("DLA d’Ille-et-Vilaine", "ess_network", (), "Dispositif local d’accompagnement."),
     ("CAE Vilaine Entreprendre", "ess_network", (),
-     "Coopérative d’activité et d’emploi : tester son activité en entrepreneur salarié."),
+     "Coopérative d’activité et d’emploi : tester son activité en entrepreneur salarié."),
     ("CRESS Bretagne", "ess_network", (), ""),
     ("Fondation de France — Grand Ouest", "foundation", (), ""),
 )
@@ -815,14 +818,21 @@ def load_demo() -> bool:
     create_referrals(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_supports(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_groups(db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)), now)
+    create_cohorts(db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)), now)
     demo_partner_history(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_committees(now)
     create_accompaniment(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     create_territory_figures(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
+    create_checklists(now, db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)))
     db.session.execute(delete(Notification).where(Notification.id > last_notification))
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id > last_mail))
     g.pop("queued_mail", None)
     _demo_mentor_account(users, now)
+    # Demo logins work with their password alone: the pole's « Sécurité » settings say that
+    # nobody must use two-factor authentication (a manager turns it on there; every account
+    # may still set it up on /account).
+    save_security_rule(db.session.scalar(select(User).where(User.email == MANAGER_EMAIL)), 0,
+                       managers=False, advisors=False, mentors=False)
     db.session.flush()
     return True
 
@@ -866,7 +876,7 @@ def _demo_mentor_account(users: dict[str, User], now: datetime) -> None:
              due_on=(now + timedelta(days=12)).date(), assignee=mentor,
              now=now - timedelta(days=6))
     create_note(project, mentor, kind="meeting", happened_on=(now - timedelta(days=20)).date(),
-                body="Rencontre avec le collectif : le financement participatif est bien "
+                body="Rencontre avec le collectif : le financement participatif est bien "
                      "engagé, reste à préparer l’assemblée des futurs sociétaires.",
                 visibility=Visibility.INTERNAL.value, now=now - timedelta(days=20))
     db.session.execute(delete(Notification).where(Notification.id > last_notification))

@@ -52,6 +52,9 @@ def render_error(status: int, detail: str | None = None, *, resend: bool = False
         )
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"
+        # A refused request changed nothing on the page but its message: the address bar
+        # stays too, even if the element asked htmx to push its URL (hx-push-url).
+        response.headers["HX-Push-Url"] = "false"
         return response
     return vary_on_htmx(make_response(render_template("errors/error.html", **context), status))
 

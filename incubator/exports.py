@@ -8,7 +8,9 @@ typed cells (docs/exports.md).
   numbers as numbers, money with a euro format, percentages with a percent format, dates
   as dates; the header row frozen and filtered.
 - Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
-  ``@``, a tab or a carriage return) get a leading apostrophe (OWASP, "CSV injection").
+  ``@``, a tab or a carriage return) are never run (OWASP, "CSV injection"): in CSV, which
+  has no types, they get a leading apostrophe; in XLSX they stay string cells with the
+  "quote prefix" style, so the spreadsheet shows the text as it is and never evaluates it.
 - Every export is recorded in the security log (``export.downloaded``: what, format, rows).
 
 ``table_response(table, fmt, filename)`` answers one ``tables.Table``;
@@ -33,6 +35,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from flask import Response, send_file, stream_with_context
+from flask_babel import gettext
 
 from .security_log import record as log_event
 from .tables import Column, Link, Table
@@ -44,17 +47,23 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # XLSX: number formats by kind of column.
 # ("#,##0.##" would show a whole number as "3," in Excel and LibreOffice: hours keep two
 # decimals, other decimals show as typed.)
-_XLSX_FORMATS = {"money": '#,##0.00\\ "€"', "percent": "0.0%", "count": "#,##0",
+_XLSX_FORMATS = {"money": '#,##0.00\\ "€"', "percent": "0.0%", "change": "+0.0%;-0.0%;0.0%",
+                 "count": "#,##0",
                  "decimal": "General", "hours": "#,##0.00", "days": "General",
-                 "date": "DD/MM/YYYY"}
+                 "date": "DD/MM/YYYY", "id": "0"}
 # What XML 1.0 cannot hold (openpyxl refuses it): control characters but tab, CR, LF.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def runs_as_formula(text: str) -> bool:
+    """True when a spreadsheet would take ``text`` for a formula."""
+    return text.startswith(_FORMULA_START)
 
 
 def neutralise(text: str) -> str:
     """``text`` as a spreadsheet shows it and never runs it: a leading apostrophe when it
     starts like a formula ("=1+1" → "'=1+1")."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if runs_as_formula(text) else text
 
 
 def _plain(value: Any) -> Any:
@@ -68,10 +77,12 @@ def csv_value(value: Any, kind: str) -> str:
         return ""
     if kind == "money":
         return _decimal_comma(Decimal(value) / 100, places=2)
-    if kind == "percent":
+    if kind in ("percent", "change"):
         return _decimal_comma(Decimal(str(value)) * 100, places=1)
     if kind in ("count", "decimal", "hours", "days"):
         return _decimal_comma(Decimal(str(value)))
+    if kind == "id":
+        return str(value)  # an identifier (a stored integer), not a quantity: plain digits
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
@@ -99,7 +110,7 @@ def csv_lines(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Itera
         buffer.truncate()
         return text
 
-    writer.writerow([neutralise(str(column.label)) for column in columns])
+    writer.writerow([neutralise(header_label(column)) for column in columns])
     yield "\ufeff" + flush()
     kinds = [column.kind for column in columns]
     for row in rows:
@@ -108,39 +119,102 @@ def csv_lines(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Itera
 
 
 def xlsx_value(value: Any, kind: str) -> Any:
-    """One XLSX cell's value: typed (numbers, euros, ratios, dates), neutralised text."""
+    """One XLSX cell's value: typed (numbers, euros, ratios, dates), text as it is (the
+    cell that holds it is a string cell, see ``text_cell``)."""
     value = _plain(value)
     if value is None:
         return None
     if kind == "money":
         return Decimal(value) / 100
-    if kind in ("count", "decimal", "hours", "days", "percent"):
+    if kind in ("id", "count", "decimal", "hours", "days", "percent", "change"):
         return value
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
     if isinstance(value, date):
         return value
-    return neutralise(_ILLEGAL_XML.sub("", str(value)))
+    return _ILLEGAL_XML.sub("", str(value))
+
+
+def _cell(sheet, value: Any):
+    """A write-only cell holding ``value``; text is always a string cell (openpyxl would
+    otherwise take "=…" for a formula), with the "quote prefix" style when a spreadsheet
+    would run it: shown as typed, never evaluated, no apostrophe in the value."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if runs_as_formula(value):
+            cell.quotePrefix = True
+    return cell
+
+
+def sheet_title(title: Any, taken: Iterable[str] = ()) -> str:
+    """``title`` as an Excel sheet name: without the characters Excel forbids
+    (``[]:*?/\\``, an apostrophe at either end), at most 31 characters cut at a word
+    boundary, and unlike the names ``taken`` (Excel compares them ignoring case): "(2)",
+    "(3)"… added to a repeated one."""
+    name = " ".join(re.sub(r"[\\/*?:\[\]]", " ", str(title)).split()).strip("' ")
+    name = name or "Sheet"
+    used = {other.casefold() for other in taken}
+    candidate, number = _shorten(name, 31), 1
+    while candidate.casefold() in used:
+        number += 1
+        suffix = f" ({number})"
+        candidate = _shorten(name, 31 - len(suffix)) + suffix
+    return candidate
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut before a word rather than inside one
+    (inside only for a single word longer than the limit), without trailing punctuation."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if text[limit] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;.-–—('’") or text[:limit]
+
+
+def header_label(column: Column) -> str:
+    """A column's header in an export: its label with its unit when the label does not
+    already say it ("Montant (€)", "Part (%)", "Durée (h)", "Médiane (jours)"), so that a
+    figure read without the page's formatting keeps its meaning."""
+    label = str(column.label)
+    if column.kind == "money":
+        units, says = "€", ("€", "euro")
+    elif column.kind in ("percent", "change"):
+        units, says = "%", ("%",)
+    elif column.kind == "hours":
+        units = "h"  # the symbol, in every language
+        says = ("(h)", gettext("hours"), gettext("Hours"))
+    elif column.kind == "days":
+        units = gettext("days")
+        says = (units, units.capitalize())
+    else:
+        return label
+    if any(word.casefold() in label.casefold() for word in says):
+        return label
+    return f"{label} ({units})"
 
 
 def write_sheet(workbook, title: str, columns: Sequence[Column],
                 rows: Iterable[Sequence[Any]], footer: bool = False) -> int:
-    """Append a write-only sheet named ``title`` (cut to Excel's 31 characters, without the
-    characters it forbids) to ``workbook``: a frozen, filtered header, typed cells. With
+    """Append a write-only sheet named after ``title`` (``sheet_title``: Excel's rules, and
+    unique in ``workbook``) to ``workbook``: a frozen, filtered header, typed cells. With
     ``footer``, the last row is a totals row, left out of the filter (sorting keeps it
     last). Returns the number of rows written."""
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    name = re.sub(r"[\\/*?:\[\]]", " ", str(title)).strip()[:31] or "Sheet"
-    sheet = workbook.create_sheet(name)
+    sheet = workbook.create_sheet(sheet_title(title, workbook.sheetnames))
     sheet.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = 14 if column.numeric else 32
+        width = 10 if column.kind == "id" else 14 if column.numeric else 32
+        sheet.column_dimensions[get_column_letter(index)].width = width
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=neutralise(str(column.label)))
+        cell = _cell(sheet, _ILLEGAL_XML.sub("", header_label(column)))
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
@@ -148,7 +222,7 @@ def write_sheet(workbook, title: str, columns: Sequence[Column],
     for row in rows:
         cells = []
         for value, column in zip(row, columns, strict=True):
-            cell = WriteOnlyCell(sheet, value=xlsx_value(value, column.kind))
+            cell = _cell(sheet, xlsx_value(value, column.kind))
             if column.kind in _XLSX_FORMATS:
                 cell.number_format = _XLSX_FORMATS[column.kind]
             cells.append(cell)

@@ -43,6 +43,19 @@ def _sqlite_settings(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, name) -> None:
+    """SQLite: a savepoint opened before any write of the transaction (``begin_nested()`` as
+    its first statement) goes inside a transaction. Python's sqlite3 driver sends its own
+    BEGIN only before a write, so such a SAVEPOINT would open the transaction itself and its
+    RELEASE would commit it: a later rollback could no longer undo what the savepoint did
+    (SQLAlchemy's pysqlite notes, "Serializable isolation / Savepoints / Transactional DDL").
+    A deferred BEGIN takes no lock before the first read or write, as the SAVEPOINT did."""
+    driver = connection.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+        driver.execute("BEGIN")
 migrate = Migrate()
 login_manager = LoginManager()
 login_manager.login_message = _l("Please log in to see this page.")

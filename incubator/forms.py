@@ -124,6 +124,12 @@ class Form(FlaskForm):
                 field.invalid_choice_message = _(
                     "Choose one of the options offered: the list may have changed since the "
                     "page was loaded.")
+            # A select's value that is not even of the list's type ("abc" for an id): only
+            # a forged request sends it; WTForms would say « ne peut pas être converti ».
+            if isinstance(field, SelectField) and field.process_errors:
+                field.process_errors = [field.invalid_choice_message or _(
+                    "Choose one of the options offered: the list may have changed since the "
+                    "page was loaded.")]
         return super().validate(extra_validators=extra)
 
 
@@ -181,10 +187,16 @@ _INVISIBLE_EDGES = re.compile(r"^[\s\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff
                               r"|[\s\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff]+$")
 
 
+#: A text of nothing but direction marks (LRM, RLM, ALM) and invisible characters: blank.
+_ONLY_MARKS = re.compile(r"[\s\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2064\ufeff]*")
+
+
 def strip(value: str | None) -> str:
     """The text as typed, without bidi controls (``BIDI_CONTROLS``) nor spaces and invisible
-    characters around it."""
-    return _INVISIBLE_EDGES.sub("", (value or "").translate(BIDI_CONTROLS))
+    characters around it; "" when only direction marks are left (a name of two RLM marks
+    would be a blank line on every page)."""
+    text = _INVISIBLE_EDGES.sub("", (value or "").translate(BIDI_CONTROLS))
+    return "" if _ONLY_MARKS.fullmatch(text) else text
 
 
 def optional_int(value) -> int | None:

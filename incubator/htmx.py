@@ -6,7 +6,8 @@
   fragment out of band (``_message.html`` into ``#messages``) and the events the page listens
   for; a plain request gets the message flashed and a 303 to where the user goes next;
 - ``hx_redirect``: ``HX-Redirect`` for htmx, 303 otherwise (never a 302 htmx would follow);
-- ``back_to_project``: the project page (at an anchor), the same way for every feature.
+- ``back_to_project``: the project page (at an anchor), the same way for every feature;
+- ``project_or_abort``: the guard of every route under ``/projects/<id>/…`` (404, then 403).
 
 After a change (``done``), the keyboard focus goes to a named element (``focus_on``: the
 ``focus-target`` event, after the swap settles) and the message is shown beside it
@@ -22,9 +23,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
-from flask import Response, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from .permissions import visible_project_or_404
 
 #: The event every change of a project triggers: its history (timeline) reloads on it.
 PROJECT_CHANGED = "project-changed"
@@ -115,6 +129,18 @@ def project_done(message: str, project: Any, fragment: str | None = None, /, *,
 
 def project_url(project: Any, anchor: str | None = None) -> str:
     return url_for("projects.show", project_id=project.id, _anchor=anchor)
+
+
+def project_or_abort(project_id: int, allowed: Callable[[Any, Any], bool]) -> Any:
+    """The project of a route under its page (``/projects/<id>/supports``…), once the
+    current user passed its guard: 404 when it does not exist or they may not see it (the
+    same answer either way, so ids cannot be probed), 403 when ``allowed(current_user,
+    project)`` refuses. ``allowed`` is a rule of ``permissions.py``; the rules stay there,
+    only their use is shared."""
+    project = visible_project_or_404(project_id)
+    if not allowed(current_user, project):
+        abort(403)
+    return project
 
 
 def back_to_project(project: Any, anchor: str | None = None) -> Response:

@@ -47,13 +47,14 @@ def _babel_locale() -> str:
 
 
 def _day(value: date | datetime) -> date:
-    """A datetime's day in the pole's time zone (INCUBATOR_TIMEZONE), a date as it is."""
+    """A datetime's day in the pole's time zone (/admin/pole, else INCUBATOR_TIMEZONE), a
+    date as it is."""
     return to_user_timezone(value).date() if isinstance(value, datetime) else value
 
 
 def pole_today(now: datetime | None = None) -> date:
     """The day ``now`` (aware; default: this instant) falls on in the pole's time zone
-    (``BABEL_DEFAULT_TIMEZONE``, Europe/Paris), not UTC's, which is still the day before
+    (``pole.current_pole``: /admin/pole, else Europe/Paris), not UTC's, which is still the day before
     until 01:00 or 02:00 in Paris: the forms' default dates, "overdue", "not in the future"."""
     return (now or datetime.now(UTC)).astimezone(get_timezone()).date()
 

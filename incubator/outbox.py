@@ -23,14 +23,16 @@ from sqlalchemy import and_, or_, select, update
 from . import mail as mailer
 from .extensions import db
 from .models import OutgoingMail, utcnow
+from .pole import mail_footer
 
 SUBJECT_MAX = 200  # OutgoingMail.subject
 
 
 def compose(to: str, subject: str, body: str, *, secret: bool = False) -> OutgoingMail:
-    """A mail row, its subject on one line and within the column (not yet queued)."""
-    return OutgoingMail(to=to, subject=mailer.one_line(subject)[:SUBJECT_MAX], body=body,
-                        secret=secret)
+    """A mail row, its subject on one line and within the column (not yet queued); the
+    body ends with the pole's footer (name, postal address, contact e-mail)."""
+    return OutgoingMail(to=to, subject=mailer.one_line(subject)[:SUBJECT_MAX],
+                        body=body.rstrip("\n") + "\n" + mail_footer(), secret=secret)
 
 
 def queue(mails: list[OutgoingMail]) -> None:

@@ -32,6 +32,19 @@ class IdConverter(IntegerConverter):
 def register_params(app: Flask) -> None:
     """Before any blueprint: rules take their converter when they are added."""
     app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_in_query)
+
+
+def refuse_nul_in_query() -> None:
+    """A NUL character in the query string (``%00``) is a 400 before any route reads it.
+
+    No address the app writes holds one, and PostgreSQL refuses it in any text parameter:
+    a search or a commune filter (the board, the directory, the review, the exports) would
+    otherwise end in a 500, or in a download cut short once streaming has begun. Forms need
+    no such guard: ``forms.py`` removes control characters from every text field."""
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        fail(400, _("The address is not valid: it holds a null character. Go back and use "
+                    "the page's links and forms."))
 
 
 def parse_int(raw: str | None, minimum: int = 1, maximum: int = MAX_ID, *,

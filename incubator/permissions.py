@@ -22,6 +22,7 @@ from .models import (
     STAFF_ROLES,
     CommitteeReview,
     Document,
+    Erasure,
     Mentorship,
     NextStep,
     Note,
@@ -71,6 +72,18 @@ def can_administer(user: User) -> bool:
     return user.is_manager
 
 
+def can_reset_two_factor(user: User, target: User) -> bool:
+    """A manager may remove someone else's second factor (a lost phone, no recovery code
+    left); never their own: that goes through a recovery code or another manager (issue 14)."""
+    return user.is_manager and target.id != user.id
+
+
+def two_factor_required(user: User, required_roles: Collection[str]) -> bool:
+    """Whether ``user`` must use two-factor authentication: their role is among
+    ``required_roles`` (the managers' « Sécurité » settings); never a holder (issue 14)."""
+    return not user.is_holder and user.role in required_roles
+
+
 def can_submit_idea(user: User) -> bool:
     """Submit a project idea: holders and staff (not mentors)."""
     return user.role in {r.value for r in IDEA_AUTHORS}
@@ -102,6 +115,12 @@ def can_be_advisor(user: User) -> bool:
     staff whose invitation is accepted (a password chosen): someone who cannot log in yet
     is never handed work. ``active_staff`` is the same rule in SQL."""
     return user.active and user.is_staff and user.has_password
+
+
+def may_have_advised(user: User) -> bool:
+    """Who an advisor filter (exports, review) may name: staff, past or present (a
+    deactivated advisor still advised the projects of their time)."""
+    return user.is_staff
 
 
 def is_pending_staff(user: User) -> bool:
@@ -387,6 +406,25 @@ def can_manage_groups(user: User) -> bool:
     return user.is_staff
 
 
+# Cohorts (issue 13, part D): managers create, edit and archive cohorts (/admin/cohorts);
+# staff (advisors and managers) see a cohort's page and add or remove its projects, there and
+# on the project page. Holders and mentors never see cohorts.
+
+def can_edit_cohorts(user: User) -> bool:
+    """Create, edit, archive and bring back cohorts (/admin/cohorts): managers."""
+    return user.is_manager
+
+
+def can_follow_cohorts(user: User) -> bool:
+    """A cohort's page, adding and removing its projects, the project page's cohorts: staff."""
+    return user.is_staff
+
+
+def can_manage_project_cohorts(user: User, project: Project) -> bool:
+    """Add ``project`` to a cohort or take it out, from its page: staff."""
+    return can_follow_cohorts(user)
+
+
 # Partners (issue 11): the partner bodies (/partners) are staff's, as the directory's
 # writing is: advisors and managers read and edit them; holders and mentors never see them.
 
@@ -438,6 +476,27 @@ def sees_committee_event(user: User, project: Project, kind: str, detail: dict) 
 
 # Rules templates may ask, for the current user: ``can.use_board()``, ``can.move(project)``.
 # Templates never test roles themselves (tests/test_permissions_layout.py checks it).
+# Exit checklists (issue 13, docs/checklists.md). Managers write a stage's checklist; staff
+# tick a project's criteria. Holders and mentors read them: the checklist says what the pole
+# expects before the next stage, which is what a holder works towards (read-only: ticking is
+# the advisor's judgement that a criterion is met).
+
+def can_edit_checklists(user: User) -> bool:
+    """Add, rename, reorder, retire or bring back a stage's exit criteria: managers."""
+    return user.is_manager
+
+
+def can_tick_criteria(user: User, project: Project) -> bool:
+    """Tick or untick the exit criteria of a project in progress: staff."""
+    return user.is_staff and project.status == ProjectStatus.ACTIVE
+
+
+def sees_checklist(user: User, project: Project) -> bool:
+    """The checklist of a project's current stage: anyone who sees the project (staff, its
+    holders, its mentors), once submitted."""
+    return project.status != ProjectStatus.DRAFT
+
+
 TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "use_board": can_use_board,
     "administer": can_administer,
@@ -459,12 +518,47 @@ TEMPLATE_RULES: dict[str, Callable[..., bool]] = {
     "manage_supports": can_manage_supports,
     "see_support_comments": sees_support_comments,
     "manage_groups": can_manage_groups,
+    "edit_cohorts": can_edit_cohorts,
+    "follow_cohorts": can_follow_cohorts,
     "read_partners": can_read_partners,
     "edit_partners": can_edit_partners,
     "manage_committees": can_manage_committees,
     "edit_criteria": can_edit_criteria,
     "see_committee_details": sees_committee_details,
+    "edit_checklists": can_edit_checklists,
+    "tick_criteria": can_tick_criteria,
 }
+
+
+# The person's own account (issue 14): every logged-in user has /account and may ask the
+# pole to close it; managers see those requests and answer them (the erasure itself is the
+# managers' too).
+
+def can_request_closure(user: User) -> bool:
+    """Ask the pole to close my account: every active account (staff included)."""
+    return user.active
+
+
+def can_answer_closure_requests(user: User) -> bool:
+    """The list of closure requests, and marking one handled or declined: managers."""
+    return user.is_manager
+
+
+def can_answer_closure(user: User, requester_id: int) -> bool:
+    """Answering one closure request: a manager, not their own (another manager does, as
+    for the erasure that may follow)."""
+    return can_answer_closure_requests(user) and requester_id != user.id
+
+
+def closure_request_readers() -> ColumnElement[bool]:
+    """``can_answer_closure_requests`` as a WHERE clause on ``User``, for accounts that can
+    log in (active, invitation accepted): who is told of a new request."""
+    return and_(User.role == Role.MANAGER.value, User.active, User.password_hash.is_not(None))
+
+
+TEMPLATE_RULES["request_closure"] = can_request_closure
+TEMPLATE_RULES["answer_closure_requests"] = can_answer_closure_requests
+TEMPLATE_RULES["answer_closure"] = can_answer_closure
 
 
 class CurrentUserRules:
@@ -587,3 +681,56 @@ TEMPLATE_RULES["review_pipeline"] = can_review_pipeline
 # The managers' review's tab bar (templates/pipeline/_tabs.html) asks the same rules.
 TEMPLATE_RULES["read_report"] = can_read_report
 TEMPLATE_RULES["export"] = can_export
+
+
+# Right of access and portability (issue 14, GDPR articles 15 and 20; docs/privacy-export.md):
+# everyone downloads their own data; a manager produces the same for any person the pole
+# holds data about (an account, or a contact person of an organisation or a partner who has
+# none), e.g. for a request made by letter. Advisors see these people's data in the tool but
+# answering a GDPR request is the controller's act: managers.
+
+def can_export_own_data(user: User) -> bool:
+    """Download my data (/account/data): every signed-in account."""
+    return user.is_authenticated
+
+
+def can_export_personal_data(user: User) -> bool:
+    """Produce the data export of another person (an account or a contact person): managers."""
+    return user.is_manager
+
+
+TEMPLATE_RULES["export_own_data"] = can_export_own_data
+TEMPLATE_RULES["export_personal_data"] = can_export_personal_data
+# Right to erasure (issue 14, docs/erasure.md): a manager erases a person on request, never
+# their own account (another manager does), nor an account already erased.
+
+def can_erase_people(user: User) -> bool:
+    """The erasure pages (/admin/erasures…): managers."""
+    return user.is_manager
+
+
+def can_erase(user: User, target: User) -> bool:
+    """Erasing the account ``target``: a manager, and ``target`` is not themselves."""
+    return user.is_manager and target.id != user.id
+
+
+def can_change_account(user: User, target: User) -> bool:
+    """Reactivating, changing the role of, or inviting again the account ``target``: a
+    manager, and ``target`` was not erased (its shell keeps the history's links only; it
+    must never become a usable account again)."""
+    return user.is_manager and db.session.scalar(
+        select(Erasure.id).where(Erasure.user_id == target.id)) is None
+
+
+TEMPLATE_RULES["erase_people"] = can_erase_people
+TEMPLATE_RULES["erase"] = can_erase
+
+
+# Retention (issue 14, docs/retention.md): the accounts a closed project's retention period
+# erases. Holders' accounts exist for their projects; staff and mentors' accounts are the
+# pole's and its members' own (their departure is the team's business, not a project's).
+
+def erased_with_their_projects():
+    """The SQL condition on ``User`` of the accounts erased when the retention period of
+    every project they hold has ended: holders."""
+    return User.role == Role.HOLDER.value

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .extensions import db
-from .models import CommitteeCriterion, LegalForm, Project, Stage, Theme, User
-from .permissions import active_staff
+from .models import CommitteeCriterion, LegalForm, NoteKind, Project, Stage, Theme, User
+from .permissions import active_staff, may_have_advised
 from .text import one_spelling, sorted_french
 
 # (French name, French description, English name, English description).
@@ -44,7 +44,7 @@ DEFAULT_THEMES: list[tuple[str, str]] = [
     ("Mobilité", "Mobility"),
     ("Réemploi et économie circulaire", "Reuse and circular economy"),
     ("Énergie", "Energy"),
-    ("Insertion par l'activité économique", "Work integration"),
+    ("Insertion par l’activité économique", "Work integration"),
     ("Tourisme", "Tourism"),
     ("Numérique", "Digital"),
     ("Agriculture", "Agriculture"),
@@ -75,6 +75,15 @@ DEFAULT_COMMITTEE_CRITERIA: list[tuple[str, str]] = [
     ("Viabilité économique", "Economic viability"),
 ]
 
+# Kinds of follow-up notes: (stored code, French, English). Notes store the code.
+DEFAULT_NOTE_KINDS: list[tuple[str, str, str]] = [
+    ("meeting", "Rendez-vous", "Meeting"),
+    ("call", "Appel téléphonique", "Phone call"),
+    ("email", "E-mail", "E-mail"),
+    ("visit", "Visite", "Visit"),
+    ("other", "Autre", "Other"),
+]
+
 # Communes of the Pays de Redon et de Vilaine, offered as suggestions.
 TERRITORY_COMMUNES: list[str] = [
     "Redon", "Allaire", "Bains-sur-Oust", "Guémené-Penfao", "Saint-Nicolas-de-Redon", "Pipriac",
@@ -85,8 +94,8 @@ TERRITORY_COMMUNES: list[str] = [
 
 
 def seed_reference_data(session: Session) -> bool:
-    """Insert the default stages, themes, legal forms and committee criteria into empty
-    tables.
+    """Insert the default stages, themes, legal forms, committee criteria and note kinds
+    into empty tables.
 
     Each list is only seeded when its table is empty, so a pole's own settings are never
     overwritten. Returns True when anything was added. Flushes, does not commit.
@@ -118,6 +127,12 @@ def seed_reference_data(session: Session) -> bool:
             for index, (name, name_en) in enumerate(DEFAULT_COMMITTEE_CRITERIA, 1)
         )
         added = True
+    if not session.scalar(select(func.count()).select_from(NoteKind)):
+        session.add_all(
+            NoteKind(code=code, name=name, name_en=name_en, position=index)
+            for index, (code, name, name_en) in enumerate(DEFAULT_NOTE_KINDS, 1)
+        )
+        added = True
     if added:
         session.flush()
     return added
@@ -131,10 +146,15 @@ def active_stages() -> list[Stage]:
 
 
 def first_stage() -> Stage | None:
-    """Where a submitted idea enters the pipeline."""
-    return db.session.scalar(
-        select(Stage).where(Stage.active).order_by(Stage.position).limit(1)
-    )
+    """Where a submitted idea enters the pipeline (None: no active stage).
+
+    Read ``FOR SHARE`` (PostgreSQL), as ``board.services.active_stage``: a retirement of the
+    stage waits for the submission, or the submission waits for the retirement. In the
+    latter case PostgreSQL finds the row no longer active and returns nothing (the LIMIT
+    does not look further), hence the second read, which sees the retirement."""
+    query = (select(Stage).where(Stage.active).order_by(Stage.position, Stage.id).limit(1)
+             .with_for_update(read=True).execution_options(populate_existing=True))
+    return db.session.scalar(query) or db.session.scalar(query)
 
 
 def early_stage_ids() -> set[int]:
@@ -142,9 +162,17 @@ def early_stage_ids() -> set[int]:
     return {stage.id for stage in active_stages()[:2]}
 
 
-def themes() -> list[Theme]:
-    """Active themes (filières), in the pole's order."""
-    return list(db.session.scalars(select(Theme).where(Theme.active).order_by(Theme.position)))
+def themes(kept: int | None = None) -> list[Theme]:
+    """Active themes (filières), in the pole's order; with ``kept``, that theme too even
+    when retired (an old record's own theme stays selectable on its edit form)."""
+    return _offered(Theme, kept)
+
+
+def _offered(model, kept: int | None) -> list:
+    """Active items of a reference list (Theme, LegalForm…) in order, plus the ``kept`` one."""
+    offered = model.active if kept is None else (model.active | (model.id == kept))
+    return list(db.session.scalars(select(model).where(offered)
+                                   .order_by(model.position, model.id)))
 
 
 def committee_criteria() -> list[CommitteeCriterion]:
@@ -154,11 +182,24 @@ def committee_criteria() -> list[CommitteeCriterion]:
         .order_by(CommitteeCriterion.position, CommitteeCriterion.id)))
 
 
-def legal_forms() -> list[LegalForm]:
-    """Active envisaged legal forms, in the pole's order."""
-    return list(
-        db.session.scalars(select(LegalForm).where(LegalForm.active).order_by(LegalForm.position))
-    )
+def legal_forms(kept: int | None = None) -> list[LegalForm]:
+    """Active envisaged legal forms, in the pole's order; with ``kept``, that one too even
+    when retired (``themes``)."""
+    return _offered(LegalForm, kept)
+
+
+def note_kinds() -> list[NoteKind]:
+    """Active note kinds, in the pole's order: what a new note may be."""
+    return list(db.session.scalars(
+        select(NoteKind).where(NoteKind.active).order_by(NoteKind.position, NoteKind.id)))
+
+
+def note_kind_names() -> dict[str, NoteKind]:
+    """Every note kind by code, retired ones too (old notes still show theirs), read once
+    per request."""
+    if "note_kind_names" not in g:
+        g.note_kind_names = {kind.code: kind for kind in db.session.scalars(select(NoteKind))}
+    return g.note_kind_names
 
 
 def commune_suggestions() -> list[str]:
@@ -169,6 +210,18 @@ def commune_suggestions() -> list[str]:
         .group_by(Project.commune)
     )
     return one_spelling(used.all(), reference=TERRITORY_COMMUNES)
+
+
+def is_theme(theme_id: int) -> bool:
+    """True for a theme (the theme filters' options: /exports, /pipeline)."""
+    return db.session.get(Theme, theme_id) is not None
+
+
+def is_staff_member(user_id: int) -> bool:
+    """True for a staff member, past or present (who may have advised a project): what an
+    advisor filter (/exports, /pipeline) may name."""
+    user = db.session.get(User, user_id)
+    return user is not None and may_have_advised(user)
 
 
 def staff_members() -> list[User]:

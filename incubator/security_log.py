@@ -19,7 +19,36 @@ Events in use (one name per kind, ``noun.verb``): ``login.succeeded``, ``login.f
 request for an untrusted host, 400), ``rate_limit.exceeded`` (any Flask-Limiter 429, with its
 ``scope``: ``client`` address, ``reset`` e-mail address or ``password`` account; see
 ``extensions._limit_breached``), ``export.downloaded`` (a CSV or XLSX export: ``export``,
-``format``, ``rows``, and for the entity exports of /exports their ``filters``; ``exports``).
+``format``, ``rows``, and for the entity exports of /exports their ``filters``; ``exports``),
+``pole.changed`` (a manager saved the pole's identity on /admin/pole: the ``fields`` changed),
+``user.invitation_revoked`` (a pending invitation withdrawn: ``target_id``, ``by_id``),
+``team.handed_over`` (a departing advisor's work handed to another: ``from_id``, ``to_id``,
+``projects``, ``steps``; each project's timeline has its ``advisor_handed_over`` event),
+``two_factor.enrolled`` (a first code confirmed the app: ``target_id``),
+``two_factor.disabled`` (by its owner, with password and code), ``two_factor.reset`` (by a
+manager: ``target_id``, ``by_id``), ``two_factor.code_refused`` (a wrong, reused or delayed
+code: ``target_id``, ``kind`` totp / recovery_code / enrolment / delayed),
+``two_factor.recovery_code_used`` (``target_id``, ``codes_left``),
+``two_factor.recovery_codes_renewed``, ``two_factor.disable_refused`` and
+``two_factor.enrolment_refused`` (wrong password),
+``security.settings_changed`` (who must use two-factor: ``managers``, ``advisors``,
+``mentors``); a login completed with a code is a ``login.succeeded`` whose ``how`` is
+``totp`` or ``recovery_code``; ``personal_data.exported`` (a GDPR data export downloaded,
+issue 14: ``subject`` user, organisation_contact or partner_contact, ``subject_id``,
+``by_id``, ``own`` true for one's own data, ``documents`` the number of files; never the
+person's name or address);
+``email.change_requested`` (a new address asked on /account: ``change_id``; never the
+addresses), ``email.changed`` (its link confirmed: ``change_id``), ``email.change_cancelled``,
+``account.closure_requested`` (``closure_id``, ``role``), ``account.closure_cancelled`` (by
+the requester), ``account.closure_answered`` (by a manager: ``target_id``, ``closure_id``,
+``status`` handled or declined); ``password.change_failed`` also carries
+``where="email_change"`` for a wrong password on the e-mail change form;
+``person.erased`` (a person erased on request by a manager, or by the retention purge: the
+erasure's ``number``, ``kind`` ``user`` or ``contact``, ``by_id``, or ``reason`` ``retention``
+and no ``by_id``; never the erased identity: docs/erasure.md), ``retention.changed`` (a
+manager saved the retention periods on /admin/retention: the ``fields`` changed),
+``retention.purged`` (a real run of ``flask purge``: ``counts`` per kind; the run is also a
+``PurgeRun`` row).
 Add new kinds to this list.
 """
 

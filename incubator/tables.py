@@ -9,9 +9,11 @@ Display follows the reader's language (``cell_text``); exports keep the raw valu
 
 Kinds of values (``Column.kind``):
 - ``text``: a str (or a ``Link``: its text, and its ``href`` in the HTML table);
+- ``id``: an int that names a row (a project's number): plain digits, never "1 234";
 - ``count``: an int; ``decimal``: a Decimal or float (jobs in FTE, averages);
 - ``money``: an int of euro cents; ``hours``: a Decimal of hours; ``days``: an int or Decimal;
-- ``percent``: a ratio (0.127 is 12.7 %), Decimal or float;
+- ``percent``: a ratio (0.127 is 12.7 %), Decimal or float; ``change``: a ratio of
+  evolution, shown with its sign ("+140 %", "−12,5 %"; 0 without one);
 - ``date``: a ``date``.
 """
 
@@ -27,8 +29,10 @@ from flask_babel import format_decimal, format_percent, get_locale
 
 from .i18n import _money, date_short
 
-KINDS = ("text", "count", "decimal", "money", "hours", "days", "percent", "date")
-NUMERIC_KINDS = frozenset({"count", "decimal", "money", "hours", "days", "percent"})
+KINDS = ("text", "id", "count", "decimal", "money", "hours", "days", "percent", "change",
+         "date")
+NUMERIC_KINDS = frozenset({"count", "decimal", "money", "hours", "days", "percent", "change"})
+PERCENT_KINDS = frozenset({"percent", "change"})  # ratios, shown and exported as percents
 
 
 @dataclass(frozen=True)
@@ -122,14 +126,18 @@ def cell_text(value: Any, kind: str) -> str:
         return ""
     if kind == "money":
         return _money(value)
+    if kind == "id":
+        return str(value)
     if kind == "count":
         return format_decimal(value, format="#,##0")
     if kind in ("decimal", "hours", "days"):
         return format_decimal(value, format="#,##0.##")
-    if kind == "percent":
+    if kind in PERCENT_KINDS:
         # The language's own pattern ("12,7 %" with a narrow space in French, "12.7%" in
-        # English), with one decimal at most.
+        # English), with one decimal at most; a change shows its sign ("+140 %").
         pattern = get_locale().percent_formats[None].pattern.replace("#,##0", "#,##0.#", 1)
+        if kind == "change" and value:
+            pattern = f"+{pattern};-{pattern}"
         return format_percent(value, format=pattern)
     if kind == "date" and isinstance(value, date):
         return date_short(value)

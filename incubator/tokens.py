@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -68,3 +69,51 @@ def spend_tokens(user: User, kind: str | None = None) -> int:
     result = db.session.execute(statement.values(used_at=utcnow())
                                 .execution_options(synchronize_session=False))
     return result.rowcount
+
+
+@dataclass(frozen=True)
+class DeadLink:
+    """Why a password link no longer works, to tell its holder what to do.
+
+    ``reason``: "expired" (past ``expires_at``), "replaced" (a newer link of the same kind
+    was sent: only the latest works), "used" (the account has its password: the link did its
+    job), "withdrawn" (the account is deactivated, e.g. an invitation revoked) or "unknown"
+    (never issued, mistyped). ``kind`` and ``expired_at`` are None for "unknown"."""
+
+    reason: str
+    kind: str | None = None
+    expired_at: datetime | None = None
+
+
+def dead_link(token: str) -> DeadLink:
+    """Why ``token`` is refused by ``read_password_token`` (call it after a refusal)."""
+    row = None
+    if token and len(token) <= 128:
+        row = db.session.scalar(select(PasswordToken).where(
+            PasswordToken.token_hash == digest(token)))
+    if row is None:
+        return DeadLink("unknown")
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        reason = "withdrawn"
+    elif row.used_at is not None:
+        reason = "used" if user.has_password else "replaced"
+    else:
+        reason = "expired"
+    return DeadLink(reason, row.kind, row.expires_at)
+
+
+def invitation_links(user_ids: list[int]) -> dict[int, list[PasswordToken]]:
+    """Every invitation link ever sent to each of ``user_ids``, oldest first (one
+    statement): the last is the one that may still work; more than one means it was sent
+    again."""
+    links: dict[int, list[PasswordToken]] = {}
+    if not user_ids:
+        return links
+    rows = db.session.scalars(
+        select(PasswordToken).where(PasswordToken.user_id.in_(user_ids),
+                                    PasswordToken.kind == "invite")
+        .order_by(PasswordToken.user_id, PasswordToken.id))
+    for row in rows:
+        links.setdefault(row.user_id, []).append(row)
+    return links

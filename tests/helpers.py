@@ -34,3 +34,18 @@ def project_changed(response) -> bool:
     import json
 
     return "project-changed" in json.loads(response.headers.get("HX-Trigger") or "{}")
+
+
+def left_at_mismatches() -> list[tuple]:
+    """Stage moves whose ``left_at`` is not the instant of the project's next move (in the
+    order the review's window used: moved_at, then id), or not empty on the last one."""
+    from sqlalchemy import func, select
+
+    from incubator.models import StageMove
+    from incubator.models.types import UTCDateTime
+
+    following = func.lead(StageMove.moved_at, type_=UTCDateTime()).over(
+        partition_by=StageMove.project_id, order_by=(StageMove.moved_at, StageMove.id))
+    moves = select(StageMove.id, StageMove.left_at, following.label("next_move")).subquery()
+    return [tuple(row) for row in db.session.execute(select(moves)).all()
+            if row.left_at != row.next_move]

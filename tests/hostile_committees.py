@@ -4,6 +4,8 @@ field, so every committee page and the project page's « Comités » section are
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from incubator.extensions import db
@@ -11,10 +13,13 @@ from incubator.models import CommitteeCriterion, CommitteeReview, CommitteeSitti
 
 
 def build_committees(data, mark, keep, advisor, manager, project: int) -> None:
-    """Through the forms: a criterion (manager), a sitting, a seat, the project on the
+    """Through the forms: a criterion (manager, on the lists' page), a sitting, a seat, the project on the
     agenda, a shared review and a refused one (422 keeps the input)."""
-    keep("criterion added", manager.post("/committees/criteria", follow_redirects=True, data={
-        "name": mark("criterion name", 120), "name_en": mark("criterion English name", 120)}))
+    page = manager.get("/admin/lists/criteria").get_data(as_text=True)
+    keep("criterion added", manager.post("/admin/lists/criteria", follow_redirects=True, data={
+        "name": mark("criterion name", 120), "name_en": mark("criterion English name", 120),
+        "description": mark("criterion description"),
+        "form_token": re.search(r'name="form_token" value="([^"]+)"', page)[1]}))
     keep("sitting created", advisor.post("/committees/new", follow_redirects=True, data={
         "held_on": "2026-03-12", "name": mark("sitting name", 160),
         "place": mark("sitting place", 200), "notes": mark("sitting notes")}))

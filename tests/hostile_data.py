@@ -11,6 +11,7 @@ shown as text somewhere (so the field really was on a page).
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import re
@@ -19,7 +20,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import Integer, select, text
 
 from incubator.extensions import db
 from incubator.i18n import pole_today
@@ -45,6 +46,7 @@ from incubator.models import (
 from incubator.passwords import hash_password
 
 from . import factories
+from .hostile_checklists import build_checklists
 from .hostile_committees import build_committees
 
 # Payloads: {m} is the marker. Each tries another way out of text or out of an attribute.
@@ -228,6 +230,17 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
     assert staff.post("/auth/login", data={"email": manager.email,
                                            "password": factories.PASSWORD}).status_code == 303
 
+    # The first stage's English wording, through the stage settings (a history row too).
+    stage1 = db.session.get(Stage, data.ids["stage1"])
+    keep("stage settings", staff.post(f"/admin/stages/{stage1.id}/edit", follow_redirects=True,
+                                      data={"name": stage1.name,
+                                            "name_en": mark("stage 1 English name", 80),
+                                            "description": stage1.description,
+                                            "description_en": mark("stage 1 English description",
+                                                                   shown=False),
+                                            "wip_limit": "", "stalled_days": "",
+                                            "version": str(stage1.version)}))
+
     # Staff and mentors are invited by a manager.
     for role in ("advisor", "mentor"):
         email = f"{role}@example.org"
@@ -404,6 +417,7 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
     organisation_id = data.ids["organisation"]
     contact = db.session.scalar(select(OrganisationContact).where(
         OrganisationContact.email == "contact@example.org"))
+    data.ids["contact"] = contact.id
     keep("mentor account asked", advisor.post(
         f"/members/{organisation_id}/contacts/{contact.id}/mentor-account"), 200)
     keep("mentor account created", advisor.post(
@@ -511,6 +525,19 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
                                     "/attendance", data={
         "name": mark("attendance name", 120), "status": "present"}), 303)
     build_committees(data, mark, keep, advisor, staff, project)  # committees
+    build_checklists(data, mark, keep, advisor, staff, project)  # exit checklists
+    # Cohorts (issue 13, part D): a cohort through the managers' form, the project added
+    # from the cohort's page.
+    page = staff.get("/admin/cohorts").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', page)[1]
+    response = staff.post("/admin/cohorts/new", data={
+        "name": mark("cohort name", 160), "name_en": mark("cohort English name", 160),
+        "starts_on": "2027-03-01", "ends_on": "2027-06-30",
+        "description": mark("cohort description", 5000), "form_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    data.ids["cohort"] = db.session.scalar(text("SELECT id FROM cohorts ORDER BY id DESC LIMIT 1"))
+    keep("cohort project", advisor.post(f"/cohorts/{data.ids['cohort']}/projects", data={
+        "project_id": project}), 303)
     # Territory key figures: the territory's salaried jobs of a year, through the form.
     response = staff.post("/pipeline/territory/employment/new", data={
         "year": "2024", "salaried_jobs": "23 953", "source": mark("territory jobs source", 300)})
@@ -531,6 +558,10 @@ def build(app: Flask, *, pages: bool = True, markers: Markers | None = None) -> 
     mentor_step = db.session.scalars(select(NextStep.id).order_by(NextStep.id.desc())).first()
     keep("mentor's step done", mentor.post(f"/projects/{project}/next-steps/{mentor_step}/done",
                                            htmx=True))
+    # The account page (issue 14): the holder asks that their account be closed, with a
+    # reason the managers' list shows.
+    keep("closure request", holder.post("/account/closure", htmx=True, data={
+        "reason": mark("closure reason"), "confirm": "y"}))
     data.clients.update(holder=holder, mentor=mentor, advisor=advisor, manager=staff)
     data.ids["note"] = _first_id("notes", project)
     data.ids["shared_note"] = _first_id("notes", project, visibility="shared")
@@ -553,3 +584,44 @@ def _first_id(table: str, project_id: int, **where) -> int:
     for column, value in where.items():
         statement = statement.where(getattr(model, column) == value)
     return db.session.scalars(statement).first()
+
+
+# What ``build_once`` made: per database dialect and kind of markers, every table's rows and
+# the HostileData that names them.
+_built: dict[tuple[str, type], tuple[dict[str, list[dict]], HostileData]] = {}
+
+
+def build_once(app: Flask, markers: type[Markers] = Markers) -> HostileData:
+    """``build(app, pages=False, markers=markers())`` for tests that only read the data set
+    (the browser crawls): the first call of a process builds it through the forms, as
+    ``build`` does (its checks included) and keeps a copy of every table; later calls put
+    those rows back in ``app``'s database, which ``reset_database`` has just emptied, in
+    milliseconds instead of the seconds of ~150 requests. Needs an app context."""
+    key = (db.engine.dialect.name, markers)
+    if key not in _built:
+        data = build(app, pages=False, markers=markers())
+        db.session.commit()
+        rows = {table.name: [dict(row) for row in db.session.execute(
+                    table.select().order_by(*table.primary_key.columns)).mappings()]
+                for table in db.metadata.sorted_tables}
+        data.clients = {}  # bound to this test's app
+        _built[key] = rows, copy.deepcopy(data)
+        return data
+    rows, data = _built[key]
+    for table in reversed(db.metadata.sorted_tables):  # the reference data reset_database made
+        db.session.execute(table.delete())
+    for table in db.metadata.sorted_tables:  # parents first; users in id order (invited_by)
+        if rows[table.name]:
+            db.session.execute(table.insert(), rows[table.name])
+    if db.engine.dialect.name == "postgresql":  # each sequence after its table's largest id
+        for table in db.metadata.sorted_tables:
+            (column, *others) = table.primary_key.columns
+            if not others and isinstance(column.type, Integer):
+                db.session.execute(text(  # names: the models' own tables and columns
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'),"  # noqa: S608
+                    f" COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
+                    f" WHERE pg_get_serial_sequence('{table.name}', '{column.name}')"
+                    " IS NOT NULL"))
+    db.session.commit()
+    db.session.expire_all()
+    return copy.deepcopy(data)

@@ -1,6 +1,6 @@
 """A small fixed history for the pipeline review's tests (tests/test_pipeline.py): every
-stage move and status change written directly with its instant, so each figure can be
-computed by hand. The period is the year 2026 in the pole's time zone (Europe/Paris):
+stage move (through stage_history.record_stage_move, as the services do) and status
+change written with its instant, so each figure can be computed by hand. The period is the year 2026 in the pole's time zone (Europe/Paris):
 from 2025-12-31 23:00 UTC to 2026-12-31 23:00 UTC.
 
 - A "Recul" (advisor Yann, theme Culture, Redon): submitted 10 Jan 2026 (Accueil), Émergence
@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from incubator.extensions import db
-from incubator.models import Project, StageMove, StatusChange, User
+from incubator.models import Project, StatusChange, User
+from incubator.stage_history import record_stage_move
 
 from . import factories
 
@@ -52,9 +53,8 @@ def _project(title: str, advisor: User | None, moves: list[tuple[int | None, int
     db.session.add(project)
     db.session.flush()
     for from_position, to_position, when in moves:
-        db.session.add(StageMove(
-            project_id=project.id, to_stage_id=stages[to_position - 1].id, moved_at=when,
-            from_stage_id=stages[from_position - 1].id if from_position else None))
+        record_stage_move(project.id, stages[from_position - 1].id if from_position else None,
+                          stages[to_position - 1].id, moved_at=when)
     for from_status, to_status, outcome, when in changes:
         db.session.add(StatusChange(project_id=project.id, from_status=from_status,
                                     to_status=to_status, outcome=outcome, changed_at=when))

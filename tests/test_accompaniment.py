@@ -196,6 +196,19 @@ def test_an_advisor_cannot_log_time_for_someone_else(client, auth, old_team):
     assert db.session.scalars(select(AccompanimentTime)).one().advisor_id == old_team.advisor.id
 
 
+# An empty « Passé par » reached db.session.get(User, None): a SQLAlchemy warning (an error
+# in a future release) before the form said what was missing.
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_manager_who_leaves_spent_by_empty_is_asked_to_choose(client, login, old_team,
+                                                                 htmx):
+    login("manager")
+    response = client.post(_url(old_team.project), htmx=htmx, data=_form_data(
+        client, old_team.project, advisor_id=""))
+    assert response.status_code == 422
+    assert "Choose who spent the time." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AccompanimentTime)) == 0
+
+
 # The section ----------------------------------------------------------------------------
 
 
@@ -369,3 +382,45 @@ def test_deleting_a_changed_entry_gets_409(client, auth, old_team):
     response = client.post(_url(old_team.project, entry.id, "delete"), data={"version": 1})
     assert response.status_code == 409
     assert _count() == 1
+
+
+def test_the_duration_is_marked_required_like_the_day_and_the_kind(client, auth, old_team):
+    auth.login(old_team.advisor)
+    project = old_team.project
+    html = client.get(f"/projects/{project.id}", headers={"Accept-Language": "fr"}).get_data(
+        as_text=True)
+    for name in ("day", "duration", "kind"):
+        control_id = f"new-time-project-{project.id}-{name}"
+        label = re.search(rf'<label for="{control_id}">(.*?)</label>', html, re.S).group(1)
+        control = re.search(rf'<(?:input|select)[^>]*id="{control_id}"[^>]*>', html).group(0)
+        assert "(obligatoire)" in label, name
+        assert 'aria-required="true"' in control and " required" in control, name
+    # Left empty, it says what to type (the parser's own words).
+    response = client.post(_url(project), data=_form_data(client, project, duration=""),
+                           headers={"Accept-Language": "fr"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Saisissez la durée, par exemple" in html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_time_logged_is_said_to_be_of_its_day_in_french(client, auth, old_team, htmx):
+    auth.login(old_team.advisor)
+    project = old_team.project
+    response = client.post(_url(project), htmx=htmx, data=_form_data(client, project),
+                           headers={"Accept-Language": "fr"}, follow_redirects=not htmx)
+    html = response.get_data(as_text=True)
+    assert "Temps saisi\u202f: 1\u00a0h\u00a030 du " in html
+    assert "enregistré le" not in html
+
+
+def test_a_forged_advisor_that_is_not_a_number_gets_our_message(client, login, old_team):
+    """Only a forged request sends « abc » for the select's id: the form's own message, not
+    WTForms' « ne peut pas être converti »; nothing is recorded."""
+    login("manager")
+    response = client.post(_url(old_team.project), data=_form_data(
+        client, old_team.project, advisor_id="abc"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Choose one of the options offered" in html and "coerce" not in html
+    assert db.session.scalars(select(AccompanimentTime)).first() is None

@@ -218,6 +218,27 @@ def test_poll_asks_for_a_reload_when_stages_changed(client, login):
     assert response.headers.get("HX-Refresh") == "true"
 
 
+def test_poll_asks_for_a_reload_when_stages_were_reordered_or_renamed(client, login):
+    login("advisor")
+    html = client.get("/board").get_data(as_text=True)
+    token = html.split('id="board-token" name="token" value="')[1].split('"')[0]
+    layout = html.split('id="board-layout" name="layout" value="')[1].split('"')[0]
+    url = f"/board/changes?token={token}&layout={layout}"
+    assert client.get(url, htmx=True).status_code == 204
+    first, second = factories.stage(1), factories.stage(2)
+    first.position, second.position = second.position, first.position  # a reorder
+    db.session.commit()
+    assert client.get(url, htmx=True).headers.get("HX-Refresh") == "true"
+    html = client.get("/board").get_data(as_text=True)
+    layout = html.split('id="board-layout" name="layout" value="')[1].split('"')[0]
+    url = f"/board/changes?token={token}&layout={layout}"
+    assert client.get(url, htmx=True).status_code == 204
+    third = factories.stage(3)
+    third.name, third.version = "Étude", third.version + 1  # a rename
+    db.session.commit()
+    assert client.get(url, htmx=True).headers.get("HX-Refresh") == "true"
+
+
 def test_board_is_for_staff_only(client, login):
     assert client.get("/board").status_code == 302
     login("holder")

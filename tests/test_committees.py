@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from incubator.committees import queries, services
 from incubator.extensions import db
+from incubator.lists import services as lists
 from incubator.members.services import create_organisation
 from incubator.models import (
     CommitteeCriterion,
@@ -25,7 +26,9 @@ from incubator.models import (
     Partner,
     PartnerContact,
     ProjectEvent,
+    ReferenceListChange,
     StageMove,
+    User,
 )
 from incubator.reference import committee_criteria
 
@@ -53,6 +56,34 @@ def _on_agenda(sitting, project) -> CommitteeReview:
 
 def _criteria() -> list[CommitteeCriterion]:
     return committee_criteria()
+
+
+CRITERIA = lists.LISTS["criteria"]
+LIST_URL = "/admin/lists/criteria"
+
+
+def _order() -> str:
+    """The criteria's ids in order, as the lists page's move forms carry them."""
+    return ",".join(str(each.id) for each in db.session.scalars(
+        select(CommitteeCriterion).order_by(CommitteeCriterion.position, CommitteeCriterion.id)))
+
+
+def _manager():
+    """Someone to record the criteria's changes (the lists' services need a who)."""
+    found = db.session.scalar(select(User).where(User.email == "gerante@example.org"))
+    return found or factories.user(role="manager", email="gerante@example.org")
+
+
+def _add_criterion(name: str, name_en: str = "") -> CommitteeCriterion:
+    return lists.add_item(CRITERIA, _manager(), name=name, name_en=name_en)
+
+
+def _retire(criterion: CommitteeCriterion) -> None:
+    lists.set_active(CRITERIA, criterion, _manager(), False)
+
+
+def _list_token(client) -> str:
+    return TOKEN.search(client.get(LIST_URL).get_data(as_text=True)).group(1)
 
 
 def _score(sitting, review, decision="go", values=(), **fields) -> None:
@@ -104,12 +135,11 @@ def _urls(sitting, review, seat) -> list[tuple[str, str]]:
 
 
 def _criteria_urls() -> list[tuple[str, str]]:
+    """The former criteria page (a redirect now) and the lists' criteria routes."""
     c = _criteria()[0].id
-    return [("GET", "/committees/criteria"), ("POST", "/committees/criteria"),
-            ("POST", f"/committees/criteria/{c}/rename"),
-            ("POST", f"/committees/criteria/{c}/move"),
-            ("POST", f"/committees/criteria/{c}/active"),
-            ("POST", f"/committees/criteria/{c}/delete")]
+    return [("GET", "/committees/criteria"), ("GET", LIST_URL), ("POST", LIST_URL),
+            ("POST", f"{LIST_URL}/{c}/rename"), ("POST", f"{LIST_URL}/{c}/move"),
+            ("POST", f"{LIST_URL}/{c}/active"), ("POST", f"{LIST_URL}/{c}/delete")]
 
 
 @pytest.fixture
@@ -149,9 +179,42 @@ def test_only_managers_keep_the_criteria(client, login, app):
     login("advisor")
     for method, url in _criteria_urls():
         assert client.open(url, method=method).status_code == 403, url
+    assert "/admin/lists/criteria" not in client.get("/committees").get_data(as_text=True)
     client.post("/auth/logout")
     login("manager")
-    assert client.get("/committees/criteria").status_code == 200
+    assert client.get(LIST_URL).status_code == 200
+
+
+def test_the_former_criteria_page_redirects_for_good_to_the_lists_page(client, login):
+    login("manager")
+    response = client.get("/committees/criteria")
+    assert response.status_code == 308 and response.headers["Location"] == LIST_URL
+    assert "HX-Request" in response.headers["Vary"]
+    response = client.get("/committees/criteria", htmx=True)
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == LIST_URL
+    assert "HX-Request" in response.headers["Vary"]
+    page = client.get("/committees/criteria", follow_redirects=True).get_data(as_text=True)
+    assert "Committee criteria" in page and 'id="reference-list"' in page
+
+
+def test_the_committees_criteria_button_opens_the_lists_page(client, login):
+    login("manager")
+    html = client.get("/committees").get_data(as_text=True)
+    assert f'href="{LIST_URL}"' in html
+    assert 'href="/committees/criteria"' not in html
+
+
+def test_the_former_criteria_forms_are_gone(client, login):
+    login("manager")
+    c = _criteria()[0]
+    before = [(x.id, x.name, x.position, x.active) for x in _criteria()]
+    assert client.post("/committees/criteria", data={"name": "Impact"}).status_code == 405
+    for action, data in (("rename", {f"c{c.id}-name": "Autre"}), ("move", {"direction": "down"}),
+                         ("active", {"active": "0"}), ("delete", {"confirm": "1"})):
+        response = client.post(f"/committees/criteria/{c.id}/{action}", data=data)
+        assert response.status_code == 404, action
+    db.session.expire_all()
+    assert [(x.id, x.name, x.position, x.active) for x in _criteria()] == before
 
 
 def test_the_header_links_committees_for_staff_only(client, login):
@@ -587,9 +650,8 @@ def test_the_sitting_page_costs_the_same_statements_whatever_its_size(client, st
         other = _on_agenda(sitting, factories.project(title=f"P{i}"))
         _score(sitting, other, "go_conditions", (3, 4, 5), conditions="Oui")
         services.add_seat(sitting, name=f"Personne {i}")
-    services.add_criterion("Nouveau critère")
-    retired = _criteria()[0]
-    services.set_criterion_active(retired, False)
+    _add_criterion("Nouveau critère")
+    _retire(_criteria()[0])
     db.session.commit()
     assert cost(sitting.id) == one
 
@@ -606,9 +668,11 @@ def test_changing_criteria_never_rewrites_an_old_sittings_scores_or_averages(cli
     before = queries.comparison(queries.sitting_in_full(sitting.id))
     db.session.expire_all()
     first, second = _criteria()[:2]
-    services.rename_criterion(first, "Dimension collective et coopérative", "Cooperation")
-    services.set_criterion_active(second, False)
-    services.add_criterion("Impact environnemental", "Environmental impact")
+    lists.rename_item(CRITERIA, first, _manager(), first.version,
+                      name="Dimension collective et coopérative", name_en="Cooperation",
+                      description=first.description)
+    _retire(second)
+    _add_criterion("Impact environnemental", "Environmental impact")
     db.session.commit()
     after = queries.comparison(queries.sitting_in_full(sitting.id))
     assert after.scores == before.scores
@@ -622,12 +686,42 @@ def test_changing_criteria_never_rewrites_an_old_sittings_scores_or_averages(cli
     assert "retired criterion" in html
 
 
+def test_renames_reorders_and_retirements_on_the_lists_page_leave_old_figures_alone(
+        client, login):
+    """The same through the lists page's forms: scores, averages and the sitting's page."""
+    login("manager")
+    sitting = _sitting()
+    alpha, bravo = factories.project(title="Alpha"), factories.project(title="Bravo")
+    ra, rb = _on_agenda(sitting, alpha), _on_agenda(sitting, bravo)
+    _score(sitting, ra, "go", (4, 3, 5, 4, 2, 3))
+    _score(sitting, rb, "no", (2, 2, 1, 1, 1, 1))
+    before = queries.comparison(queries.sitting_in_full(sitting.id))
+    first, second, third = _criteria()[:3]
+    ids = (first.id, second.id, third.id)
+    assert client.post(f"{LIST_URL}/{ids[0]}/rename", data={
+        f"i{ids[0]}-name": "Coopération", f"i{ids[0]}-name_en": "Cooperation",
+        f"i{ids[0]}-description": "", f"i{ids[0]}-version": str(first.version)}
+    ).status_code == 303
+    assert client.post(f"{LIST_URL}/{ids[2]}/move",
+                       data={"direction": "up", "order": _order()}).status_code == 303
+    assert client.post(f"{LIST_URL}/{ids[1]}/active", data={"active": "0"}).status_code == 303
+    db.session.expire_all()
+    after = queries.comparison(queries.sitting_in_full(sitting.id))
+    assert after.scores == before.scores
+    assert after.review_averages == before.review_averages
+    assert after.criterion_averages == before.criterion_averages
+    assert {c.id for c in after.criteria} == {c.id for c in before.criteria}
+    html = client.get(f"/committees/{sitting.id}").get_data(as_text=True)
+    assert "Coopération" in html and "retired criterion" in html
+    assert _count(ReferenceListChange, ReferenceListChange.list == "criteria") == 3
+
+
 def test_re_editing_a_review_keeps_scores_on_criteria_retired_since(client, staff, team):
     sitting = _sitting()
     review = _on_agenda(sitting, team.project)
     _score(sitting, review, "go", (4, 3))
     first = _criteria()[0]
-    services.set_criterion_active(first, False)
+    _retire(first)
     db.session.commit()
     page = client.get(f"/committees/{sitting.id}/reviews/{review.id}").get_data(as_text=True)
     assert "retired criterion" in page and f'name="score_{first.id}"' not in page
@@ -640,28 +734,80 @@ def test_re_editing_a_review_keeps_scores_on_criteria_retired_since(client, staf
 
 
 def test_managers_add_rename_reorder_retire_and_delete_criteria(client, login):
+    """On /admin/lists/criteria, the criteria's only editor: each change recorded."""
     login("manager")
-    response = client.post("/committees/criteria", data={"name": "Impact environnemental",
-                                                         "name_en": "Environmental impact"})
+    response = client.post(LIST_URL, data={
+        "name": "Impact environnemental", "name_en": "Environmental impact",
+        "description": "Ce que le projet change pour le milieu.",
+        "form_token": _list_token(client)})
     assert response.status_code == 303
     added = db.session.scalar(select(CommitteeCriterion).where(
         CommitteeCriterion.name == "Impact environnemental"))
-    duplicate = client.post("/committees/criteria", data={"name": "impact ENVIRONNEMENTAL"})
+    assert added.description == "Ce que le projet change pour le milieu."
+    duplicate = client.post(LIST_URL, data={"name": "impact ENVIRONNEMENTAL",
+                                            "form_token": _list_token(client)})
     assert duplicate.status_code == 422
-    response = client.post(f"/committees/criteria/{added.id}/rename",
-                           data={f"c{added.id}-name": "Impact écologique",
-                                 f"c{added.id}-name_en": "Ecological impact"})
+    response = client.post(f"{LIST_URL}/{added.id}/rename", data={
+        f"i{added.id}-name": "Impact écologique", f"i{added.id}-name_en": "Ecological impact",
+        f"i{added.id}-description": "Sols, eau, air.", f"i{added.id}-version": "1"})
     assert response.status_code == 303
-    client.post(f"/committees/criteria/{added.id}/move", data={"direction": "up"})
+    assert client.post(f"{LIST_URL}/{added.id}/move",
+                       data={"direction": "up", "order": _order()}).status_code == 303
     order = db.session.scalars(select(CommitteeCriterion.name).order_by(
         CommitteeCriterion.position)).all()
     assert order[-2:] == ["Impact écologique", "Viabilité économique"]
-    client.post(f"/committees/criteria/{added.id}/active", data={"active": "0"})
+    client.post(f"{LIST_URL}/{added.id}/active", data={"active": "0"})
     db.session.refresh(added)
     assert not added.active and added not in _criteria()
-    response = client.post(f"/committees/criteria/{added.id}/delete", data={"confirm": "1"})
+    assert added.description == "Sols, eau, air." and added.version == 2
+    added_id = added.id
+    response = client.post(f"{LIST_URL}/{added_id}/delete",
+                           data={"confirm": "1", "version": "2"})
     assert response.status_code == 303
     assert _count(CommitteeCriterion) == 6
+    changes = db.session.scalars(select(ReferenceListChange.change).where(
+        ReferenceListChange.list == "criteria", ReferenceListChange.item_id == added_id)
+        .order_by(ReferenceListChange.id)).all()
+    assert changes == ["added", "renamed", "moved", "retired", "deleted"]
+
+
+def test_deleting_a_criterion_asks_first_and_from_the_version_shown(client, login):
+    login("manager")
+    criterion = _add_criterion("Impact social", "Social impact")
+    db.session.commit()
+    cid = criterion.id
+    page = client.get(LIST_URL).get_data(as_text=True)
+    assert f'action="{LIST_URL}/{cid}/delete"' in page
+    assert "Delete “Impact social”? It was never used to score a project." in page
+    url = f"{LIST_URL}/{cid}/delete"
+    assert client.post(url, data={"version": "1"}).status_code == 400  # not confirmed
+    assert client.post(url, data={"confirm": "1"}).status_code == 400  # no version
+    response = client.post(url, data={"confirm": "1", "version": "0"})
+    assert response.status_code == 409 and "Someone changed" in response.get_data(as_text=True)
+    assert db.session.get(CommitteeCriterion, cid) is not None
+    response = client.post(url, data={"confirm": "1", "version": "1"}, htmx=True)
+    assert response.status_code == 200 and 'id="reference-list"' in response.get_data(
+        as_text=True)
+    assert "HX-Request" in response.headers["Vary"]
+    db.session.expire_all()
+    assert db.session.get(CommitteeCriterion, cid) is None
+    change = db.session.scalars(select(ReferenceListChange).order_by(
+        ReferenceListChange.id.desc())).first()
+    assert (change.change, change.item_id, change.detail) == (
+        "deleted", cid, "Impact social / Social impact")
+
+
+def test_items_of_the_other_lists_are_never_deleted(client, login):
+    login("manager")
+    for slug in ("themes", "legal-forms", "note-kinds"):
+        spec = lists.LISTS[slug]
+        item = db.session.scalar(select(spec.model))
+        if item is None:
+            continue
+        response = client.post(f"/admin/lists/{slug}/{item.id}/delete",
+                               data={"confirm": "1", "version": str(item.version)})
+        assert response.status_code == 404, slug
+        assert "/delete" not in client.get(f"/admin/lists/{slug}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("invisible", ["\u200b", "\u200b\u200d\ufeff", " \u2060 "])
@@ -669,8 +815,9 @@ def test_a_criterion_or_sitting_named_with_invisible_characters_only_is_refused(
         client, login, invisible):
     login("manager")
     before = _count(CommitteeCriterion)
-    response = client.post("/committees/criteria", data={"name": invisible, "name_en": ""})
-    assert response.status_code == 422 and "Name the criterion." in response.get_data(
+    response = client.post(LIST_URL, data={"name": invisible, "name_en": "",
+                                           "form_token": _list_token(client)})
+    assert response.status_code == 422 and "Enter the French name." in response.get_data(
         as_text=True)
     assert _count(CommitteeCriterion) == before
     page = client.get("/committees/new").get_data(as_text=True)
@@ -688,10 +835,15 @@ def test_a_scored_criterion_cannot_be_deleted(client, login, team):
     review = _on_agenda(sitting, team.project)
     _score(sitting, review, "go", (3,))
     first = _criteria()[0]
-    response = client.post(f"/committees/criteria/{first.id}/delete", data={"confirm": "1"})
+    page = client.get(LIST_URL).get_data(as_text=True)
+    assert f"{LIST_URL}/{first.id}/delete" not in page  # no Delete button on a scored one
+    assert "1 score" in page
+    response = client.post(f"{LIST_URL}/{first.id}/delete",
+                           data={"confirm": "1", "version": str(first.version)})
     assert response.status_code == 409
     assert "retire it instead" in response.get_data(as_text=True)
     assert db.session.get(CommitteeCriterion, first.id) is not None
+    assert _count(ReferenceListChange, ReferenceListChange.change == "deleted") == 0
 
 
 # The one-click move ----------------------------------------------------------------------
@@ -879,7 +1031,7 @@ def test_hostile_text_is_shown_as_text(client, staff, team):
     review = _on_agenda(sitting, team.project)
     services.add_seat(sitting, name=evil, role=evil)
     _score(sitting, review, "go_conditions", (3,), conditions=evil, comments=evil)
-    services.add_criterion(evil)
+    _add_criterion(evil)
     db.session.commit()
     for url in ("/committees", f"/committees/{sitting.id}",
                 f"/committees/{sitting.id}/reviews/{review.id}",
@@ -943,19 +1095,15 @@ def test_every_change_answers_htmx_with_hx_redirect_and_plain_with_303(client, l
     other = factories.project(title="Autre projet")
     db.session.commit()
     s = f"/committees/{sitting.id}"
-    criterion = _criteria()[-1]
     changes = [
         (f"{s}/seats", {"name": "Jean Dupont"}),
         (f"{s}/agenda", {"project_id": str(other.id)}),
         (f"{s}/agenda/{review.id}/move", {"direction": "down"}),
         (f"{s}/edit", {"held_on": "2026-03-12", "name": "Comité", "version": "1"}),
-        ("/committees/criteria", {"name": "Impact", "name_en": ""}),
-        (f"/committees/criteria/{criterion.id}/move", {"direction": "up"}),
-        (f"/committees/criteria/{criterion.id}/active", {"active": "0"}),
     ]
     for htmx in (True, False):
         for url, data in changes:
-            if htmx is False and url.endswith(("/seats", "/agenda", "/edit", "/criteria")):
+            if htmx is False and url.endswith(("/seats", "/agenda", "/edit")):
                 continue  # not twice
             response = client.post(url, data=data, htmx=htmx)
             if htmx:
@@ -965,7 +1113,6 @@ def test_every_change_answers_htmx_with_hx_redirect_and_plain_with_303(client, l
                 assert response.status_code == 303, (url, response.status_code)
             assert "HX-Request" in response.headers["Vary"], url
     assert _count(CommitteeSeat) == 1 and _count(CommitteeReview) == 2
-    assert _count(CommitteeCriterion, CommitteeCriterion.name == "Impact") == 1
 
 
 def test_a_refused_seat_answers_htmx_with_422_and_the_page(client, staff):

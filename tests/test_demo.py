@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from markupsafe import escape
-from sqlalchemy import func, select
+import re
 
-from incubator.demo import DEMO_LOGINS
+from markupsafe import escape
+from sqlalchemy import String, Text, func, select
+
+from incubator.demo import DEMO_LOGINS, load_demo
 from incubator.extensions import db
 from incubator.models import (
     NextStep,
@@ -19,6 +21,8 @@ from incubator.models import (
     User,
 )
 from incubator.passwords import is_common
+
+from .helpers import left_at_mismatches
 
 
 def _count(model) -> int:
@@ -55,6 +59,9 @@ def test_demo_history_is_consistent(app):
         )
         assert last.to_stage_id == project.stage_id
         assert last.moved_at <= project.last_activity_at
+    # Each stay's end (left_at) is the next move, as the review reads it.
+    assert db.session.scalar(select(func.count()).select_from(StageMove)) > 20
+    assert left_at_mismatches() == []
 
 
 def test_demo_logins_work_and_use_good_passwords(app, auth):
@@ -114,3 +121,21 @@ def test_the_demo_mentor_sees_only_the_project_she_mentors(app, client, auth):
     assert client.get(f"/projects/{project.id}").status_code == 200
     other = db.session.scalar(select(Project).where(Project.id != project.id).limit(1))
     assert client.get(f"/projects/{other.id}").status_code == 404
+
+
+def test_demo_texts_follow_french_typography(app):
+    """What a new user reads first: the demo's notes, comments and reasons put a narrow
+    no-break space before : ; ! ? » and after «, as the interface does."""
+    load_demo()
+    db.session.commit()
+    wrong = re.compile(r"(?<=\S) [:;!?»]|« ")
+    offenders = []
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if not isinstance(column.type, (String, Text)) or column.name.endswith(
+                    ("_key", "_en", "search_text", "email", "hash")):
+                continue
+            for (value,) in db.session.execute(select(column).where(column.is_not(None))):
+                if isinstance(value, str) and wrong.search(value):
+                    offenders.append(f"{table.name}.{column.name}: {value[:60]}")
+    assert offenders == []

@@ -16,7 +16,9 @@ from sqlalchemy import select
 
 from incubator.exports import (
     csv_value,
+    header_label,
     neutralise,
+    sheet_title,
     stream_response,
     table_response,
     workbook_response,
@@ -36,6 +38,7 @@ from incubator.models import (
     Support,
     User,
 )
+from incubator.stage_history import record_stage_move
 from incubator.tables import Column, Link, Table
 
 from . import factories
@@ -84,10 +87,29 @@ def _table(**overrides) -> Table:
 
 
 @pytest.mark.parametrize("text", FORMULAS)
-def test_text_starting_like_a_formula_gets_an_apostrophe(text):
+def test_text_starting_like_a_formula_gets_an_apostrophe_in_csv(text):
     assert neutralise(text) == "'" + text
     assert csv_value(text, "text") == "'" + text
-    assert xlsx_value(text, "text") == "'" + text
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_in_xlsx_such_text_is_a_quote_prefixed_string_cell_never_a_formula(app, text):
+    columns = (Column("name", "=Nom"), Column("n", "Nombre", "count"))
+    table = _table(columns=columns, rows=[(text, 3), ("Épicerie", 4)], footer=None)
+    with app.test_request_context():
+        response = table_response(table, "xlsx", "x")
+    body = _body(response)
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).worksheets[0]
+    cell, plain = sheet["A2"], sheet["A3"]
+    # (XML reads a carriage return back as a line feed.)
+    assert cell.value == text.replace("\r", "\n") and cell.data_type == "s" and cell.quotePrefix
+    assert plain.value == "Épicerie" and not plain.quotePrefix
+    assert sheet["A1"].value == "=Nom" and sheet["A1"].quotePrefix
+    assert sheet["B2"].value == 3 and not sheet["B2"].quotePrefix
+    # No formula anywhere in the file (a formula would be an <f> element).
+    import zipfile
+    xml = zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in xml and b"<f " not in xml
 
 
 def test_plain_text_and_formulas_inside_text_are_left_alone():
@@ -100,6 +122,7 @@ def test_csv_values_are_written_the_french_way():
     assert csv_value(Decimal("0.127"), "percent") == "12,7"
     assert csv_value(Decimal("3.50"), "hours") == "3,5"
     assert csv_value(12, "count") == "12"
+    assert csv_value(1234, "id") == "1234"
     assert csv_value(date(2026, 3, 2), "date") == "02/03/2026"
     assert csv_value(None, "money") == ""
     assert csv_value(Link("=x", "/p"), "text") == "'=x"
@@ -111,6 +134,8 @@ def test_xlsx_values_are_typed():
     assert xlsx_value(date(2026, 3, 2), "date") == date(2026, 3, 2)
     assert xlsx_value(datetime(2026, 3, 2, 10, tzinfo=UTC), "date").tzinfo is None
     assert xlsx_value("a\x01b", "text") == "ab"  # what XML cannot hold
+    assert xlsx_value("=1+1", "text") == "=1+1"  # a string cell with a quote prefix
+    assert xlsx_value(1234, "id") == 1234
     assert xlsx_value(None, "count") is None
 
 
@@ -118,7 +143,7 @@ def test_a_table_as_csv_has_a_bom_semicolons_and_its_footer(app, security_events
     with app.test_request_context():
         response = table_response(_table(), "csv", "Montants été")
         rows = _csv(response)
-    assert rows == [["Partenaire", "Montant", "Part", "Heures", "Date"],
+    assert rows == [["Partenaire", "Montant (€)", "Part (%)", "Heures", "Date"],
                     ["'=Région", "1250,50", "12,7", "3,5", "02/03/2026"],
                     ["Commune", "", "", "", ""],
                     ["Total", "1250,50", "", "3,5", ""]]
@@ -137,13 +162,51 @@ def test_a_table_as_xlsx_has_typed_cells_a_frozen_filtered_header(app):
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == "A1:E3"  # the totals row (4) stays out of the filter
     assert sheet["D2"].number_format == "#,##0.00"  # hours: never "3," for a whole number
-    assert [cell.value for cell in sheet[1]] == ["Partenaire", "Montant", "Part", "Heures",
-                                                 "Date"]
+    assert [cell.value for cell in sheet[1]] == ["Partenaire", "Montant (€)", "Part (%)",
+                                                 "Heures", "Date"]
     amount, share, when = sheet["B2"], sheet["C2"], sheet["E2"]
-    assert sheet["A2"].value == "'=Région"
+    assert sheet["A2"].value == "=Région" and sheet["A2"].quotePrefix
     assert amount.value == 1250.5 and "€" in amount.number_format
     assert share.value == pytest.approx(0.127) and share.number_format == "0.0%"
     assert when.value == datetime(2026, 3, 2) and when.is_date
+
+
+@pytest.mark.parametrize(("title", "taken", "expected"), [
+    ("Montants", [], "Montants"),
+    ("Délai entre le dépôt et le comité d’engagement", [],
+     "Délai entre le dépôt et le"),  # 26 characters: cut before "comité", not inside
+    ("Heures / année [2026]: total?", [], "Heures année 2026 total"),
+    ("'Soutiens'", [], "Soutiens"),
+    ("Montants", ["montants"], "Montants (2)"),
+    ("Délai entre le dépôt et le comité d’engagement", ["Délai entre le dépôt et le"],
+     "Délai entre le dépôt et le (2)"),
+    ("Anticonstitutionnellementissimement", [], "Anticonstitutionnellementissime"),
+    ("", [], "Sheet"),
+])
+def test_sheet_titles_follow_excels_rules_and_are_cut_between_words(title, taken, expected):
+    name = sheet_title(title, taken)
+    assert name == expected
+    assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
+
+
+def test_a_workbook_of_tables_with_long_similar_titles_has_unique_sheets(app):
+    long = "Accompagnement par type de contact et par chargé·e"
+    with app.test_request_context():
+        response = workbook_response([_table(title=long), _table(key="b", title=long)],
+                                     "Rapport", "report")
+        names = openpyxl.load_workbook(io.BytesIO(_body(response))).sheetnames
+    assert names == ["Accompagnement par type de", "Accompagnement par type de (2)"]
+
+
+def test_export_headers_state_their_unit_once(app):
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        labels = [header_label(column) for column in (
+            Column("a", "Montant", "money"), Column("b", "Part", "percent"),
+            Column("c", "Temps passé", "hours"), Column("d", "Médiane", "days"),
+            Column("e", "Médiane (jours)", "days"), Column("f", "Heures", "hours"),
+            Column("g", "Numéro", "id"), Column("h", "Projets", "count"))]
+    assert labels == ["Montant (€)", "Part (%)", "Temps passé (h)", "Médiane (jours)",
+                      "Médiane (jours)", "Heures", "Numéro", "Projets"]
 
 
 def test_an_unknown_format_is_refused(app):
@@ -168,7 +231,7 @@ def test_a_large_list_is_streamed_as_csv_and_sent_from_disk_as_xlsx(app, securit
         response = stream_response(columns, rows(), "xlsx", "Liste", "list")
         assert response.direct_passthrough  # a file on disk, read in chunks
         sheet = _xlsx(response)
-        assert sheet.max_row == 5001 and sheet["B3"].value == "'=x"
+        assert sheet.max_row == 5001 and sheet["B3"].value == "=x"
     events = security_events.of("export.downloaded")
     assert [(e["format"], e["rows"]) for e in events] == [("csv", None), ("xlsx", 5000)]
     assert events[0]["start"] == "2026-01-01"
@@ -179,7 +242,7 @@ def test_a_workbook_has_a_sheet_per_table_in_order(app, security_events):
         response = workbook_response([_table(), _table(key="b", title="Heures / année")],
                                      "Rapport 2026", "report")
         workbook = openpyxl.load_workbook(io.BytesIO(_body(response)))
-    assert workbook.sheetnames == ["Montants", "Heures   année"]
+    assert workbook.sheetnames == ["Montants", "Heures année"]
     assert security_events.of("export.downloaded")[0]["rows"] == 6
 
 
@@ -207,18 +270,88 @@ def test_the_page_offers_every_export_in_both_formats(client, login):
 def test_bad_addresses_are_refused(client, login):
     login("manager")
     assert client.get("/exports/projects?format=ods").status_code == 400
-    assert client.get("/exports/notes?format=csv").status_code == 404
+    assert client.get("/exports/notes?format=csv").status_code == 400
     assert client.get("/exports/projects?from=2026-13-01").status_code == 400
     assert client.get("/exports/projects?from=2026-03-01&to=2026-02-01").status_code == 400
     # Days out of every date field's range: a 400, never a 500 nor a broken download.
     for what in ("projects", "moves", "supports", "time"):
         for fmt in ("csv", "xlsx"):
             for bound in ("from=0001-01-01", "to=9999-12-31"):
-                response = client.get(f"/exports/{what}?format={fmt}&{bound}")
+                response = client.get(f"/exports/{what}?format={fmt}&{bound}",
+                                      headers={"Accept-Language": "fr"})
                 assert response.status_code == 400, (what, fmt, bound)
-                assert "must be a date between" in response.get_data(as_text=True)
+                assert response.mimetype == "text/html"
+                assert "Choisissez une date entre" in response.get_data(as_text=True)
     assert client.get("/exports/projects?status=draft").status_code == 400
     assert client.get("/exports/projects?stage=abc").status_code == 400
+
+
+def _field_error(html: str, name: str) -> str:
+    """The message shown next to the field ``name`` (and the field pointing to it)."""
+    assert f'aria-describedby="export-{name}-error"' in html, name
+    start = html.index(f'<small id="export-{name}-error" class="field-error">')
+    return html[html.index(">", start) + 1:html.index("</small>", start)]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.parametrize("url", ["/exports", "/exports/projects"])
+def test_a_period_that_ends_before_it_starts_shows_the_form_again_with_the_input(
+        client, login, url, htmx):
+    login("manager")
+    headers = {"Accept-Language": "fr", **({"HX-Request": "true"} if htmx else {})}
+    response = client.get(f"{url}?from=2026-03-01&to=2026-02-01&format=csv&status=paused",
+                          headers=headers)
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "HX-Request" in response.headers["Vary"]
+    html = response.get_data(as_text=True)
+    assert 'id="export-filters"' in html and 'role="alert"' in html
+    assert 'name="from" id="export-from" value="2026-03-01"' in html
+    assert 'name="to" id="export-to" value="2026-02-01"' in html
+    assert '<option value="paused" selected>' in html
+    assert _field_error(html, "to") == ("La période finit avant de commencer\u202f: choisissez "
+                                        "une fin égale ou postérieure à son début "
+                                        "(1er mars 2026).")
+
+
+@pytest.mark.parametrize("url", ["/exports", "/exports/time"])
+def test_each_filter_that_cannot_be_one_is_named_next_to_its_field(client, login, url):
+    login("manager")
+    holder = factories.user("holder")
+    db.session.commit()
+    response = client.get(
+        f"{url}?from=2026-02-30&to=9999-12-31&status=draft&stage=999&advisor={holder.id}"
+        "&theme=abc&format=csv", headers={"Accept-Language": "fr"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert _field_error(html, "from") == "Saisissez une date valide."
+    assert _field_error(html, "to").startswith("Choisissez une date entre")
+    assert _field_error(html, "status") == "Choisissez un statut dans la liste."
+    assert _field_error(html, "stage") == "Choisissez une étape dans la liste."
+    # A forged advisor: a holder's id is not one of the options.
+    assert _field_error(html, "advisor") == "Choisissez un·e chargé·e d’accompagnement dans la liste."
+    assert _field_error(html, "theme") == "Choisissez une filière dans la liste."
+    assert 'value="2026-02-30"' in html  # the input as typed
+    assert "6\u202fproblèmes à corriger" in html or "6 problèmes à corriger" in html
+
+
+def test_an_unknown_export_or_format_shows_the_form_again(client, login):
+    login("manager")
+    for url, message in (("/exports/notes?format=csv", "Cet export n’existe pas"),
+                         ("/exports/projects?format=ods", "Ce format n’existe pas")):
+        response = client.get(url, headers={"Accept-Language": "fr"})
+        assert response.status_code == 400, url
+        html = response.get_data(as_text=True)
+        assert message in html and 'id="export-filters"' in html
+
+
+def test_valid_filters_show_the_form_without_errors(client, login):
+    manager = login("manager")
+    stage = factories.stage(2)
+    db.session.commit()
+    response = client.get(f"/exports?from=2026-01-01&to=2026-01-01&stage={stage.id}"
+                          f"&advisor={manager.id}")
+    assert response.status_code == 200
+    assert 'aria-invalid' not in response.get_data(as_text=True)
 
 
 # Projects
@@ -280,11 +413,11 @@ def test_the_projects_export_has_its_columns_and_neutralised_texts(client, login
     assert row["Parrains et marraines"] == "'@Coop Bois"  # current mentorships only
     assert row["Chargé·e d’accompagnement"] == manager.name
     assert row["Étape"] == "Émergence"
-    assert row["Besoin de financement"] == "15000,00"
+    assert row["Besoin de financement (€)"] == "15000,00"
     assert row["Emplois envisagés (ETP)"] == "1,5"
     assert row["Soutiens"] == "3"
-    assert row["Soutiens accordés ou versés"] == "7500,00"
-    assert row["Soutiens versés"] == "2500,00"
+    assert row["Soutiens accordés ou versés (€)"] == "7500,00"
+    assert row["Soutiens versés (€)"] == "2500,00"
 
 
 def test_an_advisor_exports_only_the_projects_they_advise(client, login):
@@ -337,10 +470,11 @@ def test_the_projects_export_as_xlsx_is_typed(client, login):
     header = [cell.value for cell in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == mine.id)
     cells = dict(zip(header, row, strict=True))
-    assert cells["Titre"].value == "'=1+1 Épicerie"
+    assert cells["Titre"].value == "=1+1 Épicerie" and cells["Titre"].quotePrefix
     assert cells["Créé le"].is_date
-    assert cells["Besoin de financement"].value == 15000
-    assert "€" in cells["Besoin de financement"].number_format
+    assert cells["Numéro"].value == mine.id and cells["Numéro"].number_format == "0"
+    assert cells["Besoin de financement (€)"].value == 15000
+    assert "€" in cells["Besoin de financement (€)"].number_format
     assert cells["Emplois envisagés (ETP)"].value == 1.5
 
 
@@ -352,9 +486,8 @@ def test_stage_moves_are_exported_with_their_comments(client, login):
     mine, _second, _theirs = _world(manager, factories.user("advisor"))
     move = db.session.scalars(select(StageMove).where(StageMove.project_id == mine.id)
                               .order_by(StageMove.id.desc())).first()
-    db.session.add(StageMove(project_id=mine.id, from_stage_id=move.to_stage_id,
-                             to_stage_id=move.from_stage_id, moved_by_id=manager.id,
-                             comment="=retour en arrière"))
+    record_stage_move(mine.id, move.to_stage_id, move.from_stage_id, moved_by_id=manager.id,
+                      comment="=retour en arrière")
     db.session.commit()
     rows = _csv(client.get("/exports/moves?format=csv", headers={"Accept-Language": "fr"}))
     assert rows[0] == ["Numéro du projet", "Projet", "Date", "De l’étape", "Vers l’étape",
@@ -370,7 +503,7 @@ def test_supports_are_exported_without_their_comments(client, login):
                           headers={"Accept-Language": "fr"})
     rows = _csv(response)
     assert rows[0] == ["Numéro du projet", "Projet", "Partenaire", "Type de partenaire",
-                       "Type de soutien", "Programme", "Montant", "Statut", "Date du statut"]
+                       "Type de soutien", "Programme", "Montant (€)", "Statut", "Date du statut"]
     assert len(rows) == 5
     assert {row[2] for row in rows[1:]} == {"'+Région Bretagne"}
     assert "Commentaire interne" not in response.get_data(as_text=True)
@@ -384,9 +517,46 @@ def test_accompaniment_time_is_exported_in_minutes_and_hours_without_notes(clien
                           headers={"Accept-Language": "fr"})
     rows = _csv(response)
     assert rows[1][0] == str(mine.id)
-    assert rows[1][2:] == ["04/03/2026", manager.name, "Atelier collectif", "90", "1,5"]
+    assert rows[0] == ["Numéro du projet", "Projet", "Date", "Temps passé par",
+                       "Chargé·e d’accompagnement du projet", "Type de contact",
+                       "Durée (minutes)", "Heures"]
+    assert rows[1][2:] == ["04/03/2026", manager.name, manager.name, "Atelier collectif",
+                           "90", "1,5"]
     assert len(rows) == 2
     assert "Note interne" not in response.get_data(as_text=True)
+
+
+def test_an_advisors_time_export_and_the_pipelines_load_each_say_whose_time_they_count(
+        client, login):
+    """The export holds the time spent on the projects the advisor advises, whoever logged
+    it; the pipeline's load per advisor the time the advisor logged, on any project. Same
+    period, different questions: the columns name which (docs/exports.md)."""
+    anne = login("advisor")
+    bruno = factories.user("advisor", name="Bruno Advisor")
+    hers = factories.project(title="Épicerie", advisor=anne)
+    his = factories.project(title="Garage", advisor=bruno)
+    for project, person, minutes, day in ((hers, anne, 60, 4), (hers, bruno, 45, 5),
+                                           (his, anne, 30, 6), (hers, anne, 15, 20)):
+        db.session.add(AccompanimentTime(project_id=project.id, advisor_id=person.id,
+                                         spent_on=date(2026, 3, day), minutes=minutes,
+                                         kind="phone"))
+    db.session.commit()
+    headers = {"Accept-Language": "fr"}
+    rows = _csv(client.get("/exports/time?format=csv&from=2026-03-01&to=2026-03-10",
+                           headers=headers))
+    header, body = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert "Temps passé par" in header and "Chargé·e d’accompagnement du projet" in header
+    # Her projects' time, hers and Bruno's; not her time on Bruno's project; not the 20th.
+    assert [(r["Temps passé par"], r["Chargé·e d’accompagnement du projet"], r["Durée (minutes)"])
+            for r in body] == [(anne.name, anne.name, "60"), (bruno.name, anne.name, "45")]
+    load = _csv(client.get("/pipeline?table=advisor_load&format=csv&start=2026-03-01"
+                           "&end=2026-03-10", headers=headers))
+    column = "Temps saisi par la personne sur la période (heures)"
+    assert column in load[0]
+    by_person = {row[0]: dict(zip(load[0], row, strict=True)) for row in load[1:]}
+    assert by_person[anne.name][column] == "1,5"  # 60 + 30 minutes she logged
+    # The export filtered on "Time spent by" gives her logged time on her projects only.
+    assert sum(int(r["Durée (minutes)"]) for r in body if r["Temps passé par"] == anne.name) == 60
 
 
 # The directory
@@ -487,3 +657,39 @@ def test_the_period_is_made_of_the_poles_days(app):
         start, end = ExportFilters(start=date(2026, 1, 1), end=date(2026, 3, 31)).bounds()
     assert start.astimezone(UTC) == datetime(2025, 12, 31, 23, tzinfo=UTC)  # winter, UTC+1
     assert end.astimezone(UTC) == datetime(2026, 3, 31, 22, tzinfo=UTC)  # summer, UTC+2
+
+
+# File names: one language, the reader's
+
+
+@pytest.mark.parametrize(("language", "names"), [
+    ("fr", {"/pipeline?table=stalled&format=csv": "Pilotage du parcours - ",
+            "/pipeline/report?year=2026&table=supports_partner&format=csv":
+                "Rapport aux financeurs 2026 - ",
+            "/pipeline/report?year=2026&format=xlsx": "Rapport aux financeurs 2026.xlsx",
+            "/pipeline/territory?year=2026&table=families&format=csv": "Chiffres clés du territoire 2026 - ",
+            "/exports/projects?format=csv": "Projets "}),
+    ("en", {"/pipeline?table=stalled&format=csv": "Pipeline review - ",
+            "/pipeline/report?year=2026&table=supports_partner&format=csv":
+                "Funders' report 2026 - ",
+            "/pipeline/report?year=2026&format=xlsx": "Funders' report 2026.xlsx",
+            "/pipeline/territory?year=2026&table=families&format=csv": "Territory key figures 2026 - ",
+            "/exports/projects?format=csv": "Projects "}),
+])
+def test_download_names_are_in_the_readers_language_only(client, login, language, names):
+    from urllib.parse import unquote
+
+    login("manager")
+    for url, start in names.items():
+        response = client.get(url, headers={"Accept-Language": language})
+        assert response.status_code == 200, url
+        disposition = response.headers["Content-Disposition"]
+        ascii_name = disposition.split('filename="')[1].split('"')[0]
+        full = unquote(disposition.split("filename*=UTF-8''")[1])
+        assert full.startswith(start), (url, full)
+        assert ascii_name.isascii() and " " not in ascii_name
+        # No English key in a French name, no French key in an English one.
+        other = ("stalled", "supports_partner", "families", "pipeline-") if language == "fr" \
+            else ("rapport", "territoire", "financeurs", "Projets")
+        assert not any(word in full for word in other), (url, full)
+        response.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from incubator.models import (
     Project,
     ProjectEvent,
     ProjectHolder,
+    Stage,
     StageMove,
     StatusChange,
 )
@@ -31,8 +32,10 @@ from incubator.next_steps.services import add_step
 from incubator.notes.services import create_note, update_note
 from incubator.project_page.queries import timeline
 from incubator.projects import services as people
+from incubator.stage_history import chain_left_at
 
 from . import factories
+from .helpers import left_at_mismatches
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -276,3 +279,62 @@ def test_every_history_entry_has_a_space_before_the_dash_that_names_who(client, 
     assert len(dashes) >= 8, view
     glued = re.findall(r"\S<span class=\"muted\">—", view)
     assert not glued and all(before.isspace() for before in dashes), glued
+
+
+def test_each_stage_move_left_at_is_the_next_move_on_a_history_built_by_the_services(
+        app, followed):
+    advisor, _holder, project = followed
+    stages = factories.stages()
+    other = factories.project(stage_position=1, advisor=advisor, days_in_stage=30)
+    for position in (2, 3, 2, 4):  # forward, forward, back (with its comment), forward
+        board.move_project(other, advisor, stage_id=stages[position - 1].id,
+                           seen_version=other.version, comment="Retour")
+    board.pause_project(other, advisor, other.version, None)
+    board.reopen_project(other, advisor, other.version)
+    board.close_project(other, advisor, other.version, "abandoned", "Plus de porteur.")
+    board.reopen_project(other, advisor, other.version)
+    # Its stage retired while closed: the reopening moves it, and that move ends the stay.
+    board.close_project(other, advisor, other.version, "abandoned", "Encore.")
+    db.session.get(Stage, other.stage_id).active = False
+    db.session.flush()
+    board.reopen_project(other, advisor, other.version)
+    closed = factories.project(stage_position=3, status="closed", advisor=advisor)
+    db.session.commit()
+
+    moves = db.session.scalars(select(StageMove).where(StageMove.project_id == other.id)
+                               .order_by(StageMove.moved_at, StageMove.id)).all()
+    assert len(moves) == 6  # submission, four moves, the retired stage's reopening
+    assert [m.left_at for m in moves] == [m.moved_at for m in moves[1:]] + [None]
+    last_of_closed = db.session.scalars(select(StageMove).where(
+        StageMove.project_id == closed.id).order_by(StageMove.id.desc())).first()
+    assert last_of_closed.left_at is None  # a closing leaves it empty: closed_at says when
+    assert left_at_mismatches() == []
+
+
+def test_left_at_is_set_once_and_never_changed_again(history):
+    last = db.session.scalars(select(StageMove).where(StageMove.project_id == history.id)
+                              .order_by(StageMove.moved_at.desc(), StageMove.id.desc())).first()
+    assert last.left_at is None
+    later = last.moved_at + timedelta(days=1)
+    last.left_at = later  # the one change allowed: None → the next move's instant
+    db.session.commit()
+    assert db.session.get(StageMove, last.id).left_at == later
+    for value in (later + timedelta(days=1), None):
+        db.session.get(StageMove, last.id).left_at = value
+        with pytest.raises(AppendOnlyError, match="never edited"):
+            db.session.flush()
+        db.session.rollback()
+    assert db.session.get(StageMove, last.id).left_at == later
+    # Nor with another column: set once is the only edit a history row takes.
+    row = db.session.get(StageMove, last.id)
+    row.comment = "réécrit"
+    with pytest.raises(AppendOnlyError, match="never edited"):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_bulk_rows_get_the_left_at_the_service_would_write():
+    times = [datetime(2026, 1, day, tzinfo=UTC) for day in (1, 5, 9)]
+    rows = chain_left_at({"to_stage_id": 1, "moved_at": t} for t in times)
+    assert [r["left_at"] for r in rows] == [times[1], times[2], None]
+    assert chain_left_at([]) == []

@@ -60,8 +60,22 @@ URLS = [
     ("board.move_form", {"project_id": "@project", "next": "/board"}, STAFF, BOTH),
     ("board.card", {"project_id": "@project"}, STAFF, FRAGMENT),
     ("admin.users", {}, (MANAGER,), PAGE),
+    ("admin.pole", {}, (MANAGER,), BOTH),
+    ("admin.security", {}, (MANAGER,), PAGE),
+    ("admin.retention_settings", {}, (MANAGER,), BOTH),
+    ("admin.stages", {}, (MANAGER,), BOTH),
+    ("admin.stage_edit", {"stage_id": "@stage1"}, (MANAGER,), BOTH),
+    ("checklists.edit", {"stage_id": "@stage1"}, (MANAGER,), BOTH),
+    ("admin.hand_over_page", {}, (MANAGER,), PAGE),
     ("account.sessions_page", {}, EVERYONE, BOTH),
     ("account.password", {}, EVERYONE, PAGE),
+    ("account.two_factor", {}, EVERYONE, PAGE),
+    ("privacy.my_data", {}, EVERYONE, PAGE),
+    ("privacy.person_data", {"kind": "user", "person_id": "@holder"}, (MANAGER,), PAGE),
+    ("privacy.person_data", {"kind": "organisation-contact", "person_id": "@contact"},
+     (MANAGER,), PAGE),
+    ("account.index", {}, EVERYONE, PAGE),
+    ("closures.index", {}, (MANAGER,), PAGE),
     ("admin.users", {"role": "holder"}, (MANAGER,), PAGE),
     ("members.index", {}, (MENTOR, ADVISOR, MANAGER), BOTH),
     ("members.index", {"q": "!directory search", "sector": "!directory sector filter",
@@ -116,7 +130,12 @@ URLS = [
     ("committees.candidates", {"sitting_id": "@sitting"}, STAFF, BOTH),
     ("committees.candidates", {"sitting_id": "@sitting", "q": "!agenda search"}, STAFF, BOTH),
     ("committees.review", {"sitting_id": "@sitting", "review_id": "@review"}, STAFF, PAGE),
-    ("committees.criteria", {}, (MANAGER,), PAGE),
+    ("lists.index", {}, (MANAGER,), PAGE),
+    ("lists.show", {"slug": "themes"}, (MANAGER,), BOTH),
+    ("lists.show", {"slug": "legal-forms"}, (MANAGER,), BOTH),
+    ("lists.show", {"slug": "criteria"}, (MANAGER,), BOTH),
+    ("lists.show", {"slug": "note-kinds"}, (MANAGER,), BOTH),
+    ("lists.communes_page", {}, (MANAGER,), PAGE),
     ("report.index", {}, (MANAGER,), BOTH),
     ("territory.index", {}, STAFF, BOTH),
     ("territory.new_employment", {}, (MANAGER,), PAGE),
@@ -124,15 +143,38 @@ URLS = [
     ("exports.index", {"commune": "!export commune", "from": "2026-01-01"}, STAFF, PAGE),
     ("pipeline.index", {}, STAFF, BOTH),
     ("pipeline.index", {"commune": "!pipeline commune filter"}, (ADVISOR,), BOTH),
+    ("pipeline.index", {"cohort": "@cohort"}, (MANAGER,), BOTH),
+    ("board.index", {"cohort": "@cohort"}, STAFF, BOTH),
+    ("cohorts.admin", {}, (MANAGER,), PAGE),
+    ("cohorts.edit", {"cohort_id": "@cohort"}, (MANAGER,), PAGE),
+    ("cohorts.index", {}, STAFF, PAGE),
+    ("cohorts.show", {"cohort_id": "@cohort"}, STAFF, PAGE),
+    ("cohorts.show", {"cohort_id": "@cohort", "q": "!cohort project search"}, STAFF, BOTH),
+    ("erasures.index", {}, (MANAGER,), PAGE),
+    ("erasures.erase_user", {"user_id": "@holder"}, (MANAGER,), PAGE),
 ]
 
 NOT_CRAWLED = {
+    "account.confirm_email": "a link mailed to the new address: its page shows that address "
+                             "(a valid e-mail) and nothing else typed; test_account checks "
+                             "each of its answers",
+    "erasures.erase_contact": "the same page as erasures.erase_user (a contact's name, escaped)",
+    "erasures.erase_partner_contact": "the same page as erasures.erase_user",
+    "erasures.show": "an erasure's number, date, the manager's name and labels of places; "
+                     "test_erasure renders one",
     "static": "files from static/, no data",
     "main.healthz": "JSON status of the database, no user data",
+    "main.pole_logo": "a PNG the app drew itself (test_pole checks its headers)",
     "groups.calendar": "an iCalendar attachment, never rendered (test_groups parses it back)",
     "documents.download": "an attachment, never rendered (test_documents checks its headers)",
     "exports.download": "a CSV or XLSX attachment, never rendered (test_exports parses each "
                         "back, formulas neutralised)",
+    "committees.criteria": "a permanent redirect to lists.show (slug criteria), crawled "
+                           "above; test_committees checks it",
+    "lists.communes_preview": "an upload's preview belongs to its uploader (test_lists "
+                              "checks another manager gets 404)",
+    "auth.second_factor": "the login's code step needs a right password first and shows no "
+                          "user text (test_two_factor renders it)",
     "imports.preview": "an upload's preview belongs to its uploader: hostile_data.build keeps "
                        "the advisor's preview of a hostile file for the checker",
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import runpy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -241,15 +242,37 @@ def test_development_defaults_to_flask_run_address_with_a_warning(monkeypatch, t
     _close(app)
 
 
+@pytest.fixture(scope="module")
+def demo_instance(tmp_path_factory) -> Path:
+    """An instance folder where ``flask demo`` has already run (development settings), made
+    once for the module: loading the demo costs seconds (migrations, 14 accounts hashed at
+    production cost) and is tested on its own in test_demo.py."""
+    folder = tmp_path_factory.mktemp("demo-instance")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _clean_environment(monkeypatch, folder)
+        # The demo's passwords hashed cheaply: their cost is not what these tests check.
+        for name, value in (("TIME_COST", "1"), ("MEMORY_COST", "1024"), ("PARALLELISM", "1")):
+            monkeypatch.setenv(f"INCUBATOR_ARGON2_{name}", value)
+        app = create_app()
+        result = app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        assert "Demo data loaded." in result.output
+        _close(app)
+    return folder
+
+
 @pytest.mark.parametrize(("port", "base_url"), [
     ("5055", "http://127.0.0.1:5055"), ("8000", "http://127.0.0.1:8000"),
     ("", "http://127.0.0.1:5000"), ("abc", "http://127.0.0.1:5000"),
     ("99999", "http://127.0.0.1:5000"), ("0", "http://127.0.0.1:5000"),
 ])
-def test_development_follows_the_port_flask_run_uses(monkeypatch, tmp_path, port, base_url):
+def test_development_follows_the_port_flask_run_uses(monkeypatch, tmp_path, demo_instance,
+                                                     port, base_url):
     """README starts the demo with ``FLASK_RUN_PORT``: ``flask run`` serves there, and the
-    demo command and the links in e-mails name that address."""
+    demo command and the links in e-mails name that address (whether it loads the demo or
+    finds it there: each test runs it on a copy of a database it already filled)."""
     _clean_environment(monkeypatch, tmp_path)
+    shutil.copy(demo_instance / "incubator.sqlite3", tmp_path / "incubator.sqlite3")
     monkeypatch.setenv("FLASK_RUN_PORT", port)
     app = create_app()
     assert app.config["BASE_URL"] == base_url

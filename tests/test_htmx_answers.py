@@ -297,3 +297,36 @@ def test_a_form_posted_from_another_site_never_gets_the_resend_page(client, logi
     assert response.status_code == 400
     assert "session has expired or the form is out of date" in html
     assert "important" not in html and 'name="body"' not in html
+
+
+def test_the_project_guard_answers_404_for_a_hidden_project_then_403_for_a_refused_rule(
+        app):
+    """``htmx.project_or_abort``: the one guard of the routes under a project's page
+    (accompaniment, supports, referrals, mentoring)."""
+    from werkzeug.exceptions import Forbidden, NotFound
+
+    advisor = factories.user("advisor")
+    holder = factories.user("holder")
+    project = factories.project(holders=[holder], advisor=advisor)
+    stranger = factories.user("holder")
+    db.session.commit()
+    seen = []
+
+    def rule(user, found):
+        seen.append((user.id, found.id))
+        return user.is_staff
+
+    with app.test_request_context():
+        from flask_login import login_user
+
+        login_user(advisor)
+        assert answers.project_or_abort(project.id, rule).id == project.id
+        with pytest.raises(NotFound):
+            answers.project_or_abort(987654, rule)  # no such project: the rule is not asked
+        login_user(holder)
+        with pytest.raises(Forbidden):  # sees the project, the rule refuses
+            answers.project_or_abort(project.id, rule)
+        login_user(stranger)
+        with pytest.raises(NotFound):  # may not see it: 404, as if it did not exist
+            answers.project_or_abort(project.id, rule)
+    assert seen == [(advisor.id, project.id), (holder.id, project.id)]

@@ -36,14 +36,41 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "account.end_session": (NAMED, "the list of sessions, the message at its top"),
     "account.end_other_sessions": (NAMED, "the list of sessions, the message at its top"),
     "admin.clear_login_delay": (NAMED, "the section's heading, the message after it"),
+    "admin.retention_settings": (REDIRECT, "a save reloads the page with its message and history; "
+                                 "a refused one swaps the form, focus on its error summary"),
+    "admin.pole": (REDIRECT, "a save reloads the page with its message; a refused one swaps "
+                             "the form, its error summary or conflict notice first"),
+    "admin.stage_add": (REDIRECT, "an added stage reloads the page at it; a refused one "
+                                  "swaps the form, its error summary first"),
+    "admin.stage_edit": (REDIRECT, "a save goes back to the stages; a refused one swaps the "
+                                   "form, its error summary or conflict notice first"),
+    "admin.stage_move": (NAMED, "the button pressed on the moved stage (the other one at an "
+                                "end of the list); a refusal: its notice (autofocus)"),
+    "admin.stage_retire": (NAMED, "the stage, now in the retired list; a refusal: its notice "
+                                  "with the projects' links (autofocus)"),
+    "admin.stage_restore": (NAMED, "the stage, back at the end of the list"),
+    "admin.invite_again": (NAMED, "the invitations' heading, the message after it (a "
+                                  "refusal: its message in the section)"),
+    "admin.revoke": (NAMED, "the invitations' heading, the message after it (a refusal: its "
+                            "message in the section)"),
+    "admin.users": (UNTOUCHED, "the users table reloads itself after a change of invitations; "
+                               "the focus stays on the invitations' heading"),
+    "admin.hand_over_work": (NAMED, "the preview's heading; once done the section's heading "
+                                    "with the message; a conflict: its message"),
     "board.move_form": (AUTOFOCUS, "the stage select of the move panel"),
-    "board.move": (NAMED, "the card in its new place"),
+    "board.move": (NAMED, "the card in its new place; leaving exit criteria unticked: the "
+                          "question in the card's place names its heading"),
     "board.close": (NAMED, "board.js: the card next to it in its column (it left the page)"),
     "board.pause": (NAMED, "board.js: the card next to it in its column (it left the page)"),
     "board.card": (UNTOUCHED, "cancel: board.js focuses the card again (same id)"),
     "board.index": (UNTOUCHED, "filters: the board is swapped beside the filter form"),
     "board.column": (UNTOUCHED, "load more: also loads on scroll, the focus must not jump"),
     "board.changes": (UNTOUCHED, "the poll: skipped while the user is busy on the board"),
+    "checklists.rename": (NAMED, "the criterion renamed (a refusal: the list with the form's "
+                                 "error summary)"),
+    "checklists.move": (NAMED, "the same arrow button, in the criterion's new place"),
+    "checklists.set_active": (NAMED, "the criterion's Retire / Bring back button"),
+    "checklists.tick": (NAMED, "the criterion's box (to undo at once)"),
     "documents.upload": (NAMED, "the new document in the list"),
     "documents.delete": (NAMED, "the heading of the documents section"),
     "imports.preview": (UNTOUCHED, "the mapping, the outcome filters and the pages: the "
@@ -96,6 +123,35 @@ ACTIONS.update({  # groups
 })
 ACTIONS.update({  # territory key figures
     "territory.index": (UNTOUCHED, "the year selector: the figures are swapped beside it"),
+})
+ACTIONS.update({  # reference lists (issue 13, part C)
+    "lists.add": (NAMED, "the new item's row, the message beside it"),
+    "lists.rename": (NAMED, "the renamed item's row; a refused one its form's errors"),
+    "lists.move": (NAMED, "the same arrow button of the moved item, to press it again"),
+    "lists.set_active": (NAMED, "the same retire / bring back button of the item"),
+    "lists.delete": (NAMED, "the list, the message beside it (the row is gone)"),
+})
+ACTIONS.update({  # cohorts (issue 13, part D)
+    "cohorts.show": (UNTOUCHED, "live search of projects: the results are swapped below the "
+                                "search field"),
+    "cohorts.add_project": (NAMED, "the cohort's projects, the message at their top"),
+    "cohorts.remove_project": (NAMED, "the cohort's projects, the message at their top"),
+    "cohorts.join": (NAMED, "the project's cohorts section, the message at its top"),
+    "cohorts.leave": (NAMED, "the project's cohorts section, the message at its top"),
+})
+ACTIONS.update({  # the account page (issue 14)
+    "account.rename": (NAMED, "the identity section, the message at its top (a refusal: its "
+                              "error summary or conflict notice)"),
+    "account.request_email_change": (NAMED, "the e-mail section, now showing the change "
+                                            "waiting (a refusal: its error summary)"),
+    "account.cancel_email_change": (NAMED, "the e-mail section, the message at its top"),
+    "account.language": (REDIRECT, "the page reloads in the language chosen"),
+    "account.notifications": (NAMED, "the notifications section, the message at its top"),
+    "account.request_closure": (NAMED, "the closure section, now showing the request (a "
+                                       "refusal: its error summary)"),
+    "account.cancel_closure": (NAMED, "the closure section, the message at its top"),
+    "closures.answer": (NAMED, "the request answered, the message at its top (a conflict: "
+                               "its notice, autofocus)"),
 })
 ACTIONS.update({  # pipeline review
     "pipeline.index": (UNTOUCHED, "filters: the figures are swapped below the form, the focus "

@@ -308,6 +308,28 @@ def test_a_nul_byte_in_a_text_is_refused_not_sent_to_the_database(client, world)
     assert db.session.scalar(select(func.count()).select_from(Note)) == 1
 
 
+# A search or a commune filter with %00 reached PostgreSQL, which refuses NUL in text: a 500
+# on the board, the directory and the review, a download cut short on /exports.
+@pytest.mark.parametrize("url", ["/board?q=a%00b", "/board?commune=Redon%00",
+                                 "/members?q=%00", "/members?commune=%00",
+                                 "/pipeline?commune=Redon%00",
+                                 "/exports/projects?format=csv&commune=Redon%00",
+                                 "/exports/directory?format=xlsx&commune=%00",
+                                 "/pipeline?x%00=1"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_nul_byte_in_the_query_string_is_a_400_that_says_why(client, world, url, htmx):
+    response = client.get(url, htmx=htmx)
+    assert response.status_code == 400
+    assert "null character" in response.get_data(as_text=True)
+    if htmx:
+        assert response.headers.get("HX-Push-Url") == "false"
+
+
+def test_a_query_string_without_nul_still_filters(client, world):
+    assert client.get("/board?q=a&commune=Redon").status_code == 200
+    assert client.get("/exports/projects?format=csv&commune=Redon").status_code == 200
+
+
 def test_line_breaks_and_tabs_stay_allowed_in_multi_line_text(client, world):
     project = world["project"]
     response = client.post(f"/projects/{project.id}/notes", data={

@@ -11,12 +11,20 @@ from sqlalchemy import select, update
 
 from incubator.auth import throttle
 from incubator.extensions import db
-from incubator.models import LoginFailure, User, utcnow
+from incubator.models import LoginFailure, User
 
 from . import factories
 from .conftest import TEST_DATABASE_URL, is_postgres, make_app, reset_database
 
 WRONG = "not the right password at all"
+
+
+@pytest.fixture(autouse=True)
+def _still_clock(monkeypatch):
+    """The login delays' clock stands still: a busy machine pausing between two requests
+    must not let a 2-second delay run out, nor change the wait the pages tell."""
+    instant = throttle.utcnow()
+    monkeypatch.setattr(throttle, "utcnow", lambda: instant)
 
 
 def _failure(email: str) -> LoginFailure | None:
@@ -27,7 +35,7 @@ def _failure(email: str) -> LoginFailure | None:
 def _wait_out(email: str) -> None:
     """Pretend the current delay has passed."""
     db.session.execute(update(LoginFailure).where(LoginFailure.email == email)
-                       .values(delayed_until=utcnow() - timedelta(seconds=1)))
+                       .values(delayed_until=throttle.utcnow() - timedelta(seconds=1)))
     db.session.commit()
 
 
@@ -80,7 +88,7 @@ def test_the_delay_answers_on_the_login_form_with_retry_after(client, auth):
     assert "Forgot your password?" in html
 
 
-def test_an_unknown_address_is_delayed_exactly_like_a_known_one(client, auth):
+def test_an_unknown_address_is_delayed_exactly_like_a_known_one(client, auth, monkeypatch):
     user = factories.user()
     db.session.commit()
     known = [auth.login(user, WRONG) for _ in range(6)]
@@ -146,8 +154,8 @@ def test_failures_are_forgotten_after_a_quiet_spell(app, client, auth):
         auth.login(user, WRONG)
     hours = app.config["LOGIN_FAILURE_MEMORY_HOURS"]
     db.session.execute(update(LoginFailure).values(
-        last_failure_at=utcnow() - timedelta(hours=hours, minutes=1),
-        delayed_until=utcnow() - timedelta(hours=hours)))
+        last_failure_at=throttle.utcnow() - timedelta(hours=hours, minutes=1),
+        delayed_until=throttle.utcnow() - timedelta(hours=hours)))
     db.session.commit()
     assert auth.login(user, WRONG).status_code == 401
     assert _failure(user.email).failures == 1
@@ -217,7 +225,8 @@ def test_managers_see_accounts_under_delay(client, login):
     throttle.record_failure("nobody@example.org")  # not an account: not listed
     db.session.commit()
     html = client.get("/admin/users").get_data(as_text=True)
-    section = html[html.index('id="login-delays"'):html.index("</section>")]
+    start = html.index('id="login-delays"')
+    section = html[start:html.index("</section>", start)]
     assert "Lente Personne" in section and f"/admin/users/{slow.id}/login-delay" in section
     assert "Calme Personne" not in section and "nobody@example.org" not in section
     assert ">5<" in section
@@ -304,7 +313,7 @@ def test_the_wait_is_told_in_words(app, client, auth, wait):
     db.session.commit()
     throttle.record_failure(user.email)
     db.session.execute(update(LoginFailure).values(
-        delayed_until=utcnow() + timedelta(seconds=wait)))
+        delayed_until=throttle.utcnow() + timedelta(seconds=wait)))
     db.session.commit()
     response = auth.login(user)
     html = response.get_data(as_text=True)

@@ -184,9 +184,13 @@ def test_setting_the_password_spends_every_earlier_link(app, client, auth):
     db.session.commit()
     assert client.post(f"/auth/password/{second}",
                        data={"password": NEW, "confirm": NEW}).status_code == 303
-    for token in (first, second, invitation):
+    for token in (first, second):
         response = client.get(f"/auth/password/{token}")
         assert response.headers["Location"].endswith("/auth/reset")
+    # An invitation link says why it is dead, to the person it was meant for.
+    response = client.get(f"/auth/password/{invitation}")
+    assert response.status_code == 410
+    assert "This invitation was already used" in response.get_data(as_text=True)
     assert all(row.used_at is not None for row in db.session.scalars(select(PasswordToken)))
 
 
@@ -282,13 +286,14 @@ def test_a_manager_sends_an_invitation_again_and_the_old_link_dies(app, client, 
     old_path, _ = _link(app.extensions["outbox"][-1])
     page = client.get("/admin/users").get_data(as_text=True)
     assert f"/admin/users/{invited.id}/invitation" in page
-    response = client.post(f"/admin/users/{invited.id}/invitation")
+    link = re.search(r'name="link" value="(\d+)"', page).group(1)
+    response = client.post(f"/admin/users/{invited.id}/invitation", data={"link": link})
     assert response.status_code == 303
     assert "A new invitation was sent to sophie@cades.example" in (
         client.get("/admin/users").get_data(as_text=True))
     new_path, _ = _link(app.extensions["outbox"][-1])
     assert new_path != old_path
-    assert client.get(old_path).status_code == 303
+    assert client.get(old_path).status_code == 410  # "a newer invitation was sent"
     assert client.get(new_path).status_code == 200
 
 
@@ -296,7 +301,8 @@ def test_sending_again_is_refused_once_a_password_is_set(app, client, login):
     login("manager")
     other = factories.user(role="advisor")
     db.session.commit()
-    client.post(f"/admin/users/{other.id}/invitation")
+    response = client.post(f"/admin/users/{other.id}/invitation", data={"link": "0"})
+    assert response.status_code == 409 and "already accepted" in response.get_data(as_text=True)
     assert app.extensions.get("outbox", []) == []
     assert client.post(f"/admin/users/{other.id}/invitation", csrf=False).status_code == 400
 

@@ -35,6 +35,7 @@ from sqlalchemy import select, update
 
 from incubator.board import services as board
 from incubator.committees.services import create_sitting
+from incubator.exports import sheet_title
 from incubator.extensions import db
 from incubator.groups.services import create_group, create_meeting
 from incubator.members.services import create_organisation
@@ -397,9 +398,9 @@ def test_working_group_meetings_leave_cancelled_ones_out(app, history):
 
 def test_accompaniment_time_is_given_per_project_and_per_kind_in_hours(app, history):
     tables = _tables(app, 2025)
-    assert tables["time_project"].rows == [
-        ("Atelier vélo", D("1.50"), None, D("0.33"), None, D("2.00"), D("3.83")),
-        ("Épicerie vrac", D("0.75"), D("3.00"), None, D("0.50"), None, D("4.25"))]
+    assert tables["time_project"].rows == [  # the most time first
+        ("Épicerie vrac", D("0.75"), D("3.00"), None, D("0.50"), None, D("4.25")),
+        ("Atelier vélo", D("1.50"), None, D("0.33"), None, D("2.00"), D("3.83"))]
     assert tables["time_project"].footer == ("2 projects", D("2.25"), D("3.00"), D("0.33"),
                                              D("0.50"), D("2.00"), D("8.08"))
     assert tables["time_kind"].rows == [
@@ -438,6 +439,43 @@ def test_the_page_shows_the_year_s_report_with_the_pole_s_name(app, client, hist
     assert "/pipeline/report?year=2025&amp;table=stages&amp;format=csv" in html
     assert "/pipeline/report?year=2025&amp;format=xlsx" in html
     assert '<option value="2025" selected>' in html and '<option value="2024"' in html
+
+
+def _charts(html: str) -> dict[str, dict]:
+    """The charts of a page: {figure id: the JSON its canvas carries}."""
+    import html as html_module
+    import json
+    import re
+
+    found = re.findall(r'<figure class="chart" id="([^"]+)">\s*<div class="chart-box[^"]*" hidden>'
+                       r'\s*<canvas [^>]*data-chart=\'([^\']*)\'', html)
+    return {figure: json.loads(html_module.unescape(data)) for figure, data in found}
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_report_draws_its_figures_beside_their_tables(client, history, htmx):
+    _login(client, history.manager)
+    html = client.get("/pipeline/report?year=2025", htmx=htmx).get_data(as_text=True)
+    charts = _charts(html)
+    assert set(charts) == {"report-ideas", "report-stages", "report-outcomes", "report-launches",
+                           "report-supports_kind", "report-supports_partner_kind",
+                           "report-time_kind"}
+    # Each chart sits in the same <figure> as its table, and draws the table's own rows.
+    for figure in charts:
+        start = html.index(f'id="{figure}"')
+        assert f'id="report-table-{figure.removeprefix("report-")}"' in html[start:start + 6000]
+    assert charts["report-outcomes"]["type"] == "bar"
+    assert charts["report-launches"]["type"] == "doughnut"
+    assert [serie["key"] for serie in charts["report-supports_partner_kind"]["series"]] == [
+        "requested", "granted", "paid"]
+    assert charts["report-supports_partner_kind"]["series"][0]["kind"] == "money"
+    assert sum(charts["report-outcomes"]["series"][0]["data"]) > 0
+    # Long lists stay tables alone.
+    assert 'id="report-abandonments"' in html and "report-abandonments" not in charts
+    # The definitions, printed as an appendix.
+    appendix = html[html.index('class="report-definitions print-only"'):]
+    assert "How the figures are computed" in appendix
+    assert "Projects submitted between 1 January and 31 December" in appendix
 
 
 def test_the_year_changes_with_htmx_the_report_alone(client, history):
@@ -499,7 +537,7 @@ def test_a_visitor_is_sent_to_log_in(client):
 
 
 def _sheet(table) -> str:
-    return str(table.title).strip()[:31]  # Excel's limit (exports.write_sheet)
+    return sheet_title(table.title)  # Excel's rules (exports.write_sheet)
 
 
 def test_the_whole_report_is_one_workbook_a_sheet_per_table(app, client, history,
@@ -508,13 +546,14 @@ def test_the_whole_report_is_one_workbook_a_sheet_per_table(app, client, history
     response = client.get("/pipeline/report?year=2025&format=xlsx", buffered=True)
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
-    assert 'filename="rapport-financeurs-2025.xlsx"' in response.headers["Content-Disposition"]
+    assert 'filename="Funders-report-2025.xlsx"' in response.headers["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.data))
     assert len(workbook.sheetnames) == len(queries.BUILDERS) == 15
     tables = _tables(app, 2025)
     by_partner = workbook[_sheet(tables["supports_partner"])]
     rows = list(by_partner.iter_rows(values_only=True))
-    assert rows[0] == ("Partner", "Requests", "Requested", "Grants", "Granted", "Paid")
+    assert rows[0] == ("Partner", "Requests", "Requested (€)", "Grants", "Granted (€)",
+                       "Paid (€)")
     assert rows[1] == ("France Active", 1, 6000, 0, None, None)
     assert rows[2] == ("Région Bretagne", 1, None, 2, 8000, 8000)
     assert rows[3] == ("Total", 2, 6000, 2, 8000, 8000)
@@ -536,12 +575,37 @@ def test_each_table_is_a_french_csv(client, history):
     text = response.data.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
-    assert rows[0] == ["Partenaire", "Demandes", "Demandé", "Accords", "Accordé", "Versé"]
+    assert rows[0] == ["Partenaire", "Demandes", "Demandé (€)", "Accords", "Accordé (€)",
+                       "Versé (€)"]
     assert rows[1] == ["France Active", "1", "6000,00", "0", "", ""]
     assert rows[3] == ["Total", "2", "6000,00", "2", "8000,00", "8000,00"]
     time = client.get("/pipeline/report?year=2025&table=time_project&format=csv")
     rows = list(csv.reader(io.StringIO(time.data.decode("utf-8")[1:]), delimiter=";"))
-    assert rows[1] == ["Atelier vélo", "1,5", "", "0,33", "", "2", "3,83"]
+    assert rows[2] == ["Atelier vélo", "1,5", "", "0,33", "", "2", "3,83"]
+
+
+def test_the_page_shows_the_50_projects_with_the_most_time_and_the_exports_all(
+        app, client, history):
+    advisor = history.advisor
+    for n in range(queries.LIST_SHOWN + 2):  # 52 more projects with time in 2025
+        project = Project(title=f"Projet {n:02d}", status="active")
+        db.session.add(project)
+        db.session.flush()
+        db.session.add(AccompanimentTime(project_id=project.id, advisor_id=advisor.id,
+                                         minutes=10 + n, spent_on=date(2025, 6, 1)))
+    db.session.commit()
+    table = _tables(app, 2025)["time_project"]
+    assert len(table.rows) == 54 and table.hidden_count == 4 and table.footer[0] == "54 projects"
+    assert [row[0] for row in table.shown_rows[:3]] == ["Épicerie vrac", "Atelier vélo",
+                                                        "Projet 51"]
+    _login(client, history.manager)
+    page = client.get("/pipeline/report?year=2025", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert "Projet 51" in html and "Projet 03" not in html
+    assert "The first 50 rows are shown; 4 more are in the export." in html
+    export = client.get("/pipeline/report?year=2025&table=time_project&format=csv")
+    rows = list(csv.reader(io.StringIO(export.data.decode("utf-8")[1:]), delimiter=";"))
+    assert len(rows) == 1 + 54 + 1 and "Projet 00" in {row[0] for row in rows}
 
 
 def test_one_table_as_xlsx(client, history):

@@ -44,7 +44,10 @@ from .test_notes import _note
 # Routes anyone may use without logging in. A new route is protected unless it is added here.
 PUBLIC = {
     "static", "main.index", "main.set_language", "main.privacy", "main.healthz",
+    "main.pole_logo",  # the pole's logo, in every page's header (issue 13)
     "auth.register", "auth.login", "auth.reset_request", "auth.set_password",
+    "auth.second_factor",  # the login's code step, after a right password (issue 14)
+    "auth.cancel_second_factor",  # giving that step up
 }
 # Tables a GET may write to: session bookkeeping (last seen), nothing a user would notice.
 WRITES_ALLOWED_ON_GET = frozenset({"user_sessions"})
@@ -75,7 +78,12 @@ ANY_VALUES.update({"partner_id": 1})  # partners
 ANY_VALUES.update({"sitting_id": 1, "review_id": 1, "seat_id": 1, "criterion_id": 1})  # committees
 ANY_VALUES.update({"entry_id": 1})  # accompaniment
 ANY_VALUES.update({"employment_id": 1})  # territory
+ANY_VALUES.update({"cohort_id": 1})  # cohorts
 ANY_VALUES.update({"what": "projects"})  # exports (issue 12, F)
+ANY_VALUES.update({"number": 1})  # erasures (issue 14)
+ANY_VALUES.update({"slug": "themes", "item_id": 1})  # reference lists (issue 13, C)
+ANY_VALUES.update({"kind": "user", "person_id": 1})  # personal data exports (issue 14)
+ANY_VALUES.update({"request_id": 1})  # closure requests (issue 14, account)
 
 
 # Without a session ------------------------------------------------------------------------
@@ -246,7 +254,8 @@ def _world(role: str):
     db.session.add(partner)
     db.session.commit()
     committees = committee_world(project)
-    return user, {**groups, **committees, "support_id": support.id, "partner_id": partner.id,
+    cohorts = _cohorts_world(project)
+    return user, {**groups, **committees, **cohorts, "support_id": support.id, "partner_id": partner.id,
         "organisation_id": organisation.id, "contact_id": db.session.scalars(select(OrganisationContact)).first().id,
         "project_id": project.id, "stage_id": project.stage_id, "note_id": note.id,
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
@@ -266,6 +275,17 @@ def _groups_world(project, organisation) -> dict:
     entry = groups.record_attendance(meeting, name="Anne Briand", status="present")
     db.session.commit()
     return {"group_id": group.id, "meeting_id": meeting.id, "attendance_id": entry.id}
+
+
+def _cohorts_world(project) -> dict:
+    """A cohort with the project in it."""
+    from incubator.cohorts import services as cohorts
+
+    cohort = cohorts.create_cohort(None, name="Idéateur — printemps 2027",
+                                   starts_on=date(2027, 3, 1), ends_on=date(2027, 6, 30))
+    cohorts.add_project(None, cohort, project)
+    db.session.commit()
+    return {"cohort_id": cohort.id}
 
 
 def _get_urls(app: Flask, values: dict) -> list[str]:
@@ -331,9 +351,15 @@ def test_the_csp_forbids_base_elements(client):
 MENTOR_OPEN = {
     "account.password", "account.sessions_page", "account.end_session",
     "account.end_other_sessions", "auth.logout", "main.set_language",
+    "account.two_factor", "account.two_factor_start", "account.two_factor_confirm",
+    "account.two_factor_codes", "account.two_factor_disable",
+    "account.index", "account.rename", "account.language", "account.notifications",
+    "account.request_email_change", "account.cancel_email_change", "account.confirm_email",
+    "account.request_closure", "account.cancel_closure",
     "notifications.index", "notifications.open_link", "notifications.bell",
     "notifications.menu", "notifications.preferences", "notifications.mark_all_read",
     "members.index", "members.show", "partners.organisation_activity", "mentors.mine", "next_steps.mine", "projects.mine",
+    "privacy.my_data", "privacy.download_my_data",  # one's own data export (issue 14)
 }
 # What a mentor may use on the project they mentor now (with their own note and step, and a
 # shared document). Everything else answers 403 or 404, there and on any other project.

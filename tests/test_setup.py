@@ -205,10 +205,12 @@ def test_gunicorn_is_a_runtime_extra_named_in_the_production_instructions():
 
 def test_readme_names_pages_as_the_menu_does():
     """Each page the README names in bold with its English name in italics, "**Mes projets**
-    (*My projects*)", is the French translation of that menu label, which the menu shows."""
+    (*My projects*)", is the French translation of that menu label, which the menu (or the
+    settings' tabs under its « Réglages » entry) shows."""
     root = Path(settings.ROOT)
     readme = (root / "README.md").read_text()
-    base = (root / "templates" / "base.html").read_text()
+    base = "".join((root / "templates" / name).read_text()
+                   for name in ("base.html", "admin/_settings_tabs.html"))
     with open(root / "incubator/translations/fr/LC_MESSAGES/messages.po", "rb") as handle:
         catalog = read_po(handle, locale="fr")
     named = re.findall(r"\*\*([^*]+)\*\*,? \(?\*([^*]+)\*", readme)

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from incubator.extensions import db
+from incubator.i18n import pole_today
 from incubator.models import Organisation, TerritoryEmployment
 from incubator.territory import queries, services
 
@@ -87,6 +88,57 @@ def test_the_seed_directory_gives_the_poles_key_figures(app):
         assert queries.employment_for(2026).salaried_jobs == 23953
 
 
+def _others() -> None:
+    """Three organisations of no ESS family (a town hall, a bank, a network entered for its
+    contacts): employers with staff, members of the pole, in Redon, in the Culture sector."""
+    for index, fields in enumerate(({"headcount": 250}, {"headcount_band": "12"},
+                                    {"headcount": 3})):
+        _org(f"Autre structure {index}", "other", commune="Redon", sector="Culture",
+             is_member=True, member_since=2010, **fields)
+    db.session.commit()
+
+
+def test_organisations_of_no_ess_family_are_not_counted_among_ess_establishments(app):
+    seed_directory()
+    _others()
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        summary = queries.summary(2026)
+        assert (summary.establishments, summary.employers, summary.members,
+                summary.member_employers) == (319, 319, 132, 132)
+        assert summary.jobs == Decimal("3042.0")
+        assert (summary.estimated, summary.estimated_jobs) == (16, Decimal("115.0"))
+        table = queries.families_table(2026, queries.family_counts(2026))
+        assert table.values("family") == ["Associations", "Cooperatives", "Mutuals",
+                                          "Foundations", "ESUS companies"]
+        assert table.footer[1:3] == (319, 319)
+        assert dict(zip(table.values("family"), table.values("employer_share"),
+                        strict=True))["Associations"] == Decimal(282) / Decimal(319)
+        communes = queries.communes_table(2026)
+        assert dict(zip(map(str, communes.values("commune")), communes.values("establishments"),
+                        strict=True))["Redon"] == 200
+        assert communes.footer[1] == 319
+        assert queries.sectors_table(2026).footer[1] == 319
+
+
+def test_the_page_says_how_many_organisations_of_no_ess_family_it_leaves_out(client, login):
+    seed_directory()
+    _others()
+    login("advisor")
+    page = _text(client.get(f"{URL}?year=2026", headers={"Accept-Language": "fr"}))
+    assert (f"319 établissements – 3{NNBSP}042 emplois, soit 12,7{NNBSP}% des effectifs "
+            "salariés du territoire." in page)
+    assert f"282 associations, soit 88{NNBSP}% des établissements employeurs" in page
+    assert "Parmi eux, 132 structures adhérentes du pôle." in page
+    assert (f"3 structures de l’annuaire ne sont d’aucune famille de l’ESS ({chr(171)}{NNBSP}"
+            f"Autre{NNBSP}{chr(187)}){NNBSP}: elles ne sont pas comptées." in page)
+    assert "Autres structures" not in page
+    # Without any, the page says nothing of them.
+    db.session.execute(Organisation.__table__.delete().where(Organisation.family == "other"))
+    db.session.commit()
+    page = _text(client.get(f"{URL}?year=2026", headers={"Accept-Language": "fr"}))
+    assert "d’aucune famille de l’ESS" not in page
+
+
 def test_the_page_says_it_in_english(client, login):
     seed_directory()
     login("advisor")
@@ -116,7 +168,8 @@ def test_the_page_says_it_the_poles_way_in_french(client, login):
     assert (f"32 coopératives, soit 10{NNBSP}% des établissements employeurs de l’ESS du "
             "territoire." in page)
     assert "2 mutuelles, soit 1" in page and "2 fondations, soit 1" in page
-    assert "Parmi eux, 132 adhérents du pôle." in page
+    assert "Parmi eux, 132 structures adhérentes du pôle." in page
+    assert "adhérents" not in page  # one term: « structure adhérente » (PRODUCT.md)
     assert f"23{NNBSP}953" in page and "INSEE, Flores" in page
 
 
@@ -270,7 +323,7 @@ def test_a_table_exports_to_csv_and_xlsx_and_parses_back(client, login, security
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0] == ["Family", "Establishments", "Employer establishments",
-                       "Share of employer establishments", "Members of the pole", "Jobs"]
+                       "Share of employer establishments (%)", "Members of the pole", "Jobs"]
     assert rows[1][:4] == ["Associations", "282", "282", "88,4"]
     assert rows[-1][:3] == ["Total", "319", "319"] and rows[-1][5] == "3042"
     response = client.get(f"{URL}?year=2026&table=communes&format=xlsx", buffered=True)
@@ -399,6 +452,31 @@ def test_the_form_refuses_a_missing_source_a_bad_year_and_a_year_entered(client,
         **_form(client), "year": "2024", "salaried_jobs": "5", "source": "Other"})
     assert response.status_code == 422
     assert "The salaried jobs of 2024 are already entered" in _text(response)
+
+
+# A year to come was saved (2100, or 2062 typed for 2026) though the page refuses to show it.
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_year_to_come_is_refused_with_the_years_allowed(client, login, htmx):
+    login("manager")
+    next_year = pole_today().year + 1
+    response = client.post(f"{URL}/employment/new", data={
+        **_form(client), "year": str(next_year), "salaried_jobs": "5", "source": "INSEE"},
+        htmx=htmx)
+    assert response.status_code == 422
+    assert f"Enter a year from 1900 to {next_year - 1}" in _text(response)
+    assert db.session.scalar(select(db.func.count(TerritoryEmployment.id))) == 0
+
+
+def test_a_correction_cannot_move_a_figure_to_a_year_to_come(client, login):
+    login("manager")
+    entry = services.create_employment(None, year=2024, salaried_jobs=100, source="A")
+    db.session.commit()
+    url = f"{URL}/employment/{entry.id}/edit"
+    response = client.post(url, data={"year": "2100", "salaried_jobs": "100", "source": "A",
+                                      "version": str(entry.version)})
+    assert response.status_code == 422
+    db.session.refresh(entry)
+    assert entry.year == 2024
 
 
 def test_a_correction_is_version_checked_and_a_conflict_keeps_the_input(client, login):

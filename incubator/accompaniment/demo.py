@@ -16,9 +16,9 @@ from .services import log_time
 # (days after the project's creation, minutes, kind, note), played on each project with an
 # advisor while the day is not in the future.
 PATTERN: tuple[tuple[int, int, str, str], ...] = (
-    (2, 90, "individual_meeting", "Premier accueil : l’idée, le collectif, le territoire."),
+    (2, 90, "individual_meeting", "Premier accueil : l’idée, le collectif, le territoire."),
     (9, 30, "phone", ""),
-    (21, 120, "collective_workshop", "Atelier « Modèle économique » avec trois autres projets."),
+    (21, 120, "collective_workshop", "Atelier « Modèle économique » avec trois autres projets."),
     (35, 60, "video", "Relecture du prévisionnel."),
     (50, 150, "on_site", "Visite du local envisagé."),
     (70, 45, "phone", ""),

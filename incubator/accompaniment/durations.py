@@ -31,14 +31,15 @@ class DurationRefused(ValueError):
     """The text is not a duration we can read without guessing; ``str()`` says what to type."""
 
 
-def _examples() -> str:
+def examples() -> str:
+    """How a duration is typed, for the messages that ask for one."""
     return _("for example 1 h 30, 90 min or 1,5 (hours)")
 
 
 def _checked(minutes: int) -> int:
     if minutes <= 0:
         raise DurationRefused(_("Enter a duration of at least one minute, %(examples)s.",
-                                examples=_examples()))
+                                examples=examples()))
     if minutes > MAX_MINUTES:
         raise DurationRefused(_("A duration is at most 24 hours (one day): log each day "
                                 "on its own."))
@@ -52,7 +53,7 @@ def parse_duration(text: str | None) -> int:
     whole number of minutes, zero, or more than a day."""
     typed = _SPACES.sub(" ", (text or "").strip().lower())
     if not typed:
-        raise DurationRefused(_("Enter the duration, %(examples)s.", examples=_examples()))
+        raise DurationRefused(_("Enter the duration, %(examples)s.", examples=examples()))
     if found := _HOURS_MINUTES.fullmatch(typed):
         hours, minutes = int(found.group(1)), int(found.group(2) or 0)
         if minutes >= 60:
@@ -86,7 +87,7 @@ def parse_duration(text: str | None) -> int:
                                     "for example 1 h 40 or 100 min.", typed=text.strip()))
         return _checked(int(minutes))
     raise DurationRefused(_("“%(typed)s” is not a duration we can read: type it %(examples)s.",
-                            typed=text.strip(), examples=_examples()))
+                            typed=text.strip(), examples=examples()))
 
 
 def format_minutes(minutes: int | None) -> str:

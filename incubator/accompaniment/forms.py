@@ -10,13 +10,13 @@ from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringFi
 from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import Form, NullableSelectField, at_most, strip
+from ..forms import Form, LazyText, NullableSelectField, at_most, strip
 from ..i18n import pole_today
 from ..labels import ACCOMPANIMENT_KIND_LABELS as KIND_LABELS
 from ..models import AccompanimentTime, Project, User
 from ..permissions import can_log_accompaniment, can_log_accompaniment_for_others
 from ..reference import staff_members
-from .durations import DurationRefused, parse_duration
+from .durations import DurationRefused, examples, parse_duration
 
 
 class TimeForm(Form):
@@ -25,7 +25,11 @@ class TimeForm(Form):
     spent_on = DateField(_l("Day"), validators=[InputRequired(_l("Choose the day."))],
                          invalid_value_message=_l("Enter a date, for example 2025-03-31."))
     duration = StringField(
-        _l("Duration"), filters=[strip], validators=[at_most(40)],
+        _l("Duration"), filters=[strip],
+        # Required like the day and the kind (marked so in its label); empty, the same
+        # message as the parser's.
+        validators=[InputRequired(LazyText(lambda: _("Enter the duration, %(examples)s.",
+                                                     examples=examples()))), at_most(40)],
         description=_l("For example 1 h 30, 90 min or 1,5 (hours)."),
         render_kw={"maxlength": 40, "autocomplete": "off", "size": 10})
     kind = SelectField(_l("Kind of contact"),

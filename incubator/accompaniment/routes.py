@@ -23,6 +23,7 @@ from ..htmx import (
     is_htmx,
     page_or_fragment,
     project_done,
+    project_or_abort,
     project_url,
     render,
 )
@@ -31,7 +32,6 @@ from ..labels import ACCOMPANIMENT_KIND_LABELS
 from ..models import AccompanimentTime, Project, User
 from ..params import parse_int
 from ..permissions import can_change_accompaniment, can_log_accompaniment, sees_accompaniment
-from ..permissions import visible_project_or_404 as _project_or_404
 from ..versions import StaleVersion
 from . import bp, queries, services
 from .durations import format_minutes
@@ -55,10 +55,7 @@ def _stale() -> str:
 
 
 def _may_see(project_id: int) -> Project:
-    project = _project_or_404(project_id)
-    if not sees_accompaniment(current_user, project):
-        abort(403)
-    return project
+    return project_or_abort(project_id, sees_accompaniment)
 
 
 def _entry(project: Project, entry_id: int) -> AccompanimentTime:
@@ -90,6 +87,8 @@ def _advisor(form: TimeForm) -> User | None:
     """Who spent the time: the one chosen (managers), else the user."""
     if "advisor_id" not in form:
         return current_user
+    if form.advisor_id.data is None:  # left empty ("Optional" skips the form's own check)
+        return None
     return db.session.get(User, form.advisor_id.data)
 
 
@@ -142,7 +141,7 @@ def log(project_id: int):
                 once.created(ticket, entry)
                 db.session.commit()
                 project = _may_see(project_id)
-                message = _("%(duration)s logged on %(date)s.",
+                message = _("Time logged: %(duration)s on %(date)s.",
                             duration=format_minutes(entry.minutes),
                             date=date_long(entry.spent_on))
                 return project_done(message, project, "accompaniment/_section.html",

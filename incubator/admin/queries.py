@@ -1,11 +1,31 @@
-"""Reads for the user administration."""
+"""Reads for the administration: users, pending invitations, the hand-over's choices and
+preview, and the history of the pole's settings."""
 
 from __future__ import annotations
 
-from sqlalchemy import case, select
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
-from ..models import Organisation, OrganisationContact, Role, User
+from ..models import (
+    STAFF_ROLES,
+    Erasure,
+    NextStep,
+    Organisation,
+    OrganisationContact,
+    PasswordToken,
+    PoleSettingsVersion,
+    Project,
+    ProjectStatus,
+    Role,
+    User,
+    utcnow,
+)
+from ..permissions import active_staff
+from ..tokens import invitation_links
 
 ROLE_ORDER = case(
     {Role.MANAGER.value: 0, Role.ADVISOR.value: 1, Role.MENTOR.value: 2, Role.HOLDER.value: 3},
@@ -33,3 +53,116 @@ def mentor_organisations(users: list[User]) -> dict[int, str]:
         .join(Organisation, Organisation.id == OrganisationContact.organisation_id)
         .where(OrganisationContact.user_id.in_(ids)))
     return {user_id: name for user_id, name in rows}
+
+
+def pole_history(limit: int = 10) -> list[PoleSettingsVersion]:
+    """The latest saves of the pole's settings, newest first, with who saved them (one
+    statement)."""
+    return list(db.session.scalars(
+        select(PoleSettingsVersion).options(joinedload(PoleSettingsVersion.changed_by))
+        .order_by(PoleSettingsVersion.id.desc()).limit(limit)))
+@dataclass
+class PendingInvitation:
+    """An account waiting for its password: who, invited when and by whom, and its latest
+    link (None when no link was ever sent, e.g. an account made from the command line)."""
+
+    user: User
+    inviter_name: str | None
+    link: PasswordToken | None
+    sends: int = 0  # how many links were sent (more than one: sent again)
+
+    @property
+    def link_id(self) -> int:
+        """The invitation's version: the id of its latest link (0 for none). A resend or
+        revoke made from an older page carries an older id and is refused (409)."""
+        return self.link.id if self.link else 0
+
+    @property
+    def state(self) -> str:
+        """"none" (no link sent), "spent" (its link was used up without a password, e.g.
+        by an earlier revoke), "expired" or "valid"."""
+        if self.link is None:
+            return "none"
+        if self.link.used_at is not None:
+            return "spent"
+        return "expired" if self.link.expires_at <= utcnow() else "valid"
+
+
+def pending_invitations() -> list[PendingInvitation]:
+    """Active accounts invited by someone that have no password yet, the latest invited
+    first (two statements whatever their number)."""
+    inviter = aliased(User)
+    rows = db.session.execute(
+        select(User, inviter.name)
+        .outerjoin(inviter, inviter.id == User.invited_by_id)
+        .where(User.password_hash.is_(None), User.active, User.invited_at.is_not(None))
+        .order_by(User.invited_at.desc(), User.id.desc())).all()
+    links = invitation_links([user.id for user, _name in rows])
+    return [PendingInvitation(user, name, (links.get(user.id) or [None])[-1],
+                              len(links.get(user.id, ()))) for user, name in rows]
+
+
+def invitation_version(user: User) -> int:
+    """The id of ``user``'s latest invitation link, 0 if none (see ``PendingInvitation``)."""
+    return db.session.scalar(
+        select(func.max(PasswordToken.id)).where(PasswordToken.user_id == user.id,
+                                                  PasswordToken.kind == "invite")) or 0
+
+
+def departing_choices() -> list[User]:
+    """Whose work can be handed over: staff accounts, active or deactivated (someone who left
+    is often deactivated first), in French order."""
+    return list(db.session.scalars(
+        select(User).where(User.role.in_([r.value for r in STAFF_ROLES]))
+        .order_by(User.name_key, User.name, User.id)))
+
+
+def receiving_choices() -> list[User]:
+    """Who can receive the work: active staff with an accepted invitation, in French order."""
+    return list(db.session.scalars(
+        select(User).where(active_staff()).order_by(User.name_key, User.name, User.id)))
+
+
+def handed_projects(departing: User):
+    """The projects a hand-over moves: those ``departing`` follows that are not closed (a
+    closed project keeps the advisor who followed it: the review's figures stay true)."""
+    return select(Project).where(Project.advisor_id == departing.id,
+                                 Project.status != ProjectStatus.CLOSED.value)
+
+
+def handed_steps(departing: User):
+    """The next steps a hand-over moves: those assigned to ``departing`` and still open."""
+    return select(NextStep).where(NextStep.assignee_id == departing.id,
+                                  NextStep.done_at.is_(None))
+
+
+@dataclass
+class HandOverPreview:
+    projects: list[tuple[int, str, int]]  # id, title, version
+    step_ids: list[int]
+
+    @property
+    def fingerprint(self) -> str:
+        """What the manager saw: a change of any project moved (its version) or of the set
+        of steps makes the confirmation stale."""
+        text = repr((sorted((pid, version) for pid, _t, version in self.projects),
+                     sorted(self.step_ids)))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def hand_over_preview(departing: User) -> HandOverPreview:
+    """What a hand-over of ``departing``'s work would move (two statements)."""
+    projects = handed_projects(departing).with_only_columns(
+        Project.id, Project.title, Project.version).order_by(Project.id)
+    steps = handed_steps(departing).with_only_columns(NextStep.id).order_by(NextStep.id)
+    return HandOverPreview([tuple(row) for row in db.session.execute(projects)],
+                           list(db.session.scalars(steps)))
+
+
+def erased_numbers(user_ids: list[int]) -> dict[int, int]:
+    """{user id: erasure number} for those of ``user_ids`` whose account was erased (one
+    statement): the users table shows their shell without the actions of a live account."""
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Erasure.user_id, Erasure.id).where(Erasure.user_id.in_(user_ids))).all())

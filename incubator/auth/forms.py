@@ -148,3 +148,24 @@ class SetPasswordForm(AccountPasswordForm):
 
 class LogoutForm(Form):
     """Logging out is a POST with CSRF, so no link or image can log anyone out."""
+
+
+CODE_LABEL = _l("Code")
+CODE_REQUIRED = _l("Enter the 6-digit code from your authenticator app.")
+
+
+def code_field(label=CODE_LABEL, description=None) -> StringField:
+    """A one-time code: 6 digits from the app (or, where accepted, a recovery code)."""
+    return StringField(
+        label, filters=[strip], description=description,
+        validators=[InputRequired(CODE_REQUIRED), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text",
+                   "autocapitalize": "none", "spellcheck": "false"})
+
+
+class SecondFactorForm(Form):
+    """The login's second step: a code from the app, or one of the recovery codes."""
+
+    code = code_field(description=_l(
+        "The 6 digits your authenticator app shows now. Lost your phone? Type one of your "
+        "recovery codes instead."))

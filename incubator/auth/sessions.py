@@ -161,6 +161,9 @@ def _fresh_flask_session(user: User, row: UserSession, secret: str, *, fresh: bo
     session[SESSION_ID_KEY] = row.id
     session[SESSION_SECRET_KEY] = secret
     g.user_session = row
+    # The CSRF secret went with the old session: a token Flask-WTF already made (and keeps
+    # in ``g``) for this request would be refused; forms rendered from here get a new one.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def _new_lease(row: UserSession, now: datetime) -> str:
@@ -256,6 +259,7 @@ def _resume_from_remember_cookie() -> None:
         secret = _new_lease(row, now)
         _rotate_remember(row, now)
         _fresh_flask_session(row.user, row, secret, fresh=False)
+        g.session_resumed = True  # auth.routes.enrol_first asks whether enrolment is owed
         db.session.commit()
         return
     if _same(row.remember_previous_hash, token):

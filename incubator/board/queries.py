@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import defer, joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
+from ..cohorts.queries import in_cohorts, open_cohorts
 from ..extensions import db
 from ..mentoring.queries import mentor_counts, mentoring_organisations
 from ..models import Mentorship, Project, ProjectHolder, ProjectStatus, Stage, User
@@ -30,6 +31,7 @@ class BoardFilters:
     commune: str = ""
     q: str = ""
     mentor: int | None = None  # an organisation currently mentoring the project
+    cohort: int | None = None  # a cohort the project is in now
 
     @classmethod
     def from_args(cls, args: MultiDict) -> BoardFilters:
@@ -43,12 +45,13 @@ class BoardFilters:
             commune=(args.get("commune") or "").strip()[:100],
             q=(args.get("q") or "").strip()[:100],
             mentor=number("mentor"),
+            cohort=number("cohort"),
         )
 
     @property
     def active(self) -> bool:
         return bool(self.advisor or self.mine or self.theme or self.commune or self.q
-                    or self.mentor)
+                    or self.mentor or self.cohort)
 
     def as_args(self) -> dict[str, Any]:
         """The filters as URL parameters (only those set)."""
@@ -65,6 +68,8 @@ class BoardFilters:
             args["q"] = self.q
         if self.mentor:
             args["mentor"] = self.mentor
+        if self.cohort:
+            args["cohort"] = self.cohort
         return args
 
     def conditions(self, user: User) -> list:
@@ -89,6 +94,8 @@ class BoardFilters:
             conditions.append(exists().where(
                 Mentorship.project_id == Project.id, Mentorship.organisation_id == self.mentor,
                 Mentorship.ended_on.is_(None)))
+        if self.cohort:
+            conditions.append(in_cohorts([self.cohort]))
         return conditions
 
 
@@ -159,6 +166,16 @@ def column_stats(user: User, filters: BoardFilters, stage_ids: list[int]) -> dic
 def board_token(stats: dict[int, ColumnStats]) -> str:
     """The version of the board a page holds: every column's fingerprint."""
     return ".".join(f"{stage_id}:{s.fingerprint}" for stage_id, s in sorted(stats.items()))
+
+
+def stage_layout(stages: list[Stage]) -> str:
+    """The columns a board page shows, as ``"<id>-<version>"`` of each stage in order.
+
+    A reorder, a rename or a new limit in the stage settings changes it (the settings raise
+    the stage's version); the poll then asks the page to reload. Built from the stages the
+    request has already read: no statement of its own.
+    """
+    return ".".join(f"{s.id}-{s.version}" for s in stages)
 
 
 def parse_token(token: str) -> dict[int, str]:
@@ -254,7 +271,7 @@ def filter_choices() -> dict[str, list]:
     )
     communes = one_spelling(used.all(), spellings=TERRITORY_COMMUNES)
     return {"advisors": advisors, "themes": themes(), "communes": communes,
-            "mentors": mentoring_organisations()}
+            "mentors": mentoring_organisations(), "cohorts": open_cohorts()}
 
 
 def off_board(page: int, per_page: int = 50):

@@ -17,16 +17,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..confirm import ask_first, confirmed
+from ..dom import dom_id
 from ..extensions import db
 from ..forms import page_error
-from ..htmx import is_htmx, page_or_fragment, vary_on_htmx
+from ..htmx import focus_on, is_htmx, page_or_fragment, render, vary_on_htmx
 from ..i18n import localized
 from ..models import Project, ProjectStatus, ReferralDirection, Stage
-from ..params import MAX_BIGINT, query_int
+from ..params import MAX_BIGINT, parse_int, query_int
 from ..permissions import staff_required
 from ..reference import active_stages, is_stalled
 from ..referrals import queries as referral_queries
@@ -36,10 +38,18 @@ from ..urls import safe_next
 from . import answers, bp, queries
 from .answers import board_url
 from .forms import CloseForm, MoveForm, PauseForm, ReopenForm
-from .queries import BoardFilters, board_columns, board_token, column_stats, parse_token
+from .queries import (
+    BoardFilters,
+    board_columns,
+    board_token,
+    column_stats,
+    parse_token,
+    stage_layout,
+)
 from .services import (
     BoardError,
     CommentRequired,
+    UntickedCriteria,
     close_project,
     move_project,
     pause_project,
@@ -61,6 +71,7 @@ def _context(filters: BoardFilters, columns) -> dict:
         "columns": columns,
         "filters": filters,
         "token": board_token({c.stage.id: c.stats for c in columns}),
+        "layout": stage_layout([c.stage for c in columns]),
         "total": sum(c.stats.total for c in columns),
         "shown": sum(c.stats.shown for c in columns),
         "stalled_days": current_app.config["STALLED_DAYS"],
@@ -117,9 +128,11 @@ def changes():
     held = parse_token(request.args.get("token", ""))
     stages = active_stages()
     stage_ids = [s.id for s in stages]
-    if set(held) != set(stage_ids):
+    layout = request.args.get("layout")
+    if set(held) != set(stage_ids) or (layout is not None and layout != stage_layout(stages)):
         response = make_response("", 204)
-        response.headers["HX-Refresh"] = "true"  # stages were added or retired
+        # Stages were added, retired, reordered, renamed or their limits changed.
+        response.headers["HX-Refresh"] = "true"
         return response
     stats = column_stats(current_user, filters, stage_ids)
     changed = [sid for sid in stage_ids if stats[sid].fingerprint != held[sid]]
@@ -210,6 +223,45 @@ def _moved_message(project: Project, stage_changed: bool) -> str:
     return _("“%(title)s” moved within %(stage)s.", title=project.title, stage=localized(stage))
 
 
+# Fields of a move never echoed into its confirmation: the page's own (token, CSRF, the
+# columns' "last-…" loaded positions, sent again by hx-include), the answer itself and the
+# criteria it named (named again as they are now).
+_NOT_ECHOED = {"csrf_token", "confirm", "token", "unticked"}
+
+
+def _left_unticked() -> set[int] | bool:
+    """With the confirmation: the ids of the criteria its question named (the move leaves
+    those unticked, no other); without: False."""
+    if not confirmed():
+        return False
+    return {number for value in request.form.getlist("unticked")
+            if (number := parse_int(value)) is not None}
+
+
+def _ask_to_leave_unticked(project: Project, criteria, filters: BoardFilters):
+    """The question before a move that leaves exit criteria unticked, naming them: in the
+    card's place for htmx (Confirm moves, Cancel puts the card back where it really is), the
+    confirmation page otherwise. Nothing was written."""
+    stage = db.session.get(Stage, project.stage_id)
+    names = ", ".join(localized(c) for c in criteria)
+    question = ngettext(
+        "“%(title)s” leaves “%(stage)s” with one exit criterion unticked: %(criteria)s. "
+        "Move it all the same?",
+        "“%(title)s” leaves “%(stage)s” with %(num)d exit criteria unticked: %(criteria)s. "
+        "Move it all the same?",
+        len(criteria), title=project.title, stage=localized(stage), criteria=names)
+    action_label = _("Move all the same")
+    named = [("unticked", str(c.id)) for c in criteria]
+    hidden = [(name, value) for name, value in request.form.items(multi=True)
+              if name not in _NOT_ECHOED and not name.startswith("last-")]
+    if not is_htmx():
+        back = safe_next(request.form.get("next")) or board_url(filters)
+        return ask_first(question, back, action_label=action_label, hidden=hidden + named)
+    response = render("board/_leave_unticked.html", project=project, question=question,
+                      criteria=criteria, hidden=hidden + named, action_label=action_label)
+    return focus_on(response, dom_id(project, "leave") + "-question")
+
+
 @bp.post("/projects/<int:project_id>/move")
 @staff_required
 def move(project_id: int):
@@ -231,10 +283,13 @@ def move(project_id: int):
             result = move_project(
                 project, current_user, stage_id=target, seen_version=form.version.data,
                 after_id=form.after_id.data, index=form.position.data,
-                comment=form.comment.data,
+                comment=form.comment.data, leave_unticked=_left_unticked(),
             )
             db.session.commit()
             break
+        except UntickedCriteria as asked:
+            db.session.rollback()
+            return _ask_to_leave_unticked(_project_or_404(project_id), asked.criteria, filters)
         except CommentRequired:
             db.session.rollback()
             project = _project_or_404(project_id)

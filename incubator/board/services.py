@@ -9,6 +9,7 @@ StatusChange), never by the caller. Services flush; the route commits.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -16,11 +17,14 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..checklists.queries import unticked_criteria
+from ..checklists.services import record_unticked
 from ..extensions import db
-from ..models import Project, ProjectStatus, Stage, StageMove, StatusChange, User, utcnow
+from ..models import Project, ProjectStatus, Stage, StageCriterion, StatusChange, User, utcnow
 from ..notifications.services import project_moved
 from ..positions import free_position, place_at_end
 from ..projects.services import record_jobs_created
+from ..stage_history import record_stage_move
 from ..versions import StaleVersion, save_version
 
 
@@ -52,6 +56,17 @@ class NotOnBoard(BoardError):
     status = 409
 
 
+class UntickedCriteria(BoardError):
+    """The project would leave its stage with exit criteria unticked: the mover confirms
+    first (``criteria``: those criteria, in the checklist's order). Nothing was written."""
+
+    status = 200
+
+    def __init__(self, criteria: list[StageCriterion]):
+        super().__init__()
+        self.criteria = criteria
+
+
 @dataclass
 class MoveResult:
     project: Project
@@ -79,16 +94,21 @@ def active_stage(stage_id: int | None) -> Stage:
 
 def move_project(project: Project, by: User, *, stage_id: int, seen_version: int,
                  after_id: int | None = None, index: int | None = None,
-                 comment: str | None = None, now: datetime | None = None) -> MoveResult:
+                 comment: str | None = None, now: datetime | None = None,
+                 leave_unticked: bool | Collection[int] = False) -> MoveResult:
     """Put ``project`` in stage ``stage_id``, after card ``after_id`` (0: at the top) or at
     ``index`` (1-based), or at the end. A change of stage records a StageMove; a reorder
     inside the column does not. Writes the project row and, on a change of stage, one
     StageMove (plus, rarely, a renumbering of the target column). ``now`` back-dates the
-    move (demo data only).
+    move (demo data only). Leaving a stage whose exit criteria are not all ticked needs
+    ``leave_unticked``: True, or the ids of the criteria the mover confirmed leaving (a
+    criterion unticked since the question was asked makes it ask again); the unticked ones
+    are recorded with the move.
 
     Raises UnknownStage (no such active stage), NotOnBoard (the project is not active),
-    Conflict (it changed since ``seen_version``) or CommentRequired (a move back a stage
-    without a comment); every one is a BoardError carrying its HTTP status."""
+    Conflict (it changed since ``seen_version``), CommentRequired (a move back a stage
+    without a comment) or UntickedCriteria (exit criteria unticked and not left knowingly,
+    see ``leave_unticked``); every one is a BoardError carrying its HTTP status."""
     target = active_stage(stage_id)
     if project.status != ProjectStatus.ACTIVE:
         raise NotOnBoard()
@@ -103,6 +123,12 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
     comment = (comment or "").strip() or None
     if backwards and not comment:
         raise CommentRequired()
+    # One statement, only when the stage changes: the exit criteria left undone.
+    unticked = unticked_criteria(project.id, source_id) if (
+        stage_changed and source_id is not None) else []
+    if unticked and not (leave_unticked is True or (
+            leave_unticked and {c.id for c in unticked} <= set(leave_unticked))):
+        raise UntickedCriteria(unticked)
 
     now = now or utcnow()
     values = {"stage_id": target.id, "position": None, "last_activity_at": now}
@@ -117,9 +143,11 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
         .execution_options(synchronize_session=False)
     )
     if stage_changed:
-        db.session.add(StageMove(project_id=project.id, from_stage_id=source_id,
-                                 to_stage_id=target.id, moved_by_id=by.id, moved_at=now,
-                                 comment=comment))
+        move = record_stage_move(project.id, source_id, target.id, moved_by_id=by.id,
+                                 moved_at=now, comment=comment)
+        if unticked:
+            db.session.flush()  # the move's id
+            record_unticked(move, unticked)
     db.session.flush()
     set_committed_value(project, "position", position)
     if stage_changed:  # a reorder inside the column tells nobody
@@ -204,9 +232,8 @@ def reopen_project(project: Project, by: User, seen_version: int) -> StatusChang
         values["stage_entered_at"] = utcnow()
     change = _change_status(project, by, seen_version, ProjectStatus.ACTIVE, values=values)
     if stage.id != previous_stage:  # its stage was retired: the move is history too
-        db.session.add(StageMove(project_id=project.id, from_stage_id=previous_stage,
-                                 to_stage_id=stage.id, moved_by_id=by.id,
-                                 moved_at=change.changed_at))
+        record_stage_move(project.id, previous_stage, stage.id, moved_by_id=by.id,
+                          moved_at=change.changed_at)
         db.session.flush()
     place_at_end(project, stage.id)
     return change

@@ -44,7 +44,7 @@ SITTINGS: tuple[tuple, ...] = (
       ("organisation", "Coopérative Oust et Vilaine Énergies", None, "Jean-Marc Guillou",
        "Administrateur")),
      (("SCIC d’énergie citoyenne «\u202fVilaine Énergies\u202f»", "go", (5, 5, 4, 5, 5, 4), "",
-       "Tour de table citoyen bien engagé ; appui pour le dossier Région.", True),
+       "Tour de table citoyen bien engagé ; appui pour le dossier Région.", True),
       ("Chantier d’éco-construction en terre-paille", "go_conditions", (3, 4, 4, 4, 3, 3),
        "Trouver une structure porteuse pour les chantiers participatifs.",
        "À orienter vers la CAE pour tester l’activité.", False))),

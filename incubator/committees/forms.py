@@ -1,6 +1,6 @@
 """Forms of committees: a sitting (date, name with suggestions, place, notes), a seat (a
 contact person, or a name with the body), a project's review (decision, a score per active
-criterion, conditions, comments, sharing), the move after a decision, a criterion."""
+criterion, conditions, comments, sharing), the move after a decision."""
 
 from __future__ import annotations
 
@@ -177,13 +177,3 @@ class MoveForm(Form):
     stage_id = NullableSelectField(_l("Move to the stage"),
                                    validators=[InputRequired(_l("Choose a stage."))])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
-
-
-class CriterionForm(Form):
-    """A criterion's French and English names."""
-
-    name = StringField(_l("Name (French)"), filters=[strip],
-                       validators=[InputRequired(_l("Name the criterion.")), at_most(120)],
-                       render_kw={"maxlength": 120})
-    name_en = StringField(_l("Name (English)"), filters=[strip], validators=[at_most(120)],
-                          render_kw={"maxlength": 120})

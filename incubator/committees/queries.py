@@ -1,7 +1,7 @@
 """Reads of committees: the sittings list (upcoming first, then past; search, archived on
 request, pagination), a sitting's page (seats, agenda, the comparison of its projects' scores
 with averages), the projects that may go on an agenda, the people who may sit, a project's
-« Comités » section as its reader may see it, and the criteria page.
+« Comités » section as its reader may see it.
 
 Every read costs a fixed number of SQL statements, whatever the number of sittings, projects,
 criteria or scores: eager loading declared here, averages computed from rows already loaded.
@@ -293,19 +293,3 @@ def timeline_entries(user: User, project: Project) -> list[TimelineEntry]:
             CommitteeReview.project_id == project.id, visible_reviews(user, project))))
         shown = [e for e in shown if e.detail.get("review_id") in still_shared]
     return [TimelineEntry("event", e.at, e, "projects/_event_entry.html") for e in shown]
-
-
-# Criteria ----------------------------------------------------------------------------
-
-
-def all_criteria() -> tuple[list[CommitteeCriterion], set[int]]:
-    """Every criterion in the pole's order (retired ones too) and the ids of those scored
-    at least once: two statements."""
-    criteria = list(db.session.scalars(select(CommitteeCriterion).order_by(
-        CommitteeCriterion.position, CommitteeCriterion.id)))
-    scored = set(db.session.scalars(select(CommitteeScore.criterion_id).distinct()))
-    return criteria, scored
-
-
-def criterion(criterion_id: int) -> CommitteeCriterion | None:
-    return db.session.get(CommitteeCriterion, criterion_id)

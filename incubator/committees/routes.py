@@ -1,7 +1,8 @@
 """Committees (staff): the sittings list (live search: the results fragment for htmx), a
 sitting's page (people sitting, agenda, the comparison of scores, the one-click move after a
 decision), its create / edit (version-checked) / archive / delete, seats, the agenda, a
-project's review (version-checked), and the managers' criteria page.
+project's review (version-checked). The criteria are edited on /admin/lists/criteria
+(incubator/lists/); the former /committees/criteria redirects there.
 
 Every change is a plain form: 303 back to the page (``HX-Redirect`` for htmx); a refused
 form comes back on its page with its errors (422) or the conflict (409), input kept.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -25,7 +26,7 @@ from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
 from ..forms import page_error
-from ..htmx import hx_redirect, page_or_fragment, render
+from ..htmx import hx_redirect, is_htmx, page_or_fragment, render, vary_on_htmx
 from ..i18n import date_long, localized, pole_today
 from ..labels import COMMITTEE_DECISION_LABELS
 from ..models import CommitteeDecision, CommitteeReview, CommitteeSitting
@@ -37,7 +38,6 @@ from . import bp, queries, services
 from .forms import (
     NAME_SUGGESTIONS,
     AgendaForm,
-    CriterionForm,
     MoveForm,
     ReviewForm,
     SeatForm,
@@ -519,107 +519,16 @@ def move_project(sitting_id: int, review_id: int):
                    stage=localized(stage)), _show_url(sitting_id, _row(review_id)))
 
 
-# Criteria (managers) -----------------------------------------------------------------
-
-
-def _criteria_page(status: int = 200, form: CriterionForm | None = None,
-                   rename: dict | None = None):
-    criteria, scored = queries.all_criteria()
-    return render("committees/criteria.html", status, criteria=criteria, scored=scored,
-                  form=form or CriterionForm(formdata=None), rename=rename or {})
-
-
-def _criterion(criterion_id: int):
-    found = queries.criterion(criterion_id)
-    if found is None:
-        abort(404)
-    return found
+# Criteria (edited on the reference lists' page) ---------------------------------------
 
 
 @bp.get("/committees/criteria")
 @login_required
 def criteria():
+    """The former criteria page: a permanent redirect (308; ``HX-Redirect`` for htmx) to
+    ``/admin/lists/criteria``, the criteria's only editor, so bookmarks keep working."""
     _may_edit_criteria()
-    return _criteria_page()
-
-
-@bp.post("/committees/criteria")
-@login_required
-def add_criterion():
-    _may_edit_criteria()
-    form = CriterionForm()
-    if not form.validate_on_submit():
-        return _criteria_page(422, form)
-    try:
-        services.add_criterion(form.name.data, form.name_en.data or "")
-    except services.CommitteeError as error:
-        db.session.rollback()
-        form.name.errors.append(str(error))
-        return _criteria_page(422, form)
-    db.session.commit()
-    return _back(_("Criterion added."), url_for("committees.criteria"))
-
-
-@bp.post("/committees/criteria/<int:criterion_id>/rename")
-@login_required
-def rename_criterion(criterion_id: int):
-    _may_edit_criteria()
-    found = _criterion(criterion_id)
-    form = CriterionForm(prefix=f"c{criterion_id}")
-    if form.validate_on_submit():
-        try:
-            services.rename_criterion(found, form.name.data, form.name_en.data or "")
-        except services.CommitteeError as error:
-            db.session.rollback()
-            form.name.errors.append(str(error))
-        else:
-            db.session.commit()
-            return _back(_("Criterion renamed."), url_for("committees.criteria"))
-    return _criteria_page(422, rename={criterion_id: form})
-
-
-@bp.post("/committees/criteria/<int:criterion_id>/move")
-@login_required
-def move_criterion(criterion_id: int):
-    _may_edit_criteria()
-    found = _criterion(criterion_id)
-    direction = request.form.get("direction")
-    if direction not in ("up", "down"):
-        abort(400)
-    services.move_criterion(found, direction)
-    db.session.commit()
-    return _back(_("Criteria reordered."), url_for("committees.criteria"))
-
-
-@bp.post("/committees/criteria/<int:criterion_id>/active")
-@login_required
-def set_criterion_active(criterion_id: int):
-    """Retire (active=0) or bring back (active=1) a criterion."""
-    _may_edit_criteria()
-    found = _criterion(criterion_id)
-    active = request.form.get("active") == "1"
-    services.set_criterion_active(found, active)
-    db.session.commit()
-    return _back(_("Criterion brought back.") if active else _("Criterion retired."),
-                 url_for("committees.criteria"))
-
-
-@bp.post("/committees/criteria/<int:criterion_id>/delete")
-@login_required
-def delete_criterion(criterion_id: int):
-    _may_edit_criteria()
-    found = _criterion(criterion_id)
-    if services.is_scored(found):
-        fail(409, _("%(name)s was used to score projects: retire it instead.",
-                    name=found.name))
-    if not confirmed():
-        return ask_first(_("Delete the criterion %(name)s?", name=found.name),
-                         url_for("committees.criteria"), action_label=_("Delete"))
-    name = found.name
-    try:
-        services.delete_criterion(found)
-    except services.CommitteeError as error:
-        db.session.rollback()
-        fail(409, str(error))
-    db.session.commit()
-    return _back(_("Criterion %(name)s deleted.", name=name), url_for("committees.criteria"))
+    target = url_for("lists.show", slug="criteria")
+    if is_htmx():
+        return hx_redirect(target)
+    return vary_on_htmx(redirect(target, code=308))

@@ -1,7 +1,7 @@
 """Writes of committees: sittings (create, edit version-checked, archive, delete when nothing
 is on the agenda), the people sitting, the agenda (add, order, remove), a project's review
 (decision, scores, conditions, comments, sharing; version-checked), the one-click move to a
-stage after a decision, and the criteria (add, rename, order, retire, delete when unscored).
+stage after a decision. (The criteria are written by incubator/lists/services.py.)
 
 Changes to a project are recorded on its timeline as ``ProjectEvent`` rows (append-only,
 ``detail`` keeping the sitting's name and date as they were): ``committee_scheduled`` (put on
@@ -43,7 +43,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..text import search_key
 from ..versions import save_version
 
 #: Projects that may be put on an agenda: being followed (active) or paused.
@@ -356,8 +355,10 @@ def move_after_decision(actor: User, sitting: CommitteeSitting, review: Committe
     if seen_version is None:
         seen_version = -1  # a page that cannot say what it showed: a conflict
     try:
+        # The committee's decision is the deliberate act: exit criteria still unticked are
+        # recorded with the move, not asked about (docs/checklists.md).
         move_project(project, actor, stage_id=stage_id, seen_version=seen_version,
-                     comment=decision_comment(review))
+                     comment=decision_comment(review), leave_unticked=True)
     except BoardError as error:
         if error.status == 409:
             raise
@@ -369,70 +370,3 @@ def move_after_decision(actor: User, sitting: CommitteeSitting, review: Committe
 
 def _status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status)).lower()
-
-
-# Criteria ----------------------------------------------------------------------------
-
-
-def _name_taken(name: str, other_than: int | None = None) -> bool:
-    key = search_key(name)
-    return any(search_key(existing) == key for cid, existing in db.session.execute(
-        select(CommitteeCriterion.id, CommitteeCriterion.name)) if cid != other_than)
-
-
-def add_criterion(name: str, name_en: str = "", description: str = "") -> CommitteeCriterion:
-    """A new criterion, last in the order. Raises CommitteeError (name already used)."""
-    if _name_taken(name):
-        raise CommitteeError(_("A criterion is already called %(name)s.", name=name))
-    last = db.session.scalar(select(func.max(CommitteeCriterion.position))) or 0
-    criterion = CommitteeCriterion(name=name, name_en=name_en, description=description,
-                                   position=last + 1)
-    db.session.add(criterion)
-    db.session.flush()
-    return criterion
-
-
-def rename_criterion(criterion: CommitteeCriterion, name: str, name_en: str) -> None:
-    """Rename a criterion (old reviews show the new name: their scores do not change).
-    Raises CommitteeError (name already used)."""
-    if _name_taken(name, criterion.id):
-        raise CommitteeError(_("A criterion is already called %(name)s.", name=name))
-    criterion.name, criterion.name_en = name, name_en
-    db.session.flush()
-
-
-def move_criterion(criterion: CommitteeCriterion, direction: str) -> bool:
-    """One place ``up`` or ``down`` in the order (among all criteria, retired ones too);
-    False when it cannot go further."""
-    criteria = list(db.session.scalars(select(CommitteeCriterion).order_by(
-        CommitteeCriterion.position, CommitteeCriterion.id)))
-    index = next(i for i, c in enumerate(criteria) if c.id == criterion.id)
-    other = index - 1 if direction == "up" else index + 1
-    if other < 0 or other >= len(criteria):
-        return False
-    criteria[index], criteria[other] = criteria[other], criteria[index]
-    _renumber(criteria)
-    db.session.flush()
-    return True
-
-
-def set_criterion_active(criterion: CommitteeCriterion, active: bool) -> None:
-    """Retire a criterion (new reviews are no longer scored on it; old scores stay) or
-    bring it back."""
-    criterion.active = active
-    db.session.flush()
-
-
-def is_scored(criterion: CommitteeCriterion) -> bool:
-    return bool(db.session.scalar(select(exists().where(
-        CommitteeScore.criterion_id == criterion.id))))
-
-
-def delete_criterion(criterion: CommitteeCriterion) -> None:
-    """Delete a criterion no review was scored on. Raises CommitteeError (scored: retire
-    it instead)."""
-    if is_scored(criterion):
-        raise CommitteeError(_("%(name)s was used to score projects: retire it instead.",
-                               name=criterion.name))
-    db.session.delete(criterion)
-    db.session.flush()

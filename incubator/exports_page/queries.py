@@ -24,6 +24,8 @@ from flask_babel import get_timezone, gettext, to_user_timezone
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased
 
+from ..cohorts.queries import in_cohorts
+from ..cohorts.queries import is_cohort as is_cohort  # the routes' check
 from ..extensions import db
 from ..i18n import localized
 from ..labels import (
@@ -53,6 +55,7 @@ from ..models import (
     User,
 )
 from ..permissions import can_export_contacts, exportable_projects
+from ..reference import is_staff_member, is_theme  # noqa: F401 (the routes' checks)
 from ..tables import Column
 from ..text import search_key
 
@@ -75,7 +78,9 @@ class ExportFilters:
     commune: str = ""
     status: str = ""
     archived: bool = False
-    errors: list[str] = field(default_factory=list)
+    cohort: int | None = None  # projects in this cohort now
+    #: What cannot be a filter, by field name ("from", "advisor"…): the message shown by it.
+    errors: dict[str, str] = field(default_factory=dict)
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         """The period as instants: from the start day's midnight in the pole's time zone to
@@ -101,6 +106,8 @@ class ExportFilters:
             conditions.append(Project.commune_key == search_key(self.commune))
         if self.status:
             conditions.append(Project.status == self.status)
+        if self.cohort:
+            conditions.append(in_cohorts([self.cohort]))
         return conditions
 
     def as_log(self) -> dict[str, Any]:
@@ -109,13 +116,13 @@ class ExportFilters:
                   "end": self.end.isoformat() if self.end else None,
                   "stage": self.stage, "advisor": self.advisor, "theme": self.theme,
                   "commune": self.commune or None, "status": self.status or None,
-                  "archived": self.archived or None}
+                  "archived": self.archived or None, "cohort": self.cohort}
         return {"filters": {key: value for key, value in values.items() if value is not None}}
 
     def as_args(self) -> dict[str, Any]:
         """The filters as URL parameters (only those set)."""
         args: dict[str, Any] = {}
-        for name in ("stage", "advisor", "theme"):
+        for name in ("stage", "advisor", "theme", "cohort"):
             if getattr(self, name):
                 args[name] = getattr(self, name)
         if self.start:
@@ -129,6 +136,11 @@ class ExportFilters:
         if self.archived:
             args["archived"] = "1"
         return args
+
+
+def is_stage(stage_id: int) -> bool:
+    """True for a stage of the pipeline (the stage filter's options)."""
+    return db.session.get(Stage, stage_id) is not None
 
 
 @dataclass
@@ -197,7 +209,7 @@ def _day_in_period(column, filters: ExportFilters) -> list:
 
 def _project_columns() -> list[Column]:
     return [
-        Column("id", gettext("Number"), "count"),
+        Column("id", gettext("Number"), "id"),
         Column("title", gettext("Title")),
         Column("status", gettext("Status")),
         Column("stage", gettext("Stage")),
@@ -299,7 +311,7 @@ def moves_export(user: User, filters: ExportFilters) -> Export:
         .where(*filters.project_conditions(), *_in_period(StageMove.moved_at, start, end))
         .order_by(StageMove.moved_at, StageMove.id)))
     columns = [
-        Column("project_id", gettext("Project number"), "count"),
+        Column("project_id", gettext("Project number"), "id"),
         Column("project", gettext("Project")),
         Column("moved_on", gettext("Date"), "date"),
         Column("from_stage", gettext("From the stage")),
@@ -337,7 +349,7 @@ def supports_export(user: User, filters: ExportFilters) -> Export:
         .where(*filters.project_conditions(), *_day_in_period(Support.status_on, filters))
         .order_by(Support.status_on, Support.id)))
     columns = [
-        Column("project_id", gettext("Project number"), "count"),
+        Column("project_id", gettext("Project number"), "id"),
         Column("project", gettext("Project")),
         Column("partner", gettext("Partner")),
         Column("partner_kind", gettext("Kind of partner")),
@@ -363,23 +375,30 @@ def supports_export(user: User, filters: ExportFilters) -> Export:
 
 
 def time_export(user: User, filters: ExportFilters) -> Export:
-    """The accompaniment time spent in the period on the projects ``user`` may export: day,
-    advisor, kind, minutes and hours. Never its notes."""
-    advisor = aliased(User)
+    """The accompaniment time spent in the period on the projects ``user`` may export
+    (an advisor: the projects they advise), whoever logged it: day, who spent it, the
+    project's advisor, kind, minutes and hours. Never its notes.
+
+    Not the figure of the pipeline's load per advisor, which counts the time each person
+    logged, on whichever project: the two columns "Time spent by" and "Project's advisor"
+    let a reader find either (docs/exports.md)."""
+    spent_by, project_advisor = aliased(User), aliased(User)
     statement = exportable_projects(user, (
         select(AccompanimentTime.id, AccompanimentTime.project_id, Project.title,
-               AccompanimentTime.spent_on, advisor.name, AccompanimentTime.kind,
-               AccompanimentTime.minutes)
+               AccompanimentTime.spent_on, spent_by.name, project_advisor.name,
+               AccompanimentTime.kind, AccompanimentTime.minutes)
         .join(Project, Project.id == AccompanimentTime.project_id)
-        .outerjoin(advisor, advisor.id == AccompanimentTime.advisor_id)
+        .outerjoin(spent_by, spent_by.id == AccompanimentTime.advisor_id)
+        .outerjoin(project_advisor, project_advisor.id == Project.advisor_id)
         .where(*filters.project_conditions(),
                *_day_in_period(AccompanimentTime.spent_on, filters))
         .order_by(AccompanimentTime.spent_on, AccompanimentTime.id)))
     columns = [
-        Column("project_id", gettext("Project number"), "count"),
+        Column("project_id", gettext("Project number"), "id"),
         Column("project", gettext("Project")),
         Column("spent_on", gettext("Date"), "date"),
-        Column("advisor", gettext("Advisor")),
+        Column("spent_by", gettext("Time spent by")),
+        Column("project_advisor", gettext("Project's advisor")),
         Column("kind", gettext("Kind of contact")),
         Column("minutes", gettext("Duration (minutes)"), "count"),
         Column("hours", gettext("Hours"), "hours"),
@@ -387,9 +406,10 @@ def time_export(user: User, filters: ExportFilters) -> Export:
 
     def rows() -> Iterator[tuple]:
         for batch in _batches(statement):
-            for _id, project_id, title, spent_on, advisor_name, kind, minutes in batch:
+            for (_id, project_id, title, spent_on, spent_by_name, advisor_name, kind,
+                 minutes) in batch:
                 hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
-                yield (project_id, title, spent_on, advisor_name or "",
+                yield (project_id, title, spent_on, spent_by_name or "", advisor_name or "",
                        _label(ACCOMPANIMENT_KIND_LABELS, kind), minutes, hours)
 
     return Export("time", gettext("Accompaniment time"), columns, rows())
@@ -418,7 +438,7 @@ def directory_export(user: User, filters: ExportFilters) -> Export:
         .where(*conditions)
         .order_by(Organisation.name_key, Organisation.id))
     columns = [
-        Column("id", gettext("Number"), "count"),
+        Column("id", gettext("Number"), "id"),
         Column("name", gettext("Name")),
         Column("siret", gettext("SIRET")),
         Column("family", gettext("Family")),

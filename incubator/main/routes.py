@@ -1,13 +1,26 @@
-"""Home (each role's landing page), language switch, privacy notice and health check."""
+"""Home (each role's landing page), language switch, privacy notice, the pole's logo and
+health check."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import csrf, db, limiter
+from ..pole import current_logo
+from ..privacy import retention
 from ..urls import home_url, safe_next
 from . import bp
 from .forms import LanguageForm
@@ -34,7 +47,30 @@ def set_language():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("main/privacy.html")
+    """The privacy notice: the pole's identity and contact, and how long each kind of data
+    is kept, written from the retention settings the purge applies (docs/retention.md)."""
+    return render_template("main/privacy.html", retention_lines=retention.notice_lines())
+
+
+@bp.get("/pole/logo")
+def pole_logo():
+    """The pole's logo, for every page's header (so without login): a PNG we drew ourselves
+    (admin/pole_settings.py), sent as such, never sniffed. ``v`` names the version: a URL
+    with the current one is kept a year by caches, any other is checked each time."""
+    logo = current_logo()
+    if logo is None:
+        abort(404)
+    data, digest = logo
+    response = Response(data, mimetype="image/png")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = 'inline; filename="logo.png"'
+    response.set_etag(digest)
+    if request.args.get("v") == digest[:16]:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
 
 
 @bp.get("/healthz")

@@ -18,13 +18,20 @@ from .. import once
 from ..dom import dom_id
 from ..errors import fail
 from ..extensions import db
-from ..htmx import hx_redirect, is_htmx, page_or_fragment, project_done, project_url, render
+from ..htmx import (
+    hx_redirect,
+    is_htmx,
+    page_or_fragment,
+    project_done,
+    project_or_abort,
+    project_url,
+    render,
+)
 from ..i18n import de
 from ..models import Mentorship, Project
 from ..numbers import local_number
 from ..params import parse_int
 from ..permissions import can_log_hours, can_manage_mentoring, visible_project
-from ..permissions import visible_project_or_404 as _project_or_404
 from ..versions import StaleVersion
 from . import bp, queries, services
 from .forms import ROLE_LABELS, ChangeForm, EndForm, HoursForm, LinkForm, section_forms
@@ -38,10 +45,7 @@ def _mentoring_labels() -> dict:
 
 
 def _may_manage(project_id: int) -> Project:
-    project = _project_or_404(project_id)
-    if not can_manage_mentoring(current_user):
-        abort(403)
-    return project
+    return project_or_abort(project_id, lambda user, _project: can_manage_mentoring(user))
 
 
 def _section_context(project: Project, **forms) -> dict:
@@ -119,7 +123,7 @@ def link(project_id: int):
                 started_on=form.started_on.data)
         except services.MentoringError as error:
             db.session.rollback()
-            project = _project_or_404(project_id)
+            project = _may_manage(project_id)
             organisation = queries.organisation_for_link(organisation.id)
             form.form_errors.append(str(error))
             valid = False
@@ -168,11 +172,11 @@ def end(project_id: int, mentorship_id: int):
         db.session.rollback()
         form.form_errors.append(str(error))
         return _refused("mentoring/_end_form.html", project,
-                        _mentorship(_project_or_404(project_id), mentorship_id), 422,
+                        _mentorship(_may_manage(project_id), mentorship_id), 422,
                         end_form=form)
     except StaleVersion:
         db.session.rollback()
-        project = _project_or_404(project_id)
+        project = _may_manage(project_id)
         mentorship = _mentorship(project, mentorship_id)
         form.form_errors.append(_("Someone changed this mentorship since you opened the page: "
                                   "look at it again before ending it."))
@@ -224,7 +228,7 @@ def change(project_id: int, mentorship_id: int):
             flash(_("Mentorship %(of_name)s changed.", of_name=de(organisation.name))
                   if changed else _("Nothing to change."), "success" if changed else "info")
             return hx_redirect(_anchor(project))
-        project = _project_or_404(project_id)
+        project = _may_manage(project_id)
         mentorship = _mentorship(project, mentorship_id)
         form.show_version(mentorship.version)
     return render("mentoring/change.html", status, project=project, mentorship=mentorship,

@@ -1,6 +1,16 @@
 """Typed SQLAlchemy models, by area. Import from here."""
 
-from .accounts import STAFF_ROLES, Role, User
+from .accounts import STAFF_ROLES, ClosureRequest, ClosureStatus, EmailChange, Role, User
+from .checklists import (
+    CRITERION_NAME_MAX,
+    CriterionAction,
+    CriterionTick,
+    ProjectCriterion,
+    StageCriterion,
+    StageCriterionChange,
+    StageMoveUntickedCriterion,
+)
+from .cohorts import Cohort, CohortProject, CohortVersion
 from .committees import (
     SCORE_MAX,
     SCORE_MIN,
@@ -12,12 +22,12 @@ from .committees import (
     CommitteeSitting,
 )
 from .credentials import LoginFailure, PasswordToken
+from .erasures import Erasure
 from .followup import (
     Document,
     NextStep,
     NextStepChange,
     Note,
-    NoteKind,
     NoteRevision,
     Notification,
     OutgoingMail,
@@ -71,14 +81,47 @@ from .pipeline import (
     ProjectStatus,
     Stage,
     StageMove,
+    StageSettingChange,
     StatusChange,
     Theme,
 )
+from .pole import PoleSettings, PoleSettingsVersion
+from .reference import CHANGE_KINDS, LIST_SLUGS, NoteKind, ReferenceListChange
+from .retention import (
+    RETENTION_KINDS,
+    PurgeRun,
+    RetentionSettings,
+    RetentionSettingsVersion,
+)
 from .review import AccompanimentKind, AccompanimentTime, TerritoryEmployment
 from .sessions import EndReason, UserSession
+from .two_factor import RecoveryCode, SecuritySettings, SecuritySettingsChange, TwoFactor
 from .types import utcnow
 
 __all__ = [
+    "ClosureRequest",
+    "ClosureStatus",
+    "EmailChange",
+    "CRITERION_NAME_MAX",
+    "CriterionAction",
+    "CriterionTick",
+    "ProjectCriterion",
+    "StageCriterion",
+    "StageCriterionChange",
+    "StageMoveUntickedCriterion",
+    "CHANGE_KINDS",
+    "LIST_SLUGS",
+    "ReferenceListChange",
+    "Cohort",
+    "CohortProject",
+    "CohortVersion",
+    "PoleSettings",
+    "PoleSettingsVersion",
+    "RETENTION_KINDS",
+    "PurgeRun",
+    "RetentionSettings",
+    "RetentionSettingsVersion",
+    "StageSettingChange",
     "SCORE_MAX",
     "SCORE_MIN",
     "CommitteeCriterion",
@@ -118,6 +161,7 @@ __all__ = [
     "OrganisationFamily",
     "clean_siret",
     "Document",
+    "Erasure",
     "NextStep",
     "NextStepChange",
     "Note",
@@ -148,6 +192,10 @@ __all__ = [
     "TerritoryEmployment",
     "UsedFormToken",
     "EndReason",
+    "RecoveryCode",
+    "SecuritySettings",
+    "SecuritySettingsChange",
+    "TwoFactor",
     "utcnow",
     "column_key",
     "derived_keys",

@@ -47,6 +47,7 @@ class CommitteeCriterion(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     # Retired criteria are not offered for new reviews; old scores keep pointing at them.
     active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class CommitteeDecision(enum.StrEnum):

@@ -34,14 +34,6 @@ class Visibility(enum.StrEnum):
     SHARED = "shared"  # also the project's holders
 
 
-class NoteKind(enum.StrEnum):
-    MEETING = "meeting"
-    CALL = "call"
-    EMAIL = "email"
-    VISIT = "visit"
-    OTHER = "other"
-
-
 class Note(db.Model):
     """A follow-up note (suivi). Edits keep the previous text in NoteRevision; a deleted
     note keeps its row (deleted_at) so the history stays honest."""
@@ -49,15 +41,14 @@ class Note(db.Model):
     __tablename__ = "notes"
     __table_args__ = (
         CheckConstraint("visibility IN ('internal', 'shared')", name="visibility_known"),
-        CheckConstraint("kind IN ('meeting', 'call', 'email', 'visit', 'other')",
-                        name="kind_known"),
         Index("ix_notes_project_happened", "project_id", "happened_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(10), default=NoteKind.MEETING.value)
+    # A NoteKind's code (note_kinds.code): retired kinds stay on old notes.
+    kind: Mapped[str] = mapped_column(ForeignKey("note_kinds.code"), default="meeting")
     happened_on: Mapped[date] = mapped_column(Date)
     body: Mapped[str] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.INTERNAL.value)

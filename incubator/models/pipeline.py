@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     inspect,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -55,9 +58,48 @@ class Stage(db.Model):
     stalled_days: Mapped[int | None]
     # Retired stages keep their history but take no new projects.
     active: Mapped[bool] = mapped_column(default=True)
+    # Optimistic concurrency of the stage settings (/admin/stages): bumped by every edit,
+    # retirement and return; the order is checked on the positions themselves.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     def __repr__(self) -> str:
         return f"<Stage {self.position} {self.name}>"
+
+
+class StageSettingChange(db.Model):
+    """One change of a stage's settings (/admin/stages): what the stage became, what
+    changed, who and when. Append-only.
+
+    ``action``: created, edited, moved (reordered), retired, restored; ``changed_fields``:
+    the names of the settings that changed, comma-separated (``name,wip_limit``)."""
+
+    __tablename__ = "stage_setting_changes"
+    __table_args__ = (
+        CheckConstraint(
+            "action IN ('created', 'edited', 'moved', 'retired', 'restored')",
+            name="action_known"),
+        Index("ix_stage_setting_changes_changed_at", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    changed_fields: Mapped[str] = mapped_column(String(200), default="")
+    # The stage as it was after the change.
+    name: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int]
+    wip_limit: Mapped[int | None]
+    stalled_days: Mapped[int | None]
+    active: Mapped[bool]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    stage: Mapped[Stage] = relationship(foreign_keys=[stage_id], lazy="raise_on_sql")
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id],
+                                                   lazy="raise_on_sql")
 
 
 class Theme(db.Model):
@@ -70,6 +112,7 @@ class Theme(db.Model):
     name_en: Mapped[str] = mapped_column(String(80), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class LegalForm(db.Model):
@@ -82,6 +125,7 @@ class LegalForm(db.Model):
     name_en: Mapped[str] = mapped_column(String(80), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class Project(db.Model):
@@ -195,7 +239,20 @@ class StageMove(db.Model):
     """One passage from a stage to another. Append-only: the history pipeline figures use."""
 
     __tablename__ = "stage_moves"
-    __table_args__ = (Index("ix_stage_moves_project_moved_at", "project_id", "moved_at"),)
+    __table_args__ = (
+        # A project's moves in time order; the stage too, so the review's conversion ("a
+        # later move to a further stage") reads the index alone.
+        Index("ix_stage_moves_project_moved_at", "project_id", "moved_at", "to_stage_id"),
+        # Moves by date (the conversion's entries of a period), covering as above.
+        Index("ix_stage_moves_moved_at", "moved_at", "project_id", "to_stage_id"),
+        # Submissions by date (the review's entries, the report's ideas, lead times).
+        Index("ix_stage_moves_submitted", "moved_at", "project_id",
+              sqlite_where=text("from_stage_id IS NULL"),
+              postgresql_where=text("from_stage_id IS NULL")),
+        # The stays that ended in a period, or still ran at its start (the review's time in
+        # stage and cumulative flow): a range scan that also covers the columns they read.
+        Index("ix_stage_moves_left_at", "left_at", "to_stage_id", "project_id", "moved_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
@@ -203,8 +260,12 @@ class StageMove(db.Model):
     from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
     to_stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
     moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    moved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     comment: Mapped[str | None] = mapped_column(Text)
+    # Derived, set once (stage_history.record_stage_move): the instant of the project's next
+    # stage move, which ended this stay; None while it is the last one. The append-only guard
+    # allows exactly None → a value (active history: it compares with the stored value).
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), active_history=True)
 
     project: Mapped[Project] = relationship(back_populates="moves")
     from_stage: Mapped[Stage | None] = relationship(foreign_keys=[from_stage_id])
@@ -235,11 +296,77 @@ class AppendOnlyError(RuntimeError):
 
 
 def _append_only_models() -> tuple[type, ...]:
+    from .checklists import CriterionTick, StageCriterionChange, StageMoveUntickedCriterion
+    from .cohorts import CohortProject, CohortVersion
     from .followup import NextStepChange, NoteRevision, ProjectEvent
     from .partners import SupportStatusChange
+    from .pole import PoleSettingsVersion
+    from .reference import ReferenceListChange
+    from .retention import PurgeRun, RetentionSettingsVersion
+    from .two_factor import SecuritySettingsChange
 
     return (StageMove, StatusChange, NoteRevision, ProjectEvent, NextStepChange,
-            SupportStatusChange)
+            SupportStatusChange, PoleSettingsVersion, StageSettingChange, CriterionTick,
+            StageCriterionChange, StageMoveUntickedCriterion, ReferenceListChange, CohortVersion,
+            CohortProject, SecuritySettingsChange, RetentionSettingsVersion, PurgeRun)
+
+
+# Derived columns of history rows written once after the insert (None → a value, never again).
+SET_ONCE = {StageMove: ("left_at",)}
+
+
+def _sets_once_only(obj) -> bool:
+    """True when the only change to a history row gives a set-once column its first value."""
+    state = inspect(obj)
+    allowed = SET_ONCE.get(type(obj)) or _set_once_elsewhere().get(type(obj), ())
+    changed = [attr for attr in state.attrs if attr.history.has_changes()]
+    return bool(changed) and all(
+        attr.key in allowed and list(attr.history.deleted) in ([], [None])
+        and attr.history.added and attr.history.added[0] is not None
+        for attr in changed)
+
+
+def _set_once_elsewhere() -> dict[type, tuple[str, ...]]:
+    """Set-once columns of history rows defined in other modules: a cohort membership's
+    leaving (who and when)."""
+    from .cohorts import CohortProject
+
+    return {CohortProject: ("left_at", "removed_by_id")}
+
+
+#: The session flag ``erasing`` sets (docs/erasure.md).
+_ERASING = "incubator.erasing"
+
+
+def _erasable_columns() -> dict[type, tuple[str, ...]]:
+    """The one exception to append-only history, for the right to erasure only: the columns
+    of history rows that copy a person's name or e-mail as it was, which ``erasing`` lets
+    the erasure rewrite with the pseudonym (docs/erasure.md). Nothing else, never a DELETE."""
+    from .followup import ProjectEvent
+
+    return {ProjectEvent: ("detail",)}
+
+
+@contextmanager
+def erasing(session: Session) -> Iterator[None]:
+    """Within this block (and its flushes), the guard lets ``_erasable_columns`` of history
+    rows change; it refuses every other UPDATE and DELETE as always. Used by
+    ``incubator.privacy.erasure`` only."""
+    session.info[_ERASING] = True
+    try:
+        yield
+    finally:
+        session.info.pop(_ERASING, None)
+
+
+def _erases_copied_names_only(session: Session, obj) -> bool:
+    """True inside ``erasing`` when the only changes to a history row are to its erasable
+    columns."""
+    if not session.info.get(_ERASING):
+        return False
+    allowed = _erasable_columns().get(type(obj), ())
+    changed = [attr.key for attr in inspect(obj).attrs if attr.history.has_changes()]
+    return bool(changed) and all(key in allowed for key in changed)
 
 
 def _soft_deleted_models() -> tuple[type, ...]:
@@ -256,7 +383,7 @@ def _history_is_append_only(session: Session, flush_context, instances) -> None:
     for obj in session.dirty:
         if isinstance(obj, _append_only_models()) and session.is_modified(
             obj, include_collections=False
-        ):
+        ) and not _sets_once_only(obj) and not _erases_copied_names_only(session, obj):
             raise AppendOnlyError(f"{type(obj).__name__} rows are never edited")
         if isinstance(obj, _soft_deleted_models()):
             state = inspect(obj)

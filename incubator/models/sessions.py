@@ -30,6 +30,7 @@ class EndReason(enum.StrEnum):
     IDLE = "idle"
     EXPIRED = "expired"
     REMEMBER_REUSED = "remember_reused"  # an already rotated remember token came back
+    TWO_FACTOR_CHANGED = "two_factor_changed"  # set up, turned off, or reset by a manager
 
 
 class UserSession(db.Model):

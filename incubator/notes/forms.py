@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext, ngettext
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
@@ -14,20 +14,30 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from wtforms.widgets import HiddenInput
 
 from ..forms import Form, LazyText, strip
+from ..i18n import localized
 from ..i18n import pole_today as local_today
-from ..models import NoteKind, Project, User, Visibility
+from ..models import Project, User, Visibility
 from ..permissions import can_write_note, writes_for_mentors
+from ..reference import note_kind_names, note_kinds
 
 BODY_MAX = 20_000
 
-NOTE_KIND_LABELS = {
-    NoteKind.MEETING.value: _l("Meeting"),
-    NoteKind.CALL.value: _l("Phone call"),
-    # (Its own context: the French of the address field, "Adresse e-mail", is not a kind.)
-    NoteKind.EMAIL.value: lazy_pgettext("kind of note", "E-mail"),
-    NoteKind.VISIT.value: _l("Visit"),
-    NoteKind.OTHER.value: _l("Other"),
-}
+
+
+class NoteKindLabels:
+    """Every note kind's name by code in the interface's language (``note_kinds.get(code,
+    code)`` in the templates), retired kinds too: old notes keep showing theirs. Reads the
+    table on first use only, once per request (templates of other pages pay nothing)."""
+
+    def get(self, code: str, default: str = "") -> str:
+        kind = note_kind_names().get(code)
+        return localized(kind) if kind is not None else default
+
+    def __getitem__(self, code: str) -> str:
+        return self.get(code, code)
+
+
+NOTE_KIND_LABELS = NoteKindLabels()
 
 VISIBILITY_LABELS = {
     Visibility.INTERNAL.value: _l("Internal (staff only)"),
@@ -58,11 +68,8 @@ def not_in_the_future(form: FlaskForm, field: DateField) -> None:
 
 
 class NoteForm(Form):
-    kind = SelectField(
-        _l("Kind"),
-        choices=[SelectChoice(code, label) for code, label in NOTE_KIND_LABELS.items()],
-        default=NoteKind.MEETING.value,
-    )
+    # Choices: the active kinds (set when built), plus a retired one an edited note keeps.
+    kind = SelectField(_l("Kind"), choices=[], default="meeting")
     happened_on = NoteDateField(
         _l("Date"), default=local_today,
         validators=[InputRequired(_l("Enter the date of the meeting, call or e-mail.")),
@@ -84,8 +91,17 @@ class NoteForm(Form):
         validators=[InputRequired(_l("Choose who can read the note."))],
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, kept_kind: str | None = None, **kwargs) -> None:
+        """``kept_kind``: the edited note's kind, offered even when retired since (saving
+        the note unchanged must not lose it)."""
         super().__init__(*args, **kwargs)
+        offered = note_kinds()
+        codes = {kind.code for kind in offered}
+        if kept_kind is not None and kept_kind not in codes:
+            retired = note_kind_names().get(kept_kind)
+            if retired is not None:
+                offered.append(retired)
+        self.kind.choices = [SelectChoice(kind.code, localized(kind)) for kind in offered]
         if current_user.is_authenticated and writes_for_mentors(current_user):
             self.visibility.choices = [SelectChoice(code, label)
                                        for code, label in MENTOR_VISIBILITY_LABELS.items()]

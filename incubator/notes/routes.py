@@ -146,7 +146,8 @@ def edit(project_id: int, note_id: int):
     project = _project(project_id)
     note = _note(project, note_id)
     _may_change(project, note)
-    return _render_edit(project, note, NoteEditForm(formdata=None, obj=note))
+    return _render_edit(project, note,
+                        NoteEditForm(formdata=None, obj=note, kept_kind=note.kind))
 
 
 def _deleted_meanwhile(project: Project, note_id: int):
@@ -175,7 +176,7 @@ def update(project_id: int, note_id: int):
     if note is None:
         return _deleted_meanwhile(project, note_id)
     _may_change(project, note)
-    form = NoteEditForm()
+    form = NoteEditForm(kept_kind=note.kind)
     if not form.validate_on_submit():
         return _render_edit(project, note, form, 422)
     try:

@@ -151,7 +151,8 @@ def open_link(notification_id: int):
     services.mark_read(current_user, [notification.id])
     db.session.commit()
     target = None
-    if notification.project_id in queries.linkable(current_user, [notification]):
+    if (notification.kind == services.CLOSURE_REQUESTED
+            or notification.project_id in queries.linkable(current_user, [notification])):
         target = services.link(notification)
     return vary_on_htmx(hx_redirect(target or url_for("notifications.index")))
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from flask import current_app, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select, update
 
@@ -42,8 +42,10 @@ IDEA_SUBMITTED = "idea_submitted"  # staff: a new idea arrived
 PROJECT_MOVED = "project_moved"  # advisor: their project was moved by someone else
 MENTOR_NOTE = "mentor_note"  # advisor: a mentor wrote a note on their project
 MENTORING = "mentoring"  # advisor: a mentor linked, a mentorship ended, hours logged
+HANDED_OVER = "handed_over"  # staff: a departing advisor's projects and steps are now theirs
+CLOSURE_REQUESTED = "closure_requested"  # managers: someone asks that their account be closed
 KINDS = (STAGE_CHANGED, NOTE_SHARED, DOCUMENT_SHARED, NEXT_STEP_ASSIGNED, IDEA_SUBMITTED,
-         PROJECT_MOVED, MENTOR_NOTE, MENTORING)
+         PROJECT_MOVED, MENTOR_NOTE, MENTORING, HANDED_OVER, CLOSURE_REQUESTED)
 
 
 def _stage(detail: dict) -> str:
@@ -80,6 +82,16 @@ def message(notification: Notification) -> str:
                  title=title, stage=_stage(detail), actor=detail.get("actor", ""))
     if notification.kind == MENTORING:
         return _mentoring_message(detail, title)
+    if notification.kind == HANDED_OVER:
+        return _("You replace %(from)s: %(projects)s and %(steps)s are now yours (hand-over by "
+                 "%(actor)s).", actor=detail.get("actor", ""),
+                 projects=ngettext("%(num)d project", "%(num)d projects",
+                                   detail.get("projects", 0)),
+                 steps=ngettext("%(num)d open next step", "%(num)d open next steps",
+                                detail.get("steps", 0)),
+                 **{"from": detail.get("from", "")})
+    if notification.kind == CLOSURE_REQUESTED:
+        return _("%(actor)s asks that their account be closed.", actor=detail.get("actor", ""))
     return title
 
 
@@ -103,6 +115,8 @@ def _mentoring_message(detail: dict, title: str) -> str:
 def link(notification: Notification, external: bool = False) -> str | None:
     """The project's page, if the notification is about one. The caller decides whether the
     reader may still open it (see ``notifications.queries.linkable``)."""
+    if notification.kind == CLOSURE_REQUESTED:
+        return _url("closures.index", external)
     if notification.project_id is None:
         return None
     return _url("projects.show", external, project_id=notification.project_id)
@@ -221,3 +235,19 @@ def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
     result = db.session.execute(statement.values(read_at=utcnow())
                                 .execution_options(synchronize_session=False))
     return result.rowcount
+
+
+def handed_over(receiving: User, by: User, departing: User, projects: int, steps: int) -> None:
+    """A manager handed ``departing``'s projects and open next steps to ``receiving``: they
+    are told (one notification, not one per project). Raises ValueError only if
+    HANDED_OVER left KINDS (``notify``)."""
+    notify([receiving], HANDED_OVER, None, by, actor=by.name, projects=projects, steps=steps,
+           **{"from": departing.name})
+
+
+def closure_requested(managers: Iterable[User], by: User) -> None:
+    """``by`` asked that their account be closed: the active managers are told (in the app
+    and by e-mail unless they turned e-mails off), with a link to the list of requests.
+    The reason typed stays in the request, never in a notification or an e-mail. Raises
+    ValueError only if CLOSURE_REQUESTED left KINDS (``notify``)."""
+    notify(managers, CLOSURE_REQUESTED, None, by, actor=by.name)

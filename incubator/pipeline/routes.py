@@ -29,6 +29,7 @@ def index():
     today = pole_today(now)
     try:
         filters = ReviewFilters.from_args(request.args, today)
+        queries.check_filters(filters)
     except FilterError as error:
         fail(400, str(error))
     wanted, fmt = request.args.get("table"), request.args.get("format")
@@ -38,8 +39,10 @@ def index():
     review = queries.review(filters, now, today, only=wanted)
     if wanted is not None:
         table = review.table(wanted)
+        # Named in the reader's language only (the page's and the table's titles), the
+        # period in ISO days.
         period = f"{filters.period.start.isoformat()}_{filters.period.end.isoformat()}"
-        return table_response(table, fmt, f"pipeline-{wanted}-{period}",
+        return table_response(table, fmt, f"{_('Pipeline review')} - {table.title} {period}",
                               what=f"pipeline.{wanted}")
     url = url_for("pipeline.index", **filters.args())
     context = {"review": review, "filters": filters, "review_url": url,

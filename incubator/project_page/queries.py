@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..accompaniment import queries as accompaniment
+from ..checklists import queries as checklists
+from ..cohorts import queries as cohorts
 from ..committees import queries as committees
 from ..documents import queries as documents
 from ..groups import queries as groups
@@ -25,7 +27,7 @@ from ..supports import queries as supports
 from ..timeline import TimelineEntry
 
 FEATURES = (notes, next_steps, documents, mentoring, supports, committees, referrals, groups,
-            accompaniment)
+            accompaniment, checklists, cohorts)
 
 
 def sections(user: User, project: Project) -> dict[str, Any]:

@@ -51,6 +51,8 @@ def timeline_entries(project: Project) -> list[TimelineEntry]:
         .where(ProjectEvent.kind.not_like("committee_%"))
         # Accompaniment time's events are staff-only: read by accompaniment.queries.
         .where(ProjectEvent.kind.not_like("accompaniment_%"))
+        # Cohorts' events are staff-only: read by cohorts.queries.
+        .where(ProjectEvent.kind.not_like("cohort_%"))
         .options(joinedload(ProjectEvent.actor))
     )
     entries = [TimelineEntry("move", m.moved_at, m) for m in moves]

@@ -60,7 +60,8 @@ def _form(project: Project | None = None) -> ProjectForm:
     form = ProjectForm(obj=project)
     if project is None or not can_record_jobs_created(current_user, project):
         del form.jobs_created  # the jobs a project created: once it is launched
-    form.set_choices(themes(), legal_forms())
+    form.set_choices(themes(kept=project.theme_id if project else None),
+                     legal_forms(kept=project.legal_form_id if project else None))
     if project is not None and not form.is_submitted() and project.funding_need_cents is not None:
         form.funding_need.data = Decimal(project.funding_need_cents) / 100
     return form

@@ -32,6 +32,7 @@ from ..outbox import queue_mail
 from ..permissions import can_be_advisor, can_be_holder, is_pending_staff
 from ..positions import place_at_end
 from ..reference import first_stage
+from ..stage_history import record_stage_move
 from ..tokens import make_password_token
 from ..urls import absolute_url
 from ..versions import StaleVersion, check_version, save_version
@@ -143,11 +144,7 @@ def submit_project(project: Project, by: User, *, now: datetime | None = None) -
                      stage_entered_at=now, last_activity_at=now)
     except StaleVersion:
         raise NotSubmittable("not a draft any more") from None
-    move = StageMove(
-        project_id=project.id, from_stage_id=None, to_stage_id=stage.id, moved_by_id=by.id,
-        moved_at=now,
-    )
-    db.session.add(move)
+    move = record_stage_move(project.id, None, stage.id, moved_by_id=by.id, moved_at=now)
     db.session.flush()
     place_at_end(project, stage.id)
     idea_submitted(project, by)

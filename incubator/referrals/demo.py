@@ -18,9 +18,9 @@ from .services import refer
 REFERRALS: tuple[tuple, ...] = (
     ("Conserverie de légumes locaux", "CAE Vilaine Entreprendre", "outgoing", None,
      "taken_up", "Tester l’activité de transformation en entrepreneuse salariée avant de "
-     "créer une structure.", "Entrée en CAE : contrat d’appui au projet d’entreprise signé."),
+     "créer une structure.", "Entrée en CAE : contrat d’appui au projet d’entreprise signé."),
     ("Service d’aide à domicile en SCOP", "DLA d’Ille-et-Vilaine", "incoming", "created",
-     "taken_up", "Association d’aide à domicile qui envisage sa transformation en SCOP : "
+     "taken_up", "Association d’aide à domicile qui envisage sa transformation en SCOP : "
      "le DLA l’adresse au pôle pour l’accompagnement coopératif.", ""),
     ("Boulangerie paysanne en coopérative", "France Active Bretagne", "outgoing", 9,
      "taken_up", "Garantie du prêt bancaire pour le four et le fournil.",

@@ -19,11 +19,17 @@ from .. import once
 from ..confirm import ask_first, confirmed
 from ..dom import dom_id
 from ..extensions import db
-from ..htmx import hx_redirect, page_or_fragment, project_done, project_url, render
+from ..htmx import (
+    hx_redirect,
+    page_or_fragment,
+    project_done,
+    project_or_abort,
+    project_url,
+    render,
+)
 from ..labels import REFERRAL_DIRECTION_LABELS, REFERRAL_OUTCOME_LABELS
 from ..models import Project, Referral
 from ..permissions import can_manage_referrals
-from ..permissions import visible_project_or_404 as _project_or_404
 from ..versions import StaleVersion
 from . import bp, queries, services
 from .forms import ChangeForm, DeleteForm, ReferralForm
@@ -37,10 +43,7 @@ def _referral_labels() -> dict:
 
 
 def _may_manage(project_id: int) -> Project:
-    project = _project_or_404(project_id)
-    if not can_manage_referrals(current_user):
-        abort(403)
-    return project
+    return project_or_abort(project_id, lambda user, _project: can_manage_referrals(user))
 
 
 def _anchor(project: Project) -> str:
@@ -97,7 +100,7 @@ def add(project_id: int):
                 outcome=form.outcome.data, outcome_note=form.outcome_note.data or "")
         except services.ReferralError as error:
             db.session.rollback()
-            project = _project_or_404(project_id)
+            project = _may_manage(project_id)
             form = ReferralForm.with_partners(queries.partner_choices())
             form.validate()
             form.form_errors.append(str(error))
@@ -153,7 +156,7 @@ def change(project_id: int, referral_id: int):
             flash(_("Referral changed: %(name)s.", name=name)
                   if changed else _("Nothing to change."), "success" if changed else "info")
             return hx_redirect(_anchor(project))
-        project = _project_or_404(project_id)
+        project = _may_manage(project_id)
         referral = _referral(project, referral_id)
         form.show_version(referral.version)
     return _change_page(project, referral, form, status)

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import (
@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from ..analytics import analytic_statements
 from ..extensions import db
 from ..i18n import localized, pole_today
 from ..labels import (
@@ -71,6 +72,7 @@ from ..models import (
 )
 from ..models.types import UTCDateTime, utcnow
 from ..partners.queries import yearly_steps
+from ..pole import pole_time_zone
 from ..tables import Column, Link, Table
 from ..text import sort_key
 
@@ -94,8 +96,8 @@ class Period:
 
 
 def period(year: int) -> Period:
-    """The year ``year`` in the pole's time zone (config BABEL_DEFAULT_TIMEZONE)."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    """The year ``year`` in the pole's time zone (/admin/pole, else the configuration)."""
+    zone = ZoneInfo(pole_time_zone())
     first, following = date(year, 1, 1), date(year + 1, 1, 1)
 
     def midnight(day: date) -> datetime:
@@ -146,6 +148,11 @@ def years_available() -> list[int]:
     return list(range(this_year, start - 1, -1))
 
 
+# The per-project lists show their first rows on the page, every row in the exports
+# (docs/performance.md: thousands of rows cost seconds to render).
+LIST_SHOWN = 50
+
+
 # Projects: stays in stages, exits ---------------------------------------------------------
 
 
@@ -162,16 +169,16 @@ def _stage_then(change=StatusChange):
 
 def _in_stage_at(moment: datetime, *, inclusive: bool):
     """The projects active in a stage at ``moment``, with that stage (columns project_id,
-    stage_id): their last stage move before it (``inclusive``: at or before) is the
-    stage, and their last change of status then, if any, is no pause or closing (a
-    reopening). Two grouped maxima read from the (project, moment) indexes: the cost grows
-    with the number of projects, not by sorting the whole history."""
+    stage_id): the stay that covers it (a move at or before it, ``inclusive``, else before
+    it, whose ``left_at`` is after it or empty) is the stage, and their last change of
+    status then, if any, is no pause or closing (a reopening). The stays come from a range
+    scan of ``ix_stage_moves_left_at``; the status from a grouped maximum of the (project,
+    moment) index: the cost grows with the projects, not with the length of the history."""
     def before(column):
         return column <= _at(moment) if inclusive else column < _at(moment)
 
-    last_move = (select(StageMove.project_id, func.max(StageMove.moved_at).label("at"))
-                 .where(before(StageMove.moved_at)).group_by(StageMove.project_id)
-                 .subquery("last_move"))
+    left_after = StageMove.left_at > _at(moment) if inclusive \
+        else StageMove.left_at >= _at(moment)
     last_change = (select(StatusChange.project_id,
                           func.max(StatusChange.changed_at).label("at"))
                    .where(before(StatusChange.changed_at)).group_by(StatusChange.project_id)
@@ -179,12 +186,12 @@ def _in_stage_at(moment: datetime, *, inclusive: bool):
     change = aliased(StatusChange)
     return (select(StageMove.project_id.label("project_id"),
                    StageMove.to_stage_id.label("stage_id"))
-            .join(last_move, and_(last_move.c.project_id == StageMove.project_id,
-                                  last_move.c.at == StageMove.moved_at))
             .outerjoin(last_change, last_change.c.project_id == StageMove.project_id)
             .outerjoin(change, and_(change.project_id == last_change.c.project_id,
                                     change.changed_at == last_change.c.at))
-            .where(or_(last_change.c.project_id.is_(None), change.to_status == "active")))
+            .where(before(StageMove.moved_at),
+                   or_(StageMove.left_at.is_(None), left_after),
+                   or_(last_change.c.project_id.is_(None), change.to_status == "active")))
 
 
 def _accompanied(span: Period):
@@ -362,7 +369,10 @@ def abandonments(span: Period) -> Table:
          Column("reason", _("Reason"))],
         table_rows,
         definition=_("Projects closed as abandoned during the year (as in the table of "
-                     "outcomes), with the reason written when closing."),
+                     "outcomes), with the reason written when closing. In the order of "
+                     "their closing; the page shows the first ones (a line says how many "
+                     "more), the XLSX workbook and the table's export all of them."),
+        shown=LIST_SHOWN,
         empty=_("No project was abandoned this year."))
 
 
@@ -597,7 +607,8 @@ def time_by_project(span: Period) -> Table:
         .select_from(AccompanimentTime).join(Project, Project.id == AccompanimentTime.project_id)
         .where(_in_days(AccompanimentTime.spent_on, span))
         .group_by(Project.id, Project.title)).all()
-    rows = sorted(rows, key=lambda row: (sort_key(row[1]), row[0]))
+    # Largest first: the page shows the first LIST_SHOWN, the exports every row.
+    rows = sorted(rows, key=lambda row: (-(row[-1] or 0), sort_key(row[1]), row[0]))
     table_rows = [(_project_link(row[0], row[1]), *(_hours(m) for m in row[2:]))
                   for row in rows]
     footer = None
@@ -613,7 +624,10 @@ def time_by_project(span: Period) -> Table:
         table_rows, footer=footer,
         definition=_("Time the pole's staff logged on each project on a day of the year, "
                      "in hours (minutes summed, then rounded to the hundredth), by kind of "
-                     "contact."),
+                     "contact. The projects with the most time first; the page shows the "
+                     "first ones (a line says how many more), the XLSX workbook and the "
+                     "table's export all of them."),
+        shown=LIST_SHOWN,
         empty=_("No accompaniment time was logged this year."))
 
 
@@ -676,10 +690,13 @@ SECTIONS = (
 
 def table(key: str, span: Period) -> Table:
     """One table of the report (KeyError: no such table)."""
-    return BUILDERS[key](span)
+    builder = BUILDERS[key]
+    analytic_statements()
+    return builder(span)
 
 
 def report(span: Period) -> list[Table]:
     """Every table of the report, in the page's order."""
+    analytic_statements()
     return [builder(span) for builder in BUILDERS.values()]
 

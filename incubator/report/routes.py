@@ -22,7 +22,7 @@ from . import bp, queries
 def _export(span: queries.Period, fmt: str, key: str | None):
     if fmt not in FORMATS:
         fail(400, _("Unknown export format: choose CSV or XLSX."))
-    name = f"rapport-financeurs-{span.year}"
+    name = _("Funders' report %(year)s", year=span.year)  # in the reader's language
     if not key:
         if fmt != "xlsx":
             fail(400, _("A CSV file holds one table: choose a table, or the XLSX workbook "
@@ -30,7 +30,8 @@ def _export(span: queries.Period, fmt: str, key: str | None):
         return workbook_response(queries.report(span), name, what=f"report.{span.year}")
     if key not in queries.BUILDERS:
         fail(400, _("This report has no such table."))
-    return table_response(queries.table(key, span), fmt, f"{name}-{key}",
+    table = queries.table(key, span)
+    return table_response(table, fmt, f"{name} - {table.title}",
                           what=f"report.{span.year}.{key}")
 
 

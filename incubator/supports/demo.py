@@ -18,7 +18,7 @@ from .services import add_support, move_status
 # (weeks ago, status, amount in euros or None); the first is the one it was added with.
 SUPPORTS: tuple[tuple, ...] = (
     ("Boulangerie paysanne", "Région Bretagne", "grant", "Pass Création",
-     "Dossier porté par le collectif ; accord partiel sur l’investissement du fournil.",
+     "Dossier porté par le collectif ; accord partiel sur l’investissement du fournil.",
      ((30, "requested", "25000"), (20, "granted", "18000"))),
     ("Boulangerie paysanne", "France Active Bretagne", "guarantee",
      "Garantie France Active", "Garantie à 50 % du prêt bancaire.",
@@ -30,7 +30,7 @@ SUPPORTS: tuple[tuple, ...] = (
      "Locaux vacants de la zone de Cap Nord", "Bail précaire de 23 mois, 300 m².",
      ((28, "envisaged", None), (22, "granted", None))),
     ("Ressourcerie textile", "Fondation de France — Grand Ouest", "grant",
-     "Appel « Emploi et territoires »", "Refus : projet jugé trop avancé pour l’appel.",
+     "Appel « Emploi et territoires »", "Refus : projet jugé trop avancé pour l’appel.",
      ((25, "requested", "15000"), (14, "refused", "15000"))),
     ("Ressourcerie textile", "Département d’Ille-et-Vilaine", "grant",
      "Fonds d’appui aux initiatives", "", ((6, "requested", "10000"),)),
@@ -39,7 +39,7 @@ SUPPORTS: tuple[tuple, ...] = (
     ("Service d’aide à domicile", "Plateforme Initiative du Pays de Redon", "honour_loan",
      "Prêt d’honneur création", "", ((36, "granted", "5000"), (30, "paid", "5000"))),
     ("Atelier vélo participatif", "Commune de Redon", "premises", "",
-     "Piste : l’ancien local des services techniques.", ((8, "envisaged", None),)),
+     "Piste : l’ancien local des services techniques.", ((8, "envisaged", None),)),
     ("Atelier vélo participatif", "Crédit Coopératif — agence de Rennes", "loan", "",
      "", ((8, "envisaged", "12000"),)),
     ("Chantier d’éco-construction", "CRESS Bretagne", "networking",

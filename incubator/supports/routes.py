@@ -17,13 +17,19 @@ from flask_login import current_user, login_required
 from .. import once
 from ..dom import dom_id
 from ..extensions import db
-from ..htmx import hx_redirect, page_or_fragment, project_done, project_url, render
+from ..htmx import (
+    hx_redirect,
+    page_or_fragment,
+    project_done,
+    project_or_abort,
+    project_url,
+    render,
+)
 from ..i18n import de
 from ..labels import SUPPORT_KIND_LABELS, SUPPORT_STATUS_LABELS
 from ..models import SUPPORT_TRANSITIONS, Project, Support
 from ..params import parse_int
 from ..permissions import can_manage_supports
-from ..permissions import visible_project_or_404 as _project_or_404
 from ..versions import StaleVersion
 from . import bp, queries, services
 from .forms import AddForm, ChangeForm, DeleteForm, StatusForm, section_forms
@@ -42,10 +48,7 @@ def _support_labels() -> dict:
 
 
 def _may_manage(project_id: int) -> Project:
-    project = _project_or_404(project_id)
-    if not can_manage_supports(current_user, project):
-        abort(403)
-    return project
+    return project_or_abort(project_id, can_manage_supports)
 
 
 def _support(project: Project, support_id: int) -> Support:
@@ -109,7 +112,7 @@ def add(project_id: int):
                 comment=form.comment.data or "")
         except services.SupportsError as error:
             db.session.rollback()
-            project = _project_or_404(project_id)
+            project = _may_manage(project_id)
             form.with_partners(queries.partner_choices())
             form.form_errors.append(str(error))
             valid = False
@@ -149,11 +152,11 @@ def status(project_id: int, support_id: int):
     except services.SupportsError as error:
         db.session.rollback()
         form.form_errors.append(str(error))
-        project = _project_or_404(project_id)
+        project = _may_manage(project_id)
         return _refused(project, _support(project, support_id), 422, form)
     except StaleVersion:
         db.session.rollback()
-        project = _project_or_404(project_id)
+        project = _may_manage(project_id)
         support = _support(project, support_id)
         form.form_errors.append(_stale())
         form.show_version(support.version)
@@ -206,7 +209,7 @@ def change(project_id: int, support_id: int):
             flash(_("Support %(of_name)s changed.", of_name=de(partner.display_name))
                   if changed else _("Nothing to change."), "success" if changed else "info")
             return hx_redirect(_anchor(project))
-        project = _project_or_404(project_id)
+        project = _may_manage(project_id)
         support = _support(project, support_id)
         form.with_partners(queries.partner_choices(keep=support.partner_id))
         form.show_version(support.version)
@@ -232,7 +235,7 @@ def delete(project_id: int, support_id: int):
         services.delete_support(current_user, project, support, seen)
     except StaleVersion:
         db.session.rollback()
-        project = _project_or_404(project_id)
+        project = _may_manage(project_id)
         support = _support(project, support_id)
         form.form_errors.append(_("Someone changed this support since you opened the page: "
                                   "look at it again before deleting it."))

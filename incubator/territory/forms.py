@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, StringField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from ..forms import Form, LocalDecimalField, at_most, strip
+from ..i18n import pole_today
 from ..numbers import local_number
 from ..params import parse_int
 
 MAX_JOBS = 100_000_000
+
+
+def _not_to_come(form, field) -> None:
+    """The page reads the years up to this one (a later year in its URL is a 400): a figure
+    typed for a year to come (2062 for 2026) would be saved where nobody can see it."""
+    this_year = pole_today().year
+    if isinstance(field.data, int) and field.data > this_year:
+        raise ValidationError(_("Enter a year from 1900 to %(year)d: the salaried jobs of "
+                                "a year to come are not published yet.", year=this_year))
 
 
 def _version(value) -> int | None:
@@ -20,7 +31,7 @@ def _version(value) -> int | None:
 class EmploymentForm(Form):
     year = IntegerField(_l("Year"), validators=[
         InputRequired(_l("Give the year of the figure, e.g. 2024.")),
-        NumberRange(min=1900, max=2100, message=_l("Enter a year, e.g. 2024."))])
+        NumberRange(min=1900, max=2100, message=_l("Enter a year, e.g. 2024.")), _not_to_come])
     salaried_jobs = LocalDecimalField(
         _l("Salaried jobs of the territory"), places=0,
         example=lambda: local_number(23953),

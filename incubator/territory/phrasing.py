@@ -56,14 +56,9 @@ def _family_sentence(family: str, count: int, share: str) -> str:
                         "establishments.",
                         "%(count)s foundations, i.e. %(share)s of the territory's ESS employer "
                         "establishments.", count, **values)
-    if family == OrganisationFamily.ESUS_COMPANY:
-        return ngettext("%(count)s ESUS company, i.e. %(share)s of the territory's ESS "
-                        "employer establishments.",
-                        "%(count)s ESUS companies, i.e. %(share)s of the territory's ESS "
-                        "employer establishments.", count, **values)
-    return ngettext("%(count)s other organisation, i.e. %(share)s of the territory's ESS "
+    return ngettext("%(count)s ESUS company, i.e. %(share)s of the territory's ESS "
                     "employer establishments.",
-                    "%(count)s other organisations, i.e. %(share)s of the territory's ESS "
+                    "%(count)s ESUS companies, i.e. %(share)s of the territory's ESS "
                     "employer establishments.", count, **values)
 
 
@@ -126,6 +121,13 @@ def key_sentences(summary: Summary, counts: dict[str, tuple[int, int, int, Decim
             jobs=number(summary.estimated_jobs)))
     else:
         notes.append(_("Every job counted is an exact headcount."))
+    outside = counts.get(OrganisationFamily.OTHER.value, (0, 0, 0, 0))[0]
+    if outside:
+        notes.append(ngettext(
+            "%(count)s organisation of the directory is of no ESS family (“Other”): it is "
+            "not counted.",
+            "%(count)s organisations of the directory are of no ESS family (“Other”): they "
+            "are not counted.", outside, count=number(outside)))
     if summary.unknown:
         notes.append(ngettext(
             "%(count)s employer establishment has neither a headcount nor a size band: it "

@@ -1,5 +1,6 @@
 """Reads of the territory key figures (docs/territory.md): the ESS establishments of the
-organisations directory and their jobs for a year, by family, commune and sector, and the
+organisations directory (of an ESS family: ``ESS_FAMILIES``) and their jobs for a year, by
+family, commune and sector, and the
 territory's salaried jobs a manager entered (the denominator of the ESS share).
 
 Every figure is one SQL aggregation over ``organisations`` (a fixed number of statements
@@ -73,8 +74,12 @@ FAMILY_LABELS = {
     OrganisationFamily.MUTUAL.value: _l("Mutuals"),
     OrganisationFamily.FOUNDATION.value: _l("Foundations"),
     OrganisationFamily.ESUS_COMPANY.value: _l("ESUS companies"),
-    OrganisationFamily.OTHER.value: _l("Other organisations"),
 }
+# The ESS families the page counts. An organisation of the directory of no ESS family
+# ("other": a local authority, a company outside the ESS, a network entered for its
+# contacts) is not an ESS establishment: the pole's figures leave it out, and the page only
+# says how many there are.
+ESS_FAMILIES = tuple(FAMILY_LABELS)
 TABLE_KEYS = ("families", "communes", "sectors", "employment")
 
 
@@ -125,6 +130,11 @@ def in_directory(year: int) -> ColumnElement[bool]:
     end = end_of_year(year)
     return and_(Organisation.created_at < end,
                 or_(Organisation.archived_at.is_(None), Organisation.archived_at >= end))
+
+
+def is_ess() -> ColumnElement[bool]:
+    """An ESS establishment: of one of the ESS families (``ESS_FAMILIES``)."""
+    return Organisation.family.in_(ESS_FAMILIES)
 
 
 def is_member_in(year: int) -> ColumnElement[bool]:
@@ -187,7 +197,7 @@ def summary(year: int) -> Summary:
                _count(is_estimated()).label("estimated"),
                _jobs_sum(is_estimated()).label("estimated_jobs"),
                _count(is_unknown_employer()).label("unknown"))
-        .where(in_directory(year))
+        .where(in_directory(year), is_ess())
     ).one()
     return Summary(year=year, establishments=row.establishments, employers=int(row.employers),
                    members=int(row.members), member_employers=int(row.member_employers),
@@ -196,7 +206,8 @@ def summary(year: int) -> Summary:
 
 
 def family_counts(year: int) -> dict[str, tuple[int, int, int, Decimal]]:
-    """{family: (establishments, employers, members, jobs)} of the year, one statement."""
+    """{family: (establishments, employers, members, jobs)} of the year, one statement;
+    "other" (no ESS family) included, for the page to say how many it leaves out."""
     rows = db.session.execute(
         select(Organisation.family, *_measures(year))
         .where(in_directory(year)).group_by(Organisation.family)
@@ -207,8 +218,8 @@ def family_counts(year: int) -> dict[str, tuple[int, int, int, Decimal]]:
 
 def families_table(year: int, counts: dict[str, tuple[int, int, int, Decimal]]) -> Table:
     """By family (in the families' order): establishments, employers, their share of the
-    territory's ESS employers, members of the pole, jobs; a totals row."""
-    total_employers = sum(c[1] for c in counts.values())
+    territory's ESS employers, members of the pole, jobs; a totals row. ESS families only."""
+    total_employers = sum(counts[family][1] for family in ESS_FAMILIES if family in counts)
     rows = []
     for family, label in FAMILY_LABELS.items():
         if family not in counts:
@@ -250,7 +261,7 @@ def _grouped_table(year: int, key: str, key_column, text_column, title, label, u
             .scalar_subquery(), spelling)
     rows = db.session.execute(
         select(spelling.label("name"), *_measures(year))
-        .where(in_directory(year)).group_by(key_column)
+        .where(in_directory(year), is_ess()).group_by(key_column)
     ).all()
     total = sum(row.establishments for row in rows)
     body = []
@@ -292,8 +303,9 @@ def sectors_table(year: int) -> Table:
 
 def _definition(year: int):
     return _(
-        "Establishments: the organisations of the directory at the end of %(year)s (entered "
-        "by 31 December %(year)s and not archived before then). Employers: marked as "
+        "Establishments: the organisations of an ESS family (associations, cooperatives, "
+        "mutuals, foundations, ESUS companies) in the directory at the end of %(year)s "
+        "(entered by 31 December %(year)s and not archived before then). Employers: marked as "
         "employers, or with salaried staff by their headcount or INSEE size band (any band "
         "but NN). Jobs: the exact headcount when known, else the middle of the INSEE size "
         "band (10,000 for “10,000 and more”), today's figures for every year. Members: "

@@ -59,7 +59,8 @@ def _export(year: int):
     if key not in queries.TABLE_KEYS or fmt not in FORMATS:
         fail(400, _("This download does not exist: choose one of the page's CSV or XLSX "
                     "links."))
-    return table_response(_table(key, year), fmt, f"territoire-{key}-{year}",
+    table = _table(key, year)
+    return table_response(table, fmt, f"{_('Territory key figures')} {year} - {table.title}",
                           what=f"territory.{key}")
 
 

@@ -375,3 +375,40 @@
     }
   });
 })();
+
+// --- The review's tabs (templates/pipeline/_tabs.html) -----------------------------------
+// On a phone the tab bar scrolls sideways inside itself: the current tab is brought into
+// view when the page opens (the bar alone scrolls, never the page).
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    var current = document.querySelector(".review-tabs a[aria-current=page]");
+    var bar = current && current.closest("ul");
+    if (!bar || bar.scrollWidth <= bar.clientWidth) return;
+    var right = current.offsetLeft + current.offsetWidth - bar.offsetLeft;
+    if (right > bar.clientWidth) bar.scrollLeft = right - bar.clientWidth;
+  });
+  // A tab reached with the keyboard comes whole into view (the browser would leave one
+  // that is partly visible where it is).
+  document.addEventListener("focusin", function (event) {
+    var link = event.target;
+    if (link.matches && link.matches(".review-tabs a")) {
+      link.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
+  });
+})();
+
+// --- Live searches typed into before the scripts ran ----------------------------------------
+// A live search (a form whose hx-trigger listens to "input") only hears what is typed once
+// htmx has processed the page; on a slow network someone may type first, and htmx takes the
+// typed text as the field's starting value. Once htmx is ready, a form whose text differs
+// from what the page was served with is submitted, which htmx sends as its search.
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[hx-trigger*='input']").forEach(function (form) {
+      var typed = Array.prototype.some.call(
+        form.querySelectorAll("input[type=search], input[type=text]"),
+        function (input) { return input.value !== input.defaultValue; });
+      if (typed && form.requestSubmit) form.requestSubmit();
+    });
+  });
+})();

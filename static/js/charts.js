@@ -114,7 +114,10 @@
     if (data.type !== "doughnut") {
       options.scales = {
         x: { stacked: data.stacked },
-        y: { stacked: data.stacked, beginAtZero: true, ticks: { callback: function (value) { return tick(value); } } },
+        // Counts and euros are shown whole: ticks at whole steps, or 0.5 reads "0 1 1 2 2".
+        y: { stacked: data.stacked, beginAtZero: true,
+             ticks: { precision: kind === "count" || kind === "money" ? 0 : undefined,
+                      callback: function (value) { return tick(value); } } },
       };
     }
     return { type: data.type, data: { labels: data.labels, datasets: datasets(data) }, options: options };

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from incubator.extensions import db
 
@@ -87,10 +87,53 @@ def live_app(tmp_path):
     return app
 
 
+class _InFlight:
+    """The requests the live server is still answering, counted by its handler threads.
+
+    A request is in flight from the handler's start until its answer is written (or the
+    client went away); a keep-alive connection waiting for the browser's next request is
+    not. The live server's teardown waits for none to be left before it drops the
+    database, so no request of a finished test meets a dropped schema or leaves its
+    connection to the garbage collector (psycopg's ``BaseConnection.__del__`` then reports
+    it in whatever test runs next). Counted around ``run_wsgi``, not around the WSGI
+    response's ``close()``: werkzeug skips that close when the client hung up first.
+    """
+
+    def __init__(self):
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def enter(self) -> None:
+        with self.idle:
+            self.count += 1
+
+    def leave(self) -> None:
+        with self.idle:
+            self.count -= 1
+            self.idle.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for no request to be in flight; True if none is."""
+        with self.idle:
+            return self.idle.wait_for(lambda: self.count == 0, timeout)
+
+
+class _CountedHandler(WSGIRequestHandler):
+    def run_wsgi(self) -> None:
+        in_flight = self.server.in_flight  # type: ignore[attr-defined]
+        in_flight.enter()
+        try:
+            super().run_wsgi()
+        finally:
+            in_flight.leave()
+
+
 @pytest.fixture
 def live_server(live_app) -> Iterator[str]:
     """The app served on a free local port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, live_app, threaded=True,
+                         request_handler=_CountedHandler)
+    server.in_flight = in_flight = _InFlight()  # type: ignore[attr-defined]
     live_app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # mailed links
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -99,6 +142,8 @@ def live_server(live_app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        # The page may still be fetching (its favicon, a poll): let those answers finish.
+        assert in_flight.drain(timeout=10), "a request of the live server never finished"
         with live_app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -50,9 +50,14 @@ def test_log_time_with_the_keyboard_and_see_the_total_change(page, live_server, 
     page.keyboard.type("1,30")
     page.keyboard.press("Enter")
     expect(section.locator(".field-error")).to_contain_text("peut vouloir dire")
+    # The refused form's swap settles (its error summary takes the focus) before we type.
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     section.get_by_label("Durée").fill("")
     section.get_by_label("Durée").focus()
     page.keyboard.type("45 min")
+    expect(section.get_by_label("Durée")).to_have_value("45 min")
+    expect(section.get_by_label("Durée")).to_be_focused()
     page.keyboard.press("Enter")
     expect(total).to_contain_text("2\u00a0h\u00a015")
     assert axe_violations(page) == []

@@ -56,6 +56,9 @@ def drag(page: Page, source, target) -> None:
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 4, steps=12)
+    # Sortable ignores a drag over a card still moving (its 150 ms animation): pause over
+    # the target once they have settled, as a hand would (tests/browser/test_stages.py).
+    page.wait_for_timeout(200)
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 5, steps=3)
     page.mouse.up()
 

@@ -78,3 +78,21 @@ def test_a_chart_swapped_in_by_htmx_is_drawn_again(page, live_server, live_app):
     page.emulate_media(media="print")
     page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
     assert page.locator("figure.chart canvas").bounding_box()["width"] > 100
+
+
+def test_a_chart_of_a_few_projects_has_whole_ticks_each_once(page, live_server, live_app):
+    """Two projects in a stage: Chart.js put ticks every 0.5, which the count format wrote
+    as whole numbers, so the axis read « 0 1 1 2 2 »."""
+    with live_app.app_context():
+        factories.user(role="manager", email="claire@cades.example", name="Claire Rouxel")
+        factories.project(title="Épicerie vrac")
+        factories.project(title="Ressourcerie")
+        db.session.commit()
+    log_in(page, live_server, "claire@cades.example")
+    page.goto(live_server + "/pipeline")
+    page.wait_for_load_state("load")
+    expect(page.locator("#chart-stages_now canvas")).to_be_visible()
+    ticks = page.evaluate("""() => Chart.getChart(
+        document.querySelector('#chart-stages_now canvas')).scales.y.ticks.map(t => t.value)""")
+    assert len(ticks) > 1
+    assert all(value == int(value) for value in ticks), ticks

@@ -14,7 +14,7 @@ from incubator.extensions import db
 from incubator.models import ProjectHolder, utcnow
 
 from .. import factories
-from ..hostile_data import LongText, build
+from ..hostile_data import LongText, build_once
 from .conftest import ALL_IMPACTS, axe_violations, log_in
 from .test_narrow_screens import OVERFLOWING
 
@@ -27,7 +27,9 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
     if role == "anonymous":
         return common + ["/auth/login", "/auth/register", "/auth/reset",
                          f"/auth/password/{links['coholder1']}", "/board"]
-    account = ["/account/sessions", "/account/password", "/notifications", "/next-steps"]
+    account = ["/account", "/account/sessions", "/account/password", "/notifications",
+               "/next-steps"]
+    account += ["/account/data"]  # download my data (issue 14)
     if role == "holder":
         return common + account + [
             "/projects/mine", project, f"{project}/history", f"{project}/edit",
@@ -66,8 +68,20 @@ def _pages(role: str, ids: dict, links: dict) -> list[str]:
               f"{group}/participants?q=qz", f"{group}/meetings/new", meeting, f"{meeting}/edit"]
     staff += ["/pipeline/territory"]  # territory key figures
     staff += ["/exports", "/exports?from=2026-01-01&commune=Redon"]  # exports (issue 12, F)
+    cohort = f"/cohorts/{ids['cohort']}"  # cohorts (issue 13, part D)
+    staff += ["/cohorts", cohort, f"{cohort}?q=qz", f"/board?cohort={ids['cohort']}"]
     if role == "manager":
-        staff += ["/admin/users", "/admin/users?role=holder", "/committees/criteria"]
+        staff += ["/admin/users", "/admin/users?role=holder", "/admin/users/handover",
+                  "/admin/pole", "/admin/stages",
+                  f"/admin/stages/{ids['stage1']}/edit",
+                  f"/admin/stages/{ids['stage1']}/checklist"]
+        staff += ["/admin/lists", "/admin/lists/themes", "/admin/lists/legal-forms",
+                  "/admin/lists/criteria", "/admin/lists/note-kinds", "/admin/lists/communes"]
+        staff += ["/admin/closure-requests"]  # account closure requests (issue 14)
+        staff += ["/admin/cohorts", f"/admin/cohorts/{ids['cohort']}/edit",
+                  f"/pipeline?cohort={ids['cohort']}"]
+        staff += [f"/privacy/people/user/{ids['holder']}/export",  # GDPR export (issue 14)
+                  f"/privacy/people/organisation-contact/{ids['contact']}/export"]
         staff += ["/pipeline/territory/employment/new",
                   f"/pipeline/territory/employment/{ids['territory_employment']}/edit"]
     return staff
@@ -117,7 +131,7 @@ def _crawl(page: Page, base: str, paths: list[str], language: str) -> dict[str, 
 def test_every_page_fits_a_phone_and_passes_axe(
         page: Page, live_server, live_app, role, language):
     with live_app.app_context():
-        data = build(live_app, pages=False, markers=LongText())
+        data = build_once(live_app, LongText)
         # A 100-character e-mail address, shown on the project page and the users' list.
         holder = factories.user(email="a" * 88 + "@exemple.org", name=LongText()("co-holder", 120))
         db.session.add(ProjectHolder(project_id=data.ids["project"], user_id=holder.id,

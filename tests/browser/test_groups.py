@@ -75,3 +75,25 @@ def test_create_a_group_and_plan_its_next_meeting(page, live_server, live_app):
         starts = meeting.starts_at.astimezone(UTC)
         assert starts == datetime(year, 1, 15, 17, 30, tzinfo=UTC)
         assert meeting.ends_at.astimezone(UTC) - starts == timedelta(minutes=90)
+
+
+def test_a_search_typed_before_the_scripts_ran_is_still_searched(page, live_server, live_app):
+    """On a slow network someone types into a live search before htmx has processed the
+    page: once it has, what was typed is searched for (static/js/app.js)."""
+    with live_app.app_context():
+        factories.user(role="advisor", email="yann@cades.example", name="Yann Le Goff")
+        create_organisation(None, name="SCOP Bâti Sain", family="cooperative",
+                            commune="Malansac", is_member=True)
+        group = WorkingGroup(name="Éco-construction", kind="workshop")
+        db.session.add(group)
+        db.session.commit()
+        group_id = group.id
+    log_in(page, live_server, "yann@cades.example")
+    held = []  # htmx is held back until the search has been typed
+    page.route("**/vendor/htmx-*.js", lambda route: held.append(route))
+    page.goto(f"{live_server}/groups/{group_id}/participants", wait_until="commit")
+    page.get_by_label("Chercher une structure de l’annuaire ou un projet en cours").fill("bati")
+    expect(page.locator("#group-candidates")).not_to_contain_text("SCOP Bâti Sain")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.get_by_role("button", name="Ajouter SCOP Bâti Sain")).to_be_visible()

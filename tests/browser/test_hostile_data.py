@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page
 
-from ..hostile_data import build
+from ..hostile_data import build_once
 from .conftest import log_in
 
 # What the payloads name: the invitation URL and the /qzNNq paths of the break-outs.
@@ -42,7 +42,7 @@ class Network:
 def test_hostile_data_sends_no_request_from_the_project_page_or_the_board(
         page: Page, live_server, live_app, role):
     with live_app.app_context():
-        data = build(live_app, pages=False)
+        data = build_once(live_app)
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     log_in(page, live_server, data.emails[role])

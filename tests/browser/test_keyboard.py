@@ -128,7 +128,9 @@ def test_m_opens_the_move_control_and_enter_moves_the_card(page, live_server, li
     expect(page.locator("#board [tabindex='0']")).to_have_count(1)
     expect(page.locator("#board-announcer")).to_contain_text("Étude de faisabilité")
     assert stage_of(live_app, epicerie) == board["stages"][3]
-    # The arrows go on from its new place (the end of the column).
+    # The arrows go on from its new place (the end of the column), once the move's swaps
+    # have settled (a key pressed while one still runs could be taken before its focus).
+    wait_idle(page)
     page.keyboard.press("ArrowUp")
     expect(card(page, board, "Gîte de groupe")).to_be_focused()
 

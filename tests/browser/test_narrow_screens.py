@@ -67,3 +67,57 @@ def test_no_sideways_scroll_at_375_px(page: Page, browser, live_server, live_app
         assert widths == {}, widths
     finally:
         other.close()
+
+
+# Pico lays out a [role=search] form as one inline row: the board's filter grid used to share
+# it with « Effacer les filtres » once a filter was on, squeezing every field into a narrow
+# column (labels broken mid-word) beside a one-word-a-line link.
+FILTER_LAYOUT = """() => {
+  const form = document.querySelector("#board-filters").getBoundingClientRect();
+  const grid = document.querySelector("#board-filters .filter-grid").getBoundingClientRect();
+  const clear = document.querySelector("#board-filters .filter-actions a").getBoundingClientRect();
+  return {form: form.width, grid: grid.width, gridBottom: grid.bottom, clearTop: clear.top};
+}"""
+
+
+def test_the_board_filters_keep_the_whole_width_when_one_is_on(page: Page, live_server,
+                                                               live_app):
+    with live_app.app_context():
+        factories.user(role="manager", email="claire@cades.example", name="Claire Rouxel")
+        db.session.commit()
+    log_in(page, live_server, "claire@cades.example")
+    page.goto(f"{live_server}/board?mine=1")
+    layout = page.evaluate(FILTER_LAYOUT)
+    assert abs(layout["grid"] - layout["form"]) <= 1, layout
+    assert layout["clearTop"] >= layout["gridBottom"], layout
+    assert _page_width(page) <= WIDTH, page.evaluate(OVERFLOWING, WIDTH)
+
+
+# The same kind on every filter form of several fields: Pico's one-row search group put the
+# working groups' fields, checkbox and « Rechercher » button side by side at 375 px (a
+# half-pill button with its word cut in three lines).
+SEARCH_FORM = """() => {
+  const form = document.querySelector("form[role=search]");
+  const button = form.querySelector("button[type=submit]");
+  const line = parseFloat(getComputedStyle(button).lineHeight) || 24;
+  const rows = button.offsetParent ? button.getClientRects()[0].height : 0;
+  return {form: form.getBoundingClientRect().width,
+          widest: Math.max(...[...form.children].map(e => e.getBoundingClientRect().width)),
+          buttonLines: Math.round((rows - 2 * parseFloat(getComputedStyle(button).paddingTop))
+                                  / line)};
+}"""
+
+
+@pytest.mark.parametrize("path", ["/members?q=a", "/partners?q=a", "/groups?q=a",
+                                  "/committees?q=a"])
+def test_filter_forms_of_several_fields_stack_at_375_px(page: Page, live_server, live_app,
+                                                        path):
+    with live_app.app_context():
+        factories.user(role="manager", email="claire@cades.example", name="Claire Rouxel")
+        db.session.commit()
+    log_in(page, live_server, "claire@cades.example")
+    page.goto(live_server + path)
+    layout = page.evaluate(SEARCH_FORM)
+    assert layout["widest"] >= layout["form"] * 0.95, layout
+    assert layout["buttonLines"] <= 1, layout
+    assert _page_width(page) <= WIDTH, page.evaluate(OVERFLOWING, WIDTH)

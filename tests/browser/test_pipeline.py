@@ -48,3 +48,69 @@ def test_changing_the_period_changes_the_figures_and_their_chart(page, live_serv
     page.reload()
     expect(page.locator("#pipeline-entries-exits tbody tr").first).to_contain_text("2")
     assert axe_violations(page) == []
+
+
+def test_a_refused_period_leaves_the_figures_and_the_address_as_they_were(page, live_server,
+                                                                           live_app):
+    with live_app.app_context():
+        factories.user(role="manager", email="claire@cades.example", name="Claire Rouxel")
+        factories.project(title="Épicerie solidaire")
+        db.session.commit()
+        year = pole_today().year
+    # A page the console watcher does not watch: htmx rightly logs the 400 as an error there.
+    page = page.context.new_page()
+    page.set_default_timeout(10_000)
+    log_in(page, live_server, "claire@cades.example")
+    page.goto(live_server + f"/pipeline?start={year}-01-01&end={year}-06-30")
+    page.wait_for_load_state("load")
+    before = page.url
+    figures = page.locator("#pipeline-figures").inner_html()
+    # An end before the start: the server refuses it (400) and says why.
+    page.locator("#pipeline-end").fill(f"{year - 1}-12-01")
+    page.locator("#pipeline-end").dispatch_event("change")
+    expect(page.locator("#messages")).to_contain_text("avant la date de fin")
+    assert page.url == before
+    assert page.locator("#pipeline-figures").inner_html() == figures
+    # A good period changes both.
+    page.locator("#pipeline-end").fill(f"{year}-03-31")
+    page.locator("#pipeline-end").dispatch_event("change")
+    expect(page).to_have_url(re.compile(rf"end={year}-03-31"))
+
+
+def test_on_a_slow_network_the_last_filter_changed_wins(page, live_server, live_app):
+    """Two filters changed while the first answer is on its way: htmx queues the second
+    request (its default, ``queue:last``) and sends it once the first is in, so the figures
+    and the address end with both filters, as the form shows them. An ``hx-sync`` set to
+    ``drop`` would keep the first filter alone."""
+    with live_app.app_context():
+        factories.user(role="manager", email="claire@cades.example", name="Claire Rouxel")
+        advisor = factories.user(role="advisor", name="Yann Le Goff")
+        factories.project(title="Épicerie solidaire", advisor=advisor)
+        db.session.commit()
+        advisor_id = advisor.id
+    log_in(page, live_server, "claire@cades.example")
+    page.goto(live_server + "/pipeline")
+    page.wait_for_load_state("load")
+    held = []
+
+    def hold_the_first(route):
+        if route.request.headers.get("hx-request") and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/pipeline\?"), hold_the_first)
+    page.locator("#pipeline-advisor").select_option(str(advisor_id))
+    page.wait_for_timeout(200)
+    assert len(held) == 1
+    theme = page.locator("#pipeline-theme option").nth(1).get_attribute("value")
+    page.locator("#pipeline-theme").select_option(theme)
+    page.wait_for_timeout(300)
+    try:
+        held[0].continue_()  # the first answer arrives last (or was cancelled)
+    except Exception:  # noqa: BLE001, S110  (Playwright: the request was aborted)
+        pass
+    expect(page).to_have_url(re.compile(rf"advisor={advisor_id}.*theme={theme}"))
+    page.wait_for_timeout(300)
+    assert re.search(rf"advisor={advisor_id}.*theme={theme}", page.url)
+    assert page.locator("#pipeline-theme").input_value() == theme
