@@ -12,6 +12,7 @@ as a superuser has), works there, and drops it when its session ends.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import sqlite3
@@ -22,9 +23,11 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import stamp
+from flask_sqlalchemy import SQLAlchemy
 from itsdangerous import URLSafeTimedSerializer
 from jinja2 import BytecodeCache
 from sqlalchemy import Integer, create_engine, make_url, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool, StaticPool
 from werkzeug.routing.rules import Rule
 
@@ -86,6 +89,74 @@ def _shared_url_builder(rule: Rule, append_unknown: bool = True):
 
 
 Rule._compile_builder = _shared_url_builder
+
+# Binding a rule to an app's map parses its text into regular-expression parts and
+# converters (another ~40 ms an app): the result depends only on the rule's text, where it
+# matches and the map's converter classes, so alike rules share it. (Converters keep the
+# first map they were made for; ours and werkzeug's never read it.)
+_parsed_rules: dict[tuple, tuple] = {}
+_compile_rule = Rule.compile
+
+
+def _shared_compile(self: Rule) -> None:
+    key = (self.rule, self.host, self.subdomain, self.merge_slashes, self.map.host_matching,
+           tuple(sorted(self.map.converters.items())))
+    parsed = _parsed_rules.get(key)
+    if parsed is None:
+        _compile_rule(self)
+        _parsed_rules[key] = (list(self._parts), list(self._trace), dict(self._converters))
+        return
+    parts, trace, converters = parsed
+    self._parts, self._trace, self._converters = list(parts), list(trace), dict(converters)
+    self.arguments.update(converters)
+    self._build = self._compile_builder(False).__get__(self, None)
+    self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+
+Rule.compile = _shared_compile
+
+
+# SQLAlchemy compiles each statement for the engine's dialect and keeps it in caches keyed
+# by that dialect (the engine's, and each mapper's for its INSERTs and UPDATEs). An engine per
+# test compiled every statement again (about a third of a test's time) and filled the mappers'
+# caches with dead dialects, which made every full garbage collection scan hundreds of
+# thousands of objects. The apps built on the test database therefore share one engine per
+# set of options, as a process's requests do in production. On SQLite in memory the engine's
+# one connection is the database: ``dispose`` at the end of a test closes it, and the next
+# test gets an empty one, filled from the template (reset_database); the browser tests' live
+# server uses one file per process (tests/browser/conftest.py), copied over the same way.
+# Other URLs (a test's own file) get their own engine, as before.
+_engines: dict[str, Engine] = {}
+_make_engine = SQLAlchemy._make_engine
+SHARED_ENGINE_URLS = {TEST_DATABASE_URL}
+
+
+def _shared_engine(self, bind_key, options, app) -> Engine:
+    url = make_url(options["url"]).render_as_string(hide_password=False)
+    if url not in SHARED_ENGINE_URLS:
+        return _make_engine(self, bind_key, options, app)
+    key = repr(sorted((name, repr(value)) for name, value in options.items()))
+    engine = _engines.get(key)
+    if engine is None:
+        engine = _engines[key] = _make_engine(self, bind_key, options, app)
+    return engine
+
+
+SQLAlchemy._make_engine = _shared_engine
+
+# Python's full garbage collections scan every object the process holds: the modules, the
+# compiled templates and statements, which live until the end. Once a test has built them,
+# they are moved out of the collector's sight (gc.freeze), and again every few hundred tests
+# for what later tests added; a test's own objects are still collected as before.
+_tests_run = 0
+
+
+def pytest_runtest_logfinish(nodeid, location) -> None:
+    global _tests_run
+    _tests_run += 1
+    if _tests_run == 1 or _tests_run % 300 == 0:
+        gc.collect()
+        gc.freeze()
 
 
 class MemoryBytecodeCache(BytecodeCache):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from flask_wtf import FlaskForm
 from sqlalchemy import func, insert, select
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
 from wtforms import (
     HiddenField,
@@ -163,28 +163,92 @@ def test_the_largest_id_is_an_ordinary_404(client, world):
 
 # 2. Numbers in query strings and forms ---------------------------------------------------
 
-# What the routes read from query strings (grep request.args, request.values, query_int).
-QUERY_PARAMETERS = ("page", "after", "advisor", "theme", "stage", "mine", "shown", "token",
-                    "next", "role")
+class _ReadKeys(ImmutableMultiDict):
+    """The query string's or the form's values, noting each name the code asks for (read or
+    tested), whether or not the request holds it: WTForms asks for each field of the forms a
+    route builds, the routes for each parameter they parse."""
+
+    read: set[str] = set()
+
+    def __getitem__(self, key):
+        _ReadKeys.read.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        _ReadKeys.read.add(key)
+        return super().__contains__(key)
+
+    def get(self, key, *args, **kwargs):
+        _ReadKeys.read.add(key)
+        return super().get(key, *args, **kwargs)
+
+    def getlist(self, key, *args, **kwargs):
+        _ReadKeys.read.add(key)
+        return super().getlist(key, *args, **kwargs)
 
 
-# One test per parameter (~350 requests each): together the longest test-client check of
-# the suite, which pytest-xdist can now share between its workers.
-@pytest.mark.parametrize("parameter", (*QUERY_PARAMETERS, "last-<stage>"))
-def test_every_get_route_answers_bad_query_numbers_without_a_500(client, world, parameter):
+def _noting_reads(app) -> None:
+    app.request_class = type("NotingRequest", (app.request_class,),
+                             {"parameter_storage_class": _ReadKeys})
+
+
+def _sweep(send, first_names, bad_values) -> int:
+    """Send each bad value in each name the route reads: ``send(name, value)`` returns the
+    names the request read, so a name read only in some cases (a field shown for one
+    choice) is swept too once a request reads it. Returns how many requests were made."""
+    done: set[str] = set()
+    todo = set(first_names)
+    sent = 0
+    while todo:
+        name = min(todo)
+        todo.discard(name)
+        done.add(name)
+        for value in bad_values:
+            todo |= send(name, value) - done
+            sent += 1
+    return sent
+
+
+# Each GET route is asked once with no query string, which names the parameters its code
+# reads (the page number, the filters, the board's "last-<stage>" positions...); then each of
+# them gets each bad number, a request alone. A route that reads no parameter costs one
+# request, where sending every parameter to every route cost ~4,000.
+@pytest.mark.parametrize("half", [0, 1])
+def test_every_get_route_answers_bad_query_numbers_without_a_500(client, world, half):
     app = client.application
-    parameter = parameter.replace("<stage>", str(world["project"].stage_id))
+    _noting_reads(app)
     checked = 0
-    for rule in _rules(app, "GET"):
-        url = _url(rule, world["ids"])
+    urls = sorted({_url(rule, world["ids"]) for rule in _rules(app, "GET")})
+    for url in urls[half::2]:
         if "<" in url:
             continue  # a token or file name: not a number
-        for n, value in enumerate(BAD_NUMBERS):
-            htmx = bool(n % 2)  # both kinds of request, without doubling the cost
-            response = client.get(url, query_string={parameter: value}, htmx=htmx)
-            assert response.status_code < 500, (url, parameter, value)
+
+        def send(name, value, url=url):
+            nonlocal checked
+            _ReadKeys.read = set()
+            response = client.get(url, query_string={name: value} if name else None,
+                                  htmx=checked % 2 == 1)  # both kinds, without doubling
+            assert response.status_code < 500, (url, name, value)
             checked += 1
-    assert checked > 500 // (len(QUERY_PARAMETERS) + 1)  # over 500 for the eleven
+            return _ReadKeys.read - {""}
+
+        _sweep(send, send("", ""), BAD_NUMBERS)
+    assert checked > 200
+
+
+def test_the_get_sweep_sees_the_parameters_the_routes_read(client, world):
+    """The sweep's discovery finds the parameters named in the code (a new way of reading
+    them that it missed would leave a route unchecked)."""
+    app = client.application
+    _noting_reads(app)
+    stage = world["project"].stage_id
+    expected = {"/board": {"advisor", "theme", "mine", "q"},
+                "/board/closed": {"page"}, f"/board/stages/{stage}": {"after"},
+                "/admin/users": {"page", "role"}, "/pipeline": {"advisor", "theme", "preset", "cohort"}}
+    for url, names in expected.items():
+        _ReadKeys.read = set()
+        assert client.get(url).status_code == 200, url
+        assert names <= _ReadKeys.read, (url, names - _ReadKeys.read)
 
 
 @pytest.mark.parametrize("url", ["/board/closed?page=", "/admin/users?page=",
@@ -250,22 +314,36 @@ def _valid_data(world) -> dict:
     }
 
 
+# Each POST route gets the valid data once, which names the fields its forms and code read;
+# then each of them gets the bad value, the others staying valid (so only that one can fail):
+# the forms' whole-number fields, and what a route parses itself (a cohort id, an order).
+NOT_SWEPT = {"csrf_token", "document-csrf_token"}
+
+
 @pytest.mark.parametrize("value", [HUGE, str(-MAX_ID - 5), "abc", "1" * 5000])
 def test_every_post_route_answers_bad_form_numbers_without_a_500(client, world, value):
     app = client.application
+    _noting_reads(app)
     checked = 0
     for rule in _rules(app, "POST"):
         url = _url(rule, world["ids"])
         if "<" in url or rule.endpoint.startswith("auth."):
             continue  # auth forms have no numbers, and would log the manager out
-        for name in sorted(_integer_field_names()):
+
+        def send(name, value, url=url):
+            nonlocal checked
             data = _valid_data(world)
-            data[name] = value
+            if name:
+                data[name] = value
+            _ReadKeys.read = set()
             htmx = len(value) % 2 == 1  # both kinds over the values, without doubling the cost
             response = client.post(url, data=data, htmx=htmx)
             assert response.status_code < 500, (url, name, value)
             checked += 1
-    assert checked > 100
+            return _ReadKeys.read - NOT_SWEPT
+
+        _sweep(send, send("", ""), [value])
+    assert checked > 250
 
 
 def test_a_huge_version_in_the_move_form_is_refused_with_the_form(client, world):

@@ -14,10 +14,22 @@
     errorShown(p);
   }
 
+  // The button that sent the last request, if the focus was on one: htmx disables it while
+  // the request runs (hx-disabled-elt), which moves the focus to <body> only at the browser's
+  // next rendering step; a request that fails at once gives the button back first, so the
+  // focus may still sit on it when the error is shown.
+  var sentFromButton = null;
+  document.addEventListener("htmx:beforeRequest", function () {
+    var active = document.activeElement;
+    sentFromButton = active && active.matches && active.matches("button, input[type=submit]")
+      ? active : null;
+  });
+
   // An error shown in #messages (a failed request, an error answer retargeted there): the
   // message "beside" an earlier change (#near-status) is no longer the news and goes; the
-  // focus, when the request left it nowhere (its button was disabled while it ran: <body>),
-  // goes to the error, so the keyboard user is not sent back to the top of the page.
+  // focus, when the request left it nowhere (its button was disabled while it ran: <body>,
+  // or still on that button), goes to the error, so the keyboard user is not sent back to
+  // the top of the page. A field being typed into keeps it (a live search that failed).
   function errorShown(error) {
     document.querySelectorAll(".near-status").forEach(function (old) { old.remove(); });
     document.querySelectorAll("[aria-describedby~=near-status]").forEach(function (el) {
@@ -28,7 +40,8 @@
     });
     window.setTimeout(function () {
       var active = document.activeElement;
-      if (error.isConnected && (!active || active === document.body)) {
+      var nowhere = !active || active === document.body || active === sentFromButton;
+      if (error.isConnected && nowhere) {
         error.setAttribute("tabindex", "-1");
         error.focus();
       }

@@ -17,7 +17,13 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from incubator.extensions import db
 
-from ..conftest import TEST_DATABASE_URL, is_postgres, make_app, reset_database
+from ..conftest import (
+    SHARED_ENGINE_URLS,
+    TEST_DATABASE_URL,
+    is_postgres,
+    make_app,
+    reset_database,
+)
 
 CHROMIUM = os.environ.get("INCUBATOR_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
@@ -77,12 +83,26 @@ def _watch_the_page(page):
     assert problems == []
 
 
+@pytest.fixture(scope="session")
+def live_database_url(tmp_path_factory) -> str:
+    """The live server's database: the test database on PostgreSQL; on SQLite one file per
+    process (a test's app copies the template over it), whose engine the tests share."""
+    if is_postgres():
+        return TEST_DATABASE_URL
+    url = f"sqlite:///{tmp_path_factory.getbasetemp() / 'live.db'}"
+    SHARED_ENGINE_URLS.add(url)
+    return url
+
+
 @pytest.fixture
-def live_app(tmp_path):
-    url = TEST_DATABASE_URL if is_postgres() else f"sqlite:///{tmp_path / 'live.db'}"
+def live_app(live_database_url):
+    url = live_database_url
     # Served on 127.0.0.1 (any port), the host it answers (see TRUSTED_HOSTS); data sets are
     # also built through the test client beside the browser, whose host is localhost.
-    app = make_app(url, BASE_URL="http://127.0.0.1", EXTRA_TRUSTED_HOSTS=["localhost"])
+    # Static files kept by the browser for the test's length: each page load would otherwise
+    # ask again for the five stylesheets and scripts (a 304 each, through the whole app).
+    app = make_app(url, BASE_URL="http://127.0.0.1", EXTRA_TRUSTED_HOSTS=["localhost"],
+                   SEND_FILE_MAX_AGE_DEFAULT=3600)
     reset_database(app)
     return app
 
@@ -135,7 +155,10 @@ def live_server(live_app) -> Iterator[str]:
                          request_handler=_CountedHandler)
     server.in_flight = in_flight = _InFlight()  # type: ignore[attr-defined]
     live_app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # mailed links
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled every 20 ms for the shutdown request (werkzeug's default, 0.5 s, made each
+    # test's teardown wait ~0.4 s).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
