@@ -3,7 +3,7 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  function showMessage(text) {
+  function showMessage(text, origin) {
     var area = document.getElementById("messages");
     if (!area) { return; }
     var p = document.createElement("p");
@@ -11,26 +11,18 @@
     p.setAttribute("role", "alert");
     p.textContent = text;
     area.replaceChildren(p);
-    errorShown(p);
+    errorShown(p, origin);
   }
-
-  // The button that sent the last request, if the focus was on one: htmx disables it while
-  // the request runs (hx-disabled-elt), which moves the focus to <body> only at the browser's
-  // next rendering step; a request that fails at once gives the button back first, so the
-  // focus may still sit on it when the error is shown.
-  var sentFromButton = null;
-  document.addEventListener("htmx:beforeRequest", function () {
-    var active = document.activeElement;
-    sentFromButton = active && active.matches && active.matches("button, input[type=submit]")
-      ? active : null;
-  });
 
   // An error shown in #messages (a failed request, an error answer retargeted there): the
   // message "beside" an earlier change (#near-status) is no longer the news and goes; the
-  // focus, when the request left it nowhere (its button was disabled while it ran: <body>,
-  // or still on that button), goes to the error, so the keyboard user is not sent back to
-  // the top of the page. A field being typed into keeps it (a live search that failed).
-  function errorShown(error) {
+  // focus, when the request left it nowhere, goes to the error, so the keyboard user is not
+  // sent back to the top of the page. "Nowhere" is <body> (htmx disabled the button while
+  // the request ran), or still that button: the browser moves the focus off a disabled
+  // button only at its next rendering step, and a request that fails at once gives the
+  // button back first. The focus elsewhere (a field being typed into, another control while
+  // a background poll failed) stays where it is.
+  function errorShown(error, origin) {
     document.querySelectorAll(".near-status").forEach(function (old) { old.remove(); });
     document.querySelectorAll("[aria-describedby~=near-status]").forEach(function (el) {
       var ids = el.getAttribute("aria-describedby").split(/\s+/)
@@ -40,7 +32,10 @@
     });
     window.setTimeout(function () {
       var active = document.activeElement;
-      var nowhere = !active || active === document.body || active === sentFromButton;
+      var onItsButton = origin && active && active.matches &&
+        active.matches("button, input[type=submit]") &&
+        (origin === active || origin.contains(active));
+      var nowhere = !active || active === document.body || onItsButton;
       if (error.isConnected && nowhere) {
         error.setAttribute("tabindex", "-1");
         error.focus();
@@ -51,7 +46,8 @@
     var area = evt.detail && evt.detail.target;
     if (!area || area.id !== "messages") { return; }
     var error = area.querySelector(".error-fragment");
-    if (error) { errorShown(error); }
+    var config = evt.detail.requestConfig;
+    if (error) { errorShown(error, config && config.elt); }
   });
 
   // A form marked data-once is sent once: its submit buttons are disabled while the request
@@ -82,9 +78,9 @@
 
   // A request that never reached the server (network down, server stopped). What the user
   // typed stays in place: nothing was swapped.
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (evt) {
     // The text comes translated from the page (data-msg-network on <body>).
-    showMessage(document.body.dataset.msgNetwork || "Network error");
+    showMessage(document.body.dataset.msgNetwork || "Network error", evt.detail.elt);
   });
 
   // An error answer that does not say where it goes (the app's own errors go to #messages
@@ -95,7 +91,7 @@
     if (evt.detail.isError && !xhr.getResponseHeader("HX-Retarget")) {
       evt.detail.shouldSwap = false;
       showMessage((document.body.dataset.msgFailed || "Error %(status)s")
-        .replace("%(status)s", String(xhr.status)));
+        .replace("%(status)s", String(xhr.status)), evt.detail.elt);
     }
   });
 

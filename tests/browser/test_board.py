@@ -200,3 +200,22 @@ def test_the_refresh_leaves_an_open_move_control_alone(colleagues, live_server, 
     sophie.get_by_role("button", name="Annuler").click()
     expect(sophie.locator(f"#cards-stage-{board['stages'][2]} #project-{epicerie}")).to_be_visible(
         timeout=5000)
+
+
+def test_a_failed_refresh_says_so_and_leaves_the_focus_where_it_is(page, live_server, live_app,
+                                                                   board):
+    """The board's own refresh failing (network down) shows the error, but the focus stays on
+    the card the keyboard user was on: only a request the user sent gives it to the error."""
+    live_app.config["BOARD_POLL_SECONDS"] = 1
+    other = page.context.new_page()  # a failed request is logged as a console error
+    other.set_default_timeout(10_000)
+    other.bring_to_front()
+    log_in(other, live_server, "yann@cades.example")
+    garage = board["projects"]["Garage solidaire"]
+    button = other.locator(f"#project-{garage} .card-move")
+    button.focus()
+    other.route("**/board/changes**", lambda route: route.abort())
+    expect(other.locator("#messages .flash-error")).to_contain_text(
+        "Impossible de joindre le serveur")
+    other.wait_for_timeout(100)  # errorShown decides on the focus after a zero-delay timeout
+    assert other.evaluate("() => document.activeElement.matches('.card-move')")
