@@ -6,18 +6,51 @@ a card between two others writes one row: the midpoint of its neighbours. Only w
 used up (after ~16 insertions at the same spot) is the column renumbered, in one transaction.
 Active projects only hold a position; a unique constraint on (stage_id, position) keeps two
 cards from ever sharing one.
+
+Every card placed in a column goes through ``take_position`` (a move, a submission, a
+reopening): on PostgreSQL two transactions can read the same free place at the same moment,
+and the second one's write then breaks the unique constraint once the first commits. The
+write is made in a savepoint, so the loser reads the column again (READ COMMITTED: it now
+sees the winner) and takes another place, a bounded number of times; after that it raises
+``PositionTaken`` and the caller answers 409 with the card as it is (nothing written).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
 from .models import Project, ProjectStatus
 
 GAP = 1 << 16
+UNIQUE_POSITION = "uq_projects_stage_position"
+# PostgreSQL's deadlock_detected and serialization_failure: two renumberings of crossing
+# columns can wait on each other; PostgreSQL then fails one statement, and its savepoint.
+RETRYABLE_STATES = {"40P01", "40001"}
+ATTEMPTS = 8
+
+
+class PositionTaken(Exception):  # noqa: N818 (a refusal, like board.services.Conflict)
+    """Every attempt found its free place taken by concurrent moves (nothing was written:
+    the savepoints were rolled back)."""
+
+
+def position_collision(error: DBAPIError) -> bool:
+    """Whether ``error`` is a concurrent taking of the same place (the unique constraint on
+    (stage_id, position), named by psycopg, or in SQLite's message) or a deadlock between
+    two renumberings: errors that another attempt may not meet."""
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in RETRYABLE_STATES:
+        return True
+    if not isinstance(error, IntegrityError):
+        return False
+    diag = getattr(orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    if constraint is not None:
+        return constraint == UNIQUE_POSITION
+    return "projects.stage_id, projects.position" in str(orig)
 
 
 def _others(stage_id: int, exclude_id: int | None):
@@ -33,26 +66,41 @@ def end_position(stage_id: int, exclude_id: int | None = None) -> int:
     return (last or 0) + GAP
 
 
-def place_at_end(project: Project, stage_id: int, attempts: int = 3) -> None:
-    """Put ``project`` (already in ``stage_id``) at the end of the column.
+def place_at_end(project: Project, stage_id: int) -> int:
+    """Put ``project`` (already in ``stage_id``) at the end of the column; returns its
+    position. Raises PositionTaken (see ``take_position``)."""
+    return take_position(project, stage_id)
 
-    Two projects entering a column at the same moment read the same last position; the
-    unique constraint lets one of them have it. The write is in a savepoint, so the other
-    reads the new end and tries again instead of failing its whole request.
+
+def take_position(project: Project, stage_id: int, *, after_id: int | None = None,
+                  index: int | None = None, attempts: int = ATTEMPTS) -> int:
+    """Write a free position of column ``stage_id`` at the place asked for (``after_id``,
+    ``index`` or the end, see ``_neighbours``) on ``project``'s row (already in that stage
+    and active, its own position cleared or about to be replaced); returns it and tells the
+    loaded project.
+
+    Each attempt reads the neighbours, renumbers the column if their gap is used up, and
+    writes, in one savepoint: a place taken by a concurrent transaction in between (the
+    unique constraint ``uq_projects_stage_position``, or a deadlock between renumberings)
+    rolls back that attempt alone, and the next one reads the column as it is now.
+
+    Raises PositionTaken after ``attempts`` such failures (the transaction is intact and
+    the project's row keeps what the caller wrote before); other database errors propagate.
     """
-    for attempt in range(attempts):
-        position = end_position(stage_id, exclude_id=project.id)
+    for _attempt in range(attempts):
         try:
             with db.session.begin_nested():
+                position = free_position(stage_id, project.id, after_id=after_id, index=index)
                 db.session.execute(
                     update(Project).where(Project.id == project.id).values(position=position)
                     .execution_options(synchronize_session=False))
-        except IntegrityError:
-            if attempt == attempts - 1:
+        except DBAPIError as error:
+            if not position_collision(error):
                 raise
             continue
         set_committed_value(project, "position", position)
-        return
+        return position
+    raise PositionTaken()
 
 
 def _neighbours(stage_id: int, exclude_id: int | None, *, after_id: int | None = None,
@@ -93,16 +141,28 @@ def renumber(stage_id: int, exclude_id: int | None = None) -> None:
     """Spread the column's positions evenly again (rare: only when a gap is used up).
 
     Two passes through negative values, so the unique constraint never sees a duplicate.
+    Each UPDATE names the column again: on PostgreSQL a card moved elsewhere by a concurrent
+    transaction after the ids were read is left where that move put it (READ COMMITTED
+    checks the condition again on the row's new version); a card that entered the column
+    meanwhile may meet a renumbered position, which the caller's savepoint retries.
     """
+    others = _others(stage_id, exclude_id)
     ids = list(db.session.scalars(
-        select(Project.id).where(*_others(stage_id, exclude_id))
-        .order_by(Project.position, Project.id)
+        select(Project.id).where(*others).order_by(Project.position, Project.id)
     ))
     if not ids:
         return
-    db.session.execute(update(Project), [{"id": i, "position": -(n + 1)} for n, i in enumerate(ids)])
-    db.session.execute(update(Project), [{"id": i, "position": (n + 1) * GAP}
-                                          for n, i in enumerate(ids)])
+    still_here = update(Project).where(
+        Project.stage_id == stage_id, Project.status == ProjectStatus.ACTIVE.value,
+    ).execution_options(synchronize_session=None)
+    db.session.execute(still_here, [{"id": i, "position": -(n + 1)} for n, i in enumerate(ids)])
+    db.session.execute(still_here, [{"id": i, "position": (n + 1) * GAP}
+                                    for n, i in enumerate(ids)])
+    # Cards of the column this session holds read their new place when next asked.
+    renumbered = set(ids)
+    for held in list(db.session.identity_map.values()):
+        if isinstance(held, Project) and held.id in renumbered:
+            db.session.expire(held, ["position"])
 
 
 def free_position(stage_id: int, exclude_id: int | None = None, *, after_id: int | None = None,

@@ -19,7 +19,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from ..confirm import ask_first, confirmed
 from ..dom import dom_id
@@ -278,32 +277,24 @@ def move(project_id: int):
         return _render_move_form(project, form, 422)
     # Call the service, commit.
     target = form.stage_id.data
-    for attempt in range(2):
-        try:
-            result = move_project(
-                project, current_user, stage_id=target, seen_version=form.version.data,
-                after_id=form.after_id.data, index=form.position.data,
-                comment=form.comment.data, leave_unticked=_left_unticked(),
-            )
-            db.session.commit()
-            break
-        except UntickedCriteria as asked:
-            db.session.rollback()
-            return _ask_to_leave_unticked(_project_or_404(project_id), asked.criteria, filters)
-        except CommentRequired:
-            db.session.rollback()
-            project = _project_or_404(project_id)
-            form.stage_id.data = target
-            form.comment.errors = [_("Say why the project goes back a stage.")]
-            return _render_move_form(project, form, 422)
-        except BoardError as error:
-            return _refused(project_id, error, filters)
-        except IntegrityError:
-            # Another move took the same free place at the same moment: try once more.
-            db.session.rollback()
-            project = _project_or_404(project_id)
-            if attempt:
-                raise
+    try:
+        result = move_project(
+            project, current_user, stage_id=target, seen_version=form.version.data,
+            after_id=form.after_id.data, index=form.position.data,
+            comment=form.comment.data, leave_unticked=_left_unticked(),
+        )
+        db.session.commit()
+    except UntickedCriteria as asked:
+        db.session.rollback()
+        return _ask_to_leave_unticked(_project_or_404(project_id), asked.criteria, filters)
+    except CommentRequired:
+        db.session.rollback()
+        project = _project_or_404(project_id)
+        form.stage_id.data = target
+        form.comment.errors = [_("Say why the project goes back a stage.")]
+        return _render_move_form(project, form, 422)
+    except BoardError as error:  # a concurrent move that kept its place too: Conflict
+        return _refused(project_id, error, filters)
     # Answer.
     project = result.project
     token = shift_token(request.form.get("token"), project, result.from_stage_id)

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
 
 from ..checklists.queries import unticked_criteria
 from ..checklists.services import record_unticked
 from ..extensions import db
 from ..models import Project, ProjectStatus, Stage, StageCriterion, StatusChange, User, utcnow
 from ..notifications.services import project_moved
-from ..positions import free_position, place_at_end
+from ..positions import PositionTaken, place_at_end, take_position
 from ..projects.services import record_jobs_created
 from ..stage_history import record_stage_move
 from ..versions import StaleVersion, save_version
@@ -106,7 +105,8 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
     are recorded with the move.
 
     Raises UnknownStage (no such active stage), NotOnBoard (the project is not active),
-    Conflict (it changed since ``seen_version``), CommentRequired (a move back a stage
+    Conflict (it changed since ``seen_version``, or concurrent moves kept taking the free
+    place: ``positions.take_position``), CommentRequired (a move back a stage
     without a comment) or UntickedCriteria (exit criteria unticked and not left knowingly,
     see ``leave_unticked``); every one is a BoardError carrying its HTTP status."""
     target = active_stage(stage_id)
@@ -136,12 +136,12 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
         values["stage_entered_at"] = now
     # 1. Claim the row at the version the user saw (the concurrency check), leaving its place.
     _claim(project, seen_version, ProjectStatus.ACTIVE.value, **values)
-    # 2. Find the free place among the other cards and take it.
-    position = free_position(target.id, project.id, after_id=after_id, index=index)
-    db.session.execute(
-        update(Project).where(Project.id == project.id).values(position=position)
-        .execution_options(synchronize_session=False)
-    )
+    # 2. Find the free place among the other cards and take it (again if a concurrent move
+    # took it first; Conflict when they keep taking it: the route shows the true state).
+    try:
+        take_position(project, target.id, after_id=after_id, index=index)
+    except PositionTaken:
+        raise Conflict() from None
     if stage_changed:
         move = record_stage_move(project.id, source_id, target.id, moved_by_id=by.id,
                                  moved_at=now, comment=comment)
@@ -149,7 +149,6 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
             db.session.flush()  # the move's id
             record_unticked(move, unticked)
     db.session.flush()
-    set_committed_value(project, "position", position)
     if stage_changed:  # a reorder inside the column tells nobody
         project_moved(project, by, target)
     return MoveResult(project, source_id, stage_changed)
@@ -218,7 +217,8 @@ def reopen_project(project: Project, by: User, seen_version: int) -> StatusChang
     (or of the first stage if its stage was retired).
 
     Raises NotOnBoard (the project is neither paused nor closed), UnknownStage (no stage is
-    active to take it) or Conflict (it changed since ``seen_version``)."""
+    active to take it) or Conflict (it changed since ``seen_version``, or concurrent moves
+    kept taking the end of the column)."""
     if project.status not in (ProjectStatus.PAUSED, ProjectStatus.CLOSED):
         raise NotOnBoard()
     stage = db.session.get(Stage, project.stage_id) if project.stage_id else None
@@ -235,5 +235,8 @@ def reopen_project(project: Project, by: User, seen_version: int) -> StatusChang
         record_stage_move(project.id, previous_stage, stage.id, moved_by_id=by.id,
                           moved_at=change.changed_at)
         db.session.flush()
-    place_at_end(project, stage.id)
+    try:
+        place_at_end(project, stage.id)
+    except PositionTaken:
+        raise Conflict() from None
     return change

@@ -40,6 +40,7 @@ from ..permissions import (
     staff_required,
 )
 from ..permissions import visible_project_or_404 as _visible_or_404
+from ..positions import PositionTaken
 from ..reference import commune_suggestions, early_stage_ids, legal_forms, staff_members, themes
 from ..versions import StaleVersion
 from . import bp, queries
@@ -80,6 +81,10 @@ def _render_form(form: ProjectForm, project: Project | None, status: int | None 
 def _submit(project: Project) -> None:
     try:
         submit_project(project, current_user)
+    except PositionTaken:  # concurrent submissions kept taking the column's end (rare)
+        db.session.rollback()
+        fail(409, _("Many ideas arrived at the same moment and this one could not take its "
+                    "place: nothing was saved. Send the form again."))
     except NotSubmittable as refusal:
         db.session.rollback()
         if str(refusal) == "no active stage" or project.is_draft:
