@@ -239,9 +239,14 @@ def mover(session: Session, stage_ids: list[int], deadline: float, record: Recor
                 status, page = session.request("GET", "/board")
                 if status == 200:
                     session.see_board(page)
-            elif kind == "column":
+            elif kind == "column":  # "load more" below what the board page showed
                 stage = rng.choice(stage_ids)
-                status, page = session.request("GET", f"/board/stages/{stage}", htmx=True)
+                after = session.last.get(stage, "all")
+                query = f"?after={after}" if after.lstrip("-").isdigit() else ""
+                status, page = session.request("GET", f"/board/stages/{stage}{query}",
+                                               htmx=True)
+                if status == 200:
+                    session.cards.update((int(c), (stage, int(v))) for c, v in CARD.findall(page))
             else:
                 project_id = rng.choice(list(session.cards))
                 status, page = session.request("GET", f"/projects/{project_id}/card",
