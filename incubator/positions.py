@@ -168,6 +168,8 @@ def renumber(stage_id: int, exclude_id: int | None = None) -> None:
 def free_position(stage_id: int, exclude_id: int | None = None, *, after_id: int | None = None,
                   index: int | None = None) -> int:
     """A free position at the place asked for (see ``_neighbours``), renumbering if needed."""
+    if after_id is None and (index is None or index < 1):
+        return end_position(stage_id, exclude_id)
     for _attempt in range(2):
         low, high = _neighbours(stage_id, exclude_id, after_id=after_id, index=index)
         if high is None:
