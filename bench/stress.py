@@ -565,13 +565,28 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
             sessions = [Session(port, email) for email in emails]
             errors: list[BaseException] = []
 
-            def log_in(session: Session) -> None:
-                try:
-                    session.log_in()
-                except BaseException as error:  # noqa: BLE001 (reported below)
-                    errors.append(error)
+            waiting = list(sessions)
 
-            threads = [threading.Thread(target=log_in, args=(s,)) for s in sessions]
+            def log_in() -> None:
+                # As many at once as there are workers, each tried 3 times: the run
+                # measures moves, and 50 logins at once on a busy machine time out.
+                while waiting:
+                    try:
+                        session = waiting.pop()
+                    except IndexError:
+                        return
+                    for attempt in range(3):
+                        try:
+                            session.log_in()
+                            break
+                        except CONNECTION_ERRORS as error:
+                            if attempt == 2:
+                                errors.append(error)
+                        except Exception as error:  # noqa: BLE001 (reported below)
+                            errors.append(error)
+                            break
+
+            threads = [threading.Thread(target=log_in) for _ in range(WORKERS)]
             for thread in threads:
                 thread.start()
             for thread in threads:
