@@ -13,14 +13,16 @@ request, so the history row it writes can be found), some reorder a column; a th
 the top or the end of the column, where concurrent moves meet on the same free position.
 
 Faults: ``--kill N`` sends SIGKILL to N random gunicorn workers during the run (the master
-starts new ones); ``--restart-postgres`` restarts the PostgreSQL cluster mid-run with
-``pg_ctlcluster`` (only when asked: never in CI, since other things share the cluster).
+starts new ones); ``--restart-postgres`` restarts the PostgreSQL server mid-run (the Debian
+cluster on the URL's port, with ``pg_ctlcluster``, or ``--restart-command``): only when
+asked, never in CI, since other things share the cluster.
 
 At the end the database is read directly and the run fails (exit status 1) on:
 - any 5xx answer (a 503 is allowed only with ``--restart-postgres``);
 - a connection error not explained by a killed worker (a request in flight to a worker
   killed meanwhile is reset: counted apart, and its move must be found in the database
-  either fully applied or not at all);
+  either fully applied or not at all, as must a move answered 5xx: those found saved are
+  reported, since their error page may have said otherwise);
 - a broken invariant: every accepted move (2xx) that changed stage has exactly one history
   row (found by its comment), from and to the stages the answer showed, and a refused one
   none; a reorder writes none; each project's version rose by exactly its accepted moves
@@ -71,6 +73,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 # Run as a script (``python bench/stress.py``), it finds bench/ from the root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -223,6 +226,7 @@ class Record:
     read_errors: list[tuple[float, float, str]] = field(default_factory=list)
     kills: list[float] = field(default_factory=list)
     restarts: list[tuple[float, float]] = field(default_factory=list)
+    fault_errors: list[str] = field(default_factory=list)
 
 
 def mover(session: Session, stage_ids: list[int], deadline: float, record: Record,
@@ -369,8 +373,8 @@ def workers_of(master: int) -> list[int]:
     return children
 
 
-def faults(server: subprocess.Popen, args: argparse.Namespace, start: float, record: Record,
-           rng: random.Random) -> None:
+def faults(server: subprocess.Popen, args: argparse.Namespace, url: str, start: float,
+           record: Record, rng: random.Random) -> None:
     """Kill ``--kill`` workers at random moments of the run's middle; restart PostgreSQL
     halfway with ``--restart-postgres``."""
     plan = [(start + args.seconds * rng.uniform(0.15, 0.85), "kill") for _ in range(args.kill)]
@@ -391,18 +395,34 @@ def faults(server: subprocess.Popen, args: argparse.Namespace, start: float, rec
                 pass
         else:
             began = time.monotonic()
-            restart_postgres()
+            try:
+                restart_postgres(url, args.restart_command)
+            except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+                record.fault_errors.append(f"restarting PostgreSQL failed: {error!r}")
+                continue
             with record.lock:
                 record.restarts.append((began, time.monotonic()))
 
 
-def restart_postgres() -> None:
-    """``pg_ctlcluster VERSION main restart`` for the first cluster in /etc/postgresql."""
-    version = sorted(os.listdir("/etc/postgresql"))[0]
-    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"]
+def restart_postgres(url: str, command: str | None) -> None:
+    """Restart the PostgreSQL server of ``url``: ``command`` (a shell command) when given,
+    else ``pg_ctlcluster VERSION NAME restart`` for the Debian cluster listening on the
+    URL's port (``pg_lsclusters``), as its owner when run as root."""
+    if command:
+        subprocess.run(command, shell=True, check=True, timeout=120)  # noqa: S602
+        return
+    port = make_url(url).port or 5432
+    listed = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True,  # noqa: S607
+                            text=True, check=True, timeout=30).stdout.split("\n")
+    clusters = [line.split() for line in listed if line.split()[2:3] == [str(port)]]
+    if not clusters:
+        raise RuntimeError(f"no Debian PostgreSQL cluster listens on port {port}: "
+                           "give --restart-command")
+    version, name = clusters[0][:2]
+    restart = ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"]
     if os.geteuid() == 0:
-        command = ["su", "postgres", "-c", " ".join(command)]
-    subprocess.run(command, check=True, timeout=120)  # noqa: S603
+        restart = ["su", clusters[0][4], "-c", " ".join(restart)]
+    subprocess.run(restart, check=True, timeout=120)  # noqa: S603
 
 
 # --- Database ---------------------------------------------------------------------------------
@@ -429,6 +449,24 @@ def prepare(url: str, projects: int, movers: int) -> list[str]:
         db.session.remove()
         db.engine.dispose()
     return emails
+
+
+def wait_for_database(url: str, seconds: float = 60.0) -> None:
+    """Wait until the database accepts connections (after a restart of PostgreSQL)."""
+    engine = create_engine(url)
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+                return
+            except OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+    finally:
+        engine.dispose()
 
 
 def snapshot(url: str) -> dict[str, Any]:
@@ -493,11 +531,15 @@ def check(url: str, before: dict[str, Any], record: Record) -> tuple[list[str], 
 
     accepted: Counter = Counter()
     unknown: dict[int, list[Move]] = {}
-    outcomes = {"reset, applied": 0, "reset, not applied": 0}
+    # A move whose connection failed, or answered 5xx, may or may not have been applied: it
+    # must be found applied whole (history row and version) or not at all.
+    outcomes = {"reset, applied": 0, "reset, not applied": 0, "5xx, saved": 0}
     for move in record.moves:
         rows_for = by_comment.get(move.comment, [])
-        if move.status is None:
+        if move.status is None or move.status >= 500:
             unknown.setdefault(move.project_id, []).append(move)
+            if move.status is not None and rows_for:
+                outcomes["5xx, saved"] += 1  # the error page said whatever it said
             continue
         if 200 <= move.status < 300:
             accepted[move.project_id] += 1
@@ -522,7 +564,7 @@ def check(url: str, before: dict[str, Any], record: Record) -> tuple[list[str], 
         extra = rose - accepted[project_id] - applied
         if not 0 <= extra <= reorders:
             problems.append(f"project {project_id}: version rose by {rose}, "
-                            f"{accepted[project_id]} moves accepted, {len(resets)} reset")
+                            f"{accepted[project_id]} moves accepted, {len(resets)} reset or 5xx")
         outcomes["reset, applied"] += applied + max(0, min(extra, reorders))
         outcomes["reset, not applied"] += len(resets) - applied - max(0, min(extra, reorders))
         history_rose = history_now[project_id] - before["history"].get(project_id, 0)
@@ -600,7 +642,7 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
             threads = [threading.Thread(target=mover, args=(
                 s, before["stages"], deadline, record, random.Random(rng.random()), n))
                 for n, s in enumerate(sessions)]
-            fault = threading.Thread(target=faults, args=(server, args, start, record, rng),
+            fault = threading.Thread(target=faults, args=(server, args, url, start, record, rng),
                                      daemon=True)
             fault.start()
             for thread in threads:
@@ -615,6 +657,7 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
             server_log = log.read().decode("utf-8", "replace")
             log.close()
     explain_errors(record)
+    wait_for_database(url)
     problems, outcomes = check(url, before, record)
     accepted = [m for m in record.moves if m.status is not None and 200 <= m.status < 300]
     fives = {k: v for k, v in record.statuses.items() if k.split()[-1].startswith("5")}
@@ -622,6 +665,7 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     for key, count in fives.items():
         if not (allowed_503 and key.endswith("503")):
             problems.append(f"{count} × {key}")
+    problems.extend(record.fault_errors)
     unexplained = [m for m in record.moves if m.status is None and not m.explained]
     read_unexplained = [e for e in record.read_errors if not any(
         e[0] - 1 <= k <= e[1] + 1 for k in record.kills) and not record.restarts]
@@ -690,8 +734,8 @@ def print_result(r: dict[str, Any]) -> None:
           f"p95 {r['read_ms_p95']:.0f} ms, p99 {r['read_ms_p99']:.0f} ms")
     print("  statuses  " + ", ".join(f"{k}: {v}" for k, v in r["statuses"].items()))
     print(f"  resets    {r['connection_errors_explained']} connection errors explained by a "
-          f"fault; moves in flight: {r['reset, applied']} applied whole, "
-          f"{r['reset, not applied']} not applied")
+          f"fault; moves reset or answered 5xx: {r['reset, applied']} applied whole, "
+          f"{r['reset, not applied']} not applied ({r['5xx, saved']} answered 5xx yet saved)")
     if r["problems"]:
         print(f"  FAILED    {len(r['problems'])} problem(s):")
         for problem in r["problems"][:30]:
@@ -710,7 +754,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kill", type=int, default=0, metavar="N",
                         help="SIGKILL N random gunicorn workers during the run (0)")
     parser.add_argument("--restart-postgres", action="store_true",
-                        help="restart the PostgreSQL cluster mid-run (never in CI)")
+                        help="restart the PostgreSQL server mid-run (never in CI)")
+    parser.add_argument("--restart-command", metavar="SHELL",
+                        help="how to restart it (default: pg_ctlcluster for the Debian "
+                             "cluster on the database URL's port)")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--postgresql-url", default=os.environ.get("INCUBATOR_DATABASE_URL"),
                         help="a PostgreSQL database to use (emptied first); default: one "
