@@ -227,6 +227,7 @@ class Record:
     kills: list[float] = field(default_factory=list)
     restarts: list[tuple[float, float]] = field(default_factory=list)
     fault_errors: list[str] = field(default_factory=list)
+    fives_at: list[float] = field(default_factory=list)  # when each 5xx answer came
 
 
 def mover(session: Session, stage_ids: list[int], deadline: float, record: Record,
@@ -262,6 +263,8 @@ def mover(session: Session, stage_ids: list[int], deadline: float, record: Recor
             with record.lock:
                 record.read_ms.append((time.monotonic() - start) * 1000)
                 record.statuses[f"read {status}"] += 1
+                if status >= 500:
+                    record.fives_at.append(time.monotonic())
         except CONNECTION_ERRORS as error:
             with record.lock:
                 record.read_errors.append((start, time.monotonic(), repr(error)))
@@ -304,6 +307,8 @@ def move_one(session: Session, stage_ids: list[int], record: Record, rng: random
         record.statuses[f"move {move.status or 'connection error'}"] += 1
         if move.status is not None:
             record.move_ms.append((move.ended - move.started) * 1000)
+        if move.status is not None and move.status >= 500:
+            record.fives_at.append(move.ended)
 
 
 # --- gunicorn and faults ------------------------------------------------------------------------
@@ -689,6 +694,10 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         "connection_errors_explained": sum(1 for m in record.moves if m.explained)
         + len(record.read_errors) - len(read_unexplained),
         **outcomes, "problems": problems, "ok": not problems,
+        # After a restart of PostgreSQL: how long errors went on once it was back.
+        "errors_after_restart_s": max(
+            [t - record.restarts[-1][1] for t in record.fives_at] + [0.0])
+        if record.restarts else None,
         "load": os.getloadavg()[0],
     }
     if problems and "Traceback" in server_log:
@@ -736,6 +745,9 @@ def print_result(r: dict[str, Any]) -> None:
     print(f"  resets    {r['connection_errors_explained']} connection errors explained by a "
           f"fault; moves reset or answered 5xx: {r['reset, applied']} applied whole, "
           f"{r['reset, not applied']} not applied ({r['5xx, saved']} answered 5xx yet saved)")
+    if r["restarts"]:
+        print(f"  restart   last 5xx {r['errors_after_restart_s']:.1f} s after PostgreSQL "
+              "was back")
     if r["problems"]:
         print(f"  FAILED    {len(r['problems'])} problem(s):")
         for problem in r["problems"][:30]:
