@@ -66,6 +66,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -152,9 +153,9 @@ class Session:
         found = CSRF_INPUT.search(page)
         if not found:
             raise RuntimeError(f"{self.email}: no CSRF token on the login page")
-        connection_csrf, self.csrf = found.group(1), found.group(1)
+        self.csrf = found.group(1)
         status, _ = self.request("POST", "/auth/login", {
-            "email": self.email, "password": PASSWORD, "csrf_token": connection_csrf})
+            "email": self.email, "password": PASSWORD, "csrf_token": self.csrf})
         if status != 303:
             raise RuntimeError(f"{self.email}: login answered {status}")
         status, page = self.request("GET", "/board")
@@ -708,7 +709,7 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
 # --- PostgreSQL database ----------------------------------------------------------------------
 
 
-def own_database(base: str) -> tuple[str, callable]:
+def own_database(base: str) -> tuple[str, Callable[[], None]]:
     """Create ``incubator_stress_<pid>`` on the server of ``base``; return its URL and a
     function that drops it."""
     name = f"incubator_stress_{os.getpid()}"
