@@ -131,6 +131,9 @@ def register_worker(app: Flask) -> None:
             click.echo(f"{drained.jobs_done} job(s) done, {drained.jobs_failed} failed; "
                        f"{drained.sent} sent, {drained.failed} failed.")
             return
+        if not logging.getLogger().handlers:  # the service's journal gets the worker's log
+            logging.basicConfig(level=logging.INFO,
+                                format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         stop = threading.Event()
 
         def stop_after_current(signum, frame):  # noqa: ARG001
