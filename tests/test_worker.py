@@ -256,3 +256,97 @@ def test_no_job_row_is_left_behind_by_a_reset_for_an_unknown_address(app, client
     response = client.post("/auth/reset", data={"email": "personne@example.org"})
     assert response.status_code == 303
     assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+# The managers' page ---------------------------------------------------------------------------
+
+def _failed_mail(secret: bool = False) -> OutgoingMail:
+    row = OutgoingMail(to="lea@example.org", subject="Votre lien", secret=secret,
+                       body="Choisissez : http://localhost/auth/password/SECRET-TOKEN",
+                       attempts=jobs.MAX_ATTEMPTS, last_error="OSError: Connection refused",
+                       failed_at=utcnow())
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def _delayed_job() -> Job:
+    row = Job(kind="password_reset", payload={"email": "typed@example.org"}, attempts=2,
+              last_error="RuntimeError: base en panne",
+              next_attempt_at=utcnow() + timedelta(minutes=5))
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+@pytest.mark.parametrize("role", ["advisor", "holder", "mentor"])
+def test_only_managers_see_the_outbox(client, login, role):
+    _failed_mail()
+    login(role)
+    assert client.get("/admin/outbox").status_code == 403
+    assert client.post("/admin/outbox/mails/1/retry", data={"attempts": 6}).status_code == 403
+
+
+def test_managers_see_failed_and_delayed_work_but_never_a_body_nor_a_payload(client, login):
+    _failed_mail(secret=True)
+    _delayed_job()
+    login("manager")
+    users_page = client.get("/admin/users").get_data(as_text=True)
+    assert "/admin/outbox" in users_page and "1 given up" in users_page
+    response = client.get("/admin/outbox")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "lea@example.org" in html and "Votre lien" in html and "Connection refused" in html
+    assert "base en panne" in html and "6 / 6" in html and "2 / 6" in html
+    assert "SECRET-TOKEN" not in html and "typed@example.org" not in html
+    fragment = client.get("/admin/outbox", htmx=True)
+    assert fragment.get_data(as_text=True).lstrip().startswith('<section id="outbox-problems"')
+    assert "HX-Request" in fragment.headers.get("Vary", "")
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_retry_now_sends_a_failed_mail_once(app, client, login, caplog, htmx):
+    row = _failed_mail()
+    login("manager")
+    with caplog.at_level("INFO", logger="incubator.security"):
+        response = client.post(f"/admin/outbox/mails/{row.id}/retry",
+                               data={"attempts": jobs.MAX_ATTEMPTS}, htmx=htmx)
+    if htmx:
+        assert response.status_code == 200
+        assert 'id="outbox-problems"' in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith("/admin/outbox")
+    assert '"event":"outbox.retried"' in caplog.text
+    # Development and tests drain inline: the mail left before the answer.
+    [message] = app.extensions["outbox"]
+    assert message["To"] == "lea@example.org"
+    db.session.refresh(row)
+    assert row.sent_at is not None and row.failed_at is None and row.attempts == 1
+    # The same button again (a stale page, a double click): nothing more happens.
+    again = client.post(f"/admin/outbox/mails/{row.id}/retry",
+                        data={"attempts": jobs.MAX_ATTEMPTS}, htmx=htmx)
+    assert again.status_code == (200 if htmx else 303)
+    assert len(app.extensions["outbox"]) == 1
+
+
+def test_retry_now_of_a_delayed_job_makes_it_due_at_once(app, client, login):
+    app.config["WORKER_INLINE"] = False  # as in production: the worker takes it
+    row = _delayed_job()
+    login("manager")
+    response = client.post(f"/admin/outbox/jobs/{row.id}/retry", data={"attempts": 2})
+    assert response.status_code == 303
+    db.session.refresh(row)
+    assert row.attempts == 0 and row.next_attempt_at <= utcnow()
+    assert client.post(f"/admin/outbox/jobs/{row.id}/retry",
+                       data={"attempts": 2}).status_code == 303  # stale: no change
+    db.session.refresh(row)
+    assert row.attempts == 0
+
+
+@pytest.mark.parametrize("data", [{}, {"attempts": "x"}], ids=["missing", "not a number"])
+def test_retry_now_with_bad_input_is_a_400(client, login, data):
+    row = _failed_mail()
+    login("manager")
+    assert client.post(f"/admin/outbox/mails/{row.id}/retry", data=data).status_code == 400
+    assert client.post("/admin/outbox/other/1/retry", data={"attempts": 1}).status_code == 404
