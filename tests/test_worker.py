@@ -350,3 +350,18 @@ def test_retry_now_with_bad_input_is_a_400(client, login, data):
     login("manager")
     assert client.post(f"/admin/outbox/mails/{row.id}/retry", data=data).status_code == 400
     assert client.post("/admin/outbox/other/1/retry", data={"attempts": 1}).status_code == 404
+
+
+@pytest.mark.parametrize(("env", "inline"), [("production", False), (None, True)],
+                         ids=["production", "development"])
+def test_only_development_drains_inline(tmp_path, monkeypatch, env, inline):
+    """``flask run`` sends mail without a worker; production (gunicorn sets
+    INCUBATOR_ENV=production) leaves it to the worker, whatever the mail server does."""
+    monkeypatch.delenv("INCUBATOR_WORKER_INLINE", raising=False)
+    if env:
+        monkeypatch.setenv("INCUBATOR_ENV", env)
+    else:
+        monkeypatch.delenv("INCUBATOR_ENV", raising=False)
+    assert settings.from_environment(tmp_path, False)["WORKER_INLINE"] is inline
+    monkeypatch.setenv("INCUBATOR_WORKER_INLINE", "0")
+    assert settings.from_environment(tmp_path, False)["WORKER_INLINE"] is False
