@@ -365,3 +365,18 @@ def test_only_development_drains_inline(tmp_path, monkeypatch, env, inline):
     assert settings.from_environment(tmp_path, False)["WORKER_INLINE"] is inline
     monkeypatch.setenv("INCUBATOR_WORKER_INLINE", "0")
     assert settings.from_environment(tmp_path, False)["WORKER_INLINE"] is False
+
+
+def test_erasing_a_person_drops_the_jobs_that_hold_their_address(app, client, login):
+    from . import factories
+    from .test_erasure import erase_user_through_pages
+
+    app.config["WORKER_INLINE"] = False  # the jobs wait for a worker
+    login("manager")
+    holder = factories.user("holder", name="Maëlle Jégou", email="maelle@exemple.fr")
+    db.session.add_all([Job(kind="password_reset", payload={"email": "Maelle@Exemple.fr "}),
+                        Job(kind="password_reset", payload={"email": "autre@exemple.fr"})])
+    db.session.commit()
+    assert erase_user_through_pages(client, holder, name="Maëlle Jégou").status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(Job.payload)).all() == [{"email": "autre@exemple.fr"}]
