@@ -22,7 +22,9 @@ The worker then
 Jobs: a feature registers a handler under a kind (``@handler("password_reset")``) and a
 request calls ``enqueue(kind, **payload)`` (JSON values only): the request's cost is one
 INSERT, whatever the job will find. A handler runs in a request context on ``BASE_URL``
-(for links) and commits its own work; an exception is a failed attempt.
+(for links) and commits its own work; an exception is a failed attempt. Delivery is at least
+once: a worker killed between a handler's commit and the job's deletion leaves the job to run
+again, so a handler must bear that (a second password link replaces the first).
 
 A shared primitive: it knows no feature, features register with it.
 """
