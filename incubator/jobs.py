@@ -24,7 +24,7 @@ request calls ``enqueue(kind, **payload)`` (JSON values only): the request's cos
 INSERT, whatever the job will find. A handler runs in a request context on ``BASE_URL``
 (for links) and commits its own work; an exception is a failed attempt. Delivery is at least
 once: a worker killed between a handler's commit and the job's deletion leaves the job to run
-again, so a handler must bear that (a second password link replaces the first).
+again, so a handler must bear that (a password reset then mails a second valid link).
 
 A shared primitive: it knows no feature, features register with it.
 """
