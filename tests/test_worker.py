@@ -380,3 +380,17 @@ def test_erasing_a_person_drops_the_jobs_that_hold_their_address(app, client, lo
     assert erase_user_through_pages(client, holder, name="Maëlle Jégou").status_code == 303
     db.session.expire_all()
     assert db.session.scalars(select(Job.payload)).all() == [{"email": "autre@exemple.fr"}]
+
+
+def test_the_outbox_page_warns_when_no_worker_takes_the_work(app, client, login):
+    app.config["WORKER_INLINE"] = False
+    db.session.add(OutgoingMail(to="a@example.org", subject="Un", body="…",
+                                next_attempt_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    login("manager")
+    assert 'id="outbox-no-worker"' not in client.get("/admin/outbox").get_data(as_text=True)
+    db.session.add(Job(kind="password_reset", payload={"email": "a@example.org"},
+                       next_attempt_at=utcnow() - timedelta(minutes=10)))
+    db.session.commit()
+    html = client.get("/admin/outbox").get_data(as_text=True)
+    assert 'id="outbox-no-worker"' in html and "is the worker running" in html

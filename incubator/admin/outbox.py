@@ -12,6 +12,8 @@ after a retry, htmx ones the ``#outbox-problems`` fragment.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,20 +22,25 @@ from flask_login import current_user, login_required
 from .. import jobs
 from ..extensions import db
 from ..htmx import done, page_or_fragment
-from ..models import Job, OutgoingMail
+from ..models import Job, OutgoingMail, utcnow
 from ..permissions import can_manage_outbox
 from ..security_log import record
 from . import bp
 from .forms import RetryForm
-from .queries import outbox_jobs, outbox_mails
+from .queries import outbox_jobs, outbox_mails, outbox_oldest_due
 
 #: What each kind of job does, in words (``jobs.handler`` kinds).
 JOB_LABELS = {"password_reset": _l("Password reset link (the address typed is not shown)")}
 MODELS = {"mails": OutgoingMail, "jobs": Job}
+#: Work due for longer than this and taken by nobody: the worker is probably not running.
+NO_WORKER_AFTER = timedelta(minutes=2)
 
 
 def _context() -> dict:
+    oldest = outbox_oldest_due()
     return {"mails": outbox_mails(), "jobs": outbox_jobs(), "job_labels": JOB_LABELS,
+            "stalled_since": oldest if oldest and oldest < utcnow() - NO_WORKER_AFTER
+            else None,
             "max_attempts": jobs.MAX_ATTEMPTS, "mail_model": OutgoingMail, "job_model": Job}
 
 

@@ -210,3 +210,15 @@ def outbox_failed_count() -> int:
     failed_jobs = select(func.count()).select_from(Job).where(
         Job.failed_at.is_not(None)).scalar_subquery()
     return db.session.scalar(select(mails + failed_jobs)) or 0
+
+
+def outbox_oldest_due():
+    """When the oldest mail or job nobody has taken became due (None: nothing waits). Long
+    ago means no worker runs."""
+    mails = select(func.min(OutgoingMail.next_attempt_at)).where(
+        OutgoingMail.sent_at.is_(None), OutgoingMail.failed_at.is_(None),
+        OutgoingMail.claimed_at.is_(None)).scalar_subquery()
+    waiting_jobs = select(func.min(Job.next_attempt_at)).where(
+        Job.failed_at.is_(None), Job.claimed_at.is_(None)).scalar_subquery()
+    first, second = db.session.execute(select(mails, waiting_jobs)).one()
+    return min((when for when in (first, second) if when is not None), default=None)
