@@ -47,12 +47,12 @@ LAST_NAMES = ("Le Goff", "Guérin", "Le Roux", "Morvan", "Tanguy", "Le Gall", "J
 
 def bench_config(database_url: str) -> dict[str, Any]:
     """The test settings (cheap password hashing, no mail server), but run as in production:
-    not TESTING, mail sent from a thread after the response, and no throttling."""
+    not TESTING, mail left to the worker (not inline), and no throttling."""
     config = settings.for_tests(database_url)
     config.update({
         "TESTING": False,
         "SECRET_KEY": SECRET_KEY,
-        "MAIL_ASYNC": True,
+        "WORKER_INLINE": False,  # as in production: the worker sends, not the request
         "RATELIMIT_ENABLED": False,
         "EXTRA_TRUSTED_HOSTS": ["127.0.0.1"],  # gunicorn is asked at 127.0.0.1:port
     })
@@ -84,8 +84,8 @@ def database_version(url: str) -> str:
 @contextmanager
 def counting_statements(app: Flask):
     """Count the SQL statements the app sends (``before_cursor_execute``) from this thread,
-    where the test client runs each request (not those of the threads that send queued
-    mail after a response); yields a list whose first item is the running count."""
+    where the test client runs each request and the bench runs the worker's drain
+    (``worker.run_pending``); yields a list whose first item is the running count."""
     with app.app_context():
         engine = db.engine
     count, owner = [0], threading.get_ident()

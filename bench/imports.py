@@ -106,7 +106,7 @@ def xlsx_file(data: list[list[str]]) -> bytes:
 def make_app(url: str, folder: str):
     config = settings.for_tests(url)
     config.update({"TESTING": False, "RATELIMIT_ENABLED": False, "IMPORT_FOLDER": folder,
-                   "MAIL_ASYNC": True})
+                   "WORKER_INLINE": False})
     app = create_app(config)
     with app.app_context():
         existing = MetaData()

@@ -40,14 +40,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (tables known to SQLAlchemy and Alembic)
-    from .after_response import register_after_response
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .i18n import register_i18n, register_reference_labels, select_locale
     from .models.types import render_migration_item
-    from .outbox import register_outbox
     from .pole import pole_time_zone
     from .security import register_security, register_trusted_hosts
     from .security_log import register_security_log
+    from .worker import register_worker
 
     register_security_log(app)  # first: every later hook and error has a request id
     register_trusted_hosts(app)  # then: a request for another host goes no further (400)
@@ -76,8 +75,7 @@ def register_extensions(app: Flask) -> None:
     register_i18n(app)
     register_reference_labels(app)
     register_security(app)
-    register_outbox(app)
-    register_after_response(app)
+    register_worker(app)  # mails and deferred jobs: the worker, or inline (development)
     _template_context(app)
 
 

@@ -229,6 +229,15 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 10),
         "MAIL_DEFAULT_SENDER": _env("MAIL_DEFAULT_SENDER", "Incubateur <no-reply@localhost>"),
         "MAIL_OUTBOX": _env("MAIL_OUTBOX", str(folder / "outbox")),
+        # The worker (incubator/worker.py, `flask --app incubator worker`) sends the mails
+        # and runs the deferred jobs. Inline: a request that queued work drains the queue
+        # itself after its commit, no worker needed (development; never in production,
+        # where a request's time must not depend on the mail server).
+        "WORKER_INLINE": _env_bool("WORKER_INLINE", not is_production()),
+        "WORKER_POLL_SECONDS": float(_env("WORKER_POLL_SECONDS", "1") or 1),
+        # A row claimed longer ago than this belonged to a worker that died: due again.
+        # Must exceed the longest sending (MAIL_TIMEOUT per SMTP step).
+        "WORKER_STUCK_SECONDS": _env_int("WORKER_STUCK_SECONDS", 600),
         # Board: a project with no activity for this many days is marked stalled.
         "STALLED_DAYS": _env_int("STALLED_DAYS", 45),
         "BOARD_COLUMN_CARDS": _env_int("BOARD_COLUMN_CARDS", 20),
@@ -270,7 +279,9 @@ def for_tests(database_url: str) -> dict[str, Any]:
         "ARGON2_PARALLELISM": 1,
         "MAIL_SERVER": None,
         "MAIL_OUTBOX": None,
-        "MAIL_ASYNC": False,  # send queued mail when the response closes, in the test thread
+        # A request that queued mail or jobs drains the queue before it answers, in the
+        # test's thread: tests see the mails at once (incubator/worker.py).
+        "WORKER_INLINE": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         # The tests log managers in with a password alone; the requirement is tested apart.
         "TWO_FACTOR_REQUIRED_ROLES": (),

@@ -734,3 +734,15 @@ def erased_with_their_projects():
     """The SQL condition on ``User`` of the accounts erased when the retention period of
     every project they hold has ended: holders."""
     return User.role == Role.HOLDER.value
+
+
+# The worker's queue (issue 15): mails and background jobs that failed or wait for another
+# attempt. Managers see them (recipient, subject, error; never a body, which may hold a live
+# link) and may have one tried again at once.
+
+def can_manage_outbox(user: User) -> bool:
+    """The outbox page (/admin/outbox) and its "retry now": managers."""
+    return user.is_manager
+
+
+TEMPLATE_RULES["manage_outbox"] = can_manage_outbox

@@ -42,7 +42,7 @@ def safe_next(target: str | None) -> str | None:
 
 def absolute_url(endpoint: str, **values) -> str:
     """The absolute URL of ``endpoint`` on ``BASE_URL``, the same inside a request and outside
-    one (a CLI command such as ``send-mail``). ``BASE_URL`` may carry a path prefix
+    one (a CLI command such as ``worker``). ``BASE_URL`` may carry a path prefix
     (``https://host/pole``): the app's paths go after it. ``_anchor`` works as in url_for."""
     base = urlsplit(current_app.config["BASE_URL"])
     anchor = values.pop("_anchor", None)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import event
 
@@ -23,6 +24,25 @@ def count_statements() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+def count_with_worker(app, send: Callable[[], Any]) -> tuple[Any, list[str], list[str]]:
+    """Everything a request causes, in SQL: ``send()`` (a test-client call) run as in
+    production (the request only queues its mails and jobs: ``WORKER_INLINE`` off), then the
+    worker's drain of what it left. Returns (the response, the request's statements, the
+    worker's statements)."""
+    from incubator.worker import run_pending
+
+    inline = app.config["WORKER_INLINE"]
+    app.config["WORKER_INLINE"] = False
+    try:
+        with count_statements() as in_request:
+            response = send()
+    finally:
+        app.config["WORKER_INLINE"] = inline
+    with app.app_context(), count_statements() as in_worker:
+        run_pending()
+    return response, in_request, in_worker
 
 
 #: The one message fragment, out of band into the page's message area.

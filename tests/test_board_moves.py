@@ -14,7 +14,7 @@ from incubator.models import Project, StageMove, StatusChange, User
 
 from . import factories
 from .conftest import is_postgres, make_app, reset_database
-from .helpers import count_statements
+from .helpers import count_statements, count_with_worker
 
 # The version of a project the factory just submitted (written, then submitted).
 V = factories.SUBMITTED_VERSION
@@ -266,7 +266,7 @@ def test_a_used_up_gap_renumbers_the_column(app, login):
     assert last.id  # still there
 
 
-def test_a_move_writes_a_bounded_number_of_rows(client, login):
+def test_a_move_writes_a_bounded_number_of_rows(app, client, login):
     login("advisor")
     for i in range(30):
         factories.project(stage_position=i % 2 + 1)
@@ -285,6 +285,29 @@ def test_a_move_writes_a_bounded_number_of_rows(client, login):
     # unticked, one statement: a bound independent of the 30 other projects; the place is
     # taken in a savepoint (SAVEPOINT, RELEASE: issue 15, positions.take_position).
     assert len(statements) <= 24
+
+
+@pytest.mark.parametrize("holders", [1, 3])
+def test_a_move_costs_a_bounded_number_of_statements_with_its_mails(app, client, login,
+                                                                     holders):
+    """Everything a move causes (issue 15): the request's statements and the worker's for
+    the mails it queued, one per holder."""
+    login("advisor")
+    for i in range(30):
+        factories.project(stage_position=i % 2 + 1)
+    project = factories.project(holders=[factories.user() for _ in range(holders)])
+    db.session.commit()
+    response, in_request, in_worker = count_with_worker(app, lambda: client.post(
+        f"/projects/{project.id}/move", htmx=True, data={
+            "stage_id": factories.stage(2).id, "version": V, "after_id": 0}))
+    assert response.status_code == 200
+    assert len(app.extensions["outbox"]) == holders
+    # The request: the bound above, plus the holders' notifications and mails (on SQLite
+    # two INSERTs per holder; PostgreSQL batches them: 24 and 25 statements for 1 and 3).
+    assert len(in_request) <= 22 + 2 * holders
+    # The worker: claim the due jobs and mails (an UPDATE … RETURNING each), read the
+    # mails, record each one sent, then find nothing more due (two claims).
+    assert len(in_worker) == 5 + holders
 
 
 @pytest.mark.skipif(not is_postgres(), reason="needs concurrent connections (PostgreSQL)")

@@ -69,7 +69,7 @@ def test_no_code_builds_a_link_from_the_request_host():
 def test_absolute_links_are_built_on_the_base_url_with_its_prefix(app):
     app.config["TRUSTED_HOSTS"] = None  # as if the host check let the request through
     app.config["BASE_URL"] = "https://incubateur.cades.fr/pole"
-    # Outside any request (a CLI command such as send-mail)…
+    # Outside any request (a CLI command such as the worker)…
     assert absolute_url("projects.show", project_id=4) == \
         "https://incubateur.cades.fr/pole/projects/4"
     # …and inside one, whatever host and prefix it came with.

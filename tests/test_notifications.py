@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from incubator import mail, outbox
+from incubator import jobs, mail, outbox
 from incubator.board.services import move_project
 from incubator.extensions import db
 from incubator.models import Notification, OutgoingMail, Project, ProjectHolder, User, utcnow
@@ -597,18 +597,23 @@ def test_a_failing_mail_server_leaves_the_move_done_and_the_mail_queued(app, cli
     assert tried == [holder.email]
     [queued] = _mails()
     assert queued.sent_at is None and queued.attempts == 1 and queued.last_error
+    assert queued.next_attempt_at > utcnow() + timedelta(seconds=50)  # tried again in 1 min
     assert len(_notifications(holder)) == 1
 
-    # The server is back: the command sends what is left, once.
+    # The server is back; the worker leaves the mail until its next attempt, then sends it,
+    # once.
     sent = []
     monkeypatch.setattr(mail, "_send_smtp", lambda message: sent.append(message["To"]))
-    result = app.test_cli_runner().invoke(args=["send-mail"])
+    worker = ["worker", "--once"]
+    assert "0 sent, 0 failed." in app.test_cli_runner().invoke(args=worker).output
+    queued.next_attempt_at = utcnow()
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=worker)
     assert result.exit_code == 0 and "1 sent, 0 failed." in result.output
     assert sent == [holder.email]
-    queued = db.session.get(OutgoingMail, queued.id)
     db.session.refresh(queued)
     assert queued.sent_at is not None and queued.attempts == 2 and queued.last_error is None
-    assert "0 sent, 0 failed." in app.test_cli_runner().invoke(args=["send-mail"]).output
+    assert "0 sent, 0 failed." in app.test_cli_runner().invoke(args=worker).output
 
 
 def test_a_failing_htmx_move_answer_is_still_a_success(app, client, auth, monkeypatch):
@@ -626,20 +631,20 @@ def test_a_failing_htmx_move_answer_is_still_a_success(app, client, auth, monkey
     assert _mails()[0].last_error and _mails()[0].sent_at is None
 
 
-def test_the_command_leaves_fresh_untried_mail_to_its_request_and_gives_up_after_five(app):
-    fresh = OutgoingMail(to="a@example.org", subject="Frais", body="…")
-    old = OutgoingMail(to="b@example.org", subject="Oublié", body="…",
-                       created_at=utcnow() - timedelta(minutes=10))
-    spent = OutgoingMail(to="c@example.org", subject="Abandonné", body="…", attempts=5,
-                         last_error="Connection refused")
-    db.session.add_all([fresh, old, spent])
+def test_the_worker_sends_what_is_due_leaves_the_rest_and_never_sends_twice(app):
+    due = OutgoingMail(to="a@example.org", subject="Due", body="…")
+    later = OutgoingMail(to="b@example.org", subject="Plus tard", body="…",
+                         next_attempt_at=utcnow() + timedelta(minutes=5))
+    spent = OutgoingMail(to="c@example.org", subject="Abandonné", body="…", attempts=6,
+                         last_error="Connection refused", failed_at=utcnow())
+    db.session.add_all([due, later, spent])
     db.session.commit()
-    assert outbox.send_queued() == (1, 0)
-    assert db.session.get(OutgoingMail, old.id).sent_at is not None
-    assert db.session.get(OutgoingMail, fresh.id).sent_at is None
-    assert db.session.get(OutgoingMail, spent.id).attempts == 5
-    assert outbox.send_queued([fresh.id]) == (1, 0)
-    assert outbox.send_queued([fresh.id]) == (0, 0)  # never twice
+    ids = jobs.claim(OutgoingMail, 50)
+    assert ids == [due.id]
+    assert jobs.claim(OutgoingMail, 50) == []  # claimed: no other worker takes it
+    assert outbox.send_claimed(ids) == (1, 0, [])
+    assert db.session.get(OutgoingMail, due.id).sent_at is not None
+    assert jobs.claim(OutgoingMail, 50) == []  # sent: never twice
 
 
 def test_an_unexpected_error_for_one_mail_does_not_stop_the_others(app, monkeypatch):
@@ -655,7 +660,7 @@ def test_an_unexpected_error_for_one_mail_does_not_stop_the_others(app, monkeypa
         return real(to, subject, body)
 
     monkeypatch.setattr(mail, "send_mail", flaky)
-    assert outbox.send_queued([first.id, second.id]) == (1, 1)
+    assert outbox.send_claimed(jobs.claim(OutgoingMail, 50)) == (1, 1, [])
     assert "UnicodeEncodeError" in db.session.get(OutgoingMail, first.id).last_error
     assert db.session.scalar(select(func.count()).select_from(OutgoingMail).where(
         OutgoingMail.sent_at.is_not(None))) == 1

@@ -131,6 +131,13 @@ class InvitationForm(Form):
     link = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
+class RetryForm(Form):
+    """"Retry now" for a mail or job of the outbox page, from the attempts the page showed
+    (a different count means a worker or another manager got there first)."""
+
+    attempts = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
 class HandOverForm(Form):
     """A departing advisor's work handed to another one: first a preview (counts), then the
     confirmation, which carries the preview's ``fingerprint`` and ``confirm=1``.

@@ -6,16 +6,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import (
     STAFF_ROLES,
     Erasure,
+    Job,
     NextStep,
     Organisation,
     OrganisationContact,
+    OutgoingMail,
     PasswordToken,
     PoleSettingsVersion,
     Project,
@@ -166,3 +168,57 @@ def erased_numbers(user_ids: list[int]) -> dict[int, int]:
         return {}
     return dict(db.session.execute(
         select(Erasure.user_id, Erasure.id).where(Erasure.user_id.in_(user_ids))).all())
+
+
+# The worker's queue (/admin/outbox, issue 15) -----------------------------------------------
+
+OUTBOX_SHOWN = 200  # rows of each kind the page lists (the oldest problems first)
+
+
+def outbox_mails() -> list:
+    """Mails not sent that failed for good or wait for another attempt (attempts > 0), the
+    failed ones first: rows of id, to, subject, secret, attempts, last_error,
+    next_attempt_at, failed_at, claimed_at, created_at. Never the body (it may hold a live
+    link)."""
+    return list(db.session.execute(
+        select(OutgoingMail.id, OutgoingMail.to, OutgoingMail.subject, OutgoingMail.secret,
+               OutgoingMail.attempts, OutgoingMail.last_error, OutgoingMail.next_attempt_at,
+               OutgoingMail.failed_at, OutgoingMail.claimed_at, OutgoingMail.created_at)
+        .where(OutgoingMail.sent_at.is_(None),
+               or_(OutgoingMail.failed_at.is_not(None), OutgoingMail.attempts > 0))
+        .order_by(OutgoingMail.failed_at.is_(None), OutgoingMail.next_attempt_at,
+                  OutgoingMail.id)
+        .limit(OUTBOX_SHOWN)))
+
+
+def outbox_jobs() -> list:
+    """Jobs that failed for good or wait for another attempt, as ``outbox_mails``: rows of
+    id, kind, attempts, last_error, next_attempt_at, failed_at, claimed_at, created_at.
+    Never the payload (a password reset's holds the address someone typed)."""
+    return list(db.session.execute(
+        select(Job.id, Job.kind, Job.attempts, Job.last_error, Job.next_attempt_at,
+               Job.failed_at, Job.claimed_at, Job.created_at)
+        .where(or_(Job.failed_at.is_not(None), Job.attempts > 0))
+        .order_by(Job.failed_at.is_(None), Job.next_attempt_at, Job.id)
+        .limit(OUTBOX_SHOWN)))
+
+
+def outbox_failed_count() -> int:
+    """Mails and jobs failed for good (one statement, on the failure indexes' columns)."""
+    mails = select(func.count()).select_from(OutgoingMail).where(
+        OutgoingMail.failed_at.is_not(None), OutgoingMail.sent_at.is_(None)).scalar_subquery()
+    failed_jobs = select(func.count()).select_from(Job).where(
+        Job.failed_at.is_not(None)).scalar_subquery()
+    return db.session.scalar(select(mails + failed_jobs)) or 0
+
+
+def outbox_oldest_due():
+    """When the oldest mail or job nobody has taken became due (None: nothing waits). Long
+    ago means no worker runs."""
+    mails = select(func.min(OutgoingMail.next_attempt_at)).where(
+        OutgoingMail.sent_at.is_(None), OutgoingMail.failed_at.is_(None),
+        OutgoingMail.claimed_at.is_(None)).scalar_subquery()
+    waiting_jobs = select(func.min(Job.next_attempt_at)).where(
+        Job.failed_at.is_(None), Job.claimed_at.is_(None)).scalar_subquery()
+    first, second = db.session.execute(select(mails, waiting_jobs)).one()
+    return min((when for when in (first, second) if when is not None), default=None)

@@ -41,6 +41,7 @@ from .queries import (
     erased_numbers,
     hand_over_preview,
     mentor_organisations,
+    outbox_failed_count,
     pending_invitations,
     pole_history,
     receiving_choices,
@@ -70,6 +71,7 @@ def _render_users(invite_form: InviteForm, status: int = 200, **context):
         "admin/users.html", page=page, invite_form=invite_form, role_filter=role,
         delayed=throttle.delayed_accounts(), organisations=mentor_organisations(page.items),
         invitations=pending_invitations(), closure_requests_pending=pending_closure_count(),
+        outbox_failed=outbox_failed_count(),
         two_factor_versions=two_factor.enabled_versions([user.id for user in page.items]),
         erased=erased_numbers([user.id for user in page.items]),
         **context,
@@ -515,5 +517,6 @@ def security():
     return hx_redirect(url_for("admin.security"))
 
 
+from . import outbox as _outbox  # noqa: E402,F401  (the worker's failed and delayed work)
 from . import retention as _retention  # noqa: E402,F401  (the retention settings)
 from . import stages as _stages  # noqa: E402,F401  (the stage settings: their own module)

@@ -9,7 +9,7 @@ from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..after_response import defer
+from .. import jobs
 from ..extensions import db, limiter
 from ..htmx import hx_redirect
 from ..models import EndReason, Role
@@ -26,10 +26,10 @@ from .forms import (
     SetPasswordForm,
 )
 from .services import (
+    RESET_JOB,
     EmailTaken,
     check_credentials,
     create_user,
-    send_reset_if_account,
 )
 from .services import (
     set_password as store_password,
@@ -272,9 +272,10 @@ def reset_request():
     if form.validate_on_submit():
         record("password.reset_requested", email=form.email.data)
         # The same answer in the same time whether or not the address has an account: the
-        # request does the same work either way, and finding the account, making the link
-        # and sending the mail happen after the response.
-        defer(send_reset_if_account, form.email.data)
+        # request only queues a job holding the address typed (one INSERT either way); the
+        # worker finds the account, makes the link and sends the mail (incubator/jobs.py).
+        jobs.enqueue(RESET_JOB, email=form.email.data)
+        db.session.commit()
         flash(_("If an account uses this address, we have sent it a link to choose a new "
                 "password. Check your inbox (and spam folder)."), "info")
         return redirect(url_for("auth.login"), code=303)

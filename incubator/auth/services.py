@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import jobs
 from ..extensions import db
 from ..i18n import datetime_long
 from ..models import Role, User, utcnow
-from ..outbox import queue_mail, send_queued
+from ..outbox import queue_mail
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..security_log import record
 from ..tokens import KINDS, make_password_token, spend_tokens
@@ -145,15 +146,18 @@ def password_reset_mail(user: User) -> tuple[str, str]:
     return subject, body
 
 
+RESET_JOB = "password_reset"
+
+
+@jobs.handler(RESET_JOB)
 def send_reset_if_account(email: str) -> None:
-    """After the response to a reset request: mail a link if an active account uses
-    ``email``, else nothing. This job commits (the token and the queued mail, before the
-    mail goes), then sends it at once: a secret mail, whose row (and link) is deleted once
-    sent; if the server fails, ``send-mail`` retries it."""
+    """The worker's job after a reset request (``RESET_JOB``, payload: the address typed):
+    queue a link for the active account that uses ``email``, if any, else nothing. Commits
+    the token and the queued mail, a secret one (its row and link deleted once sent), which
+    the same worker run then sends."""
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
     subject, body = password_reset_mail(user)
-    mail = queue_mail(user.email, subject, body, secret=True)
+    queue_mail(user.email, subject, body, secret=True)
     db.session.commit()
-    send_queued([mail.id])

@@ -25,6 +25,7 @@ from .credentials import LoginFailure, PasswordToken
 from .erasures import Erasure
 from .followup import (
     Document,
+    Job,
     NextStep,
     NextStepChange,
     Note,
@@ -169,6 +170,7 @@ __all__ = [
     "NoteRevision",
     "Notification",
     "OutgoingMail",
+    "Job",
     "ProjectEvent",
     "Visibility",
     "STAFF_ROLES",

@@ -211,9 +211,11 @@ class Notification(db.Model):
 
 class OutgoingMail(db.Model):
     """An e-mail waiting to be sent: written in the same transaction as what caused it,
-    sent after the response (and retried by ``flask send-mail`` when the server failed).
-    A ``secret`` one holds a live link (invitation, password reset): its row is deleted
-    once sent (see ``incubator.outbox``)."""
+    sent by the worker (``flask --app incubator worker``, see ``incubator.worker``), retried
+    with a growing delay (``next_attempt_at``) when the server fails, marked failed
+    (``failed_at``) after the last attempt. ``claimed_at``: when a worker took it (a claim
+    older than the stuck delay means that worker died). A ``secret`` one holds a live link
+    (invitation, password reset): its row is deleted once sent (see ``incubator.outbox``)."""
 
     __tablename__ = "outgoing_mail"
     __table_args__ = (Index("ix_outgoing_mail_pending", "sent_at", "attempts"),)
@@ -227,3 +229,27 @@ class OutgoingMail(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     secret: Mapped[bool] = mapped_column(default=False, server_default=false())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Job(db.Model):
+    """Work done by the worker rather than by a request (``incubator.jobs``): a ``kind``
+    (the name its handler was registered under) and a JSON ``payload``. Same life as an
+    OutgoingMail: due at ``next_attempt_at``, claimed (``claimed_at``, ``attempts`` + 1),
+    retried with a growing delay, ``failed_at`` after the last attempt; deleted once done
+    (a payload may hold an address someone typed, kept no longer than needed)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "failed_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -53,6 +53,7 @@ from ..models import (
     CommitteeSeat,
     Document,
     Erasure,
+    Job,
     LoginFailure,
     MeetingAttendance,
     MentoringHours,
@@ -519,6 +520,14 @@ def _delete_messages(person: Person, needles: tuple[str, ...], outcome: Outcome)
         if emails:
             outcome.counts["login_failures"] += db.session.execute(
                 delete(LoginFailure).where(LoginFailure.email.in_(emails))).rowcount
+            # Jobs waiting for the worker (a password reset holds the address typed): few
+            # rows (deleted once done), read whole and matched here on every database.
+            jobs = [job_id for job_id, payload in db.session.execute(
+                    select(Job.id, Job.payload))
+                    if str((payload or {}).get("email", "")).strip().lower() in emails]
+            if jobs:
+                outcome.counts["mails"] += db.session.execute(
+                    delete(Job).where(Job.id.in_(jobs))).rowcount
 
 
 def _pattern(needles: tuple[str, ...]) -> re.Pattern[str]:
