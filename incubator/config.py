@@ -110,6 +110,9 @@ def production_problems(workers: int = 1) -> list[str]:
         problems.append(f"INCUBATOR_RATELIMIT_STORAGE_URI is memory:// with {workers} workers: "
                         "each would count alone; use Redis "
                         "(redis://127.0.0.1:6379/0) or one worker.")
+    log_format = (_env("LOG_FORMAT") or "json").strip().lower()
+    if log_format not in ("json", "text"):
+        problems.append(f"INCUBATOR_LOG_FORMAT must be json or text, not {log_format!r}.")
     return problems
 
 
@@ -269,6 +272,9 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         # after a backup restore; keep it out of the database backups' rotation. Empty:
         # <instance folder>/erasures.jsonl.
         "ERASURE_LOG": _env("ERASURE_LOG", ""),
+        # Log lines: "json" (one object a line, an access line per request: security_log.py)
+        # or "text"; JSON by default in production, where a log collector reads them.
+        "LOG_FORMAT": (_env("LOG_FORMAT") or ("json" if is_production() else "text")).lower(),
         # Where the security log is written, when it is a file this process may rewrite:
         # an erasure then replaces the person's name and address in it (docs/erasure.md).
         "SECURITY_LOG_FILE": _env("SECURITY_LOG_FILE", ""),
@@ -336,6 +342,7 @@ def for_tests(database_url: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         # The tests log managers in with a password alone; the requirement is tested apart.
         "TWO_FACTOR_REQUIRED_ROLES": (),
+        "LOG_FORMAT": "text",
         # Never the instance folder: a test that erases gives its own file (tmp_path).
         "ERASURE_LOG": os.path.join(tempfile.gettempdir(),
                                     f"incubator-test-erasures-{os.getpid()}.jsonl"),
