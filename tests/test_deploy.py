@@ -1,5 +1,6 @@
 """Production start-up checks and the gunicorn set-up for several instances on one machine
-(README, "Running on PostgreSQL (production)"; deploy/)."""
+(README, "Running on PostgreSQL (production)"; deploy/). Two real instances with their
+control sockets are started by tests/test_instances.py."""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ import os
 import runpy
 import subprocess
 import sys
-import time
-import urllib.request
-import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -158,51 +156,3 @@ def test_gunicorn_refuses_to_start_with_every_problem_listed(tmp_path):
     for part in ("INCUBATOR_BASE_URL is not set", "INCUBATOR_SECRET_KEY is not set",
                  "INCUBATOR_SECURE_COOKIES is not on", "memory:// with 2 workers"):
         assert part in result.stderr
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_two_gunicorn_instances_start_on_one_machine_each_with_its_control_socket(tmp_path):
-    """The README's set-up twice, on one machine and one user: both serve, and each has its
-    own control socket (gunicorn's default would be one path for both)."""
-    bin_dir = Path(sys.executable).parent
-    env = {"PATH": os.environ["PATH"], "INCUBATOR_INSTANCE_PATH": str(tmp_path),
-           "XDG_RUNTIME_DIR": str(tmp_path), "INCUBATOR_SECRET_KEY": uuid.uuid4().hex,
-           "INCUBATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
-           "INCUBATOR_ALLOW_HTTP": "1", "INCUBATOR_BASE_URL": "http://127.0.0.1"}
-    subprocess.run([str(bin_dir / "flask"), "--app", "incubator", "setup"], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=60)
-    ports = [_free_port(), _free_port()]
-    servers = [subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}",
-         "incubator:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for port in ports]
-    sockets = [tmp_path / f"incubator-127.0.0.1_{port}.ctl" for port in ports]
-    try:
-        deadline = time.monotonic() + 20
-        for port, server, control in zip(ports, servers, sockets, strict=True):
-            while True:
-                assert server.poll() is None, server.stderr.read().decode()[-2000:]
-                try:
-                    with urllib.request.urlopen(  # noqa: S310
-                            f"http://127.0.0.1:{port}/auth/login", timeout=2) as answer:
-                        assert answer.status == 200
-                    if control.exists():
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, f"instance on {port} not ready"
-                time.sleep(0.1)
-        assert not (tmp_path / "gunicorn.ctl").exists()
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=10)
-            server.stderr.close()

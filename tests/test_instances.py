@@ -211,8 +211,8 @@ def _wait(port: int, process: subprocess.Popen, log: Path, path: str = "/auth/lo
 
 
 def _stop(process: subprocess.Popen) -> None:
+    """Wait for a process sent SIGTERM; kill it after 10 s."""
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -251,14 +251,7 @@ def site(tmp_path_factory):
         "XDG_RUNTIME_DIR": str(folder),  # where each instance's control socket goes
     })
     processes: list[subprocess.Popen] = []
-    started = time.monotonic()
     try:
-        seeded = subprocess.run([sys.executable, "-m", "tests.instances_seed"], cwd=ROOT,
-                                env=env, capture_output=True, text=True, timeout=120,
-                                check=False)
-        assert seeded.returncode == 0, seeded.stderr[-3000:]
-        seed = json.loads(seeded.stdout.strip().splitlines()[-1])
-        print(f"seeded in {time.monotonic() - started:.1f} s")
         gunicorn = Path(sys.executable).with_name("gunicorn")
         for name, instance_port in (("a", a), ("b", b)):
             with (folder / f"{name}.log").open("wb") as log:
@@ -274,15 +267,24 @@ def site(tmp_path_factory):
                 [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e",
                  str(folder / "error.log")],
                 stdout=subprocess.DEVNULL, stderr=log))
+        # While the instances boot (they open no connection before a request): the schema
+        # and the data the tests need.
+        seeded = subprocess.run([sys.executable, "-m", "tests.instances_seed"], cwd=ROOT,
+                                env=env, capture_output=True, text=True, timeout=120,
+                                check=False)
+        assert seeded.returncode == 0, seeded.stderr[-3000:]
+        seed = json.loads(seeded.stdout.strip().splitlines()[-1])
         for instance_port, process, log in ((a, processes[0], folder / "a.log"),
                                             (b, processes[1], folder / "b.log")):
             _wait(instance_port, process, log)
         _wait(port, processes[2], nginx_log)
-        print(f"all started in {time.monotonic() - started:.1f} s")
         pids = {p: Browser().get(p, "/auth/login").pid for p in (a, b)}
         assert pids[a] != pids[b]
         yield Site(a, b, port, pids, seed, folder)
     finally:
+        for process in processes:  # all at once, then wait for each
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
         for process in processes:
             _stop(process)
         drop_database()
