@@ -156,3 +156,27 @@ def test_gunicorn_refuses_to_start_with_every_problem_listed(tmp_path):
     for part in ("INCUBATOR_BASE_URL is not set", "INCUBATOR_SECRET_KEY is not set",
                  "INCUBATOR_SECURE_COOKIES is not on", "memory:// with 2 workers"):
         assert part in result.stderr
+
+
+# Static URLs carry their file's version (incubator/assets.py) ---------------------------
+
+
+def test_pages_ask_for_static_files_by_their_version(client):
+    import hashlib
+
+    html = client.get("/auth/login").get_data(as_text=True)
+    version = hashlib.sha256((ROOT / "static/css/app.css").read_bytes()).hexdigest()[:12]
+    assert f'href="/static/css/app.css?v={version}"' in html
+    assert client.get(f"/static/css/app.css?v={version}").status_code == 200
+
+
+def test_a_changed_file_gets_a_new_version_and_a_missing_one_none(tmp_path):
+    from incubator.assets import static_version
+
+    (tmp_path / "a.css").write_text("body { color: black }")
+    first = static_version(str(tmp_path), "a.css")
+    assert first is not None and len(first) == 12
+    (tmp_path / "a.css").write_text("body { color: navy }")
+    assert static_version(str(tmp_path), "a.css") != first
+    assert static_version(str(tmp_path), "missing.css") is None
+    assert static_version(str(tmp_path), "../etc/passwd") is None
