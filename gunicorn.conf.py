@@ -1,18 +1,48 @@
-"""gunicorn settings read by default from the working directory (see README)."""
+"""gunicorn settings read by default from the working directory (see README).
+
+Several instances on one machine (deploy/incubator@.service, one port each) each get their own
+control socket: gunicorn ≥ 25.1 opens one at a single path per user by default
+(``$XDG_RUNTIME_DIR/gunicorn.ctl`` or ``~/.gunicorn/gunicorn.ctl``), where a second instance
+would take the first one's place (``gunicornc`` would then talk to the wrong one). Here the
+default follows the bind address (``…/incubator-127.0.0.1_8001.ctl``);
+``INCUBATOR_CONTROL_SOCKET`` chooses a path, or ``off`` for none; ``--control-socket`` or
+``--no-control-socket`` on the command line win over both.
+"""
 
 import gc
 import os
+import re
 
 # Served by gunicorn means production: the app refuses to start without the settings it
-# cannot do without (INCUBATOR_BASE_URL), instead of guessing them from requests.
+# cannot do without (INCUBATOR_BASE_URL…), instead of guessing them from requests.
 os.environ.setdefault("INCUBATOR_ENV", "production")
+
+
+def _instance_control_socket(cfg):
+    """The control socket's path for this instance, or None for none (see the docstring)."""
+    if cfg.control_socket_disable:
+        return None
+    chosen = os.environ.get("INCUBATOR_CONTROL_SOCKET")
+    if chosen is not None:
+        chosen = chosen.strip()
+        return None if chosen.lower() in {"", "off", "none", "0"} else chosen
+    default = cfg.settings["control_socket"].default
+    if cfg.control_socket != default:  # --control-socket PATH
+        return cfg.control_socket
+    name = "+".join(re.sub(r"[^A-Za-z0-9.-]+", "_", address).strip("_") for address in cfg.bind)
+    return os.path.join(os.path.dirname(default), f"incubator-{name}.ctl")
 
 
 def on_starting(server):
     # Fail in the master, with a clear message, before any worker tries to boot.
     from incubator.config import check_production
 
-    check_production()
+    check_production(workers=server.cfg.workers)
+    path = _instance_control_socket(server.cfg)
+    if path is None:
+        server.cfg.set("control_socket_disable", True)
+    else:
+        server.cfg.set("control_socket", path)
 
 
 def post_worker_init(worker):

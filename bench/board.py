@@ -459,9 +459,13 @@ def measure_throughput(database_url: str, seconds: float = 5.0,
     command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
     command += ["-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
                 "--log-level", "warning", "bench.board:make_app_for_gunicorn()"]
-    # gunicorn.conf.py makes it production, which needs the base URL.
+    # gunicorn.conf.py makes it production, which checks its settings (config.py,
+    # production_problems): a base URL, a real key, plain HTTP allowed on the loopback, no
+    # limits (as bench_config: the workers count nothing).
     env = {**os.environ, "INCUBATOR_DATABASE_URL": database_url,
-           "INCUBATOR_BASE_URL": f"http://127.0.0.1:{port}"}
+           "INCUBATOR_BASE_URL": f"http://127.0.0.1:{port}", "INCUBATOR_ALLOW_HTTP": "1",
+           "INCUBATOR_SECRET_KEY": bench_config(database_url)["SECRET_KEY"],
+           "INCUBATOR_RATELIMIT_ENABLED": "0"}
     log = tempfile.TemporaryFile()
     server = subprocess.Popen(command, env=env, stdout=log, stderr=log)  # noqa: S603
     try:

@@ -75,6 +75,9 @@ def register_extensions(app: Flask) -> None:
     register_i18n(app)
     register_reference_labels(app)
     register_security(app)
+    from .assets import register_assets
+
+    register_assets(app)  # static URLs carry their file's version (?v=…)
     register_worker(app)  # mails and deferred jobs: the worker, or inline (development)
     _template_context(app)
 

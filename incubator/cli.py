@@ -1,6 +1,10 @@
-"""Command-line tasks: ``flask --app incubator setup | create-user | demo``."""
+"""Command-line tasks: ``flask --app incubator setup | create-user | demo | backup |
+restore``…"""
 
 from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -77,6 +81,51 @@ def register_commands(app: Flask) -> None:
         if database.startswith("sqlite:///"):
             click.echo("To start again from empty demo data: stop the server, delete "
                        f"{database.removeprefix('sqlite:///')} and run this command again.")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(path: str) -> None:
+        """Copy the whole database to PATH while the app serves (SQLite: the online backup
+        API; PostgreSQL: pg_dump's custom format). Documents are in it."""
+        from . import backup
+
+        try:
+            backup.backup(db.engine, Path(path))
+        except (backup.BackupError, OSError, sqlite3.Error) as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Backup written: {path} ({Path(path).stat().st_size} bytes).")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Replace the database without asking.")
+    def restore_command(path: str, yes: bool) -> None:
+        """Replace the whole database by the backup at PATH (made by `flask backup`). Stop
+        the app first; then run `flask erasures replay` before opening it again."""
+        from . import backup
+
+        try:
+            backup.check_file(db.engine.url, Path(path))
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from error
+        if not yes:
+            click.confirm(f"Every row of {db.engine.url.render_as_string(hide_password=True)} "
+                          f"will be replaced by {path}. Continue?", abort=True)
+        db.session.remove()
+        try:
+            backup.restore(db.engine, Path(path))
+        except (backup.BackupError, OSError, sqlite3.Error) as error:
+            raise click.ClickException(str(error)) from error
+        state, revision = backup.schema_state(db.engine, backup.code_heads())
+        click.echo(f"Database restored from {path}.")
+        if state == "older":
+            click.echo(f"Its schema ({revision}) is older than the code's: run "
+                       "`flask --app incubator setup` to upgrade it.")
+        elif state != "current":
+            raise click.ClickException(
+                f"The restored database's schema ({revision or 'no alembic_version'}) is not "
+                "one this code knows: a backup from a newer version, or not of this app.")
+        click.echo("Now run `flask --app incubator erasures replay` (docs/erasure.md), then "
+                   "start the app.")
 
     # The right to erasure (docs/erasure.md): after a backup restore, before opening the app.
     erasures = click.Group("erasures", help="Erasures of people on request (docs/erasure.md).")

@@ -63,10 +63,75 @@ def is_production() -> bool:
     return (_env("ENV") or "").strip().lower() == "production"
 
 
-def check_production() -> None:
-    """Refuse to serve production without the address links are built on."""
-    if is_production() and not (_env("BASE_URL") or "").strip():
-        raise MissingSetting(NO_BASE_URL)
+DEVELOPMENT_SECRET_KEYS = frozenset({"test-secret-key-not-for-production", "dev", "secret",
+                                     "changeme", "change-me"})
+SECRET_KEY_MIN_LENGTH = 32  # characters: `secrets.token_hex(32)` gives 64
+
+
+def production_problems(workers: int = 1) -> list[str]:
+    """Every setting production lacks or gets wrong, one sentence each (empty: ready).
+
+    ``workers`` is the number of processes that will serve (gunicorn's ``workers``). The
+    rules (README, "Running on PostgreSQL (production)"):
+    - ``INCUBATOR_BASE_URL`` set (links in e-mails, the one host served) and ``https://``;
+    - ``INCUBATOR_SECRET_KEY`` set, not a development value, at least 32 characters: every
+      instance signs sessions and links with it (the key generated into the instance folder
+      would differ from one machine to the next);
+    - ``INCUBATOR_SECURE_COOKIES=1``: cookies only over HTTPS (OWASP ASVS V3.4.1);
+    - the database is not SQLite in memory (one per process, lost when it stops);
+    - with more than one worker, limits in a shared store (``memory://`` counts in each
+      process, so N workers would allow N times the login budget).
+    ``INCUBATOR_ALLOW_HTTP=1`` (a trial on one machine, the tests) lifts the two HTTPS rules.
+    """
+    problems = []
+    allow_http = _env_bool("ALLOW_HTTP")
+    base_url = (_env("BASE_URL") or "").strip()
+    if not base_url:
+        problems.append(NO_BASE_URL)
+    elif not allow_http and not base_url.lower().startswith("https://"):
+        problems.append(f"INCUBATOR_BASE_URL must be an https:// address, not {base_url!r} "
+                        "(INCUBATOR_ALLOW_HTTP=1 for a trial without TLS).")
+    key = (_env("SECRET_KEY") or "").strip()
+    if not key:
+        problems.append("INCUBATOR_SECRET_KEY is not set: give every instance the same random "
+                        "key, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'.")
+    elif key.lower() in DEVELOPMENT_SECRET_KEYS or len(key) < SECRET_KEY_MIN_LENGTH:
+        problems.append(f"INCUBATOR_SECRET_KEY is a development value or shorter than "
+                        f"{SECRET_KEY_MIN_LENGTH} characters: use a random key.")
+    if not allow_http and not _env_bool("SECURE_COOKIES"):
+        problems.append("INCUBATOR_SECURE_COOKIES is not on: set it to 1 so session cookies "
+                        "are only sent over HTTPS.")
+    database = (_env("DATABASE_URL") or "").strip()
+    if database and _memory_sqlite(database):
+        problems.append("INCUBATOR_DATABASE_URL is a SQLite database in memory: each process "
+                        "would have its own, lost when it stops; use PostgreSQL or a file.")
+    limits = (_env("RATELIMIT_STORAGE_URI") or "memory://").strip()
+    if workers > 1 and limits.startswith("memory://") and _env_bool("RATELIMIT_ENABLED", True):
+        problems.append(f"INCUBATOR_RATELIMIT_STORAGE_URI is memory:// with {workers} workers: "
+                        "each would count alone; use Redis "
+                        "(redis://127.0.0.1:6379/0) or one worker.")
+    log_format = (_env("LOG_FORMAT") or "json").strip().lower()
+    if log_format not in ("json", "text"):
+        problems.append(f"INCUBATOR_LOG_FORMAT must be json or text, not {log_format!r}.")
+    return problems
+
+
+def _memory_sqlite(url: str) -> bool:
+    if not url.startswith("sqlite"):
+        return False
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    return path.split("?")[0] in ("", ":memory:") or "mode=memory" in url
+
+
+def check_production(workers: int = 1) -> None:
+    """In production (``is_production``), raise ``MissingSetting`` naming every problem of
+    ``production_problems`` at once; elsewhere do nothing. gunicorn.conf.py calls it in the
+    master before any worker starts."""
+    if not is_production():
+        return
+    problems = production_problems(workers)
+    if problems:
+        raise MissingSetting("Production settings missing or wrong:\n- " + "\n- ".join(problems))
 
 
 def resolve_hosts(config: MutableMapping[str, Any]) -> None:
@@ -207,6 +272,9 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         # after a backup restore; keep it out of the database backups' rotation. Empty:
         # <instance folder>/erasures.jsonl.
         "ERASURE_LOG": _env("ERASURE_LOG", ""),
+        # Log lines: "json" (one object a line, an access line per request: security_log.py)
+        # or "text"; JSON by default in production, where a log collector reads them.
+        "LOG_FORMAT": (_env("LOG_FORMAT") or ("json" if is_production() else "text")).lower(),
         # Where the security log is written, when it is a file this process may rewrite:
         # an erasure then replaces the person's name and address in it (docs/erasure.md).
         "SECURITY_LOG_FILE": _env("SECURITY_LOG_FILE", ""),
@@ -285,6 +353,7 @@ def for_tests(database_url: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         # The tests log managers in with a password alone; the requirement is tested apart.
         "TWO_FACTOR_REQUIRED_ROLES": (),
+        "LOG_FORMAT": "text",
         # Never the instance folder: a test that erases gives its own file (tmp_path).
         "ERASURE_LOG": os.path.join(tempfile.gettempdir(),
                                     f"incubator-test-erasures-{os.getpid()}.jsonl"),

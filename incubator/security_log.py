@@ -1,7 +1,14 @@
-"""The security log and request ids (OWASP ASVS V7: security events recorded, errors quiet).
+"""The security log, request ids and JSON logs (OWASP ASVS V7: security events recorded,
+errors quiet).
 
-Every request gets an id (``g.request_id``, 32 hex characters), sent back in ``X-Request-ID``,
-shown on the 500 page as the incident reference and carried by every log line of the request.
+Every request gets an id (``g.request_id``, 32 hex characters, or the ``X-Request-Id`` the
+trusted reverse proxy sends: nginx's ``$request_id``, deploy/nginx), sent back in
+``X-Request-ID``, shown on the 500 page as the incident reference and carried by every log
+line of the request.
+
+With ``LOG_FORMAT = "json"`` (``INCUBATOR_LOG_FORMAT``; the default in production) every
+``incubator.*`` log line is one JSON object (``JsonFormatter``) and ``incubator.access``
+writes one line per request: status, duration_ms, ip, bytes, with method, path and user id.
 
 ``record(event, **fields)`` writes one security event to the ``incubator.security`` logger as
 one JSON object a line: ``{"time": "2026-11-30T10:00:00.123456Z", "event": "login.failed",
@@ -56,12 +63,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 
 LOGGER_NAME = "incubator.security"
 logger = logging.getLogger(LOGGER_NAME)
@@ -172,14 +181,129 @@ def _log_exception(app: Flask, exc_info) -> None:
     app.logger.error("%s\nTraceback (most recent call last):\n%s%s", where, trace, quiet)
 
 
+# An id a trusted proxy may pass on (nginx's ``$request_id`` is 32 hex digits).
+_GIVEN_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
 def _start_request() -> None:
-    g.request_id = secrets.token_hex(16)
+    g.request_started = time.perf_counter()
+    given = request.headers.get("X-Request-Id", "")
+    # Only from the reverse proxy the app trusts (PROXY_FIX > 0, deploy/nginx): a client's
+    # own header would let it forge ids in the log.
+    if current_app.config.get("PROXY_FIX") and _GIVEN_REQUEST_ID.fullmatch(given):
+        g.request_id = given
+    else:
+        g.request_id = secrets.token_hex(16)
 
 
 def _send_request_id(response: Response) -> Response:
     if rid := request_id():
         response.headers["X-Request-ID"] = rid
     return response
+
+
+# JSON logs ------------------------------------------------------------------------------
+
+ACCESS_LOGGER_NAME = "incubator.access"
+access_logger = logging.getLogger(ACCESS_LOGGER_NAME)
+
+
+def _utc_time(created: float) -> str:
+    moment = datetime.fromtimestamp(created, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _loaded_user_id() -> int | None:
+    """The user id when this request already loaded its user, else None: the log never
+    makes a request read the session or the database (a static file, an anonymous page)."""
+    user = g.get("_login_user")  # where Flask-Login keeps the user it loaded
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return int(user.get_id())
+    except (TypeError, ValueError):
+        return None
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: ``{"time": "2026-12-01T10:00:00.123Z", "level": "INFO",
+    "logger": "incubator.access", "message": "request", "request_id": …}``, then, inside a
+    request, ``method``, ``path`` (a secret's place in it replaced by the rule, never the
+    query string) and ``user_id``, then the record's ``fields`` (``extra={"fields": {…}}``)
+    and ``exception`` (the traceback text). JSON escapes line breaks: nothing a user types can
+    start a line of its own."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": _utc_time(record.created),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or request_id(),
+        }
+        if entry["request_id"] == "-":
+            entry["request_id"] = None
+        if has_request_context():
+            entry["method"] = request.method
+            entry["path"] = _loggable_path()
+            entry["user_id"] = _loaded_user_id()
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update({k: v for k, v in fields.items() if k not in FORBIDDEN_KEYS})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False, default=str, separators=(",", ":"))
+
+
+def _log_request(response: Response) -> Response:
+    """The access log: one line per request answered (JSON logs only; see ``LOG_FORMAT``).
+    ``duration_ms`` runs from the first hook to the response built (a streamed export's
+    body is sent after)."""
+    started = g.get("request_started")
+    duration = (time.perf_counter() - started) * 1000 if started is not None else None
+    access_logger.info("request", extra={"fields": {
+        "status": response.status_code,
+        "duration_ms": round(duration, 1) if duration is not None else None,
+        "ip": request.remote_addr,
+        "bytes": response.calculate_content_length(),
+    }})
+    return response
+
+
+def _json_logs(app: Flask) -> None:
+    """Every ``incubator.*`` logger (the app's, the access log) writes JSON lines to stderr,
+    where gunicorn and systemd's journal take them; INFO and above."""
+    from flask.logging import default_handler
+
+    app_logger = logging.getLogger("incubator")
+    if default_handler in app_logger.handlers:
+        app_logger.removeHandler(default_handler)
+        app_logger.incubator_default_removed = True  # type: ignore[attr-defined]
+    if not any(getattr(h, "incubator_json", False) for h in app_logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.incubator_json = True  # type: ignore[attr-defined]
+        app_logger.addHandler(handler)
+    for handler in app_logger.handlers:
+        if getattr(handler, "incubator_json", False):
+            handler.setFormatter(JsonFormatter())
+    app_logger.setLevel(logging.INFO)
+    access_logger.setLevel(logging.INFO)
+    app.after_request(_log_request)
+
+
+def _text_logs() -> None:
+    """Undo ``_json_logs`` (another app of the same process, in the tests, logs text)."""
+    from flask.logging import default_handler
+
+    app_logger = logging.getLogger("incubator")
+    for handler in [h for h in app_logger.handlers if getattr(h, "incubator_json", False)]:
+        app_logger.removeHandler(handler)
+    if getattr(app_logger, "incubator_default_removed", False):
+        app_logger.addHandler(default_handler)
+        app_logger.incubator_default_removed = False  # type: ignore[attr-defined]
+        app_logger.setLevel(logging.NOTSET)
 
 
 def register_security_log(app: Flask) -> None:
@@ -204,3 +328,7 @@ def register_security_log(app: Flask) -> None:
         logging.Formatter("[%(asctime)s] %(levelname)s request=%(request_id)s in %(module)s: "
                           "%(message)s")
     )
+    if app.config.get("LOG_FORMAT") == "json":
+        _json_logs(app)
+    else:
+        _text_logs()

@@ -10,9 +10,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import url_for
+from gunicorn.config import Config as GunicornConfig
 from sqlalchemy import select
 
 from incubator import config as settings
@@ -308,10 +310,14 @@ def test_gunicorn_stops_before_starting_workers_without_the_base_url(monkeypatch
         monkeypatch.delenv(name)
     hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert os.environ["INCUBATOR_ENV"] == "production"
+    server = SimpleNamespace(cfg=GunicornConfig())
+    server.cfg.set("control_socket_disable", True)
     with pytest.raises(RuntimeError, match="INCUBATOR_BASE_URL is not set"):
-        hooks["on_starting"](None)
+        hooks["on_starting"](server)
     monkeypatch.setenv("INCUBATOR_BASE_URL", "https://incubateur.cades.fr")
-    hooks["on_starting"](None)
+    monkeypatch.setenv("INCUBATOR_SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("INCUBATOR_SECURE_COOKIES", "1")
+    hooks["on_starting"](server)
 
 
 def test_readme_first_command_path_needs_no_base_url(tmp_path):

@@ -120,6 +120,7 @@ def _serve(tmp_path: Path, prefix: str):
                    check=True, capture_output=True, timeout=60)
     port = _free_port()
     env["INCUBATOR_BASE_URL"] = f"http://127.0.0.1:{port}"  # gunicorn: production rules
+    env["INCUBATOR_ALLOW_HTTP"] = "1"  # …but plain HTTP on the loopback
     server = subprocess.Popen(
         [str(bin_dir / "gunicorn"), "--no-control-socket", "--workers", "2",
          "--bind", f"127.0.0.1:{port}", "tests.gunicorn_app:app"],

@@ -1,0 +1,171 @@
+"""Backups of the whole database and their restore (``flask --app incubator backup PATH`` and
+``restore PATH``; README, "Backups").
+
+- SQLite: SQLite's online backup API (``sqlite3.Connection.backup``): a consistent copy while
+  the app keeps serving; the file is a plain SQLite database. A restore copies it back the
+  same way, over the live file, in one step.
+- PostgreSQL: ``pg_dump --format=custom`` and ``pg_restore --clean --if-exists
+  --single-transaction`` (a failed restore changes nothing). The binaries come from ``PATH``
+  (Debian: ``postgresql-client``, the server's major version or newer); the connection is
+  given by ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGDATABASE`` and ``PGPASSWORD`` in their
+  environment, never on their command line (where ``ps`` would show a password).
+
+Documents are rows (table ``documents``), so a backup holds them. After a restore the
+database's Alembic revision is compared with the code's (``schema_state``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import URL, Engine
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+PG_DUMP_HEADER = b"PGDMP"  # pg_dump's custom format
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that cannot be done; the message says why and what to do."""
+
+
+def kind(url: URL) -> str:
+    """``"sqlite"`` or ``"postgresql"``; ``BackupError`` for any other database or an SQLite
+    database in memory."""
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.database in (None, "", ":memory:") or "mode=memory" in str(url):
+            raise BackupError("The database is SQLite in memory: there is nothing to back up.")
+        return "sqlite"
+    if backend == "postgresql":
+        return "postgresql"
+    raise BackupError(f"Backups know SQLite and PostgreSQL, not {backend}.")
+
+
+def _pg_environment(url: URL) -> dict[str, str]:
+    env = dict(os.environ)
+    for name, value in (("PGHOST", url.host or url.query.get("host")), ("PGPORT", url.port),
+                        ("PGUSER", url.username), ("PGDATABASE", url.database),
+                        ("PGPASSWORD", url.password)):
+        if value:
+            env[name] = str(value if not isinstance(value, tuple) else value[0])
+    return env
+
+
+def _binary(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(f"{name} is not on PATH: install PostgreSQL's client programs "
+                          "(Debian: apt-get install postgresql-client), of the server's "
+                          "version or newer.")
+    return found
+
+
+def _run(command: list[str], url: URL) -> None:
+    # The command is ours (a binary found on PATH, fixed options, the backup path given).
+    result = subprocess.run(command, env=_pg_environment(url), capture_output=True, text=True,  # noqa: S603
+                            check=False)
+    if result.returncode != 0:
+        raise BackupError(f"{Path(command[0]).name} failed ({result.returncode}): "
+                          f"{result.stderr.strip()[-2000:]}")
+
+
+def backup(engine: Engine, path: Path) -> None:
+    """Write the whole database of ``engine`` to ``path`` (replaced if it exists, only once
+    the copy is complete). Raises ``BackupError``."""
+    url = engine.url
+    what = kind(url)
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        if what == "sqlite":
+            source = sqlite3.connect(url.database)
+            try:
+                target = sqlite3.connect(partial)
+                with target:
+                    source.backup(target)
+                target.close()
+            finally:
+                source.close()
+        else:
+            _run([_binary("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+                  f"--file={partial}"], url)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def check_file(url: URL, path: Path) -> None:
+    """``BackupError`` unless ``path`` is a backup of the kind ``url``'s database takes."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"{path}: no such file.")
+    with path.open("rb") as handle:
+        start = handle.read(16)
+    expected = SQLITE_HEADER if kind(url) == "sqlite" else PG_DUMP_HEADER
+    if not start.startswith(expected):
+        raise BackupError(f"{path} is not a {kind(url)} backup made by `flask backup`.")
+
+
+def restore(engine: Engine, path: Path) -> None:
+    """Replace every table of ``engine``'s database by the backup at ``path``. Close the
+    engine's connections first (``engine.dispose()`` is called here). Raises
+    ``BackupError``."""
+    url = engine.url
+    check_file(url, path)
+    engine.dispose()
+    if kind(url) == "sqlite":
+        source = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        try:
+            target = sqlite3.connect(url.database)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+        finally:
+            source.close()
+    else:
+        _run([_binary("pg_restore"), "--clean", "--if-exists", "--no-owner",
+              "--no-privileges", "--single-transaction", "--exit-on-error",
+              f"--dbname={url.database}", str(path)], url)
+
+
+def schema_state(engine: Engine, heads: set[str]) -> tuple[str, str | None]:
+    """The restored database's Alembic revision against the code's ``heads``:
+    ``("current", rev)``, ``("older", rev)`` (run ``flask setup``), ``("unknown", rev)``
+    (a backup from a newer version of the code) or ``("none", None)`` (no alembic_version)."""
+    with engine.connect() as connection:
+        try:
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")
+                                          ).scalar()
+        except Exception:  # noqa: BLE001  (no table: not a database of this app)
+            return "none", None
+    if revision is None:
+        return "none", None
+    if revision in heads:
+        return "current", revision
+    return ("older" if revision in _known_revisions() else "unknown"), revision
+
+
+def _scripts():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = Config()
+    config.set_main_option("script_location", current_app.extensions["migrate"].directory)
+    return ScriptDirectory.from_config(config)
+
+
+def _known_revisions() -> set[str]:
+    return {script.revision for script in _scripts().walk_revisions()}
+
+
+def code_heads() -> set[str]:
+    """The Alembic head revisions of the code's migrations (needs an app context)."""
+    return set(_scripts().get_heads())

@@ -1,0 +1,161 @@
+"""``flask backup PATH`` and ``restore PATH``: a round trip gives back every row of every
+table (and the Alembic revision), on SQLite and on PostgreSQL (incubator/backup.py).
+
+The SQLite phase backs up a database file; the PostgreSQL phase (INCUBATOR_TEST_DATABASE_URL)
+the test database itself, with pg_dump and pg_restore from PATH."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text, update
+
+from incubator import backup
+from incubator.extensions import db
+from incubator.models import Document, Project, User
+
+from . import factories
+from .conftest import TEST_DATABASE_URL, Auth, is_postgres, make_app, reset_database
+
+CONTENT = bytes(range(256)) * 40  # every byte value: binary columns come back whole
+
+
+@pytest.fixture
+def database_app(tmp_path) -> Iterator[Flask]:
+    """An app on a database a backup can copy: the PostgreSQL test database, or an SQLite
+    file (the default test database is SQLite in memory)."""
+    url = TEST_DATABASE_URL if is_postgres() else f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    app = make_app(url)
+    reset_database(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table of the models, and alembic_version, in primary key order."""
+    db.session.remove()
+    rows = {}
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            order = list(table.primary_key.columns) or list(table.columns)
+            rows[table.name] = [tuple(row) for row in
+                                connection.execute(select(table).order_by(*order))]
+        rows["alembic_version"] = [tuple(row) for row in connection.execute(
+            text("SELECT version_num FROM alembic_version"))]
+    return rows
+
+
+def _fill(app: Flask) -> None:
+    """Accounts, projects with their history, a note and a document, through the app."""
+    advisor = factories.user("advisor")
+    holder = factories.user("holder")
+    project = factories.project(holders=[holder], advisor=advisor, stage_position=2,
+                                title="Épicerie « Le Panier » d’Allaire")
+    factories.project(advisor=advisor, stage_position=3)
+    db.session.commit()
+    client = app.test_client()
+    assert Auth(client).login(holder).status_code == 303
+    answer = client.post(f"/projects/{project.id}/documents", data={
+        "document-file": (BytesIO(b"%PDF-1.4\n" + CONTENT), "statuts.pdf")})
+    assert answer.status_code == 303, answer.status_code
+
+
+def test_a_backup_restored_gives_back_every_row_of_every_table(database_app, tmp_path):
+    _fill(database_app)
+    before = snapshot()
+    filled = [name for name, rows in before.items() if rows]
+    assert {"users", "projects", "stage_moves", "documents", "user_sessions",
+            "alembic_version"} <= set(filled)
+    runner = database_app.test_cli_runner()
+    path = tmp_path / "incubator.backup"
+    result = runner.invoke(args=["backup", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Backup written" in result.output and path.stat().st_size > len(CONTENT)
+
+    # Life goes on after the backup: rows added, changed, deleted.
+    factories.user("manager")
+    db.session.execute(update(Project).values(title="Changé après la sauvegarde"))
+    db.session.execute(Document.__table__.delete())
+    db.session.commit()
+    assert snapshot() != before
+
+    result = runner.invoke(args=["restore", str(path), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Database restored" in result.output and "erasures replay" in result.output
+    after = snapshot()
+    assert after == before
+    document = db.session.scalars(select(Document)).one()
+    assert document.content.endswith(CONTENT)
+    # The app works on the restored database.
+    assert db.session.scalar(select(User).where(User.role == "manager")) is None
+
+
+def test_restore_asks_before_replacing_the_database(database_app, tmp_path):
+    path = tmp_path / "incubator.backup"
+    runner = database_app.test_cli_runner()
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    factories.user("manager")
+    db.session.commit()
+    before = snapshot()
+    refused = runner.invoke(args=["restore", str(path)], input="n\n")
+    assert refused.exit_code == 1 and "will be replaced by" in refused.output
+    assert "Aborted" in refused.output
+    assert snapshot() == before
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(database_app, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("pas une sauvegarde")
+    result = database_app.test_cli_runner().invoke(args=["restore", str(path), "--yes"])
+    assert result.exit_code == 1
+    assert "is not a" in result.output and "backup made by `flask backup`" in result.output
+
+
+def test_a_restored_database_of_an_unknown_schema_is_reported(database_app, tmp_path):
+    path = tmp_path / "incubator.backup"
+    runner = database_app.test_cli_runner()
+    db.session.execute(text("UPDATE alembic_version SET version_num = 'from_the_future'"))
+    db.session.commit()
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    result = runner.invoke(args=["restore", str(path), "--yes"])
+    assert result.exit_code == 1
+    assert "(from_the_future) is not one this code knows" in result.output
+    heads = backup.code_heads()
+    db.session.execute(text("UPDATE alembic_version SET version_num = :v"),
+                       {"v": sorted(heads)[0]})
+    db.session.commit()
+
+
+def test_missing_postgresql_programs_are_named(monkeypatch, tmp_path):
+    from sqlalchemy import create_engine
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump there
+    engine = create_engine("postgresql+psycopg://someone:secret@127.0.0.1/nowhere")
+    with pytest.raises(backup.BackupError, match="pg_dump is not on PATH"):
+        backup.backup(engine, tmp_path / "x.backup")
+    assert not (tmp_path / "x.backup").exists()
+
+
+def test_the_password_goes_to_pg_dump_by_its_environment_not_its_arguments():
+    from sqlalchemy import make_url
+
+    env = backup._pg_environment(make_url("postgresql+psycopg://ana:s3cr%40t@db.local:5433/inc"))
+    assert (env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGDATABASE"],
+            env["PGPASSWORD"]) == ("db.local", "5433", "ana", "inc", "s3cr@t")
+
+
+def test_an_sqlite_backup_is_a_plain_database_file(database_app, tmp_path):
+    if is_postgres():
+        pytest.skip("SQLite only: the PostgreSQL backup is pg_dump's custom format")
+    path = tmp_path / "copy.sqlite3"
+    assert database_app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
+    with sqlite3.connect(path) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert Path(path).read_bytes().startswith(backup.SQLITE_HEADER)
