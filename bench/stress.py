@@ -322,7 +322,9 @@ def free_port() -> int:
 
 
 def start_gunicorn(database_url: str, folder: Path) -> tuple[subprocess.Popen, int, Any]:
-    """gunicorn as in the README, 4 workers, on a free port; waits until it answers."""
+    """gunicorn as in the README, 4 workers, on a free port: (process, port, log file).
+    Its workers boot while the database is seeded (``create_app`` reads no table): see
+    ``wait_until_serving``."""
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
@@ -338,7 +340,14 @@ def start_gunicorn(database_url: str, folder: Path) -> tuple[subprocess.Popen, i
     env.pop("INCUBATOR_MAIL_SERVER", None)
     log = tempfile.TemporaryFile()
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
-    for _ in range(300):  # up to ~30 s
+    return server, port, log
+
+
+def wait_until_serving(server: subprocess.Popen, port: int, log: Any,
+                       seconds: float = 180.0) -> None:
+    """Wait until gunicorn answers a page (at most ``seconds``: a busy machine boots slowly)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if server.poll() is not None:
             break
         try:
@@ -346,7 +355,7 @@ def start_gunicorn(database_url: str, folder: Path) -> tuple[subprocess.Popen, i
             connection.request("GET", "/auth/login")
             connection.getresponse().read()
             connection.close()
-            return server, port, log
+            return
         except CONNECTION_ERRORS:
             time.sleep(0.1)
     server.kill()
@@ -599,17 +608,18 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     """Seed, serve, stress, check: the figures and the verdict for one database."""
     rng = random.Random(args.seed)
     started = time.monotonic()
-    emails = prepare(url, args.projects, args.movers)
-    before = snapshot(url)
-    seeded = time.monotonic()
     result: dict[str, Any] = {"database": database, "movers": args.movers,
                               "seconds": args.seconds, "projects": args.projects,
                               "kills": 0, "restarts": 0}
     with tempfile.TemporaryDirectory(prefix="incubator-stress-") as folder:
         server, port, log = start_gunicorn(url, Path(folder))
-        served = time.monotonic()
         record = Record()
         try:
+            emails = prepare(url, args.projects, args.movers)
+            before = snapshot(url)
+            seeded = time.monotonic()
+            wait_until_serving(server, port, log)
+            served = time.monotonic()
             sessions = [Session(port, email) for email in emails]
             errors: list[BaseException] = []
 
@@ -735,7 +745,7 @@ def print_result(r: dict[str, Any]) -> None:
         f", PostgreSQL restarted {r['restarts']}×" if r["restarts"] else "")
     print(f"\n{r['database']}: {r['movers']} movers × {r['elapsed_s']:.1f} s on "
           f"{r['projects']} projects, {WORKERS} gunicorn workers, {faults_text} "
-          f"(set-up {r['setup_s']:.1f} s: seed {r['seed_s']:.1f}, gunicorn {r['gunicorn_s']:.1f}, "
+          f"(set-up {r['setup_s']:.1f} s: seed {r['seed_s']:.1f}, then gunicorn {r['gunicorn_s']:.1f}, "
           f"logins {r['login_s']:.1f}; load average {r['load']:.2f})")
     print(f"  moves     {r['accepted']} accepted of {r['moves']} ({r['stage_changes']} to another "
           f"stage), {r['moves_per_s']:.1f} accepted moves/s")
