@@ -30,7 +30,7 @@ from . import database
 from .extensions import db
 from .htmx import hx_trigger, is_htmx, vary_on_htmx
 from .security_log import record, request_id
-from .urls import login_required_answer
+from .urls import login_required_answer, referrer_path
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Reload the page and try again.")),
@@ -96,10 +96,7 @@ def reload_url() -> str:
     page it was sent from (a same-site Referer), else the home page."""
     if request.method == "GET":
         return request.full_path.rstrip("?")
-    referrer = request.referrer or ""
-    if referrer.startswith(request.host_url):
-        return referrer
-    return request.script_root + "/"
+    return referrer_path() or url_for("main.index")
 
 
 def server_error_message(status: int) -> tuple[str, bool]:
