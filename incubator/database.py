@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-from flask import Flask, g, has_request_context
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -116,14 +116,35 @@ def _view_starts() -> None:
     g.db_view_started = True
 
 
+def _close_session(error: BaseException | None) -> None:
+    """Close the request's session before Flask-SQLAlchemy's teardown does (teardowns run
+    in reverse order). A connection the server dropped after the request's last statement
+    (a restart, pg_terminate_backend) makes that close's ROLLBACK raise; the answer is
+    already made, so the session is thrown away with its connections (invalidated, the
+    pool opens new ones) instead of letting the error reach the server, whose answer
+    would replace ours with a bare 500."""
+    try:
+        db.session.remove()
+    except Exception as failure:  # noqa: BLE001 — see above; logged
+        current_app.logger.warning("Closing the database session failed (%s): connection "
+                                   "dropped", type(failure).__name__)
+        try:
+            db.session.invalidate()
+        except Exception:  # noqa: BLE001, S110 — already broken; the registry is cleared
+            pass
+        db.session.registry.clear()
+
+
 def register_database_watch(app: Flask) -> None:
     """Follow the request's commits. Call it after every other ``before_request`` hook is
     registered (create_app registers the error handlers last): commits made by the hooks
-    (session bookkeeping) come before the mark and do not count as the user's work."""
+    (session bookkeeping) come before the mark and do not count as the user's work. Also
+    closes the session safely at the end of each app context (``_close_session``)."""
     if not event.contains(Engine, "commit", _commit_sent):
         event.listen(Engine, "commit", _commit_sent)
         event.listen(Session, "after_commit", _session_committed)
     app.before_request(_view_starts)
+    app.teardown_appcontext(_close_session)
 
 
 def check_ready() -> None:

@@ -325,16 +325,8 @@ def test_postgresql_connections_killed_are_replaced_by_the_next_request(app, cli
     login("advisor")
     assert client.get("/board").status_code == 200
     assert db.engine.pool._pre_ping  # the engine really has it
-    killer = create_engine(TEST_DATABASE_URL, poolclass=NullPool)
-    try:
-        with killer.connect() as connection:
-            killed = connection.execute(text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
-    finally:
-        killer.dispose()
-    assert killed >= 1
-    db.session.remove()  # the test's own session held one of them
+    db.session.remove()  # the test's own session gives its connection back to the pool
+    assert _kill_other_backends() >= 1
     assert client.get("/board").status_code == 200
     assert client.get("/healthz/ready").status_code == 200
 
@@ -363,3 +355,51 @@ def test_readiness_checks_the_database_and_the_limits_store(app, client, monkeyp
     response = client.get("/healthz/ready")
     assert response.status_code == 503 and response.json["limits"] == "unreachable"
     assert response.json["status"] == "not ready" and response.headers["Retry-After"]
+
+
+def _kill_other_backends() -> int:
+    killer = create_engine(TEST_DATABASE_URL, poolclass=NullPool)
+    try:
+        with killer.connect() as connection:
+            return connection.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    finally:
+        killer.dispose()
+
+
+@pytest.mark.skipif(not is_postgres(TEST_DATABASE_URL), reason="PostgreSQL only")
+def test_a_request_whose_connection_dies_midway_gets_a_503_and_the_next_one_works(app, client):
+    """The connection is killed between two statements of one request (a restart during a
+    request): that request gets the 503 (nothing saved), the next one a new connection."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def midway():
+        db.session.execute(text("SELECT 1"))
+        _kill_other_backends()
+        db.session.execute(text("SELECT 1"))
+        return "unreachable"
+
+    app.add_url_rule("/midway", "midway", midway, methods=["POST"])
+    db.session.remove()
+    response = client.post("/midway", htmx=True)
+    assert response.status_code == 503 and NOT_SAVED in response.get_data(as_text=True)
+    assert client.get("/healthz/ready").status_code == 200
+    assert client.get("/auth/login").status_code == 200
+
+
+@pytest.mark.skipif(not is_postgres(TEST_DATABASE_URL), reason="PostgreSQL only")
+def test_a_connection_killed_after_the_last_statement_does_not_break_the_teardown(app, client):
+    """Killed between the request's last statement and the end of the request: the answer
+    is already made; closing the session (its ROLLBACK fails) must not turn it into the
+    server's bare 500, and the next request gets a new connection."""
+    def after_last_statement():
+        db.session.execute(text("SELECT 1"))
+        _kill_other_backends()
+        return "answered"
+
+    app.add_url_rule("/after-last", "after_last", after_last_statement)
+    db.session.remove()
+    response = client.get("/after-last")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "answered"
+    assert client.get("/auth/login").status_code == 200
