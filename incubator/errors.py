@@ -103,9 +103,8 @@ def server_error_message(status: int) -> tuple[str, bool]:
     """The message of a 500 or 503 (``status``): what happened, what became of the user's
     change (``database.outcome``; a read is told to reload), what to do. Also whether to
     offer a "reload" link (the change's fate must be checked on the page). Plain text."""
-    state = database.outcome()
-    if request.method in ("GET", "HEAD", "OPTIONS") and state == database.NOT_SAVED:
-        state = "read"
+    # A read's own bookkeeping (a notification marked seen) is not a change the user made.
+    state = "read" if request.method in ("GET", "HEAD", "OPTIONS") else database.outcome()
     main = MESSAGES[status if status in (500, 503) else 500][1]
     tail = TAIL[status if status in (500, 503) else 500]
     return " ".join([str(main), str(OUTCOME[state]), str(tail)]), state != database.NOT_SAVED
@@ -245,21 +244,21 @@ def _unavailable(error: BaseException):
 LAST_RESORT = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Erreur · Error</title></head><body>
 <h1>Une erreur est survenue</h1>
-<p>Nous ne savons pas si ce que vous avez fait a été enregistré : rechargez la page pour le
+<p>Nous ne savons pas si ce que vous avez fait a été enregistré : rechargez la page pour le
 vérifier avant de recommencer. Si cela continue, prévenez l’équipe du pôle.</p>
 <h2 lang="en">An error occurred</h2>
 <p lang="en">We cannot tell whether what you did was saved: reload the page to check before
 trying again. If it persists, tell the pole’s team.</p>
-<p>Référence · Reference : <code>{incident}</code></p>
+<p>Référence · Reference : <code>{incident}</code></p>
 <p><a href="{reload}">Recharger · Reload</a></p>
 </body></html>
 """
 LAST_RESORT_FRAGMENT = (
     '<div class="flash flash-error error-fragment" role="alert" data-status="{status}">'
     "<strong>Erreur {status}</strong> — Nous ne savons pas si ce que vous avez fait a été "
-    "enregistré : rechargez la page pour le vérifier. "
+    "enregistré : rechargez la page pour le vérifier. "
     '<span lang="en">(We cannot tell whether it was saved: reload the page to check.)</span> '
-    '<span class="incident">Référence : {incident}</span></div>'
+    '<span class="incident">Référence : {incident}</span></div>'
 )
 
 
