@@ -403,3 +403,16 @@ def test_a_connection_killed_after_the_last_statement_does_not_break_the_teardow
     response = client.get("/after-last")
     assert response.status_code == 200 and response.get_data(as_text=True) == "answered"
     assert client.get("/auth/login").status_code == 200
+
+
+def test_readiness_says_not_ready_when_the_redis_limits_store_is_down():
+    """With the limits in Redis (several processes), a Redis that refuses connections makes
+    the instance not ready: no login could be counted. Port 1: nothing listens there."""
+    pytest.importorskip("redis")
+    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    reset_database(app)
+    with app.app_context():
+        response = app.test_client().get("/healthz/ready")
+        db.session.remove()
+    assert response.status_code == 503
+    assert response.json == {"status": "not ready", "database": "ok", "limits": "unreachable"}
