@@ -112,6 +112,20 @@ def _session_committed(session) -> None:  # Session "after_commit": the commit w
         g.db_commit = _COMMITTED
 
 
+# Of those, the ones after which the connection is gone: SQLAlchemy is told it is a
+# disconnect (its psycopg dialect only looks at whether psycopg already marked the
+# connection closed, which it does not at once after a FATAL "terminating connection"), so
+# pre-ping replaces such a connection instead of failing the request, and a statement that
+# meets one invalidates the pool's older connections.
+PG_DISCONNECT_PREFIXES = ("08", "57P01", "57P02")
+
+
+def _disconnect_verdict(context) -> None:  # Engine "handle_error"
+    sqlstate = getattr(context.original_exception, "sqlstate", None)
+    if sqlstate and sqlstate.startswith(PG_DISCONNECT_PREFIXES):
+        context.is_disconnect = True
+
+
 def _view_starts() -> None:
     g.db_view_started = True
 
@@ -143,6 +157,7 @@ def register_database_watch(app: Flask) -> None:
     if not event.contains(Engine, "commit", _commit_sent):
         event.listen(Engine, "commit", _commit_sent)
         event.listen(Session, "after_commit", _session_committed)
+        event.listen(Engine, "handle_error", _disconnect_verdict)
     app.before_request(_view_starts)
     app.teardown_appcontext(_close_session)
 
