@@ -195,3 +195,31 @@ def test_without_javascript_a_note_typed_before_logging_in_again_elsewhere_is_se
                 "Rencontre avec Anne au garage.\r\nÀ rappeler lundi.")
     finally:
         context.close()
+
+
+def test_a_move_while_the_database_is_down_says_so_and_puts_the_card_back(
+        page: Page, live_server, live_app, board):  # noqa: F811
+    """The database out of reach (issue 15): the 503 fragment lands in the message area, in
+    French, and the card goes back where it was."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    page = _quiet_page(page, live_server)
+    garage = board["projects"]["Garage solidaire"]
+    first, second = (f"#cards-stage-{board['stages'][n]}" for n in (1, 2))
+    expect(page.locator(f"{first} #project-{garage}")).to_be_visible()
+
+    def refuse(conn, cursor, statement, *args):
+        raise OperationalError(statement, {}, Exception("server closed the connection"),
+                               connection_invalidated=True)
+
+    with live_app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        drag(page, page.locator(f"#project-{garage}"), page.locator(f"{second} .card").first)
+        expect(page.locator("#messages .error-fragment")).to_contain_text("Service indisponible")
+        expect(page.locator("#messages")).to_contain_text("Rien n’a été enregistré")
+        expect(page.locator(f"{first} #project-{garage}")).to_be_visible()
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
