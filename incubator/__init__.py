@@ -54,6 +54,17 @@ def register_extensions(app: Flask) -> None:
     # (password hashes, e-mail addresses, names): see security_log.py.
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     engine_options["hide_parameters"] = True
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # A connection the server dropped (restart, pg_terminate_backend) is noticed when
+        # it leaves the pool and replaced, with every older one (docs/architecture.md,
+        # "When the database is out of reach"); whatever options the caller gave.
+        engine_options.setdefault("pool_pre_ping", True)
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        # An unreachable host (no "connection refused") must not hold a worker for
+        # minutes: libpq's connect_timeout, in seconds.
+        connect_args = dict(engine_options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", app.config.get("DATABASE_CONNECT_TIMEOUT", 5))
+        engine_options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     db.init_app(app)
     migrate.init_app(

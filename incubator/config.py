@@ -196,6 +196,8 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "SECRET_KEY": load_secret_key(folder) if with_secret_key else _env("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL: seconds to wait for a connection before the request gets its 503.
+        "DATABASE_CONNECT_TIMEOUT": _env_int("DATABASE_CONNECT_TIMEOUT", 5),
         "POLE_NAME": _env("POLE_NAME", "CADES – Pays de Redon et de Vilaine"),
         "POLE_SHORT_NAME": _env("POLE_SHORT_NAME", "CADES"),
         # The pole's identity for a fresh install; a manager's save on /admin/pole overrides

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel import dates
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import (
     format_currency,
     format_decimal,
@@ -28,12 +28,26 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
+    """The interface's language: the one chosen in this session, else the account's, else
+    the browser's (Accept-Language), else French. While the database is out of reach
+    (errors.py sets ``g.database_unavailable``) the account is not read."""
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
+    if (not g.get("database_unavailable") and current_user and current_user.is_authenticated
+            and current_user.locale in languages):
         return current_user.locale
+    return request_locale()
+
+
+def request_locale() -> str:
+    """The language the request itself carries, without the database: the session
+    cookie's choice, else Accept-Language, else French (the 503 page speaks it)."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
     return request.accept_languages.best_match(languages) or languages[0]
 
 

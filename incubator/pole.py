@@ -62,6 +62,8 @@ _COLUMNS = (PoleSettings.version, PoleSettings.name, PoleSettings.short_name,
 
 
 def _read() -> Pole:
+    if g.get("database_unavailable"):  # errors.py: the 503 answer reads no database
+        return configured_pole()
     try:
         row = db.session.execute(select(*_COLUMNS).where(PoleSettings.id == 1)).one_or_none()
     except SQLAlchemyError:

@@ -61,6 +61,11 @@ def _path_of(url: str | None) -> str | None:
     return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
+def referrer_path() -> str | None:
+    """The local path and query of the page this request was sent from (Referer), if safe."""
+    return _path_of(request.referrer)
+
+
 def login_required_answer() -> Response:
     """What a protected route answers without a valid session (Flask-Login's handler).
 

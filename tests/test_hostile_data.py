@@ -163,7 +163,8 @@ NOT_CRAWLED = {
     "erasures.show": "an erasure's number, date, the manager's name and labels of places; "
                      "test_erasure renders one",
     "static": "files from static/, no data",
-    "main.healthz": "JSON status of the database, no user data",
+    "main.healthz": "JSON liveness, no data",
+    "main.ready": "JSON readiness of the database and limits store, no user data",
     "main.pole_logo": "a PNG the app drew itself (test_pole checks its headers)",
     "groups.calendar": "an iCalendar attachment, never rendered (test_groups parses it back)",
     "documents.download": "an attachment, never rendered (test_documents checks its headers)",

@@ -44,6 +44,7 @@ from .test_notes import _note
 # Routes anyone may use without logging in. A new route is protected unless it is added here.
 PUBLIC = {
     "static", "main.index", "main.set_language", "main.privacy", "main.healthz",
+    "main.ready",  # the readiness probe (issue 15)
     "main.pole_logo",  # the pole's logo, in every page's header (issue 13)
     "auth.register", "auth.login", "auth.reset_request", "auth.set_password",
     "auth.second_factor",  # the login's code step, after a right password (issue 14)

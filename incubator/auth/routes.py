@@ -136,6 +136,7 @@ def _logged_in(user, *, remember: bool, to: str, how: str = "password"):
 ENROLMENT_ENDPOINTS = frozenset({
     "static", "account.two_factor", "account.two_factor_start", "account.two_factor_confirm",
     "auth.logout", "main.set_language", "main.pole_logo", "main.privacy", "main.healthz",
+    "main.ready",
 })
 
 

@@ -41,6 +41,8 @@ from ..tokens import digest
 # Requests made by a timer, not a person: they never count as activity for the idle
 # timeout. Any endpoint answering an ``hx-trigger="every …"`` belongs here (a test checks).
 BACKGROUND_ENDPOINTS = frozenset({"board.changes", "notifications.bell"})
+# Probes (a load balancer, systemd, Kubernetes): no user loaded, no session row touched.
+NO_SESSION_ENDPOINTS = frozenset({"static", "main.healthz", "main.ready"})
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
 # Two requests sent at once with the same remember cookie (a page and its htmx calls):
@@ -143,7 +145,7 @@ def current() -> UserSession | None:
 def _before_request() -> None:
     # Load the user now, before the view writes anything: the loader may commit its
     # bookkeeping, which must never carry a view's half-done work.
-    if request.endpoint == "static":
+    if request.endpoint in NO_SESSION_ENDPOINTS:
         return
     if not current_user.is_authenticated and request.cookies.get(_remember_cookie_name()):
         _resume_from_remember_cookie()

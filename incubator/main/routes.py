@@ -1,5 +1,5 @@
 """Home (each role's landing page), language switch, privacy notice, the pole's logo and
-health check."""
+health checks (liveness /healthz, readiness /healthz/ready)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..database import check_ready
+from ..errors import RETRY_AFTER_SECONDS
 from ..extensions import csrf, db, limiter
 from ..pole import current_logo
 from ..privacy import retention
@@ -77,10 +78,37 @@ def pole_logo():
 @limiter.exempt
 @csrf.exempt
 def healthz():
+    """Liveness: the process answers. Reads no database, no session (auth/sessions.py
+    skips it), sets no cookie: 200 ``{"status": "ok"}`` always. A process manager restarts
+    the app when this fails; a database outage must not make it do so."""
+    return jsonify(status="ok")
+
+
+@bp.get("/healthz/ready")
+@limiter.exempt
+@csrf.exempt
+def ready():
+    """Readiness: may this instance get traffic? 200 when ``SELECT 1`` answers (PostgreSQL:
+    within its connect and 2 s statement timeouts) and the rate-limit store answers (Redis
+    when ``RATELIMIT_STORAGE_URI`` is ``redis://``: without it every login would fail);
+    else 503 with ``Retry-After`` and what is not ready, as JSON. No session, no cookie."""
+    checks = {"database": "ok", "limits": "ok"}
     try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("Health check: database unreachable")
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        check_ready()
+    except SQLAlchemyError as error:
+        current_app.logger.warning("Readiness: database not ready: %s",
+                                   type(error).__name__)
+        checks["database"] = "unreachable"
+    try:
+        if not limiter.storage.check():
+            checks["limits"] = "unreachable"
+    except Exception as error:  # noqa: BLE001 — a store's client raises its own errors
+        current_app.logger.warning("Readiness: rate-limit store not ready: %s",
+                                   type(error).__name__)
+        checks["limits"] = "unreachable"
+    if any(value != "ok" for value in checks.values()):
+        response = jsonify(status="not ready", **checks)
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return jsonify(status="ok", **checks)

@@ -76,21 +76,34 @@
     });
   });
 
-  // A request that never reached the server (network down, server stopped). What the user
-  // typed stays in place: nothing was swapped.
+  // A change (not a GET) whose answer did not come from the app: it may have been saved
+  // before the connection broke or the proxy gave up (502, 504), so the message says that
+  // it cannot tell, never "nothing was changed". The texts come translated from the page
+  // (data-msg-… on <body>).
+  function isChange(evt) {
+    var config = evt.detail.requestConfig;
+    return !!config && String(config.verb || "get").toLowerCase() !== "get";
+  }
+
+  // A request whose answer never came (network down, server stopped, connection cut).
+  // What the user typed stays in place: nothing was swapped.
   document.addEventListener("htmx:sendError", function (evt) {
-    // The text comes translated from the page (data-msg-network on <body>).
-    showMessage(document.body.dataset.msgNetwork || "Network error", evt.detail.elt);
+    var data = document.body.dataset;
+    showMessage((isChange(evt) && data.msgNetworkUnsure) || data.msgNetwork || "Network error",
+      evt.detail.elt);
   });
 
   // An error answer that does not say where it goes (the app's own errors go to #messages
   // with HX-Retarget; a proxy's error page does not) is not swapped: what the user typed
-  // stays in place, and the message says what happened.
+  // stays in place, and the message says what happened. A proxy's 4xx refused the request
+  // before the app saw it; its 5xx may come after the app saved the change.
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail.xhr;
     if (evt.detail.isError && !xhr.getResponseHeader("HX-Retarget")) {
       evt.detail.shouldSwap = false;
-      showMessage((document.body.dataset.msgFailed || "Error %(status)s")
+      var data = document.body.dataset;
+      var unsure = isChange(evt) && xhr.status >= 500 && data.msgFailedUnsure;
+      showMessage((unsure || data.msgFailed || "Error %(status)s")
         .replace("%(status)s", String(xhr.status)), evt.detail.elt);
     }
   });

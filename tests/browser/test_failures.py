@@ -43,6 +43,14 @@ FAILURES = {
     "409 (a colleague moved it)": lambda page, app, ids: _bump_version(app, ids["garage"]),
     "422 (the column was retired)": lambda page, app, ids: _retire(app, ids["target"]),
 }
+# What the message says of the change when the app's own answer did not come: a proxy's 4xx
+# refused it before the app saw it; a lost connection or a proxy's 5xx may come after the
+# app saved it (issue 15: never "nothing was changed" then).
+SAYS = {
+    "network down": "a pu être enregistrée ou non",
+    "403": "Rien n’a été modifié",
+    "500": "a pu être enregistrée ou non",
+}
 
 
 def _bump_version(app, project_id: int) -> None:
@@ -68,6 +76,8 @@ def test_a_failed_drop_puts_the_card_back_and_says_why(page: Page, live_server, 
     FAILURES[failure](page, live_app, {"garage": garage, "target": board["stages"][2]})
     drag(page, page.locator(f"#project-{garage}"), page.locator(f"{second} .card").first)
     expect(page.locator("#messages p, #messages .error-fragment")).not_to_have_count(0)
+    if failure in SAYS:
+        expect(page.locator("#messages")).to_contain_text(SAYS[failure])
     expect(page.locator(f"{first} #project-{garage}")).to_be_visible()
     expect(page.locator(f"{second} #project-{garage}")).to_have_count(0)
     expect(page.locator(f"#project-{garage}")).to_have_count(1)
@@ -117,6 +127,7 @@ def test_a_form_whose_request_fails_keeps_what_was_typed(page: Page, live_server
     body.fill("Rencontre avec Anne.")
     page.locator("[data-note-submit]").click()
     expect(page.locator("#messages")).to_contain_text("erreur 502")
+    expect(page.locator("#messages")).to_contain_text("a pu être enregistrée ou non")
     expect(body).to_have_value("Rencontre avec Anne.")
 
 
@@ -184,3 +195,31 @@ def test_without_javascript_a_note_typed_before_logging_in_again_elsewhere_is_se
                 "Rencontre avec Anne au garage.\r\nÀ rappeler lundi.")
     finally:
         context.close()
+
+
+def test_a_move_while_the_database_is_down_says_so_and_puts_the_card_back(
+        page: Page, live_server, live_app, board):  # noqa: F811
+    """The database out of reach (issue 15): the 503 fragment lands in the message area, in
+    French, and the card goes back where it was."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    page = _quiet_page(page, live_server)
+    garage = board["projects"]["Garage solidaire"]
+    first, second = (f"#cards-stage-{board['stages'][n]}" for n in (1, 2))
+    expect(page.locator(f"{first} #project-{garage}")).to_be_visible()
+
+    def refuse(conn, cursor, statement, *args):
+        raise OperationalError(statement, {}, Exception("server closed the connection"),
+                               connection_invalidated=True)
+
+    with live_app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        drag(page, page.locator(f"#project-{garage}"), page.locator(f"{second} .card").first)
+        expect(page.locator("#messages .error-fragment")).to_contain_text("Service indisponible")
+        expect(page.locator("#messages")).to_contain_text("Rien n’a été enregistré")
+        expect(page.locator(f"{first} #project-{garage}")).to_be_visible()
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
