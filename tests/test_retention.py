@@ -271,6 +271,10 @@ def test_read_notifications_and_sent_mails_are_deleted_exactly_at_their_limit(ap
                      sent_at=mail_limit + DAY),
         OutgoingMail(to="a@example.org", subject="En attente", body="x",
                      created_at=mail_limit - DAY),
+        # Given up by the worker (issue 15): kept as long as a sent one.
+        OutgoingMail(to="a@example.org", subject="Abandonné", body="x", failed_at=mail_limit),
+        OutgoingMail(to="a@example.org", subject="Abandonné récemment", body="x",
+                     failed_at=mail_limit + DAY),
     ])
     db.session.commit()
 
@@ -278,9 +282,10 @@ def test_read_notifications_and_sent_mails_are_deleted_exactly_at_their_limit(ap
     db.session.commit()
 
     assert report.counts["notifications"] == {"notifications": 1}
-    assert report.counts["mails"] == {"mails": 1}
+    assert report.counts["mails"] == {"mails": 2}
     assert _count(Notification) == 2 and _count(Notification, Notification.read_at.is_(None)) == 1
-    assert set(db.session.scalars(select(OutgoingMail.subject))) == {"Récent", "En attente"}
+    assert set(db.session.scalars(select(OutgoingMail.subject))) == {
+        "Récent", "En attente", "Abandonné récemment"}
 
 
 def test_the_security_log_file_loses_its_lines_past_the_limit(app, clock, tmp_path):

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,8 @@ from incubator import create_app, jobs, mail
 from incubator.extensions import db
 from incubator.models import Job, OutgoingMail, Role, utcnow
 from incubator.worker import run_pending
+
+from .conftest import is_postgres, make_app, reset_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -394,3 +397,37 @@ def test_the_outbox_page_warns_when_no_worker_takes_the_work(app, client, login)
     db.session.commit()
     html = client.get("/admin/outbox").get_data(as_text=True)
     assert 'id="outbox-no-worker"' in html and "is the worker running" in html
+
+
+@pytest.mark.skipif(not is_postgres(), reason="needs concurrent connections (PostgreSQL)")
+def test_two_workers_claiming_at_once_take_different_rows():
+    """SKIP LOCKED: two workers claiming at the same instant share the due rows out, none
+    twice, none forgotten (each claims batches of 5 until it holds 30 or nothing is left)."""
+    app = make_app()
+    reset_database(app)
+    with app.app_context():
+        db.session.add_all([OutgoingMail(to=f"{n}@example.org", subject="Un", body="…")
+                            for n in range(50)])
+        db.session.commit()
+    claimed: list[list[int]] = []
+    barrier = threading.Barrier(2)
+
+    def claim_all() -> None:
+        with app.app_context():
+            mine: list[int] = []
+            barrier.wait()
+            while batch := jobs.claim(OutgoingMail, 5):
+                mine += batch
+                if len(mine) >= 30:
+                    break
+            claimed.append(mine)
+            db.session.remove()
+
+    threads = [threading.Thread(target=claim_all) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    first, second = claimed
+    assert not set(first) & set(second)
+    assert len(first) + len(second) == 50

@@ -408,7 +408,9 @@ def purge(dry_run: bool = False, at: datetime | None = None) -> PurgeReport:
 
     _apply(report, "notifications", "notifications", Notification,
            Notification.read_at <= limits["notifications"])
-    _apply(report, "mails", "mails", OutgoingMail, OutgoingMail.sent_at <= limits["mails"])
+    # A mail the worker gave up on (issue 15) is kept as long as a sent one.
+    _apply(report, "mails", "mails", OutgoingMail, or_(
+        OutgoingMail.sent_at <= limits["mails"], OutgoingMail.failed_at <= limits["mails"]))
     _purge_security_log(report, limits["security_log"])
 
     if not dry_run:
