@@ -47,6 +47,7 @@ from ..models import (
     Project,
     ProjectStatus,
     Stage,
+    StageFlowDay,
     StageMove,
     StatusChange,
     User,
@@ -411,23 +412,11 @@ def _points_up_to(value: Any, instants: list[ColumnElement], low: int = 0,
                 else_=_points_up_to(value, instants, middle + 1, high))
 
 
-def cumulative_flow(filters: ReviewFilters, active: list[Stage], now: datetime) -> Table:
-    """How many projects were in each stage at the end of each week or month of the period
-    (cumulative flow), from the stage moves and the status changes."""
-    unit, buckets = flow_buckets(filters.period, now)
-    columns = [Column("day", _("At the end of"), "date"),
-               *[Column(f"stage_{s.id}", localized(s), "count") for s in active],
-               Column("total", _("Total"), "count")]
-    definition = _(
-        "For each %(unit)s of the period, the projects that were on the board in each "
-        "stage at its end (its last day at midnight in the pole's time zone; the current "
-        "%(unit)s: now, on a row dated today), read from the stage moves: the last move before that instant says "
-        "the stage. Projects paused or closed at that instant are not counted. By week "
-        "(Monday to Sunday) for periods of 16 weeks or less, else by month.",
-        unit=_("week") if unit == "week" else _("month"))
-    title = _("Projects per stage over the period")
-    if not buckets:
-        return Table("flow", title, columns, [], definition=definition)
+def flow_counts_from_history(filters: ReviewFilters,
+                             buckets: list[tuple[date, datetime]]) -> dict[tuple[int, int], int]:
+    """The cumulative flow's counts, {(point index, stage id): projects}, read from the stage
+    moves and status changes (any filter; without one the review reads the daily summary,
+    ``flow_counts_from_summary``, which gives the same counts)."""
     # Each stay counts +1 at the points it covers, and each part of a stay spent off the
     # board (its overlap with a pause or a closing) -1 at the points that part covers. A
     # project is in one stay and in at most one time off the board at an instant (each
@@ -474,6 +463,56 @@ def cumulative_flow(filters: ReviewFilters, active: list[Stage], now: datetime) 
     for stage_id, first_point, after, weight in rows:
         for n in range(first_point, after):
             counts[(n, stage_id)] = counts.get((n, stage_id), 0) + weight
+    return counts
+
+
+def flow_counts_from_summary(buckets: list[tuple[date, datetime]]) -> dict[tuple[int, int], int]:
+    """The cumulative flow's counts, {(point index, stage id): projects}, of every project,
+    from the daily summary ``stage_flow_days`` (kept by ``stage_flow``): the count at the
+    point that ends day D (or now, for the current week or month) is the sum of the changes
+    of the days up to D. One statement over a few rows per day of history, whatever the
+    number of stays (docs/performance.md, Managers' review)."""
+    after = [literal(last + timedelta(days=1)) for last, _at in buckets]
+    # The index of the first point whose day is not before the row's day.
+    index = _points_up_to(StageFlowDay.day, after).label("point")
+    rows = db.session.execute(
+        select(StageFlowDay.stage_id, index, func.sum(StageFlowDay.change))
+        .where(StageFlowDay.day <= buckets[-1][0])
+        .group_by(StageFlowDay.stage_id, index)).all()
+    changes: dict[int, dict[int, int]] = {}
+    for stage_id, point, change in rows:
+        changes.setdefault(stage_id, {})[point] = int(change)
+    counts: dict[tuple[int, int], int] = {}
+    for stage_id, by_point in changes.items():
+        running = 0
+        for n in range(len(buckets)):
+            running += by_point.get(n, 0)
+            if running:
+                counts[(n, stage_id)] = running
+    return counts
+
+
+def cumulative_flow(filters: ReviewFilters, active: list[Stage], now: datetime) -> Table:
+    """How many projects were in each stage at the end of each week or month of the period
+    (cumulative flow), from the stage moves and the status changes."""
+    unit, buckets = flow_buckets(filters.period, now)
+    columns = [Column("day", _("At the end of"), "date"),
+               *[Column(f"stage_{s.id}", localized(s), "count") for s in active],
+               Column("total", _("Total"), "count")]
+    definition = _(
+        "For each %(unit)s of the period, the projects that were on the board in each "
+        "stage at its end (its last day at midnight in the pole's time zone; the current "
+        "%(unit)s: now, on a row dated today), read from the stage moves: the last move before that instant says "
+        "the stage. Projects paused or closed at that instant are not counted. By week "
+        "(Monday to Sunday) for periods of 16 weeks or less, else by month.",
+        unit=_("week") if unit == "week" else _("month"))
+    title = _("Projects per stage over the period")
+    if not buckets:
+        return Table("flow", title, columns, [], definition=definition)
+    if _project_filters(filters):
+        counts = flow_counts_from_history(filters, buckets)
+    else:
+        counts = flow_counts_from_summary(buckets)
     totals = {}
     for (n, _stage), count in counts.items():
         totals[n] = totals.get(n, 0) + count
