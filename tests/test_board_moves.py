@@ -278,8 +278,9 @@ def test_a_move_writes_a_bounded_number_of_rows(client, login):
     assert response.status_code == 200
     writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT",
                                                                         "DELETE"))]
-    # Claim the row, take the place, end the previous stay (its left_at), record the move.
-    assert len(writes) == 4
+    # Claim the row, take the place, end the previous stay (its left_at), record the move,
+    # count it in the cumulative flow's daily summary (stage_flow_days).
+    assert len(writes) == 5
     # Reads: the session, the pole's settings (pole.current_pole), the project, the stages,
     # the card and its column, and (issue 13) the exit criteria the move would leave
     # unticked, one statement: a bound independent of the 30 other projects.
