@@ -142,3 +142,20 @@ def test_the_rebuild_command_rewrites_the_summary(app):
     assert result.exit_code == 0, result.output
     assert "rebuilt: 1 row(s)" in result.output
     assert _summary() == kept
+
+
+def test_a_new_time_zone_for_the_pole_rebuilds_the_summary_in_it(app, client, login):
+    # Submitted at 23:30 UTC on 10 March 2026: the 11th in Paris, still the 10th in Cayenne.
+    project = factories.project(status=ProjectStatus.DRAFT.value, stage_position=None)
+    submit_project(project, factories.user(role="advisor"),
+                   now=datetime(2026, 3, 10, 23, 30, tzinfo=UTC))
+    db.session.commit()
+    first = factories.stage(1).id
+    assert _summary() == {(date(2026, 3, 11), first): 1}
+    login("manager")
+    response = client.post("/admin/pole", data={
+        "name": "Pôle ESS", "short_name": "PESS", "territory": "Guyane",
+        "contact_email": "contact@pole.example", "postal_address": "1 rue du Port",
+        "time_zone": "America/Cayenne", "version": "0"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert _summary() == {(date(2026, 3, 10), first): 1}
