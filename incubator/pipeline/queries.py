@@ -26,6 +26,7 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
+    exists,
     func,
     literal,
     or_,
@@ -573,29 +574,43 @@ def conversion(filters: ReviewFilters, active: list[Stage]) -> Table:
     """Of the projects that entered each stage in the period, how many later reached the
     next stage (or a later one) in the current order."""
     start, end = filters.period.bounds()
-    here, there = aliased(Stage), aliased(Stage)
-    # One pass over the moves since the period's start (every "later move" of an entry is
-    # among them), in each project's order: for each move, the furthest active stage its
-    # project moved to strictly later (GROUPS: moves at the same instant are not later).
-    # An EXISTS per entry probed the index once per entry instead (docs/performance.md).
-    later = func.max(case((there.active, there.position))).over(
-        partition_by=StageMove.project_id, order_by=StageMove.moved_at.desc(),
-        groups=(None, -1))
-    moves = (select(StageMove.project_id, StageMove.to_stage_id, StageMove.moved_at,
-                    later.label("later"))
-             .outerjoin(there, there.id == StageMove.to_stage_id)
-             .where(StageMove.moved_at >= start))
     rules = _project_filters(filters)
+    here, there = aliased(Stage), aliased(Stage)
     if rules:
-        moves = moves.join(Project, Project.id == StageMove.project_id).where(*rules)
-    moves = moves.subquery()
-    rows = db.session.execute(
-        select(moves.c.to_stage_id, func.count(moves.c.project_id.distinct()),
-               func.count(case((moves.c.later > here.position, moves.c.project_id))
-                          .distinct()))
-        .join(here, here.id == moves.c.to_stage_id)
-        .where(moves.c.moved_at < end)
-        .group_by(moves.c.to_stage_id)).all()
+        # A filter keeps few entries: an EXISTS per entry, in the (project, instant) index,
+        # reads less than the pass below (SQLite 349 against 419 ms for an advisor's
+        # projects at 10,000 projects).
+        entry, later = aliased(StageMove), aliased(StageMove)
+        reached = exists().where(
+            later.project_id == entry.project_id, later.moved_at > entry.moved_at,
+            there.id == later.to_stage_id, there.position > here.position, there.active)
+        rows = db.session.execute(
+            select(entry.to_stage_id, func.count(entry.project_id.distinct()),
+                   func.count(case((reached, entry.project_id)).distinct()))
+            .join(here, here.id == entry.to_stage_id)
+            .join(Project, Project.id == entry.project_id)
+            .where(entry.moved_at >= start, entry.moved_at < end, *rules)
+            .group_by(entry.to_stage_id)).all()
+    else:
+        # One pass over the moves since the period's start (every "later move" of an entry
+        # is among them), in each project's order: for each move, the furthest active stage
+        # its project moved to strictly later (GROUPS: moves at the same instant are not
+        # later). Without a filter this beats an EXISTS probe per entry (docs/performance.md).
+        furthest = func.max(case((there.active, there.position))).over(
+            partition_by=StageMove.project_id, order_by=StageMove.moved_at.desc(),
+            groups=(None, -1))
+        moves = (select(StageMove.project_id, StageMove.to_stage_id, StageMove.moved_at,
+                        furthest.label("later"))
+                 .outerjoin(there, there.id == StageMove.to_stage_id)
+                 .where(StageMove.moved_at >= start)
+                 .subquery())
+        rows = db.session.execute(
+            select(moves.c.to_stage_id, func.count(moves.c.project_id.distinct()),
+                   func.count(case((moves.c.later > here.position, moves.c.project_id))
+                              .distinct()))
+            .join(here, here.id == moves.c.to_stage_id)
+            .where(moves.c.moved_at < end)
+            .group_by(moves.c.to_stage_id)).all()
     counts = {stage_id: (entered, went_on) for stage_id, entered, went_on in rows}
     table_rows = []
     for stage, following in zip(active, active[1:], strict=False):
