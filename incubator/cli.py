@@ -182,6 +182,17 @@ def register_commands(app: Flask) -> None:
         for line in retention.report_lines(report):
             click.echo(line)
 
+    @app.cli.command("rebuild-stage-flow")
+    def rebuild_stage_flow_command() -> None:
+        """Recompute the managers' review's cumulative-flow summary (stage_flow_days) from
+        the stage moves and status changes, in the pole's time zone: after loading history
+        in bulk outside the services (docs/performance.md, Managers' review)."""
+        from . import stage_flow
+
+        rows = stage_flow.rebuild()
+        db.session.commit()
+        click.echo(f"Cumulative-flow summary rebuilt: {rows} row(s).")
+
     # The communes reference (mentoring suggestions: "nearby", distances in km).
     communes = click.Group("communes", help="The communes reference (docs/members.md).")
     app.cli.add_command(communes)

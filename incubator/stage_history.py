@@ -7,6 +7,10 @@ once, when that next move is recorded, and lets the review read the stays of a p
 a range scan instead of a window over the whole history (docs/performance.md, Managers'
 review). A stay ended by a closing keeps ``left_at`` empty: the project's ``closed_at`` says
 when (it is reopened in the same stage, so the stay may go on).
+
+Both functions also keep the cumulative flow's daily summary (``stage_flow``) in the same
+transaction: one statement more per move or per status change that takes a project off the
+board or back.
 """
 
 from __future__ import annotations
@@ -14,31 +18,59 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from . import stage_flow
 from .extensions import db
-from .models import StageMove, utcnow
+from .models import StageMove, StatusChange, utcnow
 
 
 def record_stage_move(project_id: int, from_stage_id: int | None, to_stage_id: int, *,
                       moved_by_id: int | None = None, moved_at: datetime | None = None,
-                      comment: str | None = None) -> StageMove:
+                      comment: str | None = None, on_board: bool = True) -> StageMove:
     """Append a stage move of the project (``from_stage_id`` None: its submission) and close
     the stay it ends: its previous move's ``left_at`` becomes this move's instant. Moves are
-    recorded in time order (``moved_at`` defaults to now). Flushes nothing itself."""
+    recorded in time order (``moved_at`` defaults to now). ``on_board``: the project is on
+    the board at that instant (the services only move active projects; a history written by
+    a test may move a paused one, which changes no count of the flow). Flushes nothing
+    itself."""
     moved_at = moved_at or utcnow()
     # Set once: only the move still open (left_at empty) takes the instant; in-memory copies
-    # follow ("evaluate").
-    db.session.execute(
+    # follow ("evaluate"). Its stage is the stay this move ends (the flow's -1).
+    left = db.session.execute(
         update(StageMove)
         .where(StageMove.project_id == project_id, StageMove.left_at.is_(None))
         .values(left_at=moved_at)
-        .execution_options(synchronize_session="evaluate"))
+        .returning(StageMove.to_stage_id)
+        .execution_options(synchronize_session="evaluate")).scalars().all()
+    if on_board:
+        stage_flow.stage_moved(left[0] if left else None, to_stage_id, moved_at)
     move = StageMove(project_id=project_id, from_stage_id=from_stage_id,
                      to_stage_id=to_stage_id, moved_by_id=moved_by_id, moved_at=moved_at,
                      comment=comment)
     db.session.add(move)
     return move
+
+
+def record_status_change(project_id: int, from_status: str, to_status: str, *,
+                         stage_id: int | None = None, changed_at: datetime | None = None,
+                         **fields) -> StatusChange:
+    """Append a status change of the project (``fields``: outcome, reason, changed_by_id)
+    and count it in the cumulative flow's summary. ``stage_id`` is the project's stage at
+    ``changed_at`` (the services pass the current one); None looks it up (its last stage
+    move up to then: one statement more, for histories written out of order by tests).
+    Flushes nothing itself."""
+    changed_at = changed_at or utcnow()
+    if stage_id is None:
+        stage_id = db.session.scalar(
+            select(StageMove.to_stage_id)
+            .where(StageMove.project_id == project_id, StageMove.moved_at <= changed_at)
+            .order_by(StageMove.moved_at.desc(), StageMove.id.desc()).limit(1))
+    change = StatusChange(project_id=project_id, from_status=from_status,
+                          to_status=to_status, changed_at=changed_at, **fields)
+    db.session.add(change)
+    stage_flow.status_changed(project_id, from_status, to_status, changed_at, stage_id)
+    return change
 
 
 def chain_left_at(moves: Iterable[dict]) -> list[dict]:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from incubator.extensions import db
-from incubator.models import Project, StatusChange, User
-from incubator.stage_history import record_stage_move
+from incubator.models import Project, User
+from incubator.stage_history import record_stage_move, record_status_change
 
 from . import factories
 
@@ -53,11 +53,14 @@ def _project(title: str, advisor: User | None, moves: list[tuple[int | None, int
     db.session.add(project)
     db.session.flush()
     for from_position, to_position, when in moves:
+        # Off the board at that instant (a test's move while paused): no flow count changes.
+        before = [to for _from, to, _outcome, changed in changes if changed <= when]
         record_stage_move(project.id, stages[from_position - 1].id if from_position else None,
-                          stages[to_position - 1].id, moved_at=when)
+                          stages[to_position - 1].id, moved_at=when,
+                          on_board=not before or before[-1] == "active")
     for from_status, to_status, outcome, when in changes:
-        db.session.add(StatusChange(project_id=project.id, from_status=from_status,
-                                    to_status=to_status, outcome=outcome, changed_at=when))
+        record_status_change(project.id, from_status, to_status, outcome=outcome,
+                             changed_at=when)
     return project
 
 

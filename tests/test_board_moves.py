@@ -278,13 +278,15 @@ def test_a_move_writes_a_bounded_number_of_rows(app, client, login):
     assert response.status_code == 200
     writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT",
                                                                         "DELETE"))]
-    # Claim the row, take the place, end the previous stay (its left_at), record the move.
-    assert len(writes) == 4
+    # Claim the row, take the place, end the previous stay (its left_at), record the move,
+    # count it in the cumulative flow's daily summary (stage_flow_days).
+    assert len(writes) == 5
     # Reads: the session, the pole's settings (pole.current_pole), the project, the stages,
     # the card and its column, and (issue 13) the exit criteria the move would leave
     # unticked, one statement: a bound independent of the 30 other projects; the place is
-    # taken in a savepoint (SAVEPOINT, RELEASE: issue 15, positions.take_position).
-    assert len(statements) <= 24
+    # taken in a savepoint (SAVEPOINT, RELEASE: issue 15, positions.take_position),
+    # and the flow summary's upsert (stage_flow).
+    assert len(statements) <= 25
 
 
 @pytest.mark.parametrize("holders", [1, 3])
@@ -303,8 +305,8 @@ def test_a_move_costs_a_bounded_number_of_statements_with_its_mails(app, client,
     assert response.status_code == 200
     assert len(app.extensions["outbox"]) == holders
     # The request: the bound above, plus the holders' notifications and mails (on SQLite
-    # two INSERTs per holder; PostgreSQL batches them: 24 and 25 statements for 1 and 3).
-    assert len(in_request) <= 22 + 2 * holders
+    # two INSERTs per holder; PostgreSQL batches them).
+    assert len(in_request) <= 25 + 2 * holders
     # The worker: claim the due jobs and mails (an UPDATE … RETURNING each), read the
     # mails, record each one sent, then find nothing more due (two claims).
     assert len(in_worker) == 5 + holders

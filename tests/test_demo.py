@@ -7,6 +7,7 @@ import re
 from markupsafe import escape
 from sqlalchemy import String, Text, func, select
 
+from incubator import stage_flow
 from incubator.demo import DEMO_LOGINS, load_demo
 from incubator.extensions import db
 from incubator.models import (
@@ -16,6 +17,7 @@ from incubator.models import (
     Notification,
     OutgoingMail,
     Project,
+    StageFlowDay,
     StageMove,
     StatusChange,
     User,
@@ -62,6 +64,12 @@ def test_demo_history_is_consistent(app):
     # Each stay's end (left_at) is the next move, as the review reads it.
     assert db.session.scalar(select(func.count()).select_from(StageMove)) > 20
     assert left_at_mismatches() == []
+    # The cumulative flow's daily summary the services kept is what a rebuild computes.
+    kept = {(r.day, r.stage_id): r.change for r in db.session.scalars(select(StageFlowDay))
+            if r.change}
+    assert kept and stage_flow.rebuild() == len(kept)
+    assert {(r.day, r.stage_id): r.change
+            for r in db.session.scalars(select(StageFlowDay))} == kept
 
 
 def test_demo_logins_work_and_use_good_passwords(app, auth):

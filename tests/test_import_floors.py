@@ -38,7 +38,7 @@ FEATURES = {"account", "admin", "auth", "board", "checklists", "cohorts", "commi
             "next_steps", "notes", "notifications", "partners", "projects", "referrals", "supports",
             "accompaniment", "report", "territory", "exports_page", "pipeline",
             "privacy", "erasures"}
-SHARED = {"jobs", "worker", "analytics", "assets", "backup", "stage_history", "database", "dom", "errors", "forms", "htmx", "i18n",
+SHARED = {"jobs", "worker", "analytics", "assets", "backup", "stage_history", "stage_flow", "database", "dom", "errors", "forms", "htmx", "i18n",
           "labels", "mail", "pole",
           "confirm", "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
           "tables", "textfiles", "charts", "exports", "timeline", "tokens", "urls", "versions"}

@@ -46,13 +46,13 @@ from incubator.models import (
     LegalForm,
     MeetingAttendance,
     Project,
-    StatusChange,
     Theme,
 )
 from incubator.partners.services import create_partner
 from incubator.projects.services import create_project, submit_project
 from incubator.referrals.services import new_partner, refer
 from incubator.report import queries
+from incubator.stage_history import record_status_change
 from incubator.supports.services import add_support, move_status
 
 from . import factories
@@ -107,9 +107,8 @@ def _close(h: History, key: str, outcome: str, reason: str, when: datetime) -> N
 def _reopen_on(h: History, key: str, when: datetime) -> None:
     """A paused project reopened on a past day (the service reopens "now" only)."""
     project = h.projects[key]
-    db.session.add(StatusChange(project_id=project.id, from_status="paused",
-                                to_status="active", changed_by_id=h.advisor.id,
-                                changed_at=when))
+    record_status_change(project.id, "paused", "active", changed_by_id=h.advisor.id,
+                         changed_at=when)
     db.session.execute(update(Project).where(Project.id == project.id)
                        .values(status="active", version=Project.version + 1))
     db.session.flush()

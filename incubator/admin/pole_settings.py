@@ -24,6 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
+from .. import stage_flow
 from ..documents import filetypes
 from ..documents.services import UploadRefused, human_size, read_upload
 from ..extensions import db
@@ -138,4 +139,6 @@ def save_pole(by: User, seen_version: int | None, values: dict, *, logo: bytes |
         **{name: values[name] for name in FIELDS}))
     db.session.flush()
     forget_current_pole()
+    if "time_zone" in changed:  # the flow's summary counts by day in the pole's time zone
+        stage_flow.rebuild()  # forget_current_pole() made Flask-Babel read the new zone
     return changed

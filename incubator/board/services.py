@@ -23,7 +23,7 @@ from ..models import Project, ProjectStatus, Stage, StageCriterion, StatusChange
 from ..notifications.services import project_moved
 from ..positions import PositionTaken, place_at_end, take_position
 from ..projects.services import record_jobs_created
-from ..stage_history import record_stage_move
+from ..stage_history import record_stage_move, record_status_change
 from ..versions import StaleVersion, save_version
 
 
@@ -160,13 +160,12 @@ def _change_status(project: Project, by: User, seen_version: int, to_status: Pro
     """Set the status (checking the version in the UPDATE) and record the change.
     Raises Conflict when the project changed since ``seen_version``."""
     now = now or utcnow()
-    from_status = project.status
+    from_status, stage_id = project.status, project.stage_id
     _claim(project, seen_version, from_status, status=to_status.value,
            last_activity_at=now, **(values or {}))
-    change = StatusChange(project_id=project.id, from_status=from_status,
-                          to_status=to_status.value, outcome=outcome, reason=reason,
-                          changed_by_id=by.id, changed_at=now)
-    db.session.add(change)
+    change = record_status_change(project.id, from_status, to_status.value,
+                                  stage_id=stage_id, changed_at=now, outcome=outcome,
+                                  reason=reason, changed_by_id=by.id)
     db.session.flush()
     return change
 

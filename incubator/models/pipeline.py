@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Numeric,
@@ -289,6 +290,22 @@ class StatusChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])
+
+
+class StageFlowDay(db.Model):
+    """Derived summary of the stage history for the review's cumulative flow: for one day in
+    the pole's time zone and one stage, the net change of the projects on the board in that
+    stage (moves in and out, pauses, closings, reopenings). The number on the board in a
+    stage at the end of day D is the sum of the changes of the days up to D. Kept in the
+    writer's transaction by ``stage_flow`` (every stage move and status change); rebuilt
+    from the history by ``flask --app incubator rebuild-stage-flow`` and when the pole's
+    time zone changes. Not history: rows are updated in place (docs/performance.md)."""
+
+    __tablename__ = "stage_flow_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    stage_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    change: Mapped[int] = mapped_column(default=0)
 
 
 class AppendOnlyError(RuntimeError):
