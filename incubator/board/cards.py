@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, g, request, url_for
@@ -24,8 +25,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from ..dom import dom_id
-from ..i18n import days_since, localized
-from ..reference import is_stalled
+from ..reference import stalled_thresholds
 
 _ID = 987654321  # stands for the project id in the URL patterns
 
@@ -47,8 +47,34 @@ class CardKit:
         self._memo: dict[tuple[str, int], str] = {}
         # What every card of this request shares and shows: the language (labels, the theme's
         # name, money) and the URL patterns (the move page's one holds the board's address).
-        self.signature = (str(get_locale()), self._show, self._move, self._move_form,
+        locale = get_locale()
+        self.signature = (str(locale), self._show, self._move, self._move_form,
                           self._move_page)
+        # For the cache keys: what i18n.days_since, i18n.localized and reference.is_stalled
+        # read, taken once per request instead of through Flask's proxies for every card.
+        self.now = datetime.now(UTC)
+        self._name_field = (f"name_{locale.language}"
+                            if locale is not None and locale.language != "fr" else None)
+        self._stalled_default = self.now - timedelta(days=current_app.config["STALLED_DAYS"])
+        self._stalled_after = {sid: self.now - timedelta(days=days)
+                               for sid, days in stalled_thresholds().items()}
+
+    def days_since(self, value: datetime | None) -> int | None:
+        """``i18n.days_since`` at the request's instant."""
+        return None if value is None else max(0, (self.now - value).days)
+
+    def is_stalled(self, project) -> bool:
+        """``reference.is_stalled`` at the request's instant."""
+        if project.last_activity_at is None or project.stage_id is None:
+            return False
+        cutoff = self._stalled_after.get(project.stage_id, self._stalled_default)
+        return project.last_activity_at <= cutoff
+
+    def theme_name(self, theme) -> str:
+        """``i18n.localized(theme)`` in the request's language."""
+        if self._name_field:
+            return getattr(theme, self._name_field, "") or theme.name or ""
+        return theme.name or ""
 
     @staticmethod
     def _fill(pattern: str, project_id: int) -> str:
@@ -122,17 +148,20 @@ def card_key(project, step_counts: dict | None, mentor_marks: dict | None,
     (so the key changes with the day), the stalled mark (the stage's threshold), the holders',
     theme's and advisor's names, and the marks read for the page (next steps, mentors,
     funding). Any change to one of them is a new key."""
+    kit = card_kit()
     pid = project.id
     mentors = (mentor_marks or {}).get(pid)
     steps = (step_counts or {}).get(pid)
     advisor = project.advisor
-    idle = days_since(project.last_activity_at)
+    theme = project.theme
+    links = project.holder_links
+    idle = kit.days_since(project.last_activity_at)
     return (
-        card_kit().signature, pid, project.version, project.title, project.commune,
-        days_since(project.stage_entered_at), idle,
-        idle is not None and is_stalled(project),
-        tuple(h.name for h in project.holders) if project.holder_links else None,
-        localized(project.theme) if project.theme else None,
+        kit.signature, pid, project.version, project.title, project.commune,
+        kit.days_since(project.stage_entered_at), idle,
+        idle is not None and kit.is_stalled(project),
+        tuple(link.user.name for link in links) if links else None,
+        kit.theme_name(theme) if theme else None,
         (advisor.name, advisor.initials) if advisor else None,
         tuple(mentors) if mentors else None,
         (granted_funding or {}).get(pid),
