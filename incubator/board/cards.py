@@ -4,13 +4,28 @@ A board shows hundreds of cards; building four URLs and six translated labels fo
 was most of the page's cost (docs/performance.md). The kit builds each URL pattern and each
 label once per request (plural labels once per number) and the card template only fills in
 the project's values.
+
+Then each card's HTML is kept in a bounded in-process cache (``card_html``), keyed by every
+value the card shows (``card_key``), so a card is rendered again only when one of them changed:
+nothing has to be invalidated, in this process or another, and a stale card cannot be served
+as long as the key names every input of ``templates/board/_card.html``.
 """
 
 from __future__ import annotations
 
-from flask import g, request, url_for
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app, g, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from ..dom import dom_id
+from ..reference import stalled_thresholds
 
 _ID = 987654321  # stands for the project id in the URL patterns
 
@@ -30,6 +45,36 @@ class CardKit:
         self._move_page = url_for("board.move_form", project_id=_ID,
                                   next=request.full_path if on_board else None)
         self._memo: dict[tuple[str, int], str] = {}
+        # What every card of this request shares and shows: the language (labels, the theme's
+        # name, money) and the URL patterns (the move page's one holds the board's address).
+        locale = get_locale()
+        self.signature = (str(locale), self._show, self._move, self._move_form,
+                          self._move_page)
+        # For the cache keys: what i18n.days_since, i18n.localized and reference.is_stalled
+        # read, taken once per request instead of through Flask's proxies for every card.
+        self.now = datetime.now(UTC)
+        self._name_field = (f"name_{locale.language}"
+                            if locale is not None and locale.language != "fr" else None)
+        self._stalled_default = self.now - timedelta(days=current_app.config["STALLED_DAYS"])
+        self._stalled_after = {sid: self.now - timedelta(days=days)
+                               for sid, days in stalled_thresholds().items()}
+
+    def days_since(self, value: datetime | None) -> int | None:
+        """``i18n.days_since`` at the request's instant."""
+        return None if value is None else max(0, (self.now - value).days)
+
+    def is_stalled(self, project) -> bool:
+        """``reference.is_stalled`` at the request's instant."""
+        if project.last_activity_at is None or project.stage_id is None:
+            return False
+        cutoff = self._stalled_after.get(project.stage_id, self._stalled_default)
+        return project.last_activity_at <= cutoff
+
+    def theme_name(self, theme) -> str:
+        """``i18n.localized(theme)`` in the request's language."""
+        if self._name_field:
+            return getattr(theme, self._name_field, "") or theme.name or ""
+        return theme.name or ""
 
     @staticmethod
     def _fill(pattern: str, project_id: int) -> str:
@@ -87,3 +132,81 @@ def card_kit() -> CardKit:
     if "card_kit" not in g:
         g.card_kit = CardKit()
     return g.card_kit
+
+
+# --- Rendered cards -------------------------------------------------------------------------
+
+_cards: OrderedDict[tuple, Markup] = OrderedDict()
+_cards_lock = threading.Lock()
+_stats = {"hits": 0, "misses": 0}
+
+
+def card_key(project, step_counts: dict | None, mentor_marks: dict | None,
+             granted_funding: dict | None) -> tuple:
+    """Every value ``_card.html`` shows for ``project``: the request's language and URL
+    patterns, the project's own fields (its version included), the days counted from today
+    (so the key changes with the day), the stalled mark (the stage's threshold), the holders',
+    theme's and advisor's names, and the marks read for the page (next steps, mentors,
+    funding). Any change to one of them is a new key."""
+    kit = card_kit()
+    pid = project.id
+    mentors = (mentor_marks or {}).get(pid)
+    steps = (step_counts or {}).get(pid)
+    advisor = project.advisor
+    theme = project.theme
+    links = project.holder_links
+    idle = kit.days_since(project.last_activity_at)
+    return (
+        kit.signature, pid, project.version, project.title, project.commune,
+        kit.days_since(project.stage_entered_at), idle,
+        idle is not None and kit.is_stalled(project),
+        tuple(link.user.name for link in links) if links else None,
+        kit.theme_name(theme) if theme else None,
+        (advisor.name, advisor.initials) if advisor else None,
+        tuple(mentors) if mentors else None,
+        (granted_funding or {}).get(pid),
+        tuple(steps) if steps else None,
+    )
+
+
+@pass_context
+def card_html(context, project) -> Markup:
+    """The card of ``project`` as ``board/_card.html`` renders it, from the cache when every
+    value it shows is unchanged (a Jinja global: ``{{ card_html(project) }}``). The size of
+    the cache is ``BOARD_CARD_CACHE`` cards per process (0: no cache)."""
+    marks = {name: context.get(name) for name in
+             ("step_counts", "mentor_marks", "granted_funding")}
+    size = current_app.config.get("BOARD_CARD_CACHE", 0)
+    key = card_key(project, **marks) if size else None
+    if key is not None:
+        with _cards_lock:
+            html = _cards.get(key)
+            if html is not None:
+                _cards.move_to_end(key)
+                _stats["hits"] += 1
+                return html
+    template = current_app.jinja_env.get_template("board/_card.html")
+    variables: dict[str, Any] = {"project": project, "card_kit": card_kit, "dom_id": dom_id,
+                                 **{k: v for k, v in marks.items() if v is not None}}
+    # The template's own output, escaped by Jinja as it rendered (a module's __html__):
+    # the same markup an include would have produced.
+    html = template.make_module(variables).__html__()
+    if key is not None:
+        with _cards_lock:
+            _stats["misses"] += 1
+            _cards[key] = html
+            while len(_cards) > size:
+                _cards.popitem(last=False)
+    return html
+
+
+def clear_card_cache() -> None:
+    """Forget every rendered card (tests; a deployment never needs it: keys are values)."""
+    with _cards_lock:
+        _cards.clear()
+        _stats.update(hits=0, misses=0)
+
+
+def card_cache_stats() -> dict[str, int]:
+    with _cards_lock:
+        return {**_stats, "size": len(_cards)}

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ..cohorts.queries import in_cohorts, open_cohorts
 from ..extensions import db
 from ..mentoring.queries import mentor_counts, mentoring_organisations
-from ..models import Mentorship, Project, ProjectHolder, ProjectStatus, Stage, User
+from ..models import Mentorship, Project, ProjectHolder, ProjectStatus, Stage, Theme, User
 from ..params import parse_int
 from ..reference import TERRITORY_COMMUNES, active_stages, staff_members, themes
 from ..supports.queries import granted_funding as supports_granted
@@ -117,6 +117,23 @@ def with_card_details(statement: Select) -> Select:
     )
 
 
+def with_board_card_details(statement: Select) -> Select:
+    """What a card of a board list shows, and nothing more: the project's card columns, the
+    theme's names, the advisor's and holders' names (a board lists hundreds of cards; whole
+    rows cost ~2 KB of texts each). The single card of a move's answer
+    keeps ``with_card_details``: its notifications read more of the holders."""
+    return statement.options(
+        load_only(Project.id, Project.title, Project.version, Project.stage_id,
+                  Project.position, Project.status, Project.commune, Project.theme_id,
+                  Project.advisor_id, Project.stage_entered_at, Project.last_activity_at),
+        joinedload(Project.theme).load_only(Theme.name, Theme.name_en),
+        # Whole users: the page reads them again (the advisors of the filter, the session's
+        # user), and a partly loaded one would cost a statement each.
+        joinedload(Project.advisor),
+        selectinload(Project.holder_links).joinedload(ProjectHolder.user),
+    )
+
+
 @dataclass
 class ColumnStats:
     total: int = 0  # active projects in the stage (what the WIP limit counts)
@@ -198,7 +215,7 @@ def first_cards(user: User, filters: BoardFilters, stage_ids: list[int],
         .where(*_on_board(*stage_ids), *filters.conditions(user))
         .subquery()
     )
-    statement = with_card_details(
+    statement = with_board_card_details(
         select(Project).join(ranked, ranked.c.id == Project.id)
         .where(ranked.c.rank <= per_column)
         .order_by(Project.stage_id, Project.position, Project.id)
@@ -230,7 +247,7 @@ def more_cards(user: User, filters: BoardFilters, stage_id: int, after_position:
     )
     if after_position is not None:
         statement = statement.where(Project.position > after_position)
-    found = list(db.session.scalars(with_card_details(statement)).unique())
+    found = list(db.session.scalars(with_board_card_details(statement)).unique())
     return found[:limit], len(found) > limit
 
 

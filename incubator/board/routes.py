@@ -36,6 +36,7 @@ from ..referrals.services import ReferralError
 from ..urls import safe_next
 from . import answers, bp, queries
 from .answers import board_url
+from .cards import card_html
 from .forms import CloseForm, MoveForm, PauseForm, ReopenForm
 from .queries import (
     BoardFilters,
@@ -59,6 +60,8 @@ from .tokens import shift_token
 # The cards' stalled mark: the stage's threshold or the default, the rule the pipeline
 # review's worklist applies (reference.is_stalled).
 bp.add_app_template_global(is_stalled, "project_stalled")
+# Cards rendered once per distinct content (board/cards.py).
+bp.add_app_template_global(card_html, "card_html")
 
 
 def _filters() -> BoardFilters:
