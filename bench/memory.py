@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> dict:
     seed(url, old_hash=not args.new_hash)
     port = free_port()
     env["INCUBATOR_BASE_URL"] = f"http://127.0.0.1:{port}"
+    env["INCUBATOR_ALLOW_HTTP"] = "1"  # a bench on one machine, no TLS
     env["INCUBATOR_TRUSTED_HOSTS"] = "127.0.0.1"
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),

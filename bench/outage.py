@@ -89,7 +89,8 @@ def main() -> int:
     env = {name: value for name, value in os.environ.items()
            if not name.startswith("INCUBATOR_")}
     env.update({"INCUBATOR_DATABASE_URL": args.database, "INCUBATOR_BASE_URL": base,
-                "INCUBATOR_SECRET_KEY": "outage-bench-not-secret",
+                "INCUBATOR_SECRET_KEY": "outage-bench-not-secret-" + "0" * 16,
+                "INCUBATOR_ALLOW_HTTP": "1", "INCUBATOR_RATELIMIT_ENABLED": "0",
                 "INCUBATOR_INSTANCE_PATH": str(ROOT / "instance" / "bench-outage"),
                 "INCUBATOR_ARGON2_TIME_COST": "1", "INCUBATOR_ARGON2_MEMORY_COST": "1024",
                 "INCUBATOR_ARGON2_PARALLELISM": "1", "INCUBATOR_TWO_FACTOR_REQUIRED_ROLES": ""})

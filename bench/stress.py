@@ -333,7 +333,7 @@ def start_gunicorn(database_url: str, folder: Path) -> tuple[subprocess.Popen, i
     env = {**os.environ,
            "INCUBATOR_DATABASE_URL": database_url,
            "INCUBATOR_SECRET_KEY": secrets.token_hex(32),
-           "INCUBATOR_BASE_URL": f"http://127.0.0.1:{port}",
+           "INCUBATOR_BASE_URL": f"http://127.0.0.1:{port}", "INCUBATOR_ALLOW_HTTP": "1",
            "INCUBATOR_INSTANCE_PATH": str(folder),
            "INCUBATOR_RATELIMIT_ENABLED": "0",
            **{f"INCUBATOR_{k}": v for k, v in ARGON2.items()}}
