@@ -288,11 +288,14 @@ class Kanboard:
         if across:
             source = self.rng.choice([c for c in ids if self.columns[c]])
             target = self.rng.choice([c for c in ids if c != source])
+            task = self.rng.choice(self.columns[source])
             position = self.rng.randint(1, len(self.columns[target]) + 1)
-        else:
+        else:  # to another place: Kanboard answers 400 to a drop where the task was
             source = target = self.rng.choice([c for c in ids if len(self.columns[c]) > 1])
-            position = self.rng.randint(1, len(self.columns[target]))
-        task = self.rng.choice(self.columns[source])
+            task = self.rng.choice(self.columns[source])
+            here = self.columns[source].index(task) + 1
+            position = self.rng.choice(
+                [p for p in range(1, len(self.columns[target]) + 1) if p != here])
         body = json.dumps({"task_id": task, "src_column_id": source, "dst_column_id": target,
                            "swimlane_id": self.swimlane, "position": position})
         status, page, ms, _ = self.site.request("POST", self.save_path, body, {
