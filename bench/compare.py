@@ -208,6 +208,41 @@ def parse_wrk(output: str) -> tuple[float, int]:
     return float(found[1]), errors
 
 
+# --- Server CPU time --------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_tree_cpu(roots: list[int]) -> float:
+    """CPU seconds (user + system) used so far by the processes ``roots`` and all their
+    descendants (gunicorn's master and workers; php-fpm's master and children, nginx's),
+    from /proc/<pid>/stat; clock ticks of 10 ms. Processes that vanished are skipped."""
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (command) "
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = int(fields[11]) + int(fields[12])  # utime + stime
+    wanted, frontier = set(), [pid for pid in roots if pid in times]
+    while frontier:
+        pid = frontier.pop()
+        wanted.add(pid)
+        frontier.extend(child for child, parent in parents.items()
+                        if parent == pid and child not in wanted)
+    return sum(times[pid] for pid in wanted) / CLOCK_TICKS
+
+
+def read_pids(paths: list[str]) -> list[int]:
+    """The process ids written in pid files (php-fpm.pid, nginx.pid)."""
+    return [int(Path(path).read_text().split()[0]) for path in paths]
+
+
 # --- Kanboard -------------------------------------------------------------------------------
 
 KANBOARD_TASK = re.compile(
@@ -249,8 +284,9 @@ class Kanboard:
 
     name = "Kanboard"
 
-    def __init__(self, site: Site, project_id: int, rng: random.Random) -> None:
-        self.site, self.project_id, self.rng = site, project_id, rng
+    def __init__(self, site: Site, project_id: int, rng: random.Random,
+                 pids: list[int]) -> None:
+        self.site, self.project_id, self.rng, self.pids = site, project_id, rng, pids
         self.path = kanboard_board_path(project_id)
         status, page, _ms, headers = site.get(self.path)
         if status != 200:
@@ -326,6 +362,7 @@ class Incubateur:
             db.engine.dispose()
         self.port = free_port()
         self.server = self._start()
+        self.pids = [self.server.pid]
         self.site = Site(f"http://127.0.0.1:{self.port}")
         _status, page, *_ = self.site.get("/auth/login")
         status, *_ = self.site.post_form("/auth/login", {
@@ -469,13 +506,29 @@ class Incubateur:
 
 
 def one_round(side, args: argparse.Namespace) -> dict[str, float]:
-    """Every figure of one side for one round (the medians of its requests)."""
-    board = [side.board() for _ in range(args.board_requests)]
-    cards = side.all_cards(parallel=False)
+    """Every figure of one side for one round (the medians of its requests), and the
+    server's CPU time per board page, per "every card" and per move where its processes are
+    known (``side.pids``): the same work whatever else runs on the machine."""
+
+    def cpu_ms(work: Callable[[], Any], count: int) -> tuple[Any, float | None]:
+        if not side.pids:
+            return work(), None
+        before = process_tree_cpu(side.pids)
+        result = work()
+        time.sleep(0.05)  # let a thread started after the last answer (mail) finish
+        return result, (process_tree_cpu(side.pids) - before) * 1000 / count
+
+    board, board_cpu = cpu_ms(lambda: [side.board() for _ in range(args.board_requests)],
+                              args.board_requests)
+    cards, cards_cpu = cpu_ms(
+        lambda: [side.all_cards(parallel=False) for _ in range(3)], 3)
+    cards = sorted(cards)[1]  # the middle of three
     cards_parallel = side.all_cards(parallel=True)
-    moves = [side.move(across=n % 2 == 0) for n in range(args.moves)]
+    moves, move_cpu = cpu_ms(
+        lambda: [side.move(across=n % 2 == 0) for n in range(args.moves)], args.moves)
     load = hammer(side.site, side.path, args.seconds, args.connections)
     return {
+        "board_cpu_ms": board_cpu, "all_cards_cpu_ms": cards_cpu, "move_cpu_ms": move_cpu,
         "board_ms": statistics.median(ms for ms, _ in board),
         "board_bytes": statistics.median(size for _, size in board),
         "rps": load["rps"], "rps_errors": load["errors"], "rps_tool": load["tool"],
@@ -491,9 +544,14 @@ def interleave(incubateur, kanboard, args: argparse.Namespace,
     """A warm-up of each side, then ``args.rounds`` rounds, alternating which side goes
     first: a list of {"Incubateur": figures, "Kanboard": figures}."""
     for side in (incubateur, kanboard):
-        for _ in range(3):
+        # Every worker (gunicorn's 4, php-fpm's 4) answers each kind of request at least
+        # once, probably: templates compiled, caches filled, before anything is timed.
+        for _ in range(3 * WORKERS):
             side.board()
-        side.all_cards(parallel=False)
+        for _ in range(2 * WORKERS):
+            side.all_cards(parallel=False)
+        for n in range(3 * WORKERS):
+            side.move(across=n % 2 == 0)
         hammer(side.site, side.path, 1, args.connections)
     rounds = []
     for n in range(args.rounds):
@@ -511,7 +569,11 @@ def interleave(incubateur, kanboard, args: argparse.Namespace,
 
 NUMBERS = ("board_ms", "board_bytes", "rps", "rps_errors", "all_cards_ms",
            "all_cards_parallel_ms", "all_cards_requests", "all_cards_bytes", "all_cards_count",
-           "move_ms", "move_bytes")
+           "move_ms", "move_bytes", "board_cpu_ms", "all_cards_cpu_ms", "move_cpu_ms")
+# Server CPU per request, compared with the latency targets: at an idle machine and one
+# client, a request's latency is about its CPU time (both apps wait little on the disk).
+CPU_OF = {"board_cpu_ms": "board_ms", "all_cards_cpu_ms": "all_cards_ms",
+          "move_cpu_ms": "move_ms"}
 
 
 def summarise(size: int, rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -520,15 +582,18 @@ def summarise(size: int, rounds: list[dict[str, dict[str, Any]]]) -> dict[str, A
     for name in ("Incubateur", "Kanboard"):
         key = name.lower()
         result[key] = {figure: statistics.median(r[name][figure] for r in rounds)
+                       if all(r[name].get(figure) is not None for r in rounds) else None
                        for figure in NUMBERS}
         result[key]["rps_errors"] = sum(r[name]["rps_errors"] for r in rounds)
         result[key]["rps_tool"] = rounds[0][name]["rps_tool"]
     result["ratio"], result["verdict"] = {}, {}
     for figure in ("board_ms", "board_bytes", "rps", "all_cards_ms", "all_cards_parallel_ms",
-                   "all_cards_bytes", "move_ms", "move_bytes"):
+                   "all_cards_bytes", "move_ms", "move_bytes", *CPU_OF):
         ours, theirs = result["incubateur"][figure], result["kanboard"][figure]
+        if ours is None or theirs is None:
+            continue
         result["ratio"][figure] = ours / theirs if theirs else float("inf")
-        target = TARGETS.get(figure, {}).get(size)
+        target = TARGETS.get(CPU_OF.get(figure, figure), {}).get(size)
         if target:
             bound, kind = target
             ratio = result["ratio"][figure]
@@ -553,6 +618,9 @@ def print_result(r: dict[str, Any], connections: int) -> None:
         ("every card, one connection", "all_cards_ms", lambda v: f"{v:,.1f} ms"),
         ("every card, 6 connections", "all_cards_parallel_ms", lambda v: f"{v:,.1f} ms"),
         ("move, median", "move_ms", lambda v: f"{v:,.1f} ms"),
+        ("board page, server CPU", "board_cpu_ms", lambda v: f"{v:,.1f} ms"),
+        ("every card, server CPU", "all_cards_cpu_ms", lambda v: f"{v:,.1f} ms"),
+        ("move, server CPU (all it causes)", "move_cpu_ms", lambda v: f"{v:,.1f} ms"),
         ("board page, bytes", "board_bytes", human_bytes),
         ("every card, bytes", "all_cards_bytes", human_bytes),
         ("move answer, bytes", "move_bytes", human_bytes),
@@ -561,7 +629,9 @@ def print_result(r: dict[str, Any], connections: int) -> None:
           f"(ratio = Incubateur / Kanboard)")
     print(f"  {'':<34}{'Incubateur':>12}{'Kanboard':>12}{'ratio':>9}   target")
     for label, key, show in rows:
-        target = TARGETS.get(key, {}).get(size)
+        if key not in r["ratio"]:
+            continue
+        target = TARGETS.get(CPU_OF.get(key, key), {}).get(size)
         wanted = (f"{'≤' if target[1] == 'max' else '≥'} {target[0]:g}  {r['verdict'][key]}"
                   if target else "")
         print(f"  {label:<34}{show(ours[key]):>12}{show(theirs[key]):>12}"
@@ -594,6 +664,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kanboard-password")
     parser.add_argument("--kanboard-project", type=project_map, required=True,
                         help="cards=project id pairs, e.g. 100=1,1000=2: the sizes measured")
+    parser.add_argument("--kanboard-pidfile", action="append", default=[],
+                        help="pid file of a Kanboard server process (php-fpm's master, "
+                        "nginx's; repeat): its CPU time and its children's are counted")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--board-requests", type=int, default=10, help="per round and side")
     parser.add_argument("--moves", type=int, default=10, help="per round and side")
@@ -623,7 +696,8 @@ def main(argv: list[str] | None = None) -> int:
         kanboard_log_in(site, args.kanboard_user, args.kanboard_password)
     with tempfile.TemporaryDirectory(prefix="incubator-compare-") as workdir:
         for size, project_id in sorted(args.kanboard_project.items()):
-            kanboard = Kanboard(site, project_id, random.Random(size + 1))
+            kanboard = Kanboard(site, project_id, random.Random(size + 1),
+                                read_pids(args.kanboard_pidfile))
             if kanboard.tasks != size:
                 progress(f"Note: Kanboard's project {project_id} shows {kanboard.tasks} tasks, "
                          f"compared with {size} cards")
