@@ -634,6 +634,8 @@ def print_result(r: dict[str, Any], connections: int) -> None:
         target = TARGETS.get(CPU_OF.get(key, key), {}).get(size)
         wanted = (f"{'≤' if target[1] == 'max' else '≥'} {target[0]:g}  {r['verdict'][key]}"
                   if target else "")
+        if target and key in CPU_OF:  # the latency target, as an estimate at an idle machine
+            wanted = f"({wanted})"
         print(f"  {label:<34}{show(ours[key]):>12}{show(theirs[key]):>12}"
               f"{r['ratio'][key]:>9.3f}   {wanted}".rstrip())
     print(f"  every card: Incubateur {ours['all_cards_requests']:.0f} requests, "
