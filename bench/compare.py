@@ -22,14 +22,19 @@ that goes first alternating from one round to the next (A B, B A, A B…):
   ``X-Requested-With: XMLHttpRequest``), alternately to another column and within one; each
   answers what its board needs (Incubateur the card and column headers, Kanboard the whole
   board);
-- answer bytes of each.
+- answer bytes of each;
+- the servers' CPU time per board page, per "every card" and per move (gunicorn's processes,
+  and php-fpm's and nginx's given by ``--kanboard-pidfile``): the firm figure on a busy
+  machine, where latencies mostly measure the wait for a core.
 
 Every figure is the median of its round, then the median over ``--rounds`` rounds; the ratio
 is Incubateur / Kanboard, checked against the targets of issue 15. Run from the repository
 root::
 
     .venv/bin/python bench/compare.py --kanboard-url http://127.0.0.1:18580 \\
-        --kanboard-user admin --kanboard-password admin --kanboard-project 100=1,1000=2
+        --kanboard-user admin --kanboard-password admin --kanboard-project 100=1,1000=2 \
+        --kanboard-pidfile /work/kanboard-run/php-fpm.pid \
+        --kanboard-pidfile /work/kanboard-run/nginx.pid
     .venv/bin/python bench/compare.py … --kanboard-cookie 'KB_SID=…' --json
 
 Incubateur's database is a SQLite file in a temporary folder, or the PostgreSQL database
