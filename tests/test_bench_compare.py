@@ -33,8 +33,8 @@ def test_a_kanboard_board_is_read_as_columns_of_tasks_in_page_order():
     assert kanboard_columns(KANBOARD_BOARD) == ({1: [9, 3], 2: [4]}, 1)
 
 
-def test_wrk_errors_leave_out_the_read_errors_of_connections_gunicorn_closes():
-    assert parse_wrk(WRK_OUTPUT) == (8.27, 3)
+def test_wrk_errors_count_bad_statuses_and_socket_errors():
+    assert parse_wrk(WRK_OUTPUT) == (8.27, 28)
     assert parse_wrk("Requests/sec:   120.50\n") == (120.5, 0)
     with pytest.raises(RuntimeError):
         parse_wrk("unable to connect to 127.0.0.1:1 Connection refused")
