@@ -574,8 +574,9 @@ def interleave(incubateur, kanboard, args: argparse.Namespace,
 NUMBERS = ("board_ms", "board_bytes", "rps", "rps_errors", "all_cards_ms",
            "all_cards_parallel_ms", "all_cards_requests", "all_cards_bytes", "all_cards_count",
            "move_ms", "move_bytes", "board_cpu_ms", "all_cards_cpu_ms", "move_cpu_ms")
-# Server CPU per request, compared with the latency targets: at an idle machine and one
-# client, a request's latency is about its CPU time (both apps wait little on the disk).
+# Server CPU per request, shown beside the latency targets as a hint only: steadier on a busy
+# machine, but a latency also holds waits outside the CPU (Kanboard's session written to SQLite
+# on every request, its large answers through nginx).
 CPU_OF = {"board_cpu_ms": "board_ms", "all_cards_cpu_ms": "all_cards_ms",
           "move_cpu_ms": "move_ms"}
 
