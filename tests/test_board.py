@@ -154,6 +154,45 @@ def test_a_column_shows_its_first_cards_and_loads_more(app, client, login):
     assert "<html" in page.get_data(as_text=True)  # works without JavaScript too
 
 
+def test_show_every_card_puts_every_column_on_screen_in_one_request(app, client, login):
+    login("advisor")
+    app.config["BOARD_COLUMN_CARDS"] = 2
+    for i in range(5):
+        factories.project(title=f"Projet n°{i}")
+    db.session.commit()
+    stage_id = factories.stage(1).id
+    html = client.get("/board?q=projet").get_data(as_text=True)
+    assert "Projet n°2<" not in html
+    link = '/board?show=all&amp;q=projet'
+    assert f'<a href="{link}" hx-get="{link}" hx-target="#board"' in html
+    # Without JavaScript: the page with every card, and no link any more.
+    page = client.get("/board?show=all&q=projet").get_data(as_text=True)
+    assert "<html" in page and all(f"Projet n°{i}<" in page for i in range(5))
+    assert f'<a href="{link}"' not in page
+    assert f'name="last-{stage_id}" value="all"' in page
+    # htmx: the board, the link gone out of band, the address kept, the focus on the board.
+    response = client.get("/board?show=all&q=projet", htmx=True)
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in fragment
+    assert all(f"Projet n°{i}<" in fragment for i in range(5))
+    assert 'id="board-show-all" hx-swap-oob="true"' in fragment
+    assert f'<a href="{link}"' not in fragment
+    assert response.headers["HX-Push-Url"] == "/board?show=all&q=projet"
+    assert '"id": "board"' in response.headers["HX-Trigger-After-Settle"]
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_show_every_card_stops_at_its_bound_and_the_column_loads_the_rest(app, client, login):
+    login("advisor")
+    app.config["BOARD_ALL_CARDS"] = 3
+    projects = [factories.project(title=f"Projet n°{i}") for i in range(4)]
+    db.session.commit()
+    stage_id = factories.stage(1).id
+    html = client.get("/board?show=all").get_data(as_text=True)
+    assert "Projet n°2<" in html and "Projet n°3<" not in html
+    assert f'name="last-{stage_id}" value="{projects[2].position}"' in html
+
+
 def test_board_costs_the_same_statements_at_10_and_500_projects(client, login):
     login("advisor")
     advisor = factories.user(role="advisor")

@@ -88,12 +88,22 @@ def _context(filters: BoardFilters, columns) -> dict:
 @bp.get("/board")
 @staff_required
 def index():
+    """The board: each column's first cards, or with ``show=all`` up to BOARD_ALL_CARDS
+    cards per column (every card on screen in one request; beyond, the "load more")."""
     filters = _filters()
-    columns = board_columns(current_user, filters, current_app.config["BOARD_COLUMN_CARDS"])
+    show_all = request.args.get("show") == "all"
+    per_column = current_app.config["BOARD_ALL_CARDS" if show_all else "BOARD_COLUMN_CARDS"]
+    columns = board_columns(current_user, filters, per_column)
     context = _context(filters, columns)
+    context["show_all"] = show_all
+    context["show_all_url"] = url_for("board.index", show="all", **filters.as_args())
     if is_htmx():
         response = make_response(render_template("board/_board.html", **context))
-        response.headers["HX-Push-Url"] = context["board_url"]  # without empty parameters
+        # Without empty parameters; a reload keeps every card.
+        response.headers["HX-Push-Url"] = (context["show_all_url"] if show_all
+                                           else context["board_url"])
+        if show_all:
+            response = focus_on(response, "board")
         return vary_on_htmx(response)
     context["choices"] = queries.filter_choices()
     return vary_on_htmx(make_response(render_template("board/index.html", **context)))
