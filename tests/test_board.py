@@ -157,8 +157,7 @@ def test_a_column_shows_its_first_cards_and_loads_more(app, client, login):
 def test_show_every_card_puts_every_column_on_screen_in_one_request(app, client, login):
     login("advisor")
     app.config["BOARD_COLUMN_CARDS"] = 2
-    for i in range(5):
-        factories.project(title=f"Projet n°{i}")
+    projects = [factories.project(title=f"Projet n°{i}") for i in range(5)]
     db.session.commit()
     stage_id = factories.stage(1).id
     html = client.get("/board?q=projet").get_data(as_text=True)
@@ -170,7 +169,7 @@ def test_show_every_card_puts_every_column_on_screen_in_one_request(app, client,
     assert "<html" in page and all(f"Projet n°{i}<" in page for i in range(5))
     assert f'<a href="{link}"' not in page
     assert f'name="last-{stage_id}" value="all"' in page
-    # htmx: the board, the link gone out of band, the address kept, the focus on the board.
+    # htmx: the board, the link gone out of band, the address kept, the focus on the first card.
     response = client.get("/board?show=all&q=projet", htmx=True)
     fragment = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in fragment
@@ -178,7 +177,8 @@ def test_show_every_card_puts_every_column_on_screen_in_one_request(app, client,
     assert 'id="board-show-all" hx-swap-oob="true"' in fragment
     assert f'<a href="{link}"' not in fragment
     assert response.headers["HX-Push-Url"] == "/board?show=all&q=projet"
-    assert '"id": "board"' in response.headers["HX-Trigger-After-Settle"]
+    first = min(projects, key=lambda p: p.position)
+    assert f'"id": "project-{first.id}"' in response.headers["HX-Trigger-After-Settle"]
     assert "HX-Request" in response.headers["Vary"]
 
 

@@ -102,8 +102,9 @@ def index():
         # Without empty parameters; a reload keeps every card.
         response.headers["HX-Push-Url"] = (context["show_all_url"] if show_all
                                            else context["board_url"])
-        if show_all:
-            response = focus_on(response, "board")
+        if show_all:  # the link is gone: the keyboard goes to the board's first card
+            first = next((p for c in columns for p in c.cards), None)
+            response = focus_on(response, dom_id(first) if first else "board")
         return vary_on_htmx(response)
     context["choices"] = queries.filter_choices()
     return vary_on_htmx(make_response(render_template("board/index.html", **context)))
