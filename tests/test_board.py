@@ -193,6 +193,26 @@ def test_show_every_card_stops_at_its_bound_and_the_column_loads_the_rest(app, c
     assert f'name="last-{stage_id}" value="{projects[2].position}"' in html
 
 
+def test_the_poll_keeps_every_card_of_a_column_it_refreshes_after_show_every_card(
+        app, client, login):
+    login("advisor")
+    app.config["BOARD_COLUMN_CARDS"] = 1
+    projects = [factories.project(title=f"Projet n°{i}") for i in range(3)]
+    db.session.commit()
+    html = client.get("/board?show=all").get_data(as_text=True)
+    assert 'id="board-show" name="show" value="all"' in html  # sent back by the poll
+    token = html.split('id="board-token" name="token" value="')[1].split('"')[0]
+    projects[1].title = "Renommé"
+    projects[1].version += 1
+    db.session.commit()
+    text = client.get(f"/board/changes?token={token}&show=all", htmx=True).get_data(
+        as_text=True)
+    assert "Projet n°0<" in text and "Renommé<" in text and "Projet n°2<" in text
+    plain = client.get(f"/board/changes?token={token}", htmx=True).get_data(as_text=True)
+    assert "Projet n°0<" in plain and "Projet n°2<" not in plain  # the first cards only
+    assert 'name="show"' not in client.get("/board").get_data(as_text=True)
+
+
 def test_board_costs_the_same_statements_at_10_and_500_projects(client, login):
     login("advisor")
     advisor = factories.user(role="advisor")

@@ -85,15 +85,25 @@ def _context(filters: BoardFilters, columns) -> dict:
     }
 
 
+def _show_all() -> bool:
+    return request.args.get("show") == "all"
+
+
+def _per_column() -> int:
+    """Cards per column on a board page or a column the poll refreshes: its first ones, or
+    with "Show every card" (``show=all``, kept by the page in a ``.board-state`` input) up
+    to BOARD_ALL_CARDS."""
+    return current_app.config["BOARD_ALL_CARDS" if _show_all() else "BOARD_COLUMN_CARDS"]
+
+
 @bp.get("/board")
 @staff_required
 def index():
     """The board: each column's first cards, or with ``show=all`` up to BOARD_ALL_CARDS
     cards per column (every card on screen in one request; beyond, the "load more")."""
     filters = _filters()
-    show_all = request.args.get("show") == "all"
-    per_column = current_app.config["BOARD_ALL_CARDS" if show_all else "BOARD_COLUMN_CARDS"]
-    columns = board_columns(current_user, filters, per_column)
+    show_all = _show_all()
+    columns = board_columns(current_user, filters, _per_column())
     context = _context(filters, columns)
     context["show_all"] = show_all
     context["show_all_url"] = url_for("board.index", show="all", **filters.as_args())
@@ -151,8 +161,7 @@ def changes():
     changed = [sid for sid in stage_ids if stats[sid].fingerprint != held[sid]]
     if not changed:
         return make_response("", 204)
-    columns = board_columns(current_user, filters, current_app.config["BOARD_COLUMN_CARDS"],
-                            only=changed)
+    columns = board_columns(current_user, filters, _per_column(), only=changed)
     context = _context(filters, columns)
     context["token"] = board_token(stats)
     context["total"] = sum(s.total for s in stats.values())
