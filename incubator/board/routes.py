@@ -245,10 +245,10 @@ def _moved_message(project: Project, stage_changed: bool) -> str:
     return _("“%(title)s” moved within %(stage)s.", title=project.title, stage=localized(stage))
 
 
-# Fields of a move never echoed into its confirmation: the page's own (token, CSRF, the
-# columns' "last-…" loaded positions, sent again by hx-include), the answer itself and the
-# criteria it named (named again as they are now).
-_NOT_ECHOED = {"csrf_token", "confirm", "token", "unticked"}
+# Fields of a move never echoed into its confirmation: the page's own (token, CSRF, "show
+# every card", the columns' "last-…" loaded positions, sent again by hx-include), the answer
+# itself and the criteria it named (named again as they are now).
+_NOT_ECHOED = {"csrf_token", "confirm", "token", "show", "unticked"}
 
 
 def _left_unticked() -> set[int] | bool:
