@@ -315,6 +315,8 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "STALLED_DAYS": _env_int("STALLED_DAYS", 45),
         "BOARD_COLUMN_CARDS": _env_int("BOARD_COLUMN_CARDS", 20),
         "BOARD_MORE_CARDS": _env_int("BOARD_MORE_CARDS", 200),
+        # "Show every card": cards per column in one page (more: the column's "load more").
+        "BOARD_ALL_CARDS": _env_int("BOARD_ALL_CARDS", 1000),
         # Rendered board cards kept per process (board/cards.py card_html; 0: none). A card
         # is ~1.5 KB: 2,000 cards are ~4 MB per worker.
         "BOARD_CARD_CACHE": _env_int("BOARD_CARD_CACHE", 2000),

@@ -154,6 +154,65 @@ def test_a_column_shows_its_first_cards_and_loads_more(app, client, login):
     assert "<html" in page.get_data(as_text=True)  # works without JavaScript too
 
 
+def test_show_every_card_puts_every_column_on_screen_in_one_request(app, client, login):
+    login("advisor")
+    app.config["BOARD_COLUMN_CARDS"] = 2
+    projects = [factories.project(title=f"Projet n°{i}") for i in range(5)]
+    db.session.commit()
+    stage_id = factories.stage(1).id
+    html = client.get("/board?q=projet").get_data(as_text=True)
+    assert "Projet n°2<" not in html
+    link = '/board?show=all&amp;q=projet'
+    assert f'<a href="{link}" hx-get="{link}" hx-target="#board"' in html
+    # Without JavaScript: the page with every card, and no link any more.
+    page = client.get("/board?show=all&q=projet").get_data(as_text=True)
+    assert "<html" in page and all(f"Projet n°{i}<" in page for i in range(5))
+    assert f'<a href="{link}"' not in page
+    assert f'name="last-{stage_id}" value="all"' in page
+    # htmx: the board, the link gone out of band, the address kept, the focus on the first card.
+    response = client.get("/board?show=all&q=projet", htmx=True)
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in fragment
+    assert all(f"Projet n°{i}<" in fragment for i in range(5))
+    assert 'id="board-show-all" hx-swap-oob="true"' in fragment
+    assert f'<a href="{link}"' not in fragment
+    assert response.headers["HX-Push-Url"] == "/board?show=all&q=projet"
+    first = min(projects, key=lambda p: p.position)
+    assert f'"id": "project-{first.id}"' in response.headers["HX-Trigger-After-Settle"]
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_show_every_card_stops_at_its_bound_and_the_column_loads_the_rest(app, client, login):
+    login("advisor")
+    app.config["BOARD_ALL_CARDS"] = 3
+    projects = [factories.project(title=f"Projet n°{i}") for i in range(4)]
+    db.session.commit()
+    stage_id = factories.stage(1).id
+    html = client.get("/board?show=all").get_data(as_text=True)
+    assert "Projet n°2<" in html and "Projet n°3<" not in html
+    assert f'name="last-{stage_id}" value="{projects[2].position}"' in html
+
+
+def test_the_poll_keeps_every_card_of_a_column_it_refreshes_after_show_every_card(
+        app, client, login):
+    login("advisor")
+    app.config["BOARD_COLUMN_CARDS"] = 1
+    projects = [factories.project(title=f"Projet n°{i}") for i in range(3)]
+    db.session.commit()
+    html = client.get("/board?show=all").get_data(as_text=True)
+    assert 'id="board-show" name="show" value="all"' in html  # sent back by the poll
+    token = html.split('id="board-token" name="token" value="')[1].split('"')[0]
+    projects[1].title = "Renommé"
+    projects[1].version += 1
+    db.session.commit()
+    text = client.get(f"/board/changes?token={token}&show=all", htmx=True).get_data(
+        as_text=True)
+    assert "Projet n°0<" in text and "Renommé<" in text and "Projet n°2<" in text
+    plain = client.get(f"/board/changes?token={token}", htmx=True).get_data(as_text=True)
+    assert "Projet n°0<" in plain and "Projet n°2<" not in plain  # the first cards only
+    assert 'name="show"' not in client.get("/board").get_data(as_text=True)
+
+
 def test_board_costs_the_same_statements_at_10_and_500_projects(client, login):
     login("advisor")
     advisor = factories.user(role="advisor")

@@ -27,7 +27,7 @@ from ..dom import dom_id
 from ..htmx import PROJECT_CHANGED, focus_on, hx_trigger, is_htmx, vary_on_htmx
 from ..models import Project, ProjectStatus, Stage
 from ..params import MAX_BIGINT, parse_int
-from ..reference import active_stages
+from ..reference import active_stages_for_cards
 from ..urls import safe_next
 from . import queries
 from .queries import BoardFilters, column_stats
@@ -62,7 +62,7 @@ def placed(project: Project, filters: BoardFilters, *, status: int, message: str
     in its true place, with refreshed column headers, a message and an announcement."""
     stage_ids = [sid for sid in (stage_ids or [project.stage_id]) if sid]
     stats = column_stats(current_user, filters, stage_ids) if stage_ids else {}
-    stages = {s.id: s for s in active_stages() if s.id in stats}
+    stages = {s.id: s for s in active_stages_for_cards() if s.id in stats}
     headers = [(stages[sid], stats[sid]) for sid in stage_ids if sid in stages]
     place = placement(project, filters)
     # The focus stays on the card, the confirmation beside it. When the card left the page

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..mentoring.queries import mentor_counts, mentoring_organisations
 from ..models import Mentorship, Project, ProjectHolder, ProjectStatus, Stage, Theme, User
 from ..params import parse_int
-from ..reference import TERRITORY_COMMUNES, active_stages, staff_members, themes
+from ..reference import TERRITORY_COMMUNES, active_stages_for_cards, staff_members, themes
 from ..supports.queries import granted_funding as supports_granted
 from ..text import like_key, one_spelling, search_key
 
@@ -229,7 +229,7 @@ def first_cards(user: User, filters: BoardFilters, stage_ids: list[int],
 def board_columns(user: User, filters: BoardFilters, per_column: int,
                   only: list[int] | None = None) -> list[Column]:
     """The board's columns (or only some of them), each with its first cards."""
-    stages = [s for s in active_stages() if only is None or s.id in only]
+    stages = [s for s in active_stages_for_cards() if only is None or s.id in only]
     stage_ids = [s.id for s in stages]
     stats = column_stats(user, filters, stage_ids)
     cards = first_cards(user, filters, stage_ids, per_column)

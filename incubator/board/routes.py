@@ -85,15 +85,36 @@ def _context(filters: BoardFilters, columns) -> dict:
     }
 
 
+def _show_all() -> bool:
+    return request.args.get("show") == "all"
+
+
+def _per_column() -> int:
+    """Cards per column on a board page or a column the poll refreshes: its first ones, or
+    with "Show every card" (``show=all``, kept by the page in a ``.board-state`` input) up
+    to BOARD_ALL_CARDS."""
+    return current_app.config["BOARD_ALL_CARDS" if _show_all() else "BOARD_COLUMN_CARDS"]
+
+
 @bp.get("/board")
 @staff_required
 def index():
+    """The board: each column's first cards, or with ``show=all`` up to BOARD_ALL_CARDS
+    cards per column (every card on screen in one request; beyond, the "load more")."""
     filters = _filters()
-    columns = board_columns(current_user, filters, current_app.config["BOARD_COLUMN_CARDS"])
+    show_all = _show_all()
+    columns = board_columns(current_user, filters, _per_column())
     context = _context(filters, columns)
+    context["show_all"] = show_all
+    context["show_all_url"] = url_for("board.index", show="all", **filters.as_args())
     if is_htmx():
         response = make_response(render_template("board/_board.html", **context))
-        response.headers["HX-Push-Url"] = context["board_url"]  # without empty parameters
+        # Without empty parameters; a reload keeps every card.
+        response.headers["HX-Push-Url"] = (context["show_all_url"] if show_all
+                                           else context["board_url"])
+        if show_all:  # the link is gone: the keyboard goes to the board's first card
+            first = next((p for c in columns for p in c.cards), None)
+            response = focus_on(response, dom_id(first) if first else "board")
         return vary_on_htmx(response)
     context["choices"] = queries.filter_choices()
     return vary_on_htmx(make_response(render_template("board/index.html", **context)))
@@ -140,8 +161,7 @@ def changes():
     changed = [sid for sid in stage_ids if stats[sid].fingerprint != held[sid]]
     if not changed:
         return make_response("", 204)
-    columns = board_columns(current_user, filters, current_app.config["BOARD_COLUMN_CARDS"],
-                            only=changed)
+    columns = board_columns(current_user, filters, _per_column(), only=changed)
     context = _context(filters, columns)
     context["token"] = board_token(stats)
     context["total"] = sum(s.total for s in stats.values())
@@ -225,10 +245,10 @@ def _moved_message(project: Project, stage_changed: bool) -> str:
     return _("“%(title)s” moved within %(stage)s.", title=project.title, stage=localized(stage))
 
 
-# Fields of a move never echoed into its confirmation: the page's own (token, CSRF, the
-# columns' "last-…" loaded positions, sent again by hx-include), the answer itself and the
-# criteria it named (named again as they are now).
-_NOT_ECHOED = {"csrf_token", "confirm", "token", "unticked"}
+# Fields of a move never echoed into its confirmation: the page's own (token, CSRF, "show
+# every card", the columns' "last-…" loaded positions, sent again by hx-include), the answer
+# itself and the criteria it named (named again as they are now).
+_NOT_ECHOED = {"csrf_token", "confirm", "token", "show", "unticked"}
 
 
 def _left_unticked() -> set[int] | bool:

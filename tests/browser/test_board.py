@@ -219,3 +219,22 @@ def test_a_failed_refresh_says_so_and_leaves_the_focus_where_it_is(page, live_se
         "Impossible de joindre le serveur")
     other.wait_for_timeout(100)  # errorShown decides on the focus after a zero-delay timeout
     assert other.evaluate("() => document.activeElement.matches('.card-move')")
+
+
+def test_show_every_card_puts_them_all_on_screen_and_keeps_the_keyboard_on_the_board(
+        page, live_server, live_app, board):
+    live_app.config["BOARD_COLUMN_CARDS"] = 1
+    live_app.config["BOARD_MORE_CARDS"] = 1
+    log_in(page, live_server, "yann@cades.example")
+    link = page.locator("#board-show-all a")
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(re.compile(r"/board\?show=all$"))
+    expect(page.locator("#board-show-all a")).to_have_count(0)
+    expect(page.locator("#board .card")).to_have_count(5)
+    first = page.locator(f"#project-{board['projects']['Garage solidaire']}")
+    expect(first).to_be_focused()  # the board's tab stop, the arrow keys work from there
+    page.keyboard.press("ArrowDown")
+    expect(page.locator(f"#project-{board['projects']['Épicerie vrac']}")).to_be_focused()
+    for stage in (1, 2):
+        expect(page.locator(f"#last-stage-{board['stages'][stage]}")).to_have_value("all")
