@@ -431,3 +431,23 @@ def test_two_workers_claiming_at_once_take_different_rows():
     first, second = claimed
     assert not set(first) & set(second)
     assert len(first) + len(second) == 50
+
+
+def test_a_database_error_is_kept_without_its_row_values():
+    """PostgreSQL's DETAIL quotes values ("Key (email)=(typed@example.org)"): the outbox
+    page's last error never shows them (a password reset's payload is the address typed)."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.exc import IntegrityError
+
+    class Original(Exception):
+        diag = SimpleNamespace(sqlstate="23505", constraint_name="uq_users_email",
+                               message_primary="duplicate key value violates unique "
+                                               "constraint \"uq_users_email\"")
+
+    error = IntegrityError("INSERT INTO users …", None, Original(
+        "duplicate key\nDETAIL:  Key (email)=(typed@example.org) already exists."))
+    text = jobs.error_text(error)
+    assert "uq_users_email" in text and "23505" in text
+    assert "typed@example.org" not in text
+    assert jobs.error_text(ValueError("plain")) == "ValueError: plain"
