@@ -55,7 +55,8 @@ erasure's ``number``, ``kind`` ``user`` or ``contact``, ``by_id``, or ``reason``
 and no ``by_id``; never the erased identity: docs/erasure.md), ``retention.changed`` (a
 manager saved the retention periods on /admin/retention: the ``fields`` changed),
 ``retention.purged`` (a real run of ``flask purge``: ``counts`` per kind; the run is also a
-``PurgeRun`` row).
+``PurgeRun`` row); ``outbox.retried`` (a manager's "retry now" on /admin/outbox: ``kind``
+mails or jobs, ``row_id``).
 Add new kinds to this list.
 """
 
