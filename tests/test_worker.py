@@ -451,3 +451,16 @@ def test_a_database_error_is_kept_without_its_row_values():
     assert "uq_users_email" in text and "23505" in text
     assert "typed@example.org" not in text
     assert jobs.error_text(ValueError("plain")) == "ValueError: plain"
+
+
+def test_the_production_worker_refuses_to_start_with_the_settings_gunicorn_refuses(
+        app, monkeypatch):
+    """Same checks as gunicorn.conf.py's (README: the worker takes the same environment)."""
+    monkeypatch.setenv("INCUBATOR_ENV", "production")
+    monkeypatch.setenv("INCUBATOR_BASE_URL", "https://incubateur.example.org")
+    monkeypatch.delenv("INCUBATOR_SECRET_KEY", raising=False)
+    monkeypatch.setenv("INCUBATOR_DATABASE_URL", "sqlite://")
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 1
+    assert "INCUBATOR_SECRET_KEY is not set" in result.output
+    assert "SQLite database in memory" in result.output
