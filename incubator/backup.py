@@ -74,15 +74,33 @@ def _run(command: list[str], url: URL) -> None:
                           f"{result.stderr.strip()[-2000:]}")
 
 
+def _live_files(url: URL) -> set[Path]:
+    """The SQLite database's own files (the database, its journal, WAL and shared memory)."""
+    live = Path(url.database).resolve()
+    return {live, *(live.with_name(live.name + end) for end in ("-journal", "-wal", "-shm"))}
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` empty, readable and writable by its owner only (0600): a backup holds
+    password hashes, personal data and documents, which the usual umask (022) would let
+    every account of the machine read."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def backup(engine: Engine, path: Path) -> None:
     """Write the whole database of ``engine`` to ``path`` (replaced if it exists, only once
-    the copy is complete). Raises ``BackupError``."""
+    the copy is complete; mode 0600). Raises ``BackupError``, also when ``path`` is the live
+    SQLite database or one of its files (replacing it would cut the running app off its
+    data: it would go on writing to the replaced file)."""
     url = engine.url
     what = kind(url)
     path = Path(path)
+    if what == "sqlite" and path.resolve() in _live_files(url):
+        raise BackupError(f"{path} is the live database: give the backup another path.")
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
+        _private_file(partial)
         if what == "sqlite":
             source = sqlite3.connect(url.database)
             try:
@@ -110,6 +128,54 @@ def check_file(url: URL, path: Path) -> None:
     expected = SQLITE_HEADER if kind(url) == "sqlite" else PG_DUMP_HEADER
     if not start.startswith(expected):
         raise BackupError(f"{path} is not a {kind(url)} backup made by `flask backup`.")
+
+
+def backup_revision(url: URL, path: Path) -> str | None:
+    """The Alembic revision a backup holds (None: no ``alembic_version``, not a database of
+    this app), read without touching the live database, so that a restore can refuse a
+    foreign or newer backup before replacing anything. ``BackupError`` for a damaged file
+    (SQLite's ``quick_check``; pg_restore cannot read it)."""
+    path = Path(path)
+    if kind(url) == "sqlite":
+        try:
+            source = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        except sqlite3.Error as error:
+            raise BackupError(f"{path} cannot be read: {error}") from error
+        try:
+            try:
+                checked = source.execute("PRAGMA quick_check").fetchone()
+            except sqlite3.DatabaseError as error:
+                raise BackupError(f"{path} is damaged: {error}") from error
+            if checked != ("ok",):
+                raise BackupError(f"{path} is damaged: {checked[0] if checked else '?'}")
+            try:
+                row = source.execute("SELECT version_num FROM alembic_version").fetchone()
+            except sqlite3.DatabaseError:
+                return None
+            return row[0] if row else None
+        finally:
+            source.close()
+    # pg_restore writes the table's data as SQL without connecting to any database.
+    result = subprocess.run(  # noqa: S603  (our binary, fixed options, the path given)
+        [_binary("pg_restore"), "--data-only", "--table=alembic_version", "--file=-",
+         str(path)], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BackupError(f"{path} is damaged: pg_restore: {result.stderr.strip()[-500:]}")
+    lines = result.stdout.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("COPY ") and "alembic_version" in line:
+            value = lines[number + 1] if number + 1 < len(lines) else "\\."
+            return None if value == "\\." else value.strip()
+    return None
+
+
+def revision_state(revision: str | None, heads: set[str]) -> str:
+    """``current``, ``older``, ``unknown`` or ``none`` (see ``schema_state``)."""
+    if revision is None:
+        return "none"
+    if revision in heads:
+        return "current"
+    return "older" if revision in _known_revisions() else "unknown"
 
 
 def restore(engine: Engine, path: Path) -> None:
@@ -145,11 +211,7 @@ def schema_state(engine: Engine, heads: set[str]) -> tuple[str, str | None]:
                                           ).scalar()
         except Exception:  # noqa: BLE001  (no table: not a database of this app)
             return "none", None
-    if revision is None:
-        return "none", None
-    if revision in heads:
-        return "current", revision
-    return ("older" if revision in _known_revisions() else "unknown"), revision
+    return revision_state(revision, heads), revision
 
 
 def _scripts():

@@ -105,8 +105,16 @@ def register_commands(app: Flask) -> None:
 
         try:
             backup.check_file(db.engine.url, Path(path))
+            revision = backup.backup_revision(db.engine.url, Path(path))
         except backup.BackupError as error:
             raise click.ClickException(str(error)) from error
+        # Refused before anything is replaced: a foreign database or a newer code's backup
+        # would leave the app with a database it cannot run on.
+        if backup.revision_state(revision, backup.code_heads()) in ("none", "unknown"):
+            raise click.ClickException(
+                f"The backup's schema ({revision or 'no alembic_version'}) is not one this "
+                "code knows: a backup from a newer version, or not of this app. Nothing was "
+                "changed.")
         if not yes:
             click.confirm(f"Every row of {db.engine.url.render_as_string(hide_password=True)} "
                           f"will be replaced by {path}. Continue?", abort=True)

@@ -29,7 +29,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, default_exce
 from . import database
 from .extensions import db
 from .htmx import hx_trigger, is_htmx, vary_on_htmx
-from .security_log import record, request_id
+from .security_log import loggable_path, record, request_id
 from .urls import login_required_answer, referrer_path
 
 MESSAGES = {
@@ -218,7 +218,7 @@ def _unavailable(error: BaseException):
                    if isinstance(cause, (DBAPIError, PoolTimeout))), error)
     current_app.logger.error(
         "Database unavailable (request %s, %s %s, outcome %s): %s: %s", request_id(),
-        request.method, request.path, database.outcome(), type(reason).__name__,
+        request.method, loggable_path(), database.outcome(), type(reason).__name__,
         str(getattr(reason, "orig", None) or reason).splitlines()[0][:300])
     _rollback()
     # The locale: from the session cookie or Accept-Language (i18n.select_locale skips the

@@ -40,6 +40,7 @@ from sqlalchemy import delete, or_, select, update
 
 from .extensions import db
 from .models import Job, OutgoingMail, utcnow
+from .security_log import quiet_database_error
 
 #: Wait before the attempt after the n-th failed one (n = 1…5), then the row is failed.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
@@ -125,7 +126,11 @@ def failure_values(attempts: int, error: str, now: datetime | None = None) -> di
 
 
 def error_text(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:1000]
+    """The error as the outbox page shows it (``last_error``), at most 1,000 characters; a
+    database error without its row values (PostgreSQL's DETAIL can quote the e-mail address
+    a password reset's payload holds, which the page must never show)."""
+    quiet = quiet_database_error(error)
+    return (quiet or f"{type(error).__name__}: {error}")[:1000]
 
 
 def run_job(job_id: int) -> bool:

@@ -55,7 +55,8 @@ erasure's ``number``, ``kind`` ``user`` or ``contact``, ``by_id``, or ``reason``
 and no ``by_id``; never the erased identity: docs/erasure.md), ``retention.changed`` (a
 manager saved the retention periods on /admin/retention: the ``fields`` changed),
 ``retention.purged`` (a real run of ``flask purge``: ``counts`` per kind; the run is also a
-``PurgeRun`` row).
+``PurgeRun`` row); ``outbox.retried`` (a manager's "retry now" on /admin/outbox: ``kind``
+mails or jobs, ``row_id``).
 Add new kinds to this list.
 """
 
@@ -105,13 +106,25 @@ def _current_user_id() -> int | None:
     return None
 
 
-def _loggable_path() -> str:
+# Characters that end or bend a line of a text log (the path is percent-decoded: ``%0A``).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def printable(value: str) -> str:
+    """``value`` with its control characters (line breaks included) written ``\\x0a``: a
+    text log line can hold it without a forged line after it."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
+
+
+def loggable_path() -> str:
     """The request's path, or its route's rule when the path carries a secret (a password
-    link's token): ``/auth/password/<token>``. Never the query string."""
+    link's token): ``/auth/password/<token>``. Never the query string; control characters
+    escaped (``printable``)."""
     rule = request.url_rule
     if rule is not None and any(name in SECRET_ARGUMENTS for name in rule.arguments):
         return rule.rule
-    return request.path
+    return printable(request.path)
+
 
 
 def record(event: str, **fields: Any) -> None:
@@ -136,7 +149,7 @@ def record(event: str, **fields: Any) -> None:
             entry["user_id"] = _current_user_id()
         entry["ip"] = request.remote_addr
         entry["method"] = request.method
-        entry["path"] = _loggable_path()
+        entry["path"] = loggable_path()
     entry.update(fields)
     logger.info(json.dumps(entry, ensure_ascii=False, default=str, separators=(",", ":")))
 
@@ -173,7 +186,7 @@ def _log_exception(app: Flask, exc_info) -> None:
 
     error = exc_info[1] if isinstance(exc_info, tuple) else None
     quiet = quiet_database_error(error) if error is not None else None
-    where = f"Exception on {_loggable_path()} [{request.method}]"
+    where = f"Exception on {loggable_path()} [{request.method}]"
     if quiet is None:
         app.logger.error(where, exc_info=exc_info)
         return
@@ -245,7 +258,7 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = None
         if has_request_context():
             entry["method"] = request.method
-            entry["path"] = _loggable_path()
+            entry["path"] = loggable_path()
             entry["user_id"] = _loaded_user_id()
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):

@@ -28,6 +28,7 @@ import click
 from flask import Flask, current_app, g
 
 from . import jobs, outbox
+from .config import MissingSetting, check_production
 from .extensions import db
 from .models import Job, OutgoingMail
 
@@ -126,6 +127,13 @@ def register_worker(app: Flask) -> None:
                   help="Seconds between polls (default: INCUBATOR_WORKER_POLL_SECONDS).")
     def worker_command(once: bool, poll: float | None) -> None:
         """Send the queued e-mails and run the deferred jobs (keep it running)."""
+        # The same checks as gunicorn's (same environment file): a worker started with a
+        # mistyped one would send links built on the wrong address, or drain an SQLite
+        # database in memory that no instance writes to.
+        try:
+            check_production()
+        except MissingSetting as error:
+            raise click.ClickException(str(error)) from error
         if once:
             drained = run_pending()
             click.echo(f"{drained.jobs_done} job(s) done, {drained.jobs_failed} failed; "

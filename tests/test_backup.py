@@ -124,13 +124,17 @@ def test_a_restored_database_of_an_unknown_schema_is_reported(database_app, tmp_
     db.session.execute(text("UPDATE alembic_version SET version_num = 'from_the_future'"))
     db.session.commit()
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
-    result = runner.invoke(args=["restore", str(path), "--yes"])
-    assert result.exit_code == 1
-    assert "(from_the_future) is not one this code knows" in result.output
     heads = backup.code_heads()
     db.session.execute(text("UPDATE alembic_version SET version_num = :v"),
                        {"v": sorted(heads)[0]})
     db.session.commit()
+    result = runner.invoke(args=["restore", str(path), "--yes"])
+    assert result.exit_code == 1
+    assert "(from_the_future) is not one this code knows" in result.output
+    assert "Nothing was changed" in result.output
+    # Refused before the restore: the live database kept its own revision.
+    db.session.remove()
+    assert db.session.scalar(text("SELECT version_num FROM alembic_version")) in heads
 
 
 def test_missing_postgresql_programs_are_named(monkeypatch, tmp_path):
@@ -159,3 +163,50 @@ def test_an_sqlite_backup_is_a_plain_database_file(database_app, tmp_path):
     with sqlite3.connect(path) as copy:
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert Path(path).read_bytes().startswith(backup.SQLITE_HEADER)
+
+
+def test_a_backup_is_readable_by_its_owner_only(database_app, tmp_path):
+    """It holds password hashes, personal data and documents: mode 0600, whatever the umask."""
+    path = tmp_path / "incubator.backup"
+    assert database_app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_backup_never_replaces_the_live_database(database_app, tmp_path):
+    if is_postgres():
+        pytest.skip("SQLite only: PostgreSQL's database is not a file of ours")
+    live = Path(db.engine.url.database)
+    factories.user("manager")
+    db.session.commit()
+    before = snapshot()
+    inode = live.stat().st_ino
+    for target in (live, live.with_name(live.name + "-wal"),
+                   tmp_path / "." / live.name):
+        result = database_app.test_cli_runner().invoke(args=["backup", str(target)])
+        assert result.exit_code == 1 and "is the live database" in result.output
+    assert live.stat().st_ino == inode and snapshot() == before
+
+
+def test_restore_refuses_a_foreign_or_damaged_file_before_replacing_anything(
+        database_app, tmp_path):
+    if is_postgres():
+        pytest.skip("SQLite files; PostgreSQL's refusal: test_a_restored_database_of_an_unknown"
+                    "_schema_is_reported")
+    factories.user("manager")
+    db.session.commit()
+    before = snapshot()
+    foreign = tmp_path / "other.sqlite3"
+    with sqlite3.connect(foreign) as other:
+        other.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+    runner = database_app.test_cli_runner()
+    result = runner.invoke(args=["restore", str(foreign), "--yes"])
+    assert result.exit_code == 1
+    assert "no alembic_version" in result.output and "Nothing was changed" in result.output
+    damaged = tmp_path / "damaged.backup"
+    assert runner.invoke(args=["backup", str(damaged)]).exit_code == 0
+    data = bytearray(damaged.read_bytes())
+    data[100:] = b"\xff" * (len(data) - 100)  # the header stays, every page is garbage
+    damaged.write_bytes(bytes(data))
+    result = runner.invoke(args=["restore", str(damaged), "--yes"])
+    assert result.exit_code == 1 and "is damaged" in result.output
+    assert snapshot() == before

@@ -416,3 +416,31 @@ def test_readiness_says_not_ready_when_the_redis_limits_store_is_down():
         db.session.remove()
     assert response.status_code == 503
     assert response.json == {"status": "not ready", "database": "ok", "limits": "unreachable"}
+
+
+def test_the_503_log_line_holds_no_forged_line_and_no_password_token(app, client, login,
+                                                                      caplog):
+    """The text log (the default outside production) writes the path percent-decoded: a
+    ``%0A`` would start a forged line, and a password link's path is its token."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    anonymous = app.test_client()
+    login("manager")
+
+    def refuse(conn, cursor, statement, *args):
+        raise OperationalError(statement, {}, Exception("x"), connection_invalidated=True)
+
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    try:
+        with caplog.at_level("INFO"):
+            token = anonymous.get("/auth/password/SECRET-TOKEN-42")
+            forged = client.get("/board%0A[2026-12-01] ERROR forged line",
+                                        htmx=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", refuse)
+    assert token.status_code == 503 and forged.status_code == 503
+    messages = [record.getMessage() for record in caplog.records
+                if record.name.startswith("incubator")]
+    assert any("/auth/password/<token>" in message for message in messages), messages
+    assert any("/board\\x0a[2026-12-01] ERROR forged line" in message
+               for message in messages), messages
+    assert not any("SECRET-TOKEN" in message or "\n" in message for message in messages)

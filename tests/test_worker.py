@@ -431,3 +431,36 @@ def test_two_workers_claiming_at_once_take_different_rows():
     first, second = claimed
     assert not set(first) & set(second)
     assert len(first) + len(second) == 50
+
+
+def test_a_database_error_is_kept_without_its_row_values():
+    """PostgreSQL's DETAIL quotes values ("Key (email)=(typed@example.org)"): the outbox
+    page's last error never shows them (a password reset's payload is the address typed)."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.exc import IntegrityError
+
+    class Original(Exception):
+        diag = SimpleNamespace(sqlstate="23505", constraint_name="uq_users_email",
+                               message_primary="duplicate key value violates unique "
+                                               "constraint \"uq_users_email\"")
+
+    error = IntegrityError("INSERT INTO users …", None, Original(
+        "duplicate key\nDETAIL:  Key (email)=(typed@example.org) already exists."))
+    text = jobs.error_text(error)
+    assert "uq_users_email" in text and "23505" in text
+    assert "typed@example.org" not in text
+    assert jobs.error_text(ValueError("plain")) == "ValueError: plain"
+
+
+def test_the_production_worker_refuses_to_start_with_the_settings_gunicorn_refuses(
+        app, monkeypatch):
+    """Same checks as gunicorn.conf.py's (README: the worker takes the same environment)."""
+    monkeypatch.setenv("INCUBATOR_ENV", "production")
+    monkeypatch.setenv("INCUBATOR_BASE_URL", "https://incubateur.example.org")
+    monkeypatch.delenv("INCUBATOR_SECRET_KEY", raising=False)
+    monkeypatch.setenv("INCUBATOR_DATABASE_URL", "sqlite://")
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 1
+    assert "INCUBATOR_SECRET_KEY is not set" in result.output
+    assert "SQLite database in memory" in result.output
