@@ -65,6 +65,11 @@ def register_extensions(app: Flask) -> None:
         # minutes: libpq's connect_timeout, in seconds.
         connect_args = dict(engine_options.get("connect_args") or {})
         connect_args.setdefault("connect_timeout", app.config.get("DATABASE_CONNECT_TIMEOUT", 5))
+        # No JIT compilation: at 10,000 projects the board's filtered statements pass
+        # jit_above_cost and PostgreSQL spent 130 ms compiling a 5 ms query (EXPLAIN ANALYZE,
+        # docs/performance.md "Regional scale"). Set at connection (libpq ``options``): no
+        # statement more per request.
+        connect_args.setdefault("options", "-c jit=off")
         engine_options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     db.init_app(app)
