@@ -118,17 +118,22 @@ def run(args: argparse.Namespace) -> dict:
     env["INCUBATOR_BASE_URL"] = f"http://127.0.0.1:{port}"
     env["INCUBATOR_ALLOW_HTTP"] = "1"  # a bench on one machine, no TLS
     env["INCUBATOR_TRUSTED_HOSTS"] = "127.0.0.1"
+    env["INCUBATOR_ALLOW_HTTP"] = "1"  # a trial over plain HTTP (config.check_production)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
                "--no-control-socket", "--log-level", "warning", "incubator:create_app()"]
     log = tempfile.TemporaryFile()
     server = subprocess.Popen(command, env=env, stdout=log, stderr=log)  # noqa: S603
     try:
-        for _ in range(200):
+        for _ in range(600):  # up to a minute on a loaded machine
             try:
                 _request(port, "GET", "/auth/login", {})
                 break
             except OSError:
+                if server.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError("gunicorn exited:\n"
+                                       + log.read().decode(errors="replace")[-1500:]) from None
                 time.sleep(0.1)
         for _ in range(4):  # both workers have served a page (templates compiled)
             _request(port, "GET", "/auth/login", {})

@@ -40,8 +40,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (tables known to SQLAlchemy and Alembic)
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager
     from .i18n import register_i18n, register_reference_labels, select_locale
+    from .migrate_lazy import register_migrate
     from .models.types import render_migration_item
     from .pole import pole_time_zone
     from .security import register_security, register_trusted_hosts
@@ -64,10 +65,16 @@ def register_extensions(app: Flask) -> None:
         # minutes: libpq's connect_timeout, in seconds.
         connect_args = dict(engine_options.get("connect_args") or {})
         connect_args.setdefault("connect_timeout", app.config.get("DATABASE_CONNECT_TIMEOUT", 5))
+        # No JIT compilation: at 10,000 projects the board's filtered statements pass
+        # jit_above_cost and PostgreSQL spent 130 ms compiling a 5 ms query (EXPLAIN ANALYZE,
+        # docs/performance.md "Regional scale"). Set at connection (libpq ``options``): no
+        # statement more per request.
+        connect_args.setdefault("options", "-c jit=off")
         engine_options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     db.init_app(app)
-    migrate.init_app(
+    # Flask-Migrate (Alembic, Mako) is imported only by the commands that use it.
+    register_migrate(
         app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True,
         compare_type=True, render_item=render_migration_item,
     )

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask_migrate import upgrade
 
 from .extensions import db
 from .models import Role
@@ -17,6 +16,8 @@ from .reference import seed_reference_data
 
 def bring_database_up_to_date() -> None:
     """Apply every pending migration, then seed the default reference data if missing."""
+    from flask_migrate import upgrade  # Alembic only for this command (migrate_lazy.py)
+
     upgrade(directory=current_app.extensions["migrate"].directory)
     seed_reference_data(db.session)
     db.session.commit()

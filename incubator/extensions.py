@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
@@ -56,7 +55,6 @@ def _sqlite_savepoint_inside_a_transaction(connection, name) -> None:
     driver = connection.connection.driver_connection
     if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
         driver.execute("BEGIN")
-migrate = Migrate()
 login_manager = LoginManager()
 login_manager.login_message = _l("Please log in to see this page.")
 csrf = CSRFProtect()

@@ -96,6 +96,7 @@ def test_a_change_shows_in_both_workers_cards(tmp_path):
         env["INCUBATOR_BASE_URL"] = f"http://127.0.0.1:{port}"
         env["INCUBATOR_ALLOW_HTTP"] = "1"  # no TLS between the test and gunicorn
         env["INCUBATOR_TRUSTED_HOSTS"] = "127.0.0.1"
+        env["INCUBATOR_ALLOW_HTTP"] = "1"  # a trial over plain HTTP (config.check_production)
         server = subprocess.Popen(
             [str(bin_dir / "gunicorn"), "--no-control-socket", "--workers", "2",
              "--bind", f"127.0.0.1:{port}", "tests.gunicorn_app:app"],

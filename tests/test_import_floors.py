@@ -39,7 +39,7 @@ FEATURES = {"account", "admin", "auth", "board", "checklists", "cohorts", "commi
             "accompaniment", "report", "territory", "exports_page", "pipeline",
             "privacy", "erasures"}
 SHARED = {"jobs", "worker", "analytics", "assets", "backup", "stage_history", "stage_flow", "database", "dom", "errors", "forms", "htmx", "i18n",
-          "labels", "mail", "pole",
+          "labels", "mail", "migrate_lazy", "pole",
           "confirm", "numbers", "once", "outbox", "params", "passwords", "positions", "reference", "security",
           "tables", "textfiles", "charts", "exports", "timeline", "tokens", "urls", "versions"}
 BASE = {"config", "extensions", "security_log", "text"}

@@ -20,7 +20,6 @@ import warnings
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -68,6 +67,9 @@ def read_logo(storage: FileStorage) -> bytes:
 
 
 def _redrawn(data: bytes) -> bytes:
+    # Pillow only when a logo is uploaded: a few MiB less in every worker (docs/performance.md).
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     damaged = UploadRefused(422, _("This image could not be read: it may be damaged. Save it "
                                    "again from an image editor, or choose another file."))
     pixels = current_app.config["POLE_LOGO_PIXELS"]

@@ -1,0 +1,200 @@
+"""The board with its filters at the regional scale of issue 15: 10,000 projects with about
+100,000 stage moves, 100 staff (1 manager, 99 advisors), PostgreSQL.
+
+Seeds with ``bench/pipeline.py``'s bulk loader (Core ``executemany``: projects over three
+years, about ten moves each, pauses, closings, supports, time entries…) with 99 advisors,
+gives the first advisor a password, then, logged in through the real form, measures through
+the WSGI stack (Flask's test client) the median and p90 time and the SQL statements of
+``GET /board`` with each filter of the filter form, as the manager and as that advisor
+("mine"). Target (issue 15): each ≤ 50 ms median::
+
+    INCUBATOR_DATABASE_URL=postgresql+psycopg://root@127.0.0.1/bench \\
+        .venv/bin/python bench/regional.py [--projects 10000] [--requests 20] [--json]
+
+Without ``INCUBATOR_DATABASE_URL`` it runs on a temporary SQLite file. Not covered: the
+cohort filter (the loader makes no cohorts). See docs/performance.md ("Regional scale").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select, update  # noqa: E402
+
+import bench.pipeline as loader  # noqa: E402
+from bench.common import (  # noqa: E402
+    CSRF_INPUT,
+    PASSWORD,
+    bench_config,
+    database_url,
+    database_version,
+    empty_database,
+)
+from incubator import create_app  # noqa: E402
+from incubator.extensions import db  # noqa: E402
+from incubator.models import Mentorship, Project, Role, Theme, User  # noqa: E402
+from incubator.passwords import hash_password  # noqa: E402
+
+STAFF = 100
+TARGET_MS = 50.0
+
+
+def log_in(client, email: str) -> None:
+    page = client.get("/auth/login").get_data(as_text=True)
+    response = client.post("/auth/login", data={
+        "email": email, "password": PASSWORD, "csrf_token": CSRF_INPUT.search(page).group(1)})
+    if response.status_code != 303:
+        raise RuntimeError(f"login of {email} failed: {response.status_code}")
+
+
+def filters(app) -> list[tuple[str, str, str]]:
+    """(label, who, URL) of each board measured; who is "manager" or "advisor"."""
+    with app.app_context():
+        advisor = db.session.scalar(select(User.id).where(User.role == Role.ADVISOR.value)
+                                    .order_by(User.id))
+        theme = db.session.scalar(select(Theme.id).order_by(Theme.id))
+        commune = db.session.scalar(select(Project.commune).group_by(Project.commune)
+                                    .order_by(func.count().desc()).limit(1))
+        mentor = db.session.scalar(select(Mentorship.organisation_id)
+                                   .group_by(Mentorship.organisation_id)
+                                   .order_by(func.count().desc()).limit(1))
+    return [
+        ("board, no filter", "manager", "/board"),
+        ("advisor", "manager", f"/board?advisor={advisor}"),
+        ("theme", "manager", f"/board?theme={theme}"),
+        ("commune", "manager", f"/board?commune={commune}"),
+        ("search text (common)", "manager", "/board?q=epicerie"),
+        ("search text (rare)", "manager", "/board?q=projet%20n%C2%B0%204242"),
+        ("holder name", "manager", "/board?q=martin"),
+        ("mentor", "manager", f"/board?mentor={mentor}"),
+        ("advisor + theme + commune", "manager",
+         f"/board?advisor={advisor}&theme={theme}&commune={commune}"),
+        ("board, no filter (advisor)", "advisor", "/board"),
+        ("mine", "advisor", "/board?mine=1"),
+        ("mine + search", "advisor", "/board?mine=1&q=epicerie"),
+    ]
+
+
+def measure(app, client, page: str, requests: int) -> dict[str, Any]:
+    """``page`` ``requests`` times after 2 warm-ups: wall time, this thread's CPU time (the
+    app's Python work, which the machine's load does not inflate as much), the time spent
+    in the database driver's execute (SQL round trips and server work), statements, size."""
+    import statistics
+
+    from sqlalchemy import event
+
+    from bench.common import percentile
+
+    sql: list[float] = []
+
+    def before(conn, *_args):
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def after(conn, *_args):
+        sql.append(time.perf_counter() - conn.info.pop("bench_t0"))
+
+    with app.app_context():
+        engine = db.engine
+    for _ in range(2):
+        client.get(page)
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    walls, cpus, sqls, counts, size = [], [], [], [], 0
+    try:
+        for _ in range(requests):
+            sql.clear()
+            wall, cpu = time.perf_counter(), time.thread_time()
+            response = client.get(page)
+            cpus.append((time.thread_time() - cpu) * 1000)
+            walls.append((time.perf_counter() - wall) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"GET {page} answered {response.status_code}")
+            sqls.append(sum(sql) * 1000)
+            counts.append(len(sql))
+            size = len(response.data)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    return {"ms_median": statistics.median(walls), "ms_p90": percentile(walls, 0.90),
+            "cpu_ms_median": statistics.median(cpus), "sql_ms_median": statistics.median(sqls),
+            "sql": int(statistics.median(counts)), "bytes": size}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-regional-"))
+    url = database_url(workdir / "regional.db")
+    app = create_app(bench_config(url))
+    loader.ADVISORS = STAFF - 1  # _users reads it: 1 manager + 99 advisors
+    start = time.perf_counter()
+    if args.reuse:
+        counts = {"reused": True}
+    else:
+        empty_database(app)
+        counts = loader.seed(app, args.projects, random.Random(args.projects))
+    with app.app_context():
+        advisor_email = db.session.scalar(select(User.email).where(
+            User.role == Role.ADVISOR.value).order_by(User.id))
+        db.session.execute(update(User).where(User.email == advisor_email)
+                           .values(password_hash=hash_password(PASSWORD)))
+        db.session.commit()
+        active = db.session.scalar(select(func.count()).select_from(Project).where(
+            Project.status == "active"))
+    result: dict[str, Any] = {"projects": args.projects, "active": active,
+                              "database": database_version(url),
+                              "build_s": time.perf_counter() - start, "rows": counts,
+                              "load": os.getloadavg()[0], "boards": {}}
+    clients = {}
+    for who, email in (("manager", loader.MANAGER_EMAIL), ("advisor", advisor_email)):
+        clients[who] = app.test_client()
+        clients[who].environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+        log_in(clients[who], email)
+    try:
+        for label, who, page in filters(app):
+            result["boards"][label] = {"url": page, "as": who} | measure(
+                app, clients[who], page, args.requests)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    result["load_after"] = os.getloadavg()[0]
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--projects", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=20, help="requests per board (20)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the database as a previous run left it (no seeding)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(args)
+    if args.json:
+        print(json.dumps(result, default=str))
+        return 0
+    print(f"{result['database']}: {result['projects']} projects ({result['active']} active), "
+          f"rows {result['rows']}, built in {result['build_s']:.0f} s; "
+          f"load {result['load']:.1f} → {result['load_after']:.1f}")
+    print("ms, medians; CPU: this thread's; SQL: inside the driver's execute (wall)")
+    print(f"{'board':30} {'as':8} {'wall':>7} {'p90':>7} {'CPU':>6} {'SQL ms':>7} {'SQL':>4}"
+          f" {'KB':>5}")
+    for label, r in result["boards"].items():
+        mark = "PASS" if r["ms_median"] <= TARGET_MS else "MISS"
+        print(f"{label:30} {r['as']:8} {r['ms_median']:7.1f} {r['ms_p90']:7.1f} "
+              f"{r['cpu_ms_median']:6.1f} {r['sql_ms_median']:7.1f} {r['sql']:4d} "
+              f"{r['bytes'] / 1024:5.0f}  {mark}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
