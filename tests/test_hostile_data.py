@@ -62,6 +62,7 @@ URLS = [
     ("admin.users", {}, (MANAGER,), PAGE),
     ("admin.pole", {}, (MANAGER,), BOTH),
     ("admin.security", {}, (MANAGER,), PAGE),
+    ("admin.outbox", {}, (MANAGER,), BOTH),
     ("admin.retention_settings", {}, (MANAGER,), BOTH),
     ("admin.stages", {}, (MANAGER,), BOTH),
     ("admin.stage_edit", {"stage_id": "@stage1"}, (MANAGER,), BOTH),

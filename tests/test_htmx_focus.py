@@ -36,6 +36,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "account.end_session": (NAMED, "the list of sessions, the message at its top"),
     "account.end_other_sessions": (NAMED, "the list of sessions, the message at its top"),
     "admin.clear_login_delay": (NAMED, "the section's heading, the message after it"),
+    "admin.retry_outbox": (NAMED, "the outbox's heading, the message after it"),
     "admin.retention_settings": (REDIRECT, "a save reloads the page with its message and history; "
                                  "a refused one swaps the form, focus on its error summary"),
     "admin.pole": (REDIRECT, "a save reloads the page with its message; a refused one swaps "
@@ -63,7 +64,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "board.close": (NAMED, "board.js: the card next to it in its column (it left the page)"),
     "board.pause": (NAMED, "board.js: the card next to it in its column (it left the page)"),
     "board.card": (UNTOUCHED, "cancel: board.js focuses the card again (same id)"),
-    "board.index": (UNTOUCHED, "filters: the board is swapped beside the filter form"),
+    "board.index": (UNTOUCHED, "filters: the board is swapped beside the filter form; "
+                    "« show every card »: its link leaves, the first card takes the focus"),
     "board.column": (UNTOUCHED, "load more: also loads on scroll, the focus must not jump"),
     "board.changes": (UNTOUCHED, "the poll: skipped while the user is busy on the board"),
     "checklists.rename": (NAMED, "the criterion renamed (a refusal: the list with the form's "
@@ -159,7 +161,7 @@ ACTIONS.update({  # pipeline review
 })
 
 #: hx attributes whose URL is not a url_for in the attribute itself.
-INDIRECT = {"kit.move_form_url(pid)": ["board.move_form"],
+INDIRECT = {"show_all_url": ["board.index"], "kit.move_form_url(pid)": ["board.move_form"],
             # the pagination macro: its htmx callers
             "url": ["notifications.index", "members.index", "imports.preview",
                     "committees.index"]}

@@ -67,7 +67,12 @@ def _methods(rule) -> list[str]:
 def _url(app: Flask, rule, values: dict) -> str:
     with app.test_request_context():
         values = {**ANY_VALUES, **values}  # ids a feature's data set does not make
-        return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+        arguments = {}
+        for name in rule.arguments:
+            value = values[name]
+            items = getattr(rule._converters.get(name), "items", None)  # <any(…):name>
+            arguments[name] = value if items is None or value in items else sorted(items)[0]
+        return url_for(rule.endpoint, **arguments)
 
 
 ANY_VALUES = {"project_id": 1, "stage_id": 1, "note_id": 1, "document_id": 1, "step_id": 1,
@@ -85,6 +90,7 @@ ANY_VALUES.update({"number": 1})  # erasures (issue 14)
 ANY_VALUES.update({"slug": "themes", "item_id": 1})  # reference lists (issue 13, C)
 ANY_VALUES.update({"kind": "user", "person_id": 1})  # personal data exports (issue 14)
 ANY_VALUES.update({"request_id": 1})  # closure requests (issue 14, account)
+ANY_VALUES.update({"row_id": 1})  # the outbox's mails and jobs (issue 15)
 
 
 # Without a session ------------------------------------------------------------------------
@@ -262,6 +268,7 @@ def _world(role: str):
         "document_id": doc.id, "step_id": item.id, "notification_id": notice.id,
         "user_id": user.id, "token": "not-a-token", "filename": "js/app.js",
         "draft_id": draft.id, "mentorship_id": mentorship.id, "import_id": 1,
+        "row_id": 1,
     }
 
 

@@ -3,11 +3,10 @@ lower amount through htmx, and the pages pass axe."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from playwright.sync_api import expect
 
 from incubator.extensions import db
+from incubator.i18n import pole_today
 from incubator.models import Partner, Support, SupportStatusChange
 
 from .. import factories
@@ -53,5 +52,5 @@ def test_add_a_support_and_move_it_to_granted(page, live_server, live_app):
     with live_app.app_context():
         support = db.session.query(Support).one()
         assert (support.status, support.amount_cents, support.status_on) == (
-            "granted", 1_800_000, date.today())
+            "granted", 1_800_000, pole_today())  # the pole's day, not the machine's (UTC)
         assert db.session.query(SupportStatusChange).count() == 2
