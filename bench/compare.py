@@ -79,6 +79,7 @@ from bench.board import (  # noqa: E402
 from bench.common import (  # noqa: E402
     CSRF_INPUT,
     PASSWORD,
+    SECRET_KEY,
     bench_config,
     database_url,
     database_version,
@@ -388,8 +389,12 @@ class Incubateur:
         command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
         command += ["-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}", "--no-control-socket",
                     "--log-level", "warning", "bench.board:make_app_for_gunicorn()"]
+        # As bench/board.py's throughput run: the production check's HTTPS rules lifted (no
+        # TLS on one machine), the bench's key, no login limits (one client logs in).
         env = {**os.environ, "INCUBATOR_DATABASE_URL": self.database_url,
-               "INCUBATOR_BASE_URL": f"http://127.0.0.1:{self.port}"}
+               "INCUBATOR_BASE_URL": f"http://127.0.0.1:{self.port}",
+               "INCUBATOR_ALLOW_HTTP": "1", "INCUBATOR_SECRET_KEY": SECRET_KEY,
+               "INCUBATOR_RATELIMIT_ENABLED": "0"}
         self.log = tempfile.TemporaryFile()
         server = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603
                                   stdout=self.log, stderr=self.log)

@@ -116,7 +116,6 @@ def run(args: argparse.Namespace) -> dict:
     seed(url, old_hash=not args.new_hash)
     port = free_port()
     env["INCUBATOR_BASE_URL"] = f"http://127.0.0.1:{port}"
-    env["INCUBATOR_ALLOW_HTTP"] = "1"  # a bench on one machine, no TLS
     env["INCUBATOR_TRUSTED_HOSTS"] = "127.0.0.1"
     env["INCUBATOR_ALLOW_HTTP"] = "1"  # a trial over plain HTTP (config.check_production)
     gunicorn = Path(sys.executable).with_name("gunicorn")
