@@ -58,7 +58,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -85,9 +84,12 @@ from bench.common import (  # noqa: E402
     FIRST_NAMES,
     LAST_NAMES,
     PASSWORD,
+    Server,
     bench_config,
     empty_database,
     percentile,
+    process_children,
+    serve,
 )
 from incubator import create_app  # noqa: E402
 from incubator.extensions import db  # noqa: E402
@@ -315,80 +317,17 @@ def move_one(session: Session, stage_ids: list[int], record: Record, rng: random
 # --- gunicorn and faults ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def server_settings(database_url: str, folder: Path) -> dict[str, str]:
+    """What the run's gunicorn gets over the README's trial settings (``common.serve``): its
+    database, a random key, its own instance folder (mail written there, never sent: no mail
+    server even if the caller's environment names one) and cheap password hashes."""
+    return {"INCUBATOR_DATABASE_URL": database_url,
+            "INCUBATOR_SECRET_KEY": secrets.token_hex(32),
+            "INCUBATOR_INSTANCE_PATH": str(folder), "INCUBATOR_MAIL_SERVER": "",
+            **{f"INCUBATOR_{k}": v for k, v in ARGON2.items()}}
 
 
-def start_gunicorn(database_url: str, folder: Path) -> tuple[subprocess.Popen, int, Any]:
-    """gunicorn as in the README, 4 workers, on a free port: (process, port, log file).
-    Its workers boot while the database is seeded (``create_app`` reads no table): see
-    ``wait_until_serving``."""
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
-    command += ["-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--no-control-socket",
-                "--log-level", "warning", "incubator:create_app()"]
-    env = {**os.environ,
-           "INCUBATOR_DATABASE_URL": database_url,
-           "INCUBATOR_SECRET_KEY": secrets.token_hex(32),
-           "INCUBATOR_BASE_URL": f"http://127.0.0.1:{port}", "INCUBATOR_ALLOW_HTTP": "1",
-           "INCUBATOR_INSTANCE_PATH": str(folder),
-           "INCUBATOR_RATELIMIT_ENABLED": "0",
-           **{f"INCUBATOR_{k}": v for k, v in ARGON2.items()}}
-    env.pop("INCUBATOR_MAIL_SERVER", None)
-    log = tempfile.TemporaryFile()
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
-    return server, port, log
-
-
-def wait_until_serving(server: subprocess.Popen, port: int, log: Any,
-                       seconds: float = 180.0) -> None:
-    """Wait until gunicorn answers a page (at most ``seconds``: a busy machine boots slowly)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            break
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/auth/login")
-            connection.getresponse().read()
-            connection.close()
-            return
-        except CONNECTION_ERRORS:
-            time.sleep(0.1)
-    server.kill()
-    log.seek(0)
-    raise RuntimeError("gunicorn did not start:\n" + log.read().decode()[-3000:])
-
-
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=10)
-
-
-def workers_of(master: int) -> list[int]:
-    """The pids whose parent is ``master`` (gunicorn's workers), from /proc."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid …: comm may hold spaces, so split after the last ")".
-        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-            children.append(int(entry.name))
-    return children
-
-
-def faults(server: subprocess.Popen, args: argparse.Namespace, url: str, start: float,
+def faults(server: Server, args: argparse.Namespace, url: str, start: float,
            record: Record, rng: random.Random) -> None:
     """Kill ``--kill`` workers at random moments of the run's middle; restart PostgreSQL
     halfway with ``--restart-postgres``."""
@@ -398,7 +337,7 @@ def faults(server: subprocess.Popen, args: argparse.Namespace, url: str, start: 
     for when, what in sorted(plan):
         time.sleep(max(0.0, when - time.monotonic()))
         if what == "kill":
-            workers = workers_of(server.pid)
+            workers = process_children(server.pid)
             if not workers:
                 continue
             victim = rng.choice(workers)
@@ -611,14 +550,17 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"database": database, "movers": args.movers,
                               "seconds": args.seconds, "projects": args.projects,
                               "kills": 0, "restarts": 0}
-    with tempfile.TemporaryDirectory(prefix="incubator-stress-") as folder:
-        server, port, log = start_gunicorn(url, Path(folder))
-        record = Record()
-        try:
+    record = Record()
+    # Its workers boot while the database is seeded (create_app reads no table).
+    with tempfile.TemporaryDirectory(prefix="incubator-stress-") as folder, \
+            tempfile.TemporaryFile() as log:
+        with serve(server_settings(url, Path(folder)), workers=WORKERS, wait=False,
+                   log=log) as server:
+            port = server.port
             emails = prepare(url, args.projects, args.movers)
             before = snapshot(url)
             seeded = time.monotonic()
-            wait_until_serving(server, port, log)
+            server.wait_ready()
             served = time.monotonic()
             sessions = [Session(port, email) for email in emails]
             errors: list[BaseException] = []
@@ -667,11 +609,8 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
                 thread.join()
             elapsed = time.monotonic() - start
             fault.join(timeout=130)
-        finally:
-            stop_gunicorn(server)
-            log.seek(0)
-            server_log = log.read().decode("utf-8", "replace")
-            log.close()
+        log.seek(0)
+        server_log = log.read().decode("utf-8", "replace")
     explain_errors(record)
     wait_for_database(url)
     problems, outcomes = check(url, before, record)
