@@ -21,8 +21,11 @@ At the end the database is read directly and the run fails (exit status 1) on:
 - any 5xx answer (a 503 is allowed only with ``--restart-postgres``);
 - a connection error not explained by a killed worker (a request in flight to a worker
   killed meanwhile is reset: counted apart, and its move must be found in the database
-  either fully applied or not at all, as must a move answered 5xx: those found saved are
-  reported, since their error page may have said otherwise);
+  either fully applied or not at all);
+- a false error message: a move answered 5xx must say what became of it (the wording of
+  ``errors.OUTCOME``, read from the French catalogue); if it said "saved" it must have been
+  applied (version, and history row if any), if "not saved" it must not have been (neither),
+  if "unknown" it must be applied whole or not at all, like a reset one;
 - a broken invariant: every accepted move (2xx) that changed stage has exactly one history
   row (found by its comment), from and to the stages the answer showed, and a refused one
   none; a reorder writes none; each project's version rose by exactly its accepted moves
@@ -51,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import html
 import http.client
 import json
 import os
@@ -92,6 +96,7 @@ from bench.common import (  # noqa: E402
     serve,
 )
 from incubator import create_app  # noqa: E402
+from incubator.database import NOT_SAVED, SAVED, UNKNOWN  # noqa: E402
 from incubator.extensions import db  # noqa: E402
 from incubator.models import Role, User  # noqa: E402
 from incubator.passwords import hash_password  # noqa: E402
@@ -109,6 +114,7 @@ HEAD = re.compile(r'id="head-stage-(\d+)"')
 LAST_INPUT = re.compile(r'name="last-(\d+)" value="([^"]*)"')
 TOKEN_INPUT = re.compile(r'id="board-token" name="token" value="([^"]*)"')
 CONNECTION_ERRORS = (OSError, http.client.HTTPException)
+PHRASES: dict[str, str] = {}  # filled by main(): outcome_phrases()
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -202,6 +208,34 @@ class Session:
         return heads, version
 
 
+# --- What a 5xx answer says ------------------------------------------------------------------
+
+
+def outcome_phrases() -> dict[str, str]:
+    """The French sentences by which a 500 or 503 tells what became of the change
+    (``errors.OUTCOME``, from ``database.outcome``), and the static last-resort answer's
+    (``errors.LAST_RESORT*``: unknown), each mapped to ``saved``, ``not_saved`` or
+    ``unknown``. Read from the catalogue, so a reworded message is still recognised."""
+    from flask_babel import force_locale
+
+    from incubator.errors import OUTCOME
+
+    app = create_app(bench_config("sqlite://"))
+    with app.test_request_context(), force_locale("fr"):
+        phrases = {" ".join(str(OUTCOME[state]).split()): state
+                   for state in (SAVED, NOT_SAVED, UNKNOWN)}
+    phrases["Nous ne savons pas si ce que vous avez fait a été enregistré"] = UNKNOWN
+    return phrases
+
+
+def answer_outcome(page: str, phrases: dict[str, str]) -> str | None:
+    """What a 5xx answer (page or htmx fragment) said of the change: ``saved``,
+    ``not_saved``, ``unknown``, or None when it says none of them."""
+    flat = " ".join(html.unescape(page).split())
+    found = {state for phrase, state in phrases.items() if phrase in flat}
+    return found.pop() if len(found) == 1 else None
+
+
 # --- What happened ----------------------------------------------------------------------------
 
 
@@ -215,6 +249,7 @@ class Move:
     started: float = 0.0
     ended: float = 0.0
     explained: bool = False  # a connection error while a worker was killed
+    said: str | None = None  # a 5xx answer's word on the change (answer_outcome)
 
 
 @dataclass
@@ -302,6 +337,8 @@ def move_one(session: Session, stage_ids: list[int], record: Record, rng: random
         move.status = status
         if status < 500:
             move.heads, _ = session.see_answer(project_id, page)
+        else:
+            move.said = answer_outcome(page, PHRASES)
     except CONNECTION_ERRORS:
         pass
     move.ended = time.monotonic()
@@ -485,15 +522,38 @@ def check(url: str, before: dict[str, Any], record: Record) -> tuple[list[str], 
 
     accepted: Counter = Counter()
     unknown: dict[int, list[Move]] = {}
-    # A move whose connection failed, or answered 5xx, may or may not have been applied: it
-    # must be found applied whole (history row and version) or not at all.
-    outcomes = {"reset, applied": 0, "reset, not applied": 0, "5xx, saved": 0}
+    told: dict[int, Counter] = {}  # project → what its 5xx moves said (saved, not saved)
+    # A move whose connection failed, or whose 5xx said "unknown", may or may not have been
+    # applied: it must be found applied whole (history row and version) or not at all. A 5xx
+    # that said "saved" must have been applied (its version counted as an accepted move's,
+    # its history row there if it wrote one), one that said "not saved" must not have been
+    # (no history row, no version): the error message must be true (errors.OUTCOME).
+    outcomes = {"reset, applied": 0, "reset, not applied": 0, "5xx, saved": 0,
+                "5xx said saved": 0, "5xx said not saved": 0, "5xx said unknown": 0}
     for move in record.moves:
         rows_for = by_comment.get(move.comment, [])
+        if move.status is not None and move.status >= 500:
+            outcomes["5xx, saved"] += bool(rows_for)
+            if move.said is None:
+                problems.append(f"move '{move.comment}' answered {move.status} without saying "
+                                "whether it was saved")
+            else:
+                outcomes[f"5xx said {move.said.replace('_', ' ')}"] += 1
+            if move.said == NOT_SAVED:
+                told.setdefault(move.project_id, Counter())["not saved"] += 1
+                if rows_for:
+                    problems.append(f"move '{move.comment}' answered {move.status} "
+                                    f"\"not saved\", yet its history row is there: {rows_for}")
+                continue
+            if move.said == SAVED:
+                told.setdefault(move.project_id, Counter())["saved"] += 1
+                accepted[move.project_id] += 1
+                if len(rows_for) > 1:
+                    problems.append(f"move '{move.comment}' answered {move.status} "
+                                    f"\"saved\": {len(rows_for)} history rows")
+                continue
         if move.status is None or move.status >= 500:
             unknown.setdefault(move.project_id, []).append(move)
-            if move.status is not None and rows_for:
-                outcomes["5xx, saved"] += 1  # the error page said whatever it said
             continue
         if 200 <= move.status < 300:
             accepted[move.project_id] += 1
@@ -517,8 +577,12 @@ def check(url: str, before: dict[str, Any], record: Record) -> tuple[list[str], 
         reorders = sum(1 for m in resets if m.comment not in by_comment)
         extra = rose - accepted[project_id] - applied
         if not 0 <= extra <= reorders:
+            said = told.get(project_id, Counter())
             problems.append(f"project {project_id}: version rose by {rose}, "
-                            f"{accepted[project_id]} moves accepted, {len(resets)} reset or 5xx")
+                            f"{accepted[project_id]} moves accepted (of which "
+                            f"{said['saved']} answered 5xx \"saved\"), {said['not saved']} "
+                            f"answered 5xx \"not saved\", {len(resets)} reset or 5xx "
+                            "\"unknown\"")
         outcomes["reset, applied"] += applied + max(0, min(extra, reorders))
         outcomes["reset, not applied"] += len(resets) - applied - max(0, min(extra, reorders))
         history_rose = history_now[project_id] - before["history"].get(project_id, 0)
@@ -695,6 +759,9 @@ def print_result(r: dict[str, Any]) -> None:
     print(f"  resets    {r['connection_errors_explained']} connection errors explained by a "
           f"fault; moves reset or answered 5xx: {r['reset, applied']} applied whole, "
           f"{r['reset, not applied']} not applied ({r['5xx, saved']} answered 5xx yet saved)")
+    if any(r[f"5xx said {word}"] for word in ("saved", "not saved", "unknown")):
+        print(f"  5xx said  saved: {r['5xx said saved']}, not saved: {r['5xx said not saved']}, "
+              f"unknown: {r['5xx said unknown']} (each checked against the database)")
     if r["restarts"]:
         print(f"  restart   last 5xx {r['errors_after_restart_s']:.1f} s after PostgreSQL "
               "was back")
@@ -736,6 +803,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    PHRASES.update(outcome_phrases())
     ok = True
     databases = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     for database in databases:
