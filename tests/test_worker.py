@@ -9,6 +9,7 @@ mails go to the outbox folder (no mail server) or to a local socket that never a
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -302,6 +303,15 @@ def test_managers_see_failed_and_delayed_work_but_never_a_body_nor_a_payload(cli
     assert "lea@example.org" in html and "Votre lien" in html and "Connection refused" in html
     assert "base en panne" in html and "6 / 6" in html and "2 / 6" in html
     assert "SECRET-TOKEN" not in html and "typed@example.org" not in html
+    # Both tables: six headed columns; each row its two own cells, then attempts, last
+    # error, state and a "Retry now" button named for its row.
+    for table, label in (("outbox-mails", "Retry now the mail to lea@example.org"),
+                         ("outbox-jobs", "Retry now the job queued")):
+        part = html[html.index(f'id="{table}"'):]
+        part = part[:part.index("</table>")]
+        assert part.count('<th scope="col">') == 6
+        [row] = re.findall(r"<tr id=\"[^\"]+\">(.*?)</tr>", part, re.S)
+        assert row.count("<td>") == 6 and f'aria-label="{label}' in row
     fragment = client.get("/admin/outbox", htmx=True)
     assert fragment.get_data(as_text=True).lstrip().startswith('<section id="outbox-problems"')
     assert "HX-Request" in fragment.headers.get("Vary", "")
