@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import func, select
 
 from incubator import config as settings
-from incubator import create_app, jobs, mail
+from incubator import create_app, jobs, mail, outbox
 from incubator.extensions import db
 from incubator.models import Job, OutgoingMail, Role, utcnow
 from incubator.worker import run_pending
@@ -87,6 +87,46 @@ def test_a_stopping_worker_gives_back_what_it_has_not_started(app):
     rows = db.session.execute(select(OutgoingMail.attempts, OutgoingMail.claimed_at)
                               .where(OutgoingMail.sent_at.is_(None))).all()
     assert rows == [(0, None), (0, None)]
+
+
+class _Died(BaseException):
+    """The worker process dying (SIGKILL) at that line: nothing after it runs."""
+
+
+def test_a_job_killed_after_its_commit_is_not_run_again(app, monkeypatch):
+    """The job's deletion is in its handler's commit: a worker dying right after that
+    commit leaves no job to run a second time (no second password link)."""
+    def queue_then_die(email: str) -> None:
+        outbox.queue_mail(email, "Un lien", "…", secret=True)
+        db.session.commit()
+        raise _Died
+
+    monkeypatch.setitem(jobs._handlers, "queue_then_die", queue_then_die)
+    with app.test_request_context():
+        jobs.enqueue("queue_then_die", email="lea@example.org")
+    db.session.commit()
+    [job_id] = jobs.claim(Job, 10)
+    with pytest.raises(_Died):
+        jobs.run_job(job_id)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+    assert db.session.scalar(select(func.count()).select_from(OutgoingMail)) == 1
+
+
+def test_a_failing_job_keeps_its_row_and_none_of_its_work(app, monkeypatch):
+    def queue_then_fail(email: str) -> None:
+        outbox.queue_mail(email, "Un lien", "…", secret=True)
+        raise RuntimeError("broken")
+
+    monkeypatch.setitem(jobs._handlers, "queue_then_fail", queue_then_fail)
+    with app.test_request_context():
+        jobs.enqueue("queue_then_fail", email="lea@example.org")
+    db.session.commit()
+    [job_id] = jobs.claim(Job, 10)
+    assert jobs.run_job(job_id) is False
+    job = db.session.get(Job, job_id)
+    assert job is not None and job.last_error == "RuntimeError: broken"
+    assert db.session.scalar(select(func.count()).select_from(OutgoingMail)) == 0
 
 
 def test_an_unknown_job_kind_is_refused_when_queued(app):
