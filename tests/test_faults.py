@@ -347,6 +347,37 @@ def test_readiness_checks_the_database_and_the_limits_store(app, client, monkeyp
     assert response.json["status"] == "not ready" and response.headers["Retry-After"]
 
 
+def test_readiness_is_never_limited_and_asks_at_most_once_a_second(app, client, monkeypatch):
+    """A load balancer may probe as often as it likes (no 429): each process keeps its
+    answer READY_CACHE_SECONDS, so the probes cost one SELECT 1 a second at most."""
+    from incubator.main import routes as main_routes
+
+    app.config.update(READY_CACHE_SECONDS=1, RATELIMIT_ENABLED=True)
+    clock = [1000.0]
+    monkeypatch.setattr(main_routes, "time", type("Clock", (), {
+        "monotonic": staticmethod(lambda: clock[0])}))
+    selects: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.strip() == "SELECT 1":
+            selects.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        answers = [client.get("/healthz/ready") for _ in range(40)]
+        assert {r.status_code for r in answers} == {200} and len(selects) == 1
+        monkeypatch.setattr(limiter.storage, "check", lambda: False)
+        clock[0] += 0.9  # within the second: the answer kept
+        assert client.get("/healthz/ready").status_code == 200 and len(selects) == 1
+        clock[0] += 0.2  # past it: asked afresh
+        response = client.get("/healthz/ready")
+        assert response.status_code == 503 and len(selects) == 2
+        assert response.json == {"status": "not ready", "database": "ok",
+                                 "limits": "unreachable"}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
 def _kill_other_backends() -> int:
     killer = create_engine(TEST_DATABASE_URL, poolclass=NullPool)
     try:
