@@ -13,9 +13,35 @@ import gc
 import os
 import re
 
+from gunicorn.glogging import Logger
+
 # Served by gunicorn means production: the app refuses to start without the settings it
 # cannot do without (INCUBATOR_BASE_URL…), instead of guessing them from requests.
 os.environ.setdefault("INCUBATOR_ENV", "production")
+
+
+class JsonLogger(Logger):
+    """gunicorn's own log lines (a worker booted, exited, timed out; the master's errors)
+    as the app's: one JSON object a line (``incubator.security_log.JsonFormatter``, logger
+    ``gunicorn.error``), on the same stream. gunicorn's handlers keep their place; only
+    their format changes. Not ``logconfig_dict``: that would switch gunicorn's access log on
+    (a line per request, query strings included) and give the root logger a handler. The
+    access log stays off (the app writes its own); turned on with ``--access-logfile``, its
+    lines would be JSON too, their message gunicorn's (query string included)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        from incubator.security_log import JsonFormatter
+
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if getattr(handler, "_gunicorn", False):
+                    handler.setFormatter(JsonFormatter())
+
+
+# INCUBATOR_LOG_FORMAT as the app reads it (config.py): JSON unless "text", in production.
+if (os.environ.get("INCUBATOR_LOG_FORMAT") or "json").strip().lower() == "json":
+    logger_class = JsonLogger
 
 
 def _instance_control_socket(cfg):

@@ -30,9 +30,7 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -81,8 +79,10 @@ from bench.common import (  # noqa: E402
     database_url,
     database_version,
     empty_database,
+    free_port,  # noqa: F401 (bench/memory.py and bench/compare.py import it from here)
     percentile,
     print_machine,
+    serve,
     sizes,
     timed,
 )
@@ -389,13 +389,6 @@ def _span(values: list[int]) -> str:
 # --- Throughput under gunicorn ------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A local TCP port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _cookie(response: http.client.HTTPResponse, jar: dict[str, str]) -> None:
     """Keep the cookies a response sets."""
     for header in response.headers.get_all("Set-Cookie") or []:
@@ -459,33 +452,12 @@ def hammer(port: int, cookie: str, seconds: float, clients: int,
 
 def measure_throughput(database_url: str, seconds: float = 5.0,
                        clients: int = 8) -> dict[str, Any]:
-    """Serve the app with gunicorn (2 workers) and count the board pages it serves."""
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
-    command += ["-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
-                "--log-level", "warning", "bench.board:make_app_for_gunicorn()"]
-    # gunicorn.conf.py makes it production, which checks its settings (config.py,
-    # production_problems): a base URL, a real key, plain HTTP allowed on the loopback, no
-    # limits (as bench_config: the workers count nothing).
-    env = {**os.environ, "INCUBATOR_DATABASE_URL": database_url,
-           "INCUBATOR_BASE_URL": f"http://127.0.0.1:{port}", "INCUBATOR_ALLOW_HTTP": "1",
-           "INCUBATOR_SECRET_KEY": bench_config(database_url)["SECRET_KEY"],
-           "INCUBATOR_RATELIMIT_ENABLED": "0"}
-    log = tempfile.TemporaryFile()
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=log)  # noqa: S603
-    try:
-        for _ in range(200):  # up to ~20 s to start
-            if server.poll() is not None:
-                break
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        if server.poll() is not None:
-            log.seek(0)
-            raise RuntimeError("gunicorn did not start:\n" + log.read().decode()[-2000:])
+    """Serve the app with gunicorn (2 workers, ``common.serve``) and count the board pages
+    it serves."""
+    # bench_config (no limits, the bench's key) for the workers, through make_app_for_gunicorn.
+    with serve({"INCUBATOR_DATABASE_URL": database_url}, workers=2,
+               app="bench.board:make_app_for_gunicorn()", ready_seconds=30) as server:
+        port = server.port
         jar: dict[str, str] = {}
         _status, page = _request(port, "GET", "/auth/login", jar)
         status, _ = _request(port, "POST", "/auth/login", jar, {
@@ -501,14 +473,6 @@ def measure_throughput(database_url: str, seconds: float = 5.0,
         ok, errors, elapsed = hammer(port, cookie, seconds, clients)
         return {"throughput_rps": ok / elapsed, "throughput_errors": errors,
                 "throughput_requests": ok}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        log.close()
 
 
 # --- One size, and the report ---------------------------------------------------------------

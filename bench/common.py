@@ -1,18 +1,25 @@
-"""What the benchmark scripts share (bench/board.py, bench/pipeline.py): the app's settings
-and an empty schema, the names the fake data is made of, counting SQL statements, timing
-requests, percentiles, and a description of the machine and the code measured."""
+"""What the benchmark scripts share: the app's settings and an empty schema, the names the
+fake data is made of, counting SQL statements, timing requests, percentiles, a description of
+the machine and the code measured, gunicorn served as the README does (``serve``), and what
+``/proc`` says of its processes (children, memory, CPU time)."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import platform
 import re
+import signal
+import socket
 import sqlite3
 import subprocess
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +172,194 @@ def sizes(value: str) -> list[int]:
     """A ``--projects``-like option: comma-separated whole numbers, ``_`` allowed
     ("1000,10_000" → [1000, 10000]); argparse turns a ValueError into a usage error."""
     return [int(v.replace("_", "")) for v in value.split(",") if v.strip()]
+
+
+# --- gunicorn as the README runs it -----------------------------------------------------------
+
+
+def free_port() -> int:
+    """A local TCP port nobody listens on: the first free one of ``BENCH_PORTS``
+    (``18720-18739``: a range given to this run on a shared machine) when set, else one the
+    kernel picks."""
+    wanted = os.environ.get("BENCH_PORTS", "").strip()
+    if wanted:
+        low, _, high = wanted.partition("-")
+        for port in range(int(low), int(high or low) + 1):
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in BENCH_PORTS={wanted}")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A gunicorn started by ``serve``: its master process, port, base URL and log file."""
+
+    process: subprocess.Popen
+    port: int
+    log: Any  # a binary file holding gunicorn's stdout and stderr
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_text(self, last: int = 3000) -> str:
+        """The end of gunicorn's output (``last`` characters)."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-last:]
+
+    def wait_ready(self, seconds: float = 180.0) -> None:
+        """Wait until ``/healthz`` answers 200 (liveness: a worker is serving; no database
+        needed); at most ``seconds`` (a busy machine boots slowly). Raises RuntimeError with
+        the end of gunicorn's log if it exits or does not answer in time."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.process.poll() is None:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            try:
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return
+            except (OSError, http.client.HTTPException):
+                pass
+            finally:
+                connection.close()
+            time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start:\n" + self.log_text())
+
+
+@contextmanager
+def serve(env: Mapping[str, str] | None = None, workers: int = 2, port: int | None = None,
+          app: str = "incubator:create_app()", *, inherit: bool = True, wait: bool = True,
+          log: Any = None, log_level: str = "warning",
+          ready_seconds: float = 180.0) -> Iterator[Server]:
+    """Run gunicorn as the README does (from the repository root, so ``gunicorn.conf.py``
+    applies and the production check runs) and stop it on leaving.
+
+    The settings are the production check's trial ones (``config.production_problems``):
+    ``INCUBATOR_ALLOW_HTTP=1`` (no TLS on one machine), the base URL of the port served, a
+    secret key of 32+ characters (the benches' ``SECRET_KEY``, so a cookie made in the
+    bench's process works in the workers) and ``INCUBATOR_RATELIMIT_ENABLED=0`` unless
+    ``env`` names a limits store (Redis); ``env`` (``INCUBATOR_…`` variables) overrides them.
+    ``inherit=False`` drops the caller's own ``INCUBATOR_…`` variables. No control socket
+    (shared machine); gunicorn's ``log_level`` (warning). ``port`` defaults to
+    ``free_port()``; ``log`` is a binary file for gunicorn's output (a temporary one by
+    default). ``wait=False`` yields at once (the caller calls ``server.wait_ready()`` later,
+    e.g. after seeding the database). Raises RuntimeError if gunicorn does not get ready.
+
+    gunicorn runs in its own process group: on leaving, SIGTERM to the group, then SIGKILL
+    to what is left after 15 s, so no worker outlives the bench (not even one the master
+    lost track of)."""
+    port = port or free_port()
+    variables = {k: v for k, v in os.environ.items() if inherit or not k.startswith("INCUBATOR_")}
+    variables.update({"INCUBATOR_BASE_URL": f"http://127.0.0.1:{port}",
+                      "INCUBATOR_ALLOW_HTTP": "1", "INCUBATOR_SECRET_KEY": SECRET_KEY})
+    env = dict(env or {})
+    if "INCUBATOR_RATELIMIT_STORAGE_URI" not in env:
+        variables["INCUBATOR_RATELIMIT_ENABLED"] = "0"
+    variables.update(env)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
+    command += ["-w", str(workers), "-b", f"127.0.0.1:{port}", "--no-control-socket",
+                "--log-level", log_level, app]
+    output = log if log is not None else tempfile.TemporaryFile()  # noqa: SIM115
+    process = subprocess.Popen(command, cwd=ROOT, env=variables,  # noqa: S603
+                               stdout=output, stderr=output, start_new_session=True)
+    server = Server(process, port, output)
+    try:
+        if wait:
+            server.wait_ready(ready_seconds)
+        yield server
+    finally:
+        _stop_group(process)
+        if log is None:
+            output.close()
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the process group led by ``process`` (gunicorn's graceful stop), then,
+    after at most 15 s, SIGKILL to whatever of the group is left (a stuck master, a worker
+    it lost track of)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
+
+
+# --- What /proc says of processes --------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stats() -> dict[int, list[str]]:
+    """Each live process's ``/proc/<pid>/stat`` fields after ``pid (command)`` (the
+    command may hold spaces and parentheses: split after the last ``)``)."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        stats[int(entry.name)] = stat[stat.rindex(")") + 2:].split()
+    return stats
+
+
+def process_children(pid: int) -> list[int]:
+    """The pids whose parent is ``pid`` (gunicorn's workers), sorted."""
+    return sorted(child for child, fields in _stats().items() if int(fields[1]) == pid)
+
+
+def process_tree_cpu(roots: list[int]) -> float:
+    """CPU seconds (user + system) used so far by the processes ``roots`` and all their
+    descendants (gunicorn's master and workers; php-fpm's master and children, nginx's),
+    from /proc/<pid>/stat; clock ticks of 10 ms. Processes that vanished are skipped."""
+    stats = _stats()
+    parents = {pid: int(fields[1]) for pid, fields in stats.items()}
+    times = {pid: int(fields[11]) + int(fields[12]) for pid, fields in stats.items()}
+    wanted, frontier = set(), [pid for pid in roots if pid in times]
+    while frontier:
+        pid = frontier.pop()
+        wanted.add(pid)
+        frontier.extend(child for child, parent in parents.items()
+                        if parent == pid and child not in wanted)
+    return sum(times[pid] for pid in wanted) / CLOCK_TICKS
+
+
+def process_memory(pid: int) -> dict[str, float]:
+    """A process's memory in MiB: ``VmRSS`` (resident) and ``VmHWM`` (its peak) from
+    ``/proc/<pid>/status``; ``Pss`` (shared pages split between the processes sharing them)
+    and ``Uss`` (private pages) from ``/proc/<pid>/smaps_rollup``. Raises OSError when the
+    process is gone."""
+    values = {"VmRSS": 0.0, "VmHWM": 0.0, "Pss": 0.0, "Uss": 0.0}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            values[name] = int(rest.split()[0]) / 1024
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name == "Pss":
+            values["Pss"] = int(rest.split()[0]) / 1024
+        elif name in ("Private_Clean", "Private_Dirty"):
+            values["Uss"] += int(rest.split()[0]) / 1024
+    return values

@@ -59,6 +59,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
+from contextlib import ExitStack
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -74,18 +75,18 @@ from bench.board import (  # noqa: E402
     SHOW_ALL,
     TOKEN_INPUT,
     board_state,
-    free_port,
     seed,
 )
 from bench.common import (  # noqa: E402
     CSRF_INPUT,
     PASSWORD,
-    SECRET_KEY,
     bench_config,
     database_url,
     database_version,
     empty_database,
     print_machine,
+    process_tree_cpu,
+    serve,
 )
 from incubator import create_app  # noqa: E402
 from incubator.extensions import db  # noqa: E402
@@ -216,34 +217,6 @@ def parse_wrk(output: str) -> tuple[float, int]:
 
 # --- Server CPU time --------------------------------------------------------------------------
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def process_tree_cpu(roots: list[int]) -> float:
-    """CPU seconds (user + system) used so far by the processes ``roots`` and all their
-    descendants (gunicorn's master and workers; php-fpm's master and children, nginx's),
-    from /proc/<pid>/stat; clock ticks of 10 ms. Processes that vanished are skipped."""
-    parents: dict[int, int] = {}
-    times: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (command) "
-        parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = int(fields[11]) + int(fields[12])  # utime + stime
-    wanted, frontier = set(), [pid for pid in roots if pid in times]
-    while frontier:
-        pid = frontier.pop()
-        wanted.add(pid)
-        frontier.extend(child for child, parent in parents.items()
-                        if parent == pid and child not in wanted)
-    return sum(times[pid] for pid in wanted) / CLOCK_TICKS
-
-
 def read_pids(paths: list[str]) -> list[int]:
     """The process ids written in pid files (php-fpm.pid, nginx.pid)."""
     return [int(Path(path).read_text().split()[0]) for path in paths]
@@ -366,60 +339,36 @@ class Incubateur:
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
-        self.port = free_port()
-        self.server = self._start()
-        self.pids = [self.server.pid]
-        self.site = Site(f"http://127.0.0.1:{self.port}")
-        _status, page, *_ = self.site.get("/auth/login")
-        status, *_ = self.site.post_form("/auth/login", {
-            "email": ADVISOR_EMAIL, "password": PASSWORD,
-            "csrf_token": CSRF_INPUT.search(page.decode())[1]})
-        if status != 303:
-            raise RuntimeError(f"Incubateur's login answered {status}")
-        status, page, *_ = self.site.get("/board")  # settles the session (CSRF token)
-        if status != 200:
-            raise RuntimeError(f"Incubateur's board answered {status}")
-        html = page.decode()
-        self.csrf = CSRF_HEADER.search(html)[1]
-        self.token = TOKEN_INPUT.search(html)[1]
-
-    def _start(self) -> subprocess.Popen:
-        """gunicorn as the README starts it (from the repository root, so gunicorn.conf.py
-        applies), with WORKERS sync workers and no control socket (shared machine)."""
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
-        command += ["-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}", "--no-control-socket",
-                    "--log-level", "warning", "bench.board:make_app_for_gunicorn()"]
-        # As bench/board.py's throughput run: the production check's HTTPS rules lifted (no
-        # TLS on one machine), the bench's key, no login limits (one client logs in).
-        env = {**os.environ, "INCUBATOR_DATABASE_URL": self.database_url,
-               "INCUBATOR_BASE_URL": f"http://127.0.0.1:{self.port}",
-               "INCUBATOR_ALLOW_HTTP": "1", "INCUBATOR_SECRET_KEY": SECRET_KEY,
-               "INCUBATOR_RATELIMIT_ENABLED": "0"}
-        self.log = tempfile.TemporaryFile()
-        server = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603
-                                  stdout=self.log, stderr=self.log)
-        for _ in range(300):  # up to ~30 s to start
-            if server.poll() is not None:
-                break
-            try:
-                http.client.HTTPConnection("127.0.0.1", self.port, timeout=1).connect()
-                return server
-            except OSError:
-                time.sleep(0.1)
-        server.kill()
-        self.log.seek(0)
-        raise RuntimeError("gunicorn did not start:\n" + self.log.read().decode()[-2000:])
+        # gunicorn as the README starts it (from the repository root, so gunicorn.conf.py
+        # applies), WORKERS sync workers; the workers use bench_config (no login limits, the
+        # bench's key) through make_app_for_gunicorn.
+        self._serving = ExitStack()
+        self.server = self._serving.enter_context(serve(
+            {"INCUBATOR_DATABASE_URL": self.database_url}, workers=WORKERS,
+            app="bench.board:make_app_for_gunicorn()", ready_seconds=60))
+        try:
+            self.port = self.server.port
+            self.pids = [self.server.pid]
+            self.site = Site(f"http://127.0.0.1:{self.port}")
+            _status, page, *_ = self.site.get("/auth/login")
+            status, *_ = self.site.post_form("/auth/login", {
+                "email": ADVISOR_EMAIL, "password": PASSWORD,
+                "csrf_token": CSRF_INPUT.search(page.decode())[1]})
+            if status != 303:
+                raise RuntimeError(f"Incubateur's login answered {status}")
+            status, page, *_ = self.site.get("/board")  # settles the session (CSRF token)
+            if status != 200:
+                raise RuntimeError(f"Incubateur's board answered {status}")
+            html = page.decode()
+            self.csrf = CSRF_HEADER.search(html)[1]
+            self.token = TOKEN_INPUT.search(html)[1]
+        except BaseException:
+            self._serving.close()
+            raise
 
     def stop(self) -> None:
-        """Stop gunicorn (terminate, then kill)."""
-        self.server.terminate()
-        try:
-            self.server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.server.kill()
-            self.server.wait(timeout=10)
-        self.log.close()
+        """Stop gunicorn (its whole process group: ``common.serve``)."""
+        self._serving.close()
 
     path = "/board"
 

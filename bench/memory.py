@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,8 +29,16 @@ from argon2 import PasswordHasher, Type
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.board import ROOT, _request, free_port  # noqa: E402
-from bench.common import CSRF_INPUT, PASSWORD, SECRET_KEY, database_url  # noqa: E402
+from bench.board import _request  # noqa: E402
+from bench.common import (  # noqa: E402
+    CSRF_INPUT,
+    PASSWORD,
+    SECRET_KEY,
+    database_url,
+    process_children,
+    process_memory,
+    serve,
+)
 from incubator import config as settings  # noqa: E402
 from incubator import create_app  # noqa: E402
 from incubator.extensions import db  # noqa: E402
@@ -41,34 +48,6 @@ from incubator.reference import seed_reference_data  # noqa: E402
 EMAIL = "advisor@bench.example.org"
 OLD_PARAMETERS = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}  # before issue 15
 TARGET_MB, TARGET_LOGIN_S = 100.0, 0.3
-
-
-def status_mib(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM of a process, in MiB."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            values[name] = int(rest.split()[0]) / 1024
-    return values
-
-
-def smaps_mib(pid: int) -> dict[str, float]:
-    """Proportional (Pss: shared pages split between the processes sharing them) and unique
-    (private pages) set sizes, in MiB."""
-    values = {"Pss": 0.0, "Uss": 0.0}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name == "Pss":
-            values["Pss"] = int(rest.split()[0]) / 1024
-        elif name in ("Private_Clean", "Private_Dirty"):
-            values["Uss"] += int(rest.split()[0]) / 1024
-    return values
-
-
-def workers(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return sorted(int(pid) for pid in children)
 
 
 def seed(url: str, old_hash: bool) -> None:
@@ -106,58 +85,32 @@ def log_in(port: int) -> tuple[int, float]:
 def run(args: argparse.Namespace) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="bench-memory-"))
     url = database_url(workdir / "memory.db")
-    env = {**os.environ, "INCUBATOR_DATABASE_URL": url, "INCUBATOR_SECRET_KEY": SECRET_KEY,
-           "INCUBATOR_RATELIMIT_ENABLED": "0"}
+    env = {"INCUBATOR_DATABASE_URL": url}  # over os.environ (common.serve)
     for name in ("time_cost", "memory_cost", "parallelism"):
         value = getattr(args, name)
         if value is not None:
             env[f"INCUBATOR_ARGON2_{name.upper()}"] = str(value)
     os.environ.update({k: v for k, v in env.items() if k.startswith("INCUBATOR_ARGON2_")})
     seed(url, old_hash=not args.new_hash)
-    port = free_port()
-    env["INCUBATOR_BASE_URL"] = f"http://127.0.0.1:{port}"
-    env["INCUBATOR_TRUSTED_HOSTS"] = "127.0.0.1"
-    env["INCUBATOR_ALLOW_HTTP"] = "1"  # a trial over plain HTTP (config.check_production)
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
-               "--no-control-socket", "--log-level", "warning", "incubator:create_app()"]
-    log = tempfile.TemporaryFile()
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=log)  # noqa: S603
-    try:
-        for _ in range(600):  # up to a minute on a loaded machine
-            try:
-                _request(port, "GET", "/auth/login", {})
-                break
-            except OSError:
-                if server.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError("gunicorn exited:\n"
-                                       + log.read().decode(errors="replace")[-1500:]) from None
-                time.sleep(0.1)
+    # The README's command line, as common.serve runs it (the production check's trial
+    # settings: plain HTTP, the bench's key, no login limits).
+    with serve(env, workers=2) as server:
+        port = server.port
         for _ in range(4):  # both workers have served a page (templates compiled)
             _request(port, "GET", "/auth/login", {})
-        pids = workers(server.pid)
-        before = {pid: status_mib(pid) for pid in pids}
+        pids = process_children(server.pid)
+        before = {pid: process_memory(pid) for pid in pids}
         times, statuses = [], []
         for _ in range(args.logins):
             status, seconds = log_in(port)
             statuses.append(status)
             times.append(seconds)
-        after = {pid: status_mib(pid) | smaps_mib(pid) for pid in pids}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        log.seek(0)
-        tail = log.read().decode(errors="replace")[-1500:]
-        log.close()
+        after = {pid: process_memory(pid) for pid in pids}
+        tail = server.log_text(1500)
     if any(s != 303 for s in statuses):
         raise RuntimeError(f"logins answered {sorted(set(statuses))}:\n{tail}")
     return {
-        "parameters": {k: env.get(f"INCUBATOR_ARGON2_{k.upper()}", "default")
+        "parameters": {k: os.environ.get(f"INCUBATOR_ARGON2_{k.upper()}", "default")
                        for k in ("time_cost", "memory_cost", "parallelism")},
         "logins": args.logins,
         "first_hash": "new parameters" if args.new_hash else "old (64 MiB, t=3, p=4)",

@@ -19,7 +19,6 @@ import argparse
 import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -33,15 +32,13 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-ROOT = Path(__file__).resolve().parent.parent
+# Run as a script (``python bench/outage.py``), it finds bench/ from the root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ROOT, free_port, serve  # noqa: E402
+
 PASSWORD = "a quiet river under the bridge"  # noqa: S105
 EMAIL = "outage@bench.example"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _reset(url: str) -> None:
@@ -84,64 +81,50 @@ def main() -> int:
     args = parser.parse_args()
 
     _reset(args.database)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith("INCUBATOR_")}
-    env.update({"INCUBATOR_DATABASE_URL": args.database, "INCUBATOR_BASE_URL": base,
-                "INCUBATOR_SECRET_KEY": "outage-bench-not-secret-" + "0" * 16,
-                "INCUBATOR_ALLOW_HTTP": "1", "INCUBATOR_RATELIMIT_ENABLED": "0",
-                "INCUBATOR_INSTANCE_PATH": str(ROOT / "instance" / "bench-outage"),
-                "INCUBATOR_ARGON2_TIME_COST": "1", "INCUBATOR_ARGON2_MEMORY_COST": "1024",
-                "INCUBATOR_ARGON2_PARALLELISM": "1", "INCUBATOR_TWO_FACTOR_REQUIRED_ROLES": ""})
+    # The caller's own INCUBATOR_ settings are left out (inherit=False below): only these.
+    env = {"INCUBATOR_DATABASE_URL": args.database,
+           "INCUBATOR_INSTANCE_PATH": str(ROOT / "instance" / "bench-outage"),
+           "INCUBATOR_ARGON2_TIME_COST": "1", "INCUBATOR_ARGON2_MEMORY_COST": "1024",
+           "INCUBATOR_ARGON2_PARALLELISM": "1", "INCUBATOR_TWO_FACTOR_REQUIRED_ROLES": ""}
+    flask_env = {k: v for k, v in os.environ.items() if not k.startswith("INCUBATOR_")} | env
     bin_dir = Path(sys.executable).parent
     for command in (["setup"], ["create-user", EMAIL, "--role", "advisor",
                                 "--password", PASSWORD]):
         subprocess.run([str(bin_dir / "flask"), "--app", "incubator", *command],  # noqa: S603
                        cwd=ROOT,
-                       env=env, check=True, capture_output=True, timeout=120)
-    log = open(args.log, "w") if args.log else subprocess.DEVNULL  # noqa: SIM115
-    server = subprocess.Popen(  # noqa: S603 — our own virtualenv's gunicorn
-        [str(bin_dir / "gunicorn"), "--no-control-socket", "--workers", str(args.workers),
-         "--bind", f"127.0.0.1:{port}", "incubator:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+                       env=flask_env, check=True, capture_output=True, timeout=120)
+    log = open(args.log, "wb") if args.log else None  # noqa: SIM115
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()  # noqa: S310
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    print("gunicorn did not start", file=sys.stderr)
-                    return 1
-                time.sleep(0.2)
-        opener = _login(base)
-        seen: list[tuple[float, int]] = []
-        stop = threading.Event()
+        with serve(env, workers=args.workers, port=port, inherit=False, log=log,
+                   log_level="info", ready_seconds=120) as _server:
+            opener = _login(base)
+            seen: list[tuple[float, int]] = []
+            stop = threading.Event()
 
-        def read_board() -> None:
-            while not stop.is_set():
-                try:
-                    status = opener.open(base + "/board", timeout=10).status
-                except urllib.error.HTTPError as error:
-                    status = error.code
-                except OSError:
-                    status = 0  # no answer at all
-                seen.append((time.monotonic(), status))
+            def read_board() -> None:
+                while not stop.is_set():
+                    try:
+                        status = opener.open(base + "/board", timeout=10).status
+                    except urllib.error.HTTPError as error:
+                        status = error.code
+                    except OSError:
+                        status = 0  # no answer at all
+                    seen.append((time.monotonic(), status))
 
-        reader = threading.Thread(target=read_board)
-        reader.start()
-        kills = []
-        for _ in range(args.kills):
+            reader = threading.Thread(target=read_board)
+            reader.start()
+            kills = []
+            for _ in range(args.kills):
+                time.sleep(args.every)
+                kills.append((time.monotonic(), _kill(args.database)))
             time.sleep(args.every)
-            kills.append((time.monotonic(), _kill(args.database)))
-        time.sleep(args.every)
-        stop.set()
-        reader.join()
+            stop.set()
+            reader.join()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        if log is not None:
+            log.close()
 
     statuses = Counter(status for _, status in seen)
     print(f"gunicorn workers: {args.workers}; board requests: {len(seen)}; statuses: "

@@ -21,8 +21,11 @@ At the end the database is read directly and the run fails (exit status 1) on:
 - any 5xx answer (a 503 is allowed only with ``--restart-postgres``);
 - a connection error not explained by a killed worker (a request in flight to a worker
   killed meanwhile is reset: counted apart, and its move must be found in the database
-  either fully applied or not at all, as must a move answered 5xx: those found saved are
-  reported, since their error page may have said otherwise);
+  either fully applied or not at all);
+- a false error message: a move answered 5xx must say what became of it (the wording of
+  ``errors.OUTCOME``, read from the French catalogue); if it said "saved" it must have been
+  applied (version, and history row if any), if "not saved" it must not have been (neither),
+  if "unknown" it must be applied whole or not at all, like a reset one;
 - a broken invariant: every accepted move (2xx) that changed stage has exactly one history
   row (found by its comment), from and to the stages the answer showed, and a refused one
   none; a reorder writes none; each project's version rose by exactly its accepted moves
@@ -51,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import html
 import http.client
 import json
 import os
@@ -58,7 +62,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -85,11 +88,15 @@ from bench.common import (  # noqa: E402
     FIRST_NAMES,
     LAST_NAMES,
     PASSWORD,
+    Server,
     bench_config,
     empty_database,
     percentile,
+    process_children,
+    serve,
 )
 from incubator import create_app  # noqa: E402
+from incubator.database import NOT_SAVED, SAVED, UNKNOWN  # noqa: E402
 from incubator.extensions import db  # noqa: E402
 from incubator.models import Role, User  # noqa: E402
 from incubator.passwords import hash_password  # noqa: E402
@@ -107,6 +114,7 @@ HEAD = re.compile(r'id="head-stage-(\d+)"')
 LAST_INPUT = re.compile(r'name="last-(\d+)" value="([^"]*)"')
 TOKEN_INPUT = re.compile(r'id="board-token" name="token" value="([^"]*)"')
 CONNECTION_ERRORS = (OSError, http.client.HTTPException)
+PHRASES: dict[str, str] = {}  # filled by main(): outcome_phrases()
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -200,6 +208,34 @@ class Session:
         return heads, version
 
 
+# --- What a 5xx answer says ------------------------------------------------------------------
+
+
+def outcome_phrases() -> dict[str, str]:
+    """The French sentences by which a 500 or 503 tells what became of the change
+    (``errors.OUTCOME``, from ``database.outcome``), and the static last-resort answer's
+    (``errors.LAST_RESORT*``: unknown), each mapped to ``saved``, ``not_saved`` or
+    ``unknown``. Read from the catalogue, so a reworded message is still recognised."""
+    from flask_babel import force_locale
+
+    from incubator.errors import OUTCOME
+
+    app = create_app(bench_config("sqlite://"))
+    with app.test_request_context(), force_locale("fr"):
+        phrases = {" ".join(str(OUTCOME[state]).split()): state
+                   for state in (SAVED, NOT_SAVED, UNKNOWN)}
+    phrases["Nous ne savons pas si ce que vous avez fait a été enregistré"] = UNKNOWN
+    return phrases
+
+
+def answer_outcome(page: str, phrases: dict[str, str]) -> str | None:
+    """What a 5xx answer (page or htmx fragment) said of the change: ``saved``,
+    ``not_saved``, ``unknown``, or None when it says none of them."""
+    flat = " ".join(html.unescape(page).split())
+    found = {state for phrase, state in phrases.items() if phrase in flat}
+    return found.pop() if len(found) == 1 else None
+
+
 # --- What happened ----------------------------------------------------------------------------
 
 
@@ -213,6 +249,7 @@ class Move:
     started: float = 0.0
     ended: float = 0.0
     explained: bool = False  # a connection error while a worker was killed
+    said: str | None = None  # a 5xx answer's word on the change (answer_outcome)
 
 
 @dataclass
@@ -300,6 +337,8 @@ def move_one(session: Session, stage_ids: list[int], record: Record, rng: random
         move.status = status
         if status < 500:
             move.heads, _ = session.see_answer(project_id, page)
+        else:
+            move.said = answer_outcome(page, PHRASES)
     except CONNECTION_ERRORS:
         pass
     move.ended = time.monotonic()
@@ -315,80 +354,17 @@ def move_one(session: Session, stage_ids: list[int], record: Record, rng: random
 # --- gunicorn and faults ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def server_settings(database_url: str, folder: Path) -> dict[str, str]:
+    """What the run's gunicorn gets over the README's trial settings (``common.serve``): its
+    database, a random key, its own instance folder (mail written there, never sent: no mail
+    server even if the caller's environment names one) and cheap password hashes."""
+    return {"INCUBATOR_DATABASE_URL": database_url,
+            "INCUBATOR_SECRET_KEY": secrets.token_hex(32),
+            "INCUBATOR_INSTANCE_PATH": str(folder), "INCUBATOR_MAIL_SERVER": "",
+            **{f"INCUBATOR_{k}": v for k, v in ARGON2.items()}}
 
 
-def start_gunicorn(database_url: str, folder: Path) -> tuple[subprocess.Popen, int, Any]:
-    """gunicorn as in the README, 4 workers, on a free port: (process, port, log file).
-    Its workers boot while the database is seeded (``create_app`` reads no table): see
-    ``wait_until_serving``."""
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
-    command += ["-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--no-control-socket",
-                "--log-level", "warning", "incubator:create_app()"]
-    env = {**os.environ,
-           "INCUBATOR_DATABASE_URL": database_url,
-           "INCUBATOR_SECRET_KEY": secrets.token_hex(32),
-           "INCUBATOR_BASE_URL": f"http://127.0.0.1:{port}", "INCUBATOR_ALLOW_HTTP": "1",
-           "INCUBATOR_INSTANCE_PATH": str(folder),
-           "INCUBATOR_RATELIMIT_ENABLED": "0",
-           **{f"INCUBATOR_{k}": v for k, v in ARGON2.items()}}
-    env.pop("INCUBATOR_MAIL_SERVER", None)
-    log = tempfile.TemporaryFile()
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
-    return server, port, log
-
-
-def wait_until_serving(server: subprocess.Popen, port: int, log: Any,
-                       seconds: float = 180.0) -> None:
-    """Wait until gunicorn answers a page (at most ``seconds``: a busy machine boots slowly)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            break
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/auth/login")
-            connection.getresponse().read()
-            connection.close()
-            return
-        except CONNECTION_ERRORS:
-            time.sleep(0.1)
-    server.kill()
-    log.seek(0)
-    raise RuntimeError("gunicorn did not start:\n" + log.read().decode()[-3000:])
-
-
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=10)
-
-
-def workers_of(master: int) -> list[int]:
-    """The pids whose parent is ``master`` (gunicorn's workers), from /proc."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid …: comm may hold spaces, so split after the last ")".
-        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-            children.append(int(entry.name))
-    return children
-
-
-def faults(server: subprocess.Popen, args: argparse.Namespace, url: str, start: float,
+def faults(server: Server, args: argparse.Namespace, url: str, start: float,
            record: Record, rng: random.Random) -> None:
     """Kill ``--kill`` workers at random moments of the run's middle; restart PostgreSQL
     halfway with ``--restart-postgres``."""
@@ -398,7 +374,7 @@ def faults(server: subprocess.Popen, args: argparse.Namespace, url: str, start: 
     for when, what in sorted(plan):
         time.sleep(max(0.0, when - time.monotonic()))
         if what == "kill":
-            workers = workers_of(server.pid)
+            workers = process_children(server.pid)
             if not workers:
                 continue
             victim = rng.choice(workers)
@@ -546,15 +522,38 @@ def check(url: str, before: dict[str, Any], record: Record) -> tuple[list[str], 
 
     accepted: Counter = Counter()
     unknown: dict[int, list[Move]] = {}
-    # A move whose connection failed, or answered 5xx, may or may not have been applied: it
-    # must be found applied whole (history row and version) or not at all.
-    outcomes = {"reset, applied": 0, "reset, not applied": 0, "5xx, saved": 0}
+    told: dict[int, Counter] = {}  # project → what its 5xx moves said (saved, not saved)
+    # A move whose connection failed, or whose 5xx said "unknown", may or may not have been
+    # applied: it must be found applied whole (history row and version) or not at all. A 5xx
+    # that said "saved" must have been applied (its version counted as an accepted move's,
+    # its history row there if it wrote one), one that said "not saved" must not have been
+    # (no history row, no version): the error message must be true (errors.OUTCOME).
+    outcomes = {"reset, applied": 0, "reset, not applied": 0, "5xx, saved": 0,
+                "5xx said saved": 0, "5xx said not saved": 0, "5xx said unknown": 0}
     for move in record.moves:
         rows_for = by_comment.get(move.comment, [])
+        if move.status is not None and move.status >= 500:
+            outcomes["5xx, saved"] += bool(rows_for)
+            if move.said is None:
+                problems.append(f"move '{move.comment}' answered {move.status} without saying "
+                                "whether it was saved")
+            else:
+                outcomes[f"5xx said {move.said.replace('_', ' ')}"] += 1
+            if move.said == NOT_SAVED:
+                told.setdefault(move.project_id, Counter())["not saved"] += 1
+                if rows_for:
+                    problems.append(f"move '{move.comment}' answered {move.status} "
+                                    f"\"not saved\", yet its history row is there: {rows_for}")
+                continue
+            if move.said == SAVED:
+                told.setdefault(move.project_id, Counter())["saved"] += 1
+                accepted[move.project_id] += 1
+                if len(rows_for) > 1:
+                    problems.append(f"move '{move.comment}' answered {move.status} "
+                                    f"\"saved\": {len(rows_for)} history rows")
+                continue
         if move.status is None or move.status >= 500:
             unknown.setdefault(move.project_id, []).append(move)
-            if move.status is not None and rows_for:
-                outcomes["5xx, saved"] += 1  # the error page said whatever it said
             continue
         if 200 <= move.status < 300:
             accepted[move.project_id] += 1
@@ -578,8 +577,12 @@ def check(url: str, before: dict[str, Any], record: Record) -> tuple[list[str], 
         reorders = sum(1 for m in resets if m.comment not in by_comment)
         extra = rose - accepted[project_id] - applied
         if not 0 <= extra <= reorders:
+            said = told.get(project_id, Counter())
             problems.append(f"project {project_id}: version rose by {rose}, "
-                            f"{accepted[project_id]} moves accepted, {len(resets)} reset or 5xx")
+                            f"{accepted[project_id]} moves accepted (of which "
+                            f"{said['saved']} answered 5xx \"saved\"), {said['not saved']} "
+                            f"answered 5xx \"not saved\", {len(resets)} reset or 5xx "
+                            "\"unknown\"")
         outcomes["reset, applied"] += applied + max(0, min(extra, reorders))
         outcomes["reset, not applied"] += len(resets) - applied - max(0, min(extra, reorders))
         history_rose = history_now[project_id] - before["history"].get(project_id, 0)
@@ -611,14 +614,17 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"database": database, "movers": args.movers,
                               "seconds": args.seconds, "projects": args.projects,
                               "kills": 0, "restarts": 0}
-    with tempfile.TemporaryDirectory(prefix="incubator-stress-") as folder:
-        server, port, log = start_gunicorn(url, Path(folder))
-        record = Record()
-        try:
+    record = Record()
+    # Its workers boot while the database is seeded (create_app reads no table).
+    with tempfile.TemporaryDirectory(prefix="incubator-stress-") as folder, \
+            tempfile.TemporaryFile() as log:
+        with serve(server_settings(url, Path(folder)), workers=WORKERS, wait=False,
+                   log=log) as server:
+            port = server.port
             emails = prepare(url, args.projects, args.movers)
             before = snapshot(url)
             seeded = time.monotonic()
-            wait_until_serving(server, port, log)
+            server.wait_ready()
             served = time.monotonic()
             sessions = [Session(port, email) for email in emails]
             errors: list[BaseException] = []
@@ -667,11 +673,8 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
                 thread.join()
             elapsed = time.monotonic() - start
             fault.join(timeout=130)
-        finally:
-            stop_gunicorn(server)
-            log.seek(0)
-            server_log = log.read().decode("utf-8", "replace")
-            log.close()
+        log.seek(0)
+        server_log = log.read().decode("utf-8", "replace")
     explain_errors(record)
     wait_for_database(url)
     problems, outcomes = check(url, before, record)
@@ -756,6 +759,9 @@ def print_result(r: dict[str, Any]) -> None:
     print(f"  resets    {r['connection_errors_explained']} connection errors explained by a "
           f"fault; moves reset or answered 5xx: {r['reset, applied']} applied whole, "
           f"{r['reset, not applied']} not applied ({r['5xx, saved']} answered 5xx yet saved)")
+    if any(r[f"5xx said {word}"] for word in ("saved", "not saved", "unknown")):
+        print(f"  5xx said  saved: {r['5xx said saved']}, not saved: {r['5xx said not saved']}, "
+              f"unknown: {r['5xx said unknown']} (each checked against the database)")
     if r["restarts"]:
         print(f"  restart   last 5xx {r['errors_after_restart_s']:.1f} s after PostgreSQL "
               "was back")
@@ -797,6 +803,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    PHRASES.update(outcome_phrases())
     ok = True
     databases = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     for database in databases:

@@ -169,6 +169,64 @@ def backup_revision(url: URL, path: Path) -> str | None:
     return None
 
 
+def backup_tables(url: URL, path: Path) -> dict[str, set[str]]:
+    """The tables a backup holds and their columns (``{"users": {"id", "email", …}}``),
+    read without touching the live database: SQLite's catalogue (read-only; its own
+    ``sqlite_…`` tables left out), or the ``CREATE TABLE`` statements of
+    ``pg_restore --schema-only``. ``BackupError`` when the file cannot be read."""
+    path = Path(path)
+    if kind(url) == "sqlite":
+        try:
+            source = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+            try:
+                names = [row[0] for row in source.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    " AND name NOT LIKE 'sqlite_%'")]
+                return {name: {row[1] for row in source.execute(
+                    "SELECT * FROM pragma_table_info(?)", (name,))} for name in names}
+            finally:
+                source.close()
+        except sqlite3.Error as error:
+            raise BackupError(f"{path} cannot be read: {error}") from error
+    result = subprocess.run(  # noqa: S603  (our binary, fixed options, the path given)
+        [_binary("pg_restore"), "--schema-only", "--file=-", str(path)],
+        capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BackupError(f"{path} is damaged: pg_restore: {result.stderr.strip()[-500:]}")
+    tables: dict[str, set[str]] = {}
+    columns: set[str] | None = None
+    for line in result.stdout.splitlines():
+        if line.startswith("CREATE TABLE "):
+            name = line.removeprefix("CREATE TABLE ").split(" (")[0].split(".")[-1]
+            columns = tables[name.strip('"')] = set()
+        elif columns is not None and line.startswith(")"):
+            columns = None
+        elif columns is not None and line.strip() and not line.strip().startswith(
+                ("CONSTRAINT ", "--")):
+            word = line.strip().split()[0]
+            columns.add(word.strip('"'))
+    return tables
+
+
+def schema_differences(tables: dict[str, set[str]], metadata) -> list[str]:
+    """How ``tables`` (``backup_tables``) differ from the models' ``metadata`` (plus
+    ``alembic_version``), one sentence each; empty when they match. A backup of the code's
+    own revision must match: otherwise it was edited, or made by a different code under the
+    same revision, and the app would fail on it at its first query."""
+    expected = {table.name: {column.name for column in table.columns}
+                for table in metadata.sorted_tables}
+    expected["alembic_version"] = {"version_num"}
+    problems = [f"table {name} is missing" for name in sorted(set(expected) - set(tables))]
+    problems += [f"table {name} is not one of the models" for name in
+                 sorted(set(tables) - set(expected))]
+    for name in sorted(set(expected) & set(tables)):
+        if missing := sorted(expected[name] - tables[name]):
+            problems.append(f"table {name} lacks column(s) {', '.join(missing)}")
+        if extra := sorted(tables[name] - expected[name]):
+            problems.append(f"table {name} has column(s) the models lack: {', '.join(extra)}")
+    return problems
+
+
 def revision_state(revision: str | None, heads: set[str]) -> str:
     """``current``, ``older``, ``unknown`` or ``none`` (see ``schema_state``)."""
     if revision is None:

@@ -116,6 +116,19 @@ def register_commands(app: Flask) -> None:
                 f"The backup's schema ({revision or 'no alembic_version'}) is not one this "
                 "code knows: a backup from a newer version, or not of this app. Nothing was "
                 "changed.")
+        # Of the code's own revision, its tables and columns must be the models' (an older
+        # one differs by design: `flask setup` upgrades it after the restore).
+        if backup.revision_state(revision, backup.code_heads()) == "current":
+            try:
+                differences = backup.schema_differences(
+                    backup.backup_tables(db.engine.url, Path(path)), db.metadata)
+            except backup.BackupError as error:
+                raise click.ClickException(str(error)) from error
+            if differences:
+                raise click.ClickException(
+                    f"The backup's schema is marked {revision}, this code's, but its tables "
+                    "do not match the code's models: " + "; ".join(differences[:20])
+                    + ". Nothing was changed.")
         if not yes:
             click.confirm(f"Every row of {db.engine.url.render_as_string(hide_password=True)} "
                           f"will be replaced by {path}. Continue?", abort=True)

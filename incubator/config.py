@@ -364,6 +364,8 @@ def for_tests(database_url: str) -> dict[str, Any]:
         # The tests log managers in with a password alone; the requirement is tested apart.
         "TWO_FACTOR_REQUIRED_ROLES": (),
         "LOG_FORMAT": "text",
+        # Each readiness probe checks afresh (production keeps the answer 1 s: main.ready).
+        "READY_CACHE_SECONDS": 0,
         # Never the instance folder: a test that erases gives its own file (tmp_path).
         "ERASURE_LOG": os.path.join(tempfile.gettempdir(),
                                     f"incubator-test-erasures-{os.getpid()}.jsonl"),

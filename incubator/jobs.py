@@ -22,9 +22,14 @@ The worker then
 Jobs: a feature registers a handler under a kind (``@handler("password_reset")``) and a
 request calls ``enqueue(kind, **payload)`` (JSON values only): the request's cost is one
 INSERT, whatever the job will find. A handler runs in a request context on ``BASE_URL``
-(for links) and commits its own work; an exception is a failed attempt. Delivery is at least
-once: a worker killed between a handler's commit and the job's deletion leaves the job to run
-again, so a handler must bear that (a password reset then mails a second valid link).
+(for links) and commits its own work; an exception is a failed attempt. The job's row is
+deleted in the handler's transaction, so its first commit records the work and the job's end
+together: a worker killed after it leaves nothing to run again, and one killed before it
+leaves the job to run again with nothing of the first run kept (its work rolled back). A
+handler that commits twice and dies between the two runs again: commit once. A mail a
+handler queues is a row of that same commit; the mail itself leaves at least once (see
+``outbox``: a worker killed between the mail server's acceptance and the commit of
+``sent_at`` sends it again after ``WORKER_STUCK_SECONDS``; docs/deployment.md).
 
 A shared primitive: it knows no feature, features register with it.
 """
@@ -144,8 +149,14 @@ def run_job(job_id: int) -> bool:
     try:
         if function is None:
             raise LookupError(f"No job handler for {kind!r}")
+        # The job's deletion rides in the handler's own transaction: the commit that records
+        # its work also ends the job, so a worker killed right after it cannot run it again.
+        # A handler that fails rolls the deletion back with its work.
+        db.session.execute(delete(Job).where(Job.id == job_id)
+                           .execution_options(synchronize_session=False))
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
             function(**payload)
+        db.session.commit()  # a handler that committed nothing (no account): the deletion
     except Exception as error:  # noqa: BLE001 — a failed job must not stop the others
         db.session.rollback()
         current_app.logger.exception("Job %s (%s) failed, attempt %s", job_id, kind, attempts)
@@ -154,9 +165,6 @@ def run_job(job_id: int) -> bool:
                            .execution_options(synchronize_session=False))
         db.session.commit()
         return False
-    db.session.execute(delete(Job).where(Job.id == job_id)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()
     current_app.logger.info("Job %s (%s) done", job_id, kind)
     return True
 

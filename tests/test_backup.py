@@ -210,3 +210,43 @@ def test_restore_refuses_a_foreign_or_damaged_file_before_replacing_anything(
     result = runner.invoke(args=["restore", str(damaged), "--yes"])
     assert result.exit_code == 1 and "is damaged" in result.output
     assert snapshot() == before
+
+
+def test_restore_refuses_a_backup_whose_tables_are_not_the_models_under_the_same_revision(
+        database_app, tmp_path):
+    """The revision alone is trusted no more: a backup marked with the code's revision but
+    holding another schema (an edited database, a branch's build) is refused, nothing
+    changed, each difference named."""
+    path = tmp_path / "incubator.backup"
+    runner = database_app.test_cli_runner()
+    factories.user("manager")
+    db.session.commit()
+    changes = ["ALTER TABLE notes ADD COLUMN stray_note TEXT",
+               "CREATE TABLE strays (id INTEGER PRIMARY KEY)",
+               "ALTER TABLE supports DROP COLUMN programme"]
+    for statement in changes:
+        db.session.execute(text(statement))
+    db.session.commit()
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    for statement in ["ALTER TABLE notes DROP COLUMN stray_note", "DROP TABLE strays",
+                      "ALTER TABLE supports ADD COLUMN programme VARCHAR(200) NOT NULL DEFAULT ''"]:
+        db.session.execute(text(statement))
+    db.session.commit()
+    db.session.remove()
+    before = snapshot()
+    result = runner.invoke(args=["restore", str(path), "--yes"])
+    assert result.exit_code == 1
+    assert "do not match the code's models" in result.output
+    assert "table strays is not one of the models" in result.output
+    assert "table notes has column(s) the models lack: stray_note" in result.output
+    assert "table supports lacks column(s) programme" in result.output
+    assert "Nothing was changed" in result.output
+    assert snapshot() == before
+
+
+def test_a_backup_of_the_models_schema_reads_as_matching(database_app, tmp_path):
+    path = tmp_path / "incubator.backup"
+    assert database_app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
+    tables = backup.backup_tables(db.engine.url, path)
+    assert backup.schema_differences(tables, db.metadata) == []
+    assert "position" in tables["projects"] and "version_num" in tables["alembic_version"]

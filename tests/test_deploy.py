@@ -12,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from flask import Flask, url_for
 from gunicorn.config import Config as GunicornConfig
 
 from incubator import config as settings
@@ -180,3 +181,33 @@ def test_a_changed_file_gets_a_new_version_and_a_missing_one_none(tmp_path):
     assert static_version(str(tmp_path), "a.css") != first
     assert static_version(str(tmp_path), "missing.css") is None
     assert static_version(str(tmp_path), "../etc/passwd") is None
+
+
+@pytest.mark.parametrize("development", [False, True], ids=["production", "development"])
+def test_static_versions_are_computed_once_per_process_unless_templates_reload(
+        tmp_path, monkeypatch, development):
+    """No os.stat per static URL per request in production; development sees an edit."""
+    from incubator import assets
+
+    monkeypatch.setattr(assets, "_settled", {})
+    (tmp_path / "a.css").write_text("body { color: black }")
+    app = Flask(__name__, static_folder=str(tmp_path))
+    app.config["TEMPLATES_AUTO_RELOAD"] = development
+    assets.register_assets(app)
+    stats: list[str] = []
+    real_stat = os.stat
+
+    def counted_stat(path, *args, **kwargs):
+        if str(path).startswith(str(tmp_path)):
+            stats.append(path)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", counted_stat)
+    with app.test_request_context():
+        first = url_for("static", filename="a.css")
+        (tmp_path / "a.css").write_text("body { color: navy; }")
+        again = [url_for("static", filename="a.css") for _ in range(3)]
+    if development:
+        assert again[0] != first and len(stats) == 4
+    else:
+        assert again == [first] * 3 and len(stats) == 1

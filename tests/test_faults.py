@@ -46,19 +46,56 @@ def failing(app):
     return app
 
 
-# -- saved, not saved, unknown -----------------------------------------------------------------
-
-@pytest.mark.parametrize("htmx", [False, True])
-def test_a_move_that_fails_after_its_commit_says_it_was_saved(failing, client, login,
-                                                             monkeypatch, htmx):
+@pytest.fixture
+def garage(failing, login) -> Project:
+    """An advisor logged in (with the failing app) and a project for them to move, in
+    stage 1 at version ``V``."""
     login("advisor")
     project = factories.project(title="Garage solidaire")
     db.session.commit()
+    return project
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("the answer could not be built")
 
-    monkeypatch.setattr(answers, "changed", broken)
+@pytest.fixture
+def broken(monkeypatch):
+    """``broken(target, name)``: ``target.name`` raises RuntimeError when called."""
+    def replace(target, name: str, message: str = "bug") -> None:
+        def fail(*args, **kwargs):
+            raise RuntimeError(message)
+
+        monkeypatch.setattr(target, name, fail)
+    return replace
+
+
+@pytest.fixture
+def refused(app):
+    """``with refused() as tried:`` every statement the app sends meanwhile fails as a lost
+    connection does (a 503) and is listed in ``tried``. The app answers as in production."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @contextlib.contextmanager
+    def refusing():
+        tried: list[str] = []
+
+        def refuse(conn, cursor, statement, *args):
+            tried.append(statement)
+            raise OperationalError(statement, {}, Exception("unable to open database file"),
+                                   connection_invalidated=True)
+
+        event.listen(db.engine, "before_cursor_execute", refuse)
+        try:
+            yield tried
+        finally:
+            event.remove(db.engine, "before_cursor_execute", refuse)
+    return refusing
+
+
+# -- saved, not saved, unknown -----------------------------------------------------------------
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_move_that_fails_after_its_commit_says_it_was_saved(garage, client, broken, htmx):
+    project = garage
+    broken(answers, "changed", "the answer could not be built")
     response = _move(client, project, htmx=htmx)
     assert response.status_code == 500
     html = response.get_data(as_text=True)
@@ -72,16 +109,10 @@ def test_a_move_that_fails_after_its_commit_says_it_was_saved(failing, client, l
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_a_move_that_fails_before_its_commit_says_nothing_was_saved(failing, client, login,
-                                                                   monkeypatch, htmx):
-    login("advisor")
-    project = factories.project(title="Garage solidaire")
-    db.session.commit()
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("a bug in the service")
-
-    monkeypatch.setattr(board_routes, "move_project", broken)
+def test_a_move_that_fails_before_its_commit_says_nothing_was_saved(garage, client, broken,
+                                                                   htmx):
+    project = garage
+    broken(board_routes, "move_project", "a bug in the service")
     response = _move(client, project, htmx=htmx)
     assert response.status_code == 500
     html = response.get_data(as_text=True)
@@ -105,46 +136,31 @@ def _commit_fails(error: Exception):
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_a_move_whose_commit_fails_says_it_is_unknown_with_a_reload(failing, client, login,
-                                                                   htmx):
-    login("advisor")
-    project = factories.project(title="Garage solidaire")
-    db.session.commit()
+def test_a_move_whose_commit_fails_says_it_is_unknown_with_a_reload(garage, client, htmx):
     with _commit_fails(RuntimeError("connection lost during COMMIT")):
-        response = _move(client, project, htmx=htmx)
+        response = _move(client, garage, htmx=htmx)
     assert response.status_code == 500
     html = response.get_data(as_text=True)
     assert UNKNOWN in html and NOT_SAVED not in html and SAVED not in html
     assert "Reload the page" in html
 
 
-def test_a_commit_lost_with_the_connection_is_a_503_saying_it_is_unknown(failing, client,
-                                                                        login):
-    login("advisor")
-    project = factories.project(title="Garage solidaire")
-    db.session.commit()
+def test_a_commit_lost_with_the_connection_is_a_503_saying_it_is_unknown(garage, client):
     lost = OperationalError("COMMIT", {}, Exception("server closed the connection"),
                             connection_invalidated=True)
     with _commit_fails(lost):
-        response = _move(client, project, htmx=True)
+        response = _move(client, garage, htmx=True)
     assert response.status_code == 503 and response.headers["Retry-After"] == "10"
     assert UNKNOWN in response.get_data(as_text=True)
 
 
 def test_the_session_bookkeeping_commit_before_the_view_is_not_the_users_change(
-        failing, client, login, monkeypatch):
+        garage, client, broken, monkeypatch):
     """The user loader commits "last seen" before the view: a failure in the view still
     says nothing was saved."""
-    login("advisor")
-    project = factories.project(title="Garage solidaire")
-    db.session.commit()
     monkeypatch.setattr("incubator.auth.sessions.TOUCH_EVERY", __import__("datetime").timedelta(0))
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("bug")
-
-    monkeypatch.setattr(board_routes, "move_project", broken)
-    html = _move(client, project, htmx=True).get_data(as_text=True)
+    broken(board_routes, "move_project")
+    html = _move(client, garage, htmx=True).get_data(as_text=True)
     assert NOT_SAVED in html
 
 
@@ -160,16 +176,9 @@ def test_a_page_that_fails_says_to_reload_and_nothing_about_saving(failing, clie
     assert "La page n’a pas pu être affichée" in french
 
 
-def test_the_french_messages_say_the_same(failing, client, login, monkeypatch):
-    login("advisor")
-    project = factories.project(title="Garage solidaire")
-    db.session.commit()
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("bug")
-
-    monkeypatch.setattr(answers, "changed", broken)
-    html = _move(client, project, htmx=True,
+def test_the_french_messages_say_the_same(garage, client, broken):
+    broken(answers, "changed")
+    html = _move(client, garage, htmx=True,
                  headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Votre modification a été enregistrée avant l’erreur" in html
 
@@ -251,42 +260,23 @@ def test_postgresql_refusing_connections_gives_503_everywhere(app):
             db.engine.dispose()
 
 
-def test_the_503_answer_reads_nothing_from_the_database(app, client, login):
+def test_the_503_answer_reads_nothing_from_the_database(refused, client, login):
     """Only the statement that failed was tried: the handler and its template asked the
     database nothing more (no user, no pole settings, no bell)."""
-    app.config["PROPAGATE_EXCEPTIONS"] = False
     login("manager")
-    tried: list[str] = []
-
-    def refuse(conn, cursor, statement, *args):
-        tried.append(statement)
-        raise OperationalError(statement, {}, Exception("unable to open database file"),
-                               connection_invalidated=True)
-
-    event.listen(db.engine, "before_cursor_execute", refuse)
-    try:
+    with refused() as tried:
         for method, path, htmx in KINDS:
             tried.clear()
             response = client.open(path, method=method, htmx=htmx,
                                    data={} if method == "POST" else None)
             assert response.status_code == 503 and len(tried) == 1, (path, tried)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", refuse)
 
 
-def test_the_503_speaks_the_language_the_session_chose(app, client, login):
-    app.config["PROPAGATE_EXCEPTIONS"] = False
+def test_the_503_speaks_the_language_the_session_chose(refused, client, login):
     login("manager")
     client.post("/language", data={"locale": "en"})
-
-    def refuse(conn, cursor, statement, *args):
-        raise OperationalError(statement, {}, Exception("x"), connection_invalidated=True)
-
-    event.listen(db.engine, "before_cursor_execute", refuse)
-    try:
+    with refused():
         html = client.get("/board", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", refuse)
     assert "Service unavailable" in html and 'lang="en"' in html
 
 
@@ -357,6 +347,37 @@ def test_readiness_checks_the_database_and_the_limits_store(app, client, monkeyp
     assert response.json["status"] == "not ready" and response.headers["Retry-After"]
 
 
+def test_readiness_is_never_limited_and_asks_at_most_once_a_second(app, client, monkeypatch):
+    """A load balancer may probe as often as it likes (no 429): each process keeps its
+    answer READY_CACHE_SECONDS, so the probes cost one SELECT 1 a second at most."""
+    from incubator.main import routes as main_routes
+
+    app.config.update(READY_CACHE_SECONDS=1, RATELIMIT_ENABLED=True)
+    clock = [1000.0]
+    monkeypatch.setattr(main_routes, "time", type("Clock", (), {
+        "monotonic": staticmethod(lambda: clock[0])}))
+    selects: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.strip() == "SELECT 1":
+            selects.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        answers = [client.get("/healthz/ready") for _ in range(40)]
+        assert {r.status_code for r in answers} == {200} and len(selects) == 1
+        monkeypatch.setattr(limiter.storage, "check", lambda: False)
+        clock[0] += 0.9  # within the second: the answer kept
+        assert client.get("/healthz/ready").status_code == 200 and len(selects) == 1
+        clock[0] += 0.2  # past it: asked afresh
+        response = client.get("/healthz/ready")
+        assert response.status_code == 503 and len(selects) == 2
+        assert response.json == {"status": "not ready", "database": "ok",
+                                 "limits": "unreachable"}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
 def _kill_other_backends() -> int:
     killer = create_engine(TEST_DATABASE_URL, poolclass=NullPool)
     try:
@@ -418,25 +439,15 @@ def test_readiness_says_not_ready_when_the_redis_limits_store_is_down():
     assert response.json == {"status": "not ready", "database": "ok", "limits": "unreachable"}
 
 
-def test_the_503_log_line_holds_no_forged_line_and_no_password_token(app, client, login,
-                                                                      caplog):
+def test_the_503_log_line_holds_no_forged_line_and_no_password_token(app, refused, client,
+                                                                      login, caplog):
     """The text log (the default outside production) writes the path percent-decoded: a
     ``%0A`` would start a forged line, and a password link's path is its token."""
-    app.config["PROPAGATE_EXCEPTIONS"] = False
     anonymous = app.test_client()
     login("manager")
-
-    def refuse(conn, cursor, statement, *args):
-        raise OperationalError(statement, {}, Exception("x"), connection_invalidated=True)
-
-    event.listen(db.engine, "before_cursor_execute", refuse)
-    try:
-        with caplog.at_level("INFO"):
-            token = anonymous.get("/auth/password/SECRET-TOKEN-42")
-            forged = client.get("/board%0A[2026-12-01] ERROR forged line",
-                                        htmx=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", refuse)
+    with refused(), caplog.at_level("INFO"):
+        token = anonymous.get("/auth/password/SECRET-TOKEN-42")
+        forged = client.get("/board%0A[2026-12-01] ERROR forged line", htmx=True)
     assert token.status_code == 503 and forged.status_code == 503
     messages = [record.getMessage() for record in caplog.records
                 if record.name.startswith("incubator")]

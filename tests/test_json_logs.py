@@ -155,3 +155,70 @@ def test_the_formatter_keeps_secrets_out_of_extra_fields():
     line = json.loads(JsonFormatter().format(record))
     assert line["status"] == 200 and "password" not in line
     assert line["request_id"] is None and "path" not in line
+
+
+# gunicorn's own lines (gunicorn.conf.py's JsonLogger) ------------------------------------------
+
+
+@pytest.fixture
+def gunicorn_conf(monkeypatch):
+    """gunicorn.conf.py read as gunicorn reads it, with INCUBATOR_LOG_FORMAT as given; its
+    names (``logger_class``…). gunicorn's loggers are left as they were."""
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.setenv("INCUBATOR_ENV", "production")
+    loggers = [logging.getLogger("gunicorn.error"), logging.getLogger("gunicorn.access")]
+    before = [list(log.handlers) for log in loggers]
+
+    def read(log_format: str | None) -> dict:
+        if log_format is None:
+            monkeypatch.delenv("INCUBATOR_LOG_FORMAT", raising=False)
+        else:
+            monkeypatch.setenv("INCUBATOR_LOG_FORMAT", log_format)
+        return runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+
+    yield read
+    for log, handlers in zip(loggers, before, strict=True):
+        log.handlers[:] = handlers
+
+
+@pytest.mark.parametrize("log_format", [None, "json", "JSON"])
+def test_gunicorns_own_lines_are_json_when_the_app_logs_json(gunicorn_conf, capsys, log_format):
+    from gunicorn.config import Config
+
+    logger_class = gunicorn_conf(log_format)["logger_class"]
+    cfg = Config()
+    cfg.set("accesslog", "-")  # on here only to see its format; off in the README's set-up
+    gunicorn_logger = logger_class(cfg)
+    gunicorn_logger.info("Booting worker with pid: %s", 4242)
+    gunicorn_logger.error("Worker (pid:%s) was sent SIGKILL!", 4242)
+    [booted, killed] = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert booted["logger"] == "gunicorn.error" and booted["level"] == "INFO"
+    assert booted["message"] == "Booting worker with pid: 4242" and "time" in booted
+    assert killed["level"] == "ERROR" and killed["request_id"] is None
+    [access] = [h for h in logging.getLogger("gunicorn.access").handlers
+                if getattr(h, "_gunicorn", False)]
+    assert isinstance(access.formatter, JsonFormatter)
+
+
+def test_gunicorns_own_lines_stay_text_with_text_logs(gunicorn_conf):
+    assert "logger_class" not in gunicorn_conf("text")
+
+
+def test_a_real_gunicorn_writes_its_lines_as_json(tmp_path):
+    """gunicorn reads the class from gunicorn.conf.py: every line it writes while booting
+    and stopping is a JSON object (bench.common.serve runs it as the README does)."""
+    from bench.common import serve
+
+    env = {"INCUBATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'logs.db'}",
+           "INCUBATOR_INSTANCE_PATH": str(tmp_path), "INCUBATOR_LOG_FORMAT": "json"}
+    with tmp_path.joinpath("gunicorn.log").open("w+b") as log:
+        with serve(env, workers=1, log=log, log_level="info"):
+            pass
+        log.seek(0)
+        lines = log.read().decode().splitlines()
+    entries = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+    messages = [e["message"] for e in entries if e["logger"] == "gunicorn.error"]
+    assert any(m.startswith("Starting gunicorn") for m in messages), lines
+    assert any(m.startswith("Booting worker with pid") for m in messages), lines

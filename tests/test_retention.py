@@ -17,6 +17,7 @@ from incubator.models import (
     AppendOnlyError,
     EmailChange,
     Erasure,
+    Job,
     LoginFailure,
     Notification,
     OutgoingMail,
@@ -282,10 +283,37 @@ def test_read_notifications_and_sent_mails_are_deleted_exactly_at_their_limit(ap
     db.session.commit()
 
     assert report.counts["notifications"] == {"notifications": 1}
-    assert report.counts["mails"] == {"mails": 2}
+    assert report.counts["mails"] == {"mails": 2, "failed_jobs": 0}
     assert _count(Notification) == 2 and _count(Notification, Notification.read_at.is_(None)) == 1
     assert set(db.session.scalars(select(OutgoingMail.subject))) == {
         "Récent", "En attente", "Abandonné récemment"}
+
+
+def test_jobs_the_worker_gave_up_on_go_with_the_mails_setting(app, clock):
+    """A failed job (its payload may hold an address typed for a password reset) is kept as
+    long as a sent mail, from its failure; a job still due or being retried stays."""
+    limit = _limit(3)
+    old = limit - timedelta(days=400)
+    db.session.add_all([
+        Job(kind="password_reset", payload={"email": "a@example.org"}, attempts=6,
+            created_at=old, failed_at=limit),
+        Job(kind="password_reset", payload={"email": "b@example.org"}, attempts=6,
+            created_at=old, failed_at=limit + DAY),
+        Job(kind="password_reset", payload={"email": "c@example.org"}, attempts=3,
+            created_at=old, next_attempt_at=limit),
+    ])
+    db.session.commit()
+
+    dry = retention.purge(dry_run=True)
+    assert dry.counts["mails"]["failed_jobs"] == 1 and _count(Job) == 3
+    report = retention.purge()
+    db.session.commit()
+
+    assert report.counts["mails"]["failed_jobs"] == 1
+    assert sorted(job.payload["email"] for job in db.session.scalars(select(Job))) == [
+        "b@example.org", "c@example.org"]
+    assert any(line.startswith("  mails: mails 0, failed jobs 1 ")
+               for line in retention.report_lines(report))
 
 
 def test_the_security_log_file_loses_its_lines_past_the_limit(app, clock, tmp_path):

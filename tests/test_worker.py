@@ -9,6 +9,7 @@ mails go to the outbox folder (no mail server) or to a local socket that never a
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,7 +24,7 @@ import pytest
 from sqlalchemy import func, select
 
 from incubator import config as settings
-from incubator import create_app, jobs, mail
+from incubator import create_app, jobs, mail, outbox
 from incubator.extensions import db
 from incubator.models import Job, OutgoingMail, Role, utcnow
 from incubator.worker import run_pending
@@ -86,6 +87,46 @@ def test_a_stopping_worker_gives_back_what_it_has_not_started(app):
     rows = db.session.execute(select(OutgoingMail.attempts, OutgoingMail.claimed_at)
                               .where(OutgoingMail.sent_at.is_(None))).all()
     assert rows == [(0, None), (0, None)]
+
+
+class _Died(BaseException):
+    """The worker process dying (SIGKILL) at that line: nothing after it runs."""
+
+
+def test_a_job_killed_after_its_commit_is_not_run_again(app, monkeypatch):
+    """The job's deletion is in its handler's commit: a worker dying right after that
+    commit leaves no job to run a second time (no second password link)."""
+    def queue_then_die(email: str) -> None:
+        outbox.queue_mail(email, "Un lien", "…", secret=True)
+        db.session.commit()
+        raise _Died
+
+    monkeypatch.setitem(jobs._handlers, "queue_then_die", queue_then_die)
+    with app.test_request_context():
+        jobs.enqueue("queue_then_die", email="lea@example.org")
+    db.session.commit()
+    [job_id] = jobs.claim(Job, 10)
+    with pytest.raises(_Died):
+        jobs.run_job(job_id)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+    assert db.session.scalar(select(func.count()).select_from(OutgoingMail)) == 1
+
+
+def test_a_failing_job_keeps_its_row_and_none_of_its_work(app, monkeypatch):
+    def queue_then_fail(email: str) -> None:
+        outbox.queue_mail(email, "Un lien", "…", secret=True)
+        raise RuntimeError("broken")
+
+    monkeypatch.setitem(jobs._handlers, "queue_then_fail", queue_then_fail)
+    with app.test_request_context():
+        jobs.enqueue("queue_then_fail", email="lea@example.org")
+    db.session.commit()
+    [job_id] = jobs.claim(Job, 10)
+    assert jobs.run_job(job_id) is False
+    job = db.session.get(Job, job_id)
+    assert job is not None and job.last_error == "RuntimeError: broken"
+    assert db.session.scalar(select(func.count()).select_from(OutgoingMail)) == 0
 
 
 def test_an_unknown_job_kind_is_refused_when_queued(app):
@@ -302,6 +343,15 @@ def test_managers_see_failed_and_delayed_work_but_never_a_body_nor_a_payload(cli
     assert "lea@example.org" in html and "Votre lien" in html and "Connection refused" in html
     assert "base en panne" in html and "6 / 6" in html and "2 / 6" in html
     assert "SECRET-TOKEN" not in html and "typed@example.org" not in html
+    # Both tables: six headed columns; each row its two own cells, then attempts, last
+    # error, state and a "Retry now" button named for its row.
+    for table, label in (("outbox-mails", "Retry now the mail to lea@example.org"),
+                         ("outbox-jobs", "Retry now the job queued")):
+        part = html[html.index(f'id="{table}"'):]
+        part = part[:part.index("</table>")]
+        assert part.count('<th scope="col">') == 6
+        [row] = re.findall(r"<tr id=\"[^\"]+\">(.*?)</tr>", part, re.S)
+        assert row.count("<td>") == 6 and f'aria-label="{label}' in row
     fragment = client.get("/admin/outbox", htmx=True)
     assert fragment.get_data(as_text=True).lstrip().startswith('<section id="outbox-problems"')
     assert "HX-Request" in fragment.headers.get("Vary", "")

@@ -3,6 +3,8 @@ health checks (liveness /healthz, readiness /healthz/ready)."""
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     Response,
     abort,
@@ -91,7 +93,29 @@ def ready():
     """Readiness: may this instance get traffic? 200 when ``SELECT 1`` answers (PostgreSQL:
     within its connect and 2 s statement timeouts) and the rate-limit store answers (Redis
     when ``RATELIMIT_STORAGE_URI`` is ``redis://``: without it every login would fail);
-    else 503 with ``Retry-After`` and what is not ready, as JSON. No session, no cookie."""
+    else 503 with ``Retry-After`` and what is not ready, as JSON (``ok``/``unreachable`` per
+    check, never an error's text). No session, no cookie.
+
+    Never rate-limited: a load balancer probing every second from one address must not be
+    refused (it would take the instance out). Instead the answer is kept
+    ``READY_CACHE_SECONDS`` (1 s) in each process: however often and by whomever it is
+    asked, it costs at most one ``SELECT 1`` and one store check a second per worker."""
+    checks = _readiness()
+    if any(value != "ok" for value in checks.values()):
+        response = jsonify(status="not ready", **checks)
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return jsonify(status="ok", **checks)
+
+
+def _readiness() -> dict[str, str]:
+    """The checks of ``ready``, from this process's last answer if it is younger than
+    ``READY_CACHE_SECONDS``."""
+    kept = current_app.extensions.setdefault("readiness", {})
+    now = time.monotonic()
+    if kept.get("until", 0.0) > now:
+        return kept["checks"]
     checks = {"database": "ok", "limits": "ok"}
     try:
         check_ready()
@@ -106,9 +130,6 @@ def ready():
         current_app.logger.warning("Readiness: rate-limit store not ready: %s",
                                    type(error).__name__)
         checks["limits"] = "unreachable"
-    if any(value != "ok" for value in checks.values()):
-        response = jsonify(status="not ready", **checks)
-        response.status_code = 503
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
-    return jsonify(status="ok", **checks)
+    kept.update(checks=checks,
+                until=now + float(current_app.config.get("READY_CACHE_SECONDS", 1.0)))
+    return checks

@@ -41,6 +41,7 @@ from ..models import (
     RETENTION_KINDS,
     EmailChange,
     Erasure,
+    Job,
     LoginFailure,
     Notification,
     OutgoingMail,
@@ -408,9 +409,12 @@ def purge(dry_run: bool = False, at: datetime | None = None) -> PurgeReport:
 
     _apply(report, "notifications", "notifications", Notification,
            Notification.read_at <= limits["notifications"])
-    # A mail the worker gave up on (issue 15) is kept as long as a sent one.
+    # A mail the worker gave up on (issue 15) is kept as long as a sent one, and so is a
+    # job it gave up on (its payload may hold an address typed for a password reset): both
+    # counted from their ``failed_at``. Jobs due or being retried stay, like unsent mails.
     _apply(report, "mails", "mails", OutgoingMail, or_(
         OutgoingMail.sent_at <= limits["mails"], OutgoingMail.failed_at <= limits["mails"]))
+    _apply(report, "mails", "failed_jobs", Job, Job.failed_at <= limits["mails"])
     _purge_security_log(report, limits["security_log"])
 
     if not dry_run:
