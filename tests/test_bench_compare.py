@@ -62,3 +62,21 @@ def test_ratios_are_medians_over_rounds_checked_against_the_issue_targets():
     assert result["verdict"] == {"board_ms": "PASS", "rps": "PASS", "move_ms": "PASS"}
     result = summarise(1000, rounds)
     assert result["verdict"] == {"board_ms": "MISS", "all_cards_ms": "MISS", "move_ms": "PASS"}
+
+
+def test_no_request_finished_on_either_side_is_no_ratio_and_no_verdict():
+    # wrk's --seconds 1 on a busy machine: neither side finished a request (0/s each).
+    rounds = [{"Incubateur": _side(10, 0, 1), "Kanboard": _side(30, 0, 40)}]
+    result = summarise(100, rounds)
+    assert result["ratio"]["rps"] is None
+    assert result["verdict"]["rps"] == "n/a"
+    assert result["verdict"]["board_ms"] == "PASS"
+
+
+def test_incubateur_takes_the_port_it_is_given():
+    from bench.compare import parse_args
+
+    args = parse_args(["--kanboard-project", "100=1", "--kanboard-cookie", "KB_SID=x",
+                       "--port", "18741"])
+    assert args.port == 18741
+    assert parse_args(["--kanboard-project", "100=1", "--kanboard-cookie", "x"]).port == 0

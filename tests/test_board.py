@@ -306,3 +306,35 @@ def test_board_is_for_staff_only(client, login):
     login("holder")
     for url in ("/board", "/board/changes", "/board/closed", "/board/stages/1"):
         assert client.get(url).status_code == 403, url
+
+
+def test_the_search_finds_its_words_in_any_order_in_the_text_and_the_holders_names(client,
+                                                                                    login):
+    login("advisor")
+    marion = factories.user(name="Marion Guérin", email="marion@exemple.fr")
+    factories.project(title="Épicerie solidaire", holders=[marion])
+    factories.project(title="Épicerie de la gare")
+    factories.project(title="Recyclerie")
+    db.session.commit()
+    for q, found in [("Guérin Marion", {"Épicerie solidaire"}),
+                     ("marion guerin", {"Épicerie solidaire"}),
+                     ("épicerie GUÉRIN", {"Épicerie solidaire"}),
+                     ("epicerie", {"Épicerie solidaire", "Épicerie de la gare"}),
+                     ("gare de la épicerie", {"Épicerie de la gare"}),
+                     ("guerin recyclerie", set())]:
+        for htmx in (False, True):
+            html = client.get("/board", query_string={"q": q}, htmx=htmx).get_data(as_text=True)
+            shown = {t for t in ("Épicerie solidaire", "Épicerie de la gare", "Recyclerie")
+                     if f"{t}<" in html}
+            assert shown == found, (q, htmx, shown)
+
+
+def test_a_search_of_many_words_is_one_phrase():
+    from incubator.board.queries import SEARCH_WORDS, search_words
+
+    assert search_words("") == [] and search_words("  ") == []
+    assert search_words("Guérin Marion") == ["guerin", "marion"]
+    assert search_words("la ferme de Kerlann") == ["ferme", "kerlann"]
+    assert search_words("la") == ["la"]
+    many = " ".join(f"mot{i}" for i in range(SEARCH_WORDS + 1))
+    assert search_words(many) == [many]

@@ -83,15 +83,15 @@ class BoardFilters:
             conditions.append(Project.theme_id == self.theme)
         if self.commune:
             conditions.append(Project.commune_key == search_key(self.commune))
-        if self.q:
+        for words in search_words(self.q):
             # An uncorrelated set, not a correlated EXISTS: inside column_stats' per-row CASE,
             # PostgreSQL ran the EXISTS once per active project (68 against 23 ms at 5,500,
             # docs/performance.md "Regional scale").
             holder_match = Project.id.in_(
                 select(ProjectHolder.project_id)
                 .join(User, User.id == ProjectHolder.user_id)
-                .where(like_key(User.name_key, self.q)))
-            conditions.append(or_(like_key(Project.search_text, self.q), holder_match))
+                .where(like_key(User.name_key, words)))
+            conditions.append(or_(like_key(Project.search_text, words), holder_match))
         if self.mentor:
             conditions.append(exists().where(
                 Mentorship.project_id == Project.id, Mentorship.organisation_id == self.mentor,
@@ -99,6 +99,23 @@ class BoardFilters:
         if self.cohort:
             conditions.append(in_cohorts([self.cohort]))
         return conditions
+
+
+#: Beyond this many words, the search is one phrase again (each word costs a LIKE on the
+#: projects and one on the holders' names).
+SEARCH_WORDS = 4
+
+
+def search_words(q: str) -> list[str]:
+    """The board search's words, each to be found in a project's text or in one of its
+    holders' names, in any order: « Guérin Marion » finds Marion Guérin's projects,
+    « épicerie guérin » her grocery. Words of one or two letters (« de », « la ») are left
+    out when a longer one is there; more than SEARCH_WORDS words: the whole search as one
+    phrase, as before. Empty search: no word."""
+    words = search_key(q).split()
+    longer = [word for word in words if len(word) > 2]
+    words = longer or words
+    return words if len(words) <= SEARCH_WORDS else [search_key(q)] if words else []
 
 
 def _on_board(*stage_ids: int) -> list:

@@ -121,3 +121,35 @@ def test_filter_forms_of_several_fields_stack_at_375_px(page: Page, live_server,
     assert layout["widest"] >= layout["form"] * 0.95, layout
     assert layout["buttonLines"] <= 1, layout
     assert _page_width(page) <= WIDTH, page.evaluate(OVERFLOWING, WIDTH)
+
+
+# A card's visually hidden text (the mentor mark's « — Parrainé par … ») is placed absolutely:
+# without a positioned board its containing block was the page, and the cards of the columns
+# beyond the screen widened the whole page to 556 px on the demo data (the board's columns
+# must scroll inside the board only).
+def test_the_board_with_mentored_cards_scrolls_only_inside_itself_at_375_px(
+        page: Page, live_server, live_app):
+    from datetime import date
+
+    from incubator.members.services import create_organisation
+    from incubator.models import Mentorship
+
+    with live_app.app_context():
+        factories.user(role="manager", email="claire@cades.example", name="Claire Rouxel")
+        organisation = create_organisation(
+            None, name="Coopérative Oust et Vilaine Énergies renouvelables", family="cooperative",
+            commune="Redon", commune_insee="35236", mentoring_capacity=9, is_member=True,
+            contacts=())
+        for position in (1, 2, 3, 4, 5):
+            project = factories.project(title=f"Projet parrainé {position}",
+                                        stage_position=position)
+            db.session.add(Mentorship(project_id=project.id, organisation_id=organisation.id,
+                                      role="sponsor", started_on=date(2025, 1, 6)))
+        db.session.commit()
+    log_in(page, live_server, "claire@cades.example")
+    for path in ("/board", "/board?show=all"):
+        page.goto(live_server + path)
+        page.wait_for_load_state("load")
+        assert page.locator(".board .mentor-mark").count() == 5
+        assert page.evaluate("() => document.getElementById('board').scrollWidth") > WIDTH
+        assert _page_width(page) <= WIDTH, page.evaluate(OVERFLOWING, WIDTH)
