@@ -2,9 +2,12 @@
 
 A changed file gets a new URL, so caches may keep a versioned one for a year: nginx serves
 ``/static/…?v=…`` as ``immutable`` (deploy/nginx/incubator.conf; docs/deployment.md). The
-version is the first 12 hex digits of the file's SHA-256, computed once per file content
-(the cache key holds its modification time and size, so an edited file in development gets
-a new version at once). A file that does not exist gets no version (Flask then answers 404).
+version is the first 12 hex digits of the file's SHA-256. Outside debug mode it is computed
+once per file and process (a deployment restarts the processes; a page names 5 to 7 static
+files, and an ``os.stat`` for each at every request was measurable: docs/performance.md,
+"Per-request costs"). In debug mode the file is looked at again at each URL built, and
+hashed again when its modification time or size changed, so an edited file gets a new
+version at once. A file that does not exist gets no version (Flask then answers 404).
 """
 
 from __future__ import annotations
@@ -41,12 +44,26 @@ def static_version(folder: str, filename: str) -> str | None:
     return version
 
 
+# Versions kept per process outside debug mode: at most this many file names (they come
+# from templates, but a name built from a request must not grow the dict without end).
+KEPT_VERSIONS = 1024
+
+
 def register_assets(app: Flask) -> None:
     """``url_for('static', filename=…)`` adds ``v=<version>``."""
+    kept: dict[str, str | None] = {}
 
     @app.url_defaults
     def _static_version(endpoint: str, values: dict[str, Any]) -> None:
         if endpoint == "static" and "v" not in values and "filename" in values:
-            version = static_version(app.static_folder, values["filename"])
+            filename = values["filename"]
+            if app.debug:
+                version = static_version(app.static_folder, filename)
+            elif filename in kept:
+                version = kept[filename]
+            else:
+                version = static_version(app.static_folder, filename)
+                if len(kept) < KEPT_VERSIONS:
+                    kept[filename] = version
             if version is not None:
                 values["v"] = version

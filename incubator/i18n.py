@@ -16,15 +16,20 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel import dates
+from babel.support import NullTranslations
 from flask import Flask, current_app, g, request, session
 from flask_babel import (
     format_currency,
     format_decimal,
     get_locale,
     get_timezone,
+    get_translations,
     to_user_timezone,
 )
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 
 def select_locale() -> str:
@@ -152,7 +157,97 @@ def de(name: str) -> str:
     return f"d’{name}" if _elides(name.strip()) else f"de {name}"
 
 
+# -- translations in templates ------------------------------------------------------------
+#
+# A page calls ``_()`` 50 to 70 times (the layout alone about 50). Flask-Babel's Jinja
+# callables look the translations up again at each call (domain, locale, ``str(locale)``, a
+# dict), and Jinja's wrapper then formats the text with ``%`` as Markup: about 30 µs a call
+# on the loaded test machine, 1.5 to 2 ms a page (docs/performance.md, "Per-request costs").
+# Below, the request's translations are looked up once, and a text without variables is
+# formatted once per process and language.
+
+MEMO_LIMIT = 4096  # formatted texts kept per language: the templates hold about 1,500
+
+
+def current_translations() -> NullTranslations:
+    """Flask-Babel's translations for the locale in force, as ``flask_babel.get_translations``
+    returns them, kept on Flask-Babel's per-request namespace (``g._flask_babel``) with the
+    locale and domain objects they were found for: ``force_locale`` and ``refresh``, which
+    replace or remove those objects, make the next call look again."""
+    if not g:  # no app context: what Flask-Babel gives there
+        return get_translations()
+    space = g.get("_flask_babel")
+    if space is not None:
+        kept = getattr(space, "incubator_translations", None)
+        locale = getattr(space, "babel_locale", None)
+        if (kept is not None and locale is not None and kept[0] is locale
+                and kept[1] is getattr(space, "babel_domain", None)):
+            return kept[2]
+    translations = get_translations()
+    space = g.get("_flask_babel")
+    if space is not None and getattr(space, "babel_locale", None) is not None:
+        space.incubator_translations = (space.babel_locale,
+                                        getattr(space, "babel_domain", None), translations)
+    return translations
+
+
+@pass_context
+def template_gettext(context: Context, string: str, /, **variables: object) -> str:
+    """Jinja's newstyle ``gettext`` (``_()``, ``{% trans %}``), with the same result: the
+    translation, as Markup when autoescaping, formatted with ``variables`` (always, so
+    ``%%`` reads ``%``). A text without variables is formatted once per language and
+    autoescape mode: the result (an immutable str or Markup) is kept on the translations."""
+    translations = current_translations()
+    autoescape = context.eval_ctx.autoescape
+    memo = None
+    if not variables:
+        memo = translations.__dict__.get("incubator_formatted")
+        if memo is None:
+            memo = translations.incubator_formatted = {}  # type: ignore[attr-defined]
+        found = memo.get((string, autoescape))
+        if found is not None:
+            return found
+    text = translations.ugettext(string)
+    result = (Markup(text) if autoescape else text) % variables
+    if memo is not None and len(memo) < MEMO_LIMIT:
+        memo[string, autoescape] = result
+    return result
+
+
+@pass_context
+def template_ngettext(context: Context, singular: str, plural: str, num: int, /,
+                      **variables: object) -> str:
+    """Jinja's newstyle ``ngettext``: ``num`` is also a variable of the text."""
+    variables.setdefault("num", num)
+    text = current_translations().ungettext(singular, plural, num)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+
+@pass_context
+def template_pgettext(context: Context, string_context: str, string: str, /,
+                      **variables: object) -> str:
+    """Jinja's newstyle ``pgettext``: ``context`` is also a variable of the text."""
+    variables.setdefault("context", string_context)
+    text = current_translations().upgettext(string_context, string)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+
+@pass_context
+def template_npgettext(context: Context, string_context: str, singular: str, plural: str,
+                       num: int, /, **variables: object) -> str:
+    """Jinja's newstyle ``npgettext``: ``context`` and ``num`` are variables of the text."""
+    variables.setdefault("context", string_context)
+    variables.setdefault("num", num)
+    text = current_translations().unpgettext(string_context, singular, plural, num)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+
 def register_i18n(app: Flask) -> None:
+    # After Flask-Babel's init_app, which installed its own callables under these names.
+    app.jinja_env.globals.update(
+        gettext=template_gettext, ngettext=template_ngettext, pgettext=template_pgettext,
+        npgettext=template_npgettext,
+    )
     app.jinja_env.filters.update(
         date_long=date_long, date_short=date_short, datetime_long=datetime_long,
         datetime_short=datetime_short, money=_money, number=_number
