@@ -29,7 +29,6 @@ from flask_babel import (
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
 
 
 def select_locale() -> str:
@@ -166,7 +165,7 @@ def de(name: str) -> str:
 # Below, the request's translations are looked up once, and a text without variables is
 # formatted once per process and language.
 
-MEMO_LIMIT = 4096  # formatted texts kept per language: the templates hold about 1,500
+MEMO_LIMIT = 4096  # formatted texts kept per language: the catalogue holds about 2,400
 
 
 def current_translations() -> NullTranslations:
@@ -191,63 +190,42 @@ def current_translations() -> NullTranslations:
     return translations
 
 
-@pass_context
-def template_gettext(context: Context, string: str, /, **variables: object) -> str:
-    """Jinja's newstyle ``gettext`` (``_()``, ``{% trans %}``), with the same result: the
-    translation, as Markup when autoescaping, formatted with ``variables`` (always, so
-    ``%%`` reads ``%``). A text without variables is formatted once per language and
-    autoescape mode: the result (an immutable str or Markup) is kept on the translations."""
-    translations = current_translations()
-    autoescape = context.eval_ctx.autoescape
-    memo = None
-    if not variables:
+def _install_template_gettext(app: Flask) -> None:
+    """Jinja's own newstyle callables (``_()``, ``ngettext``, ``pgettext``, ``npgettext``,
+    ``{% trans %}``: the translation, Markup when autoescaping, formatted with its variables)
+    over ``current_translations``, in place of Flask-Babel's; and ``_()`` without variables
+    answered from a memo kept on the translations (per language and autoescape mode: the
+    result, a str or Markup, never changes)."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: current_translations().ugettext(s),
+        ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: current_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    jinja_gettext = app.jinja_env.globals["gettext"]
+
+    @pass_context
+    def gettext(context: Context, string: str, /, **variables: object) -> str:
+        if variables:
+            return jinja_gettext(context, string, **variables)
+        translations = current_translations()
         memo = translations.__dict__.get("incubator_formatted")
         if memo is None:
             memo = translations.incubator_formatted = {}  # type: ignore[attr-defined]
-        found = memo.get((string, autoescape))
-        if found is not None:
-            return found
-    text = translations.ugettext(string)
-    result = (Markup(text) if autoescape else text) % variables
-    if memo is not None and len(memo) < MEMO_LIMIT:
-        memo[string, autoescape] = result
-    return result
+        key = (string, context.eval_ctx.autoescape)
+        found = memo.get(key)
+        if found is None:
+            found = jinja_gettext(context, string)
+            if len(memo) < MEMO_LIMIT:
+                memo[key] = found
+        return found
 
-
-@pass_context
-def template_ngettext(context: Context, singular: str, plural: str, num: int, /,
-                      **variables: object) -> str:
-    """Jinja's newstyle ``ngettext``: ``num`` is also a variable of the text."""
-    variables.setdefault("num", num)
-    text = current_translations().ungettext(singular, plural, num)
-    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
-
-
-@pass_context
-def template_pgettext(context: Context, string_context: str, string: str, /,
-                      **variables: object) -> str:
-    """Jinja's newstyle ``pgettext``: ``context`` is also a variable of the text."""
-    variables.setdefault("context", string_context)
-    text = current_translations().upgettext(string_context, string)
-    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
-
-
-@pass_context
-def template_npgettext(context: Context, string_context: str, singular: str, plural: str,
-                       num: int, /, **variables: object) -> str:
-    """Jinja's newstyle ``npgettext``: ``context`` and ``num`` are variables of the text."""
-    variables.setdefault("context", string_context)
-    variables.setdefault("num", num)
-    text = current_translations().unpgettext(string_context, singular, plural, num)
-    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+    app.jinja_env.globals["gettext"] = gettext
 
 
 def register_i18n(app: Flask) -> None:
-    # After Flask-Babel's init_app, which installed its own callables under these names.
-    app.jinja_env.globals.update(
-        gettext=template_gettext, ngettext=template_ngettext, pgettext=template_pgettext,
-        npgettext=template_npgettext,
-    )
+    _install_template_gettext(app)  # after Flask-Babel's init_app, which installed its own
     app.jinja_env.filters.update(
         date_long=date_long, date_short=date_short, datetime_long=datetime_long,
         datetime_short=datetime_short, money=_money, number=_number
