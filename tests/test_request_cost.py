@@ -5,14 +5,14 @@ once per request with the same text as Jinja's own callables give."""
 
 from __future__ import annotations
 
+from flask import render_template_string
+from flask_babel import force_locale, get_translations, refresh
 from jinja2.ext import (
     _make_new_gettext,
     _make_new_ngettext,
     _make_new_npgettext,
     _make_new_pgettext,
 )
-from flask import render_template_string
-from flask_babel import force_locale, get_translations, refresh
 
 import incubator.assets
 
