@@ -16,15 +16,19 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel import dates
+from babel.support import NullTranslations
 from flask import Flask, current_app, g, request, session
 from flask_babel import (
     format_currency,
     format_decimal,
     get_locale,
     get_timezone,
+    get_translations,
     to_user_timezone,
 )
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 
 def select_locale() -> str:
@@ -152,7 +156,76 @@ def de(name: str) -> str:
     return f"d’{name}" if _elides(name.strip()) else f"de {name}"
 
 
+# -- translations in templates ------------------------------------------------------------
+#
+# A page calls ``_()`` 50 to 70 times (the layout alone about 50). Flask-Babel's Jinja
+# callables look the translations up again at each call (domain, locale, ``str(locale)``, a
+# dict), and Jinja's wrapper then formats the text with ``%`` as Markup: about 30 µs a call
+# on the loaded test machine, 1.5 to 2 ms a page (docs/performance.md, "Per-request costs").
+# Below, the request's translations are looked up once, and a text without variables is
+# formatted once per process and language.
+
+MEMO_LIMIT = 4096  # formatted texts kept per language: the catalogue holds about 2,400
+
+
+def current_translations() -> NullTranslations:
+    """Flask-Babel's translations for the locale in force, as ``flask_babel.get_translations``
+    returns them, kept on Flask-Babel's per-request namespace (``g._flask_babel``) with the
+    locale and domain objects they were found for: ``force_locale`` and ``refresh``, which
+    replace or remove those objects, make the next call look again."""
+    if not g:  # no app context: what Flask-Babel gives there
+        return get_translations()
+    space = g.get("_flask_babel")
+    if space is not None:
+        kept = getattr(space, "incubator_translations", None)
+        locale = getattr(space, "babel_locale", None)
+        if (kept is not None and locale is not None and kept[0] is locale
+                and kept[1] is getattr(space, "babel_domain", None)):
+            return kept[2]
+    translations = get_translations()
+    space = g.get("_flask_babel")
+    if space is not None and getattr(space, "babel_locale", None) is not None:
+        space.incubator_translations = (space.babel_locale,
+                                        getattr(space, "babel_domain", None), translations)
+    return translations
+
+
+def _install_template_gettext(app: Flask) -> None:
+    """Jinja's own newstyle callables (``_()``, ``ngettext``, ``pgettext``, ``npgettext``,
+    ``{% trans %}``: the translation, Markup when autoescaping, formatted with its variables)
+    over ``current_translations``, in place of Flask-Babel's; and ``_()`` without variables
+    answered from a memo kept on the translations (per language and autoescape mode: the
+    result, a str or Markup, never changes)."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: current_translations().ugettext(s),
+        ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: current_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    jinja_gettext = app.jinja_env.globals["gettext"]
+
+    @pass_context
+    def gettext(context: Context, string: str, /, **variables: object) -> str:
+        if variables:
+            return jinja_gettext(context, string, **variables)
+        translations = current_translations()
+        memo = translations.__dict__.get("incubator_formatted")
+        if memo is None:
+            memo = translations.incubator_formatted = {}  # type: ignore[attr-defined]
+        key = (string, context.eval_ctx.autoescape)
+        found = memo.get(key)
+        if found is None:
+            found = jinja_gettext(context, string)
+            if len(memo) < MEMO_LIMIT:
+                memo[key] = found
+        return found
+
+    app.jinja_env.globals["gettext"] = gettext
+
+
 def register_i18n(app: Flask) -> None:
+    _install_template_gettext(app)  # after Flask-Babel's init_app, which installed its own
     app.jinja_env.filters.update(
         date_long=date_long, date_short=date_short, datetime_long=datetime_long,
         datetime_short=datetime_short, money=_money, number=_number

@@ -55,17 +55,19 @@ def configured_pole() -> Pole:
     )
 
 
-_COLUMNS = (PoleSettings.version, PoleSettings.name, PoleSettings.short_name,
-            PoleSettings.territory, PoleSettings.contact_email, PoleSettings.postal_address,
-            PoleSettings.time_zone, PoleSettings.logo_sha256, PoleSettings.updated_at,
-            PoleSettings.updated_by_id)
+# Built once: every page's layout reads it (see auth/sessions.py's _SESSION_WITH_USER).
+_SETTINGS = select(
+    PoleSettings.version, PoleSettings.name, PoleSettings.short_name, PoleSettings.territory,
+    PoleSettings.contact_email, PoleSettings.postal_address, PoleSettings.time_zone,
+    PoleSettings.logo_sha256, PoleSettings.updated_at, PoleSettings.updated_by_id,
+).where(PoleSettings.id == 1)
 
 
 def _read() -> Pole:
     if g.get("database_unavailable"):  # errors.py: the 503 answer reads no database
         return configured_pole()
     try:
-        row = db.session.execute(select(*_COLUMNS).where(PoleSettings.id == 1)).one_or_none()
+        row = db.session.execute(_SETTINGS).one_or_none()
     except SQLAlchemyError:
         # An error page after a failed transaction still shows a layout: the configuration's.
         current_app.logger.warning("The pole's settings could not be read: configuration used")

@@ -31,22 +31,37 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Headers every answer gets unless its view set its own (a logo's stricter CSP, an export's
+# Cache-Control): added in one pass over the response's headers, not one search each
+# (docs/performance.md, "Per-request costs").
+HARDENING = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+# Pages may carry personal data: never keep them in a cache.
+PAGE_HARDENING = (*HARDENING, ("Cache-Control", "no-store"))
+HTTPS_HARDENING = (("Strict-Transport-Security", "max-age=31536000"),)
+
+
 def _harden(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.endpoint != "static":
-        # Pages may carry personal data: never keep them in a cache.
-        headers.setdefault("Cache-Control", "no-store")
+    present = {name.lower() for name, _value in headers.items()}
+    page = request.endpoint != "static"
+    wanted = PAGE_HARDENING if page else HARDENING
+    if request.is_secure:
+        wanted = (*wanted, *HTTPS_HARDENING)
+    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
+    if page:
         # Any page may answer htmx with a fragment (or an error fragment, or HX-Redirect):
         # a cache between must never give one to a browser that asked for the other.
-        response.vary.add("HX-Request")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if "vary" in present:
+            response.vary.add("HX-Request")
+        else:
+            headers["Vary"] = "HX-Request"
     return response
 
 

@@ -189,7 +189,6 @@ def test_static_versions_are_computed_once_per_process_unless_templates_reload(
     """No os.stat per static URL per request in production; development sees an edit."""
     from incubator import assets
 
-    monkeypatch.setattr(assets, "_settled", {})
     (tmp_path / "a.css").write_text("body { color: black }")
     app = Flask(__name__, static_folder=str(tmp_path))
     app.config["TEMPLATES_AUTO_RELOAD"] = development

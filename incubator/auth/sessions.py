@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, bindparam, delete, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -108,13 +108,22 @@ def _is_background() -> bool:
     return request.endpoint in BACKGROUND_ENDPOINTS
 
 
+# The session row and its user in one statement, built once: SQLAlchemy keeps its compiled
+# SQL, but building the statement (and its cache key) at each request cost as much as
+# running it (docs/performance.md, "Per-request costs").
+_SESSION_WITH_USER = (select(UserSession).options(joinedload(UserSession.user))
+                      .where(UserSession.id == bindparam("row_id")))
+
+
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's user loader: the user of a valid, open session, else None."""
+    """Flask-Login's user loader: the user of a valid, open session, else None. One
+    statement (the session row joined with its user), plus an UPDATE of ``last_seen_at``
+    at most once a minute (``TOUCH_EVERY``)."""
     row_id, secret = session.get(SESSION_ID_KEY), session.get(SESSION_SECRET_KEY)
     user_number = parse_int(user_id)
     if user_number is None or not isinstance(row_id, int) or not isinstance(secret, str):
         return None
-    row = db.session.get(UserSession, row_id, options=[joinedload(UserSession.user)])
+    row = db.session.execute(_SESSION_WITH_USER, {"row_id": row_id}).scalar_one_or_none()
     if (row is None or row.user_id != user_number or row.ended_at is not None
             or not _same(row.secret_hash, secret)):
         return None

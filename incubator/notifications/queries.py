@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -47,9 +47,13 @@ def linkable(user: User, notifications: Iterable[Notification]) -> set[int]:
                                   .where(Project.id.in_(ids))))
 
 
+# Built once (every page's header and every bell poll run it): see auth/sessions.py's
+# _SESSION_WITH_USER.
+_UNREAD_COUNT = (select(func.count()).select_from(Notification)
+                 .where(Notification.user_id == bindparam("user_id"),
+                        Notification.read_at.is_(None)))
+
+
 def unread_count(user: User) -> int:
     """The bell's number: one COUNT on the (user_id, read_at) index."""
-    return db.session.scalar(
-        select(func.count()).select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    return db.session.scalar(_UNREAD_COUNT, {"user_id": user.id}) or 0
