@@ -299,12 +299,16 @@ def seed(app: Flask, projects: int, rng: random.Random, *, active: int | None = 
         stages = list(db.session.scalars(select(Stage.id).order_by(Stage.position)))
         theme_ids = list(db.session.scalars(select(Theme.id)))
         legal_forms = list(db.session.scalars(select(LegalForm.id)))
+        plan = regional_plan(active, moves, rng) if active is not None and moves is not None \
+            else None
+        if plan is not None:
+            projects = len(plan)
         _manager, advisors, holders = _users(now, projects)
         organisations, partners = _directory(rng, now, max(500, projects // 3))
 
-        if active is not None and moves is not None:
+        if plan is not None:
             lives = [_history(rng, now, stages, rng.choice(advisors), count, ending)
-                     for count, ending in regional_plan(active, moves, rng)]
+                     for count, ending in plan]
         else:
             lives = [_history(rng, now, stages, rng.choice(advisors)) for _ in range(projects)]
         rows = []

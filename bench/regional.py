@@ -166,7 +166,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with app.app_context():
         advisor_email = db.session.scalar(select(User.email).where(
             User.role == Role.ADVISOR.value).order_by(User.id))
-        db.session.execute(update(User).where(User.email == advisor_email)
+        # Every advisor has accepted the invitation (a password): the staff the advisor
+        # filter lists (reference.staff_members) are the 100.
+        db.session.execute(update(User).where(User.role == Role.ADVISOR.value)
                            .values(password_hash=hash_password(PASSWORD)))
         db.session.commit()
         active = db.session.scalar(select(func.count()).select_from(Project).where(
