@@ -155,8 +155,8 @@ def mentor_counts(project_ids: Collection[int]) -> dict[int, list[str]]:
 def mentoring_organisations() -> list[Row]:
     """The organisations currently mentoring an active project (the board's "mentored by"
     filter), by name: one query, rows of ``id`` and ``name`` (the filter shows nothing else;
-    whole rows cost 16 ms at 2,000 mentors on PostgreSQL, and ORM objects ~3 ms of Python
-    more than plain rows: docs/performance.md "Regional scale")."""
+    whole rows cost 16 ms at 2,000 mentors on PostgreSQL, and ORM objects more Python than
+    plain rows: 1,684 of them at the regional scale, docs/performance.md "Regional scale")."""
     return list(db.session.execute(
         select(Organisation.id, Organisation.name).where(
             Organisation.id.in_(
