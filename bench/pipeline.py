@@ -66,6 +66,8 @@ from incubator import (
 from incubator.extensions import db
 from incubator.models import (
     AccompanimentTime,
+    Cohort,
+    CohortProject,
     LegalForm,
     MentoringHours,
     Mentorship,
@@ -179,14 +181,16 @@ def _directory(rng: random.Random, now: datetime, size: int) -> tuple[list[int],
 
 
 def _history(rng: random.Random, now: datetime, stages: list[int],
-             advisor: int) -> dict[str, Any]:
-    """One project's life: submission, ~10 moves (a random walk, mostly forward), pauses,
-    reopenings and closings. Returns its moves, status changes and final state."""
+             advisor: int, moves_count: int = MOVES, ending: str | None = None) -> dict[str, Any]:
+    """One project's life: submission, ``moves_count`` moves in all (a random walk, mostly
+    forward), pauses, reopenings and closings. ``ending`` ("active", "paused", "closed")
+    forces how it ends (None: at random, 35 % closed and 10 % paused). Returns its moves,
+    status changes and final state."""
     submitted = now - timedelta(days=rng.uniform(20, YEARS * 365))
     span = (now - submitted).total_seconds()
-    # Event instants, in order: the submission then MOVES - 1 moves, then maybe a closing.
+    # Event instants, in order: the submission then moves_count - 1 moves, then maybe a closing.
     instants = sorted(submitted + timedelta(seconds=rng.uniform(0, span * 0.9))
-                      for _ in range(MOVES - 1))
+                      for _ in range(moves_count - 1))
     moves = [{"from_stage_id": None, "to_stage_id": stages[0], "moved_at": submitted,
               "moved_by_id": advisor, "comment": None}]
     index = 0
@@ -216,9 +220,11 @@ def _history(rng: random.Random, now: datetime, stages: list[int],
         pause = instants[k] + (instants[k + 1] - instants[k]) / 3
         change(pause, "paused", reason="En attente de financement.")
         change(pause + (instants[k + 1] - instants[k]) / 3, "active")
-    ending = rng.random()
+    ending_draw = rng.random()
+    if ending is not None:
+        ending_draw = {"closed": 0.0, "paused": 0.4, "active": 1.0}[ending]
     after = last + (now - last) * rng.random()
-    if ending < 0.35:  # closed, some reopened and closed again
+    if ending_draw < 0.35:  # closed, some reopened and closed again
         outcome = rng.choices(("launched", "redirected", "abandoned"), (0.5, 0.25, 0.25))[0]
         reason = "Porteurs indisponibles." if outcome == "abandoned" else None
         if rng.random() < 0.1:
@@ -228,7 +234,7 @@ def _history(rng: random.Random, now: datetime, stages: list[int],
             after += (now - after) * rng.random()
         change(after, "closed", outcome=outcome, reason=reason)
         closed_at = after
-    elif ending < 0.45:  # paused now
+    elif ending_draw < 0.45:  # paused now
         change(after, "paused", reason="Congé des porteurs.")
     return {"submitted": submitted, "moves": moves, "changes": changes, "status": status,
             "outcome": outcome, "closed_at": closed_at, "reason": reason,
@@ -236,8 +242,55 @@ def _history(rng: random.Random, now: datetime, stages: list[int],
             "last_activity": max(last, changes[-1]["changed_at"] if changes else last)}
 
 
-def seed(app: Flask, projects: int, rng: random.Random) -> dict[str, int]:
-    """Fill the database; return the row counts."""
+def regional_plan(active: int, moves: int, rng: random.Random) -> list[tuple[int, str]]:
+    """Per project, (stage moves, ending) so that exactly ``active`` projects are active at
+    the end and the history holds exactly ``moves`` stage moves (issue 15's regional scale:
+    10,000 active projects, 100,000 moves). The closed and paused ones keep the random
+    loader's shares (35 % and 10 % of all projects), so active ones are 55 %; the moves are
+    spread evenly (at least 2 per project: the submission and one move), in random order."""
+    total = round(active / 0.55)
+    closed = round(total * 0.35)
+    endings = ["active"] * active + ["closed"] * closed + ["paused"] * (total - active - closed)
+    rng.shuffle(endings)
+    base, extra = divmod(moves, total)
+    if base < 2:
+        raise ValueError(f"{moves} moves cannot give {total} projects two each")
+    counts = [base + 1] * extra + [base] * (total - extra)
+    rng.shuffle(counts)
+    return list(zip(counts, endings, strict=True))
+
+
+def _cohorts(rng: random.Random, now: datetime, project_ids: list[int],
+             lives: list[dict[str, Any]]) -> None:
+    """Cohorts (promotions): 12 over the three years, the last 4 open; every active project
+    submitted since the oldest open one's start is a current member of one open cohort
+    (about two in five of all projects); earlier ones left theirs."""
+    cohort_rows, starts = [], []
+    for n in range(12):
+        start = (now - timedelta(days=YEARS * 365 - n * 90)).date()
+        starts.append(start)
+        name = f"Promotion {n + 1}"
+        cohort_rows.append({"name": name, "name_key": search_key(name), "starts_on": start,
+                            "ends_on": start + timedelta(days=180), "created_at": now,
+                            "updated_at": now, "version": 1,
+                            "archived_at": now if n < 8 else None})
+    cohort_ids = _insert(Cohort, cohort_rows)
+    members = []
+    for p, life in zip(project_ids, lives, strict=True):
+        day = life["submitted"].date()
+        n = max(k for k in range(12) if starts[k] <= day) if day >= starts[0] else 0
+        current = n >= 8 and life["status"] == "active"
+        members.append({"cohort_id": cohort_ids[n], "project_id": p,
+                        "added_at": life["submitted"],
+                        "left_at": None if current else life["stage_entered_at"]})
+    _insert(CohortProject, members)
+
+
+def seed(app: Flask, projects: int, rng: random.Random, *, active: int | None = None,
+         moves: int | None = None, cohorts: bool = False) -> dict[str, int]:
+    """Fill the database; return the row counts. With ``active`` and ``moves``, the number
+    of projects follows from them (``regional_plan``; ``projects`` is ignored); with
+    ``cohorts``, cohorts and their members too (``_cohorts``)."""
     now = datetime.now(UTC)
     today = now.date()
     with app.app_context():
@@ -246,10 +299,18 @@ def seed(app: Flask, projects: int, rng: random.Random) -> dict[str, int]:
         stages = list(db.session.scalars(select(Stage.id).order_by(Stage.position)))
         theme_ids = list(db.session.scalars(select(Theme.id)))
         legal_forms = list(db.session.scalars(select(LegalForm.id)))
+        plan = regional_plan(active, moves, rng) if active is not None and moves is not None \
+            else None
+        if plan is not None:
+            projects = len(plan)
         _manager, advisors, holders = _users(now, projects)
         organisations, partners = _directory(rng, now, max(500, projects // 3))
 
-        lives = [_history(rng, now, stages, rng.choice(advisors)) for _ in range(projects)]
+        if plan is not None:
+            lives = [_history(rng, now, stages, rng.choice(advisors), count, ending)
+                     for count, ending in plan]
+        else:
+            lives = [_history(rng, now, stages, rng.choice(advisors)) for _ in range(projects)]
         rows = []
         for n, life in enumerate(lives):
             commune = rng.choice(TERRITORY_COMMUNES)
@@ -339,6 +400,8 @@ def seed(app: Flask, projects: int, rng: random.Random) -> dict[str, int]:
              "created_at": now}
             for p, life in zip(project_ids, lives, strict=True)
             if life["status"] != "closed" and rng.random() < 0.4])
+        if cohorts:
+            _cohorts(rng, now, project_ids, lives)
         db.session.commit()
         # The bulk inserts bypass the services: the flow's summary is rebuilt from them (as
         # `flask rebuild-stage-flow` does after a bulk load).
@@ -348,8 +411,8 @@ def seed(app: Flask, projects: int, rng: random.Random) -> dict[str, int]:
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         counts = {}
-        for model in (StageMove, StatusChange, Support, SupportStatusChange, AccompanimentTime,
-                      MentoringHours, Organisation):
+        for model in (Project, StageMove, StatusChange, Support, SupportStatusChange,
+                      AccompanimentTime, MentoringHours, Organisation, CohortProject):
             counts[model.__tablename__] = db.session.scalar(
                 select(db.func.count()).select_from(model.__table__))
         return counts

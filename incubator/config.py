@@ -321,6 +321,9 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         # is ~1.5 KB: 2,000 cards are ~4 MB per worker.
         "BOARD_CARD_CACHE": _env_int("BOARD_CARD_CACHE", 2000),
         "BOARD_POLL_SECONDS": _env_int("BOARD_POLL_SECONDS", 15),
+        # The board's and exports' filter lists (communes in use, mentors, staff, themes,
+        # cohorts) kept per process this many seconds (0: read on every page).
+        "BOARD_FILTER_CHOICES_SECONDS": _env_int("BOARD_FILTER_CHOICES_SECONDS", 30),
         "NOTIFICATION_POLL_SECONDS": _env_int("NOTIFICATION_POLL_SECONDS", 30),  # the bell
         # i18n
         "BABEL_DEFAULT_LOCALE": "fr",
@@ -361,6 +364,9 @@ def for_tests(database_url: str) -> dict[str, Any]:
         # test's thread: tests see the mails at once (incubator/worker.py).
         "WORKER_INLINE": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Filter lists read on every page: a test sees the data it has just written
+        # (tests/test_board.py checks the cache itself).
+        "BOARD_FILTER_CHOICES_SECONDS": 0,
         # The tests log managers in with a password alone; the requirement is tested apart.
         "TWO_FACTOR_REQUIRED_ROLES": (),
         "LOG_FORMAT": "text",

@@ -213,6 +213,76 @@ def test_the_poll_keeps_every_card_of_a_column_it_refreshes_after_show_every_car
     assert 'name="show"' not in client.get("/board").get_data(as_text=True)
 
 
+def test_filter_lists_are_kept_per_process_for_the_configured_seconds(
+        app, client, login, monkeypatch):
+    """BOARD_FILTER_CHOICES_SECONDS (0 in the tests' settings): within that time a board
+    page reads no filter list again (5 statements fewer) and shows the same options; after
+    it, the lists follow the data. The filter itself always applies to the current data."""
+    from incubator.board import queries
+
+    login("manager")
+    yann = factories.user(role="advisor", name="Yann Le Goff")
+    culture = factories.theme("Culture")
+    factories.project(title="Festival", advisor=yann, theme_id=culture.id, commune="Peillac")
+    db.session.commit()
+    clock = [1000.0]
+    monkeypatch.setattr(queries.time, "monotonic", lambda: clock[0])
+
+    def board(url: str = "/board") -> tuple[str, int]:
+        with count_statements() as statements:
+            response = client.get(url)
+        assert response.status_code == 200
+        return response.get_data(as_text=True), len(statements)
+
+    client.get("/board")  # the session's "last seen" write, not counted below
+    uncached_html, uncached = board()
+    app.config["BOARD_FILTER_CHOICES_SECONDS"] = 30
+    first_html, first = board()
+    kept_html, kept = board()
+    assert first == uncached and kept == uncached - 5
+    def form(html: str) -> str:  # the page's CSRF token changes at each response
+        return html[html.index('<form id="board-filters"'):html.index("</form>")]
+
+    assert form(kept_html) == form(first_html) == form(uncached_html)
+    assert f'<option value="{yann.id}" >Yann Le Goff</option>' in kept_html
+    assert f'<option value="{culture.id}" >Culture</option>' in kept_html
+    assert '<option value="Peillac" >Peillac</option>' in kept_html
+
+    factories.project(title="Recyclerie", commune="Pipriac")
+    db.session.commit()
+    clock[0] += 29
+    html, _ = board()
+    assert ">Pipriac</option>" not in html and "Recyclerie" in html
+    html, _ = board("/board?commune=pipriac")  # the filter reads the data, not the list
+    assert "Recyclerie" in html and ">Festival<" not in html
+    clock[0] += 2
+    html, count = board()
+    assert '<option value="Pipriac" >Pipriac</option>' in html and count == uncached
+
+
+def test_filter_lists_read_the_same_options_as_the_models(app, client, login):
+    """``read_filter_choices`` gives detached options: the same ids, names and English
+    names as the rows they come from, in the same order, in both languages."""
+    from incubator.board import queries
+    from incubator.cohorts.queries import open_cohorts
+    from incubator.reference import staff_members, themes
+
+    login("manager")
+    factories.user(role="advisor", name="Éloïse Durand")
+    factories.theme("Culture")
+    db.session.commit()
+    with app.test_request_context():
+        choices = queries.read_filter_choices()
+        assert [(c.id, c.name) for c in choices["advisors"]] == [
+            (u.id, u.name) for u in staff_members()]
+        assert [(c.id, c.name, c.name_en) for c in choices["themes"]] == [
+            (t.id, t.name, t.name_en) for t in themes()]
+        assert [(c.id, c.name, c.name_en) for c in choices["cohorts"]] == [
+            (c.id, c.name, c.name_en) for c in open_cohorts()]
+    english = client.get("/board", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert ">Éloïse Durand</option>" in english
+
+
 def test_board_costs_the_same_statements_at_10_and_500_projects(client, login):
     login("advisor")
     advisor = factories.user(role="advisor")

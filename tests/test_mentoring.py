@@ -628,6 +628,29 @@ def test_board_cards_show_a_mentor_mark_and_the_board_filters_by_mentor(client, 
     assert client.get("/board?mentor=abc").status_code == 200
 
 
+def test_the_mentor_filter_lists_organisations_mentoring_an_active_project_by_name(app):
+    """The rule of ``mentoring_organisations`` (now plain rows, not ORM objects): a current
+    mentorship of an active project; each organisation once; by search key, then id."""
+    from incubator.mentoring.queries import mentoring_organisations
+
+    first, second = factories.project(), factories.project()
+    closed = factories.project(status="closed")
+    paused = factories.project(status="paused")
+    zebre, ecoute, abri = (_organisation("Zèbre solidaire"), _organisation("Écoute et lien"),
+                           _organisation("Abri partagé"))
+    _mentorship(first, zebre)
+    _mentorship(second, zebre)
+    _mentorship(first, ecoute)
+    _mentorship(second, abri, ended_on=date(2025, 3, 1))
+    _mentorship(closed, abri)
+    _mentorship(paused, abri)
+    with count_statements() as statements:
+        listed = mentoring_organisations()
+    assert [(row.id, row.name) for row in listed] == [
+        (ecoute.id, "Écoute et lien"), (zebre.id, "Zèbre solidaire")]
+    assert len(statements) == 1
+
+
 # Changing --------------------------------------------------------------------------------
 
 

@@ -4,9 +4,11 @@ and fingerprints each column (for the poll), and eager loads fetch what a card s
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Select, and_, case, exists, func, or_, select, union_all
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 from werkzeug.datastructures import MultiDict
@@ -303,16 +305,51 @@ def matches(user: User, filters: BoardFilters, project: Project) -> bool:
     ) == 1
 
 
-def filter_choices() -> dict[str, list]:
-    """Options of the filter form: staff who advise projects, themes, communes in use."""
-    advisors = staff_members()
+@dataclass(frozen=True)
+class Choice:
+    """An option of a filter list, detached from the session so a process may keep it: the
+    row's id, its name and, for reference rows (themes, cohorts), its English name (what
+    ``localized`` reads)."""
+
+    id: int
+    name: str
+    name_en: str = ""
+
+
+def read_filter_choices() -> dict[str, list]:
+    """Options of the filter form, read now (5 statements): staff who advise projects,
+    themes, communes in use, organisations mentoring an active project, open cohorts. Lists
+    of ``Choice`` (communes: their names)."""
     used = db.session.execute(
         select(Project.commune, func.count()).where(*_on_board(), Project.commune_key != "")
         .group_by(Project.commune)
     )
-    communes = one_spelling(used.all(), spellings=TERRITORY_COMMUNES)
-    return {"advisors": advisors, "themes": themes(), "communes": communes,
-            "mentors": mentoring_organisations(), "cohorts": open_cohorts()}
+    return {
+        "advisors": [Choice(u.id, u.name) for u in staff_members()],
+        "themes": [Choice(t.id, t.name, t.name_en) for t in themes()],
+        "communes": one_spelling(used.all(), spellings=TERRITORY_COMMUNES),
+        "mentors": [Choice(o.id, o.name) for o in mentoring_organisations()],
+        "cohorts": [Choice(c.id, c.name, c.name_en) for c in open_cohorts()],
+    }
+
+
+def filter_choices() -> dict[str, list]:
+    """Options of the filter form (``read_filter_choices``), kept per process for
+    ``BOARD_FILTER_CHOICES_SECONDS`` (0: read on every call). At the regional scale (10,000
+    active projects, 100 staff, 1,700 mentoring organisations) reading them cost ~21 ms of
+    Python and 5 statements per board page, two of them scans of the active projects
+    (docs/performance.md "Regional scale"). The price: a commune, mentor, advisor, theme or
+    cohort that appears or goes may take that long to show in the lists; the filters
+    themselves (the URL's values) always apply to the current data."""
+    seconds = current_app.config.get("BOARD_FILTER_CHOICES_SECONDS", 0)
+    if seconds <= 0:
+        return read_filter_choices()
+    kept = current_app.extensions.get("board_filter_choices")
+    now = time.monotonic()
+    if kept is None or kept[0] <= now:
+        kept = (now + seconds, read_filter_choices())
+        current_app.extensions["board_filter_choices"] = kept
+    return kept[1]
 
 
 def off_board(page: int, per_page: int = 50):

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -152,12 +152,13 @@ def mentor_counts(project_ids: Collection[int]) -> dict[int, list[str]]:
     return names
 
 
-def mentoring_organisations() -> list[Organisation]:
+def mentoring_organisations() -> list[Row]:
     """The organisations currently mentoring an active project (the board's "mentored by"
-    filter), by name: one query. Only ``id`` and ``name`` are loaded (the filter shows
-    nothing else; whole rows cost 16 ms at 2,000 mentors on PostgreSQL)."""
-    return list(db.session.scalars(
-        select(Organisation).options(load_only(Organisation.id, Organisation.name)).where(
+    filter), by name: one query, rows of ``id`` and ``name`` (the filter shows nothing else;
+    whole rows cost 16 ms at 2,000 mentors on PostgreSQL, and ORM objects more Python than
+    plain rows: 1,684 of them at the regional scale, docs/performance.md "Regional scale")."""
+    return list(db.session.execute(
+        select(Organisation.id, Organisation.name).where(
             Organisation.id.in_(
                 select(Mentorship.organisation_id)
                 .join(Project, Project.id == Mentorship.project_id)
