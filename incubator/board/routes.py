@@ -34,7 +34,7 @@ from ..referrals import queries as referral_queries
 from ..referrals import services as referral_services
 from ..referrals.services import ReferralError
 from ..urls import safe_next
-from . import answers, bp, queries
+from . import answers, bp, pages, queries
 from .answers import board_url
 from .cards import card_html
 from .forms import CloseForm, MoveForm, PauseForm, ReopenForm
@@ -100,24 +100,51 @@ def _per_column() -> int:
 @staff_required
 def index():
     """The board: each column's first cards, or with ``show=all`` up to BOARD_ALL_CARDS
-    cards per column (every card on screen in one request; beyond, the "load more")."""
+    cards per column (every card on screen in one request; beyond, the "load more").
+
+    The columns part (the page's content, or the htmx fragment) comes from board/pages.py's
+    cache while the board's revision, the day, the language and the address are unchanged;
+    an ``If-None-Match`` naming the answer's ETag gets a 304 without rendering."""
     filters = _filters()
     show_all = _show_all()
+    htmx = is_htmx()
+    key = pages.part_key("htmx" if htmx else "page", filters)  # the revision, read first
+    part = pages.cached(key, lambda: _board_part(filters, show_all, htmx))
+    tag = pages.etag(key, part, whole_page=not htmx)
+    if pages.not_modified(tag):
+        response = make_response("", 304)
+    elif htmx:
+        response = make_response(part.html)
+    else:
+        response = make_response(render_template("board/index.html", board_content=part.html))
+    if htmx:
+        # Without empty parameters; a reload keeps every card.
+        response.headers["HX-Push-Url"] = (
+            url_for("board.index", show="all", **filters.as_args()) if show_all
+            else board_url(filters))
+        if show_all:  # the link is gone: the keyboard goes to the board's first card
+            response = focus_on(response, part.first_card or "board")
+    if tag is not None:
+        response.set_etag(tag, weak=True)
+        # Kept by the browser, asked again each time (security.py's no-store otherwise).
+        response.headers["Cache-Control"] = "private, no-cache"
+    return vary_on_htmx(response)
+
+
+def _board_part(filters: BoardFilters, show_all: bool, htmx: bool) -> tuple[str, float, str | None]:
+    """Render the board's part (pages.cached): the fragment for htmx, the page's content
+    block otherwise; with the instant it goes stale and its first card's id."""
     columns = board_columns(current_user, filters, _per_column())
     context = _context(filters, columns)
     context["show_all"] = show_all
     context["show_all_url"] = url_for("board.index", show="all", **filters.as_args())
-    if is_htmx():
-        response = make_response(render_template("board/_board.html", **context))
-        # Without empty parameters; a reload keeps every card.
-        response.headers["HX-Push-Url"] = (context["show_all_url"] if show_all
-                                           else context["board_url"])
-        if show_all:  # the link is gone: the keyboard goes to the board's first card
-            first = next((p for c in columns for p in c.cards), None)
-            response = focus_on(response, dom_id(first) if first else "board")
-        return vary_on_htmx(response)
-    context["choices"] = queries.filter_choices()
-    return vary_on_htmx(make_response(render_template("board/index.html", **context)))
+    if htmx:
+        html = render_template("board/_board.html", **context)
+    else:
+        context["choices"] = queries.filter_choices()
+        html = render_template("board/_page_body.html", **context)
+    first = next((p for c in columns for p in c.cards), None)
+    return html, pages.expires_at(columns), dom_id(first) if first else None
 
 
 @bp.get("/board/stages/<int:stage_id>")
