@@ -39,7 +39,6 @@ from markupsafe import Markup
 
 from .. import revisions
 from ..i18n import pole_today
-from ..notifications.queries import unread_count
 from .cards import card_kit
 
 
@@ -91,7 +90,15 @@ def expires_at(columns) -> float:
     return soonest.timestamp()
 
 
-def cached(key: tuple, render: Callable[[], tuple[str, float, str | None]]) -> Part:
+def render_part(template: str, **context) -> Markup:
+    """``template`` rendered as ``render_template`` would (context processors included),
+    as the markup Jinja escaped while rendering it (a template module's ``__html__``, as
+    board/cards.py's cards), to be put in the page unchanged."""
+    current_app.update_template_context(context)
+    return current_app.jinja_env.get_template(template).make_module(context).__html__()
+
+
+def cached(key: tuple, render: Callable[[], tuple[Markup, float, str | None]]) -> Part:
     """The part for ``key``: from the cache while it is fresh, else ``render()`` →
     (html, expires as a ``time.time()``, first card's id), kept if it fits."""
     limit = current_app.config["BOARD_PAGE_CACHE_KB"] * 1024
@@ -104,7 +111,7 @@ def cached(key: tuple, render: Callable[[], tuple[str, float, str | None]]) -> P
                 _stats["hits"] += 1
                 return part
     html, expires, first_card = render()
-    part = Part(Markup(html), hashlib.blake2b(html.encode(), digest_size=16).hexdigest(),
+    part = Part(html, hashlib.blake2b(str(html).encode(), digest_size=16).hexdigest(),
                 expires, first_card)
     if limit and len(html) <= limit:
         with _lock:
@@ -120,21 +127,21 @@ def cached(key: tuple, render: Callable[[], tuple[str, float, str | None]]) -> P
     return part
 
 
-def etag(key: tuple, part: Part, *, whole_page: bool) -> str | None:
+def etag(key: tuple, part: Part, *, unread: int | None = None) -> str | None:
     """The answer's entity tag, unquoted (sent weak: the CSRF token in a page is signed
     anew at each render), or None when the answer must not be revalidated (flashed
-    messages wait)."""
+    messages wait). For a whole page, ``unread`` is the bell's count it shows."""
     if session.get("_flashes"):
         return None
     parts = [repr(key), part.digest]
-    if whole_page:
+    if unread is not None:
         # What base.html shows besides the part: the user (name, role and pole settings
         # are in tables the revision watches), the session's CSRF token (its signature
         # is renewed at each render, the token itself is not), the bell's count.
         generate_csrf()  # the session's token, made now if this is its first page
         parts += [str(current_user.get_id()),
                   str(session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))),
-                  str(unread_count(current_user))]
+                  str(unread)]
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 

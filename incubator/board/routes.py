@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..confirm import ask_first, confirmed
 from ..dom import dom_id
@@ -27,6 +28,7 @@ from ..forms import page_error
 from ..htmx import focus_on, is_htmx, page_or_fragment, render, vary_on_htmx
 from ..i18n import localized
 from ..models import Project, ProjectStatus, ReferralDirection, Stage
+from ..notifications.queries import unread_count
 from ..params import MAX_BIGINT, parse_int, query_int
 from ..permissions import staff_required
 from ..reference import active_stages, is_stalled
@@ -110,13 +112,17 @@ def index():
     htmx = is_htmx()
     key = pages.part_key("htmx" if htmx else "page", filters)  # the revision, read first
     part = pages.cached(key, lambda: _board_part(filters, show_all, htmx))
-    tag = pages.etag(key, part, whole_page=not htmx)
+    # The header's bell, counted once for the ETag and the page.
+    bell = None if htmx else {"count": unread_count(current_user),
+                              "poll_seconds": current_app.config["NOTIFICATION_POLL_SECONDS"]}
+    tag = pages.etag(key, part, unread=bell["count"] if bell else None)
     if pages.not_modified(tag):
         response = make_response("", 304)
     elif htmx:
         response = make_response(part.html)
     else:
-        response = make_response(render_template("board/index.html", board_content=part.html))
+        response = make_response(render_template("board/index.html", board_content=part.html,
+                                                 bell=bell))
     if htmx:
         # Without empty parameters; a reload keeps every card.
         response.headers["HX-Push-Url"] = (
@@ -131,7 +137,8 @@ def index():
     return vary_on_htmx(response)
 
 
-def _board_part(filters: BoardFilters, show_all: bool, htmx: bool) -> tuple[str, float, str | None]:
+def _board_part(filters: BoardFilters, show_all: bool,
+                htmx: bool) -> tuple[Markup, float, str | None]:
     """Render the board's part (pages.cached): the fragment for htmx, the page's content
     block otherwise; with the instant it goes stale and its first card's id."""
     columns = board_columns(current_user, filters, _per_column())
@@ -139,10 +146,10 @@ def _board_part(filters: BoardFilters, show_all: bool, htmx: bool) -> tuple[str,
     context["show_all"] = show_all
     context["show_all_url"] = url_for("board.index", show="all", **filters.as_args())
     if htmx:
-        html = render_template("board/_board.html", **context)
+        html = pages.render_part("board/_board.html", **context)
     else:
         context["choices"] = queries.filter_choices()
-        html = render_template("board/_page_body.html", **context)
+        html = pages.render_part("board/_page_body.html", **context)
     first = next((p for c in columns for p in c.cards), None)
     return html, pages.expires_at(columns), dom_id(first) if first else None
 
