@@ -20,9 +20,23 @@ from incubator.extensions import db
 from incubator.models import User
 
 from . import factories
-from .test_board_card_cache_processes import _both_workers, _log_in, _wait, socket_port
+from .test_board_card_cache_processes import _both_workers, _get, _log_in, socket_port
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _wait(port: int, server: subprocess.Popen, seconds: float = 300) -> None:
+    """Until gunicorn answers (a loaded machine takes minutes to import the app twice)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            _get(port, "/auth/login", "")
+            return
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError(server.stderr.read().decode()[-2000:]) from None
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
 
 
 def test_a_change_committed_by_another_process_shows_in_both_workers(tmp_path):
