@@ -25,6 +25,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine
 
+from .revisions import bump_engine
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 PG_DUMP_HEADER = b"PGDMP"  # pg_dump's custom format
 
@@ -257,6 +259,9 @@ def restore(engine: Engine, path: Path) -> None:
         _run([_binary("pg_restore"), "--clean", "--if-exists", "--no-owner",
               "--no-privileges", "--single-transaction", "--exit-on-error",
               f"--dbname={url.database}", str(path)], url)
+    # Written behind SQLAlchemy's back: the caches keyed by the board's revision must not
+    # serve what the replaced database showed (revisions.py).
+    bump_engine(engine)
 
 
 def schema_state(engine: Engine, heads: set[str]) -> tuple[str, str | None]:

@@ -220,6 +220,7 @@ def test_filter_lists_are_kept_per_process_for_the_configured_seconds(
     it, the lists follow the data. The filter itself always applies to the current data."""
     from incubator.board import queries
 
+    app.config["BOARD_PAGE_CACHE_KB"] = 0  # every page rendered: the lists' own cache seen
     login("manager")
     yann = factories.user(role="advisor", name="Yann Le Goff")
     culture = factories.theme("Culture")

@@ -22,6 +22,9 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture(autouse=True)
 def empty_cache(app):
     app.config["BOARD_CARD_CACHE"] = 2000
+    # These tests are the cards' own: the whole-columns cache above them (board/pages.py,
+    # tests/test_board_revision.py) would answer a board without asking for its cards.
+    app.config["BOARD_PAGE_CACHE_KB"] = 0
     clear_card_cache()
     yield
     clear_card_cache()

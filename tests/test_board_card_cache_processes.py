@@ -82,7 +82,11 @@ def test_a_change_shows_in_both_workers_cards(tmp_path):
     env.update({"INCUBATOR_INSTANCE_PATH": str(tmp_path), "INCUBATOR_DATABASE_URL": url,
                 "INCUBATOR_SECRET_KEY": uuid.uuid4().hex, "INCUBATOR_RATELIMIT_ENABLED": "0",
                 "INCUBATOR_ARGON2_TIME_COST": "1", "INCUBATOR_ARGON2_MEMORY_COST": "1024",
-                "INCUBATOR_ARGON2_PARALLELISM": "1"})
+                "INCUBATOR_ARGON2_PARALLELISM": "1",
+                # The cards' own test: the whole-columns cache above them sees a write made
+                # behind SQLAlchemy's back only after BOARD_CACHE_SECONDS
+                # (tests/test_board_revision_processes.py).
+                "INCUBATOR_BOARD_PAGE_CACHE_KB": "0"})
     bin_dir = Path(sys.executable).parent
     subprocess.run([str(bin_dir / "flask"), "--app", "incubator", "setup"], cwd=ROOT, env=env,
                    check=True, capture_output=True, timeout=60)

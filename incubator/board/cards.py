@@ -70,6 +70,14 @@ class CardKit:
         cutoff = self._stalled_after.get(project.stage_id, self._stalled_default)
         return project.last_activity_at <= cutoff
 
+    def stalls_at(self, project):
+        """The instant ``project`` gets (or got) its stalled mark, or None (no activity date
+        or stage): what ``is_stalled`` compares, as an instant."""
+        if project.last_activity_at is None or project.stage_id is None:
+            return None
+        cutoff = self._stalled_after.get(project.stage_id, self._stalled_default)
+        return project.last_activity_at + (self.now - cutoff)
+
     def theme_name(self, theme) -> str:
         """``i18n.localized(theme)`` in the request's language."""
         if self._name_field:

@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..confirm import ask_first, confirmed
 from ..dom import dom_id
@@ -27,6 +28,7 @@ from ..forms import page_error
 from ..htmx import focus_on, is_htmx, page_or_fragment, render, vary_on_htmx
 from ..i18n import localized
 from ..models import Project, ProjectStatus, ReferralDirection, Stage
+from ..notifications.queries import unread_count
 from ..params import MAX_BIGINT, parse_int, query_int
 from ..permissions import staff_required
 from ..reference import active_stages, is_stalled
@@ -34,7 +36,7 @@ from ..referrals import queries as referral_queries
 from ..referrals import services as referral_services
 from ..referrals.services import ReferralError
 from ..urls import safe_next
-from . import answers, bp, queries
+from . import answers, bp, pages, queries
 from .answers import board_url
 from .cards import card_html
 from .forms import CloseForm, MoveForm, PauseForm, ReopenForm
@@ -100,24 +102,56 @@ def _per_column() -> int:
 @staff_required
 def index():
     """The board: each column's first cards, or with ``show=all`` up to BOARD_ALL_CARDS
-    cards per column (every card on screen in one request; beyond, the "load more")."""
+    cards per column (every card on screen in one request; beyond, the "load more").
+
+    The columns part (the page's content, or the htmx fragment) comes from board/pages.py's
+    cache while the board's revision, the day, the language and the address are unchanged;
+    an ``If-None-Match`` naming the answer's ETag gets a 304 without rendering."""
     filters = _filters()
     show_all = _show_all()
+    htmx = is_htmx()
+    key = pages.part_key("htmx" if htmx else "page", filters)  # the revision, read first
+    part = pages.cached(key, lambda: _board_part(filters, show_all, htmx))
+    # The header's bell, counted once for the ETag and the page.
+    bell = None if htmx else {"count": unread_count(current_user),
+                              "poll_seconds": current_app.config["NOTIFICATION_POLL_SECONDS"]}
+    tag = pages.etag(key, part, unread=bell["count"] if bell else None)
+    if pages.not_modified(tag):
+        response = make_response("", 304)
+    elif htmx:
+        response = make_response(part.html)
+    else:
+        response = make_response(render_template("board/index.html", board_content=part.html,
+                                                 bell=bell))
+    if htmx:
+        # Without empty parameters; a reload keeps every card.
+        response.headers["HX-Push-Url"] = (
+            url_for("board.index", show="all", **filters.as_args()) if show_all
+            else board_url(filters))
+        if show_all:  # the link is gone: the keyboard goes to the board's first card
+            response = focus_on(response, part.first_card or "board")
+    if tag is not None:
+        response.set_etag(tag, weak=True)
+        # Kept by the browser, asked again each time (security.py's no-store otherwise).
+        response.headers["Cache-Control"] = "private, no-cache"
+    return vary_on_htmx(response)
+
+
+def _board_part(filters: BoardFilters, show_all: bool,
+                htmx: bool) -> tuple[Markup, float, str | None]:
+    """Render the board's part (pages.cached): the fragment for htmx, the page's content
+    block otherwise; with the instant it goes stale and its first card's id."""
     columns = board_columns(current_user, filters, _per_column())
     context = _context(filters, columns)
     context["show_all"] = show_all
     context["show_all_url"] = url_for("board.index", show="all", **filters.as_args())
-    if is_htmx():
-        response = make_response(render_template("board/_board.html", **context))
-        # Without empty parameters; a reload keeps every card.
-        response.headers["HX-Push-Url"] = (context["show_all_url"] if show_all
-                                           else context["board_url"])
-        if show_all:  # the link is gone: the keyboard goes to the board's first card
-            first = next((p for c in columns for p in c.cards), None)
-            response = focus_on(response, dom_id(first) if first else "board")
-        return vary_on_htmx(response)
-    context["choices"] = queries.filter_choices()
-    return vary_on_htmx(make_response(render_template("board/index.html", **context)))
+    if htmx:
+        html = pages.render_part("board/_board.html", **context)
+    else:
+        context["choices"] = queries.filter_choices()
+        html = pages.render_part("board/_page_body.html", **context)
+    first = next((p for c in columns for p in c.cards), None)
+    return html, pages.expires_at(columns), dom_id(first) if first else None
 
 
 @bp.get("/board/stages/<int:stage_id>")

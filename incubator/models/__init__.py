@@ -96,6 +96,7 @@ from .retention import (
     RetentionSettingsVersion,
 )
 from .review import AccompanimentKind, AccompanimentTime, TerritoryEmployment
+from .revisions import Revision
 from .sessions import EndReason, UserSession
 from .two_factor import RecoveryCode, SecuritySettings, SecuritySettingsChange, TwoFactor
 from .types import utcnow
@@ -183,6 +184,7 @@ __all__ = [
     "ProjectHolder",
     "ProjectKind",
     "ProjectStatus",
+    "Revision",
     "Role",
     "Stage",
     "StageFlowDay",
