@@ -90,6 +90,10 @@ def _preload(server):
     if app is None or not hasattr(app, "wsgi"):
         return
     app.wsgi()
+    # What loading freed goes back to the system before the fork, so no worker starts with
+    # it in its resident set (glibc's malloc_trim; docs/performance.md).
+    gc.collect()
+    _trim_heap()
     gc.freeze()
 
 
@@ -116,17 +120,34 @@ def post_worker_init(worker):
 
 
 def _return_big_allocations():
-    """Give argon2's 19 MiB block back to the system after each login (glibc only).
+    """Give argon2's memory block (12 MiB) back to the system after each login (glibc only).
 
     glibc serves blocks over a threshold with mmap and unmaps them when freed, but raises
     that threshold to the size of any such block freed (up to 32 MiB): after the first login
     argon2's block came from the heap and stayed in the worker's resident memory. A fixed
     threshold (mallopt M_MMAP_THRESHOLD, which turns the raising off) keeps them unmapped."""
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(-3, 1024 * 1024)  # M_MMAP_THRESHOLD = 1 MiB
+
+
+def _trim_heap():
+    """Return the heap's free pages to the system (glibc ≥ 2.8's ``malloc_trim(0)`` releases
+    free pages anywhere in the heap, not only at its top)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _glibc():
+    """The C library when it is glibc (it has ``mallopt`` and ``malloc_trim``), else None."""
     import ctypes
     import ctypes.util
 
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        libc.mallopt(-3, 1024 * 1024)  # M_MMAP_THRESHOLD = 1 MiB
+        libc.mallopt  # noqa: B018  (musl and others have neither)
+        libc.malloc_trim  # noqa: B018
     except (OSError, AttributeError):
-        pass  # not glibc: nothing to tune
+        return None
+    return libc

@@ -13,8 +13,6 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
-from icalendar import Calendar, Event
-
 from ..models import GroupMeeting, WorkingGroup
 
 PRODID = "-//Incubateur//Groupes de travail//FR"
@@ -27,6 +25,9 @@ def _utc(value: datetime) -> datetime:
 def group_calendar(group: WorkingGroup, meetings: list[GroupMeeting],
                    now: datetime) -> bytes:
     """The calendar of ``group``'s ``meetings`` (UTF-8 bytes, CRLF line ends)."""
+    # Imported here: ~3 MiB of modules that only this download needs (docs/performance.md).
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

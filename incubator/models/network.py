@@ -22,8 +22,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from stdnum.fr import siren as stdnum_siren
-from stdnum.fr import siret as stdnum_siret
 
 from ..extensions import db
 from .accounts import User
@@ -47,6 +45,10 @@ HEADCOUNT_BANDS = ("NN", "00", "01", "02", "03", "11", "12", "21", "22", "31", "
 def clean_siret(value: str | None) -> str:
     """A SIREN (9 digits) or SIRET (14 digits) without spaces, or "" when empty.
     Raises ValueError when it is neither (wrong length, digits or check digit)."""
+    # Imported here: python-stdnum's modules (~1 MiB) are needed by forms and imports only.
+    from stdnum.fr import siren as stdnum_siren
+    from stdnum.fr import siret as stdnum_siret
+
     compact = stdnum_siret.compact(value or "")
     if not compact:
         return ""
