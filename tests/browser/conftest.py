@@ -238,11 +238,11 @@ def log_in(page, base: str, email: str, lands_on: str = r"/board$") -> None:
     its triggers on load: typing earlier would send nothing).
 
     The login form is posted by the live app's test client, with the browser's user agent
-    and languages, and the session cookie it answers is given to the browser, which then opens the page the
-    answer redirects to: the same route, checks and server-side session as a login in the
-    browser, without the browser loading the login page and posting it (two page loads of
-    every browser test). The form itself, in the browser, is what ``log_in_through_form``
-    does, for the tests about logging in."""
+    and languages; the browser is given the session cookie of the answer and opens the page
+    it redirects to. The same route, checks and server-side session as a login in the
+    browser, without the browser loading, rendering and posting the login page in nearly
+    every browser test. ``log_in_through_form`` does it in the browser, for the tests about
+    logging in."""
     from playwright.sync_api import expect
 
     from .. import factories
