@@ -10,7 +10,9 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -33,9 +35,12 @@ LAUNCH_ARGS = [
 ]
 
 
-# The longest tests (a minute or more each), run first: pytest-xdist hands tests out in
-# this order, so a worker never starts one of them while the other has nothing left to do.
-FIRST = ("test_every_page.py",)
+# The longest tests (a minute or more each), run first: pytest-xdist (``--dist worksteal``,
+# pyproject.toml) lets a worker that ran out take the other's tests not yet started, so the
+# two finish together as long as the last tests are short ones.
+# The hostile-data crawls (tests/test_hostile_data.py: every page as every role in both
+# languages through the test client, ~1,000 requests; the browser's, two roles) follow.
+FIRST = ("test_every_page.py", "test_hostile_data.py")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -43,7 +48,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
-    items.sort(key=lambda item: Path(item.fspath).name not in FIRST)  # stable: keeps the rest
+    # Stable: keeps the order of the rest, and of FIRST's files among themselves.
+    order = {name: rank for rank, name in enumerate(FIRST)}
+    items.sort(key=lambda item: order.get(Path(item.fspath).name, len(FIRST)))
     if not Path(CHROMIUM).exists():
         if os.environ.get("INCUBATOR_REQUIRE_BROWSER") == "1":
             raise pytest.UsageError(f"{CHROMIUM} is missing: install Debian's chromium")
@@ -148,6 +155,10 @@ class _CountedHandler(WSGIRequestHandler):
             in_flight.leave()
 
 
+# The app each running live server serves, by base URL (log_in posts to it).
+_live_apps: dict[str, object] = {}
+
+
 @pytest.fixture
 def live_server(live_app) -> Iterator[str]:
     """The app served on a free local port; yields its base URL."""
@@ -160,9 +171,12 @@ def live_server(live_app) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
                               daemon=True)
     thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    _live_apps[base] = live_app
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base
     finally:
+        del _live_apps[base]
         server.shutdown()
         thread.join(timeout=5)
         # The page may still be fetching (its favicon, a poll): let those answers finish.
@@ -179,8 +193,21 @@ ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
 _axe_source: list[str] = []  # axe-core's 650 kB, read once per process
 
 
+# axe-core judges the page as rendered: its DOM, styles and scripts, which come from the
+# templates, the CSS and the JavaScript, never from the database engine. The browser tests
+# build the same rows on both engines, and the page is the same HTML whichever one stored
+# them (an order among equal rows, or a timestamp's type, cannot add or remove a label, a
+# contrast or an ARIA attribute). So axe-core runs in the SQLite phase only; on PostgreSQL
+# the same tests still load every page, act on it and watch its console (about 0.24 s of
+# Chromium per check saved: docs/testing.md).
+AXE_ON_THIS_DATABASE = not is_postgres()
+
+
 def axe_violations(page, impacts=ALL_IMPACTS) -> list[dict]:
-    """Run axe-core on the page; return the violations of the given impacts."""
+    """Run axe-core on the page; return the violations of the given impacts (none on
+    PostgreSQL, where it does not run: see AXE_ON_THIS_DATABASE)."""
+    if not AXE_ON_THIS_DATABASE:
+        return []
     if not _axe_source:
         _axe_source.append(AXE.read_text(encoding="utf-8"))
     # Evaluated through the DevTools protocol: our CSP rightly refuses an injected <script>.
@@ -207,8 +234,42 @@ def press_enter_on(page, button) -> None:
 
 
 def log_in(page, base: str, email: str, lands_on: str = r"/board$") -> None:
-    """Log in through the French login form and wait until the landing page has loaded
-    (htmx binds its triggers on load: typing earlier would send nothing)."""
+    """Log ``email`` in and wait until their landing page has loaded in ``page`` (htmx binds
+    its triggers on load: typing earlier would send nothing).
+
+    The login form is posted by the live app's test client, with the browser's user agent
+    and languages; the browser is given the session cookie of the answer and opens the page
+    it redirects to. The same route, checks and server-side session as a login in the
+    browser, without the browser loading, rendering and posting the login page in nearly
+    every browser test. ``log_in_through_form`` does it in the browser, for the tests about
+    logging in."""
+    from playwright.sync_api import expect
+
+    from .. import factories
+
+    app = _live_apps[base]
+    client = app.test_client()
+    agent, languages = page.evaluate("() => [navigator.userAgent, navigator.languages.join()]")
+    answer = client.post("/auth/login", data={"email": email, "password": factories.PASSWORD},
+                         headers={"User-Agent": agent, "Accept-Language": languages})
+    assert answer.status_code == 303, (email, answer.status_code)
+    cookies = SimpleCookie()
+    for header in answer.headers.getlist("Set-Cookie"):
+        cookies.load(header)
+    assert "session" in cookies, answer.headers
+    page.context.add_cookies([
+        {"name": name, "value": morsel.value, "url": base, "httpOnly": bool(morsel["httponly"]),
+         "sameSite": (morsel["samesite"] or "Lax").capitalize()}
+        for name, morsel in cookies.items() if morsel.value])
+    landing = urlsplit(answer.headers["Location"])
+    page.goto(base + landing.path + (f"?{landing.query}" if landing.query else ""))
+    expect(page).to_have_url(re.compile(lands_on))
+    page.wait_for_load_state("load")
+
+
+def log_in_through_form(page, base: str, email: str, lands_on: str = r"/board$") -> None:
+    """Log in through the French login form, in the browser, and wait until the landing page
+    has loaded."""
     from playwright.sync_api import expect
 
     from .. import factories
