@@ -51,18 +51,22 @@ def placement(project: Project, filters: BoardFilters) -> str | None:
             return None  # below what the page has loaded: "load more" will bring it
     following = queries.next_card_after(current_user, filters, project)
     if following is not None and (last is None or following.position <= last):
-        return f"beforebegin:#{dom_id(following)}"
+        return f"beforebegin:#{dom_id(Project, id=following.id)}"
     return f"beforeend:#{dom_id(Stage, 'cards', id=project.stage_id)}"
 
 
 def placed(project: Project, filters: BoardFilters, *, status: int, message: str | None = None,
            announce: str | None = None, stage_ids: list[int] | None = None,
-           token: str | None = None) -> Response:
+           token: str | None = None, stages: list[Stage] | None = None) -> Response:
     """htmx answer that removes the card where the user has it and puts the server's version
-    in its true place, with refreshed column headers, a message and an announcement."""
+    in its true place, with refreshed column headers, a message and an announcement.
+    ``stages``: the active stages, when the request has them loaded already from
+    ``active_stages_for_cards()`` (its stalled thresholds then read too); else read here."""
     stage_ids = [sid for sid in (stage_ids or [project.stage_id]) if sid]
     stats = column_stats(current_user, filters, stage_ids) if stage_ids else {}
-    stages = {s.id: s for s in active_stages_for_cards() if s.id in stats}
+    if stages is None:
+        stages = active_stages_for_cards()
+    stages = {s.id: s for s in stages if s.id in stats}
     headers = [(stages[sid], stats[sid]) for sid in stage_ids if sid in stages]
     place = placement(project, filters)
     # The focus stays on the card, the confirmation beside it. When the card left the page
@@ -75,9 +79,7 @@ def placed(project: Project, filters: BoardFilters, *, status: int, message: str
         "board/_placed.html", project=project, place=place, focus=focus,
         headers=headers, message=message, announce=announce, token=token,
         stalled_days=current_app.config["STALLED_DAYS"], filters=filters,
-        step_counts=queries.step_counts([project.id]) if place else {},
-        mentor_marks=queries.mentor_marks([project.id]) if place else {},
-        granted_funding=queries.granted_funding([project.id]) if place else {},
+        **queries.card_marks([project.id] if place else []),
     ), status)
     response.headers["HX-Reswap"] = "delete"
     hx_trigger(response, "board:focus", {"id": dom_id(project)})
@@ -89,11 +91,12 @@ def placed(project: Project, filters: BoardFilters, *, status: int, message: str
 
 
 def changed(project: Project, message: str, filters: BoardFilters, stage_ids: list[int],
-            token: str | None) -> Response:
-    """A change that worked: the card placed (htmx), or the message and a 303 back."""
+            token: str | None, *, stages: list[Stage] | None = None) -> Response:
+    """A change that worked: the card placed (htmx), or the message and a 303 back.
+    ``stages``: as ``placed`` takes them."""
     if is_htmx():
         return placed(project, filters, status=200, announce=message, stage_ids=stage_ids,
-                      token=token)
+                      token=token, stages=stages)
     flash(message, "success")
     return vary_on_htmx(redirect(safe_next(request.form.get("next")) or board_url(filters),
                                  code=303))

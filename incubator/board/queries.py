@@ -6,20 +6,38 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, exists, func, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ..cohorts.queries import in_cohorts, open_cohorts
 from ..extensions import db
-from ..mentoring.queries import mentor_counts, mentoring_organisations
+from ..i18n import pole_today
+from ..mentoring.queries import current_mentors_statement, mentoring_organisations
 from ..models import Mentorship, Project, ProjectHolder, ProjectStatus, Stage, Theme, User
+from ..next_steps.queries import open_counts_statement
 from ..params import parse_int
 from ..reference import TERRITORY_COMMUNES, active_stages_for_cards, staff_members, themes
-from ..supports.queries import granted_funding as supports_granted
+from ..supports.queries import granted_funding_statement
 from ..text import like_key, one_spelling, search_key
 
 
@@ -277,23 +295,42 @@ def more_cards(user: User, filters: BoardFilters, stage_id: int, after_position:
     return found[:limit], len(found) > limit
 
 
+# Built once (its cache key too): a move, its form and its answer read one card each time.
+# The holders come in the same statement (a join, not a second SELECT): one card has few.
+_CARD = (
+    select(Project).where(Project.id == bindparam("project_id"))
+    .options(
+        defer(Project.pitch), defer(Project.need), defer(Project.target_public),
+        defer(Project.planned_activity), defer(Project.outcome_reason),
+        joinedload(Project.theme), joinedload(Project.advisor), joinedload(Project.stage),
+        joinedload(Project.holder_links).joinedload(ProjectHolder.user),
+    )
+)
+
+
 def card(project_id: int) -> Project | None:
-    """One project with what its card shows, whatever its status."""
-    return db.session.scalars(
-        with_card_details(select(Project).where(Project.id == project_id))
-        .options(joinedload(Project.stage))
-    ).unique().one_or_none()
+    """One project with what its card shows (``with_card_details``: theme, advisor, holders
+    with their whole accounts, for the notifications of a move) and its stage, whatever its
+    status; one statement."""
+    return db.session.scalars(_CARD, {"project_id": project_id}).unique().one_or_none()
 
 
-def next_card_after(user: User, filters: BoardFilters, project: Project) -> Project | None:
-    """The card shown just below ``project`` in its column under these filters."""
-    return db.session.scalar(
-        select(Project)
+class CardBelow(NamedTuple):
+    id: int
+    position: int
+
+
+def next_card_after(user: User, filters: BoardFilters, project: Project) -> CardBelow | None:
+    """The card shown just below ``project`` in its column under these filters: its id and
+    position (all the answer's placement needs; ``dom_id`` takes it)."""
+    row = db.session.execute(
+        select(Project.id, Project.position)
         .where(*_on_board(project.stage_id), *filters.conditions(user),
                Project.position > project.position)
         .order_by(Project.position, Project.id)
         .limit(1)
-    )
+    ).first()
+    return CardBelow(row.id, row.position) if row is not None else None
 
 
 def matches(user: User, filters: BoardFilters, project: Project) -> bool:
@@ -364,20 +401,46 @@ def off_board(page: int, per_page: int = 50):
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
 
 
-def mentor_marks(project_ids: list[int]) -> dict[int, list[str]]:
-    """Per card: the organisations mentoring it now (the card's mentor mark), one query."""
-    return mentor_counts(project_ids)
+@cache
+def _card_marks_statement() -> Select:
+    """``card_marks``' statement, built once (its cache key too: building the union at every
+    call cost more Python than the two round trips it saves), with the bind parameters
+    ``ids`` (expanding) and ``on`` (the pole's day, for the overdue steps)."""
+    ids, on = bindparam("ids", expanding=True), bindparam("on", type_=Date)
+    steps = list(open_counts_statement(ids, on).subquery().c)
+    funds = list(granted_funding_statement(ids).subquery().c)
+    mentors = list(current_mentors_statement(ids).subquery().c)
+    zero, text = literal_column("0"), cast(null(), String)
+    return union_all(
+        select(literal_column("1").label("kind"), steps[0].label("project_id"),
+               steps[1].label("a"), steps[2].label("b"), text.label("name"),
+               text.label("sort_key")),
+        select(literal_column("2"), funds[0], funds[1], zero, text, text),
+        select(literal_column("3"), mentors[0], zero, zero, mentors[1], mentors[2]),
+    ).order_by(literal_column("kind"), literal_column("project_id"),
+               literal_column("sort_key"))
 
 
-def granted_funding(project_ids: list[int]) -> dict[int, int]:
-    """Per card: the funding granted in cents (supports granted or paid), one grouped
-    query for all the cards shown."""
-    return supports_granted(project_ids)
+def card_marks(project_ids: list[int]) -> dict[str, dict]:
+    """The three marks of the cards shown, in ONE statement whatever their number (a
+    ``UNION ALL`` of the three features' aggregates; three round trips before, two fewer
+    per board page, "load more", poll and move): ``{"step_counts": {id: (open, overdue)},
+    "mentor_marks": {id: [organisation names, by name]}, "granted_funding": {id: cents}}``,
+    the keys the card template reads (cards without a mark are left out of each)."""
+    marks: dict[str, dict] = {"step_counts": {}, "mentor_marks": {}, "granted_funding": {}}
+    if not project_ids:
+        return marks
+    steps_of, mentors_of, funding_of = (marks["step_counts"], marks["mentor_marks"],
+                                        marks["granted_funding"])
+    rows = db.session.execute(_card_marks_statement(),
+                              {"ids": list(project_ids), "on": pole_today()})
+    for kind, project_id, a, b, name, _key in rows:
+        if kind == 1:
+            steps_of[project_id] = (int(a), int(b or 0))
+        elif kind == 2:
+            if a:
+                funding_of[project_id] = int(a)
+        else:
+            mentors_of.setdefault(project_id, []).append(name)
+    return marks
 
-
-def step_counts(project_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Open and overdue next steps of the cards shown, in one aggregate whatever their
-    number (project id → (open, overdue); cards without open steps are left out)."""
-    from ..next_steps.queries import open_counts
-
-    return open_counts(project_ids)

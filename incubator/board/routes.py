@@ -22,6 +22,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..confirm import ask_first, confirmed
+from ..database import commit_keeping_loaded
 from ..dom import dom_id
 from ..extensions import db
 from ..forms import page_error
@@ -31,7 +32,7 @@ from ..models import Project, ProjectStatus, ReferralDirection, Stage
 from ..notifications.queries import unread_count
 from ..params import MAX_BIGINT, parse_int, query_int
 from ..permissions import staff_required
-from ..reference import active_stages, is_stalled
+from ..reference import active_stages, active_stages_for_cards, is_stalled
 from ..referrals import queries as referral_queries
 from ..referrals import services as referral_services
 from ..referrals.services import ReferralError
@@ -81,9 +82,7 @@ def _context(filters: BoardFilters, columns) -> dict:
         "stalled_days": current_app.config["STALLED_DAYS"],
         "poll_seconds": current_app.config["BOARD_POLL_SECONDS"],
         "board_url": board_url(filters),
-        "step_counts": queries.step_counts([p.id for c in columns for p in c.cards]),
-        "mentor_marks": queries.mentor_marks([p.id for c in columns for p in c.cards]),
-        "granted_funding": queries.granted_funding([p.id for c in columns for p in c.cards]),
+        **queries.card_marks([p.id for c in columns for p in c.cards]),
     }
 
 
@@ -169,9 +168,7 @@ def column(stage_id: int):
         "stage": stage, "cards": cards, "has_more": has_more, "filters": filters,
         "last_position": cards[-1].position if cards else after,
         "stalled_days": current_app.config["STALLED_DAYS"], "board_url": board_url(filters),
-        "step_counts": queries.step_counts([p.id for p in cards]),
-        "mentor_marks": queries.mentor_marks([p.id for p in cards]),
-        "granted_funding": queries.granted_funding([p.id for p in cards]),
+        **queries.card_marks([p.id for p in cards]),
     }
     return page_or_fragment("board/column.html", "board/_more.html", **context)
 
@@ -212,7 +209,8 @@ def _project_or_404(project_id: int) -> Project:
 
 def _move_form(project: Project) -> MoveForm:
     form = MoveForm()
-    form.set_stages(active_stages())
+    # With the retired ones and their stalled thresholds: the answer's card reads them too.
+    form.set_stages(active_stages_for_cards())
     if not form.is_submitted():
         form.stage_id.data = project.stage_id
         form.version.data = project.version
@@ -340,7 +338,9 @@ def move(project_id: int):
             after_id=form.after_id.data, index=form.position.data,
             comment=form.comment.data, leave_unticked=_left_unticked(),
         )
-        db.session.commit()
+        # The project, its holders and the stages keep what was committed (see the helper):
+        # the answer reads none of them again.
+        commit_keeping_loaded()
     except UntickedCriteria as asked:
         db.session.rollback()
         return _ask_to_leave_unticked(_project_or_404(project_id), asked.criteria, filters)
@@ -357,7 +357,7 @@ def move(project_id: int):
     token = shift_token(request.form.get("token"), project, result.from_stage_id)
     stage_ids = list(dict.fromkeys([result.from_stage_id, project.stage_id]))
     return answers.changed(project, _moved_message(project, result.stage_changed), filters,
-                           stage_ids, token)
+                           stage_ids, token, stages=form.stages)
 
 
 def _status_change(project_id: int, form_class, change, message: str):

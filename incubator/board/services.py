@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..checklists.queries import unticked_criteria
 from ..checklists.services import record_unticked
@@ -136,6 +137,8 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
         values["stage_entered_at"] = now
     # 1. Claim the row at the version the user saw (the concurrency check), leaving its place.
     _claim(project, seen_version, ProjectStatus.ACTIVE.value, **values)
+    # The loaded project's stage follows its stage_id (the route keeps it across the commit).
+    set_committed_value(project, "stage", target)
     # 2. Find the free place among the other cards and take it (again if a concurrent move
     # took it first; Conflict when they keep taking it: the route shows the true state).
     try:

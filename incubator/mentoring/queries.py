@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import BindParameter, Row, Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -141,15 +141,23 @@ def mentor_counts(project_ids: Collection[int]) -> dict[int, list[str]]:
     mark), in one query."""
     if not project_ids:
         return {}
-    rows = db.session.execute(
-        select(Mentorship.project_id, Organisation.name)
-        .join(Organisation, Organisation.id == Mentorship.organisation_id)
-        .where(Mentorship.project_id.in_(list(project_ids)), Mentorship.ended_on.is_(None))
-        .order_by(Organisation.name_key))
+    rows = db.session.execute(current_mentors_statement(project_ids)
+                              .order_by(Organisation.name_key))
     names: dict[int, list[str]] = {}
-    for project_id, name in rows:
+    for project_id, name, _key in rows:
         names.setdefault(project_id, []).append(name)
     return names
+
+
+def current_mentors_statement(project_ids: Collection[int] | BindParameter) -> Select:
+    """``mentor_counts``' query without its order, for a caller that sends it with others
+    in one statement (the board's card marks, built once with a bind parameter): rows
+    (project id, organisation's name, its sort key ``name_key``), in no particular order."""
+    ids = project_ids if isinstance(project_ids, BindParameter) else list(project_ids)
+    return (
+        select(Mentorship.project_id, Organisation.name, Organisation.name_key)
+        .join(Organisation, Organisation.id == Mentorship.organisation_id)
+        .where(Mentorship.project_id.in_(ids), Mentorship.ended_on.is_(None)))
 
 
 def mentoring_organisations() -> list[Row]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BindParameter, Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -133,17 +133,25 @@ def open_counts(project_ids: Collection[int], on: date | None = None,
     (only those assigned to ``assignee`` when given)."""
     if not project_ids:
         return {}
-    on = on or today()
-    statement = (
-        select(NextStep.project_id, func.count(),
-               func.sum(case((NextStep.due_on < on, 1), else_=0)))
-        .where(NextStep.project_id.in_(list(project_ids)), NextStep.done_at.is_(None))
-        .group_by(NextStep.project_id)
-    )
+    statement = open_counts_statement(project_ids, on or today())
     if assignee is not None:
         statement = statement.where(NextStep.assignee_id == assignee.id)
     rows = db.session.execute(statement)
     return {project_id: (int(count), int(overdue or 0)) for project_id, count, overdue in rows}
+
+
+def open_counts_statement(project_ids: Collection[int] | BindParameter,
+                          on: date | BindParameter) -> Select:
+    """``open_counts``' aggregate, for a caller that sends it with others in one statement
+    (the board's card marks, built once with bind parameters): rows (project id, open
+    steps, overdue ones on ``on``)."""
+    ids = project_ids if isinstance(project_ids, BindParameter) else list(project_ids)
+    return (
+        select(NextStep.project_id, func.count(),
+               func.sum(case((NextStep.due_on < on, 1), else_=0)))
+        .where(NextStep.project_id.in_(ids), NextStep.done_at.is_(None))
+        .group_by(NextStep.project_id)
+    )
 
 
 def _mine(user: User):

@@ -134,6 +134,17 @@ def notify(recipients: Iterable[User], kind: str, project: Project | None, actor
     ``detail`` keeps what the sentence needs as it was at the time (the project's title is
     added); the first four are positional so that ``actor="a name"`` can be one of them.
     Raises ValueError for a ``kind`` not in KINDS."""
+    created, mails = _rows(recipients, kind, project, actor, detail)
+    # One flush (the outbox's): the rows of each table go in one batched INSERT, whatever
+    # their number.
+    outbox.queue(mails)
+    return created
+
+
+def _rows(recipients: Iterable[User], kind: str, project: Project | None, actor: User | None,
+          detail: dict) -> tuple[list[Notification], list[OutgoingMail]]:
+    """``notify``'s rows, added to the session but not flushed: the notifications, and the
+    mails to queue. Raises ValueError for a ``kind`` not in KINDS."""
     if kind not in KINDS:
         raise ValueError(kind)
     if project is not None:
@@ -155,10 +166,7 @@ def notify(recipients: Iterable[User], kind: str, project: Project | None, actor
         created.append(notification)
         if user.email_notifications:
             mails.append(_mail_for(user, notification))
-    # One flush (the outbox's): the rows of each table go in one batched INSERT, whatever
-    # their number.
-    outbox.queue(mails)
-    return created
+    return created, mails
 
 
 def _mail_for(user: User, notification: Notification) -> OutgoingMail:
@@ -178,14 +186,17 @@ def _mail_for(user: User, notification: Notification) -> OutgoingMail:
 
 def project_moved(project: Project, by: User, stage: Stage) -> None:
     """``project`` changed stage on the board: its holders are told, and its advisor when
-    someone else moved it. Two reads at most (holders, advisor) and the rows it writes.
-    Raises ValueError only as ``notify`` does (its kinds are known: never)."""
-    notify(_holders(project), STAGE_CHANGED, project, by, stage=stage.name,
-           stage_en=stage.name_en)
+    someone else moved it. Two reads at most (holders, advisor) and the rows it writes, in
+    one flush (on PostgreSQL one INSERT per table for both kinds; two fewer statements per
+    move than a flush per kind). Raises ValueError only as ``notify`` does (its kinds are
+    known: never)."""
+    _created, mails = _rows(_holders(project), STAGE_CHANGED, project, by,
+                            {"stage": stage.name, "stage_en": stage.name_en})
     if project.advisor_id is not None and project.advisor_id != by.id:
         advisor = db.session.get(User, project.advisor_id)
-        notify([advisor], PROJECT_MOVED, project, by, stage=stage.name,
-               stage_en=stage.name_en, actor=by.name)
+        mails += _rows([advisor], PROJECT_MOVED, project, by,
+                       {"stage": stage.name, "stage_en": stage.name_en, "actor": by.name})[1]
+    outbox.queue(mails)
 
 
 def _holders(project: Project) -> list[User]:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -134,9 +134,17 @@ def granted_funding(project_ids: Collection[int]) -> dict[int, int]:
     in one grouped query whatever the number of cards; projects without any are left out."""
     if not project_ids:
         return {}
-    rows = db.session.execute(
+    rows = db.session.execute(granted_funding_statement(project_ids))
+    return {project_id: int(total) for project_id, total in rows if total}
+
+
+def granted_funding_statement(project_ids: Collection[int] | BindParameter) -> Select:
+    """``granted_funding``'s grouped query, for a caller that sends it with others in one
+    statement (the board's card marks, built once with a bind parameter): rows (project
+    id, cents granted or paid)."""
+    ids = project_ids if isinstance(project_ids, BindParameter) else list(project_ids)
+    return (
         select(Support.project_id, func.sum(Support.amount_cents))
-        .where(Support.project_id.in_(list(project_ids)), Support.status.in_(GRANTED),
+        .where(Support.project_id.in_(ids), Support.status.in_(GRANTED),
                Support.amount_cents.is_not(None))
         .group_by(Support.project_id))
-    return {project_id: int(total) for project_id, total in rows if total}
