@@ -221,11 +221,12 @@ def schema_differences(tables: dict[str, set[str]], metadata) -> list[str]:
     problems = [f"table {name} is missing" for name in sorted(set(expected) - set(tables))]
     problems += [f"table {name} is not one of the models" for name in
                  sorted(set(tables) - set(expected))]
-    for name in sorted(set(expected) & set(tables)):
-        if missing := sorted(expected[name] - tables[name]):
-            problems.append(f"table {name} lacks column(s) {', '.join(missing)}")
-        if extra := sorted(tables[name] - expected[name]):
-            problems.append(f"table {name} has column(s) the models lack: {', '.join(extra)}")
+    # Identifiers, not French text: code-point order is the right one here.
+    for table in sorted(set(expected) & set(tables)):
+        if missing := sorted(expected[table] - tables[table]):
+            problems.append(f"table {table} lacks column(s) {', '.join(missing)}")
+        if extra := sorted(tables[table] - expected[table]):
+            problems.append(f"table {table} has column(s) the models lack: {', '.join(extra)}")
     return problems
 
 

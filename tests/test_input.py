@@ -902,6 +902,8 @@ INT_CALLS_REVIEWED = {
     ("territory/queries.py", "int(self.jobs.quantize(Decimal(1), rounding=ROUND_HALF_UP))"),
     ("territory/forms.py", "int(self.salaried_jobs.data)"),  # a form's bounded whole Decimal
     ("charts.py", "int(value)"),  # a Table's stored cents or an integral Decimal
+    ("board/queries.py", "int(a)"),  # card marks: a count or a sum of cents from the database
+    ("board/queries.py", "int(b or 0)"),  # card marks: the overdue steps' count
 }
 
 
