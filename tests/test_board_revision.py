@@ -364,6 +364,21 @@ def test_two_users_never_share_a_page_etag(client, auth, login):
     assert new_tag != tag
 
 
+def test_logging_out_asks_the_browser_to_forget_the_board_it_kept(client, login):
+    """The board is ``private, no-cache`` (kept by the browser for its 304s): after a logout
+    on a shared computer, Back must not show it from the browser's cache."""
+    login("advisor")
+    factories.project(title="Atelier vélo")
+    db.session.commit()
+    assert _board(client)[0] is not None
+    refused = client.post("/auth/logout", csrf=False)  # not a logout: nothing cleared
+    assert refused.status_code == 400 and "Clear-Site-Data" not in refused.headers
+    response = client.post("/auth/logout")
+    assert response.status_code == 303
+    assert response.headers["Clear-Site-Data"] == '"cache"'
+    assert client.get("/board").status_code == 302
+
+
 def test_pending_flashes_are_shown_never_answered_304(client, login):
     login("advisor")
     db.session.commit()
