@@ -379,6 +379,31 @@ def test_logging_out_asks_the_browser_to_forget_the_board_it_kept(client, login)
     assert client.get("/board").status_code == 302
 
 
+def test_a_cached_page_does_not_outlive_the_filter_lists_it_shows(
+        app, client, login, monkeypatch):
+    """The filter lists are kept BOARD_FILTER_CHOICES_SECONDS (30 s) per process; a page part
+    rendered from lists about to be read again must not keep them BOARD_CACHE_SECONDS (60 s)
+    more: a theme added shows in the filter within the lists' 30 s, as they promise."""
+    app.config["BOARD_FILTER_CHOICES_SECONDS"] = 30
+    app.config["BOARD_CACHE_SECONDS"] = 60
+    offset = [0.0]
+    real_time, real_monotonic = time.time, time.monotonic
+    monkeypatch.setattr(time, "time", lambda: real_time() + offset[0])
+    monkeypatch.setattr(time, "monotonic", lambda: real_monotonic() + offset[0])
+    login("manager")
+    factories.project(title="Tiers-lieu")
+    db.session.commit()
+    assert "Tiers-lieu" in _board(client)[1]  # the lists read now, kept 30 s
+    db.session.add(Theme(name="Filière nouvelle", position=99))
+    db.session.commit()
+    offset[0] = 20
+    html = _board(client)[1]  # a new revision: rendered again, from the lists kept
+    assert "Filière nouvelle" not in html  # the lists' promised delay, not more
+    offset[0] = 35
+    html = _board(client)[1]
+    assert ">Filière nouvelle</option>" in html
+
+
 def test_pending_flashes_are_shown_never_answered_304(client, login):
     login("advisor")
     db.session.commit()
