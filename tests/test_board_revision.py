@@ -404,6 +404,29 @@ def test_a_cached_page_does_not_outlive_the_filter_lists_it_shows(
     assert ">Filière nouvelle</option>" in html
 
 
+def test_a_session_ended_elsewhere_makes_the_browser_forget_the_board(client, login):
+    """A login that ended without this browser's logout (idle, ended from another device):
+    the next request — the board's own poll — asks the browser to drop the board it kept."""
+    from incubator.models import UserSession
+
+    advisor = login("advisor")
+    factories.project(title="Ressourcerie")
+    db.session.commit()
+    tag, _html = _board(client)
+    assert "Clear-Site-Data" not in client.get("/board").headers
+    db.session.execute(update(UserSession).where(UserSession.user_id == advisor.id)
+                       .values(ended_at=datetime.now(UTC), ended_reason="ended_by_user"))
+    db.session.commit()
+    poll = client.get("/board/changes?token=x", headers=HTMX)
+    assert poll.status_code == 401 and "/auth/login" in poll.headers["HX-Redirect"]
+    assert poll.headers["Clear-Site-Data"] == '"cache"'
+    page = client.get("/board", headers={"If-None-Match": tag})
+    assert page.status_code == 302 and "ETag" not in page.headers
+    # A visitor who never logged in is not told to clear anything.
+    client.delete_cookie("session")
+    assert "Clear-Site-Data" not in client.get("/board").headers
+
+
 def test_pending_flashes_are_shown_never_answered_304(client, login):
     login("advisor")
     db.session.commit()
