@@ -454,7 +454,33 @@ def test_the_cache_keeps_at_most_its_size(app, client, login):
     app.config["BOARD_PAGE_CACHE_KB"] = 8192
     for address in ("/board", "/board?q=a", "/board?q=b"):
         _board(client, address)
-    assert pages.stats()["size"] == 3 and pages.stats()["chars"] <= 8192 * 1024
+    assert pages.stats()["size"] == 3 and pages.stats()["bytes"] <= 8192 * 1024
+
+
+def test_the_cache_counts_the_memory_its_pages_take_not_their_characters(app, client, login):
+    """Python keeps a text at 1, 2 or 4 bytes a character, by its widest one: one emoji in
+    a title makes every page showing it 4 bytes a character. The bound is on memory, so an
+    attacker's long addresses or a title's emoji cannot make a worker hold 4 times it."""
+    import sys
+
+    login("advisor")
+    factories.project(title="Fablab 🛠️ du Pays de Redon")
+    db.session.commit()
+    _board(client)
+    (key, part), = pages._parts.items()
+    assert sys.getsizeof(str(part.html)) > 3.9 * len(part.html)  # 4 bytes a character
+    assert pages.stats()["bytes"] >= sys.getsizeof(str(part.html))
+    # A limit between the page's characters and its memory: not kept.
+    pages.clear()
+    app.config["BOARD_PAGE_CACHE_KB"] = (2 * len(part.html)) // 1024
+    _board(client)
+    assert pages.stats()["size"] == 0
+    # Long addresses count too: the cache never holds more than its limit in them.
+    app.config["BOARD_PAGE_CACHE_KB"] = 2 * sys.getsizeof(str(part.html)) // 1024 + 8
+    for n in range(4):
+        _board(client, f"/board?junk={n}{'x' * 3000}")
+        assert pages.stats()["bytes"] <= app.config["BOARD_PAGE_CACHE_KB"] * 1024
+    assert 1 <= pages.stats()["size"] <= 2
 
 
 def test_a_statement_is_watched_when_it_writes_a_watched_table():
