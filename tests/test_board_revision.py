@@ -483,6 +483,25 @@ def test_the_cache_counts_the_memory_its_pages_take_not_their_characters(app, cl
     assert 1 <= pages.stats()["size"] <= 2
 
 
+def test_one_board_asked_with_its_parameters_reordered_repeated_or_padded_is_one_entry(
+        client, login):
+    login("advisor")
+    factories.project(title="Recyclerie", commune="Redon")
+    db.session.commit()
+    tag, html = _board(client, "/board?commune=redon&q=recyc&show=all")
+    assert "Recyclerie" in html
+    for address in ("/board?show=all&q=recyc&commune=redon",
+                    "/board?q=recyc&commune=redon&show=all&q=other&utm_source=x",
+                    f"/board?junk={'x' * 2000}&commune=redon&q=recyc&show=all"):
+        again = client.get(address, headers={"If-None-Match": tag})
+        assert again.status_code == 304, address
+    assert pages.stats()["size"] == 1
+    # What the part does read still tells the entries apart.
+    assert _board(client, "/board?commune=redon&q=recyc")[0] != tag
+    assert _board(client, "/board?commune=redon&q=recyc&show=all", **HTMX)[0] != tag
+    assert pages.stats()["size"] == 3
+
+
 def test_a_statement_is_watched_when_it_writes_a_watched_table():
     touched = revisions.touched
     assert touched("UPDATE projects SET title=? WHERE projects.id = ?") == {"board"}

@@ -7,7 +7,8 @@ answer that only depends on the data — the page's content block (filters, summ
 "show every card", the columns) or the htmx board fragment — is kept per process, keyed by
 ``part_key``: the ``board`` revision (incubator/revisions.py: it changes at every commit
 that writes a table the board shows), the pole's day, the language, the request's path
-with its query (the filters, ``show=all``, the move links' ``next``), the user when the
+with the filters and ``show=all`` it reads (the cards' move links carry those, not the raw
+query: board/cards.py), the user when the
 "mine" filter is on, and the settings the part reads. An entry also expires at the first
 instant one of its cards' day counts or stalled marks changes (those follow the clock,
 not the data) and after ``BOARD_CACHE_SECONDS`` (writes made outside SQLAlchemy, e.g.
@@ -67,7 +68,10 @@ def part_key(variant: str, filters) -> tuple:
     config = current_app.config
     return (
         variant, revisions.current(), pole_today().isoformat(), str(get_locale()),
-        request.script_root, request.full_path,
+        # The address as the part reads it: its filters and "show every card" (parameters
+        # it ignores, their order or repetition would only make more entries of one part).
+        request.script_root, request.path, tuple(sorted(filters.as_args().items())),
+        request.args.get("show") == "all",
         current_user.get_id() if filters.mine else None,
         config["BOARD_COLUMN_CARDS"], config["BOARD_ALL_CARDS"], config["STALLED_DAYS"],
         config["BOARD_POLL_SECONDS"], config["BOARD_MORE_CARDS"],
