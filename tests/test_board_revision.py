@@ -293,6 +293,22 @@ def test_a_login_alone_does_not_change_the_revision(client, auth):
     assert revisions.current() == before
 
 
+def test_a_holder_choosing_a_language_or_mail_setting_leaves_the_boards_cached(
+        client, login):
+    """Nothing of the board: any holder clicking EN/FR or their notification box would
+    otherwise empty every worker's board cache."""
+    holder = login("holder")
+    db.session.commit()
+    before = revisions.current()
+    db.session.commit()
+    assert client.post("/language", data={"locale": "fr", "next": "/"}).status_code in (302, 303)
+    assert client.post("/notifications/preferences", data={}).status_code in (200, 302, 303)
+    db.session.expire_all()
+    changed = db.session.get(User, holder.id)
+    assert changed.locale == "fr" and changed.email_notifications is False
+    assert revisions.current() == before
+
+
 def test_a_day_passing_gives_a_new_etag(client, login, monkeypatch):
     login("advisor")
     factories.project(title="Ferme urbaine")
