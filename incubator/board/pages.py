@@ -8,8 +8,8 @@ answer that only depends on the data — the page's content block (filters, summ
 ``part_key``: the ``board`` revision (incubator/revisions.py: it changes at every commit
 that writes a table the board shows), the pole's day, the language, the request's path
 with the filters and ``show=all`` it reads (the cards' move links carry those, not the raw
-query: board/cards.py), the user when the
-"mine" filter is on, and the settings the part reads. An entry also expires at the first
+query: board/cards.py), the user when the "mine" filter is on, and the settings the part
+reads. An entry also expires at the first
 instant one of its cards' day counts or stalled marks changes (those follow the clock,
 not the data) and after ``BOARD_CACHE_SECONDS`` (writes made outside SQLAlchemy, e.g.
 ``psql``, are seen by then). The cache is bounded by ``BOARD_PAGE_CACHE_KB`` of memory per
