@@ -17,6 +17,7 @@ database's Alembic revision is compared with the code's (``schema_state``).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -190,14 +191,9 @@ def backup_tables(url: URL, path: Path) -> dict[str, set[str]]:
                 source.close()
         except sqlite3.Error as error:
             raise BackupError(f"{path} cannot be read: {error}") from error
-    result = subprocess.run(  # noqa: S603  (our binary, fixed options, the path given)
-        [_binary("pg_restore"), "--schema-only", "--file=-", str(path)],
-        capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise BackupError(f"{path} is damaged: pg_restore: {result.stderr.strip()[-500:]}")
     tables: dict[str, set[str]] = {}
     columns: set[str] | None = None
-    for line in result.stdout.splitlines():
+    for line in _pg_schema(path).splitlines():
         if line.startswith("CREATE TABLE "):
             name = line.removeprefix("CREATE TABLE ").split(" (")[0].split(".")[-1]
             columns = tables[name.strip('"')] = set()
@@ -208,6 +204,50 @@ def backup_tables(url: URL, path: Path) -> dict[str, set[str]]:
             word = line.strip().split()[0]
             columns.add(word.strip('"'))
     return tables
+
+
+def _pg_schema(path: Path) -> str:
+    """The SQL of a PostgreSQL backup's schema (``pg_restore --schema-only``), read without
+    connecting to any database. ``BackupError`` when the file cannot be read."""
+    result = subprocess.run(  # noqa: S603  (our binary, fixed options, the path given)
+        [_binary("pg_restore"), "--schema-only", "--file=-", str(path)],
+        capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BackupError(f"{path} is damaged: pg_restore: {result.stderr.strip()[-500:]}")
+    return result.stdout
+
+
+# What a PostgreSQL schema dump declares that runs code or reads rows in the app's stead.
+_PG_PROGRAM = re.compile(
+    r"^CREATE (?:OR REPLACE )?(?:CONSTRAINT )?(EVENT TRIGGER|TRIGGER|FUNCTION|PROCEDURE|"
+    r"MATERIALIZED VIEW|VIEW|RULE|POLICY|AGGREGATE|OPERATOR|EXTENSION|CAST)\b\s*(?:IF NOT "
+    r"EXISTS\s+)?([^\s(]*)", re.M)
+
+
+def backup_programs(url: URL, path: Path) -> list[str]:
+    """What a backup holds besides tables, indexes, sequences and constraints that would
+    run or answer in the app's place once restored: triggers and views (SQLite; PostgreSQL
+    also functions, procedures, rules, policies, extensions, casts, operators, aggregates),
+    as ``"trigger users_role"``, in the file's order. The app creates none of them
+    (migrations/versions), so any is an edited backup: a trigger on ``users`` could make
+    an account a manager at its next login. ``BackupError`` when the file cannot be read."""
+    path = Path(path)
+    if kind(url) == "sqlite":
+        try:
+            source = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+            try:
+                return [f"{kind_} {name}" for kind_, name in source.execute(
+                    "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
+                    " ORDER BY rowid")]
+            finally:
+                source.close()
+        except sqlite3.Error as error:
+            raise BackupError(f"{path} cannot be read: {error}") from error
+    programs = []
+    for found in _PG_PROGRAM.finditer(_pg_schema(path)):
+        name = found.group(2).split(".")[-1].strip('"')  # without its schema: "public."
+        programs.append(f"{found.group(1).lower()} {name}".strip())
+    return programs
 
 
 def schema_differences(tables: dict[str, set[str]], metadata) -> list[str]:

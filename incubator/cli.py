@@ -107,8 +107,14 @@ def register_commands(app: Flask) -> None:
         try:
             backup.check_file(db.engine.url, Path(path))
             revision = backup.backup_revision(db.engine.url, Path(path))
+            programs = backup.backup_programs(db.engine.url, Path(path))
         except backup.BackupError as error:
             raise click.ClickException(str(error)) from error
+        if programs:  # the app's schema has none: an edited backup (backup_programs)
+            raise click.ClickException(
+                "The backup holds what this app never creates, code that would run in its "
+                "place: " + ", ".join(programs[:20]) + ". It was edited: restore another "
+                "backup. Nothing was changed.")
         # Refused before anything is replaced: a foreign database or a newer code's backup
         # would leave the app with a database it cannot run on.
         if backup.revision_state(revision, backup.code_heads()) in ("none", "unknown"):

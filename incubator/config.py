@@ -322,8 +322,10 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         # Rendered board cards kept per process (board/cards.py card_html; 0: none). A card
         # is ~1.5 KB: 2,000 cards are ~4 MB per worker.
         "BOARD_CARD_CACHE": _env_int("BOARD_CARD_CACHE", 2000),
-        # Rendered board columns kept per process, in KB of HTML (board/pages.py; 0: none):
-        # a 100-card page's part is ~150 KB, a 1,000-card one ~1.5 MB.
+        # Rendered board columns kept per process, in KB of memory (board/pages.py: HTML as
+        # Python holds it, 1 to 4 bytes a character, and the keys; 0: none): a 100-card
+        # page's part is ~150 KB of characters, a 1,000-card one ~1.5 MB (twice that in
+        # memory with French accents, four times with an emoji).
         "BOARD_PAGE_CACHE_KB": _env_int("BOARD_PAGE_CACHE_KB", 8192),
         # A cached board part is rendered again after this many seconds at most: the bound
         # on what a write made outside the app (psql) leaves stale (revisions.py).

@@ -46,9 +46,11 @@ WATCHED: dict[str, frozenset[str]] = {
     }),
 }
 #: Columns whose update alone does not change a watched view: a user's login time and
-#: password hash (a login would otherwise empty every board cache).
+#: password hash (a login would otherwise empty every board cache), language (the board's
+#: key holds the request's own) and e-mail preference (any holder clicking EN or FR, or
+#: ticking a box, would otherwise empty every worker's board cache).
 IGNORED_COLUMNS: dict[str, frozenset[str]] = {
-    "users": frozenset({"last_login_at", "password_hash"}),
+    "users": frozenset({"last_login_at", "password_hash", "locale", "email_notifications"}),
 }
 
 _DUE = "revisions_due"  # Connection.info key: the revision names the transaction must bump

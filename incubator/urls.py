@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, flash, redirect, request, url_for
+from flask import Response, current_app, flash, redirect, request, session, url_for
 
 from .htmx import is_htmx
 from .models import User
@@ -83,5 +83,12 @@ def login_required_answer() -> Response:
     if is_htmx():
         response = Response(status=401)
         response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    else:
+        response = redirect(target)
+    if session.get("_user_id") is not None:
+        # The cookie names a login that is over (idle, expired, ended from another device,
+        # account deactivated): the browser drops the pages it kept for their 304s (the
+        # board, ``private, no-cache``), so Back does not show them to the next person. The
+        # board's poll meets this within seconds of the end.
+        response.headers["Clear-Site-Data"] = '"cache"'
+    return response

@@ -253,3 +253,51 @@ def test_a_backup_of_the_models_schema_reads_as_matching(database_app, tmp_path)
     tables = backup.backup_tables(db.engine.url, path)
     assert backup.schema_differences(tables, db.metadata) == []
     assert "position" in tables["projects"] and "version_num" in tables["alembic_version"]
+
+
+def test_restore_refuses_a_backup_holding_a_trigger_the_app_never_creates(
+        database_app, tmp_path):
+    """A backup of the code's revision, tables and columns intact, edited to hold a trigger
+    (here: whoever logs in becomes a manager) or a view: refused before anything is
+    replaced, each named; the app's own backups hold none."""
+    path = tmp_path / "incubator.backup"
+    runner = database_app.test_cli_runner()
+    factories.user("holder", email="intrus@example.org")
+    db.session.commit()
+    clean = tmp_path / "clean.backup"
+    assert runner.invoke(args=["backup", str(clean)]).exit_code == 0
+    assert backup.backup_programs(db.engine.url, clean) == []
+    if is_postgres():
+        edits = ["CREATE FUNCTION promote() RETURNS trigger LANGUAGE plpgsql AS "
+                 "$$ BEGIN NEW.role := 'manager'; RETURN NEW; END $$",
+                 "CREATE TRIGGER promote BEFORE UPDATE ON users FOR EACH ROW "
+                 "EXECUTE FUNCTION promote()",
+                 "CREATE VIEW everyone AS SELECT email FROM users"]
+        undo = ["DROP VIEW everyone", "DROP TRIGGER promote ON users", "DROP FUNCTION promote()"]
+    else:
+        edits = ["CREATE TRIGGER promote AFTER UPDATE OF last_login_at ON users BEGIN "
+                 "UPDATE users SET role = 'manager' WHERE id = NEW.id; END",
+                 "CREATE VIEW everyone AS SELECT email FROM users"]
+        undo = ["DROP VIEW everyone", "DROP TRIGGER promote"]
+    for statement in edits:
+        db.session.execute(text(statement))
+    db.session.commit()
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    for statement in undo:
+        db.session.execute(text(statement))
+    db.session.commit()
+    db.session.remove()
+    before = snapshot()
+    result = runner.invoke(args=["restore", str(path), "--yes"])
+    assert result.exit_code == 1
+    assert "trigger promote" in result.output and "view everyone" in result.output
+    assert "Nothing was changed" in result.output
+    assert snapshot() == before
+    with db.engine.connect() as connection:
+        if is_postgres():
+            assert connection.execute(text(
+                "SELECT count(*) FROM pg_trigger WHERE tgname = 'promote'")).scalar() == 0
+        else:
+            assert connection.execute(text(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")).scalar() == 0
+    assert runner.invoke(args=["restore", str(clean), "--yes"]).exit_code == 0

@@ -157,6 +157,20 @@ def test_a_filtered_board_links_its_cards_back_to_itself(client, login):
     assert "commune%3Dredon" in filtered and "commune%3Dredon" not in plain
 
 
+def test_parameters_the_board_ignores_neither_pad_the_cards_nor_fill_the_cache(client, login):
+    """A card's move link brings back the board's filters and "show every card" only: an
+    address padded with other parameters gives the same cards, from the cache."""
+    login("advisor")
+    project = factories.project(title="Ferme urbaine", commune="Redon")
+    db.session.commit()
+    first = card(client.get("/board?commune=redon&show=all").get_data(as_text=True), project)
+    assert "commune%3Dredon" in first and "show%3Dall" in first
+    padded = client.get(f"/board?junk={'x' * 3000}&commune=redon&show=all&utm=1")
+    assert padded.status_code == 200
+    assert card(padded.get_data(as_text=True), project) == first
+    assert "xxxxxxxxxx" not in first and card_cache_stats()["size"] == 1
+
+
 def test_another_users_view_of_the_same_card_is_the_same_card(client, auth, login):
     """Cards hold nothing personal: a manager and an advisor share them (the filters that
     depend on the viewer, such as "mine", choose cards, not their content)."""

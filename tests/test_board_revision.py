@@ -293,6 +293,22 @@ def test_a_login_alone_does_not_change_the_revision(client, auth):
     assert revisions.current() == before
 
 
+def test_a_holder_choosing_a_language_or_mail_setting_leaves_the_boards_cached(
+        client, login):
+    """Nothing of the board: any holder clicking EN/FR or their notification box would
+    otherwise empty every worker's board cache."""
+    holder = login("holder")
+    db.session.commit()
+    before = revisions.current()
+    db.session.commit()
+    assert client.post("/language", data={"locale": "fr", "next": "/"}).status_code in (302, 303)
+    assert client.post("/notifications/preferences", data={}).status_code in (200, 302, 303)
+    db.session.expire_all()
+    changed = db.session.get(User, holder.id)
+    assert changed.locale == "fr" and changed.email_notifications is False
+    assert revisions.current() == before
+
+
 def test_a_day_passing_gives_a_new_etag(client, login, monkeypatch):
     login("advisor")
     factories.project(title="Ferme urbaine")
@@ -364,6 +380,69 @@ def test_two_users_never_share_a_page_etag(client, auth, login):
     assert new_tag != tag
 
 
+def test_logging_out_asks_the_browser_to_forget_the_board_it_kept(client, login):
+    """The board is ``private, no-cache`` (kept by the browser for its 304s): after a logout
+    on a shared computer, Back must not show it from the browser's cache."""
+    login("advisor")
+    factories.project(title="Atelier vélo")
+    db.session.commit()
+    assert _board(client)[0] is not None
+    refused = client.post("/auth/logout", csrf=False)  # not a logout: nothing cleared
+    assert refused.status_code == 400 and "Clear-Site-Data" not in refused.headers
+    response = client.post("/auth/logout")
+    assert response.status_code == 303
+    assert response.headers["Clear-Site-Data"] == '"cache"'
+    assert client.get("/board").status_code == 302
+
+
+def test_a_cached_page_does_not_outlive_the_filter_lists_it_shows(
+        app, client, login, monkeypatch):
+    """The filter lists are kept BOARD_FILTER_CHOICES_SECONDS (30 s) per process; a page part
+    rendered from lists about to be read again must not keep them BOARD_CACHE_SECONDS (60 s)
+    more: a theme added shows in the filter within the lists' 30 s, as they promise."""
+    app.config["BOARD_FILTER_CHOICES_SECONDS"] = 30
+    app.config["BOARD_CACHE_SECONDS"] = 60
+    offset = [0.0]
+    real_time, real_monotonic = time.time, time.monotonic
+    monkeypatch.setattr(time, "time", lambda: real_time() + offset[0])
+    monkeypatch.setattr(time, "monotonic", lambda: real_monotonic() + offset[0])
+    login("manager")
+    factories.project(title="Tiers-lieu")
+    db.session.commit()
+    assert "Tiers-lieu" in _board(client)[1]  # the lists read now, kept 30 s
+    db.session.add(Theme(name="Filière nouvelle", position=99))
+    db.session.commit()
+    offset[0] = 20
+    html = _board(client)[1]  # a new revision: rendered again, from the lists kept
+    assert "Filière nouvelle" not in html  # the lists' promised delay, not more
+    offset[0] = 35
+    html = _board(client)[1]
+    assert ">Filière nouvelle</option>" in html
+
+
+def test_a_session_ended_elsewhere_makes_the_browser_forget_the_board(client, login):
+    """A login that ended without this browser's logout (idle, ended from another device):
+    the next request — the board's own poll — asks the browser to drop the board it kept."""
+    from incubator.models import UserSession
+
+    advisor = login("advisor")
+    factories.project(title="Ressourcerie")
+    db.session.commit()
+    tag, _html = _board(client)
+    assert "Clear-Site-Data" not in client.get("/board").headers
+    db.session.execute(update(UserSession).where(UserSession.user_id == advisor.id)
+                       .values(ended_at=datetime.now(UTC), ended_reason="ended_by_user"))
+    db.session.commit()
+    poll = client.get("/board/changes?token=x", headers=HTMX)
+    assert poll.status_code == 401 and "/auth/login" in poll.headers["HX-Redirect"]
+    assert poll.headers["Clear-Site-Data"] == '"cache"'
+    page = client.get("/board", headers={"If-None-Match": tag})
+    assert page.status_code == 302 and "ETag" not in page.headers
+    # A visitor who never logged in is not told to clear anything.
+    client.delete_cookie("session")
+    assert "Clear-Site-Data" not in client.get("/board").headers
+
+
 def test_pending_flashes_are_shown_never_answered_304(client, login):
     login("advisor")
     db.session.commit()
@@ -391,7 +470,52 @@ def test_the_cache_keeps_at_most_its_size(app, client, login):
     app.config["BOARD_PAGE_CACHE_KB"] = 8192
     for address in ("/board", "/board?q=a", "/board?q=b"):
         _board(client, address)
-    assert pages.stats()["size"] == 3 and pages.stats()["chars"] <= 8192 * 1024
+    assert pages.stats()["size"] == 3 and pages.stats()["bytes"] <= 8192 * 1024
+
+
+def test_the_cache_counts_the_memory_its_pages_take_not_their_characters(app, client, login):
+    """Python keeps a text at 1, 2 or 4 bytes a character, by its widest one: one emoji in
+    a title makes every page showing it 4 bytes a character. The bound is on memory, so an
+    attacker's long addresses or a title's emoji cannot make a worker hold 4 times it."""
+    import sys
+
+    login("advisor")
+    factories.project(title="Fablab 🛠️ du Pays de Redon")
+    db.session.commit()
+    _board(client)
+    (key, part), = pages._parts.items()
+    assert sys.getsizeof(str(part.html)) > 3.9 * len(part.html)  # 4 bytes a character
+    assert pages.stats()["bytes"] >= sys.getsizeof(str(part.html))
+    # A limit between the page's characters and its memory: not kept.
+    pages.clear()
+    app.config["BOARD_PAGE_CACHE_KB"] = (2 * len(part.html)) // 1024
+    _board(client)
+    assert pages.stats()["size"] == 0
+    # Long addresses count too: the cache never holds more than its limit in them.
+    app.config["BOARD_PAGE_CACHE_KB"] = 2 * sys.getsizeof(str(part.html)) // 1024 + 8
+    for n in range(4):
+        _board(client, f"/board?junk={n}{'x' * 3000}")
+        assert pages.stats()["bytes"] <= app.config["BOARD_PAGE_CACHE_KB"] * 1024
+    assert 1 <= pages.stats()["size"] <= 2
+
+
+def test_one_board_asked_with_its_parameters_reordered_repeated_or_padded_is_one_entry(
+        client, login):
+    login("advisor")
+    factories.project(title="Recyclerie", commune="Redon")
+    db.session.commit()
+    tag, html = _board(client, "/board?commune=redon&q=recyc&show=all")
+    assert "Recyclerie" in html
+    for address in ("/board?show=all&q=recyc&commune=redon",
+                    "/board?q=recyc&commune=redon&show=all&q=other&utm_source=x",
+                    f"/board?junk={'x' * 2000}&commune=redon&q=recyc&show=all"):
+        again = client.get(address, headers={"If-None-Match": tag})
+        assert again.status_code == 304, address
+    assert pages.stats()["size"] == 1
+    # What the part does read still tells the entries apart.
+    assert _board(client, "/board?commune=redon&q=recyc")[0] != tag
+    assert _board(client, "/board?commune=redon&q=recyc&show=all", **HTMX)[0] != tag
+    assert pages.stats()["size"] == 3
 
 
 def test_a_statement_is_watched_when_it_writes_a_watched_table():

@@ -257,11 +257,18 @@ def _login_delayed(form: LoginForm, wait: int):
 @login_required
 def logout():
     form = LogoutForm()
+    response = redirect(url_for("main.index"), code=303)
     if form.validate_on_submit():
         sessions.logout()
         db.session.commit()
         flash(_("You are logged out."), "info")
-    return redirect(url_for("main.index"), code=303)
+        # The board is kept by the browser (``private, no-cache``, board/routes.py) so that
+        # it can be revalidated with a 304; after logging out on a shared computer the Back
+        # button would show it again from that cache, projects and names included. The
+        # browser drops this origin's cached answers (and its back/forward cache) on this
+        # header (W3C Clear Site Data); cookies and storage are left alone (the language).
+        response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -26,8 +26,20 @@ from markupsafe import Markup
 
 from ..dom import dom_id
 from ..reference import stalled_thresholds
+from .queries import BoardFilters
 
 _ID = 987654321  # stands for the project id in the URL patterns
+
+
+def _board_address() -> str:
+    """The board page's address with only what it reads (its filters, "show every card"),
+    where a card's move page brings the user back: parameters it ignores are left out, so
+    an address padded with them (up to the server's request line) neither repeats in every
+    card nor makes each card a new entry of the cache below."""
+    args = BoardFilters.from_args(request.args).as_args()
+    if request.args.get("show") == "all":
+        args["show"] = "all"
+    return url_for("board.index", **args)
 
 
 class CardKit:
@@ -43,7 +55,7 @@ class CardKit:
         self._move_form = url_for("board.move_form", project_id=_ID)
         on_board = request.method == "GET" and request.endpoint == "board.index"
         self._move_page = url_for("board.move_form", project_id=_ID,
-                                  next=request.full_path if on_board else None)
+                                  next=_board_address() if on_board else None)
         self._memo: dict[tuple[str, int], str] = {}
         # What every card of this request shares and shows: the language (labels, the theme's
         # name, money) and the URL patterns (the move page's one holds the board's address).

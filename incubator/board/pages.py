@@ -7,12 +7,14 @@ answer that only depends on the data — the page's content block (filters, summ
 "show every card", the columns) or the htmx board fragment — is kept per process, keyed by
 ``part_key``: the ``board`` revision (incubator/revisions.py: it changes at every commit
 that writes a table the board shows), the pole's day, the language, the request's path
-with its query (the filters, ``show=all``, the move links' ``next``), the user when the
-"mine" filter is on, and the settings the part reads. An entry also expires at the first
+with the filters and ``show=all`` it reads (the cards' move links carry those, not the raw
+query: board/cards.py), the user when the "mine" filter is on, and the settings the part
+reads. An entry also expires at the first
 instant one of its cards' day counts or stalled marks changes (those follow the clock,
 not the data) and after ``BOARD_CACHE_SECONDS`` (writes made outside SQLAlchemy, e.g.
-``psql``, are seen by then). The cache is bounded by ``BOARD_PAGE_CACHE_KB`` of HTML per
-process (0: no cache, every part is rendered).
+``psql``, are seen by then). The cache is bounded by ``BOARD_PAGE_CACHE_KB`` of memory per
+process, HTML and keys as Python holds them (``weight``; 0: no cache, every part is
+rendered).
 
 ``etag`` names what the answer would be: the part's content (a hash of its HTML) and, for
 a whole page, what base.html adds for this user (user, session's CSRF token, unread
@@ -24,6 +26,7 @@ flashed messages wait (the page would show them once; a 304 would lose them).
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -56,7 +59,7 @@ class Part:
 
 _parts: OrderedDict[tuple, Part] = OrderedDict()
 _lock = threading.Lock()
-_stats = {"hits": 0, "misses": 0, "chars": 0}
+_stats = {"hits": 0, "misses": 0, "bytes": 0}
 
 
 def part_key(variant: str, filters) -> tuple:
@@ -65,7 +68,10 @@ def part_key(variant: str, filters) -> tuple:
     config = current_app.config
     return (
         variant, revisions.current(), pole_today().isoformat(), str(get_locale()),
-        request.script_root, request.full_path,
+        # The address as the part reads it: its filters and "show every card" (parameters
+        # it ignores, their order or repetition would only make more entries of one part).
+        request.script_root, request.path, tuple(sorted(filters.as_args().items())),
+        request.args.get("show") == "all",
         current_user.get_id() if filters.mine else None,
         config["BOARD_COLUMN_CARDS"], config["BOARD_ALL_CARDS"], config["STALLED_DAYS"],
         config["BOARD_POLL_SECONDS"], config["BOARD_MORE_CARDS"],
@@ -98,6 +104,14 @@ def render_part(template: str, **context) -> Markup:
     return current_app.jinja_env.get_template(template).make_module(context).__html__()
 
 
+def weight(key: tuple, html: str) -> int:
+    """The bytes an entry holds in memory: its HTML as Python stores it (1, 2 or 4 bytes a
+    character, whichever the widest character needs: an accent makes a French page 2, an
+    emoji in one title 4) and its key's texts (the address, up to the server's request line).
+    Counting characters instead let an 8 MiB cache hold 16 to 32 MiB."""
+    return sys.getsizeof(html) + sum(sys.getsizeof(v) for v in key if isinstance(v, str))
+
+
 def cached(key: tuple, render: Callable[[], tuple[Markup, float, str | None]]) -> Part:
     """The part for ``key``: from the cache while it is fresh, else ``render()`` →
     (html, expires as a ``time.time()``, first card's id), kept if it fits."""
@@ -113,17 +127,18 @@ def cached(key: tuple, render: Callable[[], tuple[Markup, float, str | None]]) -
     html, expires, first_card = render()
     part = Part(html, hashlib.blake2b(str(html).encode(), digest_size=16).hexdigest(),
                 expires, first_card)
-    if limit and len(html) <= limit:
+    size = weight(key, html) if limit else 0
+    if limit and size <= limit:
         with _lock:
             _stats["misses"] += 1
             old = _parts.pop(key, None)
             if old is not None:
-                _stats["chars"] -= len(old.html)
+                _stats["bytes"] -= weight(key, old.html)
             _parts[key] = part
-            _stats["chars"] += len(html)
-            while _stats["chars"] > limit:
-                _, dropped = _parts.popitem(last=False)
-                _stats["chars"] -= len(dropped.html)
+            _stats["bytes"] += size
+            while _stats["bytes"] > limit:
+                dropped_key, dropped = _parts.popitem(last=False)
+                _stats["bytes"] -= weight(dropped_key, dropped.html)
     return part
 
 
@@ -154,7 +169,7 @@ def clear() -> None:
     """Forget every part (tests; keys are values, nothing needs invalidating)."""
     with _lock:
         _parts.clear()
-        _stats.update(hits=0, misses=0, chars=0)
+        _stats.update(hits=0, misses=0, bytes=0)
 
 
 def stats() -> dict[str, int]:

@@ -389,6 +389,17 @@ def filter_choices() -> dict[str, list]:
     return kept[1]
 
 
+def filter_choices_until() -> float:
+    """The ``time.time()`` instant after which ``filter_choices`` reads its lists again
+    (infinity when they are read at every call, or not read yet). Whatever is built from
+    them and kept (board/pages.py's cached page part) must not outlive them: kept 60 s more,
+    a theme or advisor added just before would stay missing for up to 90 s, not 30."""
+    kept = current_app.extensions.get("board_filter_choices")
+    if current_app.config.get("BOARD_FILTER_CHOICES_SECONDS", 0) <= 0 or kept is None:
+        return float("inf")
+    return time.time() + (kept[0] - time.monotonic())
+
+
 def off_board(page: int, per_page: int = 50):
     """Closed and paused projects, most recently changed first."""
     statement = (

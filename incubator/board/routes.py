@@ -144,13 +144,16 @@ def _board_part(filters: BoardFilters, show_all: bool,
     context = _context(filters, columns)
     context["show_all"] = show_all
     context["show_all_url"] = url_for("board.index", show="all", **filters.as_args())
+    expires = pages.expires_at(columns)
     if htmx:
         html = pages.render_part("board/_board.html", **context)
     else:
         context["choices"] = queries.filter_choices()
         html = pages.render_part("board/_page_body.html", **context)
+        # The filter lists are kept for their own seconds: the page is not kept longer.
+        expires = min(expires, queries.filter_choices_until())
     first = next((p for c in columns for p in c.cards), None)
-    return html, pages.expires_at(columns), dom_id(first) if first else None
+    return html, expires, dom_id(first) if first else None
 
 
 @bp.get("/board/stages/<int:stage_id>")
