@@ -4,6 +4,7 @@ production check's trial settings, answers, and leaves no process behind."""
 
 import http.client
 import os
+import time
 
 import pytest
 
@@ -36,7 +37,10 @@ def test_serve_starts_gunicorn_ready_and_stops_its_whole_process_group(tmp_path)
         connection.request("GET", "/healthz")
         assert connection.getresponse().status == 200
         connection.close()
-        workers = process_children(server.pid)
+        # Ready means one worker answered; the master may still be forking the other.
+        deadline = time.monotonic() + 30
+        while len(workers := process_children(server.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert len(workers) == 2
         memory = process_memory(workers[0])
         assert memory["VmRSS"] > 10 and memory["VmHWM"] >= memory["VmRSS"]
