@@ -78,8 +78,6 @@ def touched(statement: str) -> frozenset[str]:
             if columns and columns <= IGNORED_COLUMNS[table]:
                 continue
         names.update(name for name, tables in WATCHED.items() if table in tables)
-    if head.startswith(("DROP", "CREATE")) and "revisions" in statement.lower():
-        _known.clear()  # the table may be gone (tests, downgrades): look again
     return frozenset(names)
 
 
@@ -89,6 +87,10 @@ _known: weakref.WeakSet = weakref.WeakSet()
 
 
 def _noted(conn: Connection, cursor, statement: str, parameters, context, executemany) -> None:
+    # Not in ``touched``: its answers are cached, and every DROP or CREATE (tests,
+    # downgrades) must make the engines look for the table again.
+    if statement.lstrip()[:6].upper().startswith(("DROP", "CREATE")):
+        _known.clear()  # any DDL (DROP SCHEMA … CASCADE too): rare, so look again
     names = touched(statement)
     if names:
         conn.info.setdefault(_DUE, set()).update(names)
