@@ -433,6 +433,30 @@ def test_a_statement_is_watched_when_it_writes_a_watched_table():
                    "SET change = 1") == set()
 
 
+@pytest.mark.parametrize("statement", [
+    "SELECT projects.id FROM projects WHERE projects.id = ?", "SAVEPOINT sa_savepoint_1",
+    "select pg_catalog.version()", "  SELECT 1", "SET search_path TO public",
+    "WITH moved AS (SELECT 1) UPDATE projects SET title = ? WHERE id = ?",
+    "/* by hand */ DELETE FROM next_steps", "UPDATE users SET last_login_at=? WHERE id = ?",
+    "INSERT INTO next_steps (title) VALUES (?)", "DROP TABLE strays", "\n  create table x (y int)",
+])
+def test_noting_a_statement_does_what_its_analysis_says_every_time(statement):
+    """The hook on every statement (``_noted``) skips reads by their first word: what it notes,
+    and whether it makes the engines look for the revisions table again (any DROP or CREATE,
+    each time, not only the first), stay what ``touched`` and the statement's head say."""
+    class Engine:  # something the table's lookup can hold weakly
+        pass
+
+    engine = Engine()
+    ddl = statement.lstrip().upper().startswith(("DROP", "CREATE"))
+    for _ in range(2):  # the second time from the caches
+        revisions._known.add(engine)
+        conn = type("Conn", (), {"info": {}})()
+        revisions._noted(conn, None, statement, (), None, False)
+        assert conn.info.get(revisions._DUE, set()) == set(revisions.touched(statement))
+        assert (engine in revisions._known) is not ddl
+
+
 def test_every_table_a_board_reads_is_watched(client, login):
     """A table a board page reads must bump the board's revision when written, or its
     cached columns could be served stale: this list grows with the board's queries."""
