@@ -24,6 +24,7 @@ from flask import Flask
 from bench.common import ROOT, Server, serve
 from incubator import config as settings
 from incubator import create_app
+from incubator.extensions import db
 
 from . import factories
 
@@ -50,6 +51,19 @@ def seeding_app(env: Mapping[str, str]) -> Flask:
     """An app of the test's own process on the database of ``env`` (to write test data
     through the models, as another process of the deployment would)."""
     return create_app(settings.for_tests(env["INCUBATOR_DATABASE_URL"]))
+
+
+def seed_board(app: Flask) -> int:
+    """On ``app``'s database: an advisor ``conseil@example.org`` and a project « Épicerie
+    mobile » of theirs held by Nolwenn Briand, committed. Returns the holder's id."""
+    with app.app_context():
+        advisor = factories.user(role="advisor", email="conseil@example.org")
+        holder = factories.user(name="Nolwenn Briand")
+        factories.project(title="Épicerie mobile", holders=[holder], advisor=advisor)
+        db.session.commit()
+        holder_id = holder.id
+        db.session.remove()
+    return holder_id
 
 
 @contextmanager

@@ -8,8 +8,7 @@ import sqlite3
 
 from incubator.extensions import db
 
-from . import factories
-from .served import both_workers, database_settings, gunicorn, log_in, seeding_app
+from .served import both_workers, database_settings, gunicorn, log_in, seed_board, seeding_app
 
 
 def test_a_change_shows_in_both_workers_cards(tmp_path):
@@ -17,14 +16,8 @@ def test_a_change_shows_in_both_workers_cards(tmp_path):
     # SQLAlchemy's back only after BOARD_CACHE_SECONDS (tests/test_board_revision_processes.py).
     env = database_settings(tmp_path, INCUBATOR_BOARD_PAGE_CACHE_KB="0")
     app = seeding_app(env)
+    holder_id = seed_board(app)
     with app.app_context():
-        advisor = factories.user(role="advisor", email="conseil@example.org")
-        holder = factories.user(name="Nolwenn Briand")
-        project = factories.project(title="Épicerie mobile", holders=[holder], advisor=advisor)
-        db.session.commit()
-        holder_id = holder.id
-        assert project.id
-        db.session.remove()
         db.engine.dispose()
     with gunicorn(env) as server:
         cookie = log_in(server.port, "conseil@example.org")

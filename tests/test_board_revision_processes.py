@@ -12,20 +12,13 @@ import time
 from incubator.extensions import db
 from incubator.models import User
 
-from . import factories
-from .served import both_workers, database_settings, gunicorn, log_in, seeding_app
+from .served import both_workers, database_settings, gunicorn, log_in, seed_board, seeding_app
 
 
 def test_a_change_committed_by_another_process_shows_in_both_workers(tmp_path):
     env = database_settings(tmp_path, INCUBATOR_BOARD_CACHE_SECONDS="4")
     app = seeding_app(env)
-    with app.app_context():
-        advisor = factories.user(role="advisor", email="conseil@example.org")
-        holder = factories.user(name="Nolwenn Briand")
-        factories.project(title="Épicerie mobile", holders=[holder], advisor=advisor)
-        db.session.commit()
-        holder_id = holder.id
-        db.session.remove()
+    holder_id = seed_board(app)
     try:
         with gunicorn(env) as server:
             cookie = log_in(server.port, "conseil@example.org")
