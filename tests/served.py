@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
 import urllib.parse
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from bench.common import ROOT, Server, serve
+from bench.common import ROOT, Server, free_port, serve
 from incubator import config as settings
 from incubator import create_app
 from incubator.extensions import db
@@ -78,23 +77,13 @@ def gunicorn(env: Mapping[str, str], workers: int = 2) -> Iterator[Server]:
 
 
 def _own_port() -> int | None:
-    """Under pytest-xdist with ``BENCH_PORTS=LOW-HIGH``: the first free port of this worker's
-    share of the range (gw0 takes LOW, LOW+n…, gw1 LOW+1…, for n workers), so two workers
-    never both pick the port neither has bound yet; otherwise None (``serve`` picks)."""
-    wanted = os.environ.get("BENCH_PORTS", "").strip()
+    """Under pytest-xdist: ``free_port``'s choice among this worker's share of
+    ``BENCH_PORTS`` (gw0 takes LOW, LOW+n…, gw1 LOW+1…, for n workers), so two workers never
+    both pick the port neither has bound yet; otherwise None (``serve`` picks)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    if not wanted or not worker.startswith("gw"):
+    if not worker.startswith("gw"):
         return None
-    low, _, high = wanted.partition("-")
-    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
-    for port in range(int(low) + int(worker[2:]) % count, int(high or low) + 1, count):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port of {worker} in BENCH_PORTS={wanted}")
+    return free_port(int(worker[2:]), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1))
 
 
 def get(port: int, path: str, cookie: str = "") -> tuple[int, str, str]:
