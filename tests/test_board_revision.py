@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,21 +18,16 @@ from sqlalchemy import text, update
 from incubator import revisions
 from incubator.board import pages
 from incubator.extensions import db
-from incubator.members import services as members
 from incubator.models import (
-    Mentorship,
-    NextStep,
-    Partner,
-    PoleSettings,
     Project,
     Stage,
-    Support,
     Theme,
     User,
 )
 from incubator.next_steps.queries import today
 
 from . import factories
+from .board_changes import CARD, COLUMN, PAGE, changes, make_change, setting
 from .conftest import is_postgres
 from .helpers import count_statements
 
@@ -126,113 +121,20 @@ def _board(client, address="/board", **headers):
     return response.headers.get("ETag"), response.get_data(as_text=True)
 
 
-def _organisation(name: str):
-    organisation = members.create_organisation(None, name=name, family="association")
-    db.session.flush()
-    return organisation
-
-
-CHANGES = [
-    # (change, what the board shows after it); each written by the ORM's unit of work,
-    # as the app's services do.
-    ("title", "Titre nouveau"),
-    ("holder", "Nolwenn Renommée"),
-    ("new holder", "Yann Nouveau"),
-    ("theme", "Thème renommé"),
-    ("advisor", "Advisor Renamed"),
-    ("commune", "Peillac"),
-    ("day", "4 days in stage"),
-    ("next step", "1 next step"),
-    ("overdue", "1 overdue"),
-    ("stalled", "Stalled"),
-    ("stage name", "Étape renommée"),
-    ("stage limit", "limit 7"),
-    ("mentorship", "Mentored"),
-    ("support granted", "granted"),
-    ("pole", "Pôle Renommé"),
-    ("new advisor in the filter", "Zoé Filtre"),
-]
-
-
-def _change(change: str, *, me, holder, advisor, project) -> None:
-    if change == "title":
-        project.title, project.version = "Titre nouveau", project.version + 1
-    elif change == "holder":
-        holder.name = "Nolwenn Renommée"
-    elif change == "new holder":
-        _add_holder(project, "Yann Nouveau")
-    elif change == "theme":
-        db.session.get(Theme, project.theme_id).name_en = "Thème renommé"
-    elif change == "advisor":
-        advisor.name = "Advisor Renamed"
-    elif change == "commune":
-        project.commune = "Peillac"
-    elif change == "day":
-        project.stage_entered_at -= timedelta(days=1)
-    elif change in ("next step", "overdue"):
-        days = -1 if change == "overdue" else 5
-        db.session.add(NextStep(project_id=project.id, title="Relancer",
-                                due_on=today() + timedelta(days=days), created_by_id=me.id))
-    elif change == "stalled":
-        db.session.get(Stage, project.stage_id).stalled_days = 1
-        project.last_activity_at -= timedelta(days=2)
-    elif change == "stage name":
-        stage = db.session.get(Stage, project.stage_id)
-        stage.name = stage.name_en = "Étape renommée"
-    elif change == "stage limit":
-        db.session.get(Stage, project.stage_id).wip_limit = 7
-    elif change == "mentorship":
-        db.session.add(Mentorship(project_id=project.id,
-                                  organisation_id=_organisation("Coop Bois").id,
-                                  started_on=date(2026, 1, 10)))
-    elif change == "support granted":
-        partner = Partner(name="Région Bretagne", kind="region")
-        db.session.add(partner)
-        db.session.flush()
-        db.session.add(Support(project_id=project.id, partner_id=partner.id, kind="grant",
-                               amount_cents=500000, status="granted",
-                               status_on=date(2026, 3, 1)))
-    elif change == "pole":
-        pole = db.session.get(PoleSettings, 1)
-        if pole is None:
-            db.session.add(PoleSettings(id=1, name="Pôle Renommé", short_name="Pôle Renommé",
-                                        time_zone="Europe/Paris"))
-        else:
-            pole.name = pole.short_name = "Pôle Renommé"
-    elif change == "new advisor in the filter":
-        factories.user(role="advisor", name="Zoé Filtre")
-
-
-def _add_holder(project, name: str) -> None:
-    from incubator.models import ProjectHolder
-
-    db.session.add(ProjectHolder(project_id=project.id, user_id=factories.user(name=name).id))
-
-
-def _setting(client, login):
-    me = login("advisor")
-    holder = factories.user(name="Nolwenn Briand")
-    advisor = factories.user(role="advisor", name="Anne Conseil")
-    project = factories.project(title="Titre ancien", holders=[holder], advisor=advisor,
-                                theme_id=factories.theme().id, days_in_stage=3)
-    db.session.commit()
-    return {"me": me, "holder": holder, "advisor": advisor, "project": project}
-
-
-@pytest.mark.parametrize("change, expected", CHANGES, ids=[c for c, _ in CHANGES])
+@pytest.mark.parametrize("change, expected, part", changes(CARD, COLUMN, PAGE))
 def test_every_change_to_what_the_board_shows_gives_a_new_etag_and_content(
-        client, login, change, expected):
-    people = _setting(client, login)
+        client, login, change, expected, part):
+    people = setting(login)
     for address, headers in (("/board", {}), ("/board", HTMX), ("/board?show=all", {})):
         tag, html = _board(client, address, **headers)
         assert expected not in html
     page_tag, _html = _board(client)
     fragment_tag, _html = _board(client, **HTMX)
-    _change(change, **people)
+    make_change(change, **people)
     db.session.commit()
     tag, html = _board(client, "/board", **{"If-None-Match": page_tag})
     assert tag != page_tag and expected in html
-    if change not in ("pole", "new advisor in the filter"):  # the page's, not the columns'
+    if part != PAGE:  # the page's, not the columns'
         tag, html = _board(client, "/board", **{**HTMX, "If-None-Match": fragment_tag})
         assert tag != fragment_tag and expected in html
         assert expected in _board(client, "/board?show=all")[1]
@@ -255,7 +157,7 @@ BULK = [
 @pytest.mark.parametrize("change, statement, expected", BULK, ids=[b[0] for b in BULK])
 def test_a_bulk_update_or_raw_sql_through_the_session_gives_a_new_board(
         client, login, change, statement, expected):
-    people = _setting(client, login)
+    people = setting(login)
     tag, html = _board(client)
     assert expected not in html
     db.session.execute(statement(people))
@@ -529,6 +431,30 @@ def test_a_statement_is_watched_when_it_writes_a_watched_table():
     assert touched("UPDATE user_sessions SET last_seen_at=? WHERE id = ?") == set()
     assert touched("INSERT INTO stage_flow_days (day) VALUES (?) ON CONFLICT DO UPDATE "
                    "SET change = 1") == set()
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT projects.id FROM projects WHERE projects.id = ?", "SAVEPOINT sa_savepoint_1",
+    "select pg_catalog.version()", "  SELECT 1", "SET search_path TO public",
+    "WITH moved AS (SELECT 1) UPDATE projects SET title = ? WHERE id = ?",
+    "/* by hand */ DELETE FROM next_steps", "UPDATE users SET last_login_at=? WHERE id = ?",
+    "INSERT INTO next_steps (title) VALUES (?)", "DROP TABLE strays", "\n  create table x (y int)",
+])
+def test_noting_a_statement_does_what_its_analysis_says_every_time(statement):
+    """The hook on every statement (``_noted``) skips reads by their first word: what it notes,
+    and whether it makes the engines look for the revisions table again (any DROP or CREATE,
+    each time, not only the first), stay what ``touched`` and the statement's head say."""
+    class Engine:  # something the table's lookup can hold weakly
+        pass
+
+    engine = Engine()
+    ddl = statement.lstrip().upper().startswith(("DROP", "CREATE"))
+    for _ in range(2):  # the second time from the caches
+        revisions._known.add(engine)
+        conn = type("Conn", (), {"info": {}})()
+        revisions._noted(conn, None, statement, (), None, False)
+        assert conn.info.get(revisions._DUE, set()) == set(revisions.touched(statement))
+        assert (engine in revisions._known) is not ddl
 
 
 def test_every_table_a_board_reads_is_watched(client, login):
