@@ -212,8 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20, help="requests per board (20)")
     parser.add_argument("--reuse", action="store_true",
                         help="measure the database as a previous run left it (no seeding)")
-    parser.add_argument("--choices-seconds", type=int, default=30,
-                        help="BOARD_FILTER_CHOICES_SECONDS (30, production's; 0: no cache)")
+    parser.add_argument("--choices-seconds", type=int, default=60,
+                        help="BOARD_FILTER_CHOICES_SECONDS (60, production's; 0: no cache)")
     parser.add_argument("--pipeline", action="store_true",
                         help="measure the managers' review pages too (target 250 ms)")
     parser.add_argument("--json", action="store_true")

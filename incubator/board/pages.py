@@ -78,6 +78,11 @@ def part_key(variant: str, filters) -> tuple:
     )
 
 
+def key_revision(key: tuple) -> int:
+    """The ``board`` revision a ``part_key`` was made with (read before the part's data)."""
+    return key[1]
+
+
 def expires_at(columns) -> float:
     """The first instant a card of ``columns`` would show another day count ("3 days in
     stage") or stalled mark than now, bounded by ``BOARD_CACHE_SECONDS`` from now (as a
