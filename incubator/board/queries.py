@@ -18,7 +18,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    exists,
     func,
     literal_column,
     null,
@@ -30,11 +29,20 @@ from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 from werkzeug.datastructures import MultiDict
 
 from .. import revisions
-from ..cohorts.queries import in_cohorts, open_cohorts
+from ..cohorts.queries import open_cohorts
 from ..extensions import db
 from ..i18n import pole_today
 from ..mentoring.queries import current_mentors_statement, mentoring_organisations
-from ..models import Mentorship, Project, ProjectHolder, ProjectStatus, Stage, Theme, User
+from ..models import (
+    CohortProject,
+    Mentorship,
+    Project,
+    ProjectHolder,
+    ProjectStatus,
+    Stage,
+    Theme,
+    User,
+)
 from ..next_steps.queries import open_counts_statement
 from ..params import parse_int
 from ..reference import TERRITORY_COMMUNES, active_stages_for_cards, staff_members, themes
@@ -113,12 +121,18 @@ class BoardFilters:
                 .join(User, User.id == ProjectHolder.user_id)
                 .where(like_key(User.name_key, words)))
             conditions.append(or_(like_key(Project.search_text, words), holder_match))
+        # The mentor and cohort filters as uncorrelated sets too (the same rows as
+        # mentoring.queries' and cohorts.queries.in_cohorts' EXISTS): in column_stats' CASE
+        # a correlated EXISTS ran once per active project (docs/performance.md "third pass").
         if self.mentor:
-            conditions.append(exists().where(
-                Mentorship.project_id == Project.id, Mentorship.organisation_id == self.mentor,
-                Mentorship.ended_on.is_(None)))
+            conditions.append(Project.id.in_(
+                select(Mentorship.project_id)
+                .where(Mentorship.organisation_id == self.mentor,
+                       Mentorship.ended_on.is_(None))))
         if self.cohort:
-            conditions.append(in_cohorts([self.cohort]))
+            conditions.append(Project.id.in_(
+                select(CohortProject.project_id)
+                .where(CohortProject.cohort_id == self.cohort, CohortProject.left_at.is_(None))))
         return conditions
 
 
