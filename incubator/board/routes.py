@@ -65,6 +65,8 @@ from .tokens import shift_token
 bp.add_app_template_global(is_stalled, "project_stalled")
 # Cards rendered once per distinct content (board/cards.py).
 bp.add_app_template_global(card_html, "card_html")
+# The mentor filter's options, rendered once per kept list (board/pages.py).
+bp.add_app_template_global(pages.choice_options, "choice_options")
 
 
 def _filters() -> BoardFilters:
