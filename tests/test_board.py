@@ -414,3 +414,22 @@ def test_a_search_of_many_words_is_one_phrase():
     assert search_words("la") == ["la"]
     many = " ".join(f"mot{i}" for i in range(SEARCH_WORDS + 1))
     assert search_words(many) == [many]
+
+
+def test_choice_options_mark_exactly_the_chosen_id_and_escape_names(app):
+    """``pages.choice_options``: option 12 chosen never marks 123 or 112; names escaped; the
+    same list object gives the same rendering, an equal new list a new one."""
+    from incubator.board import pages
+    from incubator.board.queries import Choice
+
+    choices = [Choice(112, "Cent douze"), Choice(12, "Douze <b>&</b>"), Choice(123, "Cent")]
+    with app.test_request_context("/board"):
+        html = str(pages.choice_options(choices, 12))
+        assert html == ('<option value="112">Cent douze</option>'
+                        '<option value="12" selected>Douze &lt;b&gt;&amp;&lt;/b&gt;</option>'
+                        '<option value="123">Cent</option>')
+        assert "selected" not in pages.choice_options(choices, None)
+        assert "selected" not in pages.choice_options(choices, 99)  # not offered: none
+        assert pages._options[0] is choices
+        pages.choice_options(list(choices), 12)
+        assert pages._options[0] is not choices
