@@ -1,4 +1,5 @@
-"""Revisions: a cheap value that changes whenever a commit wrote a table a cached view shows.
+"""Revisions: a cheap value that changes whenever a commit wrote a table a cached view shows
+(``board``: the board's page; ``choices``: its filter lists, which a move does not change).
 
 The board's whole-columns cache and its ``ETag`` (``board/pages.py``) are keyed by the
 ``board`` revision: one row of ``revisions`` whose ``value`` is redrawn at random by every
@@ -35,22 +36,38 @@ from sqlalchemy.engine import Connection, Engine
 from .extensions import db
 from .models import Revision
 
-#: The tables each revision watches: every table a board page reads (its columns, cards,
-#: marks, filter choices, the layout's pole settings), checked by
+#: The tables each revision watches. ``board``: every table a board page reads (its columns,
+#: cards, marks, filter choices, the layout's pole settings), checked by
 #: tests/test_board_revision.py against the statements a board page really sends.
+#: ``choices``: what the board's filter lists read (``board.queries.read_filter_choices``:
+#: staff, themes, the communes and mentors of active projects, open cohorts), so that a
+#: move, which changes the board, does not make every worker read the lists again.
 WATCHED: dict[str, frozenset[str]] = {
     "board": frozenset({
         "projects", "project_holders", "users", "themes", "stages", "next_steps",
         "mentorships", "organisations", "supports", "pole_settings", "cohorts",
         "cohort_projects",
     }),
+    "choices": frozenset({
+        "projects", "users", "themes", "mentorships", "organisations", "cohorts",
+    }),
 }
-#: Columns whose update alone does not change a watched view: a user's login time and
-#: password hash (a login would otherwise empty every board cache), language (the board's
-#: key holds the request's own) and e-mail preference (any holder clicking EN or FR, or
-#: ticking a box, would otherwise empty every worker's board cache).
-IGNORED_COLUMNS: dict[str, frozenset[str]] = {
-    "users": frozenset({"last_login_at", "password_hash", "locale", "email_notifications"}),
+
+#: Columns whose update alone does not change a revision, per revision and table. Board: a
+#: user's login time and password hash (a login would otherwise empty every board cache),
+#: language (the board's key holds the request's own) and e-mail preference (any holder
+#: clicking EN or FR, or ticking a box, would otherwise empty every worker's board cache).
+#: Choices: the same but the password hash, whose presence makes an invited advisor staff.
+IGNORED_COLUMNS: dict[str, dict[str, frozenset[str]]] = {
+    "board": {"users": frozenset({"last_login_at", "password_hash", "locale",
+                                  "email_notifications"})},
+    "choices": {"users": frozenset({"last_login_at", "locale", "email_notifications"})},
+}
+
+#: Columns an update must assign to change a revision, per revision and table (an INSERT
+#: or DELETE always does): the filter lists read only a project's status and commune.
+ONLY_COLUMNS: dict[str, dict[str, frozenset[str]]] = {
+    "choices": {"projects": frozenset({"status", "commune", "commune_key"})},
 }
 
 _DUE = "revisions_due"  # Connection.info key: the revision names the transaction must bump
@@ -72,12 +89,22 @@ def touched(statement: str) -> frozenset[str]:
     names: set[str] = set()
     for match in _WRITE.finditer(statement):
         table = match.group(2).lower()
-        if match.group(1).upper() == "UPDATE" and table in IGNORED_COLUMNS:
+        columns: set[str] = set()  # assigned by an UPDATE; empty: all of them, for all we know
+        if match.group(1).upper() == "UPDATE":
             assigned = _SET.search(statement, match.end())
-            columns = {c.lower() for c in _ASSIGNED.findall(assigned.group(1))} if assigned else set()
-            if columns and columns <= IGNORED_COLUMNS[table]:
+            if assigned:
+                columns = {c.lower() for c in _ASSIGNED.findall(assigned.group(1))}
+        for name, tables in WATCHED.items():
+            if table not in tables:
                 continue
-        names.update(name for name, tables in WATCHED.items() if table in tables)
+            if columns:
+                ignored = IGNORED_COLUMNS.get(name, {}).get(table)
+                if ignored is not None and columns <= ignored:
+                    continue
+                only = ONLY_COLUMNS.get(name, {}).get(table)
+                if only is not None and not columns & only:
+                    continue
+            names.add(name)
     return frozenset(names)
 
 
@@ -158,6 +185,16 @@ def current(name: str = "board") -> int:
                               ).scalar() or 0
 
 
+_BOTH = select(Revision.name, Revision.value).where(Revision.name.in_(("board", "choices")))
+
+
+def board_and_choices() -> tuple[int, int]:
+    """The ``board`` and ``choices`` revisions in one statement (0 for a missing row); read
+    them before the data they stand for (see ``current``)."""
+    values = dict(db.session.execute(_BOTH).all())
+    return values.get("board", 0), values.get("choices", 0)
+
+
 def watch() -> None:
     """Listen to every Engine's statements and commits (once per process)."""
     if not event.contains(Engine, "before_cursor_execute", _noted):
@@ -168,6 +205,7 @@ def watch() -> None:
 
 @event.listens_for(Revision.__table__, "after_create")
 def _first_row(table, connection, **kw) -> None:
-    """A schema made by ``create_all`` (tests, benchmarks) gets the row the migration adds."""
-    connection.execute(insert(table).values(name="board", value=secrets.randbits(63),
-                                            changed_at=datetime.now(UTC)))
+    """A schema made by ``create_all`` (tests, benchmarks) gets the rows the migrations add."""
+    connection.execute(insert(table), [
+        {"name": name, "value": secrets.randbits(63), "changed_at": datetime.now(UTC)}
+        for name in WATCHED])

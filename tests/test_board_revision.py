@@ -300,7 +300,7 @@ def test_logging_out_asks_the_browser_to_forget_the_board_it_kept(client, login)
 
 def test_a_cached_page_does_not_outlive_the_filter_lists_it_shows(
         app, client, login, monkeypatch):
-    """The filter lists are kept per process while the board revision holds, at most
+    """The filter lists are kept per process while the choices revision holds, at most
     BOARD_FILTER_CHOICES_SECONDS (30 s here). A theme added is offered at once (a new
     revision); one written where the revision does not see it (``psql``: simulated by
     putting the old value back) is offered once the lists' bound passes, not
@@ -319,10 +319,11 @@ def test_a_cached_page_does_not_outlive_the_filter_lists_it_shows(
     db.session.commit()
     assert ">Filière nouvelle</option>" in _board(client)[1]  # a new revision: at once
 
-    unseen = revisions.current()
+    unseen = {name: revisions.current(name) for name in ("board", "choices")}
     db.session.add(Theme(name="Filière cachée", position=100))
     db.session.commit()
-    db.session.execute(update(Revision).where(Revision.name == "board").values(value=unseen))
+    for name, value in unseen.items():
+        db.session.execute(update(Revision).where(Revision.name == name).values(value=value))
     db.session.commit()
     offset[0] = 20
     html = _board(client)[1]  # the same revision: the page and its lists kept
@@ -433,9 +434,22 @@ def test_a_statement_is_watched_when_it_writes_a_watched_table():
     touched = revisions.touched
     assert touched("UPDATE projects SET title=? WHERE projects.id = ?") == {"board"}
     assert touched('DELETE FROM "next_steps" WHERE id = 1') == {"board"}
-    assert touched("insert into themes (name) values ('x')") == {"board"}
-    assert touched("UPDATE users SET name=?, version=? WHERE users.id = ?") == {"board"}
+    assert touched("insert into themes (name) values ('x')") == {"board", "choices"}
+    assert touched("UPDATE users SET name=?, version=? WHERE users.id = ?") == {
+        "board", "choices"}
     assert touched("UPDATE users SET last_login_at=? WHERE users.id = ?") == set()
+    # The filter lists read a project's status and commune only, and whether a user has a
+    # password (an invitation accepted), not when they logged in.
+    assert touched("UPDATE projects SET stage_id=?, position=?, version=? WHERE id = ?") == {
+        "board"}
+    assert touched("UPDATE projects SET commune=?, commune_key=? WHERE id = ?") == {
+        "board", "choices"}
+    assert touched('UPDATE "projects" SET "status"=?, version=? WHERE id = ?') == {
+        "board", "choices"}
+    assert touched("INSERT INTO projects (title) VALUES (?)") == {"board", "choices"}
+    assert touched("DELETE FROM projects WHERE id = ?") == {"board", "choices"}
+    assert touched("UPDATE users SET password_hash=? WHERE users.id = ?") == {"choices"}
+    assert touched("INSERT INTO cohort_projects (cohort_id) VALUES (?)") == {"board"}
     assert touched("SELECT * FROM projects FOR UPDATE") == set()
     assert touched("UPDATE user_sessions SET last_seen_at=? WHERE id = ?") == set()
     assert touched("INSERT INTO stage_flow_days (day) VALUES (?) ON CONFLICT DO UPDATE "
@@ -489,6 +503,23 @@ def test_every_table_a_board_reads_is_watched(client, login):
     assert read - per_user <= revisions.WATCHED["board"], read - per_user - revisions.WATCHED["board"]
 
 
+def test_what_the_filter_lists_read_is_watched_by_their_revision(app):
+    """The filter lists are kept while the ``choices`` revision holds: every table they
+    read must bump it, and of a project only the columns ``ONLY_COLUMNS`` names may
+    decide what they list (a move, which writes others, does not bump it)."""
+    from incubator.board.queries import read_filter_choices
+
+    tables = set(db.metadata.tables)
+    with app.test_request_context(), count_statements() as statements:
+        read_filter_choices()
+    read = {t for statement in statements for t in tables
+            if re.search(rf'\b(FROM|JOIN)\s+"?{t}"?\b', statement)}
+    assert read <= revisions.WATCHED["choices"], read - revisions.WATCHED["choices"]
+    columns = {c for statement in statements for c in re.findall(r"\bprojects\.(\w+)", statement)}
+    allowed = revisions.ONLY_COLUMNS["choices"]["projects"] | {"id"}  # an id never changes
+    assert columns <= allowed, columns - allowed
+
+
 # Modules that write the database without SQLAlchemy (so without the revision's watch),
 # each bumping the revision itself after its write.
 RAW_WRITERS = {"incubator/backup.py"}
@@ -538,3 +569,30 @@ def test_two_concurrent_writers_do_not_deadlock_on_the_revision_row(app):
     db.session.expire_all()
     assert revisions.current() != before
     assert {db.session.get(Project, pid).title for pid in ids} == {f"Titre {pid}" for pid in ids}
+
+
+def test_the_filter_lists_are_not_read_again_after_a_move_but_are_after_a_new_commune(
+        app, client, login):
+    """A move changes the board (its page is rendered again) but not its filter lists:
+    the ``choices`` revision holds, and the lists kept by the process are used; a project
+    placed in a new commune changes both, and the commune is offered at once."""
+    app.config["BOARD_FILTER_CHOICES_SECONDS"] = 30
+    login("manager")
+    first, second = factories.project(title="Tiers-lieu"), factories.project(title="Recyclerie")
+    db.session.commit()
+    _board(client)  # the page and its lists read
+    board, choices = revisions.board_and_choices()
+    response = client.post(f"/projects/{first.id}/move", data={
+        "stage_id": factories.stage(2).id, "version": first.version}, htmx=True)
+    assert response.status_code == 200
+    assert revisions.board_and_choices()[0] != board
+    assert revisions.board_and_choices()[1] == choices
+    with count_statements() as seen:
+        html = _board(client)[1]
+    assert "Tiers-lieu" in html
+    assert not any("commune" in statement and "GROUP BY" in statement for statement in seen)
+
+    second.commune = "Saint-Nicolas-de-Redon"
+    db.session.commit()
+    assert revisions.board_and_choices()[1] != choices
+    assert ">Saint-Nicolas-de-Redon</option>" in _board(client)[1]

@@ -63,11 +63,13 @@ _stats = {"hits": 0, "misses": 0, "bytes": 0}
 
 
 def part_key(variant: str, filters) -> tuple:
-    """What a part depends on (besides the clock, see ``expires_at``). Reads the revision:
-    call it before any query of the data it stands for (revisions.current)."""
+    """What a part depends on (besides the clock, see ``expires_at``). Reads the ``board``
+    and ``choices`` revisions (one statement): call it before any query of the data they
+    stand for (revisions.current)."""
     config = current_app.config
+    board, choices = revisions.board_and_choices()
     return (
-        variant, revisions.current(), pole_today().isoformat(), str(get_locale()),
+        variant, board, pole_today().isoformat(), str(get_locale()),
         # The address as the part reads it: its filters and "show every card" (parameters
         # it ignores, their order or repetition would only make more entries of one part).
         request.script_root, request.path, tuple(sorted(filters.as_args().items())),
@@ -75,12 +77,19 @@ def part_key(variant: str, filters) -> tuple:
         current_user.get_id() if filters.mine else None,
         config["BOARD_COLUMN_CARDS"], config["BOARD_ALL_CARDS"], config["STALLED_DAYS"],
         config["BOARD_POLL_SECONDS"], config["BOARD_MORE_CARDS"],
+        choices,
     )
 
 
 def key_revision(key: tuple) -> int:
     """The ``board`` revision a ``part_key`` was made with (read before the part's data)."""
     return key[1]
+
+
+def key_choices(key: tuple) -> int:
+    """The ``choices`` revision a ``part_key`` was made with: the filter lists' key
+    (``board.queries.filter_choices``)."""
+    return key[-1]
 
 
 def expires_at(columns) -> float:

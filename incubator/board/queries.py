@@ -387,21 +387,23 @@ def read_filter_choices() -> dict[str, list]:
 
 def filter_choices(revision: int | None = None) -> dict[str, list]:
     """Options of the filter form (``read_filter_choices``), kept per process while the
-    ``board`` revision is ``revision`` (incubator/revisions.py: every commit that writes a
-    table the lists read draws a new one; None: read it now, one statement) and for at most
-    ``BOARD_FILTER_CHOICES_SECONDS`` (0: read on every call; the bound covers writes made
-    outside SQLAlchemy, which no revision sees). A new commune, mentor, advisor, theme or
-    cohort is thus offered on the next request; while nothing is written the lists are
-    read once per bound. At the regional scale (10,000 active projects, 100 staff, 1,700
-    mentoring organisations) reading them cost ~21 ms of Python and 5 statements per board
-    page, two of them scans of the active projects (docs/performance.md "Regional scale").
-    Pass the revision a caller read before its other queries (``pages.part_key``'s): lists
-    read after it are then never kept under an older value than theirs."""
+    ``choices`` revision is ``revision`` (incubator/revisions.py: every commit that writes
+    what the lists read — staff, themes, cohorts, mentorships, organisations, a project's
+    status or commune, not a move — draws a new one; None: read it now, one statement) and
+    for at most ``BOARD_FILTER_CHOICES_SECONDS`` (0: read on every call; the bound covers
+    writes made outside SQLAlchemy, which no revision sees). A new commune, mentor,
+    advisor, theme or cohort is thus offered on the next request; while nothing is written
+    the lists are read once per bound. At the regional scale (10,000 active projects, 100
+    staff, 1,700 mentoring organisations) reading them cost ~21 ms of Python and 5
+    statements per board page, two of them scans of the active projects
+    (docs/performance.md "Regional scale"). Pass the revision a caller read before its
+    other queries (``pages.part_key``'s): lists read after it are then never kept under an
+    older value than theirs."""
     seconds = current_app.config.get("BOARD_FILTER_CHOICES_SECONDS", 0)
     if seconds <= 0:
         return read_filter_choices()
     if revision is None:
-        revision = revisions.current()
+        revision = revisions.current("choices")
     kept = current_app.extensions.get("board_filter_choices")
     now = time.monotonic()
     if kept is None or kept[0] != revision or kept[1] <= now:

@@ -113,7 +113,7 @@ def index():
     htmx = is_htmx()
     key = pages.part_key("htmx" if htmx else "page", filters)  # the revision, read first
     part = pages.cached(key, lambda: _board_part(filters, show_all, htmx,
-                                                 pages.key_revision(key)))
+                                                 pages.key_choices(key)))
     # The header's bell, counted once for the ETag and the page.
     bell = None if htmx else {"count": unread_count(current_user),
                               "poll_seconds": current_app.config["NOTIFICATION_POLL_SECONDS"]}
@@ -140,9 +140,10 @@ def index():
 
 
 def _board_part(filters: BoardFilters, show_all: bool, htmx: bool,
-                revision: int) -> tuple[Markup, float, str | None]:
+                choices: int) -> tuple[Markup, float, str | None]:
     """Render the board's part (pages.cached): the fragment for htmx, the page's content
-    block otherwise (its filter lists kept under ``revision``, the part's own); with the
+    block otherwise (its filter lists kept under the ``choices`` revision the part's key
+    was read with); with the
     instant it goes stale and its first card's id."""
     columns = board_columns(current_user, filters, _per_column())
     context = _context(filters, columns)
@@ -152,7 +153,7 @@ def _board_part(filters: BoardFilters, show_all: bool, htmx: bool,
     if htmx:
         html = pages.render_part("board/_board.html", **context)
     else:
-        context["choices"] = queries.filter_choices(revision)
+        context["choices"] = queries.filter_choices(choices)
         html = pages.render_part("board/_page_body.html", **context)
         # The filter lists are kept at most their own seconds: the page is not kept longer.
         expires = min(expires, queries.filter_choices_until())
