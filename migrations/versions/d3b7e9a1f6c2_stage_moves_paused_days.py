@@ -12,9 +12,8 @@ Revises: b0a4d7e2c915
 Create Date: 2026-12-02 06:00:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd3b7e9a1f6c2'
@@ -48,8 +47,9 @@ OVERLAP_TO = "{lo}(coalesce(off_times.until, stage_moves.left_at), stage_moves.l
 OVERLAP_FROM = "{hi}(off_times.since, stage_moves.moved_at)"
 
 
-def _backfill() -> str:
-    if op.get_bind().dialect.name == "sqlite":
+def backfill(dialect: str) -> str:
+    """The backfill statement in ``dialect`` ("sqlite" or "postgresql"; tests run it too)."""
+    if dialect == "sqlite":
         to, since = OVERLAP_TO.format(lo="min"), OVERLAP_FROM.format(hi="max")
         days = f"julianday({to}) - julianday({since})"
     else:
@@ -62,7 +62,7 @@ def upgrade():
     with op.batch_alter_table('stage_moves', schema=None) as batch_op:
         batch_op.add_column(sa.Column('paused_days', sa.Float(), nullable=True))
         batch_op.drop_index('ix_stage_moves_left_at')
-    op.execute(_backfill())
+    op.execute(backfill(op.get_bind().dialect.name))
     with op.batch_alter_table('stage_moves', schema=None) as batch_op:
         batch_op.create_index('ix_stage_moves_left_at',
                               ['left_at', 'to_stage_id', 'project_id', 'moved_at', 'paused_days'],
