@@ -29,7 +29,7 @@ import weakref
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import case, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from .extensions import db
@@ -43,6 +43,15 @@ WATCHED: dict[str, frozenset[str]] = {
         "projects", "project_holders", "users", "themes", "stages", "next_steps",
         "mentorships", "organisations", "supports", "pole_settings", "cohorts",
         "cohort_projects",
+    }),
+    #: Every table the funders' report reads (report/cache.py keeps a closed year's),
+    #: checked by tests/test_report.py against the statements a report really sends.
+    "report": frozenset({
+        "projects", "stage_moves", "status_changes", "stages", "themes", "legal_forms",
+        "referrals", "partners", "supports", "support_status_changes", "mentorships",
+        "mentoring_hours", "organisations", "committee_sittings", "committee_reviews",
+        "working_groups", "group_meetings", "meeting_attendance", "accompaniment_times",
+        "pole_settings",
     }),
 }
 #: Columns whose update alone does not change a watched view: a user's login time and
@@ -108,8 +117,7 @@ def _has_table(conn: Connection) -> bool:
 def _bump_due(conn: Connection) -> None:  # Engine "commit": just before the DBAPI commit
     due = conn.info.pop(_DUE, None)
     if due and _has_table(conn):
-        for name in sorted(due):  # one order for every writer
-            bump(conn, name)
+        bump_all(conn, sorted(due))
 
 
 def _forget(conn: Connection) -> None:  # Engine "rollback"
@@ -129,12 +137,32 @@ def bump(conn: Connection, name: str = "board") -> int:
     return value
 
 
-def bump_engine(engine: Engine, name: str = "board") -> None:
-    """Bump ``name`` in a transaction of its own (after a write SQLAlchemy did not see:
-    a restored backup)."""
+def bump_all(conn: Connection, names: list[str]) -> None:
+    """Draw a new value for each revision of ``names`` on ``conn``, in one UPDATE (a commit
+    that writes what several revisions watch costs one statement, as for one); rows
+    missing are created (one statement more, rare: after a test emptied every table)."""
+    if len(names) == 1:
+        bump(conn, names[0])
+        return
+    table = Revision.__table__
+    values = {name: secrets.randbits(63) for name in names}
+    now = datetime.now(UTC)
+    done = conn.execute(update(table).where(table.c.name.in_(names))
+                        .values(value=case(values, value=table.c.name), changed_at=now))
+    if done.rowcount < len(names):
+        present = set(conn.scalars(select(table.c.name).where(table.c.name.in_(names))))
+        for name in names:
+            if name not in present:
+                conn.execute(insert(table).values(name=name, value=values[name],
+                                                  changed_at=now))
+
+
+def bump_engine(engine: Engine, name: str | None = None) -> None:
+    """Bump ``name`` (None: every watched revision) in a transaction of its own (after a
+    write SQLAlchemy did not see: a restored backup)."""
     with engine.begin() as conn:
         if _has_table(conn):
-            bump(conn, name)
+            bump_all(conn, [name] if name else sorted(WATCHED))
 
 
 def current(name: str = "board") -> int:
@@ -155,6 +183,7 @@ def watch() -> None:
 
 @event.listens_for(Revision.__table__, "after_create")
 def _first_row(table, connection, **kw) -> None:
-    """A schema made by ``create_all`` (tests, benchmarks) gets the row the migration adds."""
-    connection.execute(insert(table).values(name="board", value=secrets.randbits(63),
-                                            changed_at=datetime.now(UTC)))
+    """A schema made by ``create_all`` (tests, benchmarks) gets the rows the migrations add."""
+    connection.execute(insert(table), [
+        {"name": name, "value": secrets.randbits(63), "changed_at": datetime.now(UTC)}
+        for name in sorted(WATCHED)])

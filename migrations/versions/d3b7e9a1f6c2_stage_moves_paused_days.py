@@ -1,11 +1,13 @@
-"""stage moves' paused_days: the days off the board within each ended stay
+"""stage moves' paused_days: the days off the board within each ended stay; the report's
+revision row
 
 Derived like ``left_at`` and set once with it (stage_history.record_stage_move): the days
 (with their fraction) the project spent off the board (paused, or closed and later
 reopened) between the move and ``left_at``. The review's time in stage subtracts it instead
 of probing the status changes once per stay (docs/performance.md, Issue 15 third pass).
 Backfilled here for every ended stay, and added last to ``ix_stage_moves_left_at`` so that
-statement still reads the index alone.
+statement still reads the index alone. A ``report`` row in ``revisions``: the revision the
+closed years' kept reports are keyed by (report/cache.py).
 
 Revision ID: d3b7e9a1f6c2
 Revises: b0a4d7e2c915
@@ -67,9 +69,14 @@ def upgrade():
         batch_op.create_index('ix_stage_moves_left_at',
                               ['left_at', 'to_stage_id', 'project_id', 'moved_at', 'paused_days'],
                               unique=False)
+    revisions = sa.table('revisions', sa.column('name', sa.String), sa.column('value', sa.BigInteger),
+                         sa.column('changed_at', sa.DateTime))
+    op.bulk_insert(revisions, [{'name': 'report', 'value': secrets.randbits(63),
+                                'changed_at': datetime.now(UTC).replace(tzinfo=None)}])
 
 
 def downgrade():
+    op.execute("DELETE FROM revisions WHERE name = 'report'")
     with op.batch_alter_table('stage_moves', schema=None) as batch_op:
         batch_op.drop_index('ix_stage_moves_left_at')
         batch_op.drop_column('paused_days')
