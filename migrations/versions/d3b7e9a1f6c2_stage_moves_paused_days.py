@@ -14,6 +14,9 @@ Revises: b0a4d7e2c915
 Create Date: 2026-12-02 06:00:00.000000
 
 """
+import secrets
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
