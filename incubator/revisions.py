@@ -4,6 +4,9 @@ The board's whole-columns cache and its ``ETag`` (``board/pages.py``) are keyed 
 ``board`` revision: one row of ``revisions`` whose ``value`` is redrawn at random by every
 commit that wrote one of ``WATCHED["board"]``'s tables, inside that same transaction, so a
 reader that sees the new data sees the new revision, and the other way round.
+The funders' report of a closed year (``report/cache.py``) is kept under the ``report``
+revision likewise. A commit due to change both bumps both rows in one UPDATE (``bump_all``:
+a move costs no statement more than with one revision).
 
 How every writer bumps it, without knowing it: every statement sent through SQLAlchemy
 (sessions, ORM bulk ``update()``/``delete()``/``insert()``, Core, ``text()``, CLI commands,
