@@ -186,14 +186,16 @@ def sizes(value: str) -> list[int]:
 # --- gunicorn as the README runs it -----------------------------------------------------------
 
 
-def free_port() -> int:
+def free_port(share: int = 0, shares: int = 1) -> int:
     """A local TCP port nobody listens on: the first free one of ``BENCH_PORTS``
     (``18720-18739``: a range given to this run on a shared machine) when set, else one the
-    kernel picks."""
+    kernel picks. ``share`` of ``shares``: only the range's ports LOW+share, LOW+share+shares…
+    (processes started together each take their own share: none picks a port another has
+    found free but not bound yet). Raises RuntimeError when none of them is free."""
     wanted = os.environ.get("BENCH_PORTS", "").strip()
     if wanted:
         low, _, high = wanted.partition("-")
-        for port in range(int(low), int(high or low) + 1):
+        for port in range(int(low) + share % shares, int(high or low) + 1, shares):
             with socket.socket() as sock:
                 try:
                     sock.bind(("127.0.0.1", port))

@@ -22,6 +22,13 @@ that goes first alternating from one round to the next (A B, B A, A B…):
   ``X-Requested-With: XMLHttpRequest``), alternately to another column and within one; each
   answers what its board needs (Incubateur the card and column headers, Kanboard the whole
   board);
+- the board in the page cache's other states (Incubateur keeps the board's rendered part per
+  board revision and answers 304 to an ``If-None-Match`` naming an unchanged board; Kanboard
+  keeps nothing and sends no ETag): the page revalidated as a browser revisiting it does
+  (``If-None-Match`` with the last ETag), and, ``--after-move`` times per round, the board page
+  and every card each read right after a move (a miss: each write gives a new revision). The
+  plain board page and "every card" figures are the cache's hits (the "every card" run is
+  preceded by untimed ones filling each worker's cache);
 - answer bytes of each;
 - the servers' CPU time per board page, per "every card" and per move (gunicorn's processes,
   and php-fpm's and nginx's given by ``--kanboard-pidfile``): the firm figure on a busy
@@ -284,12 +291,16 @@ class Kanboard:
         if found:
             self.save_path = found[1].replace("&amp;", "&")
 
-    def board(self) -> tuple[float, int]:
-        """One board page: (ms, bytes)."""
+    def board(self, conditional: bool = False) -> tuple[float, int]:
+        """One board page: (ms, bytes). ``conditional`` as a browser revisiting it: Kanboard's
+        board page has no ETag, so the browser has nothing to send and gets the whole page."""
         status, page, ms, _ = self.site.get(self.path)
         if status != 200:
             raise RuntimeError(f"Kanboard's board answered {status}")
         return ms, len(page)
+
+    def warm(self) -> None:
+        """Nothing to fill: Kanboard keeps no rendered page."""
 
     def all_cards(self, parallel: bool) -> tuple[float, int, int, int]:
         """Every task on screen: the board page holds them all. (ms, requests, bytes, cards)"""
@@ -373,13 +384,27 @@ class Incubateur:
         self._serving.close()
 
     path = "/board"
+    etag: str | None = None  # the last board page's, as a browser's cache keeps it
 
-    def board(self) -> tuple[float, int]:
-        """One board page: (ms, bytes)."""
-        status, page, ms, _ = self.site.get("/board")
-        if status != 200:
+    def board(self, conditional: bool = False) -> tuple[float, int]:
+        """One board page: (ms, bytes). ``conditional``: with ``If-None-Match`` naming the
+        last page's ETag, as a browser revisiting the board sends it (its answer is kept
+        under ``Cache-Control: private, no-cache``): a 304 with no body while the board is
+        unchanged."""
+        headers = {"If-None-Match": self.etag} if conditional and self.etag else None
+        status, page, ms, response = self.site.get("/board", headers)
+        if status not in ((200, 304) if headers else (200,)):
             raise RuntimeError(f"Incubateur's board answered {status}")
+        if status == 200:
+            self.etag = response.get("ETag")
         return ms, len(page)
+
+    def warm(self) -> None:
+        """Fill each worker's page cache for the board and « Afficher toutes les cartes »
+        (probably each of the 4: which one accepts a connection is the kernel's choice), so
+        that the "every card" figure that follows measures the cache's hits, not a mix."""
+        for _ in range(2 * WORKERS):
+            self.all_cards(parallel=False)
 
     def _chain(self, stage_id: str, last: str) -> tuple[float, int, int, set[int]]:
         """One column's "load more" chain: (ms summed, requests, bytes, card ids)."""
@@ -492,14 +517,22 @@ def one_round(side, args: argparse.Namespace) -> dict[str, float]:
 
     board, board_cpu = cpu_ms(lambda: [side.board() for _ in range(args.board_requests)],
                               args.board_requests)
+    revalidated, revalidated_cpu = cpu_ms(
+        lambda: [side.board(conditional=True) for _ in range(args.board_requests)],
+        args.board_requests)
+    side.warm()
     cards, cards_cpu = cpu_ms(
         lambda: [side.all_cards(parallel=False) for _ in range(3)], 3)
     cards = sorted(cards)[1]  # the middle of three
     cards_parallel = side.all_cards(parallel=True)
     moves, move_cpu = cpu_ms(
         lambda: [side.move(across=n % 2 == 0) for n in range(args.moves)], args.moves)
+    after = after_moves(side, args.after_move)
     load = hammer(side.site, side.path, args.seconds, args.connections)
-    return {
+    return after | {
+        "board_revalidated_ms": statistics.median(ms for ms, _ in revalidated),
+        "board_revalidated_bytes": statistics.median(size for _, size in revalidated),
+        "board_revalidated_cpu_ms": revalidated_cpu,
         "board_cpu_ms": board_cpu, "all_cards_cpu_ms": cards_cpu, "move_cpu_ms": move_cpu,
         "board_ms": statistics.median(ms for ms, _ in board),
         "board_bytes": statistics.median(size for _, size in board),
@@ -509,6 +542,38 @@ def one_round(side, args: argparse.Namespace) -> dict[str, float]:
         "move_ms": statistics.median(ms for ms, _ in moves),
         "move_bytes": statistics.median(size for _, size in moves),
     }
+
+
+def after_moves(side, pairs: int) -> dict[str, float | None]:
+    """What a user sees of the board right after a write (the page cache's miss: each move
+    gives the board a new revision): ``pairs`` times, a move then a board page, and a move
+    then every card (as ``all_cards``), alternately to another column and within one. Only
+    the reads are timed; their server CPU is read around them (after 50 ms for the move's
+    mail thread). The figures' medians; none when ``pairs`` is 0."""
+    keys = ("board_after_move_ms", "board_after_move_cpu_ms",
+            "all_cards_after_move_ms", "all_cards_after_move_cpu_ms")
+    if not pairs:
+        return dict.fromkeys(keys)
+    board, cards, board_cpu, cards_cpu = [], [], 0.0, 0.0
+
+    def timed(read: Callable[[], tuple]) -> tuple[float, float]:
+        time.sleep(0.05)  # the move's mail thread, not counted in the read's CPU
+        before = process_tree_cpu(side.pids) if side.pids else 0.0
+        ms = read()[0]
+        return ms, (process_tree_cpu(side.pids) - before) * 1000 if side.pids else 0.0
+
+    for n in range(pairs):
+        side.move(across=n % 2 == 0)
+        ms, cpu = timed(side.board)
+        board.append(ms)
+        board_cpu += cpu
+        side.move(across=n % 2 == 1)
+        ms, cpu = timed(lambda: side.all_cards(parallel=False))
+        cards.append(ms)
+        cards_cpu += cpu
+    return dict(zip(keys, (statistics.median(board), board_cpu / pairs if side.pids else None,
+                           statistics.median(cards), cards_cpu / pairs if side.pids else None),
+                    strict=True))
 
 
 def interleave(incubateur, kanboard, args: argparse.Namespace,
@@ -541,12 +606,26 @@ def interleave(incubateur, kanboard, args: argparse.Namespace,
 
 NUMBERS = ("board_ms", "board_bytes", "rps", "rps_errors", "all_cards_ms",
            "all_cards_parallel_ms", "all_cards_requests", "all_cards_bytes", "all_cards_count",
-           "move_ms", "move_bytes", "board_cpu_ms", "all_cards_cpu_ms", "move_cpu_ms")
+           "move_ms", "move_bytes", "board_cpu_ms", "all_cards_cpu_ms", "move_cpu_ms",
+           "board_revalidated_ms", "board_revalidated_bytes", "board_revalidated_cpu_ms",
+           "board_after_move_ms", "board_after_move_cpu_ms", "all_cards_after_move_ms",
+           "all_cards_after_move_cpu_ms")
 # Server CPU per request, shown beside the latency targets as a hint only: steadier on a busy
 # machine, but a latency also holds waits outside the CPU (Kanboard's session written to SQLite
 # on every request, its large answers through nginx).
 CPU_OF = {"board_cpu_ms": "board_ms", "all_cards_cpu_ms": "all_cards_ms",
-          "move_cpu_ms": "move_ms"}
+          "move_cpu_ms": "move_ms", "board_revalidated_cpu_ms": "board_ms",
+          "board_after_move_cpu_ms": "board_ms", "all_cards_after_move_cpu_ms": "all_cards_ms"}
+# The same reads in the cache's other states: a browser revalidating (304 while unchanged),
+# and right after a write (a miss). Held to the same targets as the plain read (a hit).
+SAME_TARGET = {"board_revalidated_ms": "board_ms", "board_after_move_ms": "board_ms",
+               "all_cards_after_move_ms": "all_cards_ms"}
+
+
+def target_of(figure: str, size: int) -> tuple[float, str] | None:
+    """Issue 15's (bound, "max"/"min") for ``figure`` at ``size`` cards, if it has one."""
+    figure = CPU_OF.get(figure, figure)
+    return TARGETS.get(SAME_TARGET.get(figure, figure), {}).get(size)
 
 
 def summarise(size: int, rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -561,14 +640,15 @@ def summarise(size: int, rounds: list[dict[str, dict[str, Any]]]) -> dict[str, A
         result[key]["rps_tool"] = rounds[0][name]["rps_tool"]
     result["ratio"], result["verdict"] = {}, {}
     for figure in ("board_ms", "board_bytes", "rps", "all_cards_ms", "all_cards_parallel_ms",
-                   "all_cards_bytes", "move_ms", "move_bytes", *CPU_OF):
+                   "all_cards_bytes", "move_ms", "move_bytes", *SAME_TARGET,
+                   "board_revalidated_bytes", *CPU_OF):
         ours, theirs = result["incubateur"][figure], result["kanboard"][figure]
         if ours is None or theirs is None:
             continue
         # No ratio, no verdict when Kanboard's figure is 0 (wrk finished no request within
         # --seconds on a busy machine: 0/0 is no measurement, not a PASS).
         result["ratio"][figure] = ours / theirs if theirs else None
-        target = TARGETS.get(CPU_OF.get(figure, figure), {}).get(size)
+        target = target_of(figure, size)
         if target and not theirs:
             result["verdict"][figure] = "n/a"
         elif target:
@@ -591,30 +671,39 @@ def print_result(r: dict[str, Any], connections: int) -> None:
     ours, theirs, size = r["incubateur"], r["kanboard"], r["cards"]
     rows = [
         ("board page, median", "board_ms", lambda v: f"{v:,.1f} ms"),
+        ("board page, revalidated (304)", "board_revalidated_ms", lambda v: f"{v:,.1f} ms"),
+        ("board page, right after a move", "board_after_move_ms", lambda v: f"{v:,.1f} ms"),
         (f"board requests/s, {connections} connections", "rps", lambda v: f"{v:,.1f}/s"),
         ("every card, one connection", "all_cards_ms", lambda v: f"{v:,.1f} ms"),
         ("every card, 6 connections", "all_cards_parallel_ms", lambda v: f"{v:,.1f} ms"),
+        ("every card, right after a move", "all_cards_after_move_ms",
+         lambda v: f"{v:,.1f} ms"),
         ("move, median", "move_ms", lambda v: f"{v:,.1f} ms"),
         ("board page, server CPU", "board_cpu_ms", lambda v: f"{v:,.1f} ms"),
+        ("board revalidated, server CPU", "board_revalidated_cpu_ms", lambda v: f"{v:,.1f} ms"),
+        ("board after a move, server CPU", "board_after_move_cpu_ms", lambda v: f"{v:,.1f} ms"),
         ("every card, server CPU", "all_cards_cpu_ms", lambda v: f"{v:,.1f} ms"),
+        ("every card after a move, server CPU", "all_cards_after_move_cpu_ms",
+         lambda v: f"{v:,.1f} ms"),
         ("move, server CPU (all it causes)", "move_cpu_ms", lambda v: f"{v:,.1f} ms"),
         ("board page, bytes", "board_bytes", human_bytes),
+        ("board revalidated, bytes", "board_revalidated_bytes", human_bytes),
         ("every card, bytes", "all_cards_bytes", human_bytes),
         ("move answer, bytes", "move_bytes", human_bytes),
     ]
     print(f"\n{size:,} active cards — median of {r['rounds']} interleaved rounds "
           f"(ratio = Incubateur / Kanboard)")
-    print(f"  {'':<34}{'Incubateur':>12}{'Kanboard':>12}{'ratio':>9}   target")
+    print(f"  {'':<38}{'Incubateur':>12}{'Kanboard':>12}{'ratio':>9}   target")
     for label, key, show in rows:
         if key not in r["ratio"]:
             continue
-        target = TARGETS.get(CPU_OF.get(key, key), {}).get(size)
+        target = target_of(key, size)
         wanted = (f"{'≤' if target[1] == 'max' else '≥'} {target[0]:g}  {r['verdict'][key]}"
                   if target else "")
         if target and key in CPU_OF:  # the latency target, as an estimate at an idle machine
             wanted = f"({wanted})"
         ratio = r["ratio"][key]
-        print(f"  {label:<34}{show(ours[key]):>12}{show(theirs[key]):>12}"
+        print(f"  {label:<38}{show(ours[key]):>12}{show(theirs[key]):>12}"
               f"{'—' if ratio is None else f'{ratio:.3f}':>9}   {wanted}".rstrip())
     print(f"  every card: Incubateur {ours['all_cards_requests']:.0f} requests, "
           f"{ours['all_cards_count']:,.0f} cards; Kanboard 1 request, "
@@ -653,6 +742,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=3,
                         help="length of each requests-per-second run (whole seconds)")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--after-move", type=int, default=5,
+                        help="per round and side: (move, board page) and (move, every card) "
+                        "pairs, the board read right after a write (0: none)")
     parser.add_argument("--json", action="store_true", help="one JSON object per size per line")
     parser.add_argument("--port", type=int, default=0,
                         help="TCP port for Incubateur's gunicorn (default: any free one), "

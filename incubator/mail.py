@@ -31,22 +31,37 @@ def one_line(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", str(text)).split())
 
 
-def build_message(to: str, subject: str, body: str) -> EmailMessage:
+def message_id(local: str | None = None) -> str:
+    """A ``Message-ID`` header value (RFC 5322 §3.6.4) on the site's own host (BASE_URL), so
+    that replies and filters can tell our mails apart: ``<local@host>`` when ``local`` is
+    given (it must be unique to the message, e.g. ``outbox.message_local_part``), otherwise
+    a fresh random one (``email.utils.make_msgid``)."""
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    if local is None:
+        return make_msgid(domain=host)
+    return f"<{local}@{host}>"
+
+
+def build_message(to: str, subject: str, body: str, *,
+                  message_local: str | None = None) -> EmailMessage:
+    """A plain-text message; ``message_local`` makes its Message-ID stable (see
+    ``message_id``): a mail sent again after a worker died between sending and recording
+    it carries the same Message-ID, which mail servers and clients use to drop the copy."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = one_line(config["MAIL_DEFAULT_SENDER"])
     message["To"] = one_line(to)
     message["Subject"] = one_line(subject)
-    # The site's own host (BASE_URL), so that replies and filters can tell our mails apart.
-    message["Message-ID"] = make_msgid(domain=urlsplit(config["BASE_URL"]).hostname)
+    message["Message-ID"] = message_id(message_local)
     message.set_content(body)
     return message
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send one plain-text message. Returns False (and logs) when it could not be sent."""
+def send_mail(to: str, subject: str, body: str, *, message_local: str | None = None) -> bool:
+    """Send one plain-text message (``message_local``: see ``build_message``). Returns False
+    (and logs) when it could not be sent."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    message = build_message(to, subject, body)
+    message = build_message(to, subject, body, message_local=message_local)
     if app.testing:  # tests read what was sent; a server must not keep every mail in memory
         app.extensions.setdefault("outbox", []).append(message)
     config = app.config

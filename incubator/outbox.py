@@ -58,7 +58,7 @@ def send_claimed(ids: list[int], stop=None) -> tuple[int, int, list[int]]:
     # Plain rows, not objects: each commit below would expire objects and reload them.
     mails = {row.id: row for row in db.session.execute(
         select(OutgoingMail.id, OutgoingMail.to, OutgoingMail.subject, OutgoingMail.body,
-               OutgoingMail.secret, OutgoingMail.attempts)
+               OutgoingMail.secret, OutgoingMail.attempts, OutgoingMail.created_at)
         .where(OutgoingMail.id.in_(ids)))} if ids else {}
     for position, mail_id in enumerate(ids):
         if stop is not None and stop():
@@ -87,10 +87,20 @@ def send_claimed(ids: list[int], stop=None) -> tuple[int, int, list[int]]:
     return sent, failed, []
 
 
+def message_local_part(mail_id: int, created_at) -> str:
+    """The left part of a queued mail's Message-ID: the same for every attempt at one row
+    (mails are at-least-once: a worker killed after the server took a mail but before the
+    commit sends it again, and the copy carries the same Message-ID), different for two
+    rows, even one whose id SQLite reused after a secret mail's row was deleted (the row's
+    creation time, to the microsecond, is part of it)."""
+    return f"outbox.{mail_id}.{created_at:%Y%m%d%H%M%S%f}"
+
+
 def _deliver(mail) -> str | None:
     """Hand one mail to the mail server (or the log); the error, or None when it went."""
     try:
-        if mailer.send_mail(mail.to, mail.subject, mail.body):
+        if mailer.send_mail(mail.to, mail.subject, mail.body,
+                            message_local=message_local_part(mail.id, mail.created_at)):
             return None
     except Exception as error:  # noqa: BLE001 — one bad mail must not stop the others
         current_app.logger.exception("Could not send mail %s", mail.id)

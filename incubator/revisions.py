@@ -99,13 +99,26 @@ _known: weakref.WeakSet = weakref.WeakSet()
 
 
 def _noted(conn: Connection, cursor, statement: str, parameters, context, executemany) -> None:
-    # Not in ``touched``: its answers are cached, and every DROP or CREATE (tests,
-    # downgrades) must make the engines look for the table again.
-    if statement.lstrip()[:6].upper().startswith(("DROP", "CREATE")):
-        _known.clear()  # any DDL (DROP SCHEMA … CASCADE too): rare, so look again
-    names = touched(statement)
+    # Nearly every statement is a read sent as SQLAlchemy writes it (upper case, no leading
+    # space): one C-level prefix test, nothing allocated. Others (writes, DDL, lower case,
+    # padded, WITH…, comments) are analysed as before: exactly the reads that ``touched``
+    # would find empty skip it, so what is noted is the same.
+    if statement.startswith(_READS):
+        return
+    ddl, names = _analysis(statement)
+    if ddl:
+        # Outside the cache: every DROP or CREATE (tests, downgrades; DROP SCHEMA … CASCADE
+        # too) must make the engines look for the table again. Rare.
+        _known.clear()
     if names:
         conn.info.setdefault(_DUE, set()).update(names)
+
+
+@lru_cache(maxsize=4096)
+def _analysis(statement: str) -> tuple[bool, frozenset[str]]:
+    """Whether ``statement`` is a DROP or CREATE, and ``touched(statement)``: analysed once
+    per text, like ``touched``."""
+    return statement.lstrip()[:6].upper().startswith(("DROP", "CREATE")), touched(statement)
 
 
 def _has_table(conn: Connection) -> bool:

@@ -357,14 +357,28 @@ def forget_schema(url: str = TEST_DATABASE_URL) -> None:
     _schema_ready.discard(url)
 
 
-@pytest.fixture
-def app() -> Iterator[Flask]:
-    app = make_app()
+def _fresh(app: Flask) -> Iterator[Flask]:
+    """``app`` on an empty database (``reset_database``), in its app context, its
+    connections closed after the test."""
     reset_database(app)
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app() -> Iterator[Flask]:
+    yield from _fresh(make_app())
+
+
+@pytest.fixture
+def file_app(tmp_path) -> Iterator[Flask]:
+    """An app on a database that a tool outside it can open by its URL (``flask backup``'s
+    copy, bench/stress.py's check): the PostgreSQL test database, or an SQLite file
+    ``tmp_path/app.sqlite3`` (the default test database is SQLite in memory)."""
+    url = TEST_DATABASE_URL if is_postgres() else f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    yield from _fresh(make_app(url))
 
 
 @pytest.fixture

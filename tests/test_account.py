@@ -44,6 +44,13 @@ def _link(mail: Sent) -> str:
     return found.group(1)
 
 
+def _asked_change(client, address: str) -> str:
+    """The logged-in user asks to change their address to ``address``: the token of the
+    confirmation link mailed there."""
+    client.post("/account/email", data={"email": address, "current": factories.PASSWORD})
+    return _link(_mails_to(address)[0])
+
+
 # The page
 
 
@@ -281,9 +288,7 @@ def test_opening_the_link_logged_in_asks_then_changes_the_address(client, login,
 
 def test_the_link_needs_a_login_and_works_after_it(client, auth, login):
     user = login("holder", email="anne@example.org")
-    client.post("/account/email", data={"email": "anne2@example.org",
-                                        "current": factories.PASSWORD})
-    token = _link(_mails_to("anne2@example.org")[0])
+    token = _asked_change(client, "anne2@example.org")
     auth.logout()
     response = client.get(f"/account/email/confirm/{token}")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
@@ -295,9 +300,7 @@ def test_the_link_needs_a_login_and_works_after_it(client, auth, login):
 
 def test_another_users_link_answers_like_an_unknown_one(client, auth, login):
     anne = login("holder", email="anne@example.org")
-    client.post("/account/email", data={"email": "anne2@example.org",
-                                        "current": factories.PASSWORD})
-    token = _link(_mails_to("anne2@example.org")[0])
+    token = _asked_change(client, "anne2@example.org")
     auth.logout()
     other = login("holder", email="other@example.org")
     for method in ("get", "post"):
@@ -313,9 +316,7 @@ def test_another_users_link_answers_like_an_unknown_one(client, auth, login):
 
 def test_an_expired_link_is_refused(client, login):
     user = login("holder", email="anne@example.org")
-    client.post("/account/email", data={"email": "anne2@example.org",
-                                        "current": factories.PASSWORD})
-    token = _link(_mails_to("anne2@example.org")[0])
+    token = _asked_change(client, "anne2@example.org")
     change = db.session.scalar(select(EmailChange))
     change.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()

@@ -7,7 +7,6 @@ the test database itself, with pg_dump and pg_restore from PATH."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
@@ -20,22 +19,9 @@ from incubator.extensions import db
 from incubator.models import Document, Project, User
 
 from . import factories
-from .conftest import TEST_DATABASE_URL, Auth, is_postgres, make_app, reset_database
+from .conftest import Auth, is_postgres
 
 CONTENT = bytes(range(256)) * 40  # every byte value: binary columns come back whole
-
-
-@pytest.fixture
-def database_app(tmp_path) -> Iterator[Flask]:
-    """An app on a database a backup can copy: the PostgreSQL test database, or an SQLite
-    file (the default test database is SQLite in memory)."""
-    url = TEST_DATABASE_URL if is_postgres() else f"sqlite:///{tmp_path / 'live.sqlite3'}"
-    app = make_app(url)
-    reset_database(app)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def snapshot() -> dict[str, list[tuple]]:
@@ -67,13 +53,13 @@ def _fill(app: Flask) -> None:
     assert answer.status_code == 303, answer.status_code
 
 
-def test_a_backup_restored_gives_back_every_row_of_every_table(database_app, tmp_path):
-    _fill(database_app)
+def test_a_backup_restored_gives_back_every_row_of_every_table(file_app, tmp_path):
+    _fill(file_app)
     before = snapshot()
     filled = [name for name, rows in before.items() if rows]
     assert {"users", "projects", "stage_moves", "documents", "user_sessions",
             "alembic_version"} <= set(filled)
-    runner = database_app.test_cli_runner()
+    runner = file_app.test_cli_runner()
     path = tmp_path / "incubator.backup"
     result = runner.invoke(args=["backup", str(path)])
     assert result.exit_code == 0, result.output
@@ -100,9 +86,9 @@ def test_a_backup_restored_gives_back_every_row_of_every_table(database_app, tmp
     assert db.session.scalar(select(User).where(User.role == "manager")) is None
 
 
-def test_restore_asks_before_replacing_the_database(database_app, tmp_path):
+def test_restore_asks_before_replacing_the_database(file_app, tmp_path):
     path = tmp_path / "incubator.backup"
-    runner = database_app.test_cli_runner()
+    runner = file_app.test_cli_runner()
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
     factories.user("manager")
     db.session.commit()
@@ -113,17 +99,17 @@ def test_restore_asks_before_replacing_the_database(database_app, tmp_path):
     assert snapshot() == before
 
 
-def test_restore_refuses_a_file_that_is_not_a_backup(database_app, tmp_path):
+def test_restore_refuses_a_file_that_is_not_a_backup(file_app, tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("pas une sauvegarde")
-    result = database_app.test_cli_runner().invoke(args=["restore", str(path), "--yes"])
+    result = file_app.test_cli_runner().invoke(args=["restore", str(path), "--yes"])
     assert result.exit_code == 1
     assert "is not a" in result.output and "backup made by `flask backup`" in result.output
 
 
-def test_a_restored_database_of_an_unknown_schema_is_reported(database_app, tmp_path):
+def test_a_restored_database_of_an_unknown_schema_is_reported(file_app, tmp_path):
     path = tmp_path / "incubator.backup"
-    runner = database_app.test_cli_runner()
+    runner = file_app.test_cli_runner()
     db.session.execute(text("UPDATE alembic_version SET version_num = 'from_the_future'"))
     db.session.commit()
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
@@ -158,24 +144,24 @@ def test_the_password_goes_to_pg_dump_by_its_environment_not_its_arguments():
             env["PGPASSWORD"]) == ("db.local", "5433", "ana", "inc", "s3cr@t")
 
 
-def test_an_sqlite_backup_is_a_plain_database_file(database_app, tmp_path):
+def test_an_sqlite_backup_is_a_plain_database_file(file_app, tmp_path):
     if is_postgres():
         pytest.skip("SQLite only: the PostgreSQL backup is pg_dump's custom format")
     path = tmp_path / "copy.sqlite3"
-    assert database_app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
+    assert file_app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
     with sqlite3.connect(path) as copy:
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert Path(path).read_bytes().startswith(backup.SQLITE_HEADER)
 
 
-def test_a_backup_is_readable_by_its_owner_only(database_app, tmp_path):
+def test_a_backup_is_readable_by_its_owner_only(file_app, tmp_path):
     """It holds password hashes, personal data and documents: mode 0600, whatever the umask."""
     path = tmp_path / "incubator.backup"
-    assert database_app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
+    assert file_app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
     assert path.stat().st_mode & 0o777 == 0o600
 
 
-def test_a_backup_never_replaces_the_live_database(database_app, tmp_path):
+def test_a_backup_never_replaces_the_live_database(file_app, tmp_path):
     if is_postgres():
         pytest.skip("SQLite only: PostgreSQL's database is not a file of ours")
     live = Path(db.engine.url.database)
@@ -185,13 +171,13 @@ def test_a_backup_never_replaces_the_live_database(database_app, tmp_path):
     inode = live.stat().st_ino
     for target in (live, live.with_name(live.name + "-wal"),
                    tmp_path / "." / live.name):
-        result = database_app.test_cli_runner().invoke(args=["backup", str(target)])
+        result = file_app.test_cli_runner().invoke(args=["backup", str(target)])
         assert result.exit_code == 1 and "is the live database" in result.output
     assert live.stat().st_ino == inode and snapshot() == before
 
 
 def test_restore_refuses_a_foreign_or_damaged_file_before_replacing_anything(
-        database_app, tmp_path):
+        file_app, tmp_path):
     if is_postgres():
         pytest.skip("SQLite files; PostgreSQL's refusal: test_a_restored_database_of_an_unknown"
                     "_schema_is_reported")
@@ -201,7 +187,7 @@ def test_restore_refuses_a_foreign_or_damaged_file_before_replacing_anything(
     foreign = tmp_path / "other.sqlite3"
     with sqlite3.connect(foreign) as other:
         other.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
-    runner = database_app.test_cli_runner()
+    runner = file_app.test_cli_runner()
     result = runner.invoke(args=["restore", str(foreign), "--yes"])
     assert result.exit_code == 1
     assert "no alembic_version" in result.output and "Nothing was changed" in result.output
@@ -215,53 +201,63 @@ def test_restore_refuses_a_foreign_or_damaged_file_before_replacing_anything(
     assert snapshot() == before
 
 
-def test_restore_refuses_a_backup_whose_tables_are_not_the_models_under_the_same_revision(
-        database_app, tmp_path):
-    """The revision alone is trusted no more: a backup marked with the code's revision but
-    holding another schema (an edited database, a branch's build) is refused, nothing
-    changed, each difference named."""
-    path = tmp_path / "incubator.backup"
-    runner = database_app.test_cli_runner()
-    factories.user("manager")
-    db.session.commit()
-    changes = ["ALTER TABLE notes ADD COLUMN stray_note TEXT",
-               "CREATE TABLE strays (id INTEGER PRIMARY KEY)",
-               "ALTER TABLE supports DROP COLUMN programme"]
-    for statement in changes:
+def _restore_of_an_edited_backup(runner, path: Path, *, edits: list[str], undo: list[str]):
+    """Back up to ``path`` the live database as the SQL ``edits`` leave it, run ``undo`` on
+    it, then restore ``path``: the restore must be refused with nothing changed. Returns
+    the refused restore's result (its output names what it refused)."""
+    for statement in edits:
         db.session.execute(text(statement))
     db.session.commit()
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
-    for statement in ["ALTER TABLE notes DROP COLUMN stray_note", "DROP TABLE strays",
-                      "ALTER TABLE supports ADD COLUMN programme VARCHAR(200) NOT NULL DEFAULT ''"]:
+    for statement in undo:
         db.session.execute(text(statement))
     db.session.commit()
     db.session.remove()
     before = snapshot()
     result = runner.invoke(args=["restore", str(path), "--yes"])
     assert result.exit_code == 1
+    assert "Nothing was changed" in result.output
+    assert snapshot() == before
+    return result
+
+
+def test_restore_refuses_a_backup_whose_tables_are_not_the_models_under_the_same_revision(
+        file_app, tmp_path):
+    """The revision alone is trusted no more: a backup marked with the code's revision but
+    holding another schema (an edited database, a branch's build) is refused, nothing
+    changed, each difference named."""
+    path = tmp_path / "incubator.backup"
+    runner = file_app.test_cli_runner()
+    factories.user("manager")
+    db.session.commit()
+    result = _restore_of_an_edited_backup(
+        runner, path,
+        edits=["ALTER TABLE notes ADD COLUMN stray_note TEXT",
+               "CREATE TABLE strays (id INTEGER PRIMARY KEY)",
+               "ALTER TABLE supports DROP COLUMN programme"],
+        undo=["ALTER TABLE notes DROP COLUMN stray_note", "DROP TABLE strays",
+              "ALTER TABLE supports ADD COLUMN programme VARCHAR(200) NOT NULL DEFAULT ''"])
     assert "do not match the code's models" in result.output
     assert "table strays is not one of the models" in result.output
     assert "table notes has column(s) the models lack: stray_note" in result.output
     assert "table supports lacks column(s) programme" in result.output
-    assert "Nothing was changed" in result.output
-    assert snapshot() == before
 
 
-def test_a_backup_of_the_models_schema_reads_as_matching(database_app, tmp_path):
+def test_a_backup_of_the_models_schema_reads_as_matching(file_app, tmp_path):
     path = tmp_path / "incubator.backup"
-    assert database_app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
+    assert file_app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
     tables = backup.backup_tables(db.engine.url, path)
     assert backup.schema_differences(tables, db.metadata) == []
     assert "position" in tables["projects"] and "version_num" in tables["alembic_version"]
 
 
 def test_restore_refuses_a_backup_holding_a_trigger_the_app_never_creates(
-        database_app, tmp_path):
+        file_app, tmp_path):
     """A backup of the code's revision, tables and columns intact, edited to hold a trigger
     (here: whoever logs in becomes a manager) or a view: refused before anything is
     replaced, each named; the app's own backups hold none."""
     path = tmp_path / "incubator.backup"
-    runner = database_app.test_cli_runner()
+    runner = file_app.test_cli_runner()
     factories.user("holder", email="intrus@example.org")
     db.session.commit()
     clean = tmp_path / "clean.backup"
@@ -279,20 +275,8 @@ def test_restore_refuses_a_backup_holding_a_trigger_the_app_never_creates(
                  "UPDATE users SET role = 'manager' WHERE id = NEW.id; END",
                  "CREATE VIEW everyone AS SELECT email FROM users"]
         undo = ["DROP VIEW everyone", "DROP TRIGGER promote"]
-    for statement in edits:
-        db.session.execute(text(statement))
-    db.session.commit()
-    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
-    for statement in undo:
-        db.session.execute(text(statement))
-    db.session.commit()
-    db.session.remove()
-    before = snapshot()
-    result = runner.invoke(args=["restore", str(path), "--yes"])
-    assert result.exit_code == 1
+    result = _restore_of_an_edited_backup(runner, path, edits=edits, undo=undo)
     assert "trigger promote" in result.output and "view everyone" in result.output
-    assert "Nothing was changed" in result.output
-    assert snapshot() == before
     with db.engine.connect() as connection:
         if is_postgres():
             assert connection.execute(text(

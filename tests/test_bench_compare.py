@@ -80,3 +80,52 @@ def test_incubateur_takes_the_port_it_is_given():
                        "--port", "18741"])
     assert args.port == 18741
     assert parse_args(["--kanboard-project", "100=1", "--kanboard-cookie", "x"]).port == 0
+
+
+def test_reads_in_the_cache_other_states_are_held_to_the_plain_reads_targets():
+    from bench.compare import target_of
+
+    assert target_of("board_revalidated_ms", 100) == (0.5, "max")
+    assert target_of("board_after_move_ms", 1000) == (0.1, "max")
+    assert target_of("all_cards_after_move_ms", 1000) == (0.2, "max")
+    assert target_of("all_cards_after_move_cpu_ms", 1000) == (0.2, "max")
+    assert target_of("board_after_move_ms", 10) is None
+    after = {"board_revalidated_ms": 2.0, "board_revalidated_bytes": 0,
+             "board_revalidated_cpu_ms": 1.0, "board_after_move_ms": 40.0,
+             "board_after_move_cpu_ms": 30.0, "all_cards_after_move_ms": 50.0,
+             "all_cards_after_move_cpu_ms": 45.0}
+    kanboard = after | {"board_revalidated_ms": 30.0, "board_revalidated_bytes": 1000,
+                        "board_after_move_ms": 30.0, "all_cards_after_move_ms": 200.0}
+    rounds = [{"Incubateur": _side(10, 300, 1) | after, "Kanboard": _side(30, 100, 40) | kanboard}]
+    result = summarise(100, rounds)
+    assert result["verdict"]["board_revalidated_ms"] == "PASS"
+    assert result["verdict"]["board_after_move_ms"] == "MISS"  # 40 / 30
+    assert "all_cards_after_move_ms" not in result["verdict"]  # no target at 100
+    assert summarise(1000, rounds)["verdict"]["all_cards_after_move_ms"] == "MISS"  # 0.25
+
+
+def test_after_move_pairs_time_the_reads_that_follow_each_move():
+    from bench.compare import after_moves
+
+    class Side:
+        pids: list[int] = []
+        done: list[str] = []
+
+        def move(self, across):
+            self.done.append("move")
+            return 5.0, 100
+
+        def board(self):
+            self.done.append("board")
+            return 20.0, 1000
+
+        def all_cards(self, parallel):
+            self.done.append("cards")
+            return 70.0, 2, 2000, 100
+
+    side = Side()
+    figures = after_moves(side, 2)
+    assert side.done == ["move", "board", "move", "cards"] * 2
+    assert figures == {"board_after_move_ms": 20.0, "board_after_move_cpu_ms": None,
+                       "all_cards_after_move_ms": 70.0, "all_cards_after_move_cpu_ms": None}
+    assert set(after_moves(side, 0).values()) == {None}

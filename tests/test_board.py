@@ -213,11 +213,13 @@ def test_the_poll_keeps_every_card_of_a_column_it_refreshes_after_show_every_car
     assert 'name="show"' not in client.get("/board").get_data(as_text=True)
 
 
-def test_filter_lists_are_kept_per_process_for_the_configured_seconds(
+def test_filter_lists_are_kept_per_process_while_the_revision_holds(
         app, client, login, monkeypatch):
-    """BOARD_FILTER_CHOICES_SECONDS (0 in the tests' settings): within that time a board
-    page reads no filter list again (5 statements fewer) and shows the same options; after
-    it, the lists follow the data. The filter itself always applies to the current data."""
+    """BOARD_FILTER_CHOICES_SECONDS (0 in the tests' settings): while the board revision is
+    unchanged and within that time, a board page reads no filter list again (5 statements
+    fewer) and shows the same options; a commit that writes what they read (a new commune
+    here) gives them on the very next request; past the bound they are read again even
+    without a write (one made outside SQLAlchemy would be seen then)."""
     from incubator.board import queries
 
     app.config["BOARD_PAGE_CACHE_KB"] = 0  # every page rendered: the lists' own cache seen
@@ -241,6 +243,7 @@ def test_filter_lists_are_kept_per_process_for_the_configured_seconds(
     first_html, first = board()
     kept_html, kept = board()
     assert first == uncached and kept == uncached - 5
+
     def form(html: str) -> str:  # the page's CSRF token changes at each response
         return html[html.index('<form id="board-filters"'):html.index("</form>")]
 
@@ -251,13 +254,15 @@ def test_filter_lists_are_kept_per_process_for_the_configured_seconds(
 
     factories.project(title="Recyclerie", commune="Pipriac")
     db.session.commit()
+    html, count = board()  # a new revision: the lists read again at once
+    assert '<option value="Pipriac" >Pipriac</option>' in html and "Recyclerie" in html
+    assert count == uncached
+    html, count = board("/board?commune=pipriac")
+    assert "Recyclerie" in html and ">Festival<" not in html and count == uncached - 5
     clock[0] += 29
-    html, _ = board()
-    assert ">Pipriac</option>" not in html and "Recyclerie" in html
-    html, _ = board("/board?commune=pipriac")  # the filter reads the data, not the list
-    assert "Recyclerie" in html and ">Festival<" not in html
+    assert board()[1] == uncached - 5  # nothing written: still kept
     clock[0] += 2
-    html, count = board()
+    html, count = board()  # past the bound: read again
     assert '<option value="Pipriac" >Pipriac</option>' in html and count == uncached
 
 
@@ -409,3 +414,22 @@ def test_a_search_of_many_words_is_one_phrase():
     assert search_words("la") == ["la"]
     many = " ".join(f"mot{i}" for i in range(SEARCH_WORDS + 1))
     assert search_words(many) == [many]
+
+
+def test_choice_options_mark_exactly_the_chosen_id_and_escape_names(app):
+    """``pages.choice_options``: option 12 chosen never marks 123 or 112; names escaped; the
+    same list object gives the same rendering, an equal new list a new one."""
+    from incubator.board import pages
+    from incubator.board.queries import Choice
+
+    choices = [Choice(112, "Cent douze"), Choice(12, "Douze <b>&</b>"), Choice(123, "Cent")]
+    with app.test_request_context("/board"):
+        html = str(pages.choice_options(choices, 12))
+        assert html == ('<option value="112">Cent douze</option>'
+                        '<option value="12" selected>Douze &lt;b&gt;&amp;&lt;/b&gt;</option>'
+                        '<option value="123">Cent</option>')
+        assert "selected" not in pages.choice_options(choices, None)
+        assert "selected" not in pages.choice_options(choices, 99)  # not offered: none
+        assert pages._options[0] is choices
+        pages.choice_options(list(choices), 12)
+        assert pages._options[0] is not choices

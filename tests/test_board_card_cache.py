@@ -5,16 +5,14 @@ invalidation (the key is made of the values the card shows, read at each request
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
 from incubator.board.cards import card_cache_stats, clear_card_cache
 from incubator.extensions import db
-from incubator.models import NextStep, Stage
-from incubator.next_steps.queries import today
 
 from . import factories
+from .board_changes import CARD, changes, make_change, setting
 
 HTMX = {"HX-Request": "true"}
 
@@ -91,47 +89,14 @@ def test_a_move_shows_the_card_in_its_new_column_with_its_new_version(client, lo
     assert "0 days in stage" in after
 
 
-@pytest.mark.parametrize("change, expected", [
-    ("title", "Titre nouveau"),
-    ("holder", "Nolwenn Renommée"),
-    ("theme", "Thème renommé"),
-    ("advisor", "Advisor Renamed"),
-    ("commune", "Peillac"),
-    ("day", "4 days in stage"),
-    ("next step", "1 next step"),
-    ("overdue", "1 overdue"),
-    ("stalled", "Stalled"),
-])
-def test_every_change_to_what_a_card_shows_gives_a_fresh_card(client, login, change, expected):
-    me = login("advisor")
-    holder = factories.user(name="Nolwenn Briand")
-    advisor = factories.user(role="advisor", name="Anne Conseil")
-    project = factories.project(title="Titre ancien", holders=[holder], advisor=advisor,
-                                theme_id=factories.theme().id, days_in_stage=3)
-    db.session.commit()
+@pytest.mark.parametrize("change, expected, part", changes(CARD))
+def test_every_change_to_what_a_card_shows_gives_a_fresh_card(
+        client, login, change, expected, part):
+    people = setting(login)
+    project = people["project"]
     before = card(client.get("/board").get_data(as_text=True), project)
     assert expected not in before
-    # Changed behind the app's back (no version raised where the app would not raise it).
-    if change == "title":
-        project.title, project.version = "Titre nouveau", project.version + 1
-    elif change == "holder":
-        holder.name = "Nolwenn Renommée"
-    elif change == "theme":
-        theme = factories.theme()
-        theme.name = theme.name_en = "Thème renommé"  # the board speaks the test's English
-    elif change == "advisor":
-        advisor.name = "Advisor Renamed"
-    elif change == "commune":
-        project.commune = "Peillac"
-    elif change == "day":  # a day went by
-        project.stage_entered_at -= timedelta(days=1)
-    elif change in ("next step", "overdue"):
-        days = -1 if change == "overdue" else 5
-        db.session.add(NextStep(project_id=project.id, title="Relancer",
-                                due_on=today() + timedelta(days=days), created_by_id=me.id))
-    elif change == "stalled":
-        db.session.get(Stage, project.stage_id).stalled_days = 1
-        project.last_activity_at -= timedelta(days=2)
+    make_change(change, **people)
     db.session.commit()
     after = card(client.get("/board").get_data(as_text=True), project)
     assert expected in after

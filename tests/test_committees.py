@@ -659,13 +659,19 @@ def test_the_sitting_page_costs_the_same_statements_whatever_its_size(client, st
 # Criteria --------------------------------------------------------------------------------
 
 
-def test_changing_criteria_never_rewrites_an_old_sittings_scores_or_averages(client, staff):
+def _scored_sitting():
+    """A sitting whose two projects (Alpha: go, Bravo: no) are scored on all six criteria;
+    returns it and its comparison as scored."""
     sitting = _sitting()
     alpha, bravo = factories.project(title="Alpha"), factories.project(title="Bravo")
     ra, rb = _on_agenda(sitting, alpha), _on_agenda(sitting, bravo)
     _score(sitting, ra, "go", (4, 3, 5, 4, 2, 3))
     _score(sitting, rb, "no", (2, 2, 1, 1, 1, 1))
-    before = queries.comparison(queries.sitting_in_full(sitting.id))
+    return sitting, queries.comparison(queries.sitting_in_full(sitting.id))
+
+
+def test_changing_criteria_never_rewrites_an_old_sittings_scores_or_averages(client, staff):
+    sitting, before = _scored_sitting()
     db.session.expire_all()
     first, second = _criteria()[:2]
     lists.rename_item(CRITERIA, first, _manager(), first.version,
@@ -690,12 +696,7 @@ def test_renames_reorders_and_retirements_on_the_lists_page_leave_old_figures_al
         client, login):
     """The same through the lists page's forms: scores, averages and the sitting's page."""
     login("manager")
-    sitting = _sitting()
-    alpha, bravo = factories.project(title="Alpha"), factories.project(title="Bravo")
-    ra, rb = _on_agenda(sitting, alpha), _on_agenda(sitting, bravo)
-    _score(sitting, ra, "go", (4, 3, 5, 4, 2, 3))
-    _score(sitting, rb, "no", (2, 2, 1, 1, 1, 1))
-    before = queries.comparison(queries.sitting_in_full(sitting.id))
+    sitting, before = _scored_sitting()
     first, second, third = _criteria()[:3]
     ids = (first.id, second.id, third.id)
     assert client.post(f"{LIST_URL}/{ids[0]}/rename", data={

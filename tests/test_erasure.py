@@ -148,15 +148,21 @@ def build_rich_holder(client, auth):
     return manager, advisor, holder
 
 
+def confirmation(html: str, name: str, **fields) -> dict:
+    """The erasure's confirmation as its preview page asks it: the typed ``name``, the
+    box ticked, the page's fingerprint and one-time token, plus ``fields``."""
+    return {"name": name, "confirm": "1", **fields,
+            "fingerprint": re.search(r'name="fingerprint" type="hidden" value="([^"]+)"',
+                                     html).group(1),
+            "form_token": re.search(r'name="form_token" value="([^"]+)"', html).group(1)}
+
+
 def erase_user_through_pages(client, user, name=NAME, keep=()):
     """Preview, then confirm with the page's fingerprint and one-time token."""
     page = client.post(f"/admin/users/{user.id}/erase")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    data = {"name": name, "keep": [str(k) for k in keep], "confirm": "1",
-            "fingerprint": re.search(r'name="fingerprint" type="hidden" value="([^"]+)"',
-                                     html).group(1),
-            "form_token": re.search(r'name="form_token" value="([^"]+)"', html).group(1)}
+    data = confirmation(html, name, keep=[str(k) for k in keep])
     return client.post(f"/admin/users/{user.id}/erase", data=data)
 
 
@@ -347,10 +353,7 @@ def test_an_erased_account_cannot_be_reactivated_nor_given_a_role(app, client, l
 def test_the_same_confirmation_sent_twice_erases_once(app, client, auth):
     _manager, _advisor, holder = build_rich_holder(client, auth)
     page = client.post(f"/admin/users/{holder.id}/erase").get_data(as_text=True)
-    data = {"name": NAME, "confirm": "1",
-            "fingerprint": re.search(r'name="fingerprint" type="hidden" value="([^"]+)"',
-                                     page).group(1),
-            "form_token": re.search(r'name="form_token" value="([^"]+)"', page).group(1)}
+    data = confirmation(page, NAME)
 
     first = client.post(f"/admin/users/{holder.id}/erase", data=data)
     second = client.post(f"/admin/users/{holder.id}/erase", data=data)
@@ -460,10 +463,7 @@ def test_erasing_a_contact_without_an_account(app, client, login):
     page = client.post(f"/admin/contacts/{contact_id}/erase")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    data = {"name": CONTACT_NAME, "confirm": "1",
-            "fingerprint": re.search(r'name="fingerprint" type="hidden" value="([^"]+)"',
-                                     html).group(1),
-            "form_token": re.search(r'name="form_token" value="([^"]+)"', html).group(1)}
+    data = confirmation(html, CONTACT_NAME)
 
     response = client.post(f"/admin/contacts/{contact_id}/erase", data=data)
 
@@ -713,10 +713,7 @@ def test_erasing_a_partner_contact(app, client, login):
     assert f"/admin/partner-contacts/{contact_id}/erase" in client.get(
         f"/partners/{partner.id}").get_data(as_text=True)
     html = client.post(f"/admin/partner-contacts/{contact_id}/erase").get_data(as_text=True)
-    data = {"name": CONTACT_NAME, "confirm": "1",
-            "fingerprint": re.search(r'name="fingerprint" type="hidden" value="([^"]+)"',
-                                     html).group(1),
-            "form_token": re.search(r'name="form_token" value="([^"]+)"', html).group(1)}
+    data = confirmation(html, CONTACT_NAME)
 
     response = client.post(f"/admin/partner-contacts/{contact_id}/erase", data=data)
 

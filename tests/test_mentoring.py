@@ -628,6 +628,36 @@ def test_board_cards_show_a_mentor_mark_and_the_board_filters_by_mentor(client, 
     assert client.get("/board?mentor=abc").status_code == 200
 
 
+def test_the_mentor_filter_marks_its_choice_escapes_names_and_offers_a_new_mentor_at_once(
+        app, client, login):
+    """The mentor filter's options are rendered once per kept list (board/pages.py
+    ``choice_options``): the chosen one alone is selected, names are escaped, the next
+    page after a new mentorship offers it (a new board revision) and, while nothing is
+    written, the pages share one rendering."""
+    from incubator.board import pages
+
+    app.config["BOARD_FILTER_CHOICES_SECONDS"] = 30
+    app.config["BOARD_PAGE_CACHE_KB"] = 0  # every page rendered
+    login("manager")
+    first, second = factories.project(title="Premier"), factories.project(title="Second")
+    twelve = _organisation("Tiers <b>lieu</b> & co")
+    _mentorship(first, twelve)
+    html = client.get(f"/board?mentor={twelve.id}").get_data(as_text=True)
+    select_html = html[html.index('name="mentor"'):]
+    select_html = select_html[:select_html.index("</select>")]
+    assert (f'<option value="{twelve.id}" selected>Tiers &lt;b&gt;lieu&lt;/b&gt; &amp; co'
+            '</option>') in select_html
+    assert select_html.count("selected") == 1 and "<b>" not in select_html
+    rendered = pages._options[1]
+    assert client.get("/board").status_code == 200
+    assert pages._options[1] is rendered  # the same lists: not rendered again
+    newcomer = _organisation("Nouveau parrain")
+    _mentorship(second, newcomer)
+    html = client.get("/board").get_data(as_text=True)
+    assert f'<option value="{newcomer.id}">Nouveau parrain</option>' in html
+    assert "selected>Tiers" not in html
+
+
 def test_the_mentor_filter_lists_organisations_mentoring_an_active_project_by_name(app):
     """The rule of ``mentoring_organisations`` (now plain rows, not ORM objects): a current
     mentorship of an active project; each organisation once; by search key, then id."""

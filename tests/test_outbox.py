@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from incubator import mail, outbox
 from incubator.extensions import db
@@ -57,11 +57,11 @@ def test_a_mail_with_a_link_is_queued_sent_and_its_row_deleted(app, client, logi
     queued = []
     real = mail.send_mail
 
-    def watching(to, subject, body):
+    def watching(to, subject, body, **options):
         # While it is being sent, the mail is a secret row of the outbox.
         queued.extend(db.session.execute(
             select(OutgoingMail.to, OutgoingMail.secret, OutgoingMail.body)).all())
-        return real(to, subject, body)
+        return real(to, subject, body, **options)
 
     monkeypatch.setattr(mail, "send_mail", watching)
     address = send(client, login)
@@ -105,3 +105,26 @@ def test_a_notification_mail_stays_as_a_record_once_sent(app):
         assert run_pending().sent == 1
     kept = db.session.get(OutgoingMail, queued.id)
     assert kept is not None and kept.sent_at is not None
+
+
+def test_a_mail_sent_again_after_a_lost_record_keeps_its_message_id(app):
+    """Mails are at-least-once: a worker killed after the server took a mail but before its
+    commit sends it again; the copy carries the same Message-ID (servers and clients drop
+    it), another mail a different one, on the site's own host."""
+    from incubator import jobs
+
+    with app.test_request_context():
+        first = outbox.queue_mail("a@example.org", "Un", "…")
+        second = outbox.queue_mail("b@example.org", "Deux", "…")
+        db.session.commit()
+        outbox.send_claimed([first.id, second.id])
+        # The record of the first sending lost (the worker died before its commit).
+        db.session.execute(update(OutgoingMail).where(OutgoingMail.id == first.id)
+                           .values(sent_at=None))
+        db.session.commit()
+        assert outbox.send_claimed(jobs.claim(OutgoingMail, 10)) == (1, 0, [])
+    one, two, again = app.extensions["outbox"][-3:]
+    assert (one["To"], two["To"], again["To"]) == ("a@example.org", "b@example.org",
+                                                   "a@example.org")
+    assert again["Message-ID"] == one["Message-ID"] != two["Message-ID"]
+    assert one["Message-ID"].startswith("<outbox.") and one["Message-ID"].endswith("@localhost>")

@@ -88,7 +88,7 @@ def test_reset_answers_before_the_mail_is_sent_and_starts_no_thread(app, client,
     user = factories.user()
     db.session.commit()
     sent = []
-    monkeypatch.setattr(mail, "send_mail", lambda to, subject, body: sent.append((to, body)))
+    monkeypatch.setattr(mail, "send_mail", lambda to, subject, body, **options: sent.append((to, body)))
     def threads() -> set:  # the rate limiter's in-memory storage keeps its own timer
         return {t for t in threading.enumerate() if not isinstance(t, threading.Timer)}
 

@@ -5,6 +5,7 @@ once per request with the same text as Jinja's own callables give."""
 
 from __future__ import annotations
 
+import pytest
 from flask import render_template_string
 from flask_babel import force_locale, get_translations, refresh
 from jinja2.ext import (
@@ -51,16 +52,21 @@ def test_the_bell_poll_costs_two_statements_and_a_probe_none(client, login):
     assert statements == []
 
 
-def test_static_versions_are_computed_once_per_process_outside_debug(app, client,
-                                                                      monkeypatch):
-    looked_at = []
+@pytest.fixture
+def looked_at(monkeypatch) -> list[str]:
+    """The static files whose version is computed (``assets.static_version``), in order."""
+    names: list[str] = []
     computed = incubator.assets.static_version
 
     def counting(folder, filename):
-        looked_at.append(filename)
+        names.append(filename)
         return computed(folder, filename)
 
     monkeypatch.setattr(incubator.assets, "static_version", counting)
+    return names
+
+
+def test_static_versions_are_computed_once_per_process_outside_debug(client, looked_at):
     first = client.get("/auth/login").get_data(as_text=True)
     assert "css/app.css" in looked_at
     looked_at.clear()
@@ -70,15 +76,7 @@ def test_static_versions_are_computed_once_per_process_outside_debug(app, client
     assert first.count("?v=") == again.count("?v=")
 
 
-def test_in_debug_mode_static_files_are_looked_at_each_time(app, client, monkeypatch):
-    looked_at = []
-    computed = incubator.assets.static_version
-
-    def counting(folder, filename):
-        looked_at.append(filename)
-        return computed(folder, filename)
-
-    monkeypatch.setattr(incubator.assets, "static_version", counting)
+def test_in_debug_mode_static_files_are_looked_at_each_time(app, client, looked_at):
     app.debug = True
     try:
         client.get("/auth/login")

@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .served import database_settings, gunicorn, login_form
+
 REDIS_URL = "redis://127.0.0.1:6379/15"
 BUDGET = 6
 
@@ -50,25 +45,12 @@ def redis_client():
     client.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Browser:
     """Just enough of a browser: the session cookie and the CSRF token of the login form."""
 
     def __init__(self, port: int):
         self.port = port
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        connection.request("GET", "/auth/login")
-        response = connection.getresponse()
-        html = response.read().decode()
-        assert response.status == 200
-        self.cookie = response.getheader("Set-Cookie").split(";")[0]
-        self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-        connection.close()
+        self.cookie, self.token = login_form(port)
 
     def start_login(self, email: str) -> tuple[http.client.HTTPConnection, bytes]:
         """Send a failed login's headers only: the worker that takes it waits for the body."""
@@ -99,53 +81,10 @@ class Browser:
         return [answered, self.finish(*held)]
 
 
-def _serve(tmp_path: Path, prefix: str):
-    env = dict(os.environ)
-    for name in list(env):
-        if name.startswith("INCUBATOR_"):
-            del env[name]
-    env.update({
-        "INCUBATOR_INSTANCE_PATH": str(tmp_path),
-        "INCUBATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
-        "INCUBATOR_SECRET_KEY": uuid.uuid4().hex,
-        "INCUBATOR_RATELIMIT_STORAGE_URI": REDIS_URL,
-        "INCUBATOR_RATELIMIT_KEY_PREFIX": prefix,
-        "INCUBATOR_LOGIN_LIMIT_PER_IP": f"{BUDGET} per hour",
-        "INCUBATOR_ARGON2_TIME_COST": "1",
-        "INCUBATOR_ARGON2_MEMORY_COST": "1024",
-        "INCUBATOR_ARGON2_PARALLELISM": "1",
-    })
-    bin_dir = Path(sys.executable).parent
-    subprocess.run([str(bin_dir / "flask"), "--app", "incubator", "setup"], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=60)
-    port = _free_port()
-    env["INCUBATOR_BASE_URL"] = f"http://127.0.0.1:{port}"  # gunicorn: production rules
-    env["INCUBATOR_ALLOW_HTTP"] = "1"  # …but plain HTTP on the loopback
-    server = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "--no-control-socket", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "tests.gunicorn_app:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/auth/login", timeout=1):  # noqa: S310
-                break
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError(server.stderr.read().decode()[-2000:]) from None
-            time.sleep(0.1)
-    return server, port
-
-
-def _stop(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-    server.stderr.close()
+def _settings(tmp_path: Path, prefix: str) -> dict[str, str]:
+    return database_settings(tmp_path, INCUBATOR_RATELIMIT_STORAGE_URI=REDIS_URL,
+                             INCUBATOR_RATELIMIT_KEY_PREFIX=prefix,
+                             INCUBATOR_LOGIN_LIMIT_PER_IP=f"{BUDGET} per hour")
 
 
 def _forget(redis_client, prefix: str) -> None:
@@ -155,18 +94,17 @@ def _forget(redis_client, prefix: str) -> None:
 
 def test_two_gunicorn_workers_share_the_per_address_login_limit(redis_client, tmp_path):
     prefix = f"incubator-test-{uuid.uuid4().hex}"
-    server, port = _serve(tmp_path, prefix)
     try:
-        browser = Browser(port)
-        answers = []
-        for i in range(0, BUDGET + 2, 2):
-            pair = browser.pair(f"nobody{i}@example.org", f"nobody{i + 1}@example.org")
-            assert pair[0][1] != pair[1][1], "both workers answer each pair"
-            answers += pair
+        with gunicorn(_settings(tmp_path, prefix)) as server:
+            browser = Browser(server.port)
+            answers = []
+            for i in range(0, BUDGET + 2, 2):
+                pair = browser.pair(f"nobody{i}@example.org", f"nobody{i + 1}@example.org")
+                assert pair[0][1] != pair[1][1], "both workers answer each pair"
+                answers += pair
         # Exactly the budget for the two workers together, not the budget for each.
         assert [status for status, _ in answers] == [401] * BUDGET + [429] * 2
         assert len({pid for status, pid in answers if status == 401}) == 2
         assert any(redis_client.scan_iter(f"*{prefix}*"))
     finally:
-        _stop(server)
         _forget(redis_client, prefix)

@@ -2,7 +2,6 @@
 "saved" is not in the database or one answered "not saved" is (issue 15: "no false message").
 The sentences are those the app renders (errors.OUTCOME in French, the last-resort page)."""
 
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -13,7 +12,7 @@ from incubator.board.services import move_project
 from incubator.extensions import db
 
 from . import factories
-from .conftest import TEST_DATABASE_URL, is_postgres, make_app, reset_database
+from .conftest import make_app
 
 
 @pytest.fixture(scope="module")
@@ -37,18 +36,6 @@ def test_each_error_answer_is_read_as_what_it_says(phrases, monkeypatch, state, 
 
 def test_an_answer_that_says_nothing_of_the_change_is_read_as_none(phrases):
     assert answer_outcome("<p>Internal Server Error</p>", phrases) is None
-
-
-@pytest.fixture
-def file_app(tmp_path) -> Iterator[Flask]:
-    """An app on a database bench/stress.py's check can open by its URL."""
-    url = TEST_DATABASE_URL if is_postgres() else f"sqlite:///{tmp_path / 'stress.sqlite3'}"
-    app = make_app(url)
-    reset_database(app)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _run(app: Flask, said: str, applied: bool) -> list[str]:

@@ -464,6 +464,15 @@ def test_the_recovery_codes_page_forms_work_on_the_renewed_session(client, login
     assert not _logged_in(client)
 
 
+def _manager_logged_in(auth, user) -> int:
+    """A new manager logged in; returns the version of ``user``'s second factor, as the
+    reset form holds it."""
+    manager = factories.user(role="manager")
+    db.session.commit()
+    auth.login(manager)
+    return db.session.get(TwoFactor, user.id).version
+
+
 def test_a_managers_reset_ends_every_session_of_the_person(client, enrolled, auth, app):
     """A lost phone may hold an open session: the reset logs the person out everywhere."""
     user, secret, _codes = enrolled
@@ -471,10 +480,7 @@ def test_a_managers_reset_ends_every_session_of_the_person(client, enrolled, aut
     phone.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD})
     phone.post("/auth/two-factor", data={"code": _code_now(secret)})
     assert phone.get("/account/sessions").status_code == 200
-    manager = factories.user(role="manager")
-    db.session.commit()
-    auth.login(manager)
-    version = db.session.get(TwoFactor, user.id).version
+    version = _manager_logged_in(auth, user)
     response = client.post(f"/admin/users/{user.id}/two-factor/reset",
                            data={"version": version, "confirm": "1"})
     assert response.status_code == 303
@@ -484,10 +490,7 @@ def test_a_managers_reset_ends_every_session_of_the_person(client, enrolled, aut
 
 def test_a_reset_from_a_stale_page_is_a_409(client, enrolled, auth):
     user, _secret, _codes = enrolled
-    manager = factories.user(role="manager")
-    db.session.commit()
-    auth.login(manager)
-    version = db.session.get(TwoFactor, user.id).version
+    version = _manager_logged_in(auth, user)
     response = client.post(f"/admin/users/{user.id}/two-factor/reset",
                            data={"version": version - 1, "confirm": "1"})
     assert response.status_code == 409
@@ -496,10 +499,7 @@ def test_a_reset_from_a_stale_page_is_a_409(client, enrolled, auth):
 
 def test_a_reset_through_htmx_gets_hx_redirect(client, enrolled, auth):
     user, _secret, _codes = enrolled
-    manager = factories.user(role="manager")
-    db.session.commit()
-    auth.login(manager)
-    version = db.session.get(TwoFactor, user.id).version
+    version = _manager_logged_in(auth, user)
     response = client.post(f"/admin/users/{user.id}/two-factor/reset",
                            data={"version": version, "confirm": "1"}, htmx=True)
     assert response.status_code == 204 and response.headers["HX-Redirect"].endswith("/admin/users")

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Back-off and failure ----------------------------------------------------------------------
 
 def test_a_failing_mail_is_retried_after_growing_delays_then_marked_failed(app, monkeypatch):
-    monkeypatch.setattr(mail, "send_mail", lambda to, subject, body: False)
+    monkeypatch.setattr(mail, "send_mail", lambda to, subject, body, **options: False)
     queued = OutgoingMail(to="a@example.org", subject="Un", body="…")
     db.session.add(queued)
     db.session.commit()

@@ -18,7 +18,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    exists,
     func,
     literal_column,
     null,
@@ -29,11 +28,21 @@ from sqlalchemy import (
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 from werkzeug.datastructures import MultiDict
 
-from ..cohorts.queries import in_cohorts, open_cohorts
+from .. import revisions
+from ..cohorts.queries import open_cohorts
 from ..extensions import db
 from ..i18n import pole_today
 from ..mentoring.queries import current_mentors_statement, mentoring_organisations
-from ..models import Mentorship, Project, ProjectHolder, ProjectStatus, Stage, Theme, User
+from ..models import (
+    CohortProject,
+    Mentorship,
+    Project,
+    ProjectHolder,
+    ProjectStatus,
+    Stage,
+    Theme,
+    User,
+)
 from ..next_steps.queries import open_counts_statement
 from ..params import parse_int
 from ..reference import TERRITORY_COMMUNES, active_stages_for_cards, staff_members, themes
@@ -112,12 +121,18 @@ class BoardFilters:
                 .join(User, User.id == ProjectHolder.user_id)
                 .where(like_key(User.name_key, words)))
             conditions.append(or_(like_key(Project.search_text, words), holder_match))
+        # The mentor and cohort filters as uncorrelated sets too (the same rows as
+        # mentoring.queries' and cohorts.queries.in_cohorts' EXISTS): in column_stats' CASE
+        # a correlated EXISTS ran once per active project (docs/performance.md "third pass").
         if self.mentor:
-            conditions.append(exists().where(
-                Mentorship.project_id == Project.id, Mentorship.organisation_id == self.mentor,
-                Mentorship.ended_on.is_(None)))
+            conditions.append(Project.id.in_(
+                select(Mentorship.project_id)
+                .where(Mentorship.organisation_id == self.mentor,
+                       Mentorship.ended_on.is_(None))))
         if self.cohort:
-            conditions.append(in_cohorts([self.cohort]))
+            conditions.append(Project.id.in_(
+                select(CohortProject.project_id)
+                .where(CohortProject.cohort_id == self.cohort, CohortProject.left_at.is_(None))))
         return conditions
 
 
@@ -370,34 +385,40 @@ def read_filter_choices() -> dict[str, list]:
     }
 
 
-def filter_choices() -> dict[str, list]:
-    """Options of the filter form (``read_filter_choices``), kept per process for
-    ``BOARD_FILTER_CHOICES_SECONDS`` (0: read on every call). At the regional scale (10,000
-    active projects, 100 staff, 1,700 mentoring organisations) reading them cost ~21 ms of
-    Python and 5 statements per board page, two of them scans of the active projects
-    (docs/performance.md "Regional scale"). The price: a commune, mentor, advisor, theme or
-    cohort that appears or goes may take that long to show in the lists; the filters
-    themselves (the URL's values) always apply to the current data."""
+def filter_choices(revision: int | None = None) -> dict[str, list]:
+    """Options of the filter form (``read_filter_choices``), kept per process while the
+    ``board`` revision is ``revision`` (incubator/revisions.py: every commit that writes a
+    table the lists read draws a new one; None: read it now, one statement) and for at most
+    ``BOARD_FILTER_CHOICES_SECONDS`` (0: read on every call; the bound covers writes made
+    outside SQLAlchemy, which no revision sees). A new commune, mentor, advisor, theme or
+    cohort is thus offered on the next request; while nothing is written the lists are
+    read once per bound. At the regional scale (10,000 active projects, 100 staff, 1,700
+    mentoring organisations) reading them cost ~21 ms of Python and 5 statements per board
+    page, two of them scans of the active projects (docs/performance.md "Regional scale").
+    Pass the revision a caller read before its other queries (``pages.part_key``'s): lists
+    read after it are then never kept under an older value than theirs."""
     seconds = current_app.config.get("BOARD_FILTER_CHOICES_SECONDS", 0)
     if seconds <= 0:
         return read_filter_choices()
+    if revision is None:
+        revision = revisions.current()
     kept = current_app.extensions.get("board_filter_choices")
     now = time.monotonic()
-    if kept is None or kept[0] <= now:
-        kept = (now + seconds, read_filter_choices())
-        current_app.extensions["board_filter_choices"] = kept
-    return kept[1]
+    if kept is None or kept[0] != revision or kept[1] <= now:
+        kept = (revision, now + seconds, read_filter_choices())
+        current_app.extensions["board_filter_choices"] = kept  # one entry: a bound by itself
+    return kept[2]
 
 
 def filter_choices_until() -> float:
     """The ``time.time()`` instant after which ``filter_choices`` reads its lists again
-    (infinity when they are read at every call, or not read yet). Whatever is built from
-    them and kept (board/pages.py's cached page part) must not outlive them: kept 60 s more,
-    a theme or advisor added just before would stay missing for up to 90 s, not 30."""
+    whatever the revision (infinity when they are read at every call, or not read yet).
+    Whatever is built from them and kept (board/pages.py's cached page part) must not
+    outlive that bound."""
     kept = current_app.extensions.get("board_filter_choices")
     if current_app.config.get("BOARD_FILTER_CHOICES_SECONDS", 0) <= 0 or kept is None:
         return float("inf")
-    return time.time() + (kept[0] - time.monotonic())
+    return time.time() + (kept[1] - time.monotonic())
 
 
 def off_board(page: int, per_page: int = 50):

@@ -65,6 +65,8 @@ from .tokens import shift_token
 bp.add_app_template_global(is_stalled, "project_stalled")
 # Cards rendered once per distinct content (board/cards.py).
 bp.add_app_template_global(card_html, "card_html")
+# The mentor filter's options, rendered once per kept list (board/pages.py).
+bp.add_app_template_global(pages.choice_options, "choice_options")
 
 
 def _filters() -> BoardFilters:
@@ -110,7 +112,8 @@ def index():
     show_all = _show_all()
     htmx = is_htmx()
     key = pages.part_key("htmx" if htmx else "page", filters)  # the revision, read first
-    part = pages.cached(key, lambda: _board_part(filters, show_all, htmx))
+    part = pages.cached(key, lambda: _board_part(filters, show_all, htmx,
+                                                 pages.key_revision(key)))
     # The header's bell, counted once for the ETag and the page.
     bell = None if htmx else {"count": unread_count(current_user),
                               "poll_seconds": current_app.config["NOTIFICATION_POLL_SECONDS"]}
@@ -136,10 +139,11 @@ def index():
     return vary_on_htmx(response)
 
 
-def _board_part(filters: BoardFilters, show_all: bool,
-                htmx: bool) -> tuple[Markup, float, str | None]:
+def _board_part(filters: BoardFilters, show_all: bool, htmx: bool,
+                revision: int) -> tuple[Markup, float, str | None]:
     """Render the board's part (pages.cached): the fragment for htmx, the page's content
-    block otherwise; with the instant it goes stale and its first card's id."""
+    block otherwise (its filter lists kept under ``revision``, the part's own); with the
+    instant it goes stale and its first card's id."""
     columns = board_columns(current_user, filters, _per_column())
     context = _context(filters, columns)
     context["show_all"] = show_all
@@ -148,9 +152,9 @@ def _board_part(filters: BoardFilters, show_all: bool,
     if htmx:
         html = pages.render_part("board/_board.html", **context)
     else:
-        context["choices"] = queries.filter_choices()
+        context["choices"] = queries.filter_choices(revision)
         html = pages.render_part("board/_page_body.html", **context)
-        # The filter lists are kept for their own seconds: the page is not kept longer.
+        # The filter lists are kept at most their own seconds: the page is not kept longer.
         expires = min(expires, queries.filter_choices_until())
     first = next((p for c in columns for p in c.cards), None)
     return html, expires, dom_id(first) if first else None

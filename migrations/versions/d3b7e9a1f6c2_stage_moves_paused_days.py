@@ -10,7 +10,7 @@ statement still reads the index alone. A ``report`` row in ``revisions``: the re
 closed years' kept reports are keyed by (report/cache.py).
 
 Revision ID: d3b7e9a1f6c2
-Revises: b0a4d7e2c915
+Revises: d3e5f7a9c1b2
 Create Date: 2026-12-02 06:00:00.000000
 
 """
@@ -22,7 +22,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd3b7e9a1f6c2'
-down_revision = 'b0a4d7e2c915'
+down_revision = 'd3e5f7a9c1b2'
 branch_labels = None
 depends_on = None
 
