@@ -88,7 +88,7 @@ from incubator.models import (
 )
 from incubator.passwords import hash_password
 from incubator.reference import TERRITORY_COMMUNES, seed_reference_data
-from incubator.stage_history import chain_left_at
+from incubator.stage_history import chain_left_at, fill_paused_days
 from incubator.text import search_key
 
 MANAGER_EMAIL = "manager@bench.example.org"
@@ -404,8 +404,9 @@ def seed(app: Flask, projects: int, rng: random.Random, *, active: int | None = 
             _cohorts(rng, now, project_ids, lives)
         db.session.commit()
         # The bulk inserts bypass the services: the flow's summary is rebuilt from them (as
-        # `flask rebuild-stage-flow` does after a bulk load).
+        # `flask rebuild-stage-flow` does after a bulk load), the stays' paused time filled.
         stage_flow.rebuild()
+        fill_paused_days()
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE"))

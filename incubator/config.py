@@ -331,6 +331,12 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         # on what a write made outside the app (psql) leaves stale (revisions.py).
         "BOARD_CACHE_SECONDS": _env_int("BOARD_CACHE_SECONDS", 60),
         "BOARD_POLL_SECONDS": _env_int("BOARD_POLL_SECONDS", 15),
+        # A closed year's funders' report kept per process (report/cache.py), keyed by the
+        # ``report`` revision, this many seconds at most (0: read on every request), and at
+        # most this many years × languages: one is ~9 MB at regional scale (12,000 rows,
+        # mostly the time per project), far less for a pole of a few hundred projects.
+        "REPORT_CACHE_SECONDS": _env_int("REPORT_CACHE_SECONDS", 600),
+        "REPORT_CACHE_ENTRIES": _env_int("REPORT_CACHE_ENTRIES", 2),
         # The board's and exports' filter lists (communes in use, mentors, staff, themes,
         # cohorts) kept per process while the board revision holds, at most this many
         # seconds (the bound on writes made outside the app; 0: read on every page).

@@ -5,6 +5,9 @@ The board's whole-columns cache and its ``ETag`` (``board/pages.py``) are keyed 
 ``board`` revision: one row of ``revisions`` whose ``value`` is redrawn at random by every
 commit that wrote one of ``WATCHED["board"]``'s tables, inside that same transaction, so a
 reader that sees the new data sees the new revision, and the other way round.
+The funders' report of a closed year (``report/cache.py``) is kept under the ``report``
+revision likewise. A commit due to change both bumps both rows in one UPDATE (``bump_all``:
+a move costs no statement more than with one revision).
 
 How every writer bumps it, without knowing it: every statement sent through SQLAlchemy
 (sessions, ORM bulk ``update()``/``delete()``/``insert()``, Core, ``text()``, CLI commands,
@@ -30,7 +33,7 @@ import weakref
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import case, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from .extensions import db
@@ -50,6 +53,15 @@ WATCHED: dict[str, frozenset[str]] = {
     }),
     "choices": frozenset({
         "projects", "users", "themes", "mentorships", "organisations", "cohorts",
+    }),
+    #: Every table the funders' report reads (report/cache.py keeps a closed year's),
+    #: checked by tests/test_report.py against the statements a report really sends.
+    "report": frozenset({
+        "projects", "stage_moves", "status_changes", "stages", "themes", "legal_forms",
+        "referrals", "partners", "supports", "support_status_changes", "mentorships",
+        "mentoring_hours", "organisations", "committee_sittings", "committee_reviews",
+        "working_groups", "group_meetings", "meeting_attendance", "accompaniment_times",
+        "pole_settings",
     }),
 }
 
@@ -148,8 +160,7 @@ def _has_table(conn: Connection) -> bool:
 def _bump_due(conn: Connection) -> None:  # Engine "commit": just before the DBAPI commit
     due = conn.info.pop(_DUE, None)
     if due and _has_table(conn):
-        for name in sorted(due):  # one order for every writer
-            bump(conn, name)
+        bump_all(conn, sorted(due))
 
 
 def _forget(conn: Connection) -> None:  # Engine "rollback"
@@ -169,12 +180,32 @@ def bump(conn: Connection, name: str = "board") -> int:
     return value
 
 
-def bump_engine(engine: Engine, name: str = "board") -> None:
-    """Bump ``name`` in a transaction of its own (after a write SQLAlchemy did not see:
-    a restored backup)."""
+def bump_all(conn: Connection, names: list[str]) -> None:
+    """Draw a new value for each revision of ``names`` on ``conn``, in one UPDATE (a commit
+    that writes what several revisions watch costs one statement, as for one); rows
+    missing are created (one statement more, rare: after a test emptied every table)."""
+    if len(names) == 1:
+        bump(conn, names[0])
+        return
+    table = Revision.__table__
+    values = {name: secrets.randbits(63) for name in names}
+    now = datetime.now(UTC)
+    done = conn.execute(update(table).where(table.c.name.in_(names))
+                        .values(value=case(values, value=table.c.name), changed_at=now))
+    if done.rowcount < len(names):
+        present = set(conn.scalars(select(table.c.name).where(table.c.name.in_(names))))
+        for name in names:
+            if name not in present:
+                conn.execute(insert(table).values(name=name, value=values[name],
+                                                  changed_at=now))
+
+
+def bump_engine(engine: Engine, name: str | None = None) -> None:
+    """Bump ``name`` (None: every watched revision) in a transaction of its own (after a
+    write SQLAlchemy did not see: a restored backup)."""
     with engine.begin() as conn:
         if _has_table(conn):
-            bump(conn, name)
+            bump_all(conn, [name] if name else sorted(WATCHED))
 
 
 def current(name: str = "board") -> int:
@@ -208,4 +239,4 @@ def _first_row(table, connection, **kw) -> None:
     """A schema made by ``create_all`` (tests, benchmarks) gets the rows the migrations add."""
     connection.execute(insert(table), [
         {"name": name, "value": secrets.randbits(63), "changed_at": datetime.now(UTC)}
-        for name in WATCHED])
+        for name in sorted(WATCHED)])

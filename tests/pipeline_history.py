@@ -1,6 +1,6 @@
 """A small fixed history for the pipeline review's tests (tests/test_pipeline.py): every
 stage move (through stage_history.record_stage_move, as the services do) and status
-change written with its instant, so each figure can be computed by hand. The period is the year 2026 in the pole's time zone (Europe/Paris):
+change written with its instant, in time order like the services, so each figure can be computed by hand. The period is the year 2026 in the pole's time zone (Europe/Paris):
 from 2025-12-31 23:00 UTC to 2026-12-31 23:00 UTC.
 
 - A "Recul" (advisor Yann, theme Culture, Redon): submitted 10 Jan 2026 (Accueil), Émergence
@@ -52,15 +52,25 @@ def _project(title: str, advisor: User | None, moves: list[tuple[int | None, int
         project.outcome = changes[-1][2]
     db.session.add(project)
     db.session.flush()
-    for from_position, to_position, when in moves:
-        # Off the board at that instant (a test's move while paused): no flow count changes.
-        before = [to for _from, to, _outcome, changed in changes if changed <= when]
-        record_stage_move(project.id, stages[from_position - 1].id if from_position else None,
-                          stages[to_position - 1].id, moved_at=when,
-                          on_board=not before or before[-1] == "active")
-    for from_status, to_status, outcome, when in changes:
-        record_status_change(project.id, from_status, to_status, outcome=outcome,
-                             changed_at=when)
+    # In time order, as the services write: a move stores the paused time of the stay it
+    # ends from the status changes already written (stage_history.record_stage_move).
+    events = sorted([(move[2], 0, move) for move in moves]
+                    + [(change[3], 1, change) for change in changes],
+                    key=lambda event: event[:2])
+    for _when, kind, event in events:
+        if kind == 0:
+            from_position, to_position, when = event
+            # Off the board at that instant (a test's move while paused): no flow count
+            # changes.
+            before = [to for _from, to, _outcome, changed in changes if changed <= when]
+            record_stage_move(project.id,
+                              stages[from_position - 1].id if from_position else None,
+                              stages[to_position - 1].id, moved_at=when,
+                              on_board=not before or before[-1] == "active")
+        else:
+            from_status, to_status, outcome, when = event
+            record_status_change(project.id, from_status, to_status, outcome=outcome,
+                                 changed_at=when)
     return project
 
 

@@ -432,28 +432,44 @@ def test_one_board_asked_with_its_parameters_reordered_repeated_or_padded_is_one
 
 def test_a_statement_is_watched_when_it_writes_a_watched_table():
     touched = revisions.touched
-    assert touched("UPDATE projects SET title=? WHERE projects.id = ?") == {"board"}
+    # Projects are in the funders' report too (report/cache.py).
+    assert touched("UPDATE projects SET title=? WHERE projects.id = ?") == {"board", "report"}
+    assert touched("INSERT INTO accompaniment_times (minutes) VALUES (?)") == {"report"}
     assert touched('DELETE FROM "next_steps" WHERE id = 1') == {"board"}
-    assert touched("insert into themes (name) values ('x')") == {"board", "choices"}
+    assert touched("insert into themes (name) values ('x')") == {"board", "choices", "report"}
     assert touched("UPDATE users SET name=?, version=? WHERE users.id = ?") == {
         "board", "choices"}
     assert touched("UPDATE users SET last_login_at=? WHERE users.id = ?") == set()
     # The filter lists read a project's status and commune only, and whether a user has a
     # password (an invitation accepted), not when they logged in.
     assert touched("UPDATE projects SET stage_id=?, position=?, version=? WHERE id = ?") == {
-        "board"}
+        "board", "report"}
     assert touched("UPDATE projects SET commune=?, commune_key=? WHERE id = ?") == {
-        "board", "choices"}
+        "board", "choices", "report"}
     assert touched('UPDATE "projects" SET "status"=?, version=? WHERE id = ?') == {
-        "board", "choices"}
-    assert touched("INSERT INTO projects (title) VALUES (?)") == {"board", "choices"}
-    assert touched("DELETE FROM projects WHERE id = ?") == {"board", "choices"}
+        "board", "choices", "report"}
+    assert touched("INSERT INTO projects (title) VALUES (?)") == {"board", "choices", "report"}
+    assert touched("DELETE FROM projects WHERE id = ?") == {"board", "choices", "report"}
     assert touched("UPDATE users SET password_hash=? WHERE users.id = ?") == {"choices"}
     assert touched("INSERT INTO cohort_projects (cohort_id) VALUES (?)") == {"board"}
     assert touched("SELECT * FROM projects FOR UPDATE") == set()
     assert touched("UPDATE user_sessions SET last_seen_at=? WHERE id = ?") == set()
     assert touched("INSERT INTO stage_flow_days (day) VALUES (?) ON CONFLICT DO UPDATE "
                    "SET change = 1") == set()
+
+
+def test_a_commit_that_changes_two_revisions_bumps_both_in_one_statement(app):
+    project = factories.project(title="Épicerie")
+    db.session.commit()
+    before = revisions.current("board"), revisions.current("report")
+    db.session.commit()
+    with count_statements() as statements:
+        project.title = "Épicerie mobile"
+        db.session.commit()
+    bumps = [s for s in statements if re.match(r"\s*UPDATE\s+revisions\b", s, re.I)]
+    assert len(bumps) == 1
+    after = revisions.current("board"), revisions.current("report")
+    assert after[0] != before[0] and after[1] != before[1]
 
 
 @pytest.mark.parametrize("statement", [

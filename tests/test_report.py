@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -33,6 +35,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from incubator import revisions
 from incubator.board import services as board
 from incubator.committees.services import create_sitting
 from incubator.exports import sheet_title
@@ -51,6 +54,7 @@ from incubator.models import (
 from incubator.partners.services import create_partner
 from incubator.projects.services import create_project, submit_project
 from incubator.referrals.services import new_partner, refer
+from incubator.report import cache as report_cache
 from incubator.report import queries
 from incubator.stage_history import record_status_change
 from incubator.supports.services import add_support, move_status
@@ -682,3 +686,71 @@ def test_sittings_and_meetings_planned_later_this_year_are_not_counted_as_held(a
     tables = _tables(app, today.year)
     assert [row[0] for row in tables["committees"].rows] == ["Passé"]
     assert tables["meetings"].rows[0][2] == 1
+
+
+def test_every_table_the_report_reads_is_watched_by_its_revision(app, client, history):
+    """A table the report reads must bump the ``report`` revision when written, or a kept
+    report (report/cache.py) could be served stale: this list grows with its queries."""
+    _login(client, history.manager)
+    tables = set(db.metadata.tables)
+    read: set[str] = set()
+    for address in ("/pipeline/report?year=2025", "/pipeline/report?year=2025&format=xlsx",
+                    "/pipeline/report?year=2024&table=time_project&format=csv"):
+        report_cache.clear()
+        with count_statements() as statements:
+            assert client.get(address).status_code == 200
+        for statement in statements:
+            read |= {t for t in tables if re.search(rf'\b(FROM|JOIN)\s+"?{t}"?\b', statement)}
+    # The request's bookkeeping and the layout's own reads (per user, never kept).
+    per_user = {"users", "user_sessions", "notifications", "revisions", "security_settings"}
+    assert read - per_user <= revisions.WATCHED["report"], \
+        read - per_user - revisions.WATCHED["report"]
+
+
+def test_a_closed_year_s_report_is_kept_until_a_commit_changes_what_it_reads(
+        app, client, history):
+    _login(client, history.manager)
+    report_cache.clear()
+    first = client.get("/pipeline/report?year=2025&table=time_kind&format=csv")
+    assert first.status_code == 200
+    with count_statements() as statements:
+        again = client.get("/pipeline/report?year=2025")
+        kept = client.get("/pipeline/report?year=2025&table=time_kind&format=csv")
+    assert again.status_code == 200 and kept.get_data() == first.get_data()
+    # The session, the revision, the year selector, the layout: none of the report's own.
+    assert not any("accompaniment_times" in s or "stage_moves" in s and "min(" not in s
+                   for s in statements)
+    project = db.session.scalars(select(Project).order_by(Project.id)).first()
+    db.session.add(AccompanimentTime(project_id=project.id, spent_on=date(2025, 6, 1),
+                                     kind="phone", minutes=600))
+    db.session.commit()
+    after = client.get("/pipeline/report?year=2025&table=time_kind&format=csv")
+    assert after.get_data() != first.get_data()  # ten more hours, at once
+
+
+def test_the_current_year_s_report_is_read_at_each_request(app, client, history):
+    _login(client, history.manager)
+    report_cache.clear()
+    for _ in range(2):
+        with count_statements() as statements:
+            assert client.get("/pipeline/report").status_code == 200
+        assert any("accompaniment_times" in s for s in statements)
+
+
+def test_a_kept_report_lives_at_most_its_seconds_and_can_be_turned_off(
+        app, client, history, monkeypatch):
+    _login(client, history.manager)
+    report_cache.clear()
+    assert client.get("/pipeline/report?year=2025").status_code == 200
+
+    def reads_the_report() -> bool:
+        with count_statements() as statements:
+            assert client.get("/pipeline/report?year=2025").status_code == 200
+        return any("accompaniment_times" in s for s in statements)
+
+    assert not reads_the_report()
+    later = time.monotonic() + app.config["REPORT_CACHE_SECONDS"] + 1
+    monkeypatch.setattr(report_cache.time, "monotonic", lambda: later)
+    assert reads_the_report()
+    app.config["REPORT_CACHE_SECONDS"] = 0
+    assert reads_the_report() and reads_the_report()

@@ -3,20 +3,23 @@ exactly what the history says: on a random history written through the services 
 forward and back, pauses, closings, reopenings, back-dated as demo data is, a stage retired
 and its projects reopened elsewhere), the flow read from the summary equals the flow read
 from the raw stage moves and status changes, and a rebuild from the history writes the
-same rows the writers kept."""
+same rows the writers kept. On the same histories, every ended stay's stored paused time
+(``stage_moves.paused_days``) is the one the raw history gives."""
 
 from __future__ import annotations
 
+import importlib.util
 import random
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from incubator import stage_flow
 from incubator.board import services as board
 from incubator.extensions import db
-from incubator.models import Project, ProjectStatus, StageFlowDay
+from incubator.models import Project, ProjectStatus, StageFlowDay, StageMove, StatusChange
 from incubator.pipeline import queries
 from incubator.pipeline.queries import Period, ReviewFilters
 from incubator.projects.services import submit_project
@@ -25,6 +28,7 @@ from . import factories
 from .helpers import count_statements
 
 NOW = datetime(2026, 11, 30, 15, tzinfo=UTC)
+MIGRATIONS = Path(__file__).parents[1] / "migrations" / "versions"
 
 
 def _summary() -> dict[tuple[date, int], int]:
@@ -166,3 +170,51 @@ def test_a_new_time_zone_for_the_pole_rebuilds_the_summary_in_it(app, client, lo
         "time_zone": "America/Cayenne", "version": "0"})
     assert response.status_code == 303, response.get_data(as_text=True)
     assert _summary() == {(date(2026, 3, 10), first): 1}
+
+
+def _paused_days_from_the_history() -> dict[int, float]:
+    """Each ended stay's days off the board, computed in Python from the raw history: the
+    times from a change to paused or closed to the project's next change, clipped to the
+    stay [moved_at, left_at]."""
+    changes: dict[int, list[StatusChange]] = {}
+    for change in db.session.scalars(
+            select(StatusChange).order_by(StatusChange.changed_at, StatusChange.id)):
+        changes.setdefault(change.project_id, []).append(change)
+    paused = {}
+    for move in db.session.scalars(select(StageMove).where(StageMove.left_at.is_not(None))):
+        mine = changes.get(move.project_id, [])
+        total = timedelta()
+        for change, following in zip(mine, [*mine[1:], None], strict=False):
+            if change.to_status not in ("paused", "closed"):
+                continue
+            until = min(following.changed_at if following else move.left_at, move.left_at)
+            since = max(change.changed_at, move.moved_at)
+            if until > since:
+                total += until - since
+        paused[move.id] = total / timedelta(days=1)
+    return paused
+
+
+def test_every_ended_stay_stores_its_paused_time_and_the_migration_backfills_it(app):
+    _random_history(random.Random(3), 30)
+    expected = _paused_days_from_the_history()
+    assert any(days > 0 for days in expected.values())  # pauses and reopenings happened
+
+    def stored() -> dict[int, float]:
+        db.session.expire_all()
+        return {move.id: move.paused_days for move in db.session.scalars(
+            select(StageMove).where(StageMove.left_at.is_not(None)))}
+
+    assert stored().keys() == expected.keys()
+    assert all(stored()[i] == pytest.approx(days, abs=1e-6) for i, days in expected.items())
+    assert db.session.scalar(select(func.count()).select_from(StageMove).where(
+        StageMove.left_at.is_(None), StageMove.paused_days.is_not(None))) == 0
+    # The migration's backfill (d3b7e9a1f6c2) writes the same values into empty columns.
+    path = MIGRATIONS / "d3b7e9a1f6c2_stage_moves_paused_days.py"
+    spec = importlib.util.spec_from_file_location("paused_days_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    connection = db.session.connection()
+    connection.execute(text("UPDATE stage_moves SET paused_days = NULL"))
+    connection.execute(text(migration.backfill(connection.dialect.name)))
+    assert all(stored()[i] == pytest.approx(days, abs=1e-6) for i, days in expected.items())

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Numeric,
@@ -257,7 +258,9 @@ class StageMove(db.Model):
               postgresql_where=text("from_stage_id IS NULL")),
         # The stays that ended in a period, or still ran at its start (the review's time in
         # stage and cumulative flow): a range scan that also covers the columns they read.
-        Index("ix_stage_moves_left_at", "left_at", "to_stage_id", "project_id", "moved_at"),
+        # The paused time last: time in stage reads it with the rest.
+        Index("ix_stage_moves_left_at", "left_at", "to_stage_id", "project_id", "moved_at",
+              "paused_days"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -272,6 +275,10 @@ class StageMove(db.Model):
     # stage move, which ended this stay; None while it is the last one. The append-only guard
     # allows exactly None → a value (active history: it compares with the stored value).
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), active_history=True)
+    # Derived, set once with left_at: the days (with their fraction) within this stay that
+    # the project spent off the board (paused, or closed and reopened); None while the stay
+    # runs (stage_history.paused_days; the review's time in stage).
+    paused_days: Mapped[float | None] = mapped_column(Float, active_history=True)
 
     project: Mapped[Project] = relationship(back_populates="moves")
     from_stage: Mapped[Stage | None] = relationship(foreign_keys=[from_stage_id])
@@ -334,7 +341,7 @@ def _append_only_models() -> tuple[type, ...]:
 
 
 # Derived columns of history rows written once after the insert (None → a value, never again).
-SET_ONCE = {StageMove: ("left_at",)}
+SET_ONCE = {StageMove: ("left_at", "paused_days")}
 
 
 def _sets_once_only(obj) -> bool:

@@ -13,10 +13,9 @@ from ..errors import fail
 from ..exports import FORMATS, table_response, workbook_response
 from ..htmx import page_or_fragment
 from ..i18n import pole_today
-from ..models import utcnow
 from ..params import query_int
 from ..permissions import can_read_report
-from . import bp, queries
+from . import bp, cache, queries
 
 
 def _export(span: queries.Period, fmt: str, key: str | None):
@@ -27,10 +26,10 @@ def _export(span: queries.Period, fmt: str, key: str | None):
         if fmt != "xlsx":
             fail(400, _("A CSV file holds one table: choose a table, or the XLSX workbook "
                         "of the whole report."))
-        return workbook_response(queries.report(span), name, what=f"report.{span.year}")
+        return workbook_response(cache.report(span)[0], name, what=f"report.{span.year}")
     if key not in queries.BUILDERS:
         fail(400, _("This report has no such table."))
-    table = queries.table(key, span)
+    table = cache.table(key, span)
     return table_response(table, fmt, f"{name} - {table.title}",
                           what=f"report.{span.year}.{key}")
 
@@ -48,8 +47,9 @@ def index():
     fmt = request.args.get("format")
     if fmt is not None:
         return _export(span, fmt, request.args.get("table"))
-    tables = {table.key: table for table in queries.report(span)}
+    report, produced_at = cache.report(span)
+    tables = {table.key: table for table in report}
     sections = [(name, [tables[key] for key in keys]) for name, keys in queries.SECTIONS]
     return page_or_fragment("report/index.html", "report/_report.html", year=year,
                             years=sorted({*queries.years_available(), year}, reverse=True), sections=sections,
-                            produced_at=utcnow(), span=span)
+                            produced_at=produced_at, span=span)

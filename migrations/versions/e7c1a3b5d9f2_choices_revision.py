@@ -4,7 +4,7 @@ project's status or commune) but not by a move (issue 15: a move made every work
 lists again at its next board)
 
 Revision ID: e7c1a3b5d9f2
-Revises: d3e5f7a9c1b2
+Revises: d3b7e9a1f6c2
 Create Date: 2026-12-02 07:00:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e7c1a3b5d9f2'
-down_revision = 'd3e5f7a9c1b2'
+down_revision = 'd3b7e9a1f6c2'
 branch_labels = None
 depends_on = None
 
