@@ -548,8 +548,9 @@ def after_moves(side, pairs: int) -> dict[str, float | None]:
     """What a user sees of the board right after a write (the page cache's miss: each move
     gives the board a new revision): ``pairs`` times, a move then a board page, and a move
     then every card (as ``all_cards``), alternately to another column and within one. Only
-    the reads are timed; their server CPU is read around them (after 50 ms for the move's
-    mail thread). The figures' medians; none when ``pairs`` is 0."""
+    the reads are timed; their server CPU is read around them, 50 ms after the move's answer
+    (what the move's request still does after sending it: its teardown, the access log).
+    The figures' medians; none when ``pairs`` is 0."""
     keys = ("board_after_move_ms", "board_after_move_cpu_ms",
             "all_cards_after_move_ms", "all_cards_after_move_cpu_ms")
     if not pairs:
@@ -557,7 +558,7 @@ def after_moves(side, pairs: int) -> dict[str, float | None]:
     board, cards, board_cpu, cards_cpu = [], [], 0.0, 0.0
 
     def timed(read: Callable[[], tuple]) -> tuple[float, float]:
-        time.sleep(0.05)  # the move's mail thread, not counted in the read's CPU
+        time.sleep(0.05)  # the move's request ending, not counted in the read's CPU
         before = process_tree_cpu(side.pids) if side.pids else 0.0
         ms = read()[0]
         return ms, (process_tree_cpu(side.pids) - before) * 1000 if side.pids else 0.0
