@@ -29,7 +29,7 @@ import weakref
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import bindparam, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from .extensions import db
@@ -116,14 +116,18 @@ def _forget(conn: Connection) -> None:  # Engine "rollback"
     conn.info.pop(_DUE, None)
 
 
+# Built once: every commit that wrote a watched table sends it.
+_BUMP = (update(Revision.__table__).where(Revision.__table__.c.name == bindparam("revision"))
+         .values(value=bindparam("new_value"), changed_at=bindparam("changed")))
+
+
 def bump(conn: Connection, name: str = "board") -> int:
     """Draw a new value for revision ``name`` on ``conn`` (in its transaction; the row is
     created if missing, e.g. after a test emptied every table). Returns the new value."""
     value = secrets.randbits(63)
     table = Revision.__table__
     now = datetime.now(UTC)
-    done = conn.execute(update(table).where(table.c.name == name)
-                        .values(value=value, changed_at=now))
+    done = conn.execute(_BUMP, {"revision": name, "new_value": value, "changed": now})
     if done.rowcount == 0:
         conn.execute(insert(table).values(name=name, value=value, changed_at=now))
     return value
