@@ -67,20 +67,20 @@ def _others(stage_id: int, exclude_id: int | None):
 # ``exclude_id``: 0 when nothing is excluded, ids start at 1; ``after_id``, ``skip``):
 # building them at every move cost more Python than sending them (docs/performance.md,
 # "Issue 15, third pass: move").
-_OTHERS = (Project.stage_id == bindparam("stage_id"),
-           Project.status == ProjectStatus.ACTIVE.value, Project.position.is_not(None),
-           Project.id != bindparam("exclude_id"))
-_LAST = select(func.max(Project.position)).where(*_OTHERS)
-_FIRST = select(func.min(Project.position)).where(*_OTHERS)
-_LOW = select(Project.position).where(Project.id == bindparam("after_id"), *_OTHERS)
+_P = Project.__table__  # Core statements: the ORM's compile path costs ~0.1 ms a call
+_OTHERS = (_P.c.stage_id == bindparam("stage_id"),
+           _P.c.status == ProjectStatus.ACTIVE.value, _P.c.position.is_not(None),
+           _P.c.id != bindparam("exclude_id"))
+_LAST = select(func.max(_P.c.position)).where(*_OTHERS)
+_FIRST = select(func.min(_P.c.position)).where(*_OTHERS)
+_LOW = select(_P.c.position).where(_P.c.id == bindparam("after_id"), *_OTHERS)
 # Both neighbours of "below that card" in one round trip: its position and the next one.
-_AFTER = select(_LOW.scalar_subquery(), select(func.min(Project.position)).where(
-    *_OTHERS, Project.position > _LOW.scalar_subquery()).scalar_subquery())
-_PAIR = (select(Project.position).where(*_OTHERS).order_by(Project.position)
+_AFTER = select(_LOW.scalar_subquery(), select(func.min(_P.c.position)).where(
+    *_OTHERS, _P.c.position > _LOW.scalar_subquery()).scalar_subquery())
+_PAIR = (select(_P.c.position).where(*_OTHERS).order_by(_P.c.position)
          .offset(bindparam("skip")).limit(2))
-_PLACE = (update(Project).where(Project.id == bindparam("project_id"))
-          .values(position=bindparam("new_position"))
-          .execution_options(synchronize_session=False))
+_PLACE = update(_P).where(_P.c.id == bindparam("project_id")).values(
+    position=bindparam("new_position"))
 
 
 def _bound(stage_id: int, exclude_id: int | None, **more) -> dict:

@@ -65,13 +65,15 @@ def versioned_update(model: type, names: tuple[str, ...], **where: Any) -> Updat
     AND version = :seen_version AND <column> = <value> for each of where``, the values bound
     as ``new_<name>``. Building the statement (and SQLAlchemy's cache key for it) at every
     call cost more Python than running it (docs/performance.md, "Issue 15, third pass:
-    move"). ``where``'s values must be constants (they are part of the cache key)."""
-    return (update(model)
-            .where(model.id == bindparam("id_"), model.version == bindparam("seen_version"),
-                   *(getattr(model, column) == value for column, value in where.items()))
-            .values(version=model.version + 1,
-                    **{name: bindparam(f"new_{name}") for name in names})
-            .execution_options(synchronize_session=False))
+    move"). ``names`` and ``where``'s keys are column names (the model's attributes of
+    the same names); ``where``'s values must be constants (they are part of the cache
+    key)."""
+    table = model.__table__  # Core: the ORM's bulk UPDATE path costs ~0.1 ms more a call
+    return (update(table)
+            .where(table.c.id == bindparam("id_"), table.c.version == bindparam("seen_version"),
+                   *(table.c[column] == value for column, value in where.items()))
+            .values(version=table.c.version + 1,
+                    **{name: bindparam(f"new_{name}") for name in names}))
 
 
 def save_version_prebuilt(obj: Any, seen_version: int | None, statement: Update,
