@@ -181,8 +181,9 @@ def commit_keeping_loaded() -> None:
 
     Only for a caller whose objects hold what was committed: every row it wrote went
     through a version-checked UPDATE that told the loaded object the values written
-    (``versions.save_version``, ``positions.take_position``), and every row it read was
-    read in this transaction, the written ones at the very version the UPDATE checked.
+    (``versions.save_version`` or ``save_version_prebuilt``, ``positions.take_position``),
+    and every row it read was read in this transaction, the written ones at the very
+    version the UPDATE checked.
     What others commit afterwards is the board's poll's to show, as for any answer. The
     commit is followed as ``outcome()`` follows every commit (same session, same events);
     raises what ``Session.commit`` raises."""

@@ -51,10 +51,17 @@ def _sqlite_savepoint_inside_a_transaction(connection, name) -> None:
     BEGIN only before a write, so such a SAVEPOINT would open the transaction itself and its
     RELEASE would commit it: a later rollback could no longer undo what the savepoint did
     (SQLAlchemy's pysqlite notes, "Serializable isolation / Savepoints / Transactional DDL").
-    A deferred BEGIN takes no lock before the first read or write, as the SAVEPOINT did."""
+
+    ``BEGIN IMMEDIATE``: every such savepoint guards a write (a place, a unique key "one
+    wins"), so the transaction takes the write lock now, waiting its turn behind another
+    writer (the busy timeout). A deferred BEGIN would read in a snapshot first and then
+    fail at once with "database is locked" when another process committed in between (WAL
+    cannot upgrade a stale snapshot): a move, which reads the column's free place inside
+    its savepoint before its first write, got 503s under concurrent moves (bench/stress.py,
+    docs/performance.md "Issue 15, third pass: move")."""
     driver = connection.connection.driver_connection
     if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
-        driver.execute("BEGIN")
+        driver.execute("BEGIN IMMEDIATE")
 login_manager = LoginManager()
 login_manager.login_message = _l("Please log in to see this page.")
 csrf = CSRFProtect()

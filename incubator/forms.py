@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 
-from flask import request
+from babel import support
+from flask import current_app, request
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -27,6 +29,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import (
     InputRequired,
     Length,
@@ -99,8 +102,27 @@ def _checks(field) -> list:
     return []
 
 
+@lru_cache(maxsize=8)
+def wtforms_translations(locale: str) -> support.NullTranslations:
+    """WTForms' own messages (« Ce champ est requis. ») in ``locale`` (``"fr"``, ``"en"``),
+    read from WTForms' catalogue once per process and locale. Flask-WTF reads that file
+    again for every request that builds a form (``flask_wtf/i18n.py``: ~0.5–0.9 ms of CPU
+    per move, docs/performance.md "Issue 15, third pass"). A locale WTForms has no
+    catalogue for gets ``NullTranslations`` (the English messages)."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class Form(FlaskForm):
     """The base of every form of the application (see the module's docstring)."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            """WTForms' messages in the request's language (``get_locale()``, so
+            ``force_locale`` applies), from the per-process ``wtforms_translations``."""
+            locale = get_locale()
+            if locale is None or not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return wtforms_translations(str(locale))
 
     def seen_version(self) -> int | None:
         """The version of the object the user's page showed (its ``version`` field), or None

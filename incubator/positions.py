@@ -17,7 +17,9 @@ sees the winner) and takes another place, a bounded number of times; after that 
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from collections.abc import Callable
+
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -61,8 +63,32 @@ def _others(stage_id: int, exclude_id: int | None):
     return condition
 
 
+# The reads and the write of a placement, built once with bind parameters (``stage_id``,
+# ``exclude_id``: 0 when nothing is excluded, ids start at 1; ``after_id``, ``skip``):
+# building them at every move cost more Python than sending them (docs/performance.md,
+# "Issue 15, third pass: move").
+_P = Project.__table__  # Core statements: the ORM's compile path costs ~0.1 ms a call
+_OTHERS = (_P.c.stage_id == bindparam("stage_id"),
+           _P.c.status == ProjectStatus.ACTIVE.value, _P.c.position.is_not(None),
+           _P.c.id != bindparam("exclude_id"))
+_LAST = select(func.max(_P.c.position)).where(*_OTHERS)
+_FIRST = select(func.min(_P.c.position)).where(*_OTHERS)
+_LOW = select(_P.c.position).where(_P.c.id == bindparam("after_id"), *_OTHERS)
+# Both neighbours of "below that card" in one round trip: its position and the next one.
+_AFTER = select(_LOW.scalar_subquery(), select(func.min(_P.c.position)).where(
+    *_OTHERS, _P.c.position > _LOW.scalar_subquery()).scalar_subquery())
+_PAIR = (select(_P.c.position).where(*_OTHERS).order_by(_P.c.position)
+         .offset(bindparam("skip")).limit(2))
+_PLACE = update(_P).where(_P.c.id == bindparam("project_id")).values(
+    position=bindparam("new_position"))
+
+
+def _bound(stage_id: int, exclude_id: int | None, **more) -> dict:
+    return {"stage_id": stage_id, "exclude_id": exclude_id or 0, **more}
+
+
 def end_position(stage_id: int, exclude_id: int | None = None) -> int:
-    last = db.session.scalar(select(func.max(Project.position)).where(*_others(stage_id, exclude_id)))
+    last = db.session.scalar(_LAST, _bound(stage_id, exclude_id))
     return (last or 0) + GAP
 
 
@@ -72,12 +98,22 @@ def place_at_end(project: Project, stage_id: int) -> int:
     return take_position(project, stage_id)
 
 
+def _write_position(project: Project, position: int) -> None:
+    db.session.execute(_PLACE, {"project_id": project.id, "new_position": position})
+
+
 def take_position(project: Project, stage_id: int, *, after_id: int | None = None,
-                  index: int | None = None, attempts: int = ATTEMPTS) -> int:
+                  index: int | None = None, attempts: int = ATTEMPTS,
+                  write: Callable[[int], None] | None = None) -> int:
     """Write a free position of column ``stage_id`` at the place asked for (``after_id``,
-    ``index`` or the end, see ``_neighbours``) on ``project``'s row (already in that stage
-    and active, its own position cleared or about to be replaced); returns it and tells the
-    loaded project.
+    ``index`` or the end, see ``_neighbours``) on ``project``'s row (in that stage and
+    active once written, its own position cleared or about to be replaced); returns it and
+    tells the loaded project.
+
+    ``write(position)``: the caller's own UPDATE of the row with that position (a move
+    claims the row at the version its user saw and places it in one statement; it may
+    raise to refuse, e.g. a stale version: that attempt's savepoint is rolled back and the
+    error propagates). Default: an UPDATE of the position alone.
 
     Each attempt reads the neighbours, renumbers the column if their gap is used up, and
     writes, in one savepoint: a place taken by a concurrent transaction in between (the
@@ -91,9 +127,10 @@ def take_position(project: Project, stage_id: int, *, after_id: int | None = Non
         try:
             with db.session.begin_nested():
                 position = free_position(stage_id, project.id, after_id=after_id, index=index)
-                db.session.execute(
-                    update(Project).where(Project.id == project.id).values(position=position)
-                    .execution_options(synchronize_session=False))
+                if write is None:
+                    _write_position(project, position)
+                else:
+                    write(position)
         except DBAPIError as error:
             if not position_collision(error):
                 raise
@@ -110,31 +147,24 @@ def _neighbours(stage_id: int, exclude_id: int | None, *, after_id: int | None =
     ``after_id``: right below that card (0 for the top of the column); ``index``: so that
     the card becomes the index-th of the column (1-based); neither: at the end.
     """
-    others = _others(stage_id, exclude_id)
     if after_id is not None:
         if after_id == 0:
-            return None, db.session.scalar(select(func.min(Project.position)).where(*others))
-        # Both neighbours in one round trip: the card's position and the next one below it.
-        low_sq = select(Project.position).where(Project.id == after_id, *others).scalar_subquery()
-        high_sq = select(func.min(Project.position)).where(
-            *others, Project.position > low_sq).scalar_subquery()
-        low, high = db.session.execute(select(low_sq, high_sq)).one()
+            return None, db.session.scalar(_FIRST, _bound(stage_id, exclude_id))
+        low, high = db.session.execute(
+            _AFTER, _bound(stage_id, exclude_id, after_id=after_id)).one()
         if low is None:  # that card is not (or no longer) in this column: go to the end
             return _neighbours(stage_id, exclude_id)
         return low, high
     if index is not None and index >= 1:
-        skip = max(index - 2, 0)
         pair = list(db.session.scalars(
-            select(Project.position).where(*others).order_by(Project.position)
-            .offset(skip).limit(2)
-        ))
+            _PAIR, _bound(stage_id, exclude_id, skip=max(index - 2, 0))))
         if index == 1:
             return None, pair[0] if pair else None
         low = pair[0] if pair else None
         if low is None:  # fewer cards than the index: the end
             return _neighbours(stage_id, exclude_id)
         return low, pair[1] if len(pair) > 1 else None
-    return db.session.scalar(select(func.max(Project.position)).where(*others)), None
+    return db.session.scalar(_LAST, _bound(stage_id, exclude_id)), None
 
 
 def renumber(stage_id: int, exclude_id: int | None = None) -> None:
@@ -146,6 +176,13 @@ def renumber(stage_id: int, exclude_id: int | None = None) -> None:
     checks the condition again on the row's new version); a card that entered the column
     meanwhile may meet a renumbered position, which the caller's savepoint retries.
     """
+    if exclude_id is not None:
+        # The card being placed may still hold its old place in this column (a move claims
+        # and places its row in one UPDATE, after this): cleared first, so that no
+        # renumbered place can meet it. Rolled back with the caller's savepoint.
+        db.session.execute(update(Project).where(
+            Project.id == exclude_id, Project.stage_id == stage_id,
+        ).values(position=None).execution_options(synchronize_session=False))
     others = _others(stage_id, exclude_id)
     ids = list(db.session.scalars(
         select(Project.id).where(*others).order_by(Project.position, Project.id)

@@ -145,11 +145,14 @@ def active_stages() -> list[Stage]:
     return list(db.session.scalars(select(Stage).where(Stage.active).order_by(Stage.position)))
 
 
+_EVERY_STAGE = select(Stage).order_by(Stage.position)  # built once: every board request
+
+
 def active_stages_for_cards() -> list[Stage]:
     """``active_stages()``, read with the retired stages in one statement that also fills
     ``stalled_thresholds()`` for the request (the cards' stalled mark): a board page or a
     move's answer reads the stages once instead of twice (docs/performance.md)."""
-    stages = list(db.session.scalars(select(Stage).order_by(Stage.position)))
+    stages = list(db.session.scalars(_EVERY_STAGE))
     g.stalled_thresholds = {s.id: stalled_threshold(s.stalled_days) for s in stages}
     return [s for s in stages if s.active]
 

@@ -33,7 +33,7 @@ import weakref
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import case, event, insert, inspect, select, update
+from sqlalchemy import bindparam, case, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from .extensions import db
@@ -167,17 +167,32 @@ def _forget(conn: Connection) -> None:  # Engine "rollback"
     conn.info.pop(_DUE, None)
 
 
+# Built once: every commit that wrote a watched table sends it.
+_BUMP = (update(Revision.__table__).where(Revision.__table__.c.name == bindparam("revision"))
+         .values(value=bindparam("new_value"), changed_at=bindparam("changed")))
+
+
 def bump(conn: Connection, name: str = "board") -> int:
     """Draw a new value for revision ``name`` on ``conn`` (in its transaction; the row is
     created if missing, e.g. after a test emptied every table). Returns the new value."""
     value = secrets.randbits(63)
     table = Revision.__table__
     now = datetime.now(UTC)
-    done = conn.execute(update(table).where(table.c.name == name)
-                        .values(value=value, changed_at=now))
+    done = conn.execute(_BUMP, {"revision": name, "new_value": value, "changed": now})
     if done.rowcount == 0:
         conn.execute(insert(table).values(name=name, value=value, changed_at=now))
     return value
+
+
+@lru_cache(maxsize=16)
+def _bump_many(names: tuple[str, ...]):
+    """``bump_all``'s UPDATE for these names, built once (a move bumps the same two, board
+    and report, every time): bind parameters ``value_0``… in the names' order, ``changed``."""
+    table = Revision.__table__
+    return (update(table).where(table.c.name.in_(names))
+            .values(value=case({name: bindparam(f"value_{n}") for n, name in enumerate(names)},
+                               value=table.c.name),
+                    changed_at=bindparam("changed")))
 
 
 def bump_all(conn: Connection, names: list[str]) -> None:
@@ -190,8 +205,8 @@ def bump_all(conn: Connection, names: list[str]) -> None:
     table = Revision.__table__
     values = {name: secrets.randbits(63) for name in names}
     now = datetime.now(UTC)
-    done = conn.execute(update(table).where(table.c.name.in_(names))
-                        .values(value=case(values, value=table.c.name), changed_at=now))
+    done = conn.execute(_bump_many(tuple(names)), {
+        "changed": now, **{f"value_{n}": values[name] for n, name in enumerate(names)}})
     if done.rowcount < len(names):
         present = set(conn.scalars(select(table.c.name).where(table.c.name.in_(names))))
         for name in names:

@@ -27,9 +27,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
+from functools import cache
 
 from flask_babel import get_timezone
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
@@ -51,11 +52,24 @@ def _add(changes: dict[tuple[date, int], int]) -> None:
             if change]
     if not rows:
         return
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(StageFlowDay).values(rows)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=[StageFlowDay.day, StageFlowDay.stage_id],
-        set_={"change": StageFlowDay.change + statement.excluded.change}))
+    name = db.session.get_bind().dialect.name
+    values = {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
+    db.session.execute(_upsert(name, len(rows)), values)
+
+
+@cache
+def _upsert(dialect_name: str, count: int):
+    """``_add``'s upsert of ``count`` rows for the dialect, built once (bind parameters
+    ``day_<n>``, ``stage_id_<n>``, ``change_<n>``): every stage move sends it, and building
+    an ``ON CONFLICT`` statement cost more Python than running it."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    days = StageFlowDay.__table__  # Core: the ORM would take the parameters for a row
+    statement = dialect.insert(days).values([
+        {"day": bindparam(f"day_{n}"), "stage_id": bindparam(f"stage_id_{n}"),
+         "change": bindparam(f"change_{n}")} for n in range(count)])
+    return statement.on_conflict_do_update(
+        index_elements=[days.c.day, days.c.stage_id],
+        set_={"change": days.c.change + statement.excluded.change})
 
 
 def stage_moved(from_stage_id: int | None, to_stage_id: int, moved_at: datetime) -> None:

@@ -9,9 +9,10 @@ instant; the loser gets ``StaleVersion`` and the route answers 409 with their in
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, Update, bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
@@ -49,6 +50,45 @@ def save_version(obj: Any, seen_version: int | None, *,
         .values(version=model.version + 1, **values)
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount != 1:
+        raise StaleVersion()
+    new_version = seen_version + 1
+    for name, value in {**values, "version": new_version}.items():
+        set_committed_value(obj, name, value)
+    return new_version
+
+
+@cache
+def versioned_update(model: type, names: tuple[str, ...], **where: Any) -> Update:
+    """``save_version``'s UPDATE built once, for a caller that writes the same columns
+    ``names`` at every call (a move): ``… SET <names>, version = version + 1 WHERE id = :id_
+    AND version = :seen_version AND <column> = <value> for each of where``, the values bound
+    as ``new_<name>``. Building the statement (and SQLAlchemy's cache key for it) at every
+    call cost more Python than running it (docs/performance.md, "Issue 15, third pass:
+    move"). ``names`` and ``where``'s keys are column names (the model's attributes of
+    the same names); ``where``'s values must be constants (they are part of the cache
+    key)."""
+    table = model.__table__  # Core: the ORM's bulk UPDATE path costs ~0.1 ms more a call
+    return (update(table)
+            .where(table.c.id == bindparam("id_"), table.c.version == bindparam("seen_version"),
+                   *(table.c[column] == value for column, value in where.items()))
+            .values(version=table.c.version + 1,
+                    **{name: bindparam(f"new_{name}") for name in names}))
+
+
+def save_version_prebuilt(obj: Any, seen_version: int | None, statement: Update,
+                          **values: Any) -> int:
+    """``save_version`` through ``statement``, a ``versioned_update(type(obj), names, …)``
+    whose ``names`` are ``values``' keys: the same check, the same answer (the loaded
+    ``obj`` is told what was written; returns the new version). Only for columns without
+    derived search keys (``models.keys``), which a prebuilt statement cannot compute.
+
+    Raises StaleVersion when no row matched: someone changed or deleted it since."""
+    if seen_version is None:
+        raise StaleVersion()
+    result = db.session.execute(statement, {
+        "id_": obj.id, "seen_version": seen_version,
+        **{f"new_{name}": value for name, value in values.items()}})
     if result.rowcount != 1:
         raise StaleVersion()
     new_version = seen_version + 1

@@ -278,10 +278,11 @@ def test_a_move_writes_a_bounded_number_of_rows(app, client, login):
     assert response.status_code == 200
     writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT",
                                                                         "DELETE"))]
-    # Claim the row, take the place, end the previous stay (its left_at), record the move,
-    # count it in the cumulative flow's daily summary (stage_flow_days), and at the commit
-    # bump the board's revision (revisions.py: the board's cache and ETag follow it).
-    assert len(writes) == 6
+    # Claim the row and take its place (one UPDATE, issue 15's third pass), end the previous
+    # stay (its left_at), record the move, count it in the cumulative flow's daily summary
+    # (stage_flow_days), and at the commit bump the board's revision (revisions.py: the
+    # board's cache and ETag follow it).
+    assert len(writes) == 5
     # Reads: the session, the pole's settings (pole.current_pole), the project, the stages,
     # the card and its column, and (issue 13) the exit criteria the move would leave
     # unticked, one statement: a bound independent of the 30 other projects; the place is
@@ -292,8 +293,30 @@ def test_a_move_writes_a_bounded_number_of_rows(app, client, login):
     # again (database.commit_keeping_loaded); the answer reads the column counts, the card
     # below and the card's three marks in one statement (board.queries.card_marks). Two of
     # the count are the test's own (the project's id and the stage's, read in the call's
-    # arguments). Was 24 before those three changes (docs/performance.md, "The move").
-    assert len(statements) <= 19  # + the board revision's bump at the commit (revisions.py)
+    # arguments). Was 24 before those three changes (docs/performance.md, "The move"), 19
+    # before the claim and the place became one UPDATE ("Issue 15, third pass: move").
+    assert len(statements) <= 18  # + the board revision's bump at the commit (revisions.py)
+
+
+def test_a_reorder_within_a_column_costs_a_bounded_number_of_statements(app, client, login):
+    login("advisor")
+    for _ in range(30):
+        factories.project()
+    project = factories.project()
+    db.session.flush()
+    project_id, stage_id, version = project.id, factories.stage(1).id, project.version
+    db.session.commit()
+    with count_statements() as statements:  # none of them the test's own
+        response = client.post(f"/projects/{project_id}/move", htmx=True, data={
+            "stage_id": stage_id, "version": version, "after_id": 0})
+    assert response.status_code == 200
+    writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT",
+                                                                        "DELETE"))]
+    assert len(writes) == 2  # the claim with the new place (one UPDATE), the revision's bump
+    # The session, the card, the stages; SAVEPOINT, the neighbours, the UPDATE, RELEASE;
+    # the revision's bump; the answer's column counts, the card below, the pole's day and
+    # the card's marks: no exit criteria, stay, flow, history or notification.
+    assert len(statements) <= 12
 
 
 @pytest.mark.parametrize("holders", [1, 3])
@@ -313,7 +336,7 @@ def test_a_move_costs_a_bounded_number_of_statements_with_its_mails(app, client,
     assert len(app.extensions["outbox"]) == holders
     # The request: the bound above, plus the holders' notifications and mails (on SQLite
     # two INSERTs per holder; PostgreSQL batches them, the advisor's with the holders').
-    assert len(in_request) <= 19 + 2 * holders  # + the board revision's bump
+    assert len(in_request) <= 18 + 2 * holders  # + the board revision's bump
     # The worker: claim the due jobs and mails (an UPDATE … RETURNING each), read the
     # mails, record each one sent, then find nothing more due (two claims).
     assert len(in_worker) == 5 + holders

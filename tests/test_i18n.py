@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from flask_babel import force_locale
+from flask_babel import force_locale, refresh
 
 from incubator.extensions import db
 from incubator.i18n import _money, _number, date_short
@@ -103,3 +103,38 @@ def test_compiled_catalog_says_what_the_edited_one_says(locale):
         if found is None or _forms(found.string) != strings:
             stale.append(key)
     assert not stale, f"run scripts/i18n.sh to compile: {stale[:5]}"
+
+
+def test_wtforms_messages_follow_the_language_and_their_catalogue_is_read_once(app,
+                                                                              monkeypatch):
+    """WTForms' own messages are translated (« Ce champ est requis. »), and its catalogue
+    is read from disk once per process and language, not at every request with a form."""
+    from babel import support
+    from wtforms import IntegerField
+    from wtforms.validators import InputRequired
+
+    from incubator.forms import Form, wtforms_translations
+
+    class Asked(Form):
+        number = IntegerField(validators=[InputRequired()])
+
+    wtforms_translations.cache_clear()
+    loads = []
+    real_load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        lambda *a, **k: loads.append(a) or real_load(*a, **k))
+    messages = {}
+    for language in ("fr", "en", "fr", "en"):
+        with app.test_request_context("/", method="POST", data={"number": ""},
+                                      headers={"Accept-Language": language}):
+            refresh()  # the fixture's app context would keep the first request's locale
+            form = Asked(meta={"csrf": False})
+            assert not form.validate()
+            messages[language] = form.number.errors[0]
+    assert messages == {"fr": "Ce champ est requis.", "en": "This field is required."}
+    assert len(loads) == 2  # one per language, whatever the number of requests
+    with app.test_request_context("/", method="POST", data={"number": ""},
+                                  headers={"Accept-Language": "en"}), force_locale("fr"):
+        form = Asked(meta={"csrf": False})
+        form.validate()
+        assert form.number.errors == ["Ce champ est requis."]

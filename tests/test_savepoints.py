@@ -45,3 +45,34 @@ def test_a_savepoint_rolled_back_alone_keeps_what_came_before(app):
     savepoint.rollback()
     db.session.commit()
     assert _themes() == before + 1
+
+
+def test_on_sqlite_a_savepoint_opening_the_transaction_takes_the_write_lock(tmp_path):
+    """The savepoint guards a write (a free place, a unique key): its transaction holds
+    SQLite's write lock from the start, so another process's commit cannot slip in between
+    its reads and its first write (WAL would then refuse the write at once, "database is
+    locked": 503s under concurrent moves, bench/stress.py)."""
+    import sqlite3
+
+    import pytest
+    from sqlalchemy import create_engine, text
+
+    path = tmp_path / "lock.db"
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("CREATE TABLE places (position INTEGER UNIQUE)"))
+            connection.commit()
+            savepoint = connection.begin_nested()
+            connection.execute(text("SELECT max(position) FROM places"))
+            other = sqlite3.connect(path, timeout=0)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            finally:
+                other.close()
+            connection.execute(text("INSERT INTO places VALUES (1)"))
+            savepoint.commit()
+            connection.commit()
+    finally:
+        engine.dispose()

@@ -210,6 +210,21 @@ class Column:
         return self.cards[-1].position if self.cards else None
 
 
+def _stats_statement(shown) -> Select:
+    return (select(Project.stage_id, func.count(), shown, func.sum(Project.version),
+                   func.sum(Project.id * Project.version))
+            .group_by(Project.stage_id))
+
+
+_P = Project.__table__  # Core statements below: the ORM's compile path costs more Python
+_UNFILTERED_STATS = (
+    select(_P.c.stage_id, func.count(), func.count(), func.sum(_P.c.version),
+           func.sum(_P.c.id * _P.c.version))
+    .where(_P.c.status == ProjectStatus.ACTIVE.value,
+           _P.c.stage_id.in_(bindparam("stage_ids", expanding=True)))
+    .group_by(_P.c.stage_id))
+
+
 def column_stats(user: User, filters: BoardFilters, stage_ids: list[int]) -> dict[int, ColumnStats]:
     """Per stage: total, filtered count and fingerprint, in one aggregate statement.
 
@@ -218,15 +233,11 @@ def column_stats(user: User, filters: BoardFilters, stage_ids: list[int]) -> dic
     project's version).
     """
     conditions = filters.conditions(user)
-    shown = func.sum(case((and_(*conditions), 1), else_=0)) if conditions else func.count()
-    rows = db.session.execute(
-        select(
-            Project.stage_id, func.count(), shown, func.sum(Project.version),
-            func.sum(Project.id * Project.version),
-        )
-        .where(*_on_board(*stage_ids))
-        .group_by(Project.stage_id)
-    )
+    if conditions:
+        shown = func.sum(case((and_(*conditions), 1), else_=0))
+        rows = db.session.execute(_stats_statement(shown).where(*_on_board(*stage_ids)))
+    else:  # the board unfiltered (a move's answer, most polls): built once
+        rows = db.session.execute(_UNFILTERED_STATS, {"stage_ids": list(stage_ids)})
     stats = {stage_id: ColumnStats() for stage_id in stage_ids}
     for stage_id, total, matching, versions, weighted in rows:
         stats[stage_id] = ColumnStats(int(total), int(matching or 0),
@@ -335,12 +346,24 @@ class CardBelow(NamedTuple):
     position: int
 
 
+_NEXT_CARD = (select(_P.c.id, _P.c.position)
+              .where(_P.c.status == ProjectStatus.ACTIVE.value,
+                     _P.c.stage_id == bindparam("stage_id"),
+                     _P.c.position > bindparam("position"))
+              .order_by(_P.c.position, _P.c.id).limit(1))
+
+
 def next_card_after(user: User, filters: BoardFilters, project: Project) -> CardBelow | None:
     """The card shown just below ``project`` in its column under these filters: its id and
     position (all the answer's placement needs; ``dom_id`` takes it)."""
+    conditions = filters.conditions(user)
+    if not conditions:  # the board unfiltered: built once
+        row = db.session.execute(_NEXT_CARD, {"stage_id": project.stage_id,
+                                              "position": project.position}).first()
+        return CardBelow(row.id, row.position) if row is not None else None
     row = db.session.execute(
         select(Project.id, Project.position)
-        .where(*_on_board(project.stage_id), *filters.conditions(user),
+        .where(*_on_board(project.stage_id), *conditions,
                Project.position > project.position)
         .order_by(Project.position, Project.id)
         .limit(1)

@@ -25,7 +25,7 @@ from ..notifications.services import project_moved
 from ..positions import PositionTaken, place_at_end, take_position
 from ..projects.services import record_jobs_created
 from ..stage_history import record_stage_move, record_status_change
-from ..versions import StaleVersion, save_version
+from ..versions import StaleVersion, save_version, save_version_prebuilt, versioned_update
 
 
 class BoardError(Exception):
@@ -132,19 +132,27 @@ def move_project(project: Project, by: User, *, stage_id: int, seen_version: int
         raise UntickedCriteria(unticked)
 
     now = now or utcnow()
-    values = {"stage_id": target.id, "position": None, "last_activity_at": now}
+    values = {"stage_id": target.id, "last_activity_at": now}
     if stage_changed:
         values["stage_entered_at"] = now
-    # 1. Claim the row at the version the user saw (the concurrency check), leaving its place.
-    _claim(project, seen_version, ProjectStatus.ACTIVE.value, **values)
+    claim = versioned_update(Project, (*values, "position"), status=ProjectStatus.ACTIVE.value)
+
+    def claim_at(position: int) -> None:
+        # One UPDATE claims the row at the version the user saw (the concurrency check)
+        # and puts it in its new place: positions.take_position calls it in its savepoint
+        # with the free place it found among the other cards (again if a concurrent move
+        # took that place first).
+        try:
+            save_version_prebuilt(project, seen_version, claim, **values, position=position)
+        except StaleVersion:
+            raise Conflict() from None
+
+    try:
+        take_position(project, target.id, after_id=after_id, index=index, write=claim_at)
+    except PositionTaken:  # concurrent moves kept taking the free place: the true state
+        raise Conflict() from None
     # The loaded project's stage follows its stage_id (the route keeps it across the commit).
     set_committed_value(project, "stage", target)
-    # 2. Find the free place among the other cards and take it (again if a concurrent move
-    # took it first; Conflict when they keep taking it: the route shows the true state).
-    try:
-        take_position(project, target.id, after_id=after_id, index=index)
-    except PositionTaken:
-        raise Conflict() from None
     if stage_changed:
         move = record_stage_move(project.id, source_id, target.id, moved_by_id=by.id,
                                  moved_at=now, comment=comment)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -116,16 +116,20 @@ def checklist_line(project: Project, criterion_id: int) -> ChecklistLine | None:
     return ChecklistLine(row[0], row[1]) if row else None
 
 
+# Built once (its cache key too): every change of stage reads it.
+_UNTICKED = (
+    select(StageCriterion)
+    .outerjoin(ProjectCriterion, and_(ProjectCriterion.criterion_id == StageCriterion.id,
+                                      ProjectCriterion.project_id == bindparam("project_id")))
+    .where(StageCriterion.stage_id == bindparam("stage_id"), StageCriterion.active,
+           ProjectCriterion.ticked.is_not(True))
+    .order_by(StageCriterion.position, StageCriterion.id))
+
+
 def unticked_criteria(project_id: int, stage_id: int) -> list[StageCriterion]:
     """The active criteria of stage ``stage_id`` the project has not ticked, in order: what
     leaving the stage would leave undone. One statement (the board's move pays only this)."""
-    return list(db.session.scalars(
-        select(StageCriterion)
-        .outerjoin(ProjectCriterion, and_(ProjectCriterion.criterion_id == StageCriterion.id,
-                                          ProjectCriterion.project_id == project_id))
-        .where(StageCriterion.stage_id == stage_id, StageCriterion.active,
-               ProjectCriterion.ticked.is_not(True))
-        .order_by(StageCriterion.position, StageCriterion.id)))
+    return list(db.session.scalars(_UNTICKED, {"project_id": project_id, "stage_id": stage_id}))
 
 
 def section(user: User, project: Project) -> dict[str, Any]:
