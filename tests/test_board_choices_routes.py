@@ -1,0 +1,110 @@
+"""The board's filter lists after a write made through a real route: kept per process while
+the ``choices`` revision holds (board/queries.filter_choices), they must show the write on
+the next board page. ``BOARD_FILTER_CHOICES_SECONDS`` is set to an hour, so only the
+revision can refresh them (a stale list would be served otherwise)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from incubator import revisions
+from incubator.board import pages
+from incubator.extensions import db
+from incubator.members import services as members
+from incubator.models import Cohort, Mentorship
+
+from . import factories
+
+
+@pytest.fixture(autouse=True)
+def kept_lists(app):
+    app.config["BOARD_FILTER_CHOICES_SECONDS"] = 3600
+    app.config["BOARD_PAGE_CACHE_KB"] = 8192
+    app.extensions.pop("board_filter_choices", None)
+    pages.clear()
+    yield
+    pages.clear()
+
+
+def _filters(client) -> str:
+    """The board page's filter form (what the kept lists render)."""
+    response = client.get("/board")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    start = html.index('name="advisor"')
+    return html[start:html.index("</form>", start)]
+
+
+def _close(client, project):
+    return client.post(f"/projects/{project.id}/close", data={
+        "outcome": "abandoned", "reason": "Le collectif s'est dispersé",
+        "version": project.version})
+
+
+def _pause(client, project):
+    return client.post(f"/projects/{project.id}/pause",
+                       data={"reason": "", "version": project.version})
+
+
+def test_closing_pausing_and_reopening_a_project_update_the_communes_offered(client, login):
+    login("manager")
+    project = factories.project(title="Épicerie", commune="Peillac")
+    factories.project(title="Recyclerie", commune="Redon")
+    db.session.commit()
+    assert ">Peillac</option>" in _filters(client)
+
+    assert _pause(client, project).status_code == 303
+    assert ">Peillac</option>" not in _filters(client)
+    db.session.refresh(project)
+    assert client.post(f"/projects/{project.id}/reopen", data={
+        "confirm": "1", "version": project.version}).status_code == 303
+    assert ">Peillac</option>" in _filters(client)
+    db.session.refresh(project)
+    assert _close(client, project).status_code == 303
+    html = _filters(client)
+    assert ">Peillac</option>" not in html and ">Redon</option>" in html
+
+
+def test_deactivating_an_advisor_takes_them_out_of_the_advisors_offered(client, login):
+    login("manager")
+    advisor = factories.user(role="advisor", name="Gwenola Conseil")
+    db.session.commit()
+    assert ">Gwenola Conseil</option>" in _filters(client)
+    response = client.post(f"/admin/users/{advisor.id}/active",
+                           data={"confirm": "1", "active": "0"})
+    assert response.status_code == 303
+    assert ">Gwenola Conseil</option>" not in _filters(client)
+
+
+def test_archiving_a_cohort_takes_it_out_of_the_cohorts_offered(client, login):
+    login("manager")
+    cohort = Cohort(name="Promo Printemps", starts_on=date(2027, 3, 1), ends_on=date(2027, 6, 30))
+    db.session.add(cohort)
+    db.session.commit()
+    assert ">Promo Printemps</option>" in _filters(client)
+    response = client.post(f"/admin/cohorts/{cohort.id}/archive", data={
+        "confirm": "1", "archived": "1", "version": cohort.version})
+    assert response.status_code in (200, 303)
+    assert db.session.get(Cohort, cohort.id).archived_at is not None
+    assert ">Promo Printemps</option>" not in _filters(client)
+
+
+def test_ending_a_mentorship_takes_the_organisation_out_of_the_mentors_offered(
+        client, login):
+    login("manager")
+    project = factories.project(title="Tiers-lieu")
+    organisation = members.create_organisation(None, name="Coop Bois", family="association")
+    db.session.flush()
+    mentorship = Mentorship(project_id=project.id, organisation_id=organisation.id,
+                            started_on=date(2025, 1, 6))
+    db.session.add(mentorship)
+    db.session.commit()
+    assert ">Coop Bois</option>" in _filters(client)
+    choices = revisions.current("choices")
+    response = client.post(f"/projects/{project.id}/mentors/{mentorship.id}/end",
+                           data={"ended_on": "2025-06-30", "version": mentorship.version})
+    assert response.status_code in (200, 303), response.get_data(as_text=True)[:500]
+    assert revisions.current("choices") != choices
+    assert ">Coop Bois</option>" not in _filters(client)
