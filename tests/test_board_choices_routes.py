@@ -108,3 +108,38 @@ def test_ending_a_mentorship_takes_the_organisation_out_of_the_mentors_offered(
     assert response.status_code in (200, 303), response.get_data(as_text=True)[:500]
     assert revisions.current("choices") != choices
     assert ">Coop Bois</option>" not in _filters(client)
+
+
+@pytest.mark.parametrize("chosen", ["own", "other", "absent", "text", "huge"])
+def test_a_hostile_mentor_name_stays_text_and_one_option_at_most_is_chosen(
+        client, login, chosen):
+    """Organisation names that look like markup or like an option (quotes, ``<``, ``">``,
+    ``selected``, another option's tag) stay text in the mentor list, and the option the
+    filter names (if offered) is the only one marked, whatever the ``mentor`` parameter."""
+    login("manager")
+    project, other = factories.project(title="Tiers-lieu"), factories.project(title="Ferme")
+    hostile = members.create_organisation(
+        None, family="association",
+        name='Coop "Bois"><option value="1" selected>Faux</option> selected <b>')
+    plain = members.create_organisation(None, name="Atelier", family="association")
+    db.session.flush()
+    db.session.add_all([
+        Mentorship(project_id=project.id, organisation_id=hostile.id, started_on=date(2025, 1, 6)),
+        Mentorship(project_id=other.id, organisation_id=plain.id, started_on=date(2025, 1, 6))])
+    db.session.commit()
+    value = {"own": hostile.id, "other": plain.id, "absent": 999999, "text": "abc",
+             "huge": "9" * 40}[chosen]
+    for _ in range(2):  # rendered, then from the kept options
+        response = client.get(f"/board?mentor={value}")
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        start = html.index('<select name="mentor">')
+        select = html[start:html.index("</select>", start)]
+        assert select.count("<option") == 3  # "All" and the two organisations
+        assert "<b>" not in select and "Faux</option>" not in select
+        assert "&lt;option value=&#34;1&#34; selected&gt;Faux&lt;/option&gt;" in select
+        marked = select.count(" selected>")
+        if chosen in ("own", "other"):
+            assert marked == 1 and f'<option value="{value}" selected>' in select
+        else:
+            assert marked == 0
