@@ -5,6 +5,7 @@ revision can refresh them (a stale list would be served otherwise)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -143,3 +144,39 @@ def test_a_hostile_mentor_name_stays_text_and_one_option_at_most_is_chosen(
             assert marked == 1 and f'<option value="{value}" selected>' in select
         else:
             assert marked == 0
+
+
+def test_an_accepted_invitation_puts_the_advisor_in_the_advisors_offered(
+        app, client, login, auth):
+    """An invited advisor (no password yet) is not offered; setting the password through
+    the invitation's link (a write of ``password_hash``, which the board's own revision
+    ignores) offers them on the next page."""
+    login("manager")
+    assert client.post("/admin/users/invite", data={
+        "name": "Sophie Maillard", "email": "sophie@cades.example",
+        "role": "advisor"}).status_code == 303
+    assert ">Sophie Maillard</option>" not in _filters(client)
+    link = re.search(r"http://localhost(/auth/password/\S+)",
+                     app.extensions["outbox"][-1].get_content()).group(1)
+    auth.logout()
+    password = "le bocage de redon en hiver"
+    assert client.post(link, data={"password": password, "confirm": password}).status_code == 303
+    assert ">Sophie Maillard</option>" in _filters(client)
+
+
+def test_a_renamed_mentoring_organisation_is_offered_under_its_new_name(client, login):
+    login("manager")
+    project = factories.project(title="Tiers-lieu")
+    organisation = members.create_organisation(None, name="Scic Energies Citoyennes",
+                                               family="cooperative")
+    db.session.flush()
+    db.session.add(Mentorship(project_id=project.id, organisation_id=organisation.id,
+                              started_on=date(2025, 1, 6)))
+    db.session.commit()
+    assert ">Scic Energies Citoyennes</option>" in _filters(client)
+    response = client.post(f"/members/{organisation.id}/edit", data={
+        "name": "Scic Soleil", "family": "cooperative", "sector": "Énergie",
+        "commune": "Redon", "version": organisation.version})
+    assert response.status_code == 303, response.get_data(as_text=True)[:800]
+    html = _filters(client)
+    assert ">Scic Soleil</option>" in html and "Scic Energies Citoyennes" not in html
