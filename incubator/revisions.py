@@ -85,8 +85,40 @@ ONLY_COLUMNS: dict[str, dict[str, frozenset[str]]] = {
 _DUE = "revisions_due"  # Connection.info key: the revision names the transaction must bump
 _WRITE = re.compile(
     r'\b(INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(?:"?\w+"?\.)?"?(\w+)"?', re.I)
-_SET = re.compile(r"\bSET\s+(.*?)(?:\bWHERE\b|\bRETURNING\b|$)", re.I | re.S)
-_ASSIGNED = re.compile(r'"?(\w+)"?\s*=')
+_SET = re.compile(r"\bSET\s+", re.I)
+# What ends an UPDATE's SET list (at the statement's own level, not a subquery's).
+_SET_END = re.compile(r"\b(?:WHERE|FROM|RETURNING)\b", re.I)
+_ASSIGNED = re.compile(r'\s*"?(\w+)"?\s*=')
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[(),]|\b(?:WHERE|FROM|RETURNING)\b", re.I)
+
+
+def assigned_columns(statement: str, start: int) -> set[str]:
+    """The columns an UPDATE's SET list assigns, the list beginning at ``start`` and ending
+    at the statement's own WHERE, FROM or RETURNING (one inside a subquery or a quoted
+    text does not end it). Empty when one item is not ``column = …`` (a tuple assignment
+    ``(a, b) = …``): the caller then takes every column as assigned."""
+    items, depth, begin = [], 0, start
+    for token in _TOKENS.finditer(statement, start):
+        text = token.group()
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+        elif depth == 0 and text == ",":
+            items.append(statement[begin:token.start()])
+            begin = token.end()
+        elif depth == 0 and _SET_END.fullmatch(text):
+            items.append(statement[begin:token.start()])
+            break
+    else:
+        items.append(statement[begin:])
+    columns = set()
+    for item in items:
+        named = _ASSIGNED.match(item)
+        if named is None:
+            return set()
+        columns.add(named.group(1).lower())
+    return columns
 _READS = ("SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW",
           "EXPLAIN", "ANALYZE", "VACUUM")
 
@@ -105,7 +137,7 @@ def touched(statement: str) -> frozenset[str]:
         if match.group(1).upper() == "UPDATE":
             assigned = _SET.search(statement, match.end())
             if assigned:
-                columns = {c.lower() for c in _ASSIGNED.findall(assigned.group(1))}
+                columns = assigned_columns(statement, assigned.end())
         for name, tables in WATCHED.items():
             if table not in tables:
                 continue
