@@ -473,8 +473,14 @@ def test_a_statement_is_watched_when_it_writes_a_watched_table():
     # PostgreSQL's UPDATE … FROM: the FROM list assigns nothing.
     ("UPDATE projects SET position=v.position FROM (VALUES (1, 2)) AS v(id, position) "
      "WHERE projects.id = v.id", {"board", "report"}),
+    # Writes SQLAlchemy does not send but a script might (text()): seen as writes too.
+    ("UPDATE ONLY projects SET status = 'closed'", {"board", "choices", "report"}),
+    ("DELETE FROM ONLY cohorts WHERE id = 1", {"board", "choices"}),
+    ("REPLACE INTO themes (id, name) VALUES (1, 'x')", {"board", "choices", "report"}),
+    ("TRUNCATE TABLE mentorships CASCADE", {"board", "choices", "report"}),
+    ("truncate user_sessions", {"board", "choices", "report"}),
 ])
-def test_every_column_an_update_assigns_is_seen(statement, expected):
+def test_every_write_and_every_column_an_update_assigns_is_seen(statement, expected):
     """``touched`` reads the columns an UPDATE assigns up to the statement's own WHERE,
     FROM or RETURNING, not a subquery's: columns cut off there would leave the filter
     lists (``ONLY_COLUMNS``) or every cache (``IGNORED_COLUMNS``) unbumped."""
