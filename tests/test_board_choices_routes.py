@@ -180,3 +180,26 @@ def test_a_renamed_mentoring_organisation_is_offered_under_its_new_name(client, 
     assert response.status_code == 303, response.get_data(as_text=True)[:800]
     html = _filters(client)
     assert ">Scic Soleil</option>" in html and "Scic Energies Citoyennes" not in html
+
+
+def test_a_submitted_idea_and_an_edited_commune_reach_the_communes_offered(
+        client, login, auth):
+    """A holder submitting a draft (a new active project) and an edit of an active
+    project's commune (through the project's form) are offered at once."""
+    holder = login("holder")
+    draft = factories.project(holders=[holder], status="draft", title="Brouillon")
+    db.session.commit()
+    response = client.post(f"/projects/{draft.id}/edit", data=factories.complete_idea(
+        submit_idea="y", commune="Langon", version=1))
+    assert response.status_code == 303
+    auth.logout()
+    manager = login("manager")
+    assert ">Langon</option>" in _filters(client)
+    project = factories.project(title="Ferme", commune="Rieux", advisor=manager)
+    db.session.commit()
+    assert ">Rieux</option>" in _filters(client)
+    response = client.post(f"/projects/{project.id}/edit", data=factories.complete_idea(
+        title="Ferme", commune="Fégréac", version=project.version))
+    assert response.status_code == 303, response.get_data(as_text=True)[:800]
+    html = _filters(client)
+    assert ">Fégréac</option>" in html and ">Rieux</option>" not in html
