@@ -13,8 +13,9 @@ How every writer bumps it, without knowing it: every statement sent through SQLA
 (sessions, ORM bulk ``update()``/``delete()``/``insert()``, Core, ``text()``, CLI commands,
 imports, erasures, the retention purge, the demo, Alembic's data migrations) passes the
 Engine's ``before_cursor_execute`` event, which notes on the connection the revisions a
-write (``INSERT INTO``/``UPDATE``/``DELETE FROM`` a watched table) is due to change; the
-Engine's ``commit`` event, just before the DBAPI commit, then updates their rows, last.
+write (``INSERT INTO``/``UPDATE``/``DELETE FROM``/``REPLACE INTO`` a watched table, any
+``TRUNCATE``) is due to change; the Engine's ``commit`` event, just before the DBAPI
+commit, then updates their rows, last.
 On PostgreSQL the revision row's lock is thus the last one a transaction takes, held only
 for its commit: two writers can wait for each other there but never in a cycle (no
 deadlock), and writers of the watched tables are serialized for the time of a commit only.
@@ -84,9 +85,42 @@ ONLY_COLUMNS: dict[str, dict[str, frozenset[str]]] = {
 
 _DUE = "revisions_due"  # Connection.info key: the revision names the transaction must bump
 _WRITE = re.compile(
-    r'\b(INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(?:"?\w+"?\.)?"?(\w+)"?', re.I)
-_SET = re.compile(r"\bSET\s+(.*?)(?:\bWHERE\b|\bRETURNING\b|$)", re.I | re.S)
-_ASSIGNED = re.compile(r'"?(\w+)"?\s*=')
+    r'\b(INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)'
+    r'(?:\s+ONLY\b)?\s+(?:"?\w+"?\.)?"?(\w+)"?', re.I)
+_SET = re.compile(r"\bSET\s+", re.I)
+# What ends an UPDATE's SET list (at the statement's own level, not a subquery's).
+_SET_END = re.compile(r"\b(?:WHERE|FROM|RETURNING)\b", re.I)
+_ASSIGNED = re.compile(r'\s*"?(\w+)"?\s*=')
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[(),]|\b(?:WHERE|FROM|RETURNING)\b", re.I)
+
+
+def assigned_columns(statement: str, start: int) -> set[str]:
+    """The columns an UPDATE's SET list assigns, the list beginning at ``start`` and ending
+    at the statement's own WHERE, FROM or RETURNING (one inside a subquery or a quoted
+    text does not end it). Empty when one item is not ``column = …`` (a tuple assignment
+    ``(a, b) = …``): the caller then takes every column as assigned."""
+    items, depth, begin = [], 0, start
+    for token in _TOKENS.finditer(statement, start):
+        text = token.group()
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+        elif depth == 0 and text == ",":
+            items.append(statement[begin:token.start()])
+            begin = token.end()
+        elif depth == 0 and _SET_END.fullmatch(text):
+            items.append(statement[begin:token.start()])
+            break
+    else:
+        items.append(statement[begin:])
+    columns = set()
+    for item in items:
+        named = _ASSIGNED.match(item)
+        if named is None:
+            return set()
+        columns.add(named.group(1).lower())
+    return columns
 _READS = ("SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW",
           "EXPLAIN", "ANALYZE", "VACUUM")
 
@@ -98,14 +132,16 @@ def touched(statement: str) -> frozenset[str]:
     head = statement.lstrip()[:10].upper()
     if head.startswith(_READS):
         return frozenset()
+    if head.startswith("TRUNCATE"):  # rare (scripts); its tables, CASCADE: take them all
+        return frozenset(WATCHED)
     names: set[str] = set()
     for match in _WRITE.finditer(statement):
         table = match.group(2).lower()
         columns: set[str] = set()  # assigned by an UPDATE; empty: all of them, for all we know
-        if match.group(1).upper() == "UPDATE":
+        if match.group(1).upper() == "UPDATE":  # ONLY is outside the group
             assigned = _SET.search(statement, match.end())
             if assigned:
-                columns = {c.lower() for c in _ASSIGNED.findall(assigned.group(1))}
+                columns = assigned_columns(statement, assigned.end())
         for name, tables in WATCHED.items():
             if table not in tables:
                 continue

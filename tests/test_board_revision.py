@@ -458,6 +458,36 @@ def test_a_statement_is_watched_when_it_writes_a_watched_table():
                    "SET change = 1") == set()
 
 
+@pytest.mark.parametrize("statement, expected", [
+    # A subquery's WHERE inside SET is not the statement's: the columns after it count.
+    ("UPDATE projects SET last_activity_at=(SELECT max(n.at) FROM notes AS n WHERE "
+     "n.project_id = projects.id), status=? WHERE projects.id = ?",
+     {"board", "choices", "report"}),
+    ("UPDATE users SET last_login_at=(SELECT max(s.at) FROM user_sessions AS s WHERE "
+     "s.user_id = users.id), role=? WHERE users.id = ?", {"board", "choices"}),
+    ("UPDATE users SET locale=(SELECT 'fr' WHERE 1 = 1) RETURNING users.id", set()),
+    # A tuple assignment names its columns in parentheses: taken as every column.
+    ("UPDATE projects SET (stage_id, status) = (SELECT s.id, 'paused' FROM stages AS s "
+     "WHERE s.id = 1) WHERE projects.id = ?", {"board", "choices", "report"}),
+    ("UPDATE users SET (locale, active) = (?, ?) WHERE users.id = ?", {"board", "choices"}),
+    # PostgreSQL's UPDATE … FROM: the FROM list assigns nothing.
+    ("UPDATE projects SET position=v.position FROM (VALUES (1, 2)) AS v(id, position) "
+     "WHERE projects.id = v.id", {"board", "report"}),
+    # Writes SQLAlchemy does not send but a script might (text()): seen as writes too.
+    ("UPDATE ONLY projects SET status = 'closed'", {"board", "choices", "report"}),
+    ("DELETE FROM ONLY cohorts WHERE id = 1", {"board", "choices"}),
+    ("REPLACE INTO themes (id, name) VALUES (1, 'x')", {"board", "choices", "report"}),
+    ("TRUNCATE TABLE mentorships CASCADE", {"board", "choices", "report"}),
+    ("truncate user_sessions", {"board", "choices", "report"}),
+])
+def test_every_write_and_every_column_an_update_assigns_is_seen(statement, expected):
+    """``touched`` reads the columns an UPDATE assigns up to the statement's own WHERE,
+    FROM or RETURNING, not a subquery's: columns cut off there would leave the filter
+    lists (``ONLY_COLUMNS``) or every cache (``IGNORED_COLUMNS``) unbumped."""
+    revisions.touched.cache_clear()
+    assert revisions.touched(statement) == expected
+
+
 def test_a_commit_that_changes_two_revisions_bumps_both_in_one_statement(app):
     project = factories.project(title="Épicerie")
     db.session.commit()

@@ -754,3 +754,36 @@ def test_a_kept_report_lives_at_most_its_seconds_and_can_be_turned_off(
     assert reads_the_report()
     app.config["REPORT_CACHE_SECONDS"] = 0
     assert reads_the_report() and reads_the_report()
+
+
+def test_a_kept_year_is_served_in_the_asker_s_language_to_managers_only(
+        app, client, history):
+    """One closed year kept per language: a French asker after an English one gets French
+    tables (and the other way round); an advisor is refused even while the year is kept;
+    the workbook of a kept year is the one read without the cache."""
+    _login(client, history.manager)
+    report_cache.clear()
+    address = "/pipeline/report?year=2025&table=supports_partner&format=csv"
+
+    def header(language: str) -> str:
+        response = client.get(address, headers={"Accept-Language": language})
+        assert response.status_code == 200
+        return response.data.decode("utf-8").splitlines()[0]
+
+    for _ in range(2):
+        assert header("fr").startswith("\ufeffPartenaire;")
+        assert header("en").startswith("\ufeffPartner")
+    workbook = client.get("/pipeline/report?year=2025&format=xlsx").data
+    app.config["REPORT_CACHE_SECONDS"] = 0
+    unkept = client.get("/pipeline/report?year=2025&format=xlsx").data
+
+    def cells(data: bytes) -> list:
+        book = load_workbook(io.BytesIO(data))
+        return [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]
+
+    assert cells(workbook) == cells(unkept)
+    app.config["REPORT_CACHE_SECONDS"] = 3600
+    client.post("/auth/logout")
+    _login(client, history.advisor)
+    assert client.get(address).status_code == 403
+    assert client.get("/pipeline/report?year=2025").status_code == 403
