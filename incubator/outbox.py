@@ -15,6 +15,9 @@ A shared primitive: it knows nothing of what the mails say (see ``notifications`
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from flask import current_app
 from sqlalchemy import delete, select, update
 
@@ -92,8 +95,12 @@ def message_local_part(mail_id: int, created_at) -> str:
     (mails are at-least-once: a worker killed after the server took a mail but before the
     commit sends it again, and the copy carries the same Message-ID), different for two
     rows, even one whose id SQLite reused after a secret mail's row was deleted (the row's
-    creation time, to the microsecond, is part of it)."""
-    return f"outbox.{mail_id}.{created_at:%Y%m%d%H%M%S%f}"
+    creation time, to the microsecond, is part of it). Keyed with SECRET_KEY (HMAC-SHA-256):
+    recipients cannot read from it how many mails the pole has sent."""
+    secret = current_app.config["SECRET_KEY"]
+    key = secret.encode() if isinstance(secret, str) else secret
+    row = f"{mail_id}.{created_at:%Y%m%d%H%M%S%f}".encode()
+    return "outbox." + hmac.new(key, row, hashlib.sha256).hexdigest()[:32]
 
 
 def _deliver(mail) -> str | None:

@@ -128,3 +128,5 @@ def test_a_mail_sent_again_after_a_lost_record_keeps_its_message_id(app):
                                                    "a@example.org")
     assert again["Message-ID"] == one["Message-ID"] != two["Message-ID"]
     assert one["Message-ID"].startswith("<outbox.") and one["Message-ID"].endswith("@localhost>")
+    # Keyed: the row's id does not show (how many mails the pole has sent).
+    assert f".{first.id}." not in one["Message-ID"] and f".{second.id}." not in two["Message-ID"]
