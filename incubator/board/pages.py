@@ -77,7 +77,7 @@ def part_key(variant: str, filters) -> tuple:
         current_user.get_id() if filters.mine else None,
         config["BOARD_COLUMN_CARDS"], config["BOARD_ALL_CARDS"], config["STALLED_DAYS"],
         config["BOARD_POLL_SECONDS"], config["BOARD_MORE_CARDS"],
-        choices,
+        choices if variant == "page" else None,  # the fragment shows no filter lists
     )
 
 
