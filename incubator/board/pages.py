@@ -179,30 +179,32 @@ def not_modified(tag: str | None) -> bool:
     return tag is not None and request.if_none_match.contains_weak(tag)
 
 
-# The last list ``choice_options`` rendered, held with it: (the list itself, its options).
-_options: tuple[list, Markup] | None = None
+# The last list ``choice_options`` rendered, held with its renderings by selected option:
+# (the list itself, {selected id or None: options}), at most CHOICE_RENDERINGS of them.
+_options: tuple[list, dict[int | None, Markup]] | None = None
+CHOICE_RENDERINGS = 32
 
 
 def choice_options(choices: list, selected: int | None) -> Markup:
     """``<option value="id">name</option>`` for each ``Choice`` of ``choices`` (names not
-    translated: organisations, people), ``selected`` marked. The options are rendered once
-    per list object: board.queries.filter_choices keeps its lists while the revision holds,
-    so at the regional scale the mentor filter's 1,684 options (87 KB; the form 5.4 → 1.2 ms
-    of CPU at load 13) are rendered once per revision instead of at each page rendered
-    (docs/performance.md "third pass"); marking the selected one is a string replace.
-    Holding the list itself (not its ``id()``) means a later list can never be mistaken
-    for it."""
+    translated: organisations, people), ``selected`` (an id from the filters' bounded
+    parser, or None) marked. Rendered once per list object and selected option, through the
+    template (escaped by Jinja): board.queries.filter_choices keeps its lists while their
+    revision holds, so at the regional scale the mentor filter's 1,684 options (87 KB; the
+    form 5.4 → 1.2 ms of CPU at load 13) are rendered once per revision and choice instead
+    of at each page rendered (docs/performance.md "third pass"). Holding the list itself
+    (not its ``id()``) means a later list can never be mistaken for it."""
     global _options
     held = _options
     if held is None or held[0] is not choices:
-        # Through Jinja: Markup.format per option cost 2 to 3 times as much.
-        held = (choices, render_part("board/_choice_options.html", choices=choices))
-        _options = held
-    html = held[1]
-    if selected is not None:
-        # Ids are integers: '<option value="12">' names exactly one option, never "123".
-        html = html.replace(Markup('<option value="{}">').format(int(selected)),
-                            Markup('<option value="{}" selected>').format(int(selected)), 1)
+        held = _options = (choices, {})
+    renderings = held[1]
+    html = renderings.get(selected)
+    if html is None:
+        html = render_part("board/_choice_options.html", choices=choices, selected=selected)
+        if len(renderings) >= CHOICE_RENDERINGS:
+            renderings.clear()  # a bound; the list's own rendering is rebuilt on its next use
+        renderings[selected] = html
     return html
 
 
