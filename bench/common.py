@@ -76,12 +76,17 @@ def bench_config(database_url: str) -> dict[str, Any]:
 
 
 def empty_database(app: Flask) -> None:
-    """Drop every table (alembic_version and strays included) and create the schema."""
+    """Drop every table (alembic_version and strays included), create the schema and stamp
+    it with the migrations' head (so ``flask db upgrade`` applies a later migration to a
+    copy of a benchmark's database, e.g. ``bench/regional.py``'s)."""
+    from flask_migrate import stamp  # Alembic: only where a schema is made
+
     with app.app_context():
         existing = MetaData()
         existing.reflect(bind=db.engine)
         existing.drop_all(bind=db.engine)
         db.create_all()
+        stamp(directory=app.extensions["migrate"].directory)
 
 
 def database_version(url: str) -> str:
