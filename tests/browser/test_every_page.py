@@ -5,7 +5,7 @@ AXE_ON_THIS_DATABASE in conftest.py), in French and in English; each page answer
 STATUS says and logs no error in the console.
 
 One crawl per role (anonymous, holder, mentor, advisor, manager) and language (the advisor's
-in French only: see CRAWLS); each page is also seen in the states a user opens on it (the
+in French only, and on PostgreSQL every role's: see CRAWLS); each page is also seen in the states a user opens on it (the
 board's move control, the notification menu)."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from incubator.extensions import db
 from incubator.models import ProjectHolder, utcnow
 
 from .. import factories
+from ..conftest import is_postgres
 from ..hostile_data import LongText, build_once
 from .conftest import ALL_IMPACTS, AXE_ON_THIS_DATABASE, axe_violations, log_in
 from .test_narrow_screens import OVERFLOWING
@@ -140,8 +141,13 @@ def _crawl(page: Page, base: str, role: str, paths: list[str],
 # pytest_collection_modifyitems in tests/browser/conftest.py). The advisor's pages are the
 # manager's without the settings: in English, where only the texts change, the manager's
 # crawl sees them all (the advisor's French crawl checks what differs by role).
+# In English on SQLite only: the language changes the catalogue's texts the templates
+# render (their widths at 375 px, axe-core's reading of them), not what the database stores
+# or how it is read; the French crawl loads every page on PostgreSQL (docs/testing.md, "CI
+# time, third pass": four crawls fewer in that phase).
 CRAWLS = [(role, language) for role in ("manager", "advisor", "mentor", "holder", "anonymous")
-          for language in ("fr", "en") if (role, language) != ("advisor", "en")]
+          for language in (("fr",) if is_postgres() else ("fr", "en"))
+          if (role, language) != ("advisor", "en")]
 
 
 @pytest.mark.parametrize(("role", "language"), CRAWLS)
