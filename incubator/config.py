@@ -338,7 +338,7 @@ def from_environment(folder: Path, with_secret_key: bool = True) -> dict[str, An
         "REPORT_CACHE_SECONDS": _env_int("REPORT_CACHE_SECONDS", 600),
         "REPORT_CACHE_ENTRIES": _env_int("REPORT_CACHE_ENTRIES", 2),
         # The board's and exports' filter lists (communes in use, mentors, staff, themes,
-        # cohorts) kept per process while the board revision holds, at most this many
+        # cohorts) kept per process while their `choices` revision holds, at most this many
         # seconds (the bound on writes made outside the app; 0: read on every page).
         "BOARD_FILTER_CHOICES_SECONDS": _env_int("BOARD_FILTER_CHOICES_SECONDS", 60),
         "NOTIFICATION_POLL_SECONDS": _env_int("NOTIFICATION_POLL_SECONDS", 30),  # the bell

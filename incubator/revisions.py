@@ -121,6 +121,8 @@ def assigned_columns(statement: str, start: int) -> set[str]:
             return set()
         columns.add(named.group(1).lower())
     return columns
+
+
 _READS = ("SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW",
           "EXPLAIN", "ANALYZE", "VACUUM")
 

@@ -43,10 +43,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import stage_flow
 from .extensions import db
-from .models import ProjectStatus, StageMove, StatusChange, utcnow
+from .models import StageMove, StatusChange, utcnow
 from .models.types import UTCDateTime
-
-OFF_BOARD = (ProjectStatus.PAUSED.value, ProjectStatus.CLOSED.value)
 
 
 def days_between(later: Any, earlier: Any) -> ColumnElement:
@@ -71,7 +69,7 @@ def off_board_times():
                              following.id > change.id)))
              .correlate(change).scalar_subquery())
     return (select(change.project_id, change.changed_at.label("since"), until.label("until"))
-            .where(change.to_status.in_(OFF_BOARD)).subquery())
+            .where(change.to_status.in_(stage_flow.OFF_BOARD)).subquery())
 
 
 def paused_days(project_id: Any, since: Any, until: Any) -> ColumnElement:

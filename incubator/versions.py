@@ -50,7 +50,14 @@ def save_version(obj: Any, seen_version: int | None, *,
         .values(version=model.version + 1, **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    return _written(obj, result.rowcount, seen_version, values)
+
+
+def _written(obj: Any, rowcount: int, seen_version: int, values: dict[str, Any]) -> int:
+    """After a version-checked UPDATE of ``obj``'s row that matched ``rowcount`` rows: tell
+    the loaded ``obj`` what was written and return its new version. Raises StaleVersion
+    when no row matched."""
+    if rowcount != 1:
         raise StaleVersion()
     new_version = seen_version + 1
     for name, value in {**values, "version": new_version}.items():
@@ -67,7 +74,12 @@ def versioned_update(model: type, names: tuple[str, ...], **where: Any) -> Updat
     call cost more Python than running it (docs/performance.md, "Issue 15, third pass:
     move"). ``names`` and ``where``'s keys are column names (the model's attributes of
     the same names); ``where``'s values must be constants (they are part of the cache
-    key)."""
+    key). Raises ValueError for a column a search key is derived from (``models.keys``):
+    a prebuilt statement cannot compute the key."""
+    sources = {name for keyed in getattr(model, "__search_keys__", {}).values() for name in keyed}
+    keyed = [name for name in names if name in sources]
+    if keyed:  # their search keys would go stale: save_version computes them
+        raise ValueError(f"{model.__name__}: {', '.join(keyed)} have search keys")
     table = model.__table__  # Core: the ORM's bulk UPDATE path costs ~0.1 ms more a call
     return (update(table)
             .where(table.c.id == bindparam("id_"), table.c.version == bindparam("seen_version"),
@@ -80,8 +92,8 @@ def save_version_prebuilt(obj: Any, seen_version: int | None, statement: Update,
                           **values: Any) -> int:
     """``save_version`` through ``statement``, a ``versioned_update(type(obj), names, …)``
     whose ``names`` are ``values``' keys: the same check, the same answer (the loaded
-    ``obj`` is told what was written; returns the new version). Only for columns without
-    derived search keys (``models.keys``), which a prebuilt statement cannot compute.
+    ``obj`` is told what was written; returns the new version). ``versioned_update``
+    refuses columns with derived search keys (``models.keys``).
 
     Raises StaleVersion when no row matched: someone changed or deleted it since."""
     if seen_version is None:
@@ -89,9 +101,4 @@ def save_version_prebuilt(obj: Any, seen_version: int | None, statement: Update,
     result = db.session.execute(statement, {
         "id_": obj.id, "seen_version": seen_version,
         **{f"new_{name}": value for name, value in values.items()}})
-    if result.rowcount != 1:
-        raise StaleVersion()
-    new_version = seen_version + 1
-    for name, value in {**values, "version": new_version}.items():
-        set_committed_value(obj, name, value)
-    return new_version
+    return _written(obj, result.rowcount, seen_version, values)

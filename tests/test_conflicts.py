@@ -185,3 +185,13 @@ def test_a_holder_added_while_a_colleague_changes_the_project_gets_409_not_500(
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and CONFLICT in html
     assert 'value="loic@example.org"' in html
+
+
+def test_a_prebuilt_versioned_update_refuses_a_column_with_a_search_key():
+    """A prebuilt statement cannot compute the search keys ``save_version`` derives (a
+    project's title feeds its search text): building one for such a column fails at once."""
+    from incubator.versions import versioned_update
+
+    with pytest.raises(ValueError, match="search keys"):
+        versioned_update(Project, ("title",))
+    assert versioned_update(Project, ("stage_id", "position")) is not None

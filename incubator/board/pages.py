@@ -81,11 +81,6 @@ def part_key(variant: str, filters) -> tuple:
     )
 
 
-def key_revision(key: tuple) -> int:
-    """The ``board`` revision a ``part_key`` was made with (read before the part's data)."""
-    return key[1]
-
-
 def key_choices(key: tuple) -> int:
     """The ``choices`` revision a ``part_key`` was made with: the filter lists' key
     (``board.queries.filter_choices``)."""

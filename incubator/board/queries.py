@@ -29,12 +29,11 @@ from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 from werkzeug.datastructures import MultiDict
 
 from .. import revisions
-from ..cohorts.queries import open_cohorts
+from ..cohorts.queries import in_cohorts, open_cohorts
 from ..extensions import db
 from ..i18n import pole_today
 from ..mentoring.queries import current_mentors_statement, mentoring_organisations
 from ..models import (
-    CohortProject,
     Mentorship,
     Project,
     ProjectHolder,
@@ -121,18 +120,16 @@ class BoardFilters:
                 .join(User, User.id == ProjectHolder.user_id)
                 .where(like_key(User.name_key, words)))
             conditions.append(or_(like_key(Project.search_text, words), holder_match))
-        # The mentor and cohort filters as uncorrelated sets too (the same rows as
-        # mentoring.queries' and cohorts.queries.in_cohorts' EXISTS): in column_stats' CASE
-        # a correlated EXISTS ran once per active project (docs/performance.md "third pass").
+        # The mentor and cohort filters as uncorrelated sets too (in_cohorts likewise): in
+        # column_stats' CASE a correlated EXISTS ran once per active project
+        # (docs/performance.md "third pass").
         if self.mentor:
             conditions.append(Project.id.in_(
                 select(Mentorship.project_id)
                 .where(Mentorship.organisation_id == self.mentor,
                        Mentorship.ended_on.is_(None))))
         if self.cohort:
-            conditions.append(Project.id.in_(
-                select(CohortProject.project_id)
-                .where(CohortProject.cohort_id == self.cohort, CohortProject.left_at.is_(None))))
+            conditions.append(in_cohorts([self.cohort]))
         return conditions
 
 
@@ -216,13 +213,9 @@ def _stats_statement(shown) -> Select:
             .group_by(Project.stage_id))
 
 
-_P = Project.__table__  # Core statements below: the ORM's compile path costs more Python
-_UNFILTERED_STATS = (
-    select(_P.c.stage_id, func.count(), func.count(), func.sum(_P.c.version),
-           func.sum(_P.c.id * _P.c.version))
-    .where(_P.c.status == ProjectStatus.ACTIVE.value,
-           _P.c.stage_id.in_(bindparam("stage_ids", expanding=True)))
-    .group_by(_P.c.stage_id))
+# The board unfiltered (a move's answer, most polls): built once.
+_UNFILTERED_STATS = _stats_statement(func.count()).where(
+    *_on_board(), Project.stage_id.in_(bindparam("stage_ids", expanding=True)))
 
 
 def column_stats(user: User, filters: BoardFilters, stage_ids: list[int]) -> dict[int, ColumnStats]:
@@ -236,7 +229,7 @@ def column_stats(user: User, filters: BoardFilters, stage_ids: list[int]) -> dic
     if conditions:
         shown = func.sum(case((and_(*conditions), 1), else_=0))
         rows = db.session.execute(_stats_statement(shown).where(*_on_board(*stage_ids)))
-    else:  # the board unfiltered (a move's answer, most polls): built once
+    else:
         rows = db.session.execute(_UNFILTERED_STATS, {"stage_ids": list(stage_ids)})
     stats = {stage_id: ColumnStats() for stage_id in stage_ids}
     for stage_id, total, matching, versions, weighted in rows:
@@ -346,28 +339,26 @@ class CardBelow(NamedTuple):
     position: int
 
 
-_NEXT_CARD = (select(_P.c.id, _P.c.position)
-              .where(_P.c.status == ProjectStatus.ACTIVE.value,
-                     _P.c.stage_id == bindparam("stage_id"),
-                     _P.c.position > bindparam("position"))
-              .order_by(_P.c.position, _P.c.id).limit(1))
+def _next_card_statement(*conditions) -> Select:
+    """``next_card_after``'s statement under ``conditions`` (bind parameters ``stage_id``,
+    ``position``)."""
+    return (select(Project.id, Project.position)
+            .where(*_on_board(), Project.stage_id == bindparam("stage_id"), *conditions,
+                   Project.position > bindparam("position"))
+            .order_by(Project.position, Project.id)
+            .limit(1))
+
+
+_NEXT_CARD = _next_card_statement()  # the board unfiltered: built once
 
 
 def next_card_after(user: User, filters: BoardFilters, project: Project) -> CardBelow | None:
     """The card shown just below ``project`` in its column under these filters: its id and
     position (all the answer's placement needs; ``dom_id`` takes it)."""
     conditions = filters.conditions(user)
-    if not conditions:  # the board unfiltered: built once
-        row = db.session.execute(_NEXT_CARD, {"stage_id": project.stage_id,
-                                              "position": project.position}).first()
-        return CardBelow(row.id, row.position) if row is not None else None
-    row = db.session.execute(
-        select(Project.id, Project.position)
-        .where(*_on_board(project.stage_id), *conditions,
-               Project.position > project.position)
-        .order_by(Project.position, Project.id)
-        .limit(1)
-    ).first()
+    statement = _next_card_statement(*conditions) if conditions else _NEXT_CARD
+    row = db.session.execute(statement, {"stage_id": project.stage_id,
+                                         "position": project.position}).first()
     return CardBelow(row.id, row.position) if row is not None else None
 
 

@@ -143,8 +143,7 @@ def _board_part(filters: BoardFilters, show_all: bool, htmx: bool,
                 choices: int) -> tuple[Markup, float, str | None]:
     """Render the board's part (pages.cached): the fragment for htmx, the page's content
     block otherwise (its filter lists kept under the ``choices`` revision the part's key
-    was read with); with the
-    instant it goes stale and its first card's id."""
+    was read with); with the instant it goes stale and its first card's id."""
     columns = board_columns(current_user, filters, _per_column())
     context = _context(filters, columns)
     context["show_all"] = show_all

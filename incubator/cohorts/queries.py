@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -136,10 +136,13 @@ def is_cohort(cohort_id: int) -> bool:
 
 
 def in_cohorts(cohort_ids: Collection[int]) -> ColumnElement[bool]:
-    """SQL condition on ``Project``: a current member of at least one of ``cohort_ids``."""
-    return exists().where(CohortProject.project_id == Project.id,
-                          CohortProject.cohort_id.in_(list(cohort_ids)),
-                          CohortProject.left_at.is_(None))
+    """SQL condition on ``Project``: a current member of at least one of ``cohort_ids``.
+    An uncorrelated ``IN (SELECT …)``, not a correlated EXISTS: inside the board's
+    per-column ``CASE`` the EXISTS ran once per active project (49 → 12 ms at the regional
+    scale, docs/performance.md "Issue 15, third pass: regional")."""
+    return Project.id.in_(select(CohortProject.project_id)
+                          .where(CohortProject.cohort_id.in_(list(cohort_ids)),
+                                 CohortProject.left_at.is_(None)))
 
 
 # The project page

@@ -245,12 +245,6 @@ def _id_list_arg(args, name: str) -> tuple[int, ...]:
 # SQL building blocks
 
 
-# Days between two timestamps (dialect-aware) and the times off the board: shared with the
-# stage moves' stored paused time (stage_history), so both count alike.
-_days = days_between
-_off_board = off_board_times
-
-
 def _instant(value: datetime) -> ColumnElement:
     return literal(value, UTCDateTime())
 
@@ -420,7 +414,7 @@ def flow_counts_from_history(filters: ReviewFilters,
     stays = _stays(filters, ended_from=first, started_before=last)
     on_board = select(stays.c.stage_id, stays.c.since, stays.c.until,
                       literal(1).label("weight"))
-    off = _off_board()
+    off = off_board_times()
     off = (select(off).where(off.c.since < last,
                              or_(off.c.until.is_(None), off.c.until >= first))
            .cte("off_board").prefix_with("MATERIALIZED"))
@@ -638,7 +632,7 @@ def time_in_stage(filters: ReviewFilters, active: list[Stage], stages: dict[int,
     # left_at): no probe of the status changes per stay (3.4 s at regional scale).
     stays = _stays(filters, ended_from=start, ended_before=end, paused=True)
     spent = (select(stays.c.stage_id,
-                    (_days(stays.c.until, stays.c.since) - stays.c.paused).label("days"))
+                    (days_between(stays.c.until, stays.c.since) - stays.c.paused).label("days"))
              .subquery())
     ranked = _ranked(spent, spent.c.stage_id, spent.c.days)
     rows = db.session.execute(
@@ -671,7 +665,7 @@ def lead_time(filters: ReviewFilters) -> Table:
                  .where(StageMove.from_stage_id.is_(None))
                  .group_by(StageMove.project_id).subquery())
     launches = (select(literal(1).label("grp"),
-                       _days(StatusChange.changed_at, submitted.c.at).label("days"))
+                       days_between(StatusChange.changed_at, submitted.c.at).label("days"))
                 .join(submitted, submitted.c.project_id == StatusChange.project_id)
                 .join(Project, Project.id == StatusChange.project_id)
                 .where(StatusChange.to_status == ProjectStatus.CLOSED.value,
@@ -864,7 +858,7 @@ def cohort_comparison(filters: ReviewFilters, active: list[Stage]) -> Table:
                  .where(StageMove.from_stage_id.is_(None), StageMove.project_id.in_(members))
                  .group_by(StageMove.project_id).subquery())
     launches = (select(CohortProject.cohort_id.label("grp"),
-                       _days(Project.closed_at, submitted.c.at).label("days"))
+                       days_between(Project.closed_at, submitted.c.at).label("days"))
                 .join(Project, Project.id == CohortProject.project_id)
                 .join(submitted, submitted.c.project_id == Project.id)
                 .where(*current, Project.status == ProjectStatus.CLOSED.value,
