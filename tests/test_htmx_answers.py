@@ -111,8 +111,8 @@ def test_every_change_without_javascript_goes_back_to_the_project_page(client, d
 def test_the_history_reloads_on_the_event_and_shows_the_change(client, desk):
     project = desk["project"]
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
-    assert (f'hx-get="/projects/{project.id}/history" hx-trigger="project-changed from:body"'
-            in page)
+    assert (f'<div hx-get="/projects/{project.id}/history"\n'
+            '       hx-trigger="project-changed from:body" hx-swap="innerHTML">' in page)
     client.post(f"/projects/{project.id}/next-steps/{desk['open'].id}/done", htmx=True)
     response = client.get(f"/projects/{project.id}/history", htmx=True)
     html = response.get_data(as_text=True)

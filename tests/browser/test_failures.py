@@ -7,6 +7,7 @@ rightly logs a failed request as a console error there."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -115,6 +116,33 @@ def test_the_history_follows_an_upload_and_a_ticked_step(page: Page, live_server
     step.locator(".step-toggle").click()
     expect(history.locator("li", has_text="Appeler la mairie")).not_to_have_count(0)
     expect(page.locator("#messages")).to_contain_text("Appeler la mairie")
+
+
+def test_a_step_ticked_while_the_history_reloads_still_shows_in_it(page: Page, live_server,
+                                                                   followed, monkeypatch):
+    """The tick's "project-changed" comes while the history is still reloading after the new
+    step (a slow server, the history read before the tick): it ends up with the tick all the
+    same (the second reload once ran on the replaced section, and htmx dropped it)."""
+    from incubator.project_page import routes
+
+    def slow_timeline(*args, **kwargs):
+        entries = timeline(*args, **kwargs)
+        time.sleep(0.6)
+        return entries
+
+    timeline = routes.timeline
+    monkeypatch.setattr(routes, "timeline", slow_timeline)
+    project_id, due = followed
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    history = page.locator(f"#timeline-project-{project_id}")
+    page.locator("#next-step-title").fill("Appeler la mairie")
+    page.locator("#next-step-due").fill(due)
+    with page.expect_request("**/history"):
+        page.locator(".next-step-form button[type=submit]").click()
+    page.locator(f"#next-steps-open-project-{project_id} .next-step .step-toggle").click()
+    expect(history.locator("li", has_text="Appeler la mairie")).not_to_have_count(0)
+    expect(history).to_have_count(1)
 
 
 def test_a_form_whose_request_fails_keeps_what_was_typed(page: Page, live_server, followed):
