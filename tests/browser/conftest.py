@@ -29,9 +29,24 @@ from ..conftest import (
 
 CHROMIUM = os.environ.get("INCUBATOR_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
+# Chromium's new headless mode (Debian's chromium has no headless shell) loads the address
+# bar's popups, two WebUI renderers, in every window: ~1.3 CPU s a browser context, more than
+# the tested page's own renderer (docs/testing.md, "CI time, fourth pass").
+# Chromium keeps the last --disable-features only: this one repeats Playwright's list
+# (chromiumSwitches.ts), and test_the_browser_keeps_playwrights_disabled_features fails if
+# Playwright's own list has a name this one lacks.
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding",
+    "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin", "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled",
+    "PreconnectToSearch", "msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion",
+)
+DISABLED_FEATURES = PLAYWRIGHT_DISABLED_FEATURES + ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 LAUNCH_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-features=" + ",".join(DISABLED_FEATURES),
 ]
 
 
