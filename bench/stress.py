@@ -715,8 +715,28 @@ def run(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         "load": os.getloadavg()[0],
     }
     if problems and "Traceback" in server_log:
-        result["server_log_tail"] = server_log[-4000:]
+        result["server_log_tail"] = _tracebacks(server_log)
+    if problems:  # the whole log, for what the tracebacks above leave out
+        with tempfile.NamedTemporaryFile("w", prefix="stress-", suffix=".log",
+                                         delete=False) as kept:
+            kept.write(server_log)
+        result["server_log_file"] = kept.name
     return result
+
+
+def _tracebacks(log: str, most: int = 3) -> str:
+    """The first ``most`` tracebacks of a server log, each with the line before it (the
+    request's log line or the error's), at most 4,000 characters each."""
+    lines, found, block = log.splitlines(), [], None
+    for number, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            block = [lines[number - 1]] if number else []
+            found.append(block)
+        elif block is not None and line.startswith("{"):  # the next JSON log line
+            block = None
+        if block is not None:
+            block.append(line)
+    return "\n\n".join("\n".join(block)[-4000:] for block in found[:most])
 
 
 # --- PostgreSQL database ----------------------------------------------------------------------
@@ -770,7 +790,9 @@ def print_result(r: dict[str, Any]) -> None:
         for problem in r["problems"][:30]:
             print(f"    - {problem}")
         if r.get("server_log_tail"):
-            print("  server log (end):\n" + r["server_log_tail"])
+            print("  server log (its first tracebacks):\n" + r["server_log_tail"])
+        if r.get("server_log_file"):
+            print(f"  server log: {r['server_log_file']}")
     else:
         print("  PASS      no 5xx, every invariant holds")
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,9 @@ SQLITE_UNAVAILABLE = (
 # connection exception, 53300 too_many_connections, 57P01 admin_shutdown (pg_terminate_backend,
 # a fast shutdown), 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up, recovery).
 PG_UNAVAILABLE_PREFIXES = ("08", "53300", "57P01", "57P02", "57P03")
+# SQLAlchemy's error code of Connection._invalid_transaction (its "Error Messages" page,
+# https://sqlalche.me/e/21/8s2b).
+_INVALIDATED_IN_TRANSACTION = "8s2b"
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
@@ -69,6 +72,12 @@ def is_unavailable(error: BaseException) -> bool:
 
 def _one_unavailable(error: BaseException) -> bool:
     if isinstance(error, PoolTimeout):  # QueuePool: no connection free within pool_timeout
+        return True
+    if isinstance(error, PendingRollbackError) and error.code == _INVALIDATED_IN_TRANSACTION:
+        # A statement after a lost connection whose error something caught (a page's
+        # fallback: the pole's settings, the bell): "Can't reconnect until invalid transaction
+        # is rolled back". Only a disconnect invalidates a connection inside a transaction;
+        # the session's own PendingRollbackError after a failed flush has another code.
         return True
     if not isinstance(error, DBAPIError):
         return False

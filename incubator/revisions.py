@@ -202,7 +202,13 @@ def _bump_due(conn: Connection) -> None:  # Engine "commit": just before the DBA
 
 
 def _forget(conn: Connection) -> None:  # Engine "rollback"
-    conn.info.pop(_DUE, None)
+    # An invalidated connection (the server went away mid-transaction) holds nothing to
+    # forget: the pool cleared its record's info. And ``Connection.info`` would raise
+    # PendingRollbackError inside the very rollback that recovers from it, which left the
+    # session unusable: the next request of that process answered 500 instead of 503 while
+    # PostgreSQL restarted (bench/stress.py --restart-postgres).
+    if not conn.invalidated:
+        conn.info.pop(_DUE, None)
 
 
 # Built once: every commit that wrote a watched table sends it.
