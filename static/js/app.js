@@ -434,3 +434,41 @@
     });
   });
 })();
+
+// A request the user started shows as under way until its answer came (or failed): the
+// button, link or card it came from is marked aria-busy="true", which Pico draws as a
+// spinner and assistive technologies announce as busy. On a slow network a click on
+// « Afficher toutes les cartes », a saved form or a dropped card otherwise showed nothing
+// for seconds. Polls (the board's changes, the bell) come from elements that are none of
+// these and show nothing.
+(function () {
+  "use strict";
+  var busy = new WeakMap();  // request (XMLHttpRequest) -> the element marked for it
+
+  function busyElement(evt) {
+    var elt = evt.detail.elt;
+    if (!elt || !elt.matches) return null;
+    if (elt.matches("button, a, [role=button], .card")) return elt;
+    if (elt.tagName !== "FORM") return null;
+    var config = evt.detail.requestConfig || {};
+    var trigger = config.triggeringEvent;
+    return (trigger && trigger.submitter) ||
+      elt.querySelector("button[type=submit], button:not([type]), input[type=submit]");
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var marked = busyElement(evt);
+    if (marked && evt.detail.xhr && !marked.hasAttribute("aria-busy")) {
+      marked.setAttribute("aria-busy", "true");
+      busy.set(evt.detail.xhr, marked);
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var marked = evt.detail.xhr && busy.get(evt.detail.xhr);
+    if (marked) {
+      marked.removeAttribute("aria-busy");
+      busy.delete(evt.detail.xhr);
+    }
+  });
+})();

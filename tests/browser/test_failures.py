@@ -145,6 +145,30 @@ def test_a_step_ticked_while_the_history_reloads_still_shows_in_it(page: Page, l
     expect(history).to_have_count(1)
 
 
+def test_a_slow_request_shows_its_button_busy_until_the_answer(page: Page, live_server,
+                                                               followed, monkeypatch):
+    """On a slow network or server the button that sent the form says it is under way
+    (aria-busy: Pico's spinner, announced as busy) until the answer is in."""
+    from incubator.next_steps import routes as step_routes
+
+    def slow_add_step(*args, **kwargs):
+        time.sleep(0.8)
+        return add_step(*args, **kwargs)
+
+    add_step = step_routes.services.add_step
+    monkeypatch.setattr(step_routes.services, "add_step", slow_add_step)
+    project_id, due = followed
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    page.locator("#next-step-title").fill("Appeler la mairie")
+    page.locator("#next-step-due").fill(due)
+    button = page.locator(".next-step-form button[type=submit]")
+    button.click()
+    expect(button).to_have_attribute("aria-busy", "true")
+    expect(page.locator(f"#next-steps-open-project-{project_id} .next-step")).to_have_count(1)
+    expect(page.locator("[aria-busy]")).to_have_count(0)
+
+
 def test_a_form_whose_request_fails_keeps_what_was_typed(page: Page, live_server, followed):
     project_id, _due = followed
     page = _quiet_page(page, live_server)
