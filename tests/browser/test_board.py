@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -238,3 +239,27 @@ def test_show_every_card_puts_them_all_on_screen_and_keeps_the_keyboard_on_the_b
     expect(page.locator(f"#project-{board['projects']['Épicerie vrac']}")).to_be_focused()
     for stage in (1, 2):
         expect(page.locator(f"#last-stage-{board['stages'][stage]}")).to_have_value("all")
+
+
+def test_a_dropped_card_shows_it_is_moving_until_the_answer(page, live_server, live_app, board,
+                                                            monkeypatch):
+    """On a slow network or server the dropped card says it is moving (aria-busy, a spinner
+    in its corner) without reflowing, until the answer replaces it."""
+    answer = live_app.wsgi_app
+
+    def slow_moves(environ, start_response):
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith("/move"):
+            time.sleep(0.8)
+        return answer(environ, start_response)
+
+    monkeypatch.setattr(live_app, "wsgi_app", slow_moves)
+    log_in(page, live_server, "yann@cades.example")
+    garage = board["projects"]["Garage solidaire"]
+    card = page.locator(f"#project-{garage}")
+    height = card.bounding_box()["height"]
+    drag(page, card, page.locator(f"#cards-stage-{board['stages'][2]} .card").first)
+    expect(card).to_have_attribute("aria-busy", "true")
+    assert abs(card.bounding_box()["height"] - height) <= 1
+    expect(page.locator(f"#cards-stage-{board['stages'][2]} #project-{garage}")).to_be_visible()
+    expect(page.locator("[aria-busy]")).to_have_count(0)
+    assert stage_of(live_app, garage) == board["stages"][2]
