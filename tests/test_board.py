@@ -405,15 +405,30 @@ def test_the_search_finds_its_words_in_any_order_in_the_text_and_the_holders_nam
             assert shown == found, (q, htmx, shown)
 
 
-def test_a_search_of_many_words_is_one_phrase():
+def test_a_search_of_many_words_keeps_its_longest():
     from incubator.board.queries import SEARCH_WORDS, search_words
 
     assert search_words("") == [] and search_words("  ") == []
     assert search_words("Guérin Marion") == ["guerin", "marion"]
     assert search_words("la ferme de Kerlann") == ["ferme", "kerlann"]
     assert search_words("la") == ["la"]
-    many = " ".join(f"mot{i}" for i in range(SEARCH_WORDS + 1))
-    assert search_words(many) == [many]
+    assert search_words("Marion marion MARION") == ["marion"]
+    assert SEARCH_WORDS == 4
+    assert search_words("épicerie solidaire du quartier de la gare à Redon") == [
+        "epicerie", "solidaire", "quartier", "redon"]  # "gare", the shortest, left out
+    assert search_words("aaa bbb ccc ddd eee fff") == ["aaa", "bbb", "ccc", "ddd"]
+
+
+def test_a_long_search_still_finds_the_project(client, login):
+    login("advisor")
+    factories.project(title="Épicerie solidaire du quartier de la gare", commune="Redon")
+    factories.project(title="Épicerie de la gare")
+    db.session.commit()
+    for htmx in (False, True):
+        html = client.get("/board", htmx=htmx, query_string={
+            "q": "épicerie solidaire du quartier de la gare à Redon"}).get_data(as_text=True)
+        assert "Épicerie solidaire du quartier de la gare<" in html
+        assert "Épicerie de la gare<" not in html
 
 
 def test_choice_options_mark_exactly_the_chosen_id_and_escape_names(app):

@@ -133,21 +133,26 @@ class BoardFilters:
         return conditions
 
 
-#: Beyond this many words, the search is one phrase again (each word costs a LIKE on the
-#: projects and one on the holders' names).
+#: At most this many words are searched (each costs a LIKE on the projects and one on the
+#: holders' names): the longest, which say the most.
 SEARCH_WORDS = 4
 
 
 def search_words(q: str) -> list[str]:
-    """The board search's words, each to be found in a project's text or in one of its
-    holders' names, in any order: « Guérin Marion » finds Marion Guérin's projects,
-    « épicerie guérin » her grocery. Words of one or two letters (« de », « la ») are left
-    out when a longer one is there; more than SEARCH_WORDS words: the whole search as one
-    phrase, as before. Empty search: no word."""
-    words = search_key(q).split()
-    longer = [word for word in words if len(word) > 2]
-    words = longer or words
-    return words if len(words) <= SEARCH_WORDS else [search_key(q)] if words else []
+    """The board search's words (search keys: lower case, no accents), each to be found in a
+    project's text or in one of its holders' names, in any order: « Guérin Marion » finds
+    Marion Guérin's projects, « épicerie guérin » her grocery. Words of one or two letters
+    (« de », « la ») are left out when a longer one is there, a repeated word counts once,
+    and of more than SEARCH_WORDS words the SEARCH_WORDS longest are kept (the first on a
+    tie), in the order typed: « épicerie solidaire du quartier de la gare à Redon » still
+    finds the grocery, which the whole text as one phrase, the former rule, never did.
+    Empty search: no word."""
+    words = list(dict.fromkeys(search_key(q).split()))
+    words = [word for word in words if len(word) > 2] or words
+    if len(words) > SEARCH_WORDS:
+        kept = set(sorted(words, key=lambda word: -len(word))[:SEARCH_WORDS])  # stable
+        words = [word for word in words if word in kept]
+    return words
 
 
 def _on_board(*stage_ids: int) -> list:
