@@ -456,7 +456,9 @@
       elt.querySelector("button[type=submit], button:not([type]), input[type=submit]");
   }
 
-  document.addEventListener("htmx:beforeRequest", function (evt) {
+  // On beforeSend, not beforeRequest: a request another listener cancels at beforeRequest
+  // gets no afterRequest, and its mark would stay.
+  document.addEventListener("htmx:beforeSend", function (evt) {
     var marked = busyElement(evt);
     if (marked && evt.detail.xhr && !marked.hasAttribute("aria-busy")) {
       marked.setAttribute("aria-busy", "true");
