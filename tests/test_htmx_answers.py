@@ -112,7 +112,8 @@ def test_the_history_reloads_on_the_event_and_shows_the_change(client, desk):
     project = desk["project"]
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert (f'<div hx-get="/projects/{project.id}/history"\n'
-            '       hx-trigger="project-changed from:body" hx-swap="innerHTML">' in page)
+            '       hx-trigger="project-changed from:body" hx-swap="innerHTML" data-refresh>'
+            in page)
     client.post(f"/projects/{project.id}/next-steps/{desk['open'].id}/done", htmx=True)
     response = client.get(f"/projects/{project.id}/history", htmx=True)
     html = response.get_data(as_text=True)

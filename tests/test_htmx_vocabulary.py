@@ -79,3 +79,14 @@ def test_an_element_reloading_on_a_page_event_stays_and_never_misses_one():
                                                "templates/admin/users.html"}
     for name, attrs in listeners:
         assert "hx-target" not in attrs and attrs.get("hx-swap", "").split()[:1] == ["innerHTML"], name
+
+
+def test_a_reload_on_a_page_event_fails_without_a_message():
+    """Such a reload is not the user's doing: ``data-refresh`` keeps its failure from
+    replacing the message of the change it follows (static/js/app.js, ``isRefresh``)."""
+    tag = re.compile(r"<[a-z]+\s[^<>]*?\bhx-trigger=\"[^\"]*\bfrom:(?:body|document|window)\b[^<>]*>",
+                     re.DOTALL)
+    for path in TEMPLATES:
+        text = re.sub(r"\{\{.*?\}\}", "…", path.read_text(encoding="utf-8"))
+        for match in tag.finditer(text):
+            assert re.search(r"\sdata-refresh[\s>]", match.group()), path

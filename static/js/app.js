@@ -85,9 +85,19 @@
     return !!config && String(config.verb || "get").toLowerCase() !== "get";
   }
 
+  // A section's own reload after a change (``data-refresh``: the history, the users table)
+  // is not something the user did: its failure says nothing, for the change it follows was
+  // saved and said so (a failed reload of the history told the user "Nothing was changed"
+  // over "Next step added"); the section shows it at the next change or reload.
+  function isRefresh(evt) {
+    var elt = evt.detail.elt;
+    return !!(elt && elt.hasAttribute && elt.hasAttribute("data-refresh"));
+  }
+
   // A request whose answer never came (network down, server stopped, connection cut).
   // What the user typed stays in place: nothing was swapped.
   document.addEventListener("htmx:sendError", function (evt) {
+    if (isRefresh(evt)) { return; }
     var data = document.body.dataset;
     showMessage((isChange(evt) && data.msgNetworkUnsure) || data.msgNetwork || "Network error",
       evt.detail.elt);
@@ -99,6 +109,10 @@
   // before the app saw it; its 5xx may come after the app saved the change.
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail.xhr;
+    if (evt.detail.isError && isRefresh(evt)) {  // the app's own error message too
+      evt.detail.shouldSwap = false;
+      return;
+    }
     if (evt.detail.isError && !xhr.getResponseHeader("HX-Retarget")) {
       evt.detail.shouldSwap = false;
       var data = document.body.dataset;

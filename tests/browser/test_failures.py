@@ -145,6 +145,30 @@ def test_a_step_ticked_while_the_history_reloads_still_shows_in_it(page: Page, l
     expect(history).to_have_count(1)
 
 
+def test_a_failed_history_reload_leaves_the_message_of_the_saved_change(page: Page,
+                                                                        live_server, followed):
+    """The history's reload after a change is not the user's doing: when it fails (a proxy's
+    500, the network), the page keeps saying the change was saved, never "Nothing was
+    changed"."""
+    project_id, due = followed
+    page = _quiet_page(page, live_server)
+    page.goto(f"{live_server}/projects/{project_id}")
+    messages = page.locator("#messages")
+    for title, failure in (("Appeler la mairie", _fail_with(500)),
+                           ("Relancer la banque", lambda route: route.abort())):
+        page.unroute("**/history")
+        page.route("**/history", failure)
+        page.locator("#next-step-title").fill(title)
+        page.locator("#next-step-due").fill(due)
+        with page.expect_request("**/history"):
+            page.locator(".next-step-form button[type=submit]").click()
+        expect(messages).to_contain_text(title)
+        page.wait_for_timeout(300)  # the failed reload's answer has been handled by now
+        expect(messages).to_contain_text(title)
+        expect(messages).not_to_contain_text("Rien n’a été modifié")
+        expect(messages).not_to_contain_text("joindre le serveur")
+
+
 def test_a_slow_request_shows_its_button_busy_until_the_answer(page: Page, live_server,
                                                                followed, monkeypatch):
     """On a slow network or server the button that sent the form says it is under way
