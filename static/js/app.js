@@ -488,3 +488,33 @@
     }
   });
 })();
+
+// An answer whose target left the page while it was on its way (another answer replaced
+// the section around it: a step ticked, then a step added at once; an invitation sent
+// again, then another revoked) was dropped by htmx, so the page showed the step open or
+// the invitation pending although the change was saved. Such an answer goes into the
+// element that now holds the target's id, if there is one; a target removed for good
+// (no element with its id) is left alone, as before.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:beforeSend", function (evt) {
+    var target = evt.detail.target;
+    var xhr = evt.detail.xhr;
+    if (!target || !target.id || !xhr || !target.addEventListener) return;
+    var id = target.id;
+    // On the target itself: htmx fires beforeSwap there, and an event on an element that
+    // left the page does not reach the document.
+    function retarget(swap) {
+      if (swap.detail.xhr !== xhr) return;
+      target.removeEventListener("htmx:beforeSwap", retarget);
+      if (document.body.contains(target) || swap.detail.isError) return;
+      var now = document.getElementById(id);
+      if (now) swap.detail.target = now;
+    }
+    target.addEventListener("htmx:beforeSwap", retarget);
+    xhr.addEventListener("loadend", function () {
+      // No swap came (an error, an empty answer): nothing stays behind on the element.
+      window.setTimeout(function () { target.removeEventListener("htmx:beforeSwap", retarget); }, 0);
+    });
+  });
+})();

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
 from incubator.extensions import db
-from incubator.models import Note, Project, Stage
+from incubator.models import NextStep, Note, Project, Stage
 from incubator.next_steps.queries import today
 
 from .. import factories
@@ -143,6 +143,41 @@ def test_a_step_ticked_while_the_history_reloads_still_shows_in_it(page: Page, l
     page.locator(f"#next-steps-open-project-{project_id} .next-step .step-toggle").click()
     expect(history.locator("li", has_text="Appeler la mairie")).not_to_have_count(0)
     expect(history).to_have_count(1)
+
+
+def test_a_tick_answered_after_the_list_was_replaced_still_shows(page: Page, live_server,
+                                                                 followed, live_app,
+                                                                 monkeypatch):
+    """The tick's answer arrives after a step added meanwhile replaced the whole list (a slow
+    network held the tick): the ticked step shows done, as saved, not open."""
+    project_id, due = followed
+    with live_app.app_context():
+        step = NextStep(project_id=project_id, title="Appeler la mairie",
+                        due_on=today() + timedelta(days=3))
+        db.session.add(step)
+        db.session.commit()
+        step_id = step.id
+    answer = live_app.wsgi_app
+
+    def slow_ticks(environ, start_response):  # the add is answered first
+        if environ["PATH_INFO"].endswith("/done"):
+            time.sleep(1.0)
+        return answer(environ, start_response)
+
+    monkeypatch.setattr(live_app, "wsgi_app", slow_ticks)
+    log_in(page, live_server, "yann@cades.example")
+    page.goto(f"{live_server}/projects/{project_id}")
+    toggle = page.locator(f"#next-step-{step_id} .step-toggle")
+    toggle.click()
+    page.locator("#next-step-title").fill("Relancer la banque")
+    page.locator("#next-step-due").fill(due)
+    page.locator(".next-step-form button[type=submit]").click()
+    expect(page.locator(".next-step", has_text="Relancer la banque")).to_have_count(1)
+    expect(page.locator(f"#next-step-{step_id} .step-toggle")).to_have_attribute(
+        "aria-checked", "true")
+    expect(page.locator(f"#next-step-{step_id}")).to_have_count(1)
+    with live_app.app_context():
+        assert db.session.get(NextStep, step_id).done_at is not None
 
 
 def test_a_failed_history_reload_leaves_the_message_of_the_saved_change(page: Page,
