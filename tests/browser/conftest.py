@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -168,6 +169,20 @@ class _CountedHandler(WSGIRequestHandler):
             super().run_wsgi()
         finally:
             in_flight.leave()
+
+
+def slow_requests(monkeypatch, app, path_end: str, seconds: float) -> None:
+    """Hold every request to ``app`` whose path ends with ``path_end`` for ``seconds``
+    before answering it (a slow server; the live server's other threads go on, unlike a
+    Playwright route handler, which holds the test's own thread)."""
+    answer = app.wsgi_app
+
+    def slow(environ, start_response):
+        if environ["PATH_INFO"].endswith(path_end):
+            time.sleep(seconds)
+        return answer(environ, start_response)
+
+    monkeypatch.setattr(app, "wsgi_app", slow)
 
 
 # The app each running live server serves, by base URL (log_in posts to it).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,7 +12,7 @@ from incubator.extensions import db
 from incubator.models import Project, StageMove
 
 from .. import factories
-from .conftest import axe_violations, log_in
+from .conftest import axe_violations, log_in, slow_requests
 
 
 @pytest.fixture
@@ -245,14 +244,7 @@ def test_a_dropped_card_shows_it_is_moving_until_the_answer(page, live_server, l
                                                             monkeypatch):
     """On a slow network or server the dropped card says it is moving (aria-busy, a spinner
     in its corner) without reflowing, until the answer replaces it."""
-    answer = live_app.wsgi_app
-
-    def slow_moves(environ, start_response):
-        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith("/move"):
-            time.sleep(0.8)
-        return answer(environ, start_response)
-
-    monkeypatch.setattr(live_app, "wsgi_app", slow_moves)
+    slow_requests(monkeypatch, live_app, "/move", 0.8)
     log_in(page, live_server, "yann@cades.example")
     garage = board["projects"]["Garage solidaire"]
     card = page.locator(f"#project-{garage}")

@@ -19,7 +19,7 @@ from incubator.models import NextStep, Note, Project, Stage
 from incubator.next_steps.queries import today
 
 from .. import factories
-from .conftest import log_in
+from .conftest import log_in, slow_requests
 from .test_board import board, drag  # noqa: F401 (a fixture)
 from .test_documents import PDF
 
@@ -157,14 +157,7 @@ def test_a_tick_answered_after_the_list_was_replaced_still_shows(page: Page, liv
         db.session.add(step)
         db.session.commit()
         step_id = step.id
-    answer = live_app.wsgi_app
-
-    def slow_ticks(environ, start_response):  # the add is answered first
-        if environ["PATH_INFO"].endswith("/done"):
-            time.sleep(1.0)
-        return answer(environ, start_response)
-
-    monkeypatch.setattr(live_app, "wsgi_app", slow_ticks)
+    slow_requests(monkeypatch, live_app, "/done", 1.0)  # the add is answered first
     log_in(page, live_server, "yann@cades.example")
     page.goto(f"{live_server}/projects/{project_id}")
     toggle = page.locator(f"#next-step-{step_id} .step-toggle")
